@@ -1,0 +1,108 @@
+# Customs training platform: `make run` for the demo, `make test` for the whole suite.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON_VERSION := $(shell cat .python-version)
+VENV := .venv
+PY := $(VENV)/bin/python
+MANAGE := $(PY) manage.py
+STAMP_PY := $(VENV)/.installed-dev
+STAMP_NODE := node_modules/.installed
+PG_URL ?= postgres://postgres@127.0.0.1:5432/customs_lms
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: help setup run test lint format check-deploy test-sqlite test-postgres browser-deps \
+        postgres messages bench clean
+
+help:
+	@echo "make run      install what is needed, migrate, seed the demo, serve on http://$(HOST):$(PORT)"
+	@echo "make setup    install and migrate without serving"
+	@echo "make test     install what is needed and run the whole suite (SQLite, then PostgreSQL)"
+	@echo "make lint     ruff check and ruff format --check"
+	@echo "make format   ruff format and ruff check --fix"
+	@echo "make messages refresh and compile the translation catalogues"
+	@echo "make clean    remove the virtualenv, node_modules and the local database"
+
+# --- installation (each step is skipped when already done) -------------------------------
+
+$(STAMP_PY): pyproject.toml .python-version
+	@py=$$(command -v python$(PYTHON_VERSION) || true); \
+	if [ -z "$$py" ]; then \
+	  echo "Python $(PYTHON_VERSION) is needed (see .python-version); install it, e.g. 'pyenv install $(PYTHON_VERSION)' or 'apt-get install python$(PYTHON_VERSION)'." >&2; \
+	  exit 1; \
+	fi; \
+	if [ ! -x $(PY) ] || ! $(PY) -c 'import sys; sys.exit(sys.version_info[:2] != tuple(map(int, "$(PYTHON_VERSION)".split("."))))'; then \
+	  rm -rf $(VENV); "$$py" -m venv $(VENV); \
+	fi
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	@touch $@
+
+$(STAMP_NODE): package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund
+	@touch $@
+
+browser-deps:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = "0" ]; then \
+	    echo "Installing Debian's chromium for the browser tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "The browser tests need Debian's chromium at /usr/bin/chromium: run 'sudo apt-get install chromium', then 'make test' again." >&2; \
+	    exit 1; \
+	  fi; \
+	fi
+
+setup: $(STAMP_PY) $(STAMP_NODE)
+	$(MANAGE) migrate --noinput
+
+run: setup
+	$(MANAGE) seed_demo
+	$(MANAGE) runserver $(HOST):$(PORT)
+
+# --- checks and tests ---------------------------------------------------------------------
+
+lint: $(STAMP_PY)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(STAMP_PY)
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+check-deploy: $(STAMP_PY)
+	DJANGO_SETTINGS_MODULE=lms.settings.production \
+	DJANGO_SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(64))')" \
+	DJANGO_ALLOWED_HOSTS=training.customs.example \
+	DATABASE_URL=$(PG_URL) \
+	$(MANAGE) check --deploy --fail-level WARNING
+
+test-sqlite: $(STAMP_PY) $(STAMP_NODE) browser-deps
+	DATABASE_URL= $(VENV)/bin/pytest $(PYTEST_ARGS)
+
+postgres:
+	@scripts/ensure-postgres.sh
+
+test-postgres: $(STAMP_PY) $(STAMP_NODE) browser-deps
+	@if scripts/ensure-postgres.sh; then \
+	  DATABASE_URL=$(PG_URL) $(VENV)/bin/pytest $(PYTEST_ARGS); \
+	else \
+	  status=$$?; \
+	  if [ "$$status" = "2" ]; then echo "PostgreSQL run skipped: no server (set REQUIRE_POSTGRES=1 to make this an error)."; \
+	  else exit $$status; fi; \
+	fi
+
+test: $(STAMP_PY) $(STAMP_NODE) browser-deps
+	$(MAKE) --no-print-directory lint
+	$(MANAGE) makemigrations --check --dry-run
+	$(MAKE) --no-print-directory check-deploy
+	$(MAKE) --no-print-directory test-sqlite
+	$(MAKE) --no-print-directory test-postgres
+
+messages: $(STAMP_PY)
+	$(MANAGE) makemessages --all --ignore=.venv --ignore=node_modules --ignore=staticfiles --no-obsolete
+	$(MANAGE) compilemessages --ignore=.venv --ignore=node_modules
+
+clean:
+	rm -rf $(VENV) node_modules var staticfiles

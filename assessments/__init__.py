@@ -1,0 +1,1 @@
+"""Assessments: question banks, versioned questions, attempts and server-side grading."""

@@ -1,0 +1,1 @@
+"""Certificates: programmes, issuance, PDF, public verification, Open Badges, revocation."""

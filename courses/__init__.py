@@ -1,0 +1,1 @@
+"""Courses: Wagtail pages, enrolment, progress and H5P activities."""

@@ -1,0 +1,1 @@
+"""The platform shell: settings, URLs and the accounts, tracking and api apps."""

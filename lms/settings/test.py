@@ -1,0 +1,25 @@
+"""Settings for the test suite (SQLite by default; DATABASE_URL selects PostgreSQL)."""
+
+import tempfile
+
+from .base import *  # noqa: F403
+from .base import ENV
+
+SECRET_KEY = "test-only-key"
+DEBUG = False
+ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
+DATABASES = {
+    "default": dj_database_url.parse(  # noqa: F405
+        ENV.str("DATABASE_URL", "sqlite:///:memory:"),
+    )
+}
+MEDIA_ROOT = tempfile.mkdtemp(prefix="lms-test-media-")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_AUTOREFRESH = True
+WHITENOISE_USE_FINDERS = True
+MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+# Argon2 stays on, as in production; factories reuse one pre-computed hash for speed.

@@ -1,0 +1,1 @@
+"""Administration tracking: dashboards, compliance, assignments, imports and exports."""
