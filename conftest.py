@@ -1,0 +1,108 @@
+"""Fixtures shared by every test package."""
+
+from __future__ import annotations
+
+import pytest
+
+from lms.accounts.roles import Role
+from lms.accounts.tests.factories import (
+    PASSWORD,
+    AdministrationFactory,
+    UnitFactory,
+    UserFactory,
+)
+
+
+@pytest.fixture
+def password() -> str:
+    return PASSWORD
+
+
+@pytest.fixture
+def per(db):
+    return AdministrationFactory(code="PER", name="SUNAT – Aduanas", official_languages=["es"])
+
+
+@pytest.fixture
+def pan(db):
+    return AdministrationFactory(code="PAN", name="ANA Panamá", official_languages=["es"])
+
+
+@pytest.fixture
+def per_unit(per):
+    return UnitFactory(administration=per, code="CALLAO", name="Callao")
+
+
+@pytest.fixture
+def pan_unit(pan):
+    return UnitFactory(administration=pan, code="BALBOA", name="Balboa")
+
+
+@pytest.fixture
+def per_officer(per, per_unit):
+    return UserFactory(
+        username="officer.per",
+        full_name="Carlos Huamán Torres",
+        administration=per,
+        unit=per_unit,
+        employee_number="PER-1",
+        preferred_language="es",
+        roles={Role.OFFICER},
+    )
+
+
+@pytest.fixture
+def pan_officer(pan, pan_unit):
+    return UserFactory(
+        username="officer.pan",
+        full_name="Yessenia Castillo Pinzón",
+        administration=pan,
+        unit=pan_unit,
+        employee_number="PAN-1",
+        preferred_language="es",
+        roles={Role.OFFICER},
+    )
+
+
+@pytest.fixture
+def per_manager(per):
+    return UserFactory(
+        username="manager.per", administration=per, roles={Role.ADMINISTRATION_MANAGER}
+    )
+
+
+@pytest.fixture
+def pan_manager(pan):
+    return UserFactory(
+        username="manager.pan", administration=pan, roles={Role.ADMINISTRATION_MANAGER}
+    )
+
+
+@pytest.fixture
+def coordinator(db):
+    return UserFactory(username="coordinator", roles={Role.REGIONAL_COORDINATOR})
+
+
+@pytest.fixture
+def regional_author(db):
+    return UserFactory(username="author", roles={Role.TRAINING_MANAGER})
+
+
+@pytest.fixture
+def platform_admin(db):
+    return UserFactory(
+        username="admin", is_staff=True, is_superuser=True, roles={Role.PLATFORM_ADMIN}
+    )
+
+
+@pytest.fixture
+def home_page(db):
+    """The demo home page in English and Spanish, as the default site's root."""
+    import io
+
+    from lms.home.seed import seed_demo
+
+    seed_demo(stdout=io.StringIO())
+    from lms.home.models import HomePage
+
+    return HomePage.objects.get(locale__language_code="en")

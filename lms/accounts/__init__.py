@@ -1,0 +1,1 @@
+"""Users, administrations (the tenants), units and roles: the bottom layer."""

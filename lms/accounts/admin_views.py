@@ -1,0 +1,85 @@
+"""Wagtail admin views for people, administrations and units (platform admins)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
+from wagtail.users.forms import UserCreationForm, UserEditForm
+from wagtail.users.views.users import UserViewSet
+
+from .models import Administration, Unit, User
+
+PROFILE_FIELDS = [
+    "full_name",
+    "preferred_language",
+    "administration",
+    "unit",
+    "employee_number",
+    "position",
+]
+
+
+class LmsUserCreationForm(UserCreationForm):
+    first_name = None
+    last_name = None
+    full_name = forms.CharField(required=True, label=_("Full name"), max_length=200)
+
+    class Meta(UserCreationForm.Meta):
+        fields = {User.USERNAME_FIELD, "email", "is_superuser", "groups", *PROFILE_FIELDS}
+
+
+class LmsUserEditForm(UserEditForm):
+    first_name = None
+    last_name = None
+    full_name = forms.CharField(required=True, label=_("Full name"), max_length=200)
+
+    class Meta(UserEditForm.Meta):
+        fields = {
+            User.USERNAME_FIELD,
+            "email",
+            "is_active",
+            "is_superuser",
+            "groups",
+            *PROFILE_FIELDS,
+        }
+
+
+class LmsUserViewSet(UserViewSet):
+    def get_form_class(self, for_update: bool = False) -> type[forms.ModelForm]:
+        return LmsUserEditForm if for_update else LmsUserCreationForm
+
+
+class AdministrationViewSet(ModelViewSet):
+    model = Administration
+    icon = "globe"
+    menu_label = _("Administrations")
+    list_display = ["code", "name", "country", "is_active"]
+    list_filter = ["is_active"]
+    search_fields = ["code", "name", "country"]
+    form_fields = [
+        "code",
+        "name",
+        "country",
+        "country_code",
+        "official_languages",
+        "grouping",
+        "is_active",
+    ]
+    inspect_view_enabled = True
+
+
+class UnitViewSet(ModelViewSet):
+    model = Unit
+    icon = "site"
+    menu_label = _("Units")
+    list_display = ["name", "code", "kind", "administration", "parent"]
+    list_filter = ["administration", "kind"]
+    search_fields = ["name", "code"]
+    form_fields = ["administration", "parent", "code", "name", "kind", "is_active"]
+
+
+class PeopleViewSetGroup(ModelViewSetGroup):
+    menu_label = _("Administrations")
+    menu_icon = "globe"
+    items = (AdministrationViewSet("administrations"), UnitViewSet("units"))

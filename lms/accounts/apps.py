@@ -1,0 +1,22 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+from wagtail.users.apps import WagtailUsersAppConfig
+
+
+class AccountsConfig(AppConfig):
+    name = "lms.accounts"
+    label = "accounts"
+    verbose_name = _("Administrations and people")
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
+        from . import services
+
+        post_migrate.connect(services.role_groups_sync_on_migrate)
+
+
+class LmsWagtailUsersConfig(WagtailUsersAppConfig):
+    """Wagtail's user admin, with forms for the platform's custom user fields."""
+
+    user_viewset = "lms.accounts.admin_views.LmsUserViewSet"

@@ -1,0 +1,89 @@
+"""The platform's roles. Each role is a Django group; the user's administration scopes it.
+
+A training manager with an administration authors for that administration; one without
+is a regional training manager. Administration managers always have an administration.
+Regional coordinators and platform admins have none.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from .models import User
+
+
+class Role(StrEnum):
+    OFFICER = "Officers"
+    TRAINING_MANAGER = "Training managers"
+    ADMINISTRATION_MANAGER = "Administration managers"
+    REGIONAL_COORDINATOR = "Regional coordinators"
+    PLATFORM_ADMIN = "Platform admins"
+
+    @property
+    def label(self) -> str:
+        return str(ROLE_LABELS[self])
+
+
+ROLE_LABELS = {
+    Role.OFFICER: _("Officer"),
+    Role.TRAINING_MANAGER: _("Training manager"),
+    Role.ADMINISTRATION_MANAGER: _("Administration manager"),
+    Role.REGIONAL_COORDINATOR: _("Regional coordinator"),
+    Role.PLATFORM_ADMIN: _("Platform admin"),
+}
+
+# Model permissions each role's group holds. Page, collection and bank permissions that
+# depend on an administration's subtree are granted by the services that create them.
+ROLE_PERMISSIONS: dict[Role, list[str]] = {
+    Role.OFFICER: [],
+    Role.TRAINING_MANAGER: [
+        "wagtailadmin.access_admin",
+        "wagtailimages.add_image",
+        "wagtailimages.change_image",
+        "wagtailimages.choose_image",
+        "wagtaildocs.add_document",
+        "wagtaildocs.change_document",
+        "wagtaildocs.choose_document",
+    ],
+    Role.ADMINISTRATION_MANAGER: [],
+    Role.REGIONAL_COORDINATOR: [],
+    Role.PLATFORM_ADMIN: [
+        "wagtailadmin.access_admin",
+        "accounts.add_administration",
+        "accounts.change_administration",
+        "accounts.view_administration",
+        "accounts.add_unit",
+        "accounts.change_unit",
+        "accounts.view_unit",
+        "accounts.delete_unit",
+        "accounts.add_user",
+        "accounts.change_user",
+        "accounts.view_user",
+    ],
+}
+
+
+def roles_of(user: User | AnonymousUser) -> frozenset[Role]:
+    """The roles a user holds; cached on the user object for the request."""
+    if not user.is_authenticated or not user.is_active:
+        return frozenset()
+    cached = getattr(user, "_lms_roles", None)
+    if cached is not None:
+        return cached
+    names = {group.name for group in user.groups.all()}
+    roles = {role for role in Role if role.value in names}
+    if user.is_superuser:
+        roles.add(Role.PLATFORM_ADMIN)
+    result = frozenset(roles)
+    user._lms_roles = result  # type: ignore[union-attr]
+    return result
+
+
+def has_role(user: User | AnonymousUser, role: Role) -> bool:
+    return role in roles_of(user)

@@ -1,0 +1,68 @@
+"""Writes for accounts: role groups and role assignment."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.apps import AppConfig, apps
+from django.contrib.auth.models import Group, Permission
+from django.db import transaction
+from django.db.models import Q
+
+from .models import User
+from .roles import ROLE_PERMISSIONS, Role
+
+
+def role_groups_sync() -> dict[Role, Group]:
+    """Create the role groups and give each exactly the model permissions it should hold.
+
+    Idempotent: runs after every migration. Permissions a role should not have are taken
+    away only when they are among the permissions this module manages, so grants made by
+    a platform admin for other models stay.
+    """
+    managed = {
+        p.pk for p in _permissions(sorted({n for v in ROLE_PERMISSIONS.values() for n in v}))
+    }
+    groups: dict[Role, Group] = {}
+    with transaction.atomic():
+        for role, perm_names in ROLE_PERMISSIONS.items():
+            group, _created = Group.objects.get_or_create(name=role.value)
+            wanted = {p.pk for p in _permissions(perm_names)}
+            current = set(group.permissions.values_list("pk", flat=True))
+            if stale := (current & managed) - wanted:
+                group.permissions.remove(*stale)
+            if missing := wanted - current:
+                group.permissions.add(*missing)
+            groups[role] = group
+    return groups
+
+
+def _permissions(names: list[str]) -> list[Permission]:
+    query = Q(pk__in=[])
+    for name in names:
+        app_label, codename = name.split(".", 1)
+        query |= Q(content_type__app_label=app_label, codename=codename)
+    return list(Permission.objects.filter(query))
+
+
+def role_groups_sync_on_migrate(app_config: AppConfig, **kwargs: Any) -> None:
+    """post_migrate receiver: once the last app has migrated (so that every app's
+    permissions exist), the role groups exist with their permissions."""
+    if app_config is list(apps.get_app_configs())[-1]:
+        role_groups_sync()
+
+
+def user_set_roles(*, actor: User | None, user: User, roles: set[Role]) -> None:
+    """Give ``user`` exactly ``roles`` (other groups are left alone)."""
+    with transaction.atomic():
+        role_groups = {g.name: g for g in Group.objects.filter(name__in=[r.value for r in Role])}
+        if any(r.value not in role_groups for r in roles):
+            role_groups = {g.name: g for g in role_groups_sync().values()}
+        wanted = {role_groups[r.value] for r in roles}
+        current = set(user.groups.filter(name__in=[r.value for r in Role]))
+        if current - wanted:
+            user.groups.remove(*(current - wanted))
+        if wanted - current:
+            user.groups.add(*(wanted - current))
+        if hasattr(user, "_lms_roles"):
+            del user._lms_roles
