@@ -1,0 +1,69 @@
+import pytest
+from django.urls import reverse
+
+pytestmark = pytest.mark.django_db
+
+URL = "/language/"
+
+
+def test_anonymous_switch_sets_the_cookie_and_redirects_back(client, home_page):
+    response = client.post(URL, {"language": "es", "next": "/accounts/login/"})
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/login/"
+    assert response.cookies["lms_language"].value == "es"
+    page = client.get("/accounts/login/")
+    assert page["Content-Language"] == "es"
+    assert "Iniciar sesión" in page.content.decode()
+
+
+def test_signed_in_switch_updates_the_preference(client, per_officer):
+    client.force_login(per_officer)
+    client.post(URL, {"language": "en", "next": "/"})
+    per_officer.refresh_from_db()
+    assert per_officer.preferred_language == "en"
+
+
+def test_preference_wins_over_cookie_and_browser(client, per_officer):
+    client.force_login(per_officer)  # prefers Spanish
+    client.cookies["lms_language"] = "fr"
+    response = client.get(reverse("accounts:profile"), HTTP_ACCEPT_LANGUAGE="pt")
+    assert response["Content-Language"] == "es"
+    assert "Mi cuenta" in response.content.decode()
+
+
+def test_unknown_language_is_refused_with_a_translated_error(client, per_officer):
+    client.force_login(per_officer)
+    response = client.post(URL, {"language": "xx", "next": "/"})
+    assert response.status_code == 400
+    assert "Elija uno de los idiomas de la lista." in response.content.decode()
+    per_officer.refresh_from_db()
+    assert per_officer.preferred_language == "es"
+    assert "lms_language" not in response.cookies
+
+
+def test_missing_language_is_refused(client, db):
+    response = client.post(URL, {"next": "/"})
+    assert response.status_code == 400
+    assert "Choose a language." in response.content.decode()
+
+
+def test_switch_refuses_get(client, db):
+    assert client.get(URL).status_code == 405
+
+
+def test_switch_never_redirects_off_site(client, db):
+    response = client.post(URL, {"language": "en", "next": "https://evil.example/phish"})
+    assert response["Location"] == "/"
+
+
+def test_switch_needs_the_csrf_token(db):
+    from django.test import Client
+
+    strict = Client(enforce_csrf_checks=True)
+    assert strict.post(URL, {"language": "es"}).status_code == 403
+
+
+def test_portuguese_and_french_are_wired(client, db):
+    for code in ("pt", "fr"):
+        client.post(URL, {"language": code, "next": "/accounts/login/"})
+        assert client.get("/accounts/login/")["Content-Language"] == code

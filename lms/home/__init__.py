@@ -1,0 +1,1 @@
+"""The Wagtail home page and site-wide settings."""

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class HomeConfig(AppConfig):
+    name = "lms.home"
+    label = "home"
+    verbose_name = _("Home page and site settings")

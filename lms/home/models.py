@@ -1,0 +1,62 @@
+"""The site's home page and its settings, edited in the Wagtail admin."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.panels import FieldPanel
+from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
+from wagtail.fields import RichTextField
+from wagtail.models import Page
+
+from lms.accounts.context_processors import navigation_for
+
+
+class HomePage(Page):
+    """The landing page of a site: what the platform is, and where to go next."""
+
+    intro = models.CharField(_("introduction"), max_length=300, blank=True)
+    body = RichTextField(
+        _("body"), blank=True, features=["h2", "h3", "bold", "italic", "link", "ol", "ul"]
+    )
+
+    content_panels = [*Page.content_panels, FieldPanel("intro"), FieldPanel("body")]
+
+    parent_page_types = ["wagtailcore.Page"]
+    max_count_per_parent = 1
+    template = "home/home_page.html"
+
+    class Meta:
+        verbose_name = _("home page")
+
+    def get_context(self, request: HttpRequest, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context(request, *args, **kwargs)
+        context["shortcuts"] = [item for item in navigation_for(request.user) if item.key != "home"]
+        return context
+
+
+@register_setting(icon="cog")
+class SiteSettings(BaseSiteSetting):
+    """What the public sees around every page."""
+
+    platform_name = models.CharField(
+        _("platform name"),
+        max_length=120,
+        blank=True,
+        help_text=_("Leave empty to show the default name in each visitor's language."),
+    )
+    support_email = models.EmailField(_("support e-mail"), blank=True)
+    footer_text = models.CharField(
+        _("footer text"),
+        max_length=300,
+        blank=True,
+        help_text=_("Leave empty to show the default notice in each visitor's language."),
+    )
+
+    panels = [FieldPanel("platform_name"), FieldPanel("support_email"), FieldPanel("footer_text")]
+
+    class Meta:
+        verbose_name = _("site settings")

@@ -1,0 +1,48 @@
+"""The tenant-isolation matrix: one administration's data is 404 for another's manager."""
+
+import pytest
+from django.urls import reverse
+
+from tests.tenancy import assert_hidden_from
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def per_urls(per, per_officer, per_manager):
+    """Every URL that shows PER's learner or administration data. Later features add theirs."""
+    return [
+        reverse("accounts:administration_detail", args=["PER"]),
+        reverse("accounts:administration_detail", args=["per"]),
+        reverse("accounts:officer_detail", args=["PER", per_officer.pk]),
+        reverse("accounts:officer_detail", args=["PER", per_manager.pk]),
+    ]
+
+
+def test_pan_manager_gets_404_for_every_per_url(client, per_urls, per_manager, pan_manager):
+    assert_hidden_from(client, per_urls, outsider=pan_manager, owner=per_manager)
+
+
+def test_per_officer_gets_404_for_their_colleagues_records(client, per, per_officer, per_manager):
+    assert_hidden_from(
+        client,
+        [reverse("accounts:officer_detail", args=["PER", per_manager.pk])],
+        outsider=per_officer,
+    )
+
+
+def test_officer_url_under_the_wrong_administration_is_404(
+    client, per_officer, per_manager, pan_manager, pan
+):
+    # PAN's manager asks for a PER officer through PAN's own path.
+    assert_hidden_from(
+        client,
+        [reverse("accounts:officer_detail", args=["PAN", per_officer.pk])],
+        outsider=pan_manager,
+    )
+
+
+def test_helper_reports_a_leak(client, per, per_manager, pan_manager):
+    """The helper must fail when a URL is not hidden (here: the public home page)."""
+    with pytest.raises(AssertionError, match="expected 404"):
+        assert_hidden_from(client, ["/accounts/profile/"], outsider=pan_manager)
