@@ -1,0 +1,1 @@
+"""H5P package handling: validation policy (plain Python, no Django)."""
