@@ -108,105 +108,130 @@ SCRIPT_EXTENSIONS = frozenset({"js", "mjs", "cjs", "css"})
 # with h5p-standalone and has no H5P editor, so editor libraries are never loaded.
 _DEPENDENCY_BUCKETS = ("preloadedDependencies", "dynamicDependencies")
 
+
 # --- Messages ---------------------------------------------------------------------------
+def gettext_noop(message: str) -> str:
+    """Marks a message for translation catalogues without importing Django; the Django
+    layer translates it when it shows the problem (see ``courses.packages``)."""
+    return message
+
+
 MESSAGES: dict[str, str] = {
-    "not_a_zip": "The file is not an H5P package: it cannot be opened as a ZIP archive.",
-    "too_large": (
+    "not_a_zip": gettext_noop(
+        "The file is not an H5P package: it cannot be opened as a ZIP archive."
+    ),
+    "too_large": gettext_noop(
         "The package is too large ({size} bytes). The largest package allowed is {limit} bytes."
     ),
-    "too_large_unpacked": (
+    "too_large_unpacked": gettext_noop(
         "Unpacked, the package would take {size} bytes. The limit is {limit} bytes."
     ),
-    "too_many_files": "The package contains {count} files. The limit is {limit}.",
-    "path_too_long": (
+    "too_many_files": gettext_noop("The package contains {count} files. The limit is {limit}."),
+    "path_too_long": gettext_noop(
         "The file name {path} is too long ({length} characters; the limit is {limit})."
     ),
-    "path_traversal": "The file name {path} points outside the package. This is not allowed.",
-    "unsafe_characters": (
+    "path_traversal": gettext_noop(
+        "The file name {path} points outside the package. This is not allowed."
+    ),
+    "unsafe_characters": gettext_noop(
         "The file name {path} contains characters that are not allowed. Use only letters, "
         "digits, spaces, dots, dashes and underscores."
     ),
-    "dotfile": (
+    "dotfile": gettext_noop(
         "The file {path} is hidden (its name, or the name of a folder it is in, starts with "
         "a dot). Hidden files are not allowed."
     ),
-    "no_extension": "The file {path} has no file extension, so its type cannot be checked.",
-    "extension_not_allowed": "Files of type .{extension} are not allowed here: {path}.",
-    "script_in_content": (
+    "no_extension": gettext_noop(
+        "The file {path} has no file extension, so its type cannot be checked."
+    ),
+    "extension_not_allowed": gettext_noop(
+        "Files of type .{extension} are not allowed here: {path}."
+    ),
+    "script_in_content": gettext_noop(
         "The file {path} is a script or a style sheet. Scripts and style sheets are not "
         "allowed inside content/."
     ),
-    "svg_script": (
+    "svg_script": gettext_noop(
         "The image {path} contains active content ({reason}). Images must not contain "
         "scripts or links to scripts."
     ),
-    "symlink": "The entry {path} is a symbolic link. Links are not allowed.",
-    "special_file": "The entry {path} is not an ordinary file or folder.",
-    "encrypted_entry": "The file {path} is password-protected. Encrypted files are not allowed.",
-    "unsupported_compression": (
+    "symlink": gettext_noop("The entry {path} is a symbolic link. Links are not allowed."),
+    "special_file": gettext_noop("The entry {path} is not an ordinary file or folder."),
+    "encrypted_entry": gettext_noop(
+        "The file {path} is password-protected. Encrypted files are not allowed."
+    ),
+    "unsupported_compression": gettext_noop(
         "The file {path} is compressed with a method that is not supported (method {method})."
     ),
-    "duplicate_entry": "The file {path} appears more than once in the package.",
-    "zip_bomb": (
+    "duplicate_entry": gettext_noop("The file {path} appears more than once in the package."),
+    "zip_bomb": gettext_noop(
         "The file {path} shrinks suspiciously well when compressed ({ratio} to 1; the limit "
         "is {limit} to 1). It could be a zip bomb."
     ),
-    "lying_header": (
+    "lying_header": gettext_noop(
         "The archive describes the file {path} wrongly: its {field} does not match the data."
     ),
-    "corrupt_entry": "The file {path} is damaged inside the archive and cannot be read.",
-    "overlapping_entries": (
+    "corrupt_entry": gettext_noop(
+        "The file {path} is damaged inside the archive and cannot be read."
+    ),
+    "overlapping_entries": gettext_noop(
         "The file {path} shares its data with another file in the archive. This trick is "
         "not allowed."
     ),
-    "unexpected_file": (
+    "unexpected_file": gettext_noop(
         "The file {path} does not belong in an H5P package. Only h5p.json, the content/ "
         "folder and library folders are allowed."
     ),
-    "missing_h5p_json": "The package has no h5p.json file, so it is not an H5P package.",
-    "invalid_h5p_json": "The package description h5p.json is not valid: {detail}.",
-    "main_library_not_declared": (
+    "missing_h5p_json": gettext_noop(
+        "The package has no h5p.json file, so it is not an H5P package."
+    ),
+    "invalid_h5p_json": gettext_noop("The package description h5p.json is not valid: {detail}."),
+    "main_library_not_declared": gettext_noop(
         "h5p.json names {library} as the content type but does not list it among the "
         "libraries the package needs."
     ),
-    "missing_content_json": "The package has no content/content.json file.",
-    "invalid_content_json": "The file content/content.json is not valid: {detail}.",
-    "semantics_mismatch": (
+    "missing_content_json": gettext_noop("The package has no content/content.json file."),
+    "invalid_content_json": gettext_noop("The file content/content.json is not valid: {detail}."),
+    "semantics_mismatch": gettext_noop(
         "The content does not match what the content type expects at {field}: {detail}."
     ),
-    "unknown_field": "The content contains a field that the content type does not define: {field}.",
-    "unsafe_html": (
+    "unknown_field": gettext_noop(
+        "The content contains a field that the content type does not define: {field}."
+    ),
+    "unsafe_html": gettext_noop(
         "The text at {field} in {path} contains active HTML ({reason}). Scripts, event "
         "handlers and javascript: links are not allowed."
     ),
-    "missing_media": "The content uses the file {path}, which is not in the package.",
-    "unsafe_media_path": "The content refers to a file with an unsafe name at {field}.",
-    "external_media": (
+    "missing_media": gettext_noop("The content uses the file {path}, which is not in the package."),
+    "unsafe_media_path": gettext_noop(
+        "The content refers to a file with an unsafe name at {field}."
+    ),
+    "external_media": gettext_noop(
         "The content uses media from another website ({url}). Only files inside the package "
         "are allowed."
     ),
-    "missing_library_json": (
+    "missing_library_json": gettext_noop(
         "The folder {path} is not a valid library: it has no library.json file."
     ),
-    "invalid_library_json": "The library description {path} is not valid: {detail}.",
-    "invalid_semantics": (
+    "invalid_library_json": gettext_noop("The library description {path} is not valid: {detail}."),
+    "invalid_semantics": gettext_noop(
         "The content type definition (semantics.json) of {library} is not valid: {detail}."
     ),
-    "version_mismatch": (
+    "version_mismatch": gettext_noop(
         "The library folder {path} does not match its library.json: it should be named {expected}."
     ),
-    "missing_preloaded_file": (
+    "missing_preloaded_file": gettext_noop(
         "The library {library} needs the file {path}, which is missing from the package."
     ),
-    "missing_dependency": (
+    "missing_dependency": gettext_noop(
         "{required_by} needs the library {library}, which is neither in the package nor "
         "installed on this site."
     ),
-    "package_rejected": "The H5P checker refused the package: {detail}.",
-    "too_many_problems": (
+    "package_rejected": gettext_noop("The H5P checker refused the package: {detail}."),
+    "too_many_problems": gettext_noop(
         "The package has more than {limit} problems. Only the first {limit} are listed."
     ),
-    "unexpected_error": (
+    "unexpected_error": gettext_noop(
         "The package could not be checked ({detail}), so it was refused as a precaution."
     ),
 }
@@ -227,9 +252,11 @@ class Problem:
     path: str = ""
     params: Mapping[str, Any] = field(default_factory=dict)
 
-    def message(self) -> str:
-        """Render the plain-English message (the Django layer translates instead)."""
+    def message(self, translate: Callable[[str], str] | None = None) -> str:
+        """Render the message: plain English, or through ``translate`` (gettext)."""
         template = MESSAGES.get(self.code, self.code)
+        if translate is not None:
+            template = translate(template)
         return template.format_map(_Params(self.params, path=self.path))
 
 
