@@ -22,6 +22,7 @@ help:
 	@echo "make lint     ruff check and ruff format --check"
 	@echo "make format   ruff format and ruff check --fix"
 	@echo "make messages refresh and compile the translation catalogues"
+	@echo "make bench    run the benchmarks in bench/ and print their figures"
 	@echo "make clean    remove the virtualenv, node_modules and the local database"
 
 # --- installation (each step is skipped when already done) -------------------------------
@@ -99,6 +100,10 @@ test: $(STAMP_PY) $(STAMP_NODE) browser-deps
 	$(MAKE) --no-print-directory check-deploy
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgres
+
+bench: setup
+	$(MANAGE) seed_demo > /dev/null
+	$(PY) bench/lesson_page.py
 
 messages: $(STAMP_PY)
 	$(MANAGE) makemessages --all --ignore=.venv --ignore=node_modules --ignore=staticfiles --no-obsolete

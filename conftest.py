@@ -12,6 +12,8 @@ from lms.accounts.tests.factories import (
     UserFactory,
 )
 
+pytest_plugins = ["courses.tests.fixtures"]
+
 
 @pytest.fixture
 def password() -> str:
@@ -106,3 +108,13 @@ def home_page(db):
     from lms.home.models import HomePage
 
     return HomePage.objects.get(locale__language_code="en")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Each test starts with an empty cache (site settings, site root paths...)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

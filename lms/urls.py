@@ -2,16 +2,19 @@
 
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
+
+from lms.home import routing
 
 urlpatterns = [
     path("cms/", include(wagtailadmin_urls)),
     path("django-admin/", admin.site.urls),
     path("documents/", include(wagtaildocs_urls)),
     path("", include("lms.accounts.urls")),
+    path("", include("courses.urls")),
 ]
 
 if settings.DEBUG:
@@ -19,5 +22,9 @@ if settings.DEBUG:
 
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
-# Wagtail's page tree last: it answers every path the routes above do not.
-urlpatterns += [path("", include(wagtail_urls))]
+# Wagtail's page tree last: it answers every path the routes above do not. Pages are found
+# in one query by lms.home.routing, then served by Wagtail as usual.
+urlpatterns += [
+    re_path(r"^((?:[\w\-]+/)*)$", routing.serve, name="wagtail_serve"),
+    path("", include(wagtail_urls)),
+]

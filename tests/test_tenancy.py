@@ -19,8 +19,36 @@ def per_urls(per, per_officer, per_manager):
     ]
 
 
+@pytest.fixture
+def per_course_urls(course_tree, per):
+    """PER's own courses: the catalogue, course, module and lesson pages, and the files of
+    an activity owned by PER."""
+    from courses.packages import h5p_package_import
+    from courses.tests.fixtures import package
+
+    activity = h5p_package_import(actor=None, data=package(), administration=per)
+    return [
+        "/per/",
+        "/per/callao/",
+        "/per/callao/port/",
+        "/per/callao/port/port-control/",
+        f"/h5p/content/{activity.uuid}/h5p.json",
+        f"/h5p/content/{activity.uuid}/content/content.json",
+    ]
+
+
 def test_pan_manager_gets_404_for_every_per_url(client, per_urls, per_manager, pan_manager):
     assert_hidden_from(client, per_urls, outsider=pan_manager, owner=per_manager)
+
+
+def test_pan_people_get_404_for_every_per_course_url(
+    client, per_course_urls, course_tree, per_officer, pan_officer, pan_manager
+):
+    from courses import services
+
+    services.enrolment_create(actor=per_officer, course=course_tree.per_course)
+    for outsider in (pan_officer, pan_manager):
+        assert_hidden_from(client, per_course_urls, outsider=outsider, owner=per_officer)
 
 
 def test_per_officer_gets_404_for_their_colleagues_records(client, per, per_officer, per_manager):

@@ -25,6 +25,10 @@ def navigation_for(user: Any) -> list[NavItem]:
     items = [NavItem("home", _("Home"), "/")]
     if not roles:
         return items
+    if user.administration_id or roles & {Role.TRAINING_MANAGER, Role.PLATFORM_ADMIN}:
+        items.append(NavItem("catalogue", _("Courses"), reverse("courses:catalogue")))
+    if user.administration_id:
+        items.append(NavItem("learning", _("My learning"), reverse("courses:my_learning")))
     if Role.ADMINISTRATION_MANAGER in roles and user.administration_id:
         items.append(
             NavItem(

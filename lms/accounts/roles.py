@@ -50,6 +50,9 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "wagtaildocs.add_document",
         "wagtaildocs.change_document",
         "wagtaildocs.choose_document",
+        "courses.add_h5pactivity",
+        "courses.change_h5pactivity",
+        "courses.view_h5pactivity",
     ],
     Role.ADMINISTRATION_MANAGER: [],
     Role.REGIONAL_COORDINATOR: [],
@@ -65,18 +68,35 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "accounts.add_user",
         "accounts.change_user",
         "accounts.view_user",
+        "courses.add_h5pactivity",
+        "courses.change_h5pactivity",
+        "courses.delete_h5pactivity",
+        "courses.view_h5pactivity",
+        "courses.view_h5plibrary",
+        "courses.install_h5plibrary",
     ],
 }
 
 
+ROLE_NAME_SEPARATOR = "\n"
+
+
 def roles_of(user: User | AnonymousUser) -> frozenset[Role]:
-    """The roles a user holds; cached on the user object for the request."""
+    """The roles a user holds; cached on the user object for the request.
+
+    The authentication backend loads the group names with the user (``_role_names``), so
+    a request usually spends no query here.
+    """
     if not user.is_authenticated or not user.is_active:
         return frozenset()
     cached = getattr(user, "_lms_roles", None)
     if cached is not None:
         return cached
-    names = {group.name for group in user.groups.all()}
+    preloaded = getattr(user, "_role_names", None)
+    if preloaded is not None:
+        names = set(preloaded.split(ROLE_NAME_SEPARATOR))
+    else:
+        names = {group.name for group in user.groups.all()}
     roles = {role for role in Role if role.value in names}
     if user.is_superuser:
         roles.add(Role.PLATFORM_ADMIN)

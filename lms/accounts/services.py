@@ -46,9 +46,11 @@ def _permissions(names: list[str]) -> list[Permission]:
 
 
 def role_groups_sync_on_migrate(app_config: AppConfig, **kwargs: Any) -> None:
-    """post_migrate receiver: once the last app has migrated (so that every app's
-    permissions exist), the role groups exist with their permissions."""
-    if app_config is list(apps.get_app_configs())[-1]:
+    """post_migrate receiver: once the last app with models has migrated (Django sends
+    the signal only for those; by then every app's permissions exist), the role groups
+    exist with their permissions."""
+    with_models = [config for config in apps.get_app_configs() if config.models_module]
+    if app_config is with_models[-1]:
         role_groups_sync()
 
 
@@ -64,5 +66,6 @@ def user_set_roles(*, actor: User | None, user: User, roles: set[Role]) -> None:
             user.groups.remove(*(current - wanted))
         if wanted - current:
             user.groups.add(*(wanted - current))
-        if hasattr(user, "_lms_roles"):
-            del user._lms_roles
+        for cached in ("_lms_roles", "_role_names"):
+            if hasattr(user, cached):
+                delattr(user, cached)

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.cache import cache
 from django.db import models
+from django.db.models.signals import post_delete, post_save
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.fields import RichTextField
-from wagtail.models import Page
+from wagtail.models import Page, Site
 
 from lms.accounts.context_processors import navigation_for
 
@@ -26,6 +28,7 @@ class HomePage(Page):
     content_panels = [*Page.content_panels, FieldPanel("intro"), FieldPanel("body")]
 
     parent_page_types = ["wagtailcore.Page"]
+    subpage_types = ["courses.CourseIndexPage"]
     max_count_per_parent = 1
     template = "home/home_page.html"
 
@@ -60,3 +63,24 @@ class SiteSettings(BaseSiteSetting):
 
     class Meta:
         verbose_name = _("site settings")
+
+    @classmethod
+    def for_site(cls, site: Site) -> SiteSettings:
+        """Read through the shared cache: every page shows these settings."""
+        key = f"{SITE_SETTINGS_CACHE_PREFIX}{site.pk}"
+        found = cache.get(key)
+        if found is None:
+            found = super().for_site(site)
+            cache.set(key, found, 600)
+        return found
+
+
+SITE_SETTINGS_CACHE_PREFIX = "lms:site-settings:"
+
+
+def forget_site_settings(sender: type, instance: SiteSettings, **kwargs: object) -> None:
+    cache.delete(f"{SITE_SETTINGS_CACHE_PREFIX}{instance.site_id}")
+
+
+post_save.connect(forget_site_settings, sender=SiteSettings)
+post_delete.connect(forget_site_settings, sender=SiteSettings)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from pathlib import Path
 
 import dj_database_url
@@ -180,12 +182,19 @@ WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.databa
 # No third-party avatars: nothing leaves this origin (and the CSP would block it).
 WAGTAIL_GRAVATAR_PROVIDER_URL = None
 WAGTAIL_ENABLE_UPDATE_CHECK = False
-WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "xlsx", "pptx", "odt", "ods", "txt", "csv"]
+WAGTAILDOCS_EXTENSIONS = [
+    *("pdf", "docx", "xlsx", "pptx", "odt", "ods", "txt", "csv"),
+    *("mp4", "webm", "vtt"),  # lesson videos and their captions
+]
 
 # Static files: compressed and fingerprinted by whitenoise, cached for a year.
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(ENV.str("DJANGO_STATIC_ROOT", str(BASE_DIR / "staticfiles")))
-STATICFILES_DIRS = [BASE_DIR / "static"]
+STATICFILES_DIRS = [
+    BASE_DIR / "static",
+    # The H5P player, installed from npm (make setup), served as static files.
+    ("h5p-standalone", BASE_DIR / "node_modules" / "h5p-standalone" / "dist"),
+]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(ENV.str("DJANGO_MEDIA_ROOT", str(VAR_DIR / "media")))
 WHITENOISE_MAX_AGE = 60 * 60 * 24 * 365
@@ -222,6 +231,22 @@ SECURE_CSP = {
     "object-src": [CSP.NONE],
     "base-uri": [CSP.SELF],
     "form-action": [CSP.SELF],
+}
+# Lesson pages that play H5P: the h5p-standalone player writes one fixed inline script
+# into its about:blank frame (which inherits this page's policy). It is allowed by its
+# hash only, so the policy still refuses every other inline script.
+H5P_FRAME_INLINE_SCRIPT = (
+    "H5PIntegration = window.parent.H5PIntegration; var H5P = H5P || {}; H5P.externalEmbed = false;"
+)
+LMS_H5P_CSP = {
+    **SECURE_CSP,
+    "script-src": [
+        CSP.SELF,
+        CSP.NONCE,
+        "'sha256-"
+        + base64.b64encode(hashlib.sha256(H5P_FRAME_INLINE_SCRIPT.encode()).digest()).decode()
+        + "'",
+    ],
 }
 # The Wagtail admin (under /cms/) runs inline scripts and styles in its page editor, loads
 # images and media from blobs while editing, and frames its own previews, so it gets a

@@ -13,11 +13,18 @@ def keys(user):
 def test_navigation_depends_on_the_role(
     per_officer, per_manager, coordinator, regional_author, platform_admin
 ):
-    assert keys(per_officer) == ["home", "profile"]
-    assert keys(per_manager) == ["home", "administration", "profile"]
+    assert keys(per_officer) == ["home", "catalogue", "learning", "profile"]
+    assert keys(per_manager) == ["home", "catalogue", "learning", "administration", "profile"]
     assert keys(coordinator) == ["home", "administrations", "profile"]
-    assert keys(regional_author) == ["home", "cms", "profile"]
-    assert keys(platform_admin) == ["home", "administrations", "cms", "platform", "profile"]
+    assert keys(regional_author) == ["home", "catalogue", "cms", "profile"]
+    assert keys(platform_admin) == [
+        "home",
+        "catalogue",
+        "administrations",
+        "cms",
+        "platform",
+        "profile",
+    ]
 
 
 def test_anonymous_navigation(client, home_page):

@@ -76,3 +76,11 @@ def test_inactive_and_anonymous_users_see_nothing(per, per_manager):
 def test_superuser_counts_as_platform_admin():
     user = UserFactory(is_superuser=True)
     assert Role.PLATFORM_ADMIN in roles_of(user)
+
+
+def test_role_groups_exist_after_migrate_with_their_permissions():
+    from django.contrib.auth.models import Group
+
+    assert set(Group.objects.values_list("name", flat=True)) >= {role.value for role in Role}
+    admins = Group.objects.get(name=Role.PLATFORM_ADMIN.value)
+    assert admins.permissions.filter(codename="install_h5plibrary").exists()

@@ -1,0 +1,108 @@
+"""Lesson page benchmark: server time, queries and bytes for the demo lesson with H5P.
+
+Run with ``make bench`` (after ``make setup``; it seeds the demo if needed). Prints:
+- server time per request for a signed-in officer (median and p95 over many requests),
+  measured in-process through Django's full middleware stack on the demo database;
+- the query count of one request;
+- bytes a first visit transfers (HTML, CSS, JS; H5P content and libraries excluded) and a
+  repeat visit (static files are fingerprinted and cached for a year, so only the HTML),
+  raw and gzip-compressed as whitenoise serves them.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lms.settings.dev")
+os.environ.setdefault("DJANGO_DEBUG", "false")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.contrib.staticfiles import finders  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+
+from courses import services  # noqa: E402
+from courses.models import LessonActivity, LessonPage  # noqa: E402
+from lms.accounts.models import User  # noqa: E402
+
+REQUESTS = int(os.environ.get("BENCH_REQUESTS", "300"))
+STATIC_ASSETS = [
+    "css/site.css",
+    "h5p-standalone/main.bundle.js",
+    "js/h5p-player.js",
+    "h5p-standalone/frame.bundle.js",
+    "h5p-standalone/styles/h5p.css",
+    "js/h5p-frame.js",
+]
+
+
+def gz(data: bytes) -> int:
+    return len(gzip.compress(data, compresslevel=9))
+
+
+def main() -> None:
+    officer = User.objects.filter(username="officer.jam").first()
+    if officer is None:
+        call_command("seed_demo", verbosity=0)
+        officer = User.objects.get(username="officer.jam")  # English-speaking officer
+    slot = (
+        LessonActivity.objects.filter(lesson__locale__language_code="en", lesson__live=True)
+        .select_related("lesson")
+        .order_by("lesson__path")
+        .first()
+    )
+    lesson = LessonPage.objects.get(pk=slot.lesson_id)
+    course = lesson.get_parent().get_parent().specific
+    services.enrolment_create(actor=officer, course=course)
+    client = Client()
+    client.force_login(officer)
+    url = lesson.url
+    for _ in range(20):
+        assert client.get(url).status_code == 200
+    timings = []
+    for _ in range(REQUESTS):
+        start = time.perf_counter()
+        response = client.get(url)
+        timings.append((time.perf_counter() - start) * 1000)
+    with CaptureQueriesContext(connection) as context:
+        html = client.get(url).content
+    timings.sort()
+    assets = {}
+    for name in STATIC_ASSETS:
+        path = finders.find(name)
+        assets[name] = Path(path).read_bytes()
+    first_raw = len(html) + sum(len(data) for data in assets.values())
+    first_gz = gz(html) + sum(gz(data) for data in assets.values())
+    print(f"lesson page: {url} (officer.jam, {slot.activity.title!r})")
+    print(f"requests measured: {REQUESTS}; status {response.status_code}")
+    print(
+        f"server time: median {statistics.median(timings):.1f} ms, "
+        f"p95 {timings[int(len(timings) * 0.95) - 1]:.1f} ms"
+    )
+    print(f"queries per request: {len(context.captured_queries)}")
+    print(
+        f"first visit: {first_raw / 1024:.1f} KiB raw, {first_gz / 1024:.1f} KiB gzip "
+        f"(HTML {len(html) / 1024:.1f} KiB + {len(assets)} CSS/JS files)"
+    )
+    for name, data in assets.items():
+        print(f"  {name}: {len(data) / 1024:.1f} KiB raw, {gz(data) / 1024:.1f} KiB gzip")
+    print(
+        f"repeat visit: {len(html) / 1024:.1f} KiB raw, {gz(html) / 1024:.1f} KiB gzip "
+        "(HTML only: static files are cached for a year)"
+    )
+
+
+if __name__ == "__main__":
+    main()

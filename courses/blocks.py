@@ -1,0 +1,112 @@
+"""StreamField blocks of lessons: text, media, callouts, glossary terms and H5P activities."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+from wagtail import blocks
+from wagtail.documents.blocks import DocumentChooserBlock
+from wagtail.images.blocks import ImageChooserBlock
+from wagtail.snippets.blocks import SnippetChooserBlock
+
+RICH_TEXT_FEATURES = ["h3", "bold", "italic", "link", "ol", "ul"]
+
+
+class ImageBlock(blocks.StructBlock):
+    image = ImageChooserBlock(label=_("Image"))
+    alt_text = blocks.CharBlock(
+        label=_("Text alternative"),
+        max_length=250,
+        help_text=_("What the image shows, for people who cannot see it."),
+    )
+    caption = blocks.CharBlock(label=_("Caption"), required=False, max_length=300)
+
+    class Meta:
+        icon = "image"
+        label = _("Image")
+        template = "courses/blocks/image.html"
+
+
+class VideoBlock(blocks.StructBlock):
+    video = DocumentChooserBlock(label=_("Video file (MP4 or WebM)"))
+    captions = DocumentChooserBlock(label=_("Captions (WebVTT)"), required=False)
+    transcript = blocks.RichTextBlock(
+        label=_("Transcript"), required=False, features=RICH_TEXT_FEATURES
+    )
+
+    class Meta:
+        icon = "media"
+        label = _("Video")
+        template = "courses/blocks/video.html"
+
+
+class DocumentBlock(blocks.StructBlock):
+    document = DocumentChooserBlock(label=_("Document"))
+    description = blocks.CharBlock(label=_("Description"), required=False, max_length=300)
+
+    class Meta:
+        icon = "doc-full"
+        label = _("Document")
+        template = "courses/blocks/document.html"
+
+
+class CalloutBlock(blocks.StructBlock):
+    kind = blocks.ChoiceBlock(
+        label=_("Kind"),
+        choices=[
+            ("red_flag", _("Red flag")),
+            ("key_fact", _("Key fact")),
+            ("tip", _("Tip")),
+        ],
+        default="key_fact",
+    )
+    title = blocks.CharBlock(label=_("Title"), max_length=150)
+    body = blocks.RichTextBlock(label=_("Text"), features=RICH_TEXT_FEATURES)
+
+    class Meta:
+        icon = "warning"
+        label = _("Callout")
+        template = "courses/blocks/callout.html"
+
+
+class GlossaryTermBlock(blocks.StructBlock):
+    term = blocks.CharBlock(label=_("Term"), max_length=120)
+    definition = blocks.TextBlock(label=_("Definition"))
+
+    class Meta:
+        icon = "pick"
+        label = _("Glossary term")
+        template = "courses/blocks/glossary.html"
+
+
+class ScenarioBlock(blocks.StructBlock):
+    title = blocks.CharBlock(label=_("Title"), max_length=150)
+    body = blocks.RichTextBlock(label=_("Situation"), features=RICH_TEXT_FEATURES)
+
+    class Meta:
+        icon = "user"
+        label = _("Scenario")
+        template = "courses/blocks/scenario.html"
+
+
+class H5PActivityBlock(blocks.StructBlock):
+    activity = SnippetChooserBlock("courses.H5PActivity", label=_("H5P activity"))
+    required = blocks.BooleanBlock(
+        label=_("Required to complete the lesson"), required=False, default=True
+    )
+
+    class Meta:
+        icon = "form"
+        label = _("H5P activity")
+        template = "courses/blocks/h5p.html"
+
+
+LESSON_BLOCKS = [
+    ("text", blocks.RichTextBlock(label=_("Text"), features=RICH_TEXT_FEATURES)),
+    ("image", ImageBlock()),
+    ("video", VideoBlock()),
+    ("document", DocumentBlock()),
+    ("callout", CalloutBlock()),
+    ("glossary", GlossaryTermBlock()),
+    ("scenario", ScenarioBlock()),
+    ("h5p", H5PActivityBlock()),
+]

@@ -1,0 +1,21 @@
+"""Course pages, learning records and H5P packages."""
+
+from .h5p import H5PActivity, H5PLibrary, H5PResult, H5PUserData, LessonActivity
+from .learning import Enrolment, LessonProgress
+from .pages import CourseIndexPage, CoursePage, LessonPage, Level, ModulePage, Track
+
+__all__ = [
+    "CourseIndexPage",
+    "CoursePage",
+    "Enrolment",
+    "H5PActivity",
+    "H5PLibrary",
+    "H5PResult",
+    "H5PUserData",
+    "LessonActivity",
+    "LessonPage",
+    "LessonProgress",
+    "Level",
+    "ModulePage",
+    "Track",
+]

@@ -1,0 +1,169 @@
+"""H5P libraries (stored once per name and version), activities (uploaded packages),
+the places activities are used in lessons, results and saved state."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from wagtail.search import index
+
+from lms.accounts.models import Administration
+
+
+class H5PLibrary(models.Model):
+    machine_name = models.CharField(_("machine name"), max_length=127)
+    major_version = models.PositiveSmallIntegerField(_("major version"))
+    minor_version = models.PositiveSmallIntegerField(_("minor version"))
+    patch_version = models.PositiveSmallIntegerField(_("patch version"))
+    title = models.CharField(_("title"), max_length=255)
+    runnable = models.BooleanField(default=False)
+    library_json = models.JSONField(default=dict)
+    semantics = models.JSONField(null=True, blank=True)
+    installed_at = models.DateTimeField(auto_now_add=True)
+    installed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("H5P library")
+        verbose_name_plural = _("H5P libraries")
+        ordering = ["machine_name", "major_version", "minor_version"]
+        permissions = [("install_h5plibrary", _("Can install new H5P libraries"))]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["machine_name", "major_version", "minor_version"],
+                name="h5p_library_once_per_version",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.machine_name} {self.version}"
+
+    @property
+    def version(self) -> str:
+        return f"{self.major_version}.{self.minor_version}.{self.patch_version}"
+
+    @property
+    def folder(self) -> str:
+        return f"{self.machine_name}-{self.major_version}.{self.minor_version}"
+
+
+class H5PActivity(index.Indexed, models.Model):
+    """One uploaded .h5p package: content stored per activity, libraries shared."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    title = models.CharField(_("title"), max_length=255)
+    administration = models.ForeignKey(
+        Administration,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="h5p_activities",
+        verbose_name=_("owned by"),
+        help_text=_("Empty for regional activities that every administration may use."),
+    )
+    language = models.CharField(_("language"), max_length=16, blank=True)
+    main_library = models.ForeignKey(
+        H5PLibrary, on_delete=models.PROTECT, related_name="main_for", verbose_name=_("type")
+    )
+    libraries = models.ManyToManyField(H5PLibrary, related_name="activities", blank=True)
+    h5p_json = models.JSONField(default=dict)
+    size_bytes = models.PositiveIntegerField(default=0)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    search_fields = [index.SearchField("title"), index.AutocompleteField("title")]
+
+    class Meta:
+        verbose_name = _("H5P activity")
+        verbose_name_plural = _("H5P activities")
+        ordering = ["title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def storage_prefix(self) -> str:
+        return f"h5p/content/{self.uuid}"
+
+
+class LessonActivity(models.Model):
+    """Where an activity is used: one H5P block of one lesson translation.
+
+    Rebuilt from the lesson's body when the lesson is published, so that recording a result
+    needs no page load. Block ids are shared by a lesson's translations.
+    """
+
+    lesson = models.ForeignKey(
+        "courses.LessonPage", on_delete=models.CASCADE, related_name="activity_slots"
+    )
+    block_id = models.CharField(max_length=64)
+    activity = models.ForeignKey(H5PActivity, on_delete=models.PROTECT, related_name="slots")
+    required = models.BooleanField(default=True)
+    lesson_key = models.UUIDField()
+    course_key = models.UUIDField()
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["lesson", "block_id"], name="lesson_activity_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.lesson_id}:{self.block_id}"
+
+
+class H5PResult(models.Model):
+    """A scored xAPI statement, stored against the signed-in user (never its actor)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    administration = models.ForeignKey(Administration, on_delete=models.PROTECT, related_name="+")
+    activity = models.ForeignKey(H5PActivity, on_delete=models.CASCADE, related_name="results")
+    enrolment = models.ForeignKey(
+        "courses.Enrolment", on_delete=models.CASCADE, related_name="h5p_results"
+    )
+    lesson_key = models.UUIDField()
+    block_id = models.CharField(max_length=64)
+    verb = models.CharField(max_length=200)
+    score_raw = models.FloatField()
+    score_max = models.FloatField()
+    score_scaled = models.FloatField()
+    success = models.BooleanField(null=True)
+    completion = models.BooleanField(default=False)
+    statement = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["administration", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} · {self.activity_id} · {self.score_raw}/{self.score_max}"
+
+
+class H5PUserData(models.Model):
+    """H5P's saved state ("content user data") for one user and activity."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    administration = models.ForeignKey(Administration, on_delete=models.PROTECT, related_name="+")
+    activity = models.ForeignKey(H5PActivity, on_delete=models.CASCADE, related_name="user_data")
+    data_type = models.CharField(max_length=64)
+    sub_content_id = models.CharField(max_length=64, blank=True)
+    data = models.TextField()
+    preload = models.BooleanField(default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "activity", "data_type", "sub_content_id"],
+                name="h5p_user_data_once",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} · {self.activity_id} · {self.data_type}"

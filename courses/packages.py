@@ -1,0 +1,255 @@
+"""H5P packages on the Django side: import (validate, store, record) and file access.
+
+Validation is :func:`courses.h5p.policy.validate_package`. Files go through Django's
+storage API (local folder in the embedded default, object storage in production).
+Libraries are stored once per name and major.minor version under ``h5p/libraries/`` and
+shared by every activity; each activity's content lives under ``h5p/content/<uuid>/``.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import posixpath
+import uuid
+import zipfile
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from .h5p.policy import ValidationReport, validate_package
+from .models import H5PActivity, H5PLibrary
+
+if TYPE_CHECKING:
+    from lms.accounts.models import Administration, User
+
+LIBRARIES_PREFIX = "h5p/libraries"
+
+
+@dataclass
+class PackageRefused(Exception):
+    """The package was refused; ``messages`` say why, in the active language."""
+
+    messages: list[str] = field(default_factory=list)
+    codes: list[str] = field(default_factory=list)
+    missing_libraries: list[str] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        return "\n".join(self.messages)
+
+
+def library_key(library: H5PLibrary) -> tuple[str, int, int]:
+    return (library.machine_name, library.major_version, library.minor_version)
+
+
+def _installed() -> dict[tuple[str, int, int], H5PLibrary]:
+    return {library_key(lib): lib for lib in H5PLibrary.objects.all()}
+
+
+def h5p_package_inspect(*, data: bytes) -> ValidationReport:
+    """Validate a package against the policy and the libraries installed here."""
+    installed = _installed()
+
+    def semantics(name: str, major: int, minor: int) -> Any:
+        library = installed.get((name, major, minor))
+        return library.semantics if library else None
+
+    return validate_package(data, installed_libraries=installed, installed_semantics=semantics)
+
+
+def refusal_from(report: ValidationReport) -> PackageRefused:
+    return PackageRefused(
+        messages=[problem.message(_) for problem in report.problems],
+        codes=[problem.code for problem in report.problems],
+    )
+
+
+def _library_folder(machine_name: str, major: int, minor: int) -> str:
+    return f"{machine_name}-{major}.{minor}"
+
+
+def h5p_package_import(
+    *,
+    actor: User | None,
+    data: bytes,
+    title: str = "",
+    administration: Administration | None = None,
+    report: ValidationReport | None = None,
+    activity_uuid: uuid.UUID | None = None,
+) -> H5PActivity:
+    """Validate and store a package as a new activity, or raise :class:`PackageRefused`.
+
+    New libraries need the library-install permission (``actor=None`` is the operator at
+    the command line, who may install them). On any failure nothing is left behind: files
+    written so far are removed and no row is created.
+    """
+    report = report or h5p_package_inspect(data=data)
+    if not report.ok:
+        raise refusal_from(report)
+    if (
+        report.new_libraries
+        and actor is not None
+        and not actor.has_perm("courses.install_h5plibrary")
+    ):
+        names = [
+            f"{name} {major}.{minor}.{patch}" for name, major, minor, patch in report.new_libraries
+        ]
+        raise PackageRefused(
+            messages=[
+                _(
+                    "This package brings libraries that are not installed on this site: "
+                    "%(libraries)s. Ask a platform administrator to install them (or to "
+                    "upload this package), then try again."
+                )
+                % {"libraries": ", ".join(names)}
+            ],
+            codes=["library_not_installed"],
+            missing_libraries=names,
+        )
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    h5p_json = json.loads(archive.read("h5p.json"))
+    new_keys = {(name, major, minor) for name, major, minor, _patch in report.new_libraries}
+    activity_uuid = activity_uuid or uuid.uuid4()
+    content_prefix = f"h5p/content/{activity_uuid}"
+    written: list[str] = []
+    try:
+        for info in archive.infolist():
+            if info.is_dir():
+                continue
+            name = info.filename
+            top = name.split("/", 1)[0]
+            if name == "h5p.json" or top == "content":
+                target = posixpath.join(content_prefix, name)
+            elif _folder_key(top) in new_keys:
+                target = posixpath.join(LIBRARIES_PREFIX, name)
+            else:
+                continue  # a library already installed: the stored copy is used
+            if _store(target, archive.read(info)):
+                written.append(target)
+        with transaction.atomic():
+            libraries = _record_libraries(archive, report, new_keys, actor)
+            main = h5p_json["mainLibrary"]
+            main_library = next(
+                lib for key, lib in libraries.items() if key[0] == main and _is_main(key, h5p_json)
+            )
+            activity = H5PActivity.objects.create(
+                uuid=activity_uuid,
+                title=(title or report.title or main)[:255],
+                administration=administration,
+                language=str(h5p_json.get("language", ""))[:16],
+                main_library=main_library,
+                h5p_json=h5p_json,
+                size_bytes=len(data),
+                uploaded_by=actor,
+            )
+            activity.libraries.set(libraries.values())
+    except Exception:
+        for name in written:
+            default_storage.delete(name)
+        raise
+    return activity
+
+
+def _store(name: str, payload: bytes) -> bool:
+    """Write a file unless the same bytes are stored there already. Returns whether it
+    wrote, so that a failed import removes only what it wrote itself."""
+    if default_storage.exists(name):
+        with default_storage.open(name) as existing:
+            if existing.read() == payload:
+                return False
+        default_storage.delete(name)
+    saved = default_storage.save(name, ContentFile(payload))
+    if saved != name:  # the storage renamed it: never serve a file under another name
+        default_storage.delete(saved)
+        raise OSError(f"Could not store {name}")
+    return True
+
+
+def _folder_key(folder: str) -> tuple[str, int, int] | None:
+    name, _sep, version = folder.rpartition("-")
+    major, _dot, minor = version.partition(".")
+    if not name or not major.isdigit() or not minor.isdigit():
+        return None
+    return (name, int(major), int(minor))
+
+
+def _is_main(key: tuple[str, int, int], h5p_json: dict[str, Any]) -> bool:
+    for dependency in h5p_json.get("preloadedDependencies", []):
+        if dependency.get("machineName") == key[0]:
+            return (
+                int(dependency.get("majorVersion", -1)),
+                int(dependency.get("minorVersion", -1)),
+            ) == key[1:]
+    return False
+
+
+def _record_libraries(
+    archive: zipfile.ZipFile,
+    report: ValidationReport,
+    new_keys: set[tuple[str, int, int]],
+    actor: User | None,
+) -> dict[tuple[str, int, int], H5PLibrary]:
+    """Rows for every library the package uses (bundled or installed before)."""
+    installed = _installed()
+    used: dict[tuple[str, int, int], H5PLibrary] = {}
+    for name, major, minor, patch in report.libraries:
+        key = (name, major, minor)
+        if key in new_keys:
+            folder = _library_folder(name, major, minor)
+            library_json = json.loads(archive.read(f"{folder}/library.json"))
+            semantics = None
+            if f"{folder}/semantics.json" in archive.namelist():
+                semantics = json.loads(archive.read(f"{folder}/semantics.json"))
+            try:
+                with transaction.atomic():
+                    used[key] = H5PLibrary.objects.create(
+                        machine_name=name,
+                        major_version=major,
+                        minor_version=minor,
+                        patch_version=patch,
+                        title=str(library_json.get("title", name))[:255],
+                        runnable=bool(library_json.get("runnable")),
+                        library_json=library_json,
+                        semantics=semantics,
+                        installed_by=actor,
+                    )
+            except IntegrityError:  # installed meanwhile by a concurrent upload
+                used[key] = H5PLibrary.objects.get(
+                    machine_name=name, major_version=major, minor_version=minor
+                )
+        elif key in installed:
+            used[key] = installed[key]
+    # Dependencies declared by the package but not bundled: already installed here.
+    h5p_json = json.loads(archive.read("h5p.json"))
+    for dependency in h5p_json.get("preloadedDependencies", []):
+        key = (
+            dependency.get("machineName"),
+            dependency.get("majorVersion"),
+            dependency.get("minorVersion"),
+        )
+        if key not in used and key in installed:
+            used[key] = installed[key]
+    return used
+
+
+def storage_path_for_content(activity: H5PActivity, path: str) -> str | None:
+    """The storage name of a file of an activity's content folder, or None if unsafe."""
+    clean = posixpath.normpath(path)
+    if (
+        clean.startswith(("/", ".."))
+        or "\\" in path
+        or not (clean == "h5p.json" or clean.startswith("content/"))
+    ):
+        return None
+    return posixpath.join(activity.storage_prefix, clean)
+
+
+def storage_path_for_library(folder: str, path: str) -> str | None:
+    clean = posixpath.normpath(path)
+    if clean.startswith(("/", "..")) or "\\" in path or "/" in folder or folder.startswith("."):
+        return None
+    return posixpath.join(LIBRARIES_PREFIX, folder, clean)

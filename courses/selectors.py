@@ -1,0 +1,256 @@
+"""Reads for courses. Every selector that returns learner data takes the actor."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from django.db.models import F, JSONField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.http import Http404
+from wagtail.models import Locale, Page
+
+from lms.accounts.roles import Role, roles_of
+
+from .models import (
+    CourseIndexPage,
+    CoursePage,
+    Enrolment,
+    H5PActivity,
+    H5PUserData,
+    LessonActivity,
+    LessonPage,
+    ModulePage,
+)
+
+if TYPE_CHECKING:
+    from lms.accounts.models import Administration, User
+
+
+def _sees_everything(actor: User) -> bool:
+    roles = roles_of(actor)
+    if Role.PLATFORM_ADMIN in roles:
+        return True
+    # Regional training managers author and preview every course.
+    return Role.TRAINING_MANAGER in roles and actor.administration_id is None
+
+
+def course_visibility_q(actor: User) -> Q:
+    """Courses the actor may see: regional ones, and those of their own administration."""
+    if _sees_everything(actor):
+        return Q()
+    if actor.is_authenticated and actor.administration_id is not None:
+        return Q(administration__isnull=True) | Q(administration_id=actor.administration_id)
+    return Q(administration__isnull=True)
+
+
+def can_see_course(actor: User, course: CoursePage) -> bool:
+    if course.administration_id is None or _sees_everything(actor):
+        return True
+    return actor.is_authenticated and actor.administration_id == course.administration_id
+
+
+def access_catalogue(actor: User, index: CourseIndexPage) -> CourseIndexPage:
+    if index.administration_id is None or _sees_everything(actor):
+        return index
+    if actor.is_authenticated and actor.administration_id == index.administration_id:
+        return index
+    raise Http404
+
+
+def access_course(actor: User, course: CoursePage) -> CoursePage:
+    if not can_see_course(actor, course):
+        raise Http404
+    return course
+
+
+def course_list_for_user(
+    actor: User,
+    *,
+    locale: Locale,
+    query: str = "",
+    track: str = "",
+    level: str = "",
+    index: CourseIndexPage | None = None,
+) -> list[CoursePage]:
+    """Live courses the actor may take, in ``locale``; with ``index``, only its courses."""
+    courses = (
+        CoursePage.objects.live()
+        .filter(course_visibility_q(actor), locale=locale)
+        .select_related("administration")
+    )
+    if index is not None and index.administration_id is not None:
+        courses = courses.filter(administration_id=index.administration_id)
+    if track:
+        courses = courses.filter(track=track)
+    if level:
+        courses = courses.filter(level=level)
+    if query:
+        return list(courses.search(query, operator="or"))
+    return list(courses.order_by("track", "title"))
+
+
+def enrolment_for(actor: User, course: CoursePage) -> Enrolment | None:
+    if not actor.is_authenticated:
+        return None
+    return Enrolment.objects.filter(user=actor, course_key=course.translation_key).first()
+
+
+def enrolment_list_for_user(actor: User) -> QuerySet[Enrolment]:
+    return (
+        Enrolment.objects.filter(user=actor)
+        .select_related("course")
+        .order_by("status", "-last_activity_at", "-enrolled_at")
+    )
+
+
+ENROLMENT_FIELDS = (
+    "id",
+    "administration_id",
+    "course_id",
+    "status",
+    "percent_complete",
+    "lesson_status",
+)
+
+
+def course_for_page(actor: User, page: Page) -> tuple[CoursePage, Enrolment | None]:
+    """The course a module or lesson belongs to, with the actor's enrolment, in one query;
+    404 when the actor may not see the course."""
+    course_depth = page.depth - (1 if isinstance(page, ModulePage) else 2)
+    mine = Enrolment.objects.filter(user_id=actor.pk, course_key=OuterRef("translation_key"))
+    annotations = {
+        f"enrolment_{name}": Subquery(
+            mine.values(name)[:1],
+            output_field=JSONField() if name == "lesson_status" else None,
+        )
+        for name in ENROLMENT_FIELDS
+    }
+    course = (
+        CoursePage.objects.filter(path=page.path[: course_depth * Page.steplen])
+        .annotate(**annotations)
+        .first()
+    )
+    if course is None:
+        raise Http404
+    access_course(actor, course)
+    enrolment = None
+    if getattr(course, "enrolment_id", None) is not None:
+        enrolment = Enrolment(
+            user_id=actor.pk,
+            course_key=course.translation_key,
+            **{name: getattr(course, f"enrolment_{name}") for name in ENROLMENT_FIELDS},
+        )
+        enrolment._state.adding = False
+        enrolment.lesson_status = enrolment.lesson_status or {}
+    return course, enrolment
+
+
+@dataclass
+class LessonEntry:
+    lesson: Page
+    status: str  # "", "started" or "completed"
+    required: bool = True
+    locked: bool = False
+
+
+@dataclass
+class ModuleEntry:
+    module: Page
+    lessons: list[LessonEntry] = field(default_factory=list)
+
+
+@dataclass
+class Outline:
+    modules: list[ModuleEntry]
+    lessons: list[LessonEntry]
+
+    def next_lesson(self) -> LessonEntry | None:
+        for entry in self.lessons:
+            if entry.status != "completed" and not entry.locked:
+                return entry
+        return None
+
+    def position(self, lesson: Page) -> tuple[LessonEntry | None, LessonEntry | None, int]:
+        """(previous, next, 1-based index) of ``lesson`` in the course."""
+        for number, entry in enumerate(self.lessons):
+            if entry.lesson.pk == lesson.pk:
+                previous = self.lessons[number - 1] if number else None
+                following = self.lessons[number + 1] if number + 1 < len(self.lessons) else None
+                return previous, following, number + 1
+        return None, None, 0
+
+    def entry(self, lesson: Page) -> LessonEntry | None:
+        return next((entry for entry in self.lessons if entry.lesson.pk == lesson.pk), None)
+
+
+def course_outline(course: CoursePage, enrolment: Enrolment | None) -> Outline:
+    """Modules and lessons of a course in tree order with the officer's status, in one
+    query whatever the size of the course (statuses come with the enrolment)."""
+    pages = (
+        Page.objects.live()
+        .filter(path__startswith=course.path, depth__in=(course.depth + 1, course.depth + 2))
+        .annotate(lesson_required=Coalesce(F("lessonpage__required"), Value(True)))
+        .only("id", "title", "slug", "url_path", "path", "depth", "translation_key", "locale_id")
+        .order_by("path")
+    )
+    statuses = enrolment.lesson_status if enrolment is not None else {}
+    modules: list[ModuleEntry] = []
+    lessons: list[LessonEntry] = []
+    blocked = False
+    for page in pages:
+        if page.depth == course.depth + 1:
+            modules.append(ModuleEntry(page))
+        elif modules:
+            status = statuses.get(str(page.translation_key), "")
+            required = bool(page.lesson_required)
+            entry = LessonEntry(page, status, required, locked=blocked and course.sequential)
+            if required and status != "completed":
+                blocked = True
+            modules[-1].lessons.append(entry)
+            lessons.append(entry)
+    return Outline(modules, lessons)
+
+
+def lesson_slots(actor: User, lesson: LessonPage) -> dict[str, LessonActivity]:
+    """The lesson's H5P slots with their activity and the actor's saved state
+    (``saved_state``), in one query."""
+    saved = H5PUserData.objects.filter(
+        user_id=actor.pk,
+        activity_id=OuterRef("activity_id"),
+        data_type="state",
+        sub_content_id="",
+    ).values("data")[:1]
+    slots = (
+        LessonActivity.objects.filter(lesson=lesson)
+        .select_related("activity")
+        .annotate(saved_state=Subquery(saved))
+        .order_by("position")
+    )
+    return {slot.block_id: slot for slot in slots}
+
+
+def can_see_activity(actor: User, activity) -> bool:
+    if activity.administration_id is None or _sees_everything(actor):
+        return True
+    return actor.is_authenticated and actor.administration_id == activity.administration_id
+
+
+def h5p_activity_list_for_user(actor: User) -> QuerySet[H5PActivity]:
+    """Activities an author may see and use: regional ones and their administration's."""
+    if _sees_everything(actor):
+        return H5PActivity.objects.all()
+    if actor.is_authenticated and actor.administration_id is not None:
+        return H5PActivity.objects.filter(
+            Q(administration__isnull=True) | Q(administration_id=actor.administration_id)
+        )
+    return H5PActivity.objects.filter(administration__isnull=True)
+
+
+def h5p_owner_choices(actor: User) -> QuerySet[Administration]:
+    """Administrations an author may give an activity to (empty choice: regional)."""
+    from lms.accounts.models import Administration
+
+    if actor.administration_id is None:
+        return Administration.objects.filter(is_active=True)
+    return Administration.objects.filter(pk=actor.administration_id)

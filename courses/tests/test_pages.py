@@ -1,0 +1,116 @@
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from courses.models import CourseIndexPage, CoursePage, LessonPage, ModulePage
+from lms.home.models import HomePage
+
+pytestmark = pytest.mark.django_db
+
+
+def test_parent_child_rules():
+    assert CourseIndexPage.allowed_parent_page_models() == [HomePage]
+    assert CourseIndexPage.allowed_subpage_models() == [CoursePage]
+    assert CoursePage.allowed_subpage_models() == [ModulePage]
+    assert ModulePage.allowed_subpage_models() == [LessonPage]
+    assert LessonPage.allowed_subpage_models() == []
+    assert HomePage.allowed_subpage_models() == [CourseIndexPage]
+
+
+def test_course_belongs_to_the_administration_of_its_catalogue(course_tree, per):
+    assert course_tree.course.administration_id is None
+    assert course_tree.per_course.administration == per
+
+
+def test_moving_a_course_changes_its_owner(course_tree, per):
+    course_tree.course.move(course_tree.per_index, pos="last-child")
+    assert CoursePage.objects.get(pk=course_tree.course.pk).administration == per
+
+
+def test_catalogue_lists_visible_courses_only(client, course_tree, per_officer, pan_officer):
+    client.force_login(pan_officer)
+    html = client.get("/courses/").content.decode()
+    assert "Detectar el comercio ilícito" in html  # a Spanish-speaking officer
+    assert "Callao induction" not in html
+    client.force_login(per_officer)
+    per_officer.preferred_language = "en"
+    per_officer.save()
+    html = client.get("/courses/").content.decode()
+    assert "Detecting illicit trade" in html
+
+
+def test_administration_catalogue_and_course_are_404_for_others(
+    client, course_tree, per_officer, pan_officer
+):
+    client.force_login(pan_officer)
+    for url in ["/per/", "/per/callao/", "/per/callao/port/", "/per/callao/port/port-control/"]:
+        assert client.get(url).status_code == 404, url
+    client.force_login(per_officer)
+    assert client.get("/per/callao/").status_code == 200
+
+
+def test_catalogue_search_and_filters(client, course_tree, per_officer):
+    per_officer.preferred_language = "en"
+    per_officer.save()
+    client.force_login(per_officer)
+    card = 'data-course="detecting"'
+    assert card in client.get("/courses/?track=illicit_trade").content.decode()
+    assert card not in client.get("/courses/?track=integrity").content.decode()
+    assert card not in client.get("/courses/?level=advanced").content.decode()
+    assert card in client.get("/courses/?level=foundation").content.decode()
+    assert card in client.get("/courses/?q=concealment").content.decode()
+    assert card not in client.get("/courses/?q=zzzzqqq").content.decode()
+    bad = client.get("/courses/?track=nonsense")
+    assert bad.status_code == 200
+    assert "Select a valid choice" in bad.content.decode()
+
+
+def test_pages_need_sign_in(client, course_tree):
+    for url in ["/courses/", "/courses/detecting/", "/courses/detecting/landscape/typologies/"]:
+        response = client.get(url)
+        assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_spanish_officer_lands_on_the_spanish_version(client, course_tree, per_officer):
+    client.force_login(per_officer)  # prefers Spanish
+    html = client.get("/courses/detecting/").content.decode()
+    assert "Detectar el comercio ilícito" in html
+    assert 'lang="es"' in html
+
+
+def _count(client, url):
+    with CaptureQueriesContext(connection) as context:
+        response = client.get(url)
+    assert response.status_code == 200, (url, response.status_code)
+    return len(context.captured_queries)
+
+
+def test_query_counts_do_not_grow_with_lessons_or_enrolments(
+    client, course_tree, per_officer, activities
+):
+    from courses import services
+    from lms.accounts.tests.factories import UserFactory
+
+    per_officer.preferred_language = "en"
+    per_officer.save()
+    client.force_login(per_officer)
+    services.enrolment_create(actor=per_officer, course=course_tree.course)
+    urls = {
+        "catalogue": "/courses/",
+        "course": "/courses/detecting/",
+        "module": "/courses/detecting/landscape/",
+        "lesson": "/courses/detecting/landscape/live-channels/",
+    }
+    for url in urls.values():
+        client.get(url)  # warm-up
+    before = {name: _count(client, url) for name, url in urls.items()}
+    for number in range(6):
+        course_tree.module1.add_child(
+            instance=LessonPage(title=f"Extra {number}", slug=f"extra-{number}", body=[])
+        )
+    for number in range(5):
+        other = UserFactory(administration=per_officer.administration)
+        services.enrolment_create(actor=other, course=course_tree.course)
+    after = {name: _count(client, url) for name, url in urls.items()}
+    assert after == before
+    assert before["lesson"] <= 10, before

@@ -1,0 +1,27 @@
+from django.urls import path
+
+from . import views
+
+app_name = "courses"
+
+urlpatterns = [
+    path("learning/", views.my_learning, name="my_learning"),
+    path("learning/catalogue/", views.catalogue_redirect, name="catalogue"),
+    path("learning/enrol/<int:course_id>/", views.enrol, name="enrol"),
+    path("h5p/xapi/<int:slot_id>/", views.h5p_xapi, name="h5p_xapi"),
+    path(
+        "h5p/state/<int:slot_id>/<str:data_type>/<str:sub_content_id>/",
+        views.h5p_state,
+        name="h5p_state",
+    ),
+    path(
+        "h5p/content/<uuid:activity_uuid>/<path:path>",
+        views.h5p_content_file,
+        name="h5p_content_file",
+    ),
+    path(
+        "h5p/libraries/<str:folder>/<path:path>",
+        views.h5p_library_file,
+        name="h5p_library_file",
+    ),
+]

@@ -1,0 +1,381 @@
+"""Learner pages and the H5P endpoints. Thin: parse, call a selector or service, render."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.storage import default_storage
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseRedirect,
+    JsonResponse,
+)
+from django.middleware.csrf import get_token
+from django.shortcuts import get_object_or_404, render
+from django.templatetags.static import static
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from wagtail.models import Locale
+
+from . import selectors, services
+from .forms import CatalogueFilterForm
+from .models import CourseIndexPage, CoursePage, H5PActivity, LessonActivity, LessonPage, ModulePage
+from .packages import storage_path_for_content, storage_path_for_library
+
+
+def _require_login(request: HttpRequest) -> HttpResponse | None:
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    return None
+
+
+def catalogue(request: HttpRequest, index: CourseIndexPage) -> HttpResponse:
+    if redirect := _require_login(request):
+        return redirect
+    selectors.access_catalogue(request.user, index)
+    form = CatalogueFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    courses = selectors.course_list_for_user(
+        request.user,
+        locale=index.locale,
+        query=filters.get("q", ""),
+        track=filters.get("track", ""),
+        level=filters.get("level", ""),
+        index=index,
+    )
+    enrolments = {e.course_key: e for e in selectors.enrolment_list_for_user(request.user)}
+    return render(
+        request,
+        index.template,
+        {
+            "page": index,
+            "self": index,
+            "form": form,
+            "entries": [(course, enrolments.get(course.translation_key)) for course in courses],
+        },
+    )
+
+
+def course_detail(request: HttpRequest, course: CoursePage) -> HttpResponse:
+    if redirect := _require_login(request):
+        return redirect
+    selectors.access_course(request.user, course)
+    enrolment = selectors.enrolment_for(request.user, course)
+    outline = selectors.course_outline(course, enrolment)
+    return render(
+        request,
+        course.template,
+        {
+            "page": course,
+            "self": course,
+            "enrolment": enrolment,
+            "outline": outline,
+            "next_entry": outline.next_lesson(),
+        },
+    )
+
+
+def module_detail(request: HttpRequest, module: ModulePage) -> HttpResponse:
+    if redirect := _require_login(request):
+        return redirect
+    course, enrolment = selectors.course_for_page(request.user, module)
+    outline = selectors.course_outline(course, enrolment)
+    entry = next((m for m in outline.modules if m.module.pk == module.pk), None)
+    return render(
+        request,
+        module.template,
+        {"page": module, "self": module, "course": course, "entry": entry, "enrolment": enrolment},
+    )
+
+
+def lesson_detail(request: HttpRequest, lesson: LessonPage) -> HttpResponse:
+    if redirect := _require_login(request):
+        return redirect
+    course, enrolment = selectors.course_for_page(request.user, lesson)
+    if enrolment is None:
+        messages.info(request, _("Enrol in the course to open its lessons."))
+        return HttpResponseRedirect(course.url)
+    outline = selectors.course_outline(course, enrolment)
+    current = outline.entry(lesson)
+    if current is not None and current.locked:
+        messages.warning(
+            request, _("Complete the earlier lessons first: this course is taken in order.")
+        )
+        target = outline.next_lesson()
+        return HttpResponseRedirect(target.lesson.url if target else course.url)
+    slots = selectors.lesson_slots(request.user, lesson)
+    status = services.lesson_visit(
+        actor=request.user,
+        enrolment=enrolment,
+        lesson=lesson,
+        required_blocks={block_id for block_id, slot in slots.items() if slot.required},
+    )
+    if current is not None:
+        current.status = status
+    previous, following, number = outline.position(lesson)
+    response = render(
+        request,
+        lesson.template,
+        {
+            "page": lesson,
+            "self": lesson,
+            "course": course,
+            "enrolment": enrolment,
+            "lesson_status": status,
+            "outline": outline,
+            "previous": previous,
+            "following": following,
+            "number": number,
+            "total": len(outline.lessons),
+            "body": _body_items(lesson, slots),
+            "h5p_settings": _player_settings(request, lesson, slots) if slots else None,
+        },
+    )
+    if slots:
+        response._csp_config = settings.LMS_H5P_CSP  # the player's fixed in-frame script
+    return response
+
+
+def lesson_preview(request: HttpRequest, lesson: LessonPage) -> HttpResponse:
+    """What authors see in Wagtail's preview: the lesson as written, activities named but
+    not played (they play once the lesson is published)."""
+    activity_ids = [
+        raw["value"].get("activity") for raw in lesson.body.raw_data if raw["type"] == "h5p"
+    ]
+    titles = dict(
+        H5PActivity.objects.filter(pk__in=[pk for pk in activity_ids if pk]).values_list(
+            "pk", "title"
+        )
+    )
+    items = _body_items(lesson, {})
+    for item in items:
+        if item["h5p"]:
+            raw = next(r for r in lesson.body.raw_data if r["id"] == item["id"])
+            item["title"] = titles.get(raw["value"].get("activity"), "")
+    return render(
+        request,
+        lesson.template,
+        {"page": lesson, "self": lesson, "preview": True, "body": items, "outline": None},
+    )
+
+
+def _body_items(lesson: LessonPage, slots: dict[str, LessonActivity]) -> list[dict[str, Any]]:
+    """The lesson's blocks for the template. H5P blocks are described by their slot, so
+    rendering them costs no query (the slot already carries the activity)."""
+    items: list[dict[str, Any]] = []
+    for position, raw in enumerate(lesson.body.raw_data):
+        if raw["type"] == "h5p":
+            items.append(
+                {
+                    "h5p": True,
+                    "id": raw["id"],
+                    "required": bool(raw["value"].get("required")),
+                    "slot": slots.get(raw["id"]),
+                }
+            )
+        else:
+            items.append({"h5p": False, "block": lesson.body[position]})
+    return items
+
+
+def _player_settings(
+    request: HttpRequest, lesson: LessonPage, slots: dict[str, LessonActivity]
+) -> dict[str, Any]:
+    """Settings for static/js/h5p-player.js, with each activity's saved state preloaded
+    (h5p-standalone needs it in the page: its own request comes too late)."""
+    return {
+        "csrfToken": get_token(request),
+        "xapiUrl": reverse("courses:h5p_xapi", args=[0]).replace("/0/", "/{id}/"),
+        "stateUrl": "/h5p/state/:contentId/:dataType/:subContentId/",
+        "contentUrl": "/h5p/content/",
+        "librariesUrl": "/h5p/libraries",
+        "frameJs": static("h5p-standalone/frame.bundle.js"),
+        "frameCss": static("h5p-standalone/styles/h5p.css"),
+        "frameScript": static("js/h5p-frame.js"),
+        "objectIri": request.build_absolute_uri(lesson.url),
+        "userName": request.user.get_full_name(),
+        "userMail": request.user.email or "",
+        "messages": {
+            "ready": _("Answer the activity; your result is saved automatically."),
+            "completed": _("You have completed this activity. You can try it again."),
+            "saving": _("Saving your result…"),
+            "saved": _("Result saved."),
+            "offline": _("No connection: your result will be sent when it returns."),
+            "failed": _("The activity could not be loaded. Reload the page to try again."),
+            "unavailable": _("This activity is not available yet."),
+        },
+        "blocks": {
+            block_id: {
+                "id": str(slot.pk),
+                "activityUuid": str(slot.activity.uuid),
+                "state": slot.saved_state,
+            }
+            for block_id, slot in slots.items()
+        },
+    }
+
+
+@login_required
+@require_POST
+def enrol(request: HttpRequest, course_id: int) -> HttpResponse:
+    course = get_object_or_404(CoursePage.objects.live(), pk=course_id)
+    try:
+        services.enrolment_create(actor=request.user, course=course)
+    except PermissionDenied as error:
+        messages.error(request, str(error) or _("You cannot enrol in this course."))
+        return HttpResponseRedirect(course.url)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return HttpResponseRedirect(course.url)
+    messages.success(request, _("You are enrolled. Start with the first lesson."))
+    return HttpResponseRedirect(course.url)
+
+
+def catalogue_redirect(request: HttpRequest) -> HttpResponse:
+    """The regional catalogue in the visitor's language."""
+    index = (
+        CourseIndexPage.objects.live()
+        .filter(administration__isnull=True, locale=Locale.get_active())
+        .first()
+        or CourseIndexPage.objects.live().filter(administration__isnull=True).first()
+    )
+    if index is None:
+        raise Http404
+    return HttpResponseRedirect(index.url)
+
+
+@login_required
+def my_learning(request: HttpRequest) -> HttpResponse:
+    enrolments = list(selectors.enrolment_list_for_user(request.user))
+    locale = Locale.get_active()
+    rows = []
+    for enrolment in enrolments:
+        course = enrolment.course
+        if course is not None and course.locale_id != locale.pk:
+            course = course.get_translation_or_none(locale) or course
+        rows.append((enrolment, course))
+    return render(request, "courses/my_learning.html", {"rows": rows})
+
+
+# --- H5P endpoints ----------------------------------------------------------------------
+
+
+def _slot(request: HttpRequest, slot_id: int) -> LessonActivity:
+    if not request.user.is_authenticated:
+        raise PermissionDenied
+    try:
+        return LessonActivity.objects.get(pk=slot_id)
+    except LessonActivity.DoesNotExist as error:
+        raise Http404 from error
+
+
+def _json_error(message: str, status: int = 400) -> JsonResponse:
+    return JsonResponse({"success": False, "message": message}, status=status)
+
+
+@require_POST
+def h5p_xapi(request: HttpRequest, slot_id: int) -> HttpResponse:
+    """Store a scored xAPI statement for the signed-in officer."""
+    if not request.user.is_authenticated:
+        return _json_error(_("Sign in first."), status=403)
+    if int(request.META.get("CONTENT_LENGTH") or 0) > services.MAX_STATEMENT_BYTES:
+        return _json_error(_("The statement is too large."), status=413)
+    slot = _slot(request, slot_id)
+    try:
+        statement = json.loads(request.body)
+    except (ValueError, UnicodeDecodeError):
+        return _json_error(_("The statement is not valid JSON."))
+    try:
+        result = services.h5p_statement_record(actor=request.user, slot=slot, statement=statement)
+    except ValidationError as error:
+        return _json_error(" ".join(error.messages))
+    if result is None:
+        return JsonResponse({"success": True, "stored": False})
+    return JsonResponse({"success": True, "stored": True, "scaled": result.score_scaled})
+
+
+@require_http_methods(["GET", "POST"])
+def h5p_state(
+    request: HttpRequest, slot_id: int, data_type: str, sub_content_id: str
+) -> HttpResponse:
+    """H5P core's content-user-data contract: GET answers {"success", "data"}; POST takes
+    form-encoded data=<json>&preload=1&invalidate=1, and data=0 deletes."""
+    if not request.user.is_authenticated:
+        return _json_error(_("Sign in first."), status=403)
+    if len(data_type) > 64 or len(sub_content_id) > 64:
+        return _json_error(_("Unknown data."))
+    sub_content_id = "" if sub_content_id in ("0", "undefined", "null") else sub_content_id
+    slot = _slot(request, slot_id)
+    if request.method == "GET":
+        data = services.h5p_state_get(
+            actor=request.user, slot=slot, data_type=data_type, sub_content_id=sub_content_id
+        )
+        return JsonResponse({"success": True, "data": data if data is not None else False})
+    if int(request.META.get("CONTENT_LENGTH") or 0) > services.MAX_STATE_BYTES + 1024:
+        return _json_error(_("The saved state is too large."), status=413)
+    raw = request.POST.get("data")
+    if raw is None:
+        return _json_error(_("Nothing to save."))
+    if raw != "0":
+        try:
+            json.loads(raw)
+        except ValueError:
+            return _json_error(_("The saved state is not valid JSON."))
+    try:
+        services.h5p_state_save(
+            actor=request.user,
+            slot=slot,
+            data_type=data_type,
+            sub_content_id=sub_content_id,
+            data=None if raw == "0" else raw,
+            preload=request.POST.get("preload") == "1",
+        )
+    except ValidationError as error:
+        return _json_error(" ".join(error.messages), status=413)
+    return JsonResponse({"success": True})
+
+
+def _file_response(name: str | None, *, max_age: int) -> HttpResponse:
+    if name is None:
+        raise Http404
+    try:
+        handle = default_storage.open(name)
+    except (FileNotFoundError, OSError) as error:
+        raise Http404 from error
+    response = FileResponse(handle)
+    response["Cache-Control"] = f"private, max-age={max_age}"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@require_GET
+@cache_control(private=True)
+def h5p_content_file(request: HttpRequest, activity_uuid: str, path: str) -> HttpResponse:
+    """A file of an activity's content folder, for people who may see the activity."""
+    if not request.user.is_authenticated:
+        raise Http404
+    activity = get_object_or_404(H5PActivity, uuid=activity_uuid)
+    if activity.administration_id is not None and not selectors.can_see_activity(
+        request.user, activity
+    ):
+        raise Http404
+    return _file_response(storage_path_for_content(activity, path), max_age=3600)
+
+
+@require_GET
+def h5p_library_file(request: HttpRequest, folder: str, path: str) -> HttpResponse:
+    """A file of an installed library (shared by every activity)."""
+    if not request.user.is_authenticated:
+        raise Http404
+    return _file_response(storage_path_for_library(folder, path), max_age=86400)

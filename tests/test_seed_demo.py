@@ -1,0 +1,92 @@
+"""The whole demo seed: three regional tracks and PER's own course in English and Spanish,
+with H5P activities, review workflow and authoring permissions; a second run changes
+nothing."""
+
+import io
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from wagtail.models import WorkflowPage
+
+from courses.models import (
+    CourseIndexPage,
+    CoursePage,
+    H5PActivity,
+    H5PLibrary,
+    LessonActivity,
+    LessonPage,
+    ModulePage,
+)
+from lms.accounts.demo import ACCOUNTS
+from lms.accounts.models import User
+
+pytestmark = pytest.mark.django_db
+
+TABLES = [
+    "accounts_user",
+    "accounts_user_groups",
+    "auth_group",
+    "wagtailcore_page",
+    "wagtailcore_revision",
+    "wagtailcore_grouppagepermission",
+    "wagtailcore_workflowpage",
+    "courses_coursepage",
+    "courses_lessonpage",
+    "courses_h5pactivity",
+    "courses_h5plibrary",
+    "courses_lessonactivity",
+]
+
+
+def snapshot():
+    with connection.cursor() as cursor:
+        result = {}
+        for table in TABLES:
+            cursor.execute(f"SELECT * FROM {table} ORDER BY 1")
+            result[table] = cursor.fetchall()
+        return result
+
+
+def seed():
+    out = io.StringIO()
+    call_command("seed_demo", stdout=out)
+    return out.getvalue()
+
+
+def test_demo_curriculum_in_english_and_spanish_and_idempotent():
+    output = seed()
+    for fact in ACCOUNTS:  # the command prints the demo accounts
+        assert fact.username in output
+    regional = CoursePage.objects.filter(administration__isnull=True)
+    assert regional.filter(locale__language_code="en").count() == 3
+    assert regional.filter(locale__language_code="es").count() == 3
+    assert {c.track for c in regional} == {"illicit_trade", "integrity", "ftz_aeo"}
+    for course in regional.filter(locale__language_code="en"):
+        modules = ModulePage.objects.child_of(course)
+        assert modules.count() >= 3, course
+        for module in modules:
+            assert 2 <= LessonPage.objects.child_of(module).count() <= 3, module
+        lessons = LessonPage.objects.descendant_of(course)
+        assert LessonActivity.objects.filter(lesson__in=lessons).exists(), course
+        spanish = course.get_translation(course.get_translations().first().locale)
+        assert spanish.title != course.title
+    per_course = CoursePage.objects.get(administration__code="PER", locale__language_code="en")
+    assert per_course.get_parent().specific.administration.code == "PER"
+    # Every lesson translation uses activities in its own language, sharing block ids.
+    for slot in LessonActivity.objects.select_related("activity", "lesson__locale"):
+        assert slot.activity.language == slot.lesson.locale.language_code
+    assert H5PLibrary.objects.count() == 1  # one library, shared by every activity
+    assert (
+        H5PActivity.objects.filter(language="es").count()
+        == H5PActivity.objects.filter(language="en").count()
+    )
+    # Review workflow on the catalogues, authors grouped by ownership.
+    assert WorkflowPage.objects.filter(page__in=CourseIndexPage.objects.all()).count() == 4
+    author = User.objects.get(username="author")
+    assert author.groups.filter(name="Course authors · regional").exists()
+
+    first = snapshot()
+    output = seed()
+    assert snapshot() == first
+    assert "courses: 0 created, 0 updated" in output
