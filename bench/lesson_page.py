@@ -66,7 +66,7 @@ def main() -> None:
     lesson = LessonPage.objects.get(pk=slot.lesson_id)
     course = lesson.get_parent().get_parent().specific
     services.enrolment_create(actor=officer, course=course)
-    client = Client()
+    client = Client(HTTP_HOST="127.0.0.1")
     client.force_login(officer)
     url = lesson.url
     for _ in range(20):

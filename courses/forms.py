@@ -1,4 +1,5 @@
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from .models import Level, Track
@@ -11,4 +12,9 @@ class CatalogueFilterForm(forms.Form):
     )
     level = forms.ChoiceField(
         label=_("Level"), required=False, choices=[("", _("All levels")), *Level.choices]
+    )
+    language = forms.ChoiceField(
+        label=_("Language"),
+        required=False,
+        choices=[("", _("Any language")), *settings.WAGTAIL_CONTENT_LANGUAGES],
     )

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.db.models import F, JSONField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
-from wagtail.models import Locale, Page
+from wagtail.models import Page
 
 from lms.accounts.roles import Role, roles_of
 
@@ -67,17 +68,24 @@ def access_course(actor: User, course: CoursePage) -> CoursePage:
 def course_list_for_user(
     actor: User,
     *,
-    locale: Locale,
+    language: str = "",
+    preferred_language: str = "",
     query: str = "",
     track: str = "",
     level: str = "",
     index: CourseIndexPage | None = None,
 ) -> list[CoursePage]:
-    """Live courses the actor may take, in ``locale``; with ``index``, only its courses."""
+    """Live courses the actor may take, one entry per course (not per translation).
+
+    With ``language``, only courses available in that language. Otherwise each course is
+    shown in ``preferred_language`` when translated, else in the default language, else
+    in the language it exists in, so a course written only in Spanish still appears for
+    a reader of English. One query (plus the search, when searching).
+    """
     courses = (
         CoursePage.objects.live()
-        .filter(course_visibility_q(actor), locale=locale)
-        .select_related("administration")
+        .filter(course_visibility_q(actor))
+        .select_related("administration", "locale")
     )
     if index is not None and index.administration_id is not None:
         courses = courses.filter(administration_id=index.administration_id)
@@ -85,9 +93,24 @@ def course_list_for_user(
         courses = courses.filter(track=track)
     if level:
         courses = courses.filter(level=level)
+    if language:
+        courses = courses.filter(locale__language_code=language)
     if query:
-        return list(courses.search(query, operator="or"))
-    return list(courses.order_by("track", "title"))
+        matches = courses.search(query, operator="or")
+        keys = {course.translation_key for course in matches}
+        courses = courses.filter(translation_key__in=keys)
+    order = [preferred_language, settings.LANGUAGE_CODE]
+
+    def rank(course: CoursePage) -> int:
+        code = course.locale.language_code
+        return order.index(code) if code in order else len(order)
+
+    chosen: dict[Any, CoursePage] = {}
+    for course in courses:
+        current = chosen.get(course.translation_key)
+        if current is None or rank(course) < rank(current):
+            chosen[course.translation_key] = course
+    return sorted(chosen.values(), key=lambda course: (course.track, course.title))
 
 
 def enrolment_for(actor: User, course: CoursePage) -> Enrolment | None:

@@ -241,8 +241,15 @@ def _number(value: Any, field: str) -> float:
     return number
 
 
+def result_score_scaled(score: Mapping[str, Any]) -> float | None:
+    if "scaled" not in score:
+        return None
+    return _number(score["scaled"], "scaled")
+
+
 def statement_score(statement: Any) -> Score | None:
-    """The score a statement claims, clamped and validated; None for unscored statements.
+    """The score a statement claims, validated (a score outside its range is refused) and
+    clamped against floating-point drift; None for unscored statements.
 
     The actor in the statement is ignored: the result belongs to the signed-in user.
     """
@@ -271,7 +278,16 @@ def statement_score(statement: Any) -> Score | None:
         )
     if minimum < 0 or minimum >= maximum:
         minimum = 0.0
+    tolerance = 1e-6 * maximum  # floating-point drift from the browser is clamped...
+    if not minimum - tolerance <= raw <= maximum + tolerance:  # ...a score outside is refused
+        raise ValidationError(
+            _("The score %(raw)s is outside its range (%(min)s to %(max)s).")
+            % {"raw": raw, "min": minimum, "max": maximum}
+        )
     raw = min(max(raw, minimum), maximum)
+    scaled = result_score_scaled(score)
+    if scaled is not None and not -tolerance <= scaled <= 1 + tolerance:
+        raise ValidationError(_("The scaled score must be between 0 and 1."))
     success = result.get("success")
     completion = result.get("completion")
     short_verb = verb_id.rstrip("/").rsplit("/", 1)[-1]

@@ -23,6 +23,7 @@ from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, render
 from django.templatetags.static import static
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -48,7 +49,8 @@ def catalogue(request: HttpRequest, index: CourseIndexPage) -> HttpResponse:
     filters = form.cleaned_data if form.is_valid() else {}
     courses = selectors.course_list_for_user(
         request.user,
-        locale=index.locale,
+        language=filters.get("language", ""),
+        preferred_language=translation.get_language(),
         query=filters.get("q", ""),
         track=filters.get("track", ""),
         level=filters.get("level", ""),

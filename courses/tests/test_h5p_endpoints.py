@@ -51,13 +51,23 @@ def test_statement_is_stored_for_the_signed_in_officer_not_its_actor(client, slo
     assert result.administration == enrolled.administration
 
 
-@pytest.mark.parametrize(
-    ("raw", "maximum", "stored_raw"),
-    [(7, 4, 4), (-3, 4, 0)],
-)
-def test_scores_are_clamped(client, slot, enrolled, raw, maximum, stored_raw):
-    assert post(client, slot, statement(raw, maximum)).status_code == 200
-    assert H5PResult.objects.get().score_raw == stored_raw
+@pytest.mark.parametrize(("raw", "maximum"), [(7, 4), (-3, 4), (4.01, 4)])
+def test_scores_outside_their_range_are_refused(client, slot, enrolled, raw, maximum):
+    response = post(client, slot, statement(raw, maximum))
+    assert response.status_code == 400
+    assert "outside its range" in response.json()["message"]
+    assert not H5PResult.objects.exists()
+
+
+def test_floating_point_drift_is_clamped(client, slot, enrolled):
+    assert post(client, slot, statement(4.000000001, 4)).status_code == 200
+    assert H5PResult.objects.get().score_raw == 4
+
+
+def test_a_scaled_score_outside_0_to_1_is_refused(client, slot, enrolled):
+    body = statement(1, 1)
+    body["result"]["score"]["scaled"] = 3
+    assert post(client, slot, body).status_code == 400
 
 
 @pytest.mark.parametrize(

@@ -181,3 +181,27 @@ def test_lesson_chooser_offers_only_usable_activities(client, per, pan):
     client.force_login(author)
     html = client.get(reverse("wagtailsnippetchoosers_courses_h5pactivity:choose")).content.decode()
     assert "Regional one" in html and "PAN only" not in html
+
+
+def test_h5p_build_command_builds_a_package_that_imports(tmp_path, db):
+    from courses.seed import DEMO_DIR
+
+    out = tmp_path / "typology.h5p"
+    call_command(
+        "h5p_build",
+        str(DEMO_DIR / "activities" / "typology-match.json"),
+        str(out),
+        "--language",
+        "es",
+    )
+    call_command("h5p_import", str(out))
+    activity = H5PActivity.objects.get()
+    assert activity.language == "es"
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"en": {"title": "No question"}}')
+    with pytest.raises(CommandError, match="title and a question"):
+        call_command("h5p_build", str(broken), str(tmp_path / "x.h5p"))
+    invalid = tmp_path / "invalid.json"
+    invalid.write_text('{"title": "Bad", "question": "<p>Q</p>", "options": []}')
+    with pytest.raises(CommandError, match="not make a valid package"):
+        call_command("h5p_build", str(invalid), str(tmp_path / "y.h5p"))

@@ -114,3 +114,34 @@ def test_query_counts_do_not_grow_with_lessons_or_enrolments(
     after = {name: _count(client, url) for name, url in urls.items()}
     assert after == before
     assert before["lesson"] <= 10, before
+
+
+def test_catalogue_language_filter_and_fallback(client, course_tree, per_officer, home_page):
+    from wagtail.models import Locale
+
+    # A course that exists only in Spanish still appears for a reader of English.
+    spanish_index = course_tree.index.get_translation(Locale.objects.get(language_code="es"))
+    from courses.tests.fixtures import add
+
+    add(
+        spanish_index,
+        CoursePage(
+            title="Solo en español",
+            slug="solo",
+            summary="Curso sin traducción.",
+            track="integrity",
+            level="foundation",
+        ),
+    )
+    per_officer.preferred_language = "en"
+    per_officer.save()
+    client.force_login(per_officer)
+    html = client.get("/courses/").content.decode()
+    assert "Detecting illicit trade" in html and "Solo en español" in html
+    assert "Detectar el comercio ilícito" not in html  # one entry per course
+    english_only = client.get("/courses/?language=en").content.decode()
+    assert "Solo en español" not in english_only
+    spanish = client.get("/courses/?language=es").content.decode()
+    assert "Solo en español" in spanish and "Detectar el comercio ilícito" in spanish
+    # ...and its page opens in Spanish for the English reader.
+    assert "Solo en español" in client.get("/courses/solo/").content.decode()
