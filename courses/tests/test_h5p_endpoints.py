@@ -55,7 +55,7 @@ def test_statement_is_stored_for_the_signed_in_officer_not_its_actor(client, slo
 def test_scores_outside_their_range_are_refused(client, slot, enrolled, raw, maximum):
     response = post(client, slot, statement(raw, maximum))
     assert response.status_code == 400
-    assert "outside its range" in response.json()["message"]
+    assert "fuera de su rango" in response.json()["message"]  # the officer reads Spanish
     assert not H5PResult.objects.exists()
 
 
