@@ -12,7 +12,7 @@ from lms.accounts.tests.factories import (
     UserFactory,
 )
 
-pytest_plugins = ["courses.tests.fixtures"]
+pytest_plugins = ["courses.tests.fixtures", "assessments.tests.fixtures"]
 
 
 @pytest.fixture

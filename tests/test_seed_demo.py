@@ -36,6 +36,11 @@ TABLES = [
     "courses_h5pactivity",
     "courses_h5plibrary",
     "courses_lessonactivity",
+    "assessments_questionbank",
+    "assessments_question",
+    "assessments_questionversion",
+    "assessments_assessmentpage",
+    "assessments_attempt",
 ]
 
 
@@ -86,7 +91,30 @@ def test_demo_curriculum_in_english_and_spanish_and_idempotent():
     author = User.objects.get(username="author")
     assert author.groups.filter(name="Course authors · regional").exists()
 
+    # Assessments: a bank per track of 16+ questions covering every type, a final
+    # assessment in each regional course (both languages), finished demo attempts.
+    from assessments.models import AssessmentPage, Attempt, QuestionBank
+
+    banks = QuestionBank.objects.all()
+    assert banks.count() == 3
+    for bank in banks:
+        assert bank.questions.count() >= 16
+    every_type = {
+        "single_choice",
+        "multiple_response",
+        "true_false",
+        "numeric",
+        "ordering",
+        "matching",
+        "hotspot",
+    }
+    assert {q.current_version.type for b in banks for q in b.questions.all()} == every_type
+    assert AssessmentPage.objects.filter(locale__language_code="en").count() == 3
+    assert AssessmentPage.objects.filter(locale__language_code="es").count() == 3
+    assert Attempt.objects.filter(status="submitted").count() >= 10
+
     first = snapshot()
     output = seed()
     assert snapshot() == first
     assert "courses: 0 created, 0 updated" in output
+    assert "assessments: 0 created, 0 updated" in output

@@ -74,3 +74,20 @@ def test_helper_reports_a_leak(client, per, per_manager, pan_manager):
     """The helper must fail when a URL is not hidden (here: the public home page)."""
     with pytest.raises(AssertionError, match="expected 404"):
         assert_hidden_from(client, ["/accounts/profile/"], outsider=pan_manager)
+
+
+def test_attempt_urls_are_404_for_everyone_but_the_officer(
+    client, assessment, per_officer, pan_manager, per_manager
+):
+    from assessments import services as assessment_services
+    from courses import services
+
+    services.enrolment_create(actor=per_officer, course=assessment.tree.course)
+    attempt = assessment_services.attempt_start(actor=per_officer, assessment=assessment.page)
+    urls = [f"/attempts/{attempt.pk}/"]
+    assert_hidden_from(client, urls, outsider=pan_manager, owner=per_officer)
+    assert_hidden_from(client, urls, outsider=per_manager)
+    assessment_services.attempt_submit(actor=per_officer, attempt_id=attempt.pk)
+    assert_hidden_from(
+        client, [f"/attempts/{attempt.pk}/result/"], outsider=pan_manager, owner=per_officer
+    )

@@ -168,7 +168,8 @@ class ModulePage(ViewRestrictionsInOneQuery, Page):
 
     content_panels = [*Page.content_panels, FieldPanel("intro")]
     parent_page_types = ["courses.CoursePage"]
-    subpage_types = ["courses.LessonPage"]
+    # No subpage_types: lessons and (from the assessments app) assessments declare this
+    # page as their parent, so courses need not name a higher layer.
     template = "courses/module_page.html"
 
     class Meta:

@@ -12,7 +12,8 @@ def test_parent_child_rules():
     assert CourseIndexPage.allowed_parent_page_models() == [HomePage]
     assert CourseIndexPage.allowed_subpage_models() == [CoursePage]
     assert CoursePage.allowed_subpage_models() == [ModulePage]
-    assert ModulePage.allowed_subpage_models() == [LessonPage]
+    assert LessonPage in ModulePage.allowed_subpage_models()
+    assert CoursePage not in ModulePage.allowed_subpage_models()
     assert LessonPage.allowed_subpage_models() == []
     assert HomePage.allowed_subpage_models() == [CourseIndexPage]
 

@@ -1,0 +1,195 @@
+"""Merge a demo bank question with one language's texts into the QUESTION_FORMAT.md shape.
+
+A bank question keeps its answer key and ids in ``data`` and its texts per language under
+``"en"``, ``"es"``, ... keyed by the same ids (see README.md in this folder). This module
+is pure Python: no Django, no I/O beyond ``load_bank``.
+
+>>> q = {"uid": "x-1", "type": "true_false", "points": 1, "tags": [],
+...      "data": {"correct": False},
+...      "en": {"title": "T", "stem": "<p>S</p>", "feedback": {"correct": "Yes"}}}
+>>> question_in("en", q)["data"]
+{'correct': False}
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+TYPES = (
+    "single_choice",
+    "multiple_response",
+    "true_false",
+    "numeric",
+    "ordering",
+    "matching",
+    "hotspot",
+)
+FEEDBACK_KEYS = ("correct", "incorrect", "partial")
+
+# For each type: the lists in ``data`` whose entries get texts, with the text fields each
+# entry takes from the language block (required first, then optional).
+_LISTS: dict[str, tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...]] = {
+    "single_choice": (("options", ("text",), ("feedback",)),),
+    "multiple_response": (("options", ("text",), ("feedback",)),),
+    "true_false": (),
+    "numeric": (),
+    "ordering": (("items", ("text",), ()),),
+    "matching": (("premises", ("text",), ()), ("responses", ("text",), ())),
+    "hotspot": (("regions", ("text",), ()),),
+}
+# Text fields whose name in the merged ``data`` differs from the language block's.
+_OUTPUT_NAMES: dict[str, dict[str, str]] = {"regions": {"text": "label"}}
+# Plain optional strings copied from the language block into ``data``.
+_SCALARS: dict[str, tuple[str, ...]] = {
+    "true_false": ("feedback_true", "feedback_false"),
+    "numeric": ("unit",),
+}
+_COMMON_TEXT_KEYS = {"title", "stem", "feedback"}
+
+
+class MergeError(ValueError):
+    """A question's texts do not fit its data (missing or unknown ids, missing text)."""
+
+
+def _entry_texts(uid: str, where: str, entry_id: str, texts: object, required, optional):
+    if not isinstance(texts, dict):
+        raise MergeError(f"{uid}: {where}[{entry_id!r}] must be an object of texts")
+    unknown = set(texts) - set(required) - set(optional)
+    if unknown:
+        raise MergeError(f"{uid}: {where}[{entry_id!r}] has unknown keys {sorted(unknown)}")
+    merged = {}
+    for key in required:
+        value = texts.get(key)
+        if not isinstance(value, str) or not value.strip():
+            raise MergeError(f"{uid}: {where}[{entry_id!r}] needs a non-empty {key!r}")
+        merged[key] = value
+    for key in optional:
+        if key in texts:
+            if not isinstance(texts[key], str) or not texts[key].strip():
+                raise MergeError(f"{uid}: {where}[{entry_id!r}].{key} must be a non-empty string")
+            merged[key] = texts[key]
+    return merged
+
+
+def question_in(language: str, q: dict) -> dict:
+    """Return ``q`` in ``language`` as {uid, type, points, tags, title, stem, feedback, data}.
+
+    ``data`` has the exact shape QUESTION_FORMAT.md gives for the question's type, with the
+    language's texts merged in (option/item/premise/response texts, option feedback, region
+    labels, image alt text, numeric unit, true/false feedback). Raises ``MergeError`` when
+    the language block is missing, lacks a text for an id, or names an id ``data`` lacks.
+    """
+    uid = q.get("uid", "?")
+    qtype = q.get("type")
+    if qtype not in TYPES:
+        raise MergeError(f"{uid}: unknown type {qtype!r}")
+    texts = q.get(language)
+    if not isinstance(texts, dict):
+        raise MergeError(f"{uid}: no texts for language {language!r}")
+
+    list_specs = _LISTS[qtype]
+    scalars = _SCALARS.get(qtype, ())
+    allowed = _COMMON_TEXT_KEYS | {name for name, _, _ in list_specs} | set(scalars)
+    if qtype == "hotspot":
+        allowed.add("image_alt")
+    unknown = set(texts) - allowed
+    if unknown:
+        raise MergeError(f"{uid}/{language}: unknown text keys {sorted(unknown)}")
+    for key in ("title", "stem"):
+        if not isinstance(texts.get(key), str) or not texts[key].strip():
+            raise MergeError(f"{uid}/{language}: needs a non-empty {key!r}")
+
+    feedback = texts.get("feedback", {})
+    if not isinstance(feedback, dict) or set(feedback) - set(FEEDBACK_KEYS):
+        raise MergeError(f"{uid}/{language}: feedback must use only {FEEDBACK_KEYS}")
+
+    data = copy.deepcopy(q.get("data"))
+    if not isinstance(data, dict):
+        raise MergeError(f"{uid}: data must be an object")
+
+    for name, required, optional in list_specs:
+        entries = data.get(name)
+        if not isinstance(entries, list) or not all(
+            isinstance(e, dict) and isinstance(e.get("id"), str) for e in entries
+        ):
+            raise MergeError(f"{uid}: data.{name} must be a list of objects with an 'id'")
+        lang_entries = texts.get(name)
+        if not isinstance(lang_entries, dict):
+            raise MergeError(f"{uid}/{language}: needs {name!r} texts keyed by id")
+        ids = [e["id"] for e in entries]
+        extra = set(lang_entries) - set(ids)
+        if extra:
+            raise MergeError(f"{uid}/{language}: {name} texts for unknown ids {sorted(extra)}")
+        merged = []
+        for entry in entries:
+            if entry["id"] not in lang_entries:
+                raise MergeError(f"{uid}/{language}: no {name} text for id {entry['id']!r}")
+            rename = _OUTPUT_NAMES.get(name, {})
+            clash = set(entry) & {rename.get(k, k) for k in required + optional}
+            if clash:
+                raise MergeError(f"{uid}: data.{name} must not hold texts {sorted(clash)}")
+            entry_texts = _entry_texts(
+                uid,
+                f"{language}.{name}",
+                entry["id"],
+                lang_entries[entry["id"]],
+                required,
+                optional,
+            )
+            item = {"id": entry["id"]}
+            item.update({rename.get(k, k): v for k, v in entry_texts.items()})
+            item.update({k: v for k, v in entry.items() if k != "id"})
+            merged.append(item)
+        data[name] = merged
+
+    for key in scalars:
+        if key in data:
+            raise MergeError(f"{uid}: {key!r} is a text and belongs under the language")
+        if key in texts:
+            if not isinstance(texts[key], str) or not texts[key].strip():
+                raise MergeError(f"{uid}/{language}: {key!r} must be a non-empty string")
+            data[key] = texts[key]
+
+    if qtype == "hotspot":
+        image = data.get("image")
+        alt = texts.get("image_alt")
+        if not isinstance(image, dict) or "alt" in image:
+            raise MergeError(f"{uid}: data.image must be an object without texts")
+        if not isinstance(alt, str) or not alt.strip():
+            raise MergeError(f"{uid}/{language}: needs a non-empty 'image_alt'")
+        image["alt"] = alt
+
+    return {
+        "uid": uid,
+        "type": qtype,
+        "points": q.get("points", 1),
+        "tags": list(q.get("tags", [])),
+        "title": texts["title"],
+        "stem": texts["stem"],
+        "feedback": dict(feedback),
+        "data": data,
+    }
+
+
+def bank_in(language: str, bank: dict) -> dict:
+    """A whole bank in one language: {track, title, description, questions: [merged]}."""
+    meta = bank.get(language)
+    if not isinstance(meta, dict):
+        raise MergeError(f"bank {bank.get('track')!r}: no texts for language {language!r}")
+    return {
+        "track": bank["track"],
+        "title": meta["title"],
+        "description": meta["description"],
+        "questions": [question_in(language, q) for q in bank["questions"]],
+    }
+
+
+def load_bank(path: str | Path) -> dict:
+    """Read a bank file (UTF-8 JSON)."""
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+BANKS_DIR = Path(__file__).resolve().parent / "banks"
+TRACKS = ("illicit_trade", "integrity", "ftz_aeo")

@@ -1,0 +1,50 @@
+"""Import questions from a GIFT or JSON file into a bank (same checks as the admin)."""
+
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from assessments.models import QuestionBank
+from assessments.portability import ImportRefused, questions_import
+
+
+class Command(BaseCommand):
+    help = "Import GIFT or JSON questions into a question bank."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("bank", type=int, help="id of the question bank")
+        parser.add_argument("file", type=Path)
+        parser.add_argument("--format", choices=["gift", "json"], default=None)
+        parser.add_argument("--language", default="en")
+        parser.add_argument("--skip-bad", action="store_true", help="import the good ones")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        bank = QuestionBank.objects.filter(pk=options["bank"]).first()
+        if bank is None:
+            raise CommandError(f"No question bank with id {options['bank']}.")
+        path: Path = options["file"]
+        fmt = options["format"] or ("json" if path.suffix.lower() == ".json" else "gift")
+        try:
+            text = path.read_text("utf-8-sig")
+        except (OSError, UnicodeDecodeError) as error:
+            raise CommandError(f"Cannot read {path}: {error}") from error
+        try:
+            report = questions_import(
+                actor=None,
+                bank=bank,
+                text=text,
+                fmt=fmt,
+                language=options["language"],
+                skip_bad=options["skip_bad"],
+            )
+        except ImportRefused as refusal:
+            lines = "\n".join(
+                f"- line {line}: {reason}" for line, reason in refusal.report.rejected
+            )
+            raise CommandError(
+                f"Nothing imported; fix these or use --skip-bad:\n{lines}"
+            ) from refusal
+        self.stdout.write(f"Imported {report.imported}, updated {report.updated}.")
+        for line, reason in report.rejected:
+            self.stdout.write(f"Skipped line {line}: {reason}")

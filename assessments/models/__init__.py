@@ -1,0 +1,18 @@
+"""Question banks, versioned questions, assessment pages, attempts and responses."""
+
+from .attempts import Attempt, AttemptEvent, Response
+from .banks import Question, QuestionBank, QuestionVersion, TaggedQuestion
+from .pages import AssessmentPage, DrawRule, ReviewPolicy
+
+__all__ = [
+    "AssessmentPage",
+    "Attempt",
+    "AttemptEvent",
+    "DrawRule",
+    "Question",
+    "QuestionBank",
+    "QuestionVersion",
+    "Response",
+    "ReviewPolicy",
+    "TaggedQuestion",
+]

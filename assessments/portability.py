@@ -1,0 +1,134 @@
+"""Moving questions in and out of banks: GIFT (Moodle) and the project's JSON format.
+
+Parsing is pure (``gift.py``, ``portable.py``); this module checks every parsed question
+against the grading rules, reports each rejected one with its line and reason, and
+imports nothing on error unless asked to skip the bad items.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from . import gift, portable
+from .content import merged
+from .grading import validate_question
+from .models import Question, QuestionBank
+from .services import question_version_save
+
+if TYPE_CHECKING:
+    from lms.accounts.models import User
+
+
+@dataclass
+class ImportReport:
+    imported: int = 0
+    updated: int = 0
+    rejected: list[tuple[int, str]] = field(default_factory=list)  # (line, translated reason)
+
+
+class ImportRefused(Exception):
+    def __init__(self, report: ImportReport) -> None:
+        super().__init__("; ".join(f"{line}: {reason}" for line, reason in report.rejected))
+        self.report = report
+
+
+def parse(text: str, fmt: str) -> gift.ImportResult:
+    return portable.parse_json(text) if fmt == "json" else gift.parse_gift(text)
+
+
+def _reason(error: gift.QuestionImportError) -> str:
+    template = _(error.reason)
+    try:
+        return template.format(**error.params)
+    except (KeyError, IndexError):
+        return error.message
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:40] or "question"
+
+
+def questions_import(
+    *,
+    actor: User | None,
+    bank: QuestionBank,
+    text: str,
+    fmt: str,
+    language: str = "en",
+    skip_bad: bool = False,
+) -> ImportReport:
+    """Import questions into ``bank``. Each rejected question is reported with its line
+    and reason; with any rejection and without ``skip_bad`` nothing is imported."""
+    result = parse(text, fmt)
+    report = ImportReport(rejected=[(error.line, _reason(error)) for error in result.errors])
+    good = []
+    for parsed in result.questions:
+        problems = validate_question(parsed.type, parsed.data)
+        if problems:
+            report.rejected.append((parsed.line, "; ".join(problems)))
+        else:
+            good.append(parsed)
+    if report.rejected and not skip_bad:
+        raise ImportRefused(report)
+    with transaction.atomic():
+        taken = set(bank.questions.values_list("uid", flat=True))
+        for parsed in good:
+            uid = parsed.uid or _slug(parsed.title)
+            question = bank.questions.filter(uid=uid).first() if parsed.uid else None
+            if question is None:
+                base, number = uid, 2
+                while uid in taken:
+                    uid, number = f"{base}-{number}", number + 1
+                question = Question.objects.create(bank=bank, uid=uid)
+                taken.add(uid)
+                report.imported += 1
+            else:
+                report.updated += 1
+            question_version_save(
+                actor=actor,
+                question=question,
+                qtype=parsed.type,
+                data=parsed.data,
+                texts={
+                    language: {
+                        "title": parsed.title,
+                        "stem": parsed.stem,
+                        "feedback": parsed.feedback,
+                    }
+                },
+                points=parsed.points,
+            )
+            if parsed.tags:
+                question.tags.add(*parsed.tags)
+    report.rejected.sort()
+    return report
+
+
+def questions_export(*, bank: QuestionBank, fmt: str, language: str = "en") -> tuple[str, list]:
+    """The bank's current questions as GIFT or JSON text, and what GIFT cannot hold."""
+    questions: list[dict[str, Any]] = []
+    for question in bank.questions.filter(archived=False).select_related("current_version"):
+        version = question.current_version
+        if version is None:
+            continue
+        texts = version.text_for(language)
+        questions.append(
+            {
+                "uid": question.uid,
+                "type": version.type,
+                "title": texts.get("title", question.uid),
+                "stem": texts.get("stem", ""),
+                "points": float(version.points),
+                "feedback": texts.get("feedback", {}),
+                "data": merged(version.data, texts),
+                "tags": sorted(question.tags.names()),
+            }
+        )
+    if fmt == "json":
+        return portable.export_json({"title": bank.title}, questions), []
+    return gift.export_gift(questions)

@@ -1,0 +1,178 @@
+"""Demo seed for assessments: a question bank per track (16+ questions, every type, in
+English and Spanish, hotspots on images the platform draws), a final assessment in each
+regional course, and a few finished attempts by demo officers so that item analysis has
+data. Idempotent."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+from typing import Any, TextIO
+
+from django.db import transaction
+from wagtail.models import Locale
+
+from courses.models import CoursePage, ModulePage
+from courses.services import enrolment_create
+from lms.accounts.models import User
+from lms.seeding import SeedReport
+
+from . import services
+from .demo.merge import load_bank, question_in
+from .models import AssessmentPage, Attempt, DrawRule, Question, QuestionBank, ReviewPolicy
+
+BANKS = Path(__file__).resolve().parent / "demo" / "banks"
+COURSE_OF_TRACK = {
+    "illicit_trade": "detecting-illicit-trade",
+    "integrity": "integrity-and-corruption-prevention",
+    "ftz_aeo": "free-trade-zones-and-aeo",
+}
+TITLES = {"en": "Final assessment", "es": "Evaluación final"}
+DEMO_OFFICERS = ("officer.per", "officer.per2", "officer.pan", "officer.jam", "officer.bra")
+
+
+def _bank(spec: dict[str, Any], report: SeedReport) -> QuestionBank:
+    bank, created = QuestionBank.objects.get_or_create(
+        title=spec["en"]["title"],
+        administration=None,
+        defaults={"description": spec["en"].get("description", "")},
+    )
+    report["created" if created else "unchanged"] += 1
+    for q in spec["questions"]:
+        if Question.objects.filter(bank=bank, uid=q["uid"]).exists():
+            continue
+        question = Question.objects.create(bank=bank, uid=q["uid"])
+        texts = {}
+        for language in ("en", "es"):
+            merged = question_in(language, q)
+            texts[language] = {
+                "title": merged["title"],
+                "stem": merged["stem"],
+                "feedback": merged.get("feedback", {}),
+                "data": merged["data"],
+            }
+        services.question_version_save(
+            actor=None,
+            question=question,
+            qtype=q["type"],
+            data=question_in("en", q)["data"],
+            texts=texts,
+            points=q.get("points", 1),
+        )
+        question.tags.add(*q.get("tags", []))
+        report["created"] += 1
+    return bank
+
+
+def _assessment(
+    course: CoursePage, bank: QuestionBank, report: SeedReport
+) -> AssessmentPage | None:
+    module = ModulePage.objects.child_of(course).live().order_by("-path").first()
+    if module is None:
+        return None
+    existing = AssessmentPage.objects.child_of(module).first()
+    if existing is not None:
+        report["unchanged"] += 1
+        return existing
+    page = AssessmentPage(
+        title=TITLES["en"],
+        slug="final-assessment",
+        pass_mark=70,
+        time_limit_minutes=30,
+        max_attempts=3,
+        delay_between_attempts_minutes=0,
+        review_policy=ReviewPolicy.ANSWERS,
+        locale=module.locale,
+    )
+    page.draw_rules = [
+        DrawRule(bank=bank, count=min(16, bank.questions.count()), section=bank.title)
+    ]
+    module.add_child(instance=page)
+    page.save_revision().publish()
+    spanish = Locale.objects.get(language_code="es")
+    if module.get_translation_or_none(spanish) is not None:
+        translated = page.copy_for_translation(spanish)
+        translated.title = TITLES["es"]
+        translated.save_revision().publish()
+    report["created"] += 1
+    return page
+
+
+def _demo_attempts(page: AssessmentPage, course: CoursePage, rng: random.Random) -> None:
+    for username in DEMO_OFFICERS:
+        officer = User.objects.filter(username=username).first()
+        if (
+            officer is None
+            or Attempt.objects.filter(user=officer, assessment_key=page.translation_key).exists()
+        ):
+            continue
+        enrolment_create(actor=officer, course=course)
+        attempt = services.attempt_start(
+            actor=officer, assessment=page, language=officer.preferred_language
+        )
+        skill = rng.random()
+        for response in attempt.responses.select_related("version"):
+            version = response.version
+            answer = _answer(
+                version.type, version.data, right=rng.random() < 0.35 + 0.6 * skill, rng=rng
+            )
+            services.response_save(
+                actor=officer,
+                attempt_id=attempt.pk,
+                position=response.position,
+                seq=1,
+                answer=answer,
+            )
+        services.attempt_submit(actor=officer, attempt_id=attempt.pk)
+
+
+def _answer(qtype: str, data: dict[str, Any], *, right: bool, rng: random.Random) -> dict[str, Any]:
+    ids = [o["id"] for o in data.get("options", [])]
+    if qtype == "single_choice":
+        return {
+            "option": data["correct"]
+            if right
+            else rng.choice([i for i in ids if i != data["correct"]])
+        }
+    if qtype == "multiple_response":
+        return {"options": list(data["correct"]) if right else rng.sample(ids, 1)}
+    if qtype == "true_false":
+        return {"value": data["correct"] if right else not data["correct"]}
+    if qtype == "numeric":
+        return {"value": str(data["answer"] if right else data["answer"] + 3)}
+    if qtype == "ordering":
+        order = list(data["correct_order"])
+        if not right:
+            rng.shuffle(order)
+        return {"order": order}
+    if qtype == "matching":
+        pairs = dict(data["correct"])
+        if not right and len(pairs) > 1:
+            keys = list(pairs)
+            pairs[keys[0]], pairs[keys[1]] = pairs[keys[1]], pairs[keys[0]]
+        return {"pairs": pairs}
+    region = data["regions"][0]
+    coords = region["coords"]
+    if region["shape"] == "rect":
+        point = [coords[0] + coords[2] / 2, coords[1] + coords[3] / 2]
+    else:
+        point = [sum(p[0] for p in coords) / len(coords), sum(p[1] for p in coords) / len(coords)]
+    return {"clicks": [point] if right else [[1, 1]]}
+
+
+@transaction.atomic
+def seed_demo(*, stdout: TextIO) -> None:
+    report = SeedReport()
+    rng = random.Random(2026)  # noqa: S311 - demo data
+    for path in sorted(BANKS.glob("*.json")):
+        spec = load_bank(path)
+        bank = _bank(spec, report)
+        course = CoursePage.objects.filter(
+            slug=COURSE_OF_TRACK.get(spec["track"], ""), locale__language_code="en"
+        ).first()
+        if course is None:
+            continue
+        page = _assessment(course, bank, report)
+        if page is not None:
+            _demo_attempts(page, course, rng)
+    stdout.write(f"assessments: {report.line()}\n")

@@ -1,0 +1,331 @@
+"""Writes for assessments: question versions, attempts, autosave, submission, grading.
+
+Attempts are safe under concurrency: starting locks the officer's row, the database
+allows one open attempt per officer and assessment and one attempt per number; autosave
+and submission lock the attempt row; a stale or replayed autosave changes nothing.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from django.db import IntegrityError, transaction
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from lms.accounts.models import User
+
+from . import events
+from .content import merged
+from .grading import Grade, ResponseError, grade, normalize_response, score_attempt
+from .models import (
+    AssessmentPage,
+    Attempt,
+    AttemptEvent,
+    Question,
+    QuestionVersion,
+    Response,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+GRACE = timedelta(seconds=30)
+
+
+class AttemptRefused(Exception):
+    """Starting or answering is not possible now; ``message`` says why (translated)."""
+
+    def __init__(self, message: str, code: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+# --- questions ------------------------------------------------------------------------
+
+
+def question_version_save(
+    *,
+    actor: User | None,
+    question: Question,
+    qtype: str,
+    data: dict[str, Any],
+    texts: dict[str, Any],
+    points: float = 1,
+) -> QuestionVersion:
+    """Save a question's content: a version never drawn is updated in place, a version
+    already used in an attempt is left as it is and a new version is made."""
+    with transaction.atomic():
+        question = Question.objects.select_for_update().get(pk=question.pk)
+        current = question.current_version
+        if current is not None and current.used_at is None:
+            current.type, current.data, current.texts, current.points = qtype, data, texts, points
+            current.save(update_fields=["type", "data", "texts", "points"])
+            return current
+        number = (current.number + 1) if current else 1
+        version = QuestionVersion.objects.create(
+            question=question,
+            number=number,
+            type=qtype,
+            data=data,
+            texts=texts,
+            points=points,
+            created_by=actor,
+        )
+        question.current_version = version
+        question.save(update_fields=["current_version"])
+        return version
+
+
+# --- attempts -------------------------------------------------------------------------
+
+
+def _draw(assessment: AssessmentPage, rng: random.Random) -> list[tuple[str, QuestionVersion]]:
+    drawn: list[tuple[str, QuestionVersion]] = []
+    seen: set[int] = set()
+    for rule in assessment.draw_rules.select_related("bank").order_by("sort_order"):
+        questions = Question.objects.filter(
+            bank=rule.bank, archived=False, current_version__isnull=False
+        ).exclude(pk__in=seen)
+        if rule.tag:
+            questions = questions.filter(tags__name=rule.tag)
+        pool = list(questions.select_related("current_version").distinct())
+        if len(pool) < rule.count:
+            raise AttemptRefused(
+                _("This assessment cannot start: a question bank has too few questions."),
+                "bank_too_small",
+            )
+        for question in rng.sample(pool, rule.count):
+            seen.add(question.pk)
+            drawn.append((rule.section or rule.bank.title, question.current_version))
+    if assessment.shuffle_questions:
+        rng.shuffle(drawn)
+    return drawn
+
+
+def _option_order(version: QuestionVersion, shuffle: bool, rng: random.Random) -> dict:
+    order = {}
+    for key in ("options", "items", "premises", "responses"):
+        ids = [entry["id"] for entry in version.data.get(key, [])]
+        if ids:
+            if shuffle or key == "items":  # ordering items always start shuffled
+                rng.shuffle(ids)
+            order[key] = ids
+    return order
+
+
+def attempts_allowed(
+    assessment: AssessmentPage, previous: Sequence[Attempt], now: datetime
+) -> tuple[bool, str]:
+    """Whether a new attempt may start, and if not why (translated)."""
+    if assessment.available_from and now < assessment.available_from:
+        return False, _("This assessment is not open yet.")
+    if assessment.available_until and now >= assessment.available_until:
+        return False, _("This assessment is closed.")
+    if assessment.max_attempts is not None and len(previous) >= assessment.max_attempts:
+        return False, _("You have used all your attempts.")
+    if previous and assessment.delay_between_attempts_minutes:
+        last = max(a.submitted_at or a.started_at for a in previous)
+        wait_until = last + timedelta(minutes=assessment.delay_between_attempts_minutes)
+        if now < wait_until:
+            return False, _("You can try again after %(time)s.") % {
+                "time": timezone.localtime(wait_until).strftime("%Y-%m-%d %H:%M")
+            }
+    return True, ""
+
+
+def attempt_start(*, actor: User, assessment: AssessmentPage, language: str = "en") -> Attempt:
+    """Start an attempt, or return the open one. Never more than the allowed number."""
+    if not actor.is_authenticated or actor.administration_id is None:
+        raise AttemptRefused(_("Only officers of an administration can sit assessments."), "role")
+    key = assessment.translation_key
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            User.objects.select_for_update().only("pk").get(pk=actor.pk)  # one start at a time
+            previous = list(Attempt.objects.filter(user=actor, assessment_key=key))
+            for attempt in previous:
+                if attempt.status == Attempt.Status.OPEN:
+                    return attempt
+            allowed, reason = attempts_allowed(assessment, previous, now)
+            if not allowed:
+                raise AttemptRefused(reason, "not_allowed")
+            rng = random.Random()  # noqa: S311 - shuffling, not security
+            drawn = _draw(assessment, rng)
+            deadline = None
+            if assessment.time_limit_minutes:
+                deadline = now + timedelta(minutes=assessment.time_limit_minutes)
+            if assessment.available_until:
+                deadline = min(deadline or assessment.available_until, assessment.available_until)
+            attempt = Attempt.objects.create(
+                user=actor,
+                administration_id=actor.administration_id,
+                assessment=assessment,
+                assessment_key=key,
+                number=len(previous) + 1,
+                language=language,
+                deadline=deadline,
+                pass_mark=assessment.pass_mark,
+            )
+            Response.objects.bulk_create(
+                Response(
+                    attempt=attempt,
+                    position=position,
+                    version=version,
+                    section=section,
+                    option_order=_option_order(version, assessment.shuffle_options, rng),
+                    max_points=float(version.points),
+                )
+                for position, (section, version) in enumerate(drawn, start=1)
+            )
+            QuestionVersion.objects.filter(
+                pk__in={version.pk for _section, version in drawn}, used_at__isnull=True
+            ).update(used_at=now)
+            AttemptEvent.objects.create(
+                attempt=attempt, kind=AttemptEvent.Kind.STARTED, actor=actor
+            )
+            return attempt
+    except IntegrityError:
+        # A concurrent start won (one open attempt, one number per attempt): use it.
+        attempt = Attempt.objects.filter(
+            user=actor, assessment_key=key, status=Attempt.Status.OPEN
+        ).first()
+        if attempt is None:
+            raise
+        return attempt
+
+
+def _accepting(attempt: Attempt, now: datetime) -> bool:
+    return attempt.status == Attempt.Status.OPEN and (
+        attempt.deadline is None or now <= attempt.deadline + GRACE
+    )
+
+
+def response_save(
+    *, actor: User, attempt_id: int, position: int, seq: int, answer: Any
+) -> tuple[Response, bool]:
+    """Autosave one answer. Returns (response, saved); ``saved`` is False for a stale or
+    repeated save (a lower or equal sequence number), which changes nothing.
+
+    Raises Http404 for another officer's attempt, AttemptRefused when the attempt no
+    longer accepts answers, ResponseError when the answer does not fit the question.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        attempt = (
+            Attempt.objects.select_for_update().filter(pk=attempt_id, user_id=actor.pk).first()
+        )
+        if attempt is None:
+            raise Http404
+        if not _accepting(attempt, now):
+            raise AttemptRefused(
+                _("This attempt no longer accepts answers: time is up or it was submitted."),
+                "closed",
+            )
+        response = (
+            Response.objects.select_related("version")
+            .filter(attempt=attempt, position=position)
+            .first()
+        )
+        if response is None:
+            raise Http404
+        version = response.version
+        normalized = normalize_response(version.type, merged(version.data, {}), answer)
+        if seq <= response.seq:
+            return response, False
+        Response.objects.filter(pk=response.pk).update(answer=normalized, seq=seq, saved_at=now)
+        response.answer, response.seq, response.saved_at = normalized, seq, now
+        return response, True
+
+
+def _grade_attempt(attempt: Attempt, status: str, actor: User | None, now: datetime) -> None:
+    """Grade every response: a fixed number of queries whatever the number of questions."""
+    responses = list(attempt.responses.select_related("version"))
+    graded: list[tuple[float, Grade]] = []
+    for response in responses:
+        version = response.version
+        result = grade(version.type, merged(version.data, {}), response.answer)
+        response.fraction = result.fraction
+        response.points = round(result.fraction * float(version.points), 6)
+        graded.append((float(version.points), result))
+    Response.objects.bulk_update(responses, ["fraction", "points"], batch_size=500)
+    score, maximum, percent = score_attempt(graded)
+    attempt.status = status
+    attempt.submitted_at = now
+    attempt.score, attempt.max_score, attempt.percent = score, maximum, percent
+    attempt.passed = percent >= attempt.pass_mark
+    attempt.save(
+        update_fields=["status", "submitted_at", "score", "max_score", "percent", "passed"]
+    )
+    AttemptEvent.objects.create(
+        attempt=attempt,
+        kind=AttemptEvent.Kind.EXPIRED
+        if status == Attempt.Status.EXPIRED
+        else AttemptEvent.Kind.SUBMITTED,
+        actor=actor,
+        detail={"score": score, "max": maximum, "percent": percent, "passed": attempt.passed},
+    )
+    if attempt.passed:
+        transaction.on_commit(
+            lambda: events.assessment_passed.send(
+                sender=Attempt,
+                attempt=attempt,
+                user_id=attempt.user_id,
+                administration_id=attempt.administration_id,
+                assessment_key=attempt.assessment_key,
+                percent=percent,
+            )
+        )
+
+
+def attempt_submit(*, actor: User, attempt_id: int) -> Attempt:
+    """Submit and grade. Submitting twice, or from two tabs at once, grades once."""
+    now = timezone.now()
+    with transaction.atomic():
+        attempt = (
+            Attempt.objects.select_for_update().filter(pk=attempt_id, user_id=actor.pk).first()
+        )
+        if attempt is None:
+            raise Http404
+        if attempt.status != Attempt.Status.OPEN:
+            return attempt
+        late = attempt.deadline is not None and now > attempt.deadline + GRACE
+        status = Attempt.Status.EXPIRED if late else Attempt.Status.SUBMITTED
+        _grade_attempt(attempt, status, actor, now)
+        return attempt
+
+
+def attempts_close_overdue(*, now: datetime | None = None) -> int:
+    """Close and grade every open attempt past its deadline and grace. Idempotent."""
+    now = now or timezone.now()
+    closed = 0
+    overdue = Attempt.objects.filter(
+        status=Attempt.Status.OPEN, deadline__lt=now - GRACE
+    ).values_list("pk", flat=True)
+    for attempt_id in list(overdue):
+        with transaction.atomic():
+            attempt = (
+                Attempt.objects.select_for_update()
+                .filter(pk=attempt_id, status=Attempt.Status.OPEN)
+                .first()
+            )
+            if attempt is None:
+                continue
+            _grade_attempt(attempt, Attempt.Status.EXPIRED, None, now)
+            closed += 1
+    return closed
+
+
+__all__ = [
+    "AttemptRefused",
+    "ResponseError",
+    "attempt_start",
+    "attempt_submit",
+    "attempts_close_overdue",
+    "question_version_save",
+    "response_save",
+]

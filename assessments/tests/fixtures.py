@@ -1,0 +1,125 @@
+"""An assessment with one question of every type, built through the services."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+from assessments.models import AssessmentPage, DrawRule, Question, QuestionBank
+from assessments.services import question_version_save
+from courses.tests.fixtures import add
+
+QUESTIONS = {
+    "sc": (
+        "single_choice",
+        {"options": [{"id": "a"}, {"id": "b"}, {"id": "c"}], "correct": "b"},
+        {
+            "stem": "<p>Which tool is the live channel?</p>",
+            "options": {"a": {"text": "CEN"}, "b": {"text": "CENcomm"}, "c": {"text": "nCEN"}},
+        },
+    ),
+    "mr": (
+        "multiple_response",
+        {
+            "options": [{"id": "a"}, {"id": "b"}, {"id": "c"}, {"id": "d"}],
+            "correct": ["a", "b"],
+            "scoring": "right_minus_wrong",
+        },
+        {
+            "stem": "<p>Which are red flags?</p>",
+            "options": {
+                "a": {"text": "New consignee"},
+                "b": {"text": "Odd route"},
+                "c": {"text": "Usual trade"},
+                "d": {"text": "Known shipper"},
+            },
+        },
+    ),
+    "tf": ("true_false", {"correct": False}, {"stem": "<p>The shipper usually organises it.</p>"}),
+    "num": (
+        "numeric",
+        {"answer": 5, "tolerance": 0},
+        {"stem": "<p>Years for packs?</p>", "unit": "years"},
+    ),
+    "ord": (
+        "ordering",
+        {
+            "items": [{"id": "s"}, {"id": "e"}, {"id": "v"}, {"id": "a"}],
+            "correct_order": ["s", "e", "v", "a"],
+            "scoring": "adjacent_pairs",
+        },
+        {
+            "stem": "<p>Order the steps.</p>",
+            "items": {
+                "s": {"text": "Seizure"},
+                "e": {"text": "Entered in CEN"},
+                "v": {"text": "RILO validates"},
+                "a": {"text": "Alert"},
+            },
+        },
+    ),
+    "mat": (
+        "matching",
+        {
+            "premises": [{"id": "p1"}, {"id": "p2"}],
+            "responses": [{"id": "r1"}, {"id": "r2"}],
+            "correct": {"p1": "r1", "p2": "r2"},
+            "scoring": "per_premise",
+        },
+        {
+            "stem": "<p>Match.</p>",
+            "premises": {"p1": {"text": "Tobacco"}, "p2": {"text": "Wildlife"}},
+            "responses": {"r1": {"text": "FCTC Protocol"}, "r2": {"text": "CITES"}},
+        },
+    ),
+    "hot": (
+        "hotspot",
+        {
+            "image": {"name": "reefer_xray", "width": 960, "height": 360, "alt": "x"},
+            "regions": [{"id": "unit", "shape": "rect", "coords": [44, 74, 84, 212]}],
+            "targets": "any",
+            "max_clicks": 2,
+            "wrong_click_penalty": 0.5,
+        },
+        {
+            "stem": "<p>Click the hidden load.</p>",
+            "regions": {"unit": "Cooling unit"},
+            "image_alt": "X-ray of a reefer",
+        },
+    ),
+}
+
+
+def make_bank(title: str = "Bank", administration=None, questions=QUESTIONS) -> QuestionBank:
+    bank = QuestionBank.objects.create(title=title, administration=administration)
+    for uid, (qtype, data, texts) in questions.items():
+        question = Question.objects.create(bank=bank, uid=uid)
+        question_version_save(
+            actor=None,
+            question=question,
+            qtype=qtype,
+            data=data,
+            texts={"en": {"title": uid, **texts}},
+        )
+    return bank
+
+
+@pytest.fixture
+def bank(db):
+    return make_bank()
+
+
+@pytest.fixture
+def assessment(course_tree, bank):
+    page = AssessmentPage(
+        title="Final assessment",
+        slug="final",
+        pass_mark=60,
+        max_attempts=2,
+        shuffle_questions=True,
+        shuffle_options=True,
+    )
+    page.draw_rules = [DrawRule(bank=bank, count=len(QUESTIONS), section="All")]
+    add(course_tree.module2, page)
+    return SimpleNamespace(page=page, bank=bank, tree=course_tree)

@@ -1,0 +1,503 @@
+"""Moodle GIFT import and export."""
+
+import copy
+import string
+
+import pytest
+
+from assessments.gift import (
+    MESSAGES,
+    ImportError,
+    ImportResult,
+    QuestionImportError,
+    export_gift,
+    option_id,
+    parse_gift,
+    sanitize_html,
+)
+from assessments.tests.test_portable import EXAMPLES
+
+SAMPLE = r"""// Customs valuation, level 1 -- written for the regional training centre.
+// Lines starting with two slashes are comments.
+
+$CATEGORY: $course$/top/Valuation/WTO Agreement
+
+// A single choice with feedback per option and general feedback.
+::Primary method::Which method must be tried first under the WTO Valuation Agreement? {
+    =Transaction value#Right\: Article 1 comes first.
+    ~Deductive value#Article 5 is used only later.
+    ~Fallback method
+    ####Article 1\: the price actually paid or payable.
+}
+
+::CIF elements::[html]<p>Which costs are part of a <b>CIF</b> price?</p><script>alert(1)</script> {
+    ~%50%Freight to the port of import
+    ~%50%Insurance#Yes, the "I" in CIF.
+    ~%-100%Buying commissions#Never part of the price.
+}
+
+Goods may be released before duties are paid
+if a guarantee is lodged.{TRUE#Read Article 19 again.#Yes, against a guarantee.}
+
+::Rule of origin::[plain]A product is "wholly obtained" only if <all> its inputs are local.{F}
+
+$CATEGORY: $course$/top/Calculation
+
+::Duty amount::The duty rate is 12 %. What is the duty on a customs value of 1000?
+{#120:0.5#Exactly 120.####12 % of 1000 is 120.}
+
+::Tolerance range::Give the weight in tonnes (between 1.5 and 2.5). {#1.5..2.5}
+
+::Best answer::The container holds how many TEU? {#=2:0#Right. =%50%1:0#Half a point ~0}
+
+::Escapes::Which HS heading reads 84\:71 \{computers\}? {
+    =Heading 84\:71#The colon is escaped\: \\ and \= too.
+    ~Heading 85\~17
+    ~Heading 90\#01
+}
+
+::Documents::Match each document to what it proves.\nMatch every one. {
+    =Commercial invoice -> The price
+    =Bill of lading -> The carriage
+    =Certificate of origin -> The preference
+    = -> The insurance
+}
+
+::HS digits::The first {~four =six ~eight} digits of a tariff code are harmonised.
+"""
+
+
+@pytest.fixture(scope="module")
+def sample():
+    result = parse_gift(SAMPLE)
+    assert isinstance(result, ImportResult)
+    assert result.errors == []
+    return {q.title: q for q in result.questions}
+
+
+def test_sample_questions_in_order_with_lines_types_and_tags(sample):
+    assert [(q.line, q.type, q.title) for q in sample.values()] == [
+        (7, "single_choice", "Primary method"),
+        (14, "multiple_response", "CIF elements"),
+        (
+            20,
+            "true_false",
+            "Goods may be released before duties are paid if a guarantee is lodged.",
+        ),
+        (23, "true_false", "Rule of origin"),
+        (27, "numeric", "Duty amount"),
+        (30, "numeric", "Tolerance range"),
+        (32, "numeric", "Best answer"),
+        (34, "single_choice", "Escapes"),
+        (40, "matching", "Documents"),
+        (47, "single_choice", "HS digits"),
+    ]
+    tags = [q.tags for q in sample.values()]
+    assert tags == [["Valuation", "WTO Agreement"]] * 4 + [["Calculation"]] * 6
+    assert all(q.points == 1 for q in sample.values())
+
+
+def test_single_choice_with_option_and_general_feedback(sample):
+    question = sample["Primary method"]
+    assert question.stem == (
+        "<p>Which method must be tried first under the WTO Valuation Agreement?</p>"
+    )
+    assert question.data == {
+        "options": [
+            {"id": "a", "text": "Transaction value", "feedback": "Right: Article 1 comes first."},
+            {"id": "b", "text": "Deductive value", "feedback": "Article 5 is used only later."},
+            {"id": "c", "text": "Fallback method"},
+        ],
+        "correct": "a",
+    }
+    general = "Article 1: the price actually paid or payable."
+    assert question.feedback == {"correct": general, "incorrect": general}
+
+
+def test_multiple_response_from_weights_and_html_is_cleaned(sample):
+    question = sample["CIF elements"]
+    assert question.stem == "<p>Which costs are part of a <strong>CIF</strong> price?</p>"
+    assert question.data == {
+        "options": [
+            {"id": "a", "text": "Freight to the port of import"},
+            {"id": "b", "text": "Insurance", "feedback": 'Yes, the "I" in CIF.'},
+            {"id": "c", "text": "Buying commissions", "feedback": "Never part of the price."},
+        ],
+        "correct": ["a", "b"],
+        "scoring": "right_minus_wrong",
+    }
+    assert question.feedback == {}
+
+
+def test_true_false_feedback_and_plain_text_is_escaped(sample):
+    released = sample["Goods may be released before duties are paid if a guarantee is lodged."]
+    assert released.stem == (
+        "<p>Goods may be released before duties are paid if a guarantee is lodged.</p>"
+    )
+    # {TRUE#shown to a wrong answer#shown to a right answer}
+    assert released.data == {
+        "correct": True,
+        "feedback_true": "Yes, against a guarantee.",
+        "feedback_false": "Read Article 19 again.",
+    }
+    origin = sample["Rule of origin"]
+    assert origin.stem == (
+        '<p>A product is "wholly obtained" only if &lt;all&gt; its inputs are local.</p>'
+    )
+    assert origin.data == {"correct": False}
+
+
+def test_numeric_forms(sample):
+    duty = sample["Duty amount"]
+    assert duty.data == {"answer": 120, "tolerance": 0.5}
+    assert duty.feedback == {"correct": "Exactly 120.", "incorrect": "12 % of 1000 is 120."}
+    assert sample["Tolerance range"].data == {"answer": 2, "tolerance": 0.5}
+    best = sample["Best answer"]
+    assert best.data == {"answer": 2, "tolerance": 0}
+    assert best.feedback == {"correct": "Right."}
+
+
+def test_escapes(sample):
+    question = sample["Escapes"]
+    assert question.stem == "<p>Which HS heading reads 84:71 {computers}?</p>"
+    assert [o["text"] for o in question.data["options"]] == [
+        "Heading 84:71",
+        "Heading 85~17",
+        "Heading 90#01",
+    ]
+    assert question.data["options"][0]["feedback"] == "The colon is escaped: \\ and = too."
+
+
+def test_matching_with_a_distractor_and_a_line_break(sample):
+    question = sample["Documents"]
+    assert question.stem == "<p>Match each document to what it proves.</p><p>Match every one.</p>"
+    assert question.data == {
+        "premises": [
+            {"id": "p1", "text": "Commercial invoice"},
+            {"id": "p2", "text": "Bill of lading"},
+            {"id": "p3", "text": "Certificate of origin"},
+        ],
+        "responses": [
+            {"id": "r1", "text": "The price"},
+            {"id": "r2", "text": "The carriage"},
+            {"id": "r3", "text": "The preference"},
+            {"id": "r4", "text": "The insurance"},
+        ],
+        "correct": {"p1": "r1", "p2": "r2", "p3": "r3"},
+        "scoring": "per_premise",
+    }
+
+
+def test_missing_word_format(sample):
+    question = sample["HS digits"]
+    assert question.stem == "<p>The first _____ digits of a tariff code are harmonised.</p>"
+    assert question.data["correct"] == "b"
+
+
+BROKEN = r"""::Good one::Is the sky blue?{T}
+
+::Unbalanced::Which form is used for transit? {
+    =T1
+    ~IM4
+
+::Also good::Which document proves origin? {=Certificate of origin ~Packing list}
+
+::No right answer::Pick one {~a ~b ~c}
+
+// An essay cannot be graded automatically.
+::Essay::Describe the release procedure. {}
+
+::Just text::This is a description of the next questions.
+
+::Bad number::How many days? {#ten:1}
+
+::Negative tolerance::How many days? {#10:-1}
+
+::Backwards::How many days? {#10..1}
+
+::Short answer::Two plus two is {=four =4}.
+
+::Two rights::Pick one {=a =b ~c}
+
+::Empty answer::Pick one {=a ~ ~c}
+
+::Bad weight::Pick {~%abc%a ~%100%b}
+
+::Unclosed title Pick one {=a ~b}
+
+::Strange::Pick one {a b c}
+
+::Two blocks::Pick {=a ~b} and {=c ~d}
+
+::No pair::Match {=a -> b =c}
+
+{=a ~b}
+
+::Last good::Transit declarations are lodged at the office of departure.{TRUE}
+"""
+
+
+def test_errors_have_lines_and_good_questions_still_parse():
+    result = parse_gift(BROKEN)
+    assert [(q.line, q.title) for q in result.questions] == [
+        (1, "Good one"),
+        (7, "Also good"),
+        (40, "Last good"),
+    ]
+    assert [(e.line, e.title, e.code) for e in result.errors] == [
+        (3, "Unbalanced", "unbalanced_braces"),
+        (9, "No right answer", "no_correct_answer"),
+        (12, "Essay", "unsupported_essay"),
+        (14, "Just text", "description_only"),
+        (16, "Bad number", "bad_number"),
+        (18, "Negative tolerance", "bad_tolerance"),
+        (20, "Backwards", "bad_range"),
+        (22, "Short answer", "unsupported_short_answer"),
+        (24, "Two rights", "several_correct_answers"),
+        (26, "Empty answer", "missing_answer"),
+        (28, "Bad weight", "bad_weight"),
+        (30, None, "unterminated_title"),
+        (32, "Strange", "unknown_syntax"),
+        (34, "Two blocks", "several_answer_blocks"),
+        (36, "No pair", "bad_matching_pair"),
+        (38, None, "missing_stem"),
+    ]
+    by_code = {e.code: e for e in result.errors}
+    assert by_code["bad_number"].params == {"value": "ten"}
+    assert by_code["bad_range"].params == {"low": 10, "high": 1}
+    assert by_code["several_correct_answers"].params == {"count": 2}
+    assert by_code["missing_answer"].params == {"number": 2}
+    assert by_code["bad_weight"].params == {"weight": "%abc%"}
+    assert by_code["unknown_syntax"].message == (
+        "The answers could not be read near “a b c”. Each answer must start with = (right) "
+        "or ~ (wrong)."
+    )
+    for error in result.errors:
+        assert isinstance(error, QuestionImportError)
+        assert error.reason == MESSAGES[error.code]
+        assert error.message == error.reason.format(**error.params)
+
+
+def test_import_error_alias():
+    assert ImportError is QuestionImportError
+
+
+def test_every_message_is_a_template_with_known_placeholders():
+    known = {"text", "number", "count", "minimum", "weight", "value", "low", "high"}
+    for code, template in MESSAGES.items():
+        names = {name for _, name, _, _ in string.Formatter().parse(template) if name}
+        assert names <= known, code
+        assert template.format(**dict.fromkeys(known, "x"))
+
+
+def test_windows_line_endings_bom_and_comments_inside_a_question():
+    text = "\ufeff// header\r\n::Q::Pick {\r\n// a comment\r\n=a\r\n~b\r\n}\r\n"
+    result = parse_gift(text)
+    assert result.errors == []
+    [question] = result.questions
+    assert question.line == 2
+    assert question.data["options"] == [{"id": "a", "text": "a"}, {"id": "b", "text": "b"}]
+
+
+def test_untitled_questions_get_a_title_from_their_text():
+    long_text = "Which of the following " + "very " * 30 + "long options? {=a ~b}"
+    [question] = parse_gift(long_text).questions
+    assert len(question.title) == 80 and question.title.endswith("…")
+    assert question.title.startswith("Which of the following very")
+
+
+def test_sanitizer_keeps_only_the_allowed_tags():
+    dirty = (
+        '<div class="x"><p style="color:red">A <a href="javascript:x()">link</a>,'
+        " <i>em</i> &amp; <img src=x onerror=alert(1)>"
+        "<ul><li>one<li>two</ul><style>p{}</style><strong>open"
+    )
+    assert sanitize_html(dirty) == (
+        "<p>A link, <em>em</em> &amp;  <ul><li>one<li>two</li></li></ul><strong>open</strong></p>"
+    )
+
+
+def test_option_ids():
+    assert [option_id(i) for i in (0, 1, 25, 26, 27)] == ["a", "b", "z", "aa", "ab"]
+
+
+def comparable(question):
+    """What must survive a GIFT round trip."""
+    return {key: value for key, value in question.as_dict().items() if key != "uid"}
+
+
+def test_round_trip_of_the_sample():
+    first = parse_gift(SAMPLE)
+    text, skipped = export_gift(q.as_dict() for q in first.questions)
+    assert skipped == []
+    second = parse_gift(text)
+    assert second.errors == []
+    assert [comparable(q) for q in second.questions] == [comparable(q) for q in first.questions]
+    # and the text is stable from then on
+    assert export_gift(q.as_dict() for q in second.questions)[0] == text
+
+
+def test_export_of_the_json_examples_skips_ordering_and_hotspot_with_reasons():
+    text, skipped = export_gift(copy.deepcopy(EXAMPLES))
+    assert skipped == [
+        ("Clearance steps", MESSAGES["export_ordering"]),
+        ("Container seal", MESSAGES["export_hotspot"]),
+    ]
+    result = parse_gift(text)
+    assert result.errors == []
+    expressible = [q for q in EXAMPLES if q["type"] not in ("ordering", "hotspot")]
+    assert len(result.questions) == len(expressible)
+    for parsed, original in zip(result.questions, expressible, strict=True):
+        assert parsed.type == original["type"]
+        assert parsed.title == original["title"]
+        assert parsed.stem == original["stem"]
+        assert parsed.data == original["data"]
+        assert parsed.tags == original["tags"]
+        assert parsed.feedback == original["feedback"]
+
+
+def test_round_trip_keeps_special_characters_and_multiline_text():
+    question = {
+        "type": "single_choice",
+        "title": "Specials :: {all} of them",
+        "stem": "<p>Heading 84:71 = {computers} ~ #1</p>\n<p>a &lt; b &amp; c</p>",
+        "feedback": {"correct": "Line one\nline two", "incorrect": "Line one\nline two"},
+        "data": {
+            "options": [
+                {"id": "a", "text": "a ~ b = c # d { e } f : g \\ h", "feedback": "x -> y"},
+                {"id": "b", "text": "%50% off <b>not bold</b> & more"},
+                {"id": "c", "text": "Two\nlines"},
+            ],
+            "correct": "b",
+        },
+        "tags": ["Origin/Preferential", "Kyoto"],
+    }
+    text, skipped = export_gift([question])
+    assert skipped == []
+    [parsed] = parse_gift(text).questions
+    assert {k: v for k, v in parsed.as_dict().items() if k != "points"} == question
+    assert text.startswith("$CATEGORY: $course$/top/Origin//Preferential/Kyoto\n\n")
+
+
+def test_multiple_response_weights():
+    question = copy.deepcopy(EXAMPLES[1])
+    question["data"]["options"].append({"id": "d", "text": "Duty"})
+    question["data"]["correct"] = ["a", "b", "d"]
+    text, _ = export_gift([question])
+    assert "~%33.33333%Freight" in text and "~%-33.33333%Buying" in text
+    assert parse_gift(text).questions[0].data == question["data"]
+
+    question["data"]["scoring"] = "all_or_nothing"
+    text, _ = export_gift([question])
+    assert "~%-100%Buying" in text
+    # GIFT has no scoring name: it comes back as right_minus_wrong
+    assert parse_gift(text).questions[0].data["scoring"] == "right_minus_wrong"
+
+
+def test_true_false_feedback_directions():
+    for correct in (True, False):
+        for data in (
+            {"correct": correct},
+            {"correct": correct, "feedback_true": "T!"},
+            {"correct": correct, "feedback_false": "F!"},
+            {"correct": correct, "feedback_true": "T!", "feedback_false": "F!"},
+        ):
+            question = {"type": "true_false", "title": "TF", "stem": "<p>S</p>", "data": data}
+            [parsed] = parse_gift(export_gift([question])[0]).questions
+            assert parsed.data == data
+
+
+def test_numeric_feedback_and_numbers():
+    cases = [
+        ({"answer": 0.1, "tolerance": 0.05}, {"correct": "Yes", "incorrect": "No"}),
+        ({"answer": -3, "tolerance": 0}, {"correct": "Yes"}),
+        ({"answer": 1.5e-7, "tolerance": 1e-8}, {"correct": "Both", "incorrect": "Both"}),
+    ]
+    for data, feedback in cases:
+        question = {
+            "type": "numeric",
+            "title": "N",
+            "stem": "<p>S</p>",
+            "feedback": feedback,
+            "data": data,
+        }
+        [parsed] = parse_gift(export_gift([question])[0]).questions
+        assert parsed.data == data
+        assert parsed.feedback == feedback
+    # The unit has no GIFT form; the number survives.
+    question = {"type": "numeric", "title": "N", "stem": "<p>S</p>", "data": {}}
+    question["data"] = {"answer": 5, "tolerance": 1, "unit": "years"}
+    [parsed] = parse_gift(export_gift([question])[0]).questions
+    assert parsed.data == {"answer": 5, "tolerance": 1}
+
+
+def test_decimal_range_is_computed_exactly():
+    [question] = parse_gift("Pick {#0.1..0.3}").questions
+    assert question.data == {"answer": 0.2, "tolerance": 0.1}
+
+
+def test_unexpressible_questions_are_skipped_with_reasons():
+    questions = [
+        {"type": "essay", "title": "E", "stem": "<p>x</p>", "data": {}},
+        {
+            "type": "single_choice",
+            "title": "One option",
+            "stem": "<p>x</p>",
+            "data": {"options": [{"id": "a", "text": "A"}], "correct": "a"},
+        },
+        {
+            "type": "single_choice",
+            "title": "Broken",
+            "stem": "<p>x</p>",
+            "data": {"options": [{"id": "a", "text": "A"}], "correct": "z"},
+        },
+        {"type": "numeric", "title": "Inf", "stem": "<p>x</p>", "data": {"answer": float("inf")}},
+        {
+            "type": "matching",
+            "title": "Arrow",
+            "stem": "<p>x</p>",
+            "data": {
+                "premises": [{"id": "p1", "text": "a -> b"}, {"id": "p2", "text": "c"}],
+                "responses": [{"id": "r1", "text": "x"}],
+                "correct": {"p1": "r1", "p2": "r1"},
+            },
+        },
+    ]
+    text, skipped = export_gift(questions)
+    assert text == ""
+    assert skipped == [
+        ("E", MESSAGES["export_unknown_type"]),
+        ("One option", MESSAGES["export_single_option"]),
+        ("Broken", MESSAGES["export_invalid"]),
+        ("Inf", MESSAGES["export_bad_number"]),
+        ("Arrow", MESSAGES["export_matching_arrow"]),
+    ]
+
+
+def test_category_lines_follow_tag_changes():
+    base = {"type": "true_false", "stem": "<p>S</p>", "data": {"correct": True}}
+    questions = [
+        {**base, "title": "A", "tags": []},
+        {**base, "title": "B", "tags": ["x", "y"]},
+        {**base, "title": "C", "tags": ["x", "y"]},
+        {**base, "title": "D", "tags": []},
+    ]
+    text, _ = export_gift(questions)
+    assert text.count("$CATEGORY:") == 2
+    parsed = parse_gift(text).questions
+    assert [(q.title, q.tags) for q in parsed] == [
+        ("A", []),
+        ("B", ["x", "y"]),
+        ("C", ["x", "y"]),
+        ("D", []),
+    ]
+
+
+def test_category_paths_without_context():
+    text = "$CATEGORY: top/Origin\n\nQ {T}\n\n$CATEGORY:Transit\nQ2 {F}"
+    assert [q.tags for q in parse_gift(text).questions] == [["Origin"], ["Transit"]]
+
+
+def test_matching_needs_two_distinct_responses():
+    [error] = parse_gift("Match {=a -> x =b -> x}").errors
+    assert (error.code, error.params) == ("too_few_options", {"minimum": 2, "count": 1})

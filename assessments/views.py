@@ -1,0 +1,238 @@
+"""Officer-facing assessment pages and the autosave endpoint. Thin: parse, call, render."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_POST
+
+from . import selectors, services
+from .content import merged, public_view
+from .grading import RESPONSE_ERROR_MESSAGES, ResponseError
+from .models import AssessmentPage, Attempt, ReviewPolicy
+
+MAX_ANSWER_BYTES = 16 * 1024
+
+
+def assessment_detail(request: HttpRequest, assessment: AssessmentPage) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    course, enrolment = selectors.assessment_context(request.user, assessment)
+    attempts = list(selectors.attempt_list_for_user(request.user, assessment))
+    open_attempt = next((a for a in attempts if a.status == Attempt.Status.OPEN), None)
+    allowed, reason = services.attempts_allowed(assessment, attempts, timezone.now())
+    return render(
+        request,
+        assessment.template,
+        {
+            "page": assessment,
+            "self": assessment,
+            "course": course,
+            "enrolment": enrolment,
+            "attempts": attempts,
+            "open_attempt": open_attempt,
+            "can_start": allowed and enrolment is not None,
+            "reason": reason,
+        },
+    )
+
+
+@login_required
+@require_POST
+def start(request: HttpRequest, page_id: int) -> HttpResponse:
+    assessment = get_object_or_404(AssessmentPage.objects.live(), pk=page_id)
+    course, enrolment = selectors.assessment_context(request.user, assessment)
+    if enrolment is None:
+        messages.info(request, _("Enrol in the course to sit its assessments."))
+        return HttpResponseRedirect(course.url)
+    try:
+        attempt = services.attempt_start(
+            actor=request.user, assessment=assessment, language=translation.get_language()
+        )
+    except services.AttemptRefused as refusal:
+        messages.error(request, refusal.message)
+        return HttpResponseRedirect(assessment.url)
+    return HttpResponseRedirect(reverse("assessments:attempt", args=[attempt.pk]))
+
+
+def _questions(attempt: Attempt) -> list[dict[str, Any]]:
+    """What the attempt page shows: texts and ids only (see content.public_view)."""
+    items = []
+    for response in attempt.responses.select_related("version").order_by("position"):
+        version = response.version
+        texts = version.text_for(attempt.language)
+        items.append(
+            {
+                "position": response.position,
+                "type": version.type,
+                "points": float(version.points),
+                "section": response.section,
+                "view": public_view(version.type, version.data, texts, response.option_order),
+                "answer": response.answer,
+                "seq": response.seq,
+            }
+        )
+    return items
+
+
+@login_required
+def attempt_page(request: HttpRequest, attempt_id: int) -> HttpResponse:
+    attempt = selectors.access_attempt(request.user, attempt_id)
+    if attempt.status != Attempt.Status.OPEN:
+        return HttpResponseRedirect(reverse("assessments:result", args=[attempt.pk]))
+    questions = _questions(attempt)
+    return render(
+        request,
+        "assessments/attempt.html",
+        {
+            "attempt": attempt,
+            "assessment": attempt.assessment,
+            "questions": questions,
+            "attempt_settings": {
+                "answerUrl": reverse("assessments:answer", args=[attempt.pk]),
+                "deadline": attempt.deadline.isoformat() if attempt.deadline else None,
+                "serverNow": timezone.now().isoformat(),
+                "storageKey": f"lms-attempt-{attempt.pk}",
+                "seq": {q["position"]: q["seq"] for q in questions},
+                "messages": {
+                    "saved": _("Saved"),
+                    "saving": _("Saving…"),
+                    "unsaved": _("Not saved yet: it will be sent when the connection returns"),
+                    "refused": _("Not saved"),
+                    "timeUp": _("Time is up. Your saved answers will be graded."),
+                    "remaining": _("Time remaining"),
+                },
+            },
+        },
+    )
+
+
+def _error(message: str, status: int, code: str) -> JsonResponse:
+    return JsonResponse({"saved": False, "code": code, "message": message}, status=status)
+
+
+@require_POST
+def answer(request: HttpRequest, attempt_id: int) -> HttpResponse:
+    """Autosave one answer: {"position", "seq", "answer"}."""
+    if not request.user.is_authenticated:
+        return _error(_("Sign in first."), 403, "anonymous")
+    if len(request.body) > MAX_ANSWER_BYTES:
+        return _error(_("The answer is too large."), 413, "too_large")
+    try:
+        payload = json.loads(request.body)
+        position, seq = int(payload["position"]), int(payload["seq"])
+        given = payload["answer"]
+    except (ValueError, KeyError, TypeError):
+        return _error(_("The answer could not be read."), 400, "malformed")
+    try:
+        response, saved = services.response_save(
+            actor=request.user, attempt_id=attempt_id, position=position, seq=seq, answer=given
+        )
+    except Http404:
+        return _error(_("Not found."), 404, "not_found")
+    except services.AttemptRefused as refusal:
+        return _error(refusal.message, 409, refusal.code)
+    except ResponseError as error:
+        message = _(RESPONSE_ERROR_MESSAGES.get(error.code, "{code}")).format_map(
+            {"code": error.code, **getattr(error, "params", {})}
+        )
+        return _error(message, 400, error.code)
+    return JsonResponse({"saved": saved, "seq": response.seq, "stale": not saved})
+
+
+@login_required
+@require_POST
+def submit(request: HttpRequest, attempt_id: int) -> HttpResponse:
+    attempt = selectors.access_attempt(request.user, attempt_id)
+    services.attempt_submit(actor=request.user, attempt_id=attempt.pk)
+    return HttpResponseRedirect(reverse("assessments:result", args=[attempt.pk]))
+
+
+def _review_allowed(attempt: Attempt, assessment: AssessmentPage | None) -> tuple[bool, bool]:
+    """(show score, show answers and feedback) under the assessment's review policy."""
+    policy = assessment.review_policy if assessment else ReviewPolicy.NOTHING
+    if policy == ReviewPolicy.NOTHING:
+        return False, False
+    if policy == ReviewPolicy.SCORE:
+        return True, False
+    if policy == ReviewPolicy.AFTER_CLOSE:
+        closed = bool(
+            assessment
+            and assessment.available_until
+            and timezone.now() >= assessment.available_until
+        )
+        return True, closed
+    return True, True
+
+
+@login_required
+def result(request: HttpRequest, attempt_id: int) -> HttpResponse:
+    attempt = selectors.access_attempt(request.user, attempt_id)
+    if attempt.status == Attempt.Status.OPEN:
+        return HttpResponseRedirect(reverse("assessments:attempt", args=[attempt.pk]))
+    show_score, show_answers = _review_allowed(attempt, attempt.assessment)
+    sections: dict[str, dict[str, float]] = {}
+    review = []
+    for response in attempt.responses.select_related("version").order_by("position"):
+        section = sections.setdefault(response.section, {"points": 0.0, "max": 0.0})
+        section["points"] += response.points or 0
+        section["max"] += response.max_points
+        if show_answers:
+            version = response.version
+            texts = version.text_for(attempt.language)
+            review.append(
+                {
+                    "position": response.position,
+                    "type": version.type,
+                    "stem": texts.get("stem", ""),
+                    "question": merged(version.data, texts),
+                    "feedback": texts.get("feedback", {}),
+                    "answer": response.answer,
+                    "fraction": response.fraction,
+                    "points": response.points,
+                    "max_points": response.max_points,
+                }
+            )
+    return render(
+        request,
+        "assessments/result.html",
+        {
+            "attempt": attempt,
+            "assessment": attempt.assessment,
+            "show_score": show_score,
+            "show_answers": show_answers,
+            "sections": [
+                {
+                    "title": title,
+                    **values,
+                    "percent": round(100 * values["points"] / values["max"])
+                    if values["max"]
+                    else 0,
+                }
+                for title, values in sections.items()
+            ],
+            "review": review,
+        },
+    )
+
+
+@login_required
+@cache_control(private=True, max_age=86400)
+def image(request: HttpRequest, name: str) -> HttpResponse:
+    """A hotspot image generated by the platform (see assessments/images.py)."""
+    from .images import render_image
+
+    data = render_image(name)
+    if data is None:
+        raise Http404
+    return HttpResponse(data, content_type="image/png")

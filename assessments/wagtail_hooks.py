@@ -1,0 +1,33 @@
+from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.admin.widgets import ListingButton
+
+from .admin_views import QuestionBankViewSet, item_analysis_view
+from .models import AssessmentPage
+
+
+@hooks.register("register_admin_viewset")
+def register_banks() -> QuestionBankViewSet:
+    return QuestionBankViewSet("question_banks")
+
+
+@hooks.register("register_admin_urls")
+def analysis_urls() -> list:
+    return [
+        path(
+            "assessments/<int:page_id>/analysis/",
+            item_analysis_view,
+            name="assessments_item_analysis",
+        )
+    ]
+
+
+@hooks.register("register_page_listing_buttons")
+def analysis_button(page, user, next_url=None):
+    if isinstance(page.specific_deferred, AssessmentPage):
+        yield ListingButton(
+            _("Item analysis"),
+            reverse("assessments_item_analysis", args=[page.pk]),
+            priority=60,
+        )
