@@ -16,6 +16,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from courses.services import course_item_complete
 from lms.accounts.models import User
 
 from . import events
@@ -269,6 +270,9 @@ def _grade_attempt(attempt: Attempt, status: str, actor: User | None, now: datet
         actor=actor,
         detail={"score": score, "max": maximum, "percent": percent, "passed": attempt.passed},
     )
+    if attempt.passed and attempt.assessment is not None:
+        # A passed assessment completes its item of the course (courses is a lower layer).
+        course_item_complete(user_id=attempt.user_id, item=attempt.assessment)
     if attempt.passed:
         transaction.on_commit(
             lambda: events.assessment_passed.send(

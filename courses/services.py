@@ -146,16 +146,7 @@ def enrolment_progress_refresh(*, enrolment: Enrolment, now: Any = None) -> Enro
     """Recompute the percentage from the course's required lessons; complete the course
     when all are done (announced through ``events.course_completed`` after commit)."""
     now = now or timezone.now()
-    course = enrolment.course
-    required: set[str] = set()
-    if course is not None:
-        required = {
-            str(key)
-            for key in LessonPage.objects.live()
-            .descendant_of(course)
-            .filter(required=True)
-            .values_list("translation_key", flat=True)
-        }
+    required = required_item_keys(enrolment.course) if enrolment.course else set()
     done = {
         key
         for key, status in enrolment.lesson_status.items()
@@ -180,6 +171,33 @@ def enrolment_progress_refresh(*, enrolment: Enrolment, now: Any = None) -> Enro
         )
     enrolment.save(update_fields=fields)
     return enrolment
+
+
+def required_item_keys(course: CoursePage) -> set[str]:
+    """Translation keys of the live items of a course that count for completion: lessons
+    and, from higher layers, any page type at lesson depth with a true ``required`` field
+    (assessments), found without importing them."""
+    items = Page.objects.live().descendant_of(course).filter(depth=course.depth + 2).specific()
+    return {str(item.translation_key) for item in items if getattr(item, "required", False)}
+
+
+def course_item_complete(*, user_id: int, item: Page) -> Enrolment | None:
+    """Mark a course item other than a lesson (an assessment, announced by its layer) as
+    completed for the officer, and refresh the course's progress. Idempotent."""
+    course = CoursePage.objects.filter(path=item.path[: (item.depth - 2) * Page.steplen]).first()
+    if course is None:
+        return None
+    key = str(item.translation_key)
+    with transaction.atomic():
+        enrolment = (
+            Enrolment.objects.select_for_update()
+            .filter(user_id=user_id, course_key=course.translation_key)
+            .first()
+        )
+        if enrolment is None or enrolment.lesson_status.get(key) == LessonProgress.Status.COMPLETED:
+            return enrolment
+        enrolment.lesson_status = {**enrolment.lesson_status, key: LessonProgress.Status.COMPLETED}
+        return enrolment_progress_refresh(enrolment=enrolment)
 
 
 def lesson_activities_sync(*, lesson: LessonPage) -> None:

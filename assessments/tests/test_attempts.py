@@ -282,3 +282,41 @@ def test_no_answer_key_reaches_the_browser(client, assessment, officer):
     for leak in ('"correct"', "correct_order", "coords", "tolerance"):
         assert leak not in html
     assert "100" in seen[-1].content.decode()  # the score is shown (policy: score only)
+
+
+def test_a_required_assessment_completes_the_course_when_passed(
+    assessment, officer, django_capture_on_commit_callbacks
+):
+    from courses import events as course_events
+    from courses.models import Enrolment, LessonActivity
+
+    tree = assessment.tree
+    enrolment = Enrolment.objects.get(user=officer)
+    for lesson in (tree.lesson1, tree.lesson2, tree.lesson3):
+        course_services.lesson_visit(actor=officer, enrolment=enrolment, lesson=lesson)
+    slot = LessonActivity.objects.get(lesson=tree.lesson2)
+    course_services.h5p_statement_record(
+        actor=officer,
+        slot=slot,
+        statement={"verb": {"id": "x/answered"}, "result": {"score": {"raw": 1, "max": 1}}},
+    )
+    enrolment.refresh_from_db()
+    assert enrolment.status == "active" and enrolment.percent_complete == 75  # 3 of 4 items
+
+    failed = start(officer, assessment)
+    services.attempt_submit(actor=officer, attempt_id=failed.pk)  # blank: not passed
+    enrolment.refresh_from_db()
+    assert enrolment.status == "active"
+
+    completed = []
+    course_events.course_completed.connect(lambda sender, **kw: completed.append(kw), weak=False)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            attempt = start(officer, assessment)
+            answer_all(officer, attempt)
+            services.attempt_submit(actor=officer, attempt_id=attempt.pk)
+    finally:
+        course_events.course_completed.receivers.clear()
+    enrolment.refresh_from_db()
+    assert enrolment.status == "completed" and enrolment.percent_complete == 100
+    assert len(completed) == 1
