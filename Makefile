@@ -13,7 +13,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .PHONY: help setup run test lint format check-deploy test-sqlite test-postgres browser-deps \
-        postgres messages bench clean
+        postgres messages bench bench-exam clean
 
 help:
 	@echo "make run      install what is needed, migrate, seed the demo, serve on http://$(HOST):$(PORT)"
@@ -104,6 +104,11 @@ test: $(STAMP_PY) $(STAMP_NODE) browser-deps
 bench: setup
 	$(MANAGE) seed_demo > /dev/null
 	$(PY) bench/lesson_page.py
+	@scripts/ensure-postgres.sh && $(PY) bench/exam_burst.py || echo "exam burst skipped: it needs PostgreSQL"
+
+bench-exam: setup
+	@scripts/ensure-postgres.sh
+	$(PY) bench/exam_burst.py
 
 messages: $(STAMP_PY)
 	$(MANAGE) makemessages --all --ignore=.venv --ignore=node_modules --ignore=staticfiles --no-obsolete

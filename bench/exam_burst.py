@@ -1,0 +1,246 @@
+"""Exam burst: N officers start the same 40-question assessment at once, each autosaves
+40 answers and submits, against the app under gunicorn on PostgreSQL.
+
+Run with ``make bench-exam`` (PostgreSQL at 127.0.0.1:5432 with trust auth). It builds a
+throw-away database ``customs_lms_bench``, starts gunicorn on 127.0.0.1 (gthread workers),
+drives the burst from threads in this process, and prints requests per second, p50/p95/
+p99 latency per request kind, errors, and whether any answer was lost.
+Options: BENCH_OFFICERS (default 300), BENCH_QUESTIONS (40), BENCH_WORKERS (3),
+BENCH_THREADS (8), BENCH_CLIENTS (concurrent client threads, default 100).
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import secrets
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DB_NAME = "customs_lms_bench"
+DB_URL = f"postgres://postgres@127.0.0.1:5432/{DB_NAME}"
+HOST, PORT = "127.0.0.1", int(os.environ.get("BENCH_PORT", "8765"))
+OFFICERS = int(os.environ.get("BENCH_OFFICERS", "300"))
+QUESTIONS = int(os.environ.get("BENCH_QUESTIONS", "40"))
+CLIENTS = int(os.environ.get("BENCH_CLIENTS", "100"))
+ENV = {
+    **os.environ,
+    "DJANGO_SETTINGS_MODULE": "lms.settings.production",
+    "DJANGO_SECRET_KEY": secrets.token_urlsafe(64),
+    "DJANGO_ALLOWED_HOSTS": HOST,
+    "DATABASE_URL": DB_URL,
+    "DJANGO_SECURE_SSL_REDIRECT": "false",
+    "DATABASE_CONN_MAX_AGE": "60",
+    "DJANGO_STATIC_ROOT": str(ROOT / "var" / "bench-static"),
+}
+
+
+def prepare() -> tuple[int, list[tuple[str, str]]]:
+    """Fresh database, one course with a 40-question assessment, officers with sessions."""
+    import psycopg
+
+    with psycopg.connect("postgres://postgres@127.0.0.1:5432/postgres", autocommit=True) as db:
+        db.execute(f"DROP DATABASE IF EXISTS {DB_NAME}")
+        db.execute(f"CREATE DATABASE {DB_NAME}")
+    os.environ.update(ENV)
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)
+    from assessments.models import AssessmentPage, DrawRule, Question, QuestionBank
+    from assessments.services import question_version_save
+    from courses.models import CourseIndexPage, CoursePage, ModulePage
+    from courses.services import enrolment_create
+    from lms.accounts.models import Administration, User
+    from lms.accounts.roles import Role
+    from lms.accounts.services import user_set_roles
+    from lms.home.seed import seed_demo as seed_home
+
+    with open(os.devnull, "w") as quiet:
+        seed_home(stdout=quiet)
+    from lms.home.models import HomePage
+
+    home = HomePage.objects.get(locale__language_code="en")
+    index = CourseIndexPage(title="Courses", slug="courses")
+    home.add_child(instance=index)
+    course = CoursePage(title="Bench", slug="bench", summary="x", track="illicit_trade")
+    index.add_child(instance=course)
+    module = ModulePage(title="M", slug="m")
+    course.add_child(instance=module)
+    bank = QuestionBank.objects.create(title="Bench bank")
+    for number in range(QUESTIONS):
+        question = Question.objects.create(bank=bank, uid=f"q{number}")
+        question_version_save(
+            actor=None,
+            question=question,
+            qtype="single_choice",
+            data={"options": [{"id": i} for i in "abcd"], "correct": "b"},
+            texts={
+                "en": {
+                    "stem": f"<p>Question {number}</p>",
+                    "options": {i: {"text": f"Option {i}"} for i in "abcd"},
+                }
+            },
+        )
+    page = AssessmentPage(title="Exam", slug="exam", pass_mark=50, time_limit_minutes=60)
+    page.draw_rules = [DrawRule(bank=bank, count=QUESTIONS)]
+    module.add_child(instance=page)
+    for item in (index, course, module, page):
+        item.save_revision().publish()
+    administration = Administration.objects.create(
+        code="XBN", name="Bench", country="Bench", country_code="XB", official_languages=["en"]
+    )
+    sessions = []
+    for number in range(OFFICERS):
+        user = User.objects.create(
+            username=f"bench{number}", administration=administration, preferred_language="en"
+        )
+        user_set_roles(actor=None, user=user, roles={Role.OFFICER})
+        enrolment_create(actor=user, course=course)
+        store = SessionStore()
+        store[SESSION_KEY] = str(user.pk)
+        store[BACKEND_SESSION_KEY] = "lms.accounts.backends.ModelBackend"
+        store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        store.create()
+        sessions.append((store.session_key, secrets.token_hex(16)))
+    return page.pk, sessions
+
+
+def request(kind, method, path, session, body=None, timings=None, errors=None):
+    session_key, csrf = session
+    headers = {
+        "Host": HOST,
+        "Cookie": f"__Host-lms_session={session_key}; __Host-lms_csrftoken={csrf}",
+        "X-CSRFToken": csrf,
+    }
+    data = None
+    if body is not None:
+        data = json.dumps(body)
+        headers["Content-Type"] = "application/json"
+    start = time.perf_counter()
+    connection = http.client.HTTPConnection(HOST, PORT, timeout=120)
+    try:
+        connection.request(method, path, body=data, headers=headers)
+        response = connection.getresponse()
+        payload = response.read()
+        status = response.status
+        location = response.getheader("Location", "")
+    except OSError as error:
+        errors[kind].append(repr(error))
+        return None, None, None
+    finally:
+        connection.close()
+    timings[kind].append((time.perf_counter() - start) * 1000)
+    if status >= 400:
+        errors[kind].append(f"{status} {payload[:120]!r}")
+    return status, location, payload
+
+
+def officer_run(page_id, session, timings, errors):
+    status, location, _ = request(
+        "start", "POST", f"/assessments/{page_id}/start/", session, None, timings, errors
+    )
+    if status != 302 or "/attempts/" not in location:
+        errors["start"].append(f"unexpected {status} {location}")
+        return
+    attempt_id = int(location.rstrip("/").rsplit("/", 1)[-1])
+    for position in range(1, QUESTIONS + 1):
+        request(
+            "autosave",
+            "POST",
+            f"/attempts/{attempt_id}/answer/",
+            session,
+            {"position": position, "seq": 1, "answer": {"option": "b"}},
+            timings,
+            errors,
+        )
+    request("submit", "POST", f"/attempts/{attempt_id}/submit/", session, None, timings, errors)
+
+
+def percentile(values, share):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def main() -> None:
+    page_id, sessions = prepare()
+    workers = os.environ.get("BENCH_WORKERS", "3")
+    threads = os.environ.get("BENCH_THREADS", "8")
+    server = subprocess.Popen(  # noqa: S603 - our own command line
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "lms.wsgi",
+            "--bind",
+            f"{HOST}:{PORT}",
+            "--workers",
+            workers,
+            "--worker-class",
+            "gthread",
+            "--threads",
+            threads,
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=ENV,
+    )
+    try:
+        for _ in range(100):
+            try:
+                http.client.HTTPConnection(HOST, PORT, timeout=1).request("GET", "/")
+                break
+            except OSError:
+                time.sleep(0.2)
+        timings, errors = defaultdict(list), defaultdict(list)
+        started = time.perf_counter()
+        with ThreadPoolExecutor(max_workers=CLIENTS) as pool:
+            for session in sessions:
+                pool.submit(officer_run, page_id, session, timings, errors)
+        elapsed = time.perf_counter() - started
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    from assessments.models import Attempt, Response
+
+    total = sum(len(v) for v in timings.values())
+    print(
+        f"officers {OFFICERS}, questions {QUESTIONS}, client threads {CLIENTS}, "
+        f"gunicorn {workers} workers x {threads} threads, PostgreSQL"
+    )
+    print(f"requests {total} in {elapsed:.1f} s: {total / elapsed:.0f} requests/s")
+    for kind in ("start", "autosave", "submit"):
+        values = timings[kind]
+        if values:
+            print(
+                f"{kind:9} n={len(values):6} p50 {percentile(values, 0.5):7.1f} ms  "
+                f"p95 {percentile(values, 0.95):7.1f} ms  p99 {percentile(values, 0.99):7.1f} ms  "
+                f"errors {len(errors[kind])}"
+            )
+    submitted = Attempt.objects.filter(status="submitted").count()
+    answered = Response.objects.filter(answer__isnull=False).count()
+    print(
+        f"attempts {Attempt.objects.count()} (submitted {submitted}); answers stored "
+        f"{answered} of {OFFICERS * QUESTIONS} expected; "
+        f"lost {OFFICERS * QUESTIONS - answered}"
+    )
+    for kind, messages in errors.items():
+        for message in messages[:3]:
+            print(f"  {kind} error: {message}")
+
+
+if __name__ == "__main__":
+    main()
