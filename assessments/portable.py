@@ -47,20 +47,12 @@ from assessments.gift import (
     sanitize_html,
     title_from_stem,
 )
+from assessments.grading import QUESTION_TYPES
 
 __all__ = ["FORMAT", "MESSAGES", "QUESTION_TYPES", "VERSION", "export_json", "parse_json"]
 
 FORMAT = "customs-lms-questions"
 VERSION = 1
-QUESTION_TYPES = (
-    "single_choice",
-    "multiple_response",
-    "true_false",
-    "numeric",
-    "ordering",
-    "matching",
-    "hotspot",
-)
 SCORINGS = {
     "multiple_response": ("all_or_nothing", "right_minus_wrong", "per_option"),
     "ordering": ("all_or_nothing", "adjacent_pairs"),

@@ -200,6 +200,14 @@ def attempt_start(*, actor: User, assessment: AssessmentPage, language: str = "e
         return attempt
 
 
+def _locked_attempt(actor: User, attempt_id: int) -> Attempt:
+    """The actor's own attempt, locked for this transaction; 404 for anyone else's."""
+    attempt = Attempt.objects.select_for_update().filter(pk=attempt_id, user_id=actor.pk).first()
+    if attempt is None:
+        raise Http404
+    return attempt
+
+
 def _accepting(attempt: Attempt, now: datetime) -> bool:
     return attempt.status == Attempt.Status.OPEN and (
         attempt.deadline is None or now <= attempt.deadline + GRACE
@@ -217,11 +225,7 @@ def response_save(
     """
     now = timezone.now()
     with transaction.atomic():
-        attempt = (
-            Attempt.objects.select_for_update().filter(pk=attempt_id, user_id=actor.pk).first()
-        )
-        if attempt is None:
-            raise Http404
+        attempt = _locked_attempt(actor, attempt_id)
         if not _accepting(attempt, now):
             raise AttemptRefused(
                 _("This attempt no longer accepts answers: time is up or it was submitted."),
@@ -290,11 +294,7 @@ def attempt_submit(*, actor: User, attempt_id: int) -> Attempt:
     """Submit and grade. Submitting twice, or from two tabs at once, grades once."""
     now = timezone.now()
     with transaction.atomic():
-        attempt = (
-            Attempt.objects.select_for_update().filter(pk=attempt_id, user_id=actor.pk).first()
-        )
-        if attempt is None:
-            raise Http404
+        attempt = _locked_attempt(actor, attempt_id)
         if attempt.status != Attempt.Status.OPEN:
             return attempt
         late = attempt.deadline is not None and now > attempt.deadline + GRACE

@@ -125,7 +125,11 @@ def h5p_package_import(
             if name == "h5p.json" or top == "content":
                 target = posixpath.join(content_prefix, name)
             elif _folder_key(top) in new_keys:
-                target = posixpath.join(LIBRARIES_PREFIX, name)
+                # Library files are shared by every activity of that version: written once,
+                # never overwritten and never removed by a failed import (another import of
+                # the same version may be using them).
+                _store_once(posixpath.join(LIBRARIES_PREFIX, name), archive.read(info))
+                continue
             else:
                 continue  # a library already installed: the stored copy is used
             if _store(target, archive.read(info)):
@@ -167,6 +171,13 @@ def _store(name: str, payload: bytes) -> bool:
         default_storage.delete(saved)
         raise OSError(f"Could not store {name}")
     return True
+
+
+def _store_once(name: str, payload: bytes) -> None:
+    if not default_storage.exists(name):
+        saved = default_storage.save(name, ContentFile(payload))
+        if saved != name:  # stored meanwhile by a concurrent import of the same version
+            default_storage.delete(saved)
 
 
 def _folder_key(folder: str) -> tuple[str, int, int] | None:

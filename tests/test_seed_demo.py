@@ -9,6 +9,7 @@ from django.core.management import call_command
 from django.db import connection
 from wagtail.models import WorkflowPage
 
+from assessments.grading import QUESTION_TYPES
 from courses.models import (
     CourseIndexPage,
     CoursePage,
@@ -99,15 +100,7 @@ def test_demo_curriculum_in_english_and_spanish_and_idempotent():
     assert banks.count() == 3
     for bank in banks:
         assert bank.questions.count() >= 16
-    every_type = {
-        "single_choice",
-        "multiple_response",
-        "true_false",
-        "numeric",
-        "ordering",
-        "matching",
-        "hotspot",
-    }
+    every_type = set(QUESTION_TYPES)
     assert {q.current_version.type for b in banks for q in b.questions.all()} == every_type
     assert AssessmentPage.objects.filter(locale__language_code="en").count() == 3
     assert AssessmentPage.objects.filter(locale__language_code="es").count() == 3

@@ -17,15 +17,8 @@ import copy
 import json
 from pathlib import Path
 
-TYPES = (
-    "single_choice",
-    "multiple_response",
-    "true_false",
-    "numeric",
-    "ordering",
-    "matching",
-    "hotspot",
-)
+from ..grading import QUESTION_TYPES as TYPES
+
 FEEDBACK_KEYS = ("correct", "incorrect", "partial")
 
 # For each type: the lists in ``data`` whose entries get texts, with the text fields each

@@ -5,6 +5,8 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.urls import reverse
@@ -56,6 +58,31 @@ def test_hostile_packages_are_refused_and_leave_nothing_behind(case):
     assert expected <= set(refusal.value.codes)
     assert stored_files() == before
     assert not H5PActivity.objects.exists() and not H5PLibrary.objects.exists()
+
+
+def test_library_files_are_never_overwritten_or_removed(db, monkeypatch):
+    """A failed import that brought a new library leaves the shared library files alone."""
+    h5p_package_import(actor=None, data=package(), title="First")
+    library = {f for f in stored_files() if f.startswith("libraries/")}
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("database went away")
+
+    H5PActivity.objects.all().delete()
+    H5PLibrary.objects.all().delete()  # as if the library were new again
+    script = "h5p/libraries/CustomsLms.KnowledgeCheck-1.0/knowledge-check.js"
+    default_storage.delete(script)
+    default_storage.save(script, ContentFile(b"/* another copy of this version */"))
+    monkeypatch.setattr(H5PActivity.objects, "create", broken)
+    with pytest.raises(RuntimeError):
+        h5p_package_import(actor=None, data=package(), title="Second")
+    assert {f for f in stored_files() if f.startswith("libraries/")} == library
+    with default_storage.open(script) as stored:  # kept as it was, not overwritten
+        assert stored.read() == b"/* another copy of this version */"
+    default_storage.delete(script)
+    monkeypatch.undo()
+    h5p_package_import(actor=None, data=package(), title="Third")  # puts it back for others
+    assert default_storage.exists(script)
 
 
 def test_a_failed_import_removes_only_what_it_wrote(db, monkeypatch):
