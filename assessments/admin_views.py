@@ -55,23 +55,26 @@ class QuestionIndexView(model_views.IndexView):
         ).select_related("bank", "current_version")
 
 
-def _bank_pk(bank: QuestionBank) -> int:
-    return bank.pk
+def _scoped_object_views(bank_of: Any) -> type:
+    """A viewset base whose object views (edit, delete, copy, history, usage, inspect)
+    answer 404 outside the author's banks."""
+    return type(
+        "ScopedObjectViews",
+        (),
+        {
+            "edit_view_class": _scoped(model_views.EditView, bank_of),
+            "delete_view_class": _scoped(model_views.DeleteView, bank_of),
+            "copy_view_class": _scoped(model_views.CopyView, bank_of),
+            "history_view_class": _scoped(history_views.HistoryView, bank_of),
+            "usage_view_class": _scoped(usage_views.UsageView, bank_of),
+            "inspect_view_class": _scoped(model_views.InspectView, bank_of),
+        },
+    )
 
 
-def _question_bank_pk(question: Question) -> int:
-    return question.bank_id
-
-
-class QuestionBankViewSet(ModelViewSet):
+class QuestionBankViewSet(_scoped_object_views(lambda bank: bank.pk), ModelViewSet):
     model = QuestionBank
     index_view_class = BankIndexView
-    edit_view_class = _scoped(model_views.EditView, _bank_pk)
-    delete_view_class = _scoped(model_views.DeleteView, _bank_pk)
-    copy_view_class = _scoped(model_views.CopyView, _bank_pk)
-    history_view_class = _scoped(history_views.HistoryView, _bank_pk)
-    usage_view_class = _scoped(usage_views.UsageView, _bank_pk)
-    inspect_view_class = _scoped(model_views.InspectView, _bank_pk)
     icon = "list-ul"
     menu_label = _("Question banks")
     add_to_admin_menu = True
@@ -172,15 +175,9 @@ class QuestionForm(WagtailAdminModelForm):
         return question
 
 
-class QuestionViewSet(ModelViewSet):
+class QuestionViewSet(_scoped_object_views(lambda question: question.bank_id), ModelViewSet):
     model = Question
     index_view_class = QuestionIndexView
-    edit_view_class = _scoped(model_views.EditView, _question_bank_pk)
-    delete_view_class = _scoped(model_views.DeleteView, _question_bank_pk)
-    copy_view_class = _scoped(model_views.CopyView, _question_bank_pk)
-    history_view_class = _scoped(history_views.HistoryView, _question_bank_pk)
-    usage_view_class = _scoped(usage_views.UsageView, _question_bank_pk)
-    inspect_view_class = _scoped(model_views.InspectView, _question_bank_pk)
     icon = "help"
     menu_label = _("Questions")
     add_to_admin_menu = True
