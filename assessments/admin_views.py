@@ -19,6 +19,7 @@ from wagtail.admin.views.generic import models as model_views
 from wagtail.admin.views.generic import usage as usage_views
 from wagtail.admin.viewsets.model import ModelViewSet
 
+from courses.selectors import h5p_owner_choices
 from lms.accounts.selectors import administration_list_for_user
 
 from . import selectors
@@ -72,9 +73,31 @@ def _scoped_object_views(bank_of: Any) -> type:
     )
 
 
+class QuestionBankForm(WagtailAdminModelForm):
+    """An author of one administration keeps banks in that administration; regional
+    authors may choose any, or none (a regional bank)."""
+
+    class Meta:
+        model = QuestionBank
+        fields = ["title", "description", "administration"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        user = self.for_user
+        field = self.fields["administration"]
+        field.queryset = h5p_owner_choices(user) if user else field.queryset.none()
+        if user is not None and user.administration_id is not None:
+            field.required = True
+            field.empty_label = None
+
+
 class QuestionBankViewSet(_scoped_object_views(lambda bank: bank.pk), ModelViewSet):
     model = QuestionBank
     index_view_class = BankIndexView
+
+    def get_form_class(self, for_update: bool = False) -> type[QuestionBankForm]:
+        return QuestionBankForm
+
     icon = "list-ul"
     menu_label = _("Question banks")
     add_to_admin_menu = True

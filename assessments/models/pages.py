@@ -14,7 +14,7 @@ from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
 from wagtail.fields import RichTextField
 from wagtail.models import Orderable, Page
 
-from courses.models.pages import ViewRestrictionsInOneQuery
+from courses.models.pages import ViewRestrictionsInOneQuery, owner_of_position
 
 from .banks import QuestionBank
 
@@ -83,6 +83,15 @@ class AssessmentPage(ViewRestrictionsInOneQuery, Page):
 
     def clean(self) -> None:
         super().clean()
+        if self.path:  # known once the page is in the tree
+            owner = owner_of_position(self.path)
+            for rule in self.draw_rules.all():
+                bank_owner = rule.bank.administration_id if rule.bank_id else None
+                if bank_owner is not None and bank_owner != owner:
+                    raise ValidationError(
+                        _("The bank “%(bank)s” belongs to another administration.")
+                        % {"bank": rule.bank}
+                    )
         if (
             self.available_from
             and self.available_until

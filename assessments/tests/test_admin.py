@@ -92,3 +92,35 @@ def test_import_screen_lists_rejected_lines_and_imports_nothing(client, regional
     assert bank.questions.count() == 2
     export = client.get(f"/cms/banks/{bank.pk}/export/?format=gift")
     assert export.status_code == 200 and b"::" in export.content
+
+
+def test_authors_keep_banks_in_their_administration(client, per, pan):
+    author = UserFactory(administration=per, roles={Role.TRAINING_MANAGER})
+    client.force_login(author)
+    refused = client.post(
+        "/cms/question_banks/new/", {"title": "Sneaky", "description": "", "administration": pan.pk}
+    )
+    assert refused.status_code == 200
+    assert not QuestionBank.objects.filter(title="Sneaky").exists()
+    ok = client.post(
+        "/cms/question_banks/new/", {"title": "Ours", "description": "", "administration": per.pk}
+    )
+    assert ok.status_code == 302
+    assert QuestionBank.objects.get(title="Ours").administration == per
+
+
+def test_an_assessment_cannot_draw_from_another_administrations_bank(course_tree, pan):
+    from django.core.exceptions import ValidationError
+
+    from assessments.models import AssessmentPage, DrawRule
+    from assessments.tests.fixtures import make_bank
+    from courses.models import ModulePage
+    from courses.tests.fixtures import add
+
+    per_module = ModulePage.objects.child_of(course_tree.per_course).first()
+    page = AssessmentPage(title="PER exam", slug="per-exam")
+    page.draw_rules = [DrawRule(bank=make_bank("Regional"), count=1)]
+    add(per_module, page)  # a regional bank is fine
+    page.draw_rules = [DrawRule(bank=make_bank("PAN only", administration=pan), count=1)]
+    with pytest.raises(ValidationError, match="another administration"):
+        page.full_clean()
