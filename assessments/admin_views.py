@@ -12,6 +12,7 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.views.generic import history as history_views
@@ -180,7 +181,7 @@ class QuestionForm(WagtailAdminModelForm):
                     self.add_error("texts", _("The texts of each language must be an object."))
                     continue
                 for problem in validate_question(qtype, merged(data, language_texts)):
-                    self.add_error("data", f"{language}: {problem}")
+                    self.add_error("data", f"{language}: {problem.translated(gettext)}")
         elif data is not None and not isinstance(data, dict):
             self.add_error("data", _("The answer key must be a JSON object."))
         return cleaned

@@ -255,22 +255,72 @@ def _regions_hit(x: float, y: float, regions: Sequence[Mapping[str, Any]]) -> li
 # ---------------------------------------------------------------- question validation
 
 
+class Problem(str):
+    """One problem of an authored question: reads as its English text, and keeps its
+    template and values so that the admin and the importer can show it translated."""
+
+    template: str
+    params: dict[str, Any]
+
+    def __new__(cls, template: str, **params: Any) -> Problem:
+        problem = super().__new__(cls, template.format(**params))
+        problem.template, problem.params = template, params
+        return problem
+
+    def translated(self, gettext: Any) -> str:
+        """The problem in the active language, given a ``gettext`` function."""
+        return gettext(self.template).format(**self.params)
+
+
+_ENTRY_MESSAGES = {
+    "option": {
+        "list": gettext_noop("The options must be a list."),
+        "minimum": gettext_noop("At least {minimum} options are needed; there are {count}."),
+        "object": gettext_noop("Option {position} must be an object."),
+        "no_id": gettext_noop("Option {position} has no id."),
+        "no_text": gettext_noop("Option {position} has no text."),
+    },
+    "item": {
+        "list": gettext_noop("The items must be a list."),
+        "minimum": gettext_noop("At least {minimum} items are needed; there are {count}."),
+        "object": gettext_noop("Item {position} must be an object."),
+        "no_id": gettext_noop("Item {position} has no id."),
+        "no_text": gettext_noop("Item {position} has no text."),
+    },
+    "premise": {
+        "list": gettext_noop("The premises must be a list."),
+        "minimum": gettext_noop("At least {minimum} premises are needed; there are {count}."),
+        "object": gettext_noop("Premise {position} must be an object."),
+        "no_id": gettext_noop("Premise {position} has no id."),
+        "no_text": gettext_noop("Premise {position} has no text."),
+    },
+    "response": {
+        "list": gettext_noop("The responses must be a list."),
+        "minimum": gettext_noop("At least {minimum} responses are needed; there are {count}."),
+        "object": gettext_noop("Response {position} must be an object."),
+        "no_id": gettext_noop("Response {position} has no id."),
+        "no_text": gettext_noop("Response {position} has no text."),
+    },
+}
+
+
 def _check_entries(entries: Any, noun: str, minimum: int, problems: list[str]) -> list[str]:
     """Checks a list of ``{"id", "text"}`` entries; returns their ids."""
+    messages = _ENTRY_MESSAGES[noun]
     if not isinstance(entries, list):
-        problems.append(f"The {noun}s must be a list.")
+        problems.append(Problem(messages["list"]))
         return []
     if len(entries) < minimum:
-        problems.append(f"At least {minimum} {noun}s are needed; there are {len(entries)}.")
+        problems.append(Problem(messages["minimum"], minimum=minimum, count=len(entries)))
     for position, entry in enumerate(entries, start=1):
         if not isinstance(entry, Mapping):
-            problems.append(f"{noun.capitalize()} {position} must be an object.")
+            problems.append(Problem(messages["object"], position=position))
             continue
         if not _is_id(entry.get("id")):
-            problems.append(f"{noun.capitalize()} {position} has no id.")
+            problems.append(Problem(messages["no_id"], position=position))
         text = entry.get("text")
         if not isinstance(text, str) or not text.strip():
-            problems.append(f"{noun.capitalize()} {position} has no text.")
+            problems.append(Problem(messages["no_text"], position=position))
     return _ids(entries)
 
 
@@ -278,7 +328,9 @@ def _check_unique(ids: Sequence[str], problems: list[str]) -> None:
     seen: set[str] = set()
     for ident in ids:
         if ident in seen:
-            problems.append(f"The id “{ident}” is used more than once.")
+            problems.append(
+                Problem(gettext_noop("The id “{ident}” is used more than once."), ident=ident)
+            )
         seen.add(ident)
 
 
@@ -286,9 +338,19 @@ def _check_scoring(qtype: str, data: Mapping[str, Any], problems: list[str]) -> 
     rule = data.get("scoring")
     allowed = ", ".join(SCORING_RULES[qtype])
     if rule is None:
-        problems.append(f"The scoring rule is missing; use one of: {allowed}.")
+        problems.append(
+            Problem(
+                gettext_noop("The scoring rule is missing; use one of: {allowed}."), allowed=allowed
+            )
+        )
     elif rule not in SCORING_RULES[qtype]:
-        problems.append(f"Unknown scoring rule {_show(rule)}; use one of: {allowed}.")
+        problems.append(
+            Problem(
+                gettext_noop("Unknown scoring rule {value}; use one of: {allowed}."),
+                value=_show(rule),
+                allowed=allowed,
+            )
+        )
 
 
 def _validate_single_choice(data: Mapping[str, Any], problems: list[str]) -> None:
@@ -296,9 +358,14 @@ def _validate_single_choice(data: Mapping[str, Any], problems: list[str]) -> Non
     _check_unique(ids, problems)
     correct = data.get("correct")
     if not _is_id(correct):
-        problems.append("The correct option must be an option id.")
+        problems.append(Problem(gettext_noop("The correct option must be an option id.")))
     elif correct not in ids:
-        problems.append(f"The correct option “{correct}” is not one of the options.")
+        problems.append(
+            Problem(
+                gettext_noop("The correct option “{ident}” is not one of the options."),
+                ident=correct,
+            )
+        )
 
 
 def _validate_multiple_response(data: Mapping[str, Any], problems: list[str]) -> None:
@@ -306,36 +373,47 @@ def _validate_multiple_response(data: Mapping[str, Any], problems: list[str]) ->
     _check_unique(ids, problems)
     correct = data.get("correct")
     if not isinstance(correct, list) or not all(_is_id(c) for c in correct):
-        problems.append("The correct options must be a list of option ids.")
+        problems.append(Problem(gettext_noop("The correct options must be a list of option ids.")))
     else:
         if not correct:
-            problems.append("At least one option must be correct.")
+            problems.append(Problem(gettext_noop("At least one option must be correct.")))
         for ident in correct:
             if ident not in ids:
-                problems.append(f"The correct option “{ident}” is not one of the options.")
+                problems.append(
+                    Problem(
+                        gettext_noop("The correct option “{ident}” is not one of the options."),
+                        ident=ident,
+                    )
+                )
         if len(set(correct)) != len(correct):
-            problems.append("An option is listed more than once among the correct options.")
+            problems.append(
+                Problem(
+                    gettext_noop("An option is listed more than once among the correct options.")
+                )
+            )
     _check_scoring("multiple_response", data, problems)
 
 
 def _validate_true_false(data: Mapping[str, Any], problems: list[str]) -> None:
     if not isinstance(data.get("correct"), bool):
-        problems.append("The correct answer must be true or false.")
+        problems.append(Problem(gettext_noop("The correct answer must be true or false.")))
     for key in ("feedback_true", "feedback_false"):
         if key in data and not isinstance(data[key], str):
-            problems.append(f"“{key}” must be text.")
+            problems.append(Problem(gettext_noop("“{key}” must be text."), key=key))
 
 
 def _validate_numeric(data: Mapping[str, Any], problems: list[str]) -> None:
     if not _is_number(data.get("answer")):
-        problems.append("The answer must be a finite number.")
+        problems.append(Problem(gettext_noop("The answer must be a finite number.")))
     tolerance = data.get("tolerance")
     if not _is_number(tolerance):
-        problems.append("The tolerance must be a finite number (0 for an exact answer).")
+        problems.append(
+            Problem(gettext_noop("The tolerance must be a finite number (0 for an exact answer)."))
+        )
     elif tolerance < 0:
-        problems.append("The tolerance cannot be negative.")
+        problems.append(Problem(gettext_noop("The tolerance cannot be negative.")))
     if "unit" in data and not isinstance(data["unit"], str):
-        problems.append("The unit must be text.")
+        problems.append(Problem(gettext_noop("The unit must be text.")))
 
 
 def _validate_ordering(data: Mapping[str, Any], problems: list[str]) -> None:
@@ -343,9 +421,11 @@ def _validate_ordering(data: Mapping[str, Any], problems: list[str]) -> None:
     _check_unique(ids, problems)
     order = data.get("correct_order")
     if not isinstance(order, list) or not all(_is_id(i) for i in order):
-        problems.append("The correct order must be a list of item ids.")
+        problems.append(Problem(gettext_noop("The correct order must be a list of item ids.")))
     elif sorted(order) != sorted(ids):
-        problems.append("The correct order must list every item exactly once.")
+        problems.append(
+            Problem(gettext_noop("The correct order must list every item exactly once."))
+        )
     _check_scoring("ordering", data, problems)
 
 
@@ -355,18 +435,34 @@ def _validate_matching(data: Mapping[str, Any], problems: list[str]) -> None:
     _check_unique(premises + responses, problems)
     correct = data.get("correct")
     if not isinstance(correct, Mapping):
-        problems.append("The correct pairs must map premise ids to response ids.")
+        problems.append(
+            Problem(gettext_noop("The correct pairs must map premise ids to response ids."))
+        )
     else:
         for premise, response in correct.items():
             if premise not in premises:
-                problems.append(f"The correct pairs name an unknown premise “{premise}”.")
+                problems.append(
+                    Problem(
+                        gettext_noop("The correct pairs name an unknown premise “{premise}”."),
+                        premise=premise,
+                    )
+                )
             if not _is_id(response) or response not in responses:
                 problems.append(
-                    f"The premise “{premise}” is paired with an unknown response {_show(response)}."
+                    Problem(
+                        "The premise “{premise}” is paired with an unknown response {value}.",
+                        premise=premise,
+                        value=_show(response),
+                    )
                 )
         for premise in premises:
             if premise not in correct:
-                problems.append(f"The premise “{premise}” has no correct response.")
+                problems.append(
+                    Problem(
+                        gettext_noop("The premise “{premise}” has no correct response."),
+                        premise=premise,
+                    )
+                )
     _check_scoring("matching", data, problems)
 
 
@@ -374,83 +470,138 @@ def _validate_region(
     position: int, region: Any, width: float, height: float, problems: list[str]
 ) -> None:
     if not isinstance(region, Mapping):
-        problems.append(f"Region {position} must be an object.")
+        problems.append(
+            Problem(gettext_noop("Region {position} must be an object."), position=position)
+        )
         return
-    name = f"Region “{region['id']}”" if _is_id(region.get("id")) else f"Region {position}"
+    name = f"“{region['id']}”" if _is_id(region.get("id")) else str(position)
     if not _is_id(region.get("id")):
-        problems.append(f"Region {position} has no id.")
+        problems.append(Problem(gettext_noop("Region {position} has no id."), position=position))
     label = region.get("label")
     if not isinstance(label, str) or not label.strip():
-        problems.append(f"{name} has no label.")
+        problems.append(Problem(gettext_noop("Region {region} has no label."), region=name))
     shape, coords = region.get("shape"), region.get("coords")
     if shape == "rect":
         if not (isinstance(coords, list) and len(coords) == 4 and all(map(_is_number, coords))):
-            problems.append(f"{name}: a rectangle needs four numbers [x, y, width, height].")
+            problems.append(
+                Problem(
+                    gettext_noop(
+                        "Region {region}: a rectangle needs four numbers [x, y, width, height]."
+                    ),
+                    region=name,
+                )
+            )
             return
         x, y, w, h = coords
         if w <= 0 or h <= 0:
-            problems.append(f"{name}: the rectangle must have a positive width and height.")
+            problems.append(
+                Problem(
+                    gettext_noop(
+                        "Region {region}: the rectangle must have a positive width and height."
+                    ),
+                    region=name,
+                )
+            )
         if x < 0 or y < 0 or x + w > width or y + h > height:
-            problems.append(f"{name} extends outside the image.")
+            problems.append(
+                Problem(gettext_noop("Region {region} extends outside the image."), region=name)
+            )
     elif shape == "polygon":
         if not isinstance(coords, list) or not all(
             isinstance(p, list) and len(p) == 2 and all(map(_is_number, p)) for p in coords
         ):
-            problems.append(f"{name}: a polygon needs a list of [x, y] points.")
+            problems.append(
+                Problem(
+                    gettext_noop("Region {region}: a polygon needs a list of [x, y] points."),
+                    region=name,
+                )
+            )
             return
         if len(coords) < 3:
-            problems.append(f"{name}: a polygon needs at least 3 points; it has {len(coords)}.")
+            problems.append(
+                Problem(
+                    gettext_noop(
+                        "Region {region}: a polygon needs at least 3 points; it has {count}."
+                    ),
+                    region=name,
+                    count=len(coords),
+                )
+            )
             return
         if any(not (0 <= px <= width and 0 <= py <= height) for px, py in coords):
-            problems.append(f"{name} extends outside the image.")
+            problems.append(
+                Problem(gettext_noop("Region {region} extends outside the image."), region=name)
+            )
         doubled_area = sum(
             coords[i][0] * coords[(i + 1) % len(coords)][1]
             - coords[(i + 1) % len(coords)][0] * coords[i][1]
             for i in range(len(coords))
         )
         if doubled_area == 0:
-            problems.append(f"{name}: the polygon has no area.")
+            problems.append(
+                Problem(gettext_noop("Region {region}: the polygon has no area."), region=name)
+            )
     else:
-        problems.append(f"{name}: unknown shape {_show(shape)}; use rect or polygon.")
+        problems.append(
+            Problem(
+                gettext_noop("Region {region}: unknown shape {value}; use rect or polygon."),
+                region=name,
+                value=_show(shape),
+            )
+        )
 
 
 def _validate_hotspot(data: Mapping[str, Any], problems: list[str]) -> None:
     image = data.get("image")
     width = height = math.inf
     if not isinstance(image, Mapping):
-        problems.append("The image (width, height, alt) is missing.")
+        problems.append(Problem(gettext_noop("The image (width, height, alt) is missing.")))
     else:
         w, h = image.get("width"), image.get("height")
         if _is_number(w) and _is_number(h) and w > 0 and h > 0:
             width, height = w, h
         else:
-            problems.append("The image width and height must be positive numbers.")
+            problems.append(
+                Problem(gettext_noop("The image width and height must be positive numbers."))
+            )
         alt = image.get("alt")
         if not isinstance(alt, str) or not alt.strip():
-            problems.append("The image needs a text alternative (alt).")
+            problems.append(Problem(gettext_noop("The image needs a text alternative (alt).")))
     regions = data.get("regions")
     if not isinstance(regions, list) or not regions:
-        problems.append("At least one region is needed.")
+        problems.append(Problem(gettext_noop("At least one region is needed.")))
         regions = regions if isinstance(regions, list) else []
     for position, region in enumerate(regions, start=1):
         _validate_region(position, region, width, height, problems)
     _check_unique(_ids(regions), problems)
     targets = data.get("targets")
     if targets is None:
-        problems.append("The targets setting is missing; use any or all.")
+        problems.append(Problem(gettext_noop("The targets setting is missing; use any or all.")))
     elif targets not in HOTSPOT_TARGETS:
-        problems.append(f"Unknown targets {_show(targets)}; use any or all.")
+        problems.append(
+            Problem(gettext_noop("Unknown targets {value}; use any or all."), value=_show(targets))
+        )
     max_clicks = data.get("max_clicks")
     if not isinstance(max_clicks, int) or isinstance(max_clicks, bool) or max_clicks < 1:
-        problems.append("The maximum number of clicks must be a whole number of at least 1.")
+        problems.append(
+            Problem(
+                gettext_noop("The maximum number of clicks must be a whole number of at least 1.")
+            )
+        )
     elif targets == "all" and max_clicks < len(regions):
         problems.append(
-            f"With targets “all”, at least {len(regions)} clicks must be allowed "
-            f"(one per region); the maximum is {max_clicks}."
+            Problem(
+                "With targets “all”, at least {count} clicks must be allowed "
+                "(one per region); the maximum is {maximum}.",
+                count=len(regions),
+                maximum=max_clicks,
+            )
         )
     penalty = data.get("wrong_click_penalty")
     if not _is_number(penalty) or not 0 <= penalty <= 1:
-        problems.append("The wrong-click penalty must be a number from 0 to 1.")
+        problems.append(
+            Problem(gettext_noop("The wrong-click penalty must be a number from 0 to 1."))
+        )
 
 
 _VALIDATORS = {
@@ -464,12 +615,13 @@ _VALIDATORS = {
 }
 
 
-def validate_question(qtype: str, data: dict[str, Any]) -> list[str]:
-    """The problems (plain English) of an authored question's ``data``; empty when fine."""
+def validate_question(qtype: str, data: dict[str, Any]) -> list[Problem]:
+    """The problems of an authored question's ``data``; empty when fine. Each reads as
+    plain English and translates with :meth:`Problem.translated`."""
     if qtype not in QUESTION_TYPES:
-        return [f"Unknown question type {_show(qtype)}."]
+        return [Problem(gettext_noop("Unknown question type {value}."), value=_show(qtype))]
     if not isinstance(data, Mapping):
-        return ["The question data must be an object."]
+        return [Problem(gettext_noop("The question data must be an object."))]
     problems: list[str] = []
     _VALIDATORS[qtype](data, problems)
     return problems

@@ -70,7 +70,7 @@ def questions_import(
     for parsed in result.questions:
         problems = validate_question(parsed.type, parsed.data)
         if problems:
-            report.rejected.append((parsed.line, "; ".join(problems)))
+            report.rejected.append((parsed.line, "; ".join(p.translated(_) for p in problems)))
         else:
             good.append(parsed)
     if report.rejected and not skip_bad:
