@@ -111,6 +111,14 @@ def attempt_page(request: HttpRequest, attempt_id: int) -> HttpResponse:
                     "refused": _("Not saved"),
                     "timeUp": _("Time is up. Your saved answers will be graded."),
                     "remaining": _("Time remaining"),
+                    "offline": _(
+                        "You are offline. Your answers are kept on this device and sent "
+                        "when the connection returns."
+                    ),
+                    "unsentBeforeSubmit": _(
+                        "Answers not saved yet: %(count)s. Check your connection, "
+                        "then submit again."
+                    ),
                 },
             },
         },

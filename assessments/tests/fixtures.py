@@ -123,3 +123,34 @@ def assessment(course_tree, bank):
     page.draw_rules = [DrawRule(bank=bank, count=len(QUESTIONS), section="All")]
     add(course_tree.module2, page)
     return SimpleNamespace(page=page, bank=bank, tree=course_tree)
+
+
+@pytest.fixture
+def graded(course_tree, per, pan):
+    """An assessment with four graded attempts: two strong (PER), two weak (PAN); the
+    third question discriminates negatively."""
+    from assessments import services
+    from courses import services as course_services
+    from lms.accounts.roles import Role
+    from lms.accounts.tests.factories import UserFactory
+
+    bank = make_bank("Three", questions={k: QUESTIONS["sc"] for k in ("qa", "qb", "qc")})
+    page = AssessmentPage(title="Quiz", slug="quiz", pass_mark=50, shuffle_questions=False)
+    page.draw_rules = [DrawRule(bank=bank, count=3)]
+    add(course_tree.module1, page)
+    strong = {"qa": "b", "qb": "b", "qc": "a"}
+    weak = {"qa": "a", "qb": "a", "qc": "b"}
+    for pattern, administration in ((strong, per), (strong, per), (weak, pan), (weak, pan)):
+        officer = UserFactory(administration=administration, roles={Role.OFFICER})
+        course_services.enrolment_create(actor=officer, course=course_tree.course)
+        attempt = services.attempt_start(actor=officer, assessment=page)
+        for response in attempt.responses.select_related("version__question"):
+            services.response_save(
+                actor=officer,
+                attempt_id=attempt.pk,
+                position=response.position,
+                seq=1,
+                answer={"option": pattern[response.version.question.uid]},
+            )
+        services.attempt_submit(actor=officer, attempt_id=attempt.pk)
+    return page

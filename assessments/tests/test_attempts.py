@@ -239,6 +239,52 @@ def test_fifty_concurrent_starts_create_one_attempt(assessment, officer):
     assert Response.objects.filter(attempt_id=results[0]).count() == len(QUESTIONS)
 
 
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(
+    "connection.vendor != 'postgresql'", reason="row locks need PostgreSQL (the CI leg runs it)"
+)
+def test_submitting_from_several_tabs_at_once_grades_once(assessment, officer):
+    """Ten tabs of the same officer press "Submit" at the same moment, over HTTP."""
+    from django.db import connections
+    from django.test import Client
+
+    attempt = start(officer, assessment)
+    answer_all(officer, attempt)
+    received = []
+    passed = []
+
+    def heard(**kwargs):
+        passed.append(kwargs["attempt"].pk)
+
+    events.assessment_passed.connect(heard)
+    barrier = threading.Barrier(10)
+    tabs = []
+    for _ in range(10):
+        tab = Client()
+        tab.force_login(officer)
+        tabs.append(tab)
+
+    def press(tab):
+        try:
+            barrier.wait()
+            response = tab.post(f"/attempts/{attempt.pk}/submit/")
+            received.append((response.status_code, response["Location"]))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=press, args=(tab,)) for tab in tabs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    events.assessment_passed.disconnect(heard)
+    assert received == [(302, f"/attempts/{attempt.pk}/result/")] * 10
+    attempt.refresh_from_db()
+    assert attempt.status == Attempt.Status.SUBMITTED and attempt.passed
+    assert AttemptEvent.objects.filter(attempt=attempt, kind="submitted").count() == 1
+    assert passed == [attempt.pk]  # announced once, not once per tab
+
+
 def test_no_answer_key_reaches_the_browser(client, assessment, officer):
     """Unique markers planted in the answer key of every type never appear in any
     response of a whole attempt before the review policy allows."""

@@ -49,9 +49,9 @@
 
   function send(position) {
     var item = pending[position];
-    if (!item) { return; }
+    if (!item) { return Promise.resolve(); }
     status(position, "saving");
-    fetch(settings.answerUrl, {
+    return fetch(settings.answerUrl, {
       method: "POST", credentials: "same-origin",
       headers: {"Content-Type": "application/json", "X-CSRFToken": csrf},
       body: JSON.stringify({position: Number(position), seq: item.seq, answer: item.answer})
@@ -139,7 +139,31 @@
     if ((settings.seq[position] || 0) >= pending[position].seq) { delete pending[position]; } else { seq[position] = pending[position].seq; send(position); }
   });
   keep();
-  window.addEventListener("online", function () { Object.keys(pending).forEach(send); });
+
+  // The connection line says when answers can only be kept on this device.
+  var connection = document.querySelector("[data-connection]");
+  function showConnection() {
+    if (!connection) { return; }
+    connection.textContent = navigator.onLine ? "" : settings.messages.offline;
+    connection.setAttribute("data-state", navigator.onLine ? "online" : "offline");
+  }
+  window.addEventListener("offline", showConnection);
+  window.addEventListener("online", function () { showConnection(); Object.keys(pending).forEach(send); });
+  showConnection();
+
+  // Submitting first sends what is still unsent; with answers that cannot be sent, the
+  // officer is told instead of losing them (the deadline's own submit is not held back).
+  var submitNotice = document.querySelector("[data-submit-notice]");
+  var submitting = false;
+  form.addEventListener("submit", function (event) {
+    if (submitting || Object.keys(pending).length === 0) { return; }
+    event.preventDefault();
+    Promise.all(Object.keys(pending).map(send)).then(function () {
+      var left = Object.keys(pending).length;
+      if (left === 0) { submitting = true; form.submit(); return; }
+      if (submitNotice) { submitNotice.textContent = settings.messages.unsentBeforeSubmit.replace("%(count)s", left); }
+    });
+  });
   setInterval(function () { if (navigator.onLine) { Object.keys(pending).forEach(send); } }, 15000);
 
   var timer = document.querySelector("[data-timer]");
@@ -149,7 +173,7 @@
     var tick = function () {
       var left = Math.max(0, Math.round((deadline - Date.now()) / 1000));
       timer.textContent = Math.floor(left / 60) + ":" + ("0" + (left % 60)).slice(-2);
-      if (left === 0) { timer.textContent = settings.messages.timeUp; form.submit(); return; }
+      if (left === 0) { timer.textContent = settings.messages.timeUp; submitting = true; form.submit(); return; }
       setTimeout(tick, 1000);
     };
     tick();

@@ -90,3 +90,73 @@ def test_hotspot_is_operable_with_the_keyboard(page, assessment, per_officer, pa
     saved(page, "hotspot")
     response = Attempt.objects.get(user=per_officer).responses.get(version__type="hotspot")
     assert len(response.answer["clicks"]) == 1
+
+
+def test_answers_given_offline_are_kept_and_sent_when_the_connection_returns(
+    page, assessment, per_officer, password
+):
+    per_officer.preferred_language = "en"
+    per_officer.save()
+    course_services.enrolment_create(actor=per_officer, course=assessment.tree.course)
+    sign_in(page, "officer.per", password)
+    page.goto(assessment.page.url)
+    page.locator("[data-action=start-attempt]").click()
+    attempt_url = page.url
+    attempt = Attempt.objects.get(user=per_officer)
+
+    page.context.set_offline(True)
+    expect(page.locator("[data-connection]")).to_have_attribute("data-state", "offline")
+    question(page, "single_choice").get_by_label("CENcomm").check()
+    expect(question(page, "single_choice").locator("[data-save-status]")).to_have_attribute(
+        "data-state", "unsaved"
+    )
+    # Submitting while answers are unsent holds the submit back and says why.
+    page.locator("[data-action=submit-attempt]").click()
+    expect(page.locator("[data-submit-notice]")).to_contain_text("Answers not saved yet: 1")
+    attempt.refresh_from_db()
+    assert attempt.status == "open"
+    assert attempt.responses.get(version__type="single_choice").answer is None
+
+    page.context.set_offline(False)  # the connection returns: the answer is sent
+    saved(page, "single_choice")
+    assert attempt.responses.get(version__type="single_choice").answer == {"option": "b"}
+
+    # An answer kept on the device when the page was closed offline is sent on return.
+    page.context.set_offline(True)
+    question(page, "true_false").get_by_label("False").check()
+    expect(question(page, "true_false").locator("[data-save-status]")).to_have_attribute(
+        "data-state", "unsaved"
+    )
+    second = page.context.new_page()
+    page.close()
+    page.context.set_offline(False)
+    second.goto(attempt_url)
+    saved(second, "true_false")
+    assert attempt.responses.get(version__type="true_false").answer == {"value": False}
+
+    second.locator("[data-action=submit-attempt]").click()
+    expect(second.locator("[data-result]")).to_be_visible()
+    attempt.refresh_from_db()
+    assert attempt.status == "submitted"
+
+
+def test_a_training_manager_reads_the_item_analysis(page, graded, regional_author, per, password):
+    from courses.services import author_groups_sync
+
+    author_groups_sync()  # the regional training manager may edit the regional catalogue
+    page.goto("/cms/login/")
+    page.locator("#id_username").fill("author")
+    page.locator("#id_password").fill(password)
+    page.locator("form button[type=submit]").last.click()
+    page.wait_for_url("**/cms/")
+    page.goto(f"/cms/pages/{graded.get_parent().pk}/")
+    row = page.locator("tr", has_text="Quiz")
+    row.get_by_role("button", name="More options").first.click()
+    row.get_by_role("link", name="Item analysis").click()
+    expect(page.locator("[data-attempts]")).to_have_attribute("data-attempts", "4")
+    expect(page.locator("tr[data-item]")).to_have_count(3)
+    expect(page.locator("tr[data-item=qc]")).to_have_attribute("data-flagged", "true")
+    expect(page.locator("tr[data-item=qc]")).to_contain_text("negative discrimination")
+    page.locator("#id_administration").select_option(label=f"PER · {per.name}")
+    page.get_by_role("button", name="Filter").click()
+    expect(page.locator("[data-attempts]")).to_have_attribute("data-attempts", "2")
