@@ -5,8 +5,19 @@ Run with ``make bench-exam`` (PostgreSQL at 127.0.0.1:5432 with trust auth). It 
 throw-away database ``customs_lms_bench``, starts gunicorn on 127.0.0.1 (gthread workers),
 drives the burst from threads in this process, and prints requests per second, p50/p95/
 p99 latency per request kind, errors, and whether any answer was lost.
+
+Two load models:
+
+- paced (default): every officer is a concurrent client of its own. All press "Start" at
+  the same moment, then answer each question after a think time drawn between
+  BENCH_THINK_MIN and BENCH_THINK_MAX seconds (default 2 to 6: a 40-question exam in
+  under three minutes, some ten times faster than people read), autosaving each answer,
+  and submit after the last one.
+- flat out (BENCH_THINK_MAX=0): BENCH_CLIENTS threads (default 100) run the officers back
+  to back with no think time at all; a saturation test of the machine.
+
 Options: BENCH_OFFICERS (default 300), BENCH_QUESTIONS (40), BENCH_WORKERS (3),
-BENCH_THREADS (8), BENCH_CLIENTS (concurrent client threads, default 100).
+BENCH_THREADS (4), BENCH_CLIENTS, BENCH_THINK_MIN, BENCH_THINK_MAX.
 """
 
 from __future__ import annotations
@@ -14,9 +25,12 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import random
+import resource
 import secrets
 import subprocess
 import sys
+import threading
 import time
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
@@ -28,7 +42,10 @@ DB_URL = f"postgres://postgres@127.0.0.1:5432/{DB_NAME}"
 HOST, PORT = "127.0.0.1", int(os.environ.get("BENCH_PORT", "8765"))
 OFFICERS = int(os.environ.get("BENCH_OFFICERS", "300"))
 QUESTIONS = int(os.environ.get("BENCH_QUESTIONS", "40"))
-CLIENTS = int(os.environ.get("BENCH_CLIENTS", "100"))
+THINK_MIN = float(os.environ.get("BENCH_THINK_MIN", "2"))
+THINK_MAX = float(os.environ.get("BENCH_THINK_MAX", "6"))
+PACED = THINK_MAX > 0
+CLIENTS = int(os.environ.get("BENCH_CLIENTS", str(OFFICERS if PACED else 100)))
 ENV = {
     **os.environ,
     "DJANGO_SETTINGS_MODULE": "lms.settings.production",
@@ -148,7 +165,14 @@ def request(kind, method, path, session, body=None, timings=None, errors=None):
     return status, location, payload
 
 
-def officer_run(page_id, session, timings, errors):
+def think():
+    if PACED:
+        time.sleep(random.uniform(min(THINK_MIN, THINK_MAX), THINK_MAX))  # noqa: S311
+
+
+def officer_run(page_id, session, timings, errors, starting_gun):
+    if starting_gun is not None:
+        starting_gun.wait()
     status, location, _ = request(
         "start", "POST", f"/assessments/{page_id}/start/", session, None, timings, errors
     )
@@ -157,6 +181,7 @@ def officer_run(page_id, session, timings, errors):
         return
     attempt_id = int(location.rstrip("/").rsplit("/", 1)[-1])
     for position in range(1, QUESTIONS + 1):
+        think()
         request(
             "autosave",
             "POST",
@@ -177,7 +202,7 @@ def percentile(values, share):
 def main() -> None:
     page_id, sessions = prepare()
     workers = os.environ.get("BENCH_WORKERS", "3")
-    threads = os.environ.get("BENCH_THREADS", "8")
+    threads = os.environ.get("BENCH_THREADS", "4")
     server = subprocess.Popen(  # noqa: S603 - our own command line
         [
             sys.executable,
@@ -206,22 +231,37 @@ def main() -> None:
             except OSError:
                 time.sleep(0.2)
         timings, errors = defaultdict(list), defaultdict(list)
+        # Paced: every officer presses "Start" at the same moment.
+        starting_gun = threading.Barrier(len(sessions)) if len(sessions) <= CLIENTS else None
+        cpu_before = resource.getrusage(resource.RUSAGE_SELF)
         started = time.perf_counter()
         with ThreadPoolExecutor(max_workers=CLIENTS) as pool:
             for session in sessions:
-                pool.submit(officer_run, page_id, session, timings, errors)
+                pool.submit(officer_run, page_id, session, timings, errors, starting_gun)
         elapsed = time.perf_counter() - started
+        cpu_after = resource.getrusage(resource.RUSAGE_SELF)
+        client_cpu = (cpu_after.ru_utime - cpu_before.ru_utime) + (
+            cpu_after.ru_stime - cpu_before.ru_stime
+        )
     finally:
         server.terminate()
         server.wait(timeout=30)
     from assessments.models import Attempt, Response
 
     total = sum(len(v) for v in timings.values())
+    model = (
+        f"paced, think time {THINK_MIN:g}-{THINK_MAX:g} s per question"
+        if PACED
+        else "flat out, no think time"
+    )
     print(
-        f"officers {OFFICERS}, questions {QUESTIONS}, client threads {CLIENTS}, "
+        f"officers {OFFICERS}, questions {QUESTIONS}, {model}, client threads {CLIENTS}, "
         f"gunicorn {workers} workers x {threads} threads, PostgreSQL"
     )
-    print(f"requests {total} in {elapsed:.1f} s: {total / elapsed:.0f} requests/s")
+    print(
+        f"requests {total} in {elapsed:.1f} s: {total / elapsed:.0f} requests/s "
+        f"(load generator used {client_cpu:.1f} s of CPU on the same 2 cores)"
+    )
     for kind in ("start", "autosave", "submit"):
         values = timings[kind]
         if values:

@@ -177,8 +177,26 @@ def required_item_keys(course: CoursePage) -> set[str]:
     """Translation keys of the live items of a course that count for completion: lessons
     and, from higher layers, any page type at lesson depth with a true ``required`` field
     (assessments), found without importing them."""
-    items = Page.objects.live().descendant_of(course).filter(depth=course.depth + 2).specific()
-    return {str(item.translation_key) for item in items if getattr(item, "required", False)}
+    from django.contrib.contenttypes.models import ContentType
+
+    rows = (
+        Page.objects.live()
+        .descendant_of(course)
+        .filter(depth=course.depth + 2)
+        .values_list("pk", "content_type_id")
+    )
+    pages_by_type: dict[int, list[int]] = {}
+    for pk, content_type_id in rows:
+        pages_by_type.setdefault(content_type_id, []).append(pk)
+    keys: set[str] = set()
+    for content_type_id, pks in pages_by_type.items():
+        model = ContentType.objects.get_for_id(content_type_id).model_class()
+        if model is None or not any(f.name == "required" for f in model._meta.concrete_fields):
+            continue
+        # Only the flag and the key: never the lesson bodies.
+        required = model.objects.filter(pk__in=pks, required=True)
+        keys.update(str(key) for key in required.values_list("translation_key", flat=True))
+    return keys
 
 
 def course_item_complete(*, user_id: int, item: Page) -> Enrolment | None:
