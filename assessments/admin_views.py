@@ -12,6 +12,9 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import translation
+from django.utils.html import json_script
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
@@ -25,7 +28,7 @@ from lms.accounts.selectors import administration_list_for_user
 
 from . import selectors
 from .content import merged
-from .grading import validate_question
+from .grading import SCORING_RULES, validate_question
 from .models import AssessmentPage, Question, QuestionBank
 from .portability import ImportRefused, questions_export, questions_import
 from .services import question_version_save
@@ -136,23 +139,191 @@ def item_analysis_view(request: HttpRequest, page_id: int) -> HttpResponse:
 class QuestionForm(WagtailAdminModelForm):
     """Edit a question: its bank, identifier and tags, and its current content as JSON
     (answer key and structure; texts per language). Saving a version already drawn in an
-    attempt makes a new version, so attempts keep what they drew."""
+    attempt makes a new version, so attempts keep what they drew.
 
-    qtype = forms.ChoiceField(label=_("Type"), choices=Question.Type.choices)
+    In the browser, ``static/js/question_editor.js`` hides the two JSON textareas and shows
+    a structured editor per type (options, languages, hotspot regions drawn on the image)
+    that writes the JSON back into them; the JSON stays what is submitted and validated.
+    Its strings come from :attr:`editor_strings`, translated on the server."""
+
+    class EditorTextarea(forms.Textarea):
+        """A JSON textarea that the structured editor hides and keeps up to date. With
+        ``island=True`` it is followed by the editor's settings and translated strings,
+        as a ``<script type="application/json">`` data island."""
+
+        class Media:
+            js = ["js/question_editor.js"]
+            css = {"all": ["css/question_editor.css"]}
+
+        def __init__(self, role: str, *, island: bool = False, rows: int = 10) -> None:
+            attrs = {"rows": rows, "class": "monospace", "data-question-editor": role}
+            super().__init__(attrs=attrs)
+            self.island = island
+
+        def render(
+            self, name: str, value: Any, attrs: dict | None = None, renderer: Any = None
+        ) -> str:
+            html = super().render(name, value, attrs, renderer)
+            if self.island:
+                html += json_script(QuestionForm.editor_config(), "question-editor-config")
+            return html
+
+    editor_strings = {
+        "editorHeading": _("Question content"),
+        "showJson": _("Show JSON"),
+        "hideJson": _("Hide JSON"),
+        "unreadable": _(
+            "The JSON below cannot be read, so the question editor is off. Fix the JSON "
+            "and the editor comes back."
+        ),
+        "problemsIntro": _("The question was not saved. Fix these problems:"),
+        "languages": _("Languages of the texts"),
+        "addLanguage": _("Add a language"),
+        "add": _("Add"),
+        "removeLanguage": _("Remove %(language)s"),
+        "confirmRemoveLanguage": _("Remove all the texts in %(language)s?"),
+        "title": _("Title"),
+        "stem": _("Question"),
+        "stemHelp": _(
+            "Separate paragraphs with a blank line. HTML with p, strong, em, ul, ol and li "
+            "is also accepted."
+        ),
+        "feedback": _("Feedback on the whole question"),
+        "feedbackCorrect": _("When the answer is right"),
+        "feedbackIncorrect": _("When the answer is wrong"),
+        "feedbackPartial": _("When the answer is partly right"),
+        "options": _("Options"),
+        "optionsHelpSingle": _("Mark the one correct option."),
+        "optionsHelpMultiple": _("Tick every correct option."),
+        "optionN": _("Option %(n)s"),
+        "text": _("Text"),
+        "optionFeedback": _("Feedback for this option"),
+        "correct": _("Correct"),
+        "addOption": _("Add an option"),
+        "moveUp": _("Move up"),
+        "moveDown": _("Move down"),
+        "remove": _("Remove"),
+        "scoring": _("Scoring"),
+        "scoring_all_or_nothing": _("All or nothing"),
+        "scoring_right_minus_wrong": _("Right minus wrong (partial credit)"),
+        "scoring_per_option": _("Per option (partial credit)"),
+        "scoring_adjacent_pairs": _("Adjacent pairs (partial credit)"),
+        "scoring_per_premise": _("Per premise (partial credit)"),
+        "correctAnswer": _("Correct answer"),
+        "trueLabel": _("True"),
+        "falseLabel": _("False"),
+        "feedbackTrue": _("Feedback when the officer answers True"),
+        "feedbackFalse": _("Feedback when the officer answers False"),
+        "numericAnswer": _("Correct answer (number)"),
+        "tolerance": _("Tolerance (±)"),
+        "toleranceHelp": _(
+            "Answers within the tolerance of the correct answer are right; 0 asks for the "
+            "exact number."
+        ),
+        "unit": _("Unit (optional)"),
+        "items": _("Items, in the correct order"),
+        "itemsHelp": _("Officers see the items shuffled and put them back in this order."),
+        "itemN": _("Item %(n)s"),
+        "addItem": _("Add an item"),
+        "premises": _("Premises"),
+        "premiseN": _("Premise %(n)s"),
+        "addPremise": _("Add a premise"),
+        "correctResponse": _("Correct response"),
+        "chooseResponse": _("Choose a response"),
+        "responses": _("Responses"),
+        "responsesHelp": _(
+            "A response may be the right one for several premises; responses matched with "
+            "no premise are distractors."
+        ),
+        "responseN": _("Response %(n)s"),
+        "addResponse": _("Add a response"),
+        "image": _("Image"),
+        "imageName": _("Image"),
+        "noImage": _("No image"),
+        "imageWidth": _("Image width (pixels)"),
+        "imageHeight": _("Image height (pixels)"),
+        "imageAlt": _("Text alternative of the image"),
+        "chooseImage": _("Choose an image (or give its width and height) to draw the regions."),
+        "regions": _("Regions"),
+        "drawingTools": _("Drawing tools"),
+        "modeSelect": _("Select"),
+        "modeRect": _("Draw a rectangle"),
+        "modePolygon": _("Draw a polygon"),
+        "closePolygon": _("Close polygon"),
+        "cancelPolygon": _("Cancel polygon"),
+        "deleteSelected": _("Delete the selected region"),
+        "deleteRegion": _("Delete this region"),
+        "drawHelp": _(
+            "Rectangle: press and drag on the image. Polygon: click each corner, then "
+            "double-click or press “Close polygon”. Select: click a region, then press "
+            "Delete to remove it. Coordinates are in image pixels."
+        ),
+        "canvasLabel": _("Image with the regions"),
+        "polygonProgress": _("Polygon: %(n)s points placed."),
+        "polygonTooShort": _("A polygon needs at least 3 points."),
+        "noRegions": _("No regions yet: draw one on the image or add a rectangle below."),
+        "rectangleN": _("Rectangle %(id)s"),
+        "polygonN": _("Polygon %(id)s"),
+        "regionLabel": _("Label"),
+        "x": _("Left (x)"),
+        "y": _("Top (y)"),
+        "width": _("Width"),
+        "height": _("Height"),
+        "points": _("Points (x,y separated by spaces)"),
+        "addRectangleLegend": _("Add a rectangle by its coordinates (image pixels)"),
+        "addRectangle": _("Add the rectangle"),
+        "badRectangle": _("Give four numbers: x, y, and a width and a height greater than 0."),
+        "hotspotScoring": _("Clicks and scoring"),
+        "targets": _("Regions to find"),
+        "targetsAny": _("Any one of them"),
+        "targetsAll": _("All of them (partial credit)"),
+        "maxClicks": _("Clicks allowed"),
+        "penalty": _("Penalty per wrong click"),
+        "penaltyHelp": _(
+            "The penalty is a fraction of the question's points, from 0 to 1 (for example 0.25)."
+        ),
+    }
+
+    @classmethod
+    def editor_config(cls) -> dict[str, Any]:
+        """What the structured editor needs, in the active language."""
+        from .demo import images
+
+        active = (translation.get_language() or settings.LANGUAGE_CODE).split("-")[0]
+        codes = [code for code, _name in settings.LANGUAGES]
+        return {
+            "strings": cls.editor_strings,
+            "languages": [{"code": code, "name": name} for code, name in settings.LANGUAGES],
+            "defaultLanguage": active if active in codes else settings.LANGUAGE_CODE,
+            "primaryLanguage": settings.LANGUAGE_CODE,
+            "scoring": SCORING_RULES,
+            # Hotspot images the platform generates, served where officers get them.
+            "imageUrl": reverse("assessments:image", args=["__name__"]),
+            "images": [
+                {"name": name, "width": images.size(name)[0], "height": images.size(name)[1]}
+                for name in images.NAMES
+            ],
+        }
+
+    qtype = forms.ChoiceField(
+        label=_("Type"),
+        choices=Question.Type.choices,
+        widget=forms.Select(attrs={"data-question-editor": "type"}),
+    )
     points = forms.DecimalField(
         label=_("Points"), min_value=0.01, max_digits=6, decimal_places=2, initial=1
     )
     data = forms.JSONField(
         label=_("Answer key and structure (JSON)"),
         help_text=_("Ids, correct answers, tolerance, regions... See QUESTION_FORMAT.md."),
-        widget=forms.Textarea(attrs={"rows": 10, "class": "monospace"}),
+        widget=EditorTextarea("data", rows=10),
     )
     texts = forms.JSONField(
         label=_("Texts per language (JSON)"),
         help_text=_(
             'For example {"en": {"title": ..., "stem": ..., "options": {"a": {"text": ...}}}}.'
         ),
-        widget=forms.Textarea(attrs={"rows": 14, "class": "monospace"}),
+        widget=EditorTextarea("texts", island=True, rows=14),
     )
 
     class Meta:
