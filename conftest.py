@@ -12,7 +12,11 @@ from lms.accounts.tests.factories import (
     UserFactory,
 )
 
-pytest_plugins = ["courses.tests.fixtures", "assessments.tests.fixtures"]
+pytest_plugins = [
+    "courses.tests.fixtures",
+    "assessments.tests.fixtures",
+    "certificates.tests.fixtures",
+]
 
 
 @pytest.fixture

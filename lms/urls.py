@@ -16,6 +16,8 @@ urlpatterns = [
     path("", include("lms.accounts.urls")),
     path("", include("courses.urls")),
     path("", include("assessments.urls")),
+    path("", include("certificates.urls")),
+    path("api/v1/", include("lms.api.urls")),
 ]
 
 if settings.DEBUG:

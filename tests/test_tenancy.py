@@ -91,3 +91,26 @@ def test_attempt_urls_are_404_for_everyone_but_the_officer(
     assert_hidden_from(
         client, [f"/attempts/{attempt.pk}/result/"], outsider=pan_manager, owner=per_officer
     )
+
+
+@pytest.fixture
+def per_certificate_urls(earned):
+    """A PER officer's certificate: the managers' page and the downloads."""
+    pk = earned.certificate.pk
+    return [
+        reverse("certificates:manage_detail", args=[pk]),
+        reverse("certificates:pdf", args=[pk]),
+        reverse("certificates:badge", args=[pk]),
+    ]
+
+
+def test_pan_people_get_404_for_every_per_certificate_url(
+    client, per_certificate_urls, earned, per_manager, pan_manager, pan_officer
+):
+    assert_hidden_from(client, per_certificate_urls, outsider=pan_manager, owner=per_manager)
+    downloads = per_certificate_urls[1:]
+    assert_hidden_from(client, downloads, outsider=pan_officer, owner=earned.officer)
+    revoke = reverse("certificates:revoke", args=[earned.certificate.pk])
+    assert_hidden_from(client, [revoke], outsider=pan_manager, method="post")
+    earned.certificate.refresh_from_db()
+    assert earned.certificate.revoked_at is None

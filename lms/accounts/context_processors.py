@@ -29,6 +29,9 @@ def navigation_for(user: Any) -> list[NavItem]:
         items.append(NavItem("catalogue", _("Courses"), reverse("courses:catalogue")))
     if user.administration_id:
         items.append(NavItem("learning", _("My learning"), reverse("courses:my_learning")))
+        items.append(
+            NavItem("certificates", _("My certificates"), reverse("certificates:mine"))
+        )
     if Role.ADMINISTRATION_MANAGER in roles and user.administration_id:
         items.append(
             NavItem(
@@ -36,6 +39,12 @@ def navigation_for(user: Any) -> list[NavItem]:
                 _("My administration"),
                 reverse("accounts:administration_detail", args=[user.administration.code]),
             )
+        )
+    if (Role.ADMINISTRATION_MANAGER in roles and user.administration_id) or (
+        Role.PLATFORM_ADMIN in roles
+    ):
+        items.append(
+            NavItem("certificates_manage", _("Certificates"), reverse("certificates:manage"))
         )
     if roles & {Role.REGIONAL_COORDINATOR, Role.PLATFORM_ADMIN}:
         items.append(

@@ -273,6 +273,8 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # Public certificate verification (page and API), per client address.
+    "DEFAULT_THROTTLE_RATES": {"verify": "60/min"},
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Customs training platform API",
@@ -283,6 +285,14 @@ SPECTACULAR_SETTINGS = {
 }
 
 LMS_PLATFORM_NAME = _("Customs Integrity & Enforcement Academy")
+# The public address of the site, used in certificates, QR codes and credentials.
+LMS_PUBLIC_URL = WAGTAILADMIN_BASE_URL
+# The Ed25519 key that signs Open Badges credentials and status lists: PEM text from the
+# environment, else this file (generated on first use, never committed: var/ is ignored).
+LMS_CREDENTIAL_KEY = ENV.str("LMS_CREDENTIAL_KEY", "")
+LMS_CREDENTIAL_KEY_FILE = Path(
+    ENV.str("LMS_CREDENTIAL_KEY_FILE", str(VAR_DIR / "credential-key.pem"))
+)
 
 LOGGING = {
     "version": 1,

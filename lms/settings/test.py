@@ -1,6 +1,7 @@
 """Settings for the test suite (SQLite by default; DATABASE_URL selects PostgreSQL)."""
 
 import tempfile
+from pathlib import Path
 
 from .base import *  # noqa: F403
 from .base import ENV
@@ -14,6 +15,7 @@ DATABASES = {
     )
 }
 MEDIA_ROOT = tempfile.mkdtemp(prefix="lms-test-media-")
+LMS_CREDENTIAL_KEY_FILE = Path(tempfile.mkdtemp(prefix="lms-test-keys-")) / "credential-key.pem"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

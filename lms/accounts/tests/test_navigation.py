@@ -13,13 +13,22 @@ def keys(user):
 def test_navigation_depends_on_the_role(
     per_officer, per_manager, coordinator, regional_author, platform_admin
 ):
-    assert keys(per_officer) == ["home", "catalogue", "learning", "profile"]
-    assert keys(per_manager) == ["home", "catalogue", "learning", "administration", "profile"]
+    assert keys(per_officer) == ["home", "catalogue", "learning", "certificates", "profile"]
+    assert keys(per_manager) == [
+        "home",
+        "catalogue",
+        "learning",
+        "certificates",
+        "administration",
+        "certificates_manage",
+        "profile",
+    ]
     assert keys(coordinator) == ["home", "administrations", "profile"]
     assert keys(regional_author) == ["home", "catalogue", "cms", "profile"]
     assert keys(platform_admin) == [
         "home",
         "catalogue",
+        "certificates_manage",
         "administrations",
         "cms",
         "platform",

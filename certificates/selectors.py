@@ -1,0 +1,165 @@
+"""Reading certificates and programmes: who may see what, and the facts requirements are
+evaluated against. Tenancy rules come from ``lms.accounts.selectors``: another tenant's
+certificate and a missing one raise the same 404."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.http import Http404
+
+from lms.accounts.roles import Role, roles_of
+from lms.accounts.selectors import officer_list_for_user
+
+from . import codes
+from .models import Certificate, Programme, ProgrammeRequirement
+from .requirements import AssessmentResult, Facts, Kind, Requirement, Rule
+
+if TYPE_CHECKING:
+    from lms.accounts.models import User
+    from lms.accounts.selectors import Actor
+
+
+def programmes_for_holder(holder: User) -> list[Programme]:
+    """Active programmes open to the officer: regional ones and their administration's,
+    with texts and requirements (and their items' translation keys) in three queries."""
+    scope = Q(administration__isnull=True)
+    if holder.administration_id is not None:
+        scope |= Q(administration_id=holder.administration_id)
+    requirements = ProgrammeRequirement.objects.select_related("course", "assessment").only(
+        "programme_id",
+        "purpose",
+        "min_score",
+        "sort_order",
+        "course__translation_key",
+        "assessment__translation_key",
+    )
+    return list(
+        Programme.objects.filter(scope, is_active=True)
+        .prefetch_related("texts", Prefetch("requirements", queryset=requirements))
+        .order_by("code")
+    )
+
+
+def programme_rule(programme: Programme, purpose: str) -> Rule:
+    """The programme's requirements for ``purpose`` as a pure :class:`Rule` (items are
+    identified by translation key, so any language version counts)."""
+    items = []
+    for row in programme.requirements.all():
+        if row.purpose != purpose:
+            continue
+        if row.course_id:
+            items.append(Requirement(Kind.COURSE, str(row.course.translation_key)))
+        elif row.assessment_id:
+            items.append(
+                Requirement(Kind.ASSESSMENT, str(row.assessment.translation_key), row.min_score)
+            )
+    count = (
+        programme.required_count
+        if purpose == ProgrammeRequirement.Purpose.INITIAL
+        else programme.recert_required_count
+    )
+    return Rule(tuple(items), count)
+
+
+def holder_facts(holder_id: int) -> Facts:
+    """Completed courses and graded assessment results of one officer (two queries)."""
+    from assessments.models import Attempt
+    from courses.models import Enrolment
+
+    completed = {
+        str(key): at
+        for key, at in Enrolment.objects.filter(
+            user_id=holder_id, status=Enrolment.Status.COMPLETED, completed_at__isnull=False
+        ).values_list("course_key", "completed_at")
+    }
+    results: dict[str, list[AssessmentResult]] = defaultdict(list)
+    for key, percent, passed, at in Attempt.objects.filter(
+        user_id=holder_id,
+        status__in=[Attempt.Status.SUBMITTED, Attempt.Status.EXPIRED],
+        submitted_at__isnull=False,
+    ).values_list("assessment_key", "percent", "passed", "submitted_at"):
+        results[str(key)].append(
+            AssessmentResult(score=Decimal(str(round(percent or 0, 2))), passed=bool(passed), at=at)
+        )
+    return Facts(courses_completed=completed, assessment_results=dict(results))
+
+
+def _with_related(queryset: QuerySet[Certificate]) -> QuerySet[Certificate]:
+    return queryset.select_related("programme", "administration", "holder").prefetch_related(
+        "programme__texts"
+    )
+
+
+def certificates_visible_to(actor: Actor) -> QuerySet[Certificate]:
+    """Certificates whose holders the actor may see by name: their own; an administration
+    manager's administration; everyone's for platform admins."""
+    roles = roles_of(actor)
+    if not roles:
+        return Certificate.objects.none()
+    if Role.PLATFORM_ADMIN in roles:
+        return _with_related(Certificate.objects.all())
+    return _with_related(
+        Certificate.objects.filter(holder__in=officer_list_for_user(actor).values("pk"))
+    )
+
+
+def certificates_of_holder(holder: User) -> QuerySet[Certificate]:
+    return _with_related(Certificate.objects.filter(holder=holder))
+
+
+def access_certificate(actor: Actor, pk: int) -> Certificate:
+    """The certificate, if the actor may see its holder; else 404."""
+    try:
+        return certificates_visible_to(actor).get(pk=pk)
+    except Certificate.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def can_revoke(actor: Actor, certificate: Certificate) -> bool:
+    """Platform admins revoke any certificate; administration managers those of their
+    own administration (the holder's administration at issue)."""
+    roles = roles_of(actor)
+    if Role.PLATFORM_ADMIN in roles:
+        return True
+    return (
+        Role.ADMINISTRATION_MANAGER in roles
+        and actor.administration_id is not None
+        and certificate.administration_id == actor.administration_id
+    )
+
+
+def access_revocable_certificate(actor: Actor, pk: int) -> Certificate:
+    """A certificate the actor may revoke; 404 for any other (or missing) one."""
+    certificate = Certificate.objects.select_related("administration").filter(pk=pk).first()
+    if certificate is None or not can_revoke(actor, certificate):
+        raise Http404
+    return certificate
+
+
+def certificate_by_code(text: str) -> Certificate | None:
+    """The certificate with this verification code as typed; None for an unknown or a
+    malformed code alike."""
+    code = codes.normalize(text)
+    if code is None:
+        return None
+    return (
+        Certificate.objects.select_related("programme", "administration")
+        .prefetch_related("programme__texts")
+        .filter(code=code)
+        .first()
+    )
+
+
+def revoked_status_indexes(list_number: int, size: int) -> list[int]:
+    """Positions set in status list ``list_number`` (revoked certificates)."""
+    low = list_number * size
+    return [
+        index - low
+        for index in Certificate.objects.filter(
+            revoked_at__isnull=False, status_index__gte=low, status_index__lt=low + size
+        ).values_list("status_index", flat=True)
+    ]
