@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+from certificates.credentials import IssuerKey
+
 ROOT = Path(__file__).resolve().parents[3]
 
 GOOD_ENV = {
@@ -16,6 +18,7 @@ GOOD_ENV = {
     "DJANGO_SECRET_KEY": secrets.token_urlsafe(64),
     "DJANGO_ALLOWED_HOSTS": "training.customs.example",
     "DATABASE_URL": "postgres://lms@db.internal:5432/lms",
+    "LMS_CREDENTIAL_KEY": IssuerKey.generate().private_pem().decode(),
 }
 
 
@@ -61,3 +64,12 @@ def test_environment_is_read_only_in_the_env_module():
 
 def test_argon2_is_the_first_hasher():
     assert settings.PASSWORD_HASHERS[0].endswith("Argon2PasswordHasher")
+
+
+def test_deploy_check_asks_for_one_credential_key_for_all_servers():
+    env = {k: v for k, v in GOOD_ENV.items() if k != "LMS_CREDENTIAL_KEY"}
+    result = manage("check", "--deploy", "--fail-level", "WARNING", env=env)
+    assert result.returncode != 0 and "certificates.W001" in result.stderr
+    broken = {**GOOD_ENV, "LMS_CREDENTIAL_KEY": "-----BEGIN PRIVATE KEY-----\nnope\n"}
+    result = manage("check", "--deploy", env=broken)
+    assert result.returncode != 0 and "certificates.E001" in result.stderr
