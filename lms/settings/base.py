@@ -274,7 +274,10 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     # Public certificate verification (page and API), per client address.
-    "DEFAULT_THROTTLE_RATES": {"verify": "60/min"},
+    "DEFAULT_THROTTLE_RATES": {"verify": ENV.str("LMS_VERIFY_RATE", "60/min")},
+    # How many proxies stand in front of the app: the client address is then read from
+    # X-Forwarded-For (unset: REMOTE_ADDR only, which nobody can forge).
+    "NUM_PROXIES": ENV.int("DJANGO_NUM_PROXIES", 0) or None,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Customs training platform API",
