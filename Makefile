@@ -13,7 +13,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .PHONY: help setup run test lint format check-deploy test-sqlite test-postgres browser-deps \
-        postgres messages bench bench-exam clean
+        postgres messages bench bench-exam bench-certificates clean
 
 help:
 	@echo "make run      install what is needed, migrate, seed the demo, serve on http://$(HOST):$(PORT)"
@@ -77,6 +77,7 @@ check-deploy: $(STAMP_PY)
 	DJANGO_SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(64))')" \
 	DJANGO_ALLOWED_HOSTS=training.customs.example \
 	DATABASE_URL=$(PG_URL) \
+	LMS_CREDENTIAL_KEY="$$($(PY) -c 'from certificates.credentials import IssuerKey; print(IssuerKey.generate().private_pem().decode())')" \
 	$(MANAGE) check --deploy --fail-level WARNING
 
 test-sqlite: $(STAMP_PY) $(STAMP_NODE) browser-deps
@@ -105,10 +106,15 @@ bench: setup
 	$(MANAGE) seed_demo > /dev/null
 	$(PY) bench/lesson_page.py
 	@scripts/ensure-postgres.sh && $(PY) bench/exam_burst.py || echo "exam burst skipped: it needs PostgreSQL"
+	@scripts/ensure-postgres.sh && $(PY) bench/certificates.py || echo "certificates bench skipped: it needs PostgreSQL"
 
 bench-exam: setup
 	@scripts/ensure-postgres.sh
 	$(PY) bench/exam_burst.py
+
+bench-certificates: setup
+	@scripts/ensure-postgres.sh
+	$(PY) bench/certificates.py
 
 messages: $(STAMP_PY)
 	$(MANAGE) makemessages --all --ignore=.venv --ignore=node_modules --ignore=staticfiles --no-obsolete
