@@ -63,7 +63,11 @@ def test_start_draws_and_stores_the_questions(assessment, officer):
 
 def test_full_marks_pass_and_announce_once(assessment, officer, django_capture_on_commit_callbacks):
     received = []
-    events.assessment_passed.connect(lambda sender, **kw: received.append(kw), weak=False)
+
+    def heard(sender, **kwargs):
+        received.append(kwargs)
+
+    events.assessment_passed.connect(heard)
     try:
         attempt = start(officer, assessment)
         answer_all(officer, attempt)
@@ -71,7 +75,7 @@ def test_full_marks_pass_and_announce_once(assessment, officer, django_capture_o
             services.attempt_submit(actor=officer, attempt_id=attempt.pk)
             services.attempt_submit(actor=officer, attempt_id=attempt.pk)  # again: no effect
     finally:
-        events.assessment_passed.receivers.clear()
+        events.assessment_passed.disconnect(heard)  # the other apps' receivers stay
     attempt.refresh_from_db()
     assert (attempt.status, attempt.percent, attempt.passed) == ("submitted", 100.0, True)
     assert len(received) == 1 and received[0]["percent"] == 100.0
@@ -355,14 +359,18 @@ def test_a_required_assessment_completes_the_course_when_passed(
     assert enrolment.status == "active"
 
     completed = []
-    course_events.course_completed.connect(lambda sender, **kw: completed.append(kw), weak=False)
+
+    def heard(sender, **kwargs):
+        completed.append(kwargs)
+
+    course_events.course_completed.connect(heard)
     try:
         with django_capture_on_commit_callbacks(execute=True):
             attempt = start(officer, assessment)
             answer_all(officer, attempt)
             services.attempt_submit(actor=officer, attempt_id=attempt.pk)
     finally:
-        course_events.course_completed.receivers.clear()
+        course_events.course_completed.disconnect(heard)
     enrolment.refresh_from_db()
     assert enrolment.status == "completed" and enrolment.percent_complete == 100
     assert len(completed) == 1
