@@ -29,9 +29,7 @@ def navigation_for(user: Any) -> list[NavItem]:
         items.append(NavItem("catalogue", _("Courses"), reverse("courses:catalogue")))
     if user.administration_id:
         items.append(NavItem("learning", _("My learning"), reverse("courses:my_learning")))
-        items.append(
-            NavItem("certificates", _("My certificates"), reverse("certificates:mine"))
-        )
+        items.append(NavItem("certificates", _("My certificates"), reverse("certificates:mine")))
     if Role.ADMINISTRATION_MANAGER in roles and user.administration_id:
         items.append(
             NavItem(
