@@ -11,6 +11,9 @@ STAMP_NODE := node_modules/.installed
 PG_URL ?= postgres://postgres@127.0.0.1:5432/customs_lms
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The suite runs in three processes (pytest-xdist): browser tests wait on the browser, so
+# three keep both cores busy. PYTEST_ARGS="-n 0" runs it in one process.
+PYTEST_ARGS ?= -n 3
 
 .PHONY: help setup run test lint format check-deploy test-sqlite test-postgres browser-deps \
         postgres messages bench bench-exam bench-certificates clean
