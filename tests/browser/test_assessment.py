@@ -110,6 +110,8 @@ def test_answers_given_offline_are_kept_and_sent_when_the_connection_returns(
     sign_in(page, "officer.per", password)
     page.goto(assessment.page.url)
     page.locator("[data-action=start-attempt]").click()
+    expect(page.locator("[data-question]")).to_have_count(7)  # the attempt page is up
+    page.wait_for_load_state("load")  # and its script listens for the connection
     attempt_url = page.url
     attempt = Attempt.objects.get(user=per_officer)
 

@@ -370,7 +370,7 @@ def test_streaming_response_sanitises_hostile_filenames():
     assert not response.has_header("X-Injected")
 
 
-def test_streaming_response_closes_the_generator():
+def test_streaming_response_closes_the_generator(db):  # closing ends the request: DB
     closed = False
 
     def chunks():
