@@ -25,6 +25,7 @@ from wagtail.admin.viewsets.model import ModelViewSet
 
 from courses.selectors import h5p_owner_choices
 from lms.accounts.selectors import administration_list_for_user
+from lms.viewsets import scoped_object_view
 
 from . import selectors
 from .content import merged
@@ -37,15 +38,10 @@ from .services import question_version_save
 def _scoped(view_class: type, bank_of: Any) -> type:
     """An object view that answers 404 for a bank (or a question of a bank) the author
     may not see, whatever the URL says."""
-
-    def get_object(self: Any, *args: Any) -> Any:
-        obj = super(scoped, self).get_object(*args)
-        if not selectors.bank_list_for_user(self.request.user).filter(pk=bank_of(obj)).exists():
-            raise Http404
-        return obj
-
-    scoped = type(f"Scoped{view_class.__name__}", (view_class,), {"get_object": get_object})
-    return scoped
+    return scoped_object_view(
+        view_class,
+        lambda user, obj: selectors.bank_list_for_user(user).filter(pk=bank_of(obj)).exists(),
+    )
 
 
 class BankIndexView(model_views.IndexView):

@@ -34,8 +34,6 @@ import random
 import secrets
 import shutil
 import statistics
-import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -43,7 +41,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from common import bench_course, fresh_django
+from common import bench_course, fresh_django, start_gunicorn
 
 ROOT = Path(__file__).resolve().parent.parent
 DB_NAME = "customs_lms_bench_certificates"
@@ -258,33 +256,8 @@ def load(kind: str, paths: list[str], check: Callable[[int, bytes], bool]) -> No
 def verification(codes: list[str]) -> None:
     from certificates import codes as code_format
 
-    server = subprocess.Popen(  # noqa: S603 - our own command line
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "lms.wsgi",
-            "--bind",
-            f"{HOST}:{PORT}",
-            "--workers",
-            WORKERS,
-            "--worker-class",
-            "gthread",
-            "--threads",
-            THREADS,
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=ENV,
-    )
+    server = start_gunicorn(HOST, PORT, ENV, WORKERS, THREADS)
     try:
-        for _ in range(100):
-            try:
-                http.client.HTTPConnection(HOST, PORT, timeout=1).request("GET", "/")
-                break
-            except OSError:
-                time.sleep(0.2)
         rng = random.Random(2026)  # noqa: S311 - picking codes
         shown = [code_format.display(code) for code in codes]
         picks = [rng.choice(shown) for _ in range(REQUESTS)]

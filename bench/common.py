@@ -3,8 +3,11 @@ one published course whose module holds a single-choice assessment."""
 
 from __future__ import annotations
 
+import http.client
 import os
+import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -68,3 +71,36 @@ def bench_course(questions: int, **assessment_options: Any) -> tuple[Any, Any]:
     for item in (index, course, module, page):
         item.save_revision().publish()
     return course, page
+
+
+def start_gunicorn(
+    host: str, port: int, env: dict[str, str], workers: str, threads: str
+) -> subprocess.Popen:
+    """The app under gunicorn (gthread workers) on host:port, answering once this returns."""
+    server = subprocess.Popen(  # noqa: S603 - our own command line
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "lms.wsgi",
+            "--bind",
+            f"{host}:{port}",
+            "--workers",
+            workers,
+            "--worker-class",
+            "gthread",
+            "--threads",
+            threads,
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    for _ in range(100):
+        try:
+            http.client.HTTPConnection(host, port, timeout=1).request("GET", "/")
+            break
+        except OSError:
+            time.sleep(0.2)
+    return server

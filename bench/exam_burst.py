@@ -28,15 +28,13 @@ import os
 import random
 import resource
 import secrets
-import subprocess
-import sys
 import threading
 import time
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from common import bench_course, fresh_django
+from common import bench_course, fresh_django, start_gunicorn
 
 ROOT = Path(__file__).resolve().parent.parent
 DB_NAME = "customs_lms_bench"
@@ -163,33 +161,8 @@ def main() -> None:
 
     workers = os.environ.get("BENCH_WORKERS", "3")
     threads = os.environ.get("BENCH_THREADS", "4")
-    server = subprocess.Popen(  # noqa: S603 - our own command line
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "lms.wsgi",
-            "--bind",
-            f"{HOST}:{PORT}",
-            "--workers",
-            workers,
-            "--worker-class",
-            "gthread",
-            "--threads",
-            threads,
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=ENV,
-    )
+    server = start_gunicorn(HOST, PORT, ENV, workers, threads)
     try:
-        for _ in range(100):
-            try:
-                http.client.HTTPConnection(HOST, PORT, timeout=1).request("GET", "/")
-                break
-            except OSError:
-                time.sleep(0.2)
         warm_timings, warm_errors = defaultdict(list), defaultdict(list)
         with ThreadPoolExecutor(max_workers=4) as pool:  # imports, templates, connections
             for session in sessions[OFFICERS:]:

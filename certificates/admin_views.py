@@ -19,7 +19,7 @@ from typing import Any
 from django.contrib import messages
 from django.db.models import QuerySet
 from django.forms import BaseForm
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.utils import translation
 from django.utils.translation import gettext, ngettext
@@ -34,39 +34,22 @@ from wagtail.admin.viewsets.model import ModelViewSet
 
 from courses.models.pages import owner_of_position
 from courses.selectors import h5p_owner_choices
-from lms.accounts.roles import Role, roles_of
+from lms.viewsets import scoped_object_view
 
 from .models import Programme, ProgrammeRequirement
 from .requirements import Kind, Requirement, Rule, rule_problems
+from .selectors import programme_list_for_user
 
 INITIAL = ProgrammeRequirement.Purpose.INITIAL
 RECERT = ProgrammeRequirement.Purpose.RECERT
 
 
-def programme_list_for_user(actor: Any) -> QuerySet[Programme]:
-    """The programmes an author may see and edit: all of them for platform admins and
-    regional training managers, their administration's for a training manager of one."""
-    roles = roles_of(actor)
-    if Role.PLATFORM_ADMIN in roles or (
-        Role.TRAINING_MANAGER in roles and actor.administration_id is None
-    ):
-        return Programme.objects.all()
-    if Role.TRAINING_MANAGER in roles:
-        return Programme.objects.filter(administration_id=actor.administration_id)
-    return Programme.objects.none()
-
-
 def _scoped(view_class: type) -> type:
     """An object view that answers 404 for a programme the author may not edit."""
-
-    def get_object(self: Any, *args: Any) -> Any:
-        obj = super(scoped, self).get_object(*args)
-        if not programme_list_for_user(self.request.user).filter(pk=obj.pk).exists():
-            raise Http404
-        return obj
-
-    scoped = type(f"Scoped{view_class.__name__}", (view_class,), {"get_object": get_object})
-    return scoped
+    return scoped_object_view(
+        view_class,
+        lambda user, obj: programme_list_for_user(user).filter(pk=obj.pk).exists(),
+    )
 
 
 class ProgrammeIndexView(model_views.IndexView):

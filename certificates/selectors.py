@@ -23,13 +23,22 @@ if TYPE_CHECKING:
     from lms.accounts.selectors import Actor
 
 
-def programmes_for_holder(holder: User) -> list[Programme]:
-    """Active programmes open to the officer: regional ones and their administration's,
-    with texts and requirements (and their items' translation keys) in three queries."""
-    scope = Q(administration__isnull=True)
-    if holder.administration_id is not None:
-        scope |= Q(administration_id=holder.administration_id)
-    requirements = ProgrammeRequirement.objects.select_related("course", "assessment").only(
+def programme_list_for_user(actor: Actor) -> QuerySet[Programme]:
+    """The programmes an author may see and edit: all of them for platform admins and
+    regional training managers, their administration's for a training manager of one."""
+    roles = roles_of(actor)
+    if Role.PLATFORM_ADMIN in roles or (
+        Role.TRAINING_MANAGER in roles and actor.administration_id is None
+    ):
+        return Programme.objects.all()
+    if Role.TRAINING_MANAGER in roles:
+        return Programme.objects.filter(administration_id=actor.administration_id)
+    return Programme.objects.none()
+
+
+def requirement_rows() -> QuerySet[ProgrammeRequirement]:
+    """Requirement rows with only what evaluation needs: the items' translation keys."""
+    return ProgrammeRequirement.objects.select_related("course", "assessment").only(
         "programme_id",
         "purpose",
         "min_score",
@@ -37,9 +46,17 @@ def programmes_for_holder(holder: User) -> list[Programme]:
         "course__translation_key",
         "assessment__translation_key",
     )
+
+
+def programmes_for_holder(holder: User) -> list[Programme]:
+    """Active programmes open to the officer: regional ones and their administration's,
+    with texts and requirements (and their items' translation keys) in three queries."""
+    scope = Q(administration__isnull=True)
+    if holder.administration_id is not None:
+        scope |= Q(administration_id=holder.administration_id)
     return list(
         Programme.objects.filter(scope, is_active=True)
-        .prefetch_related("texts", Prefetch("requirements", queryset=requirements))
+        .prefetch_related("texts", Prefetch("requirements", queryset=requirement_rows()))
         .order_by("code")
     )
 

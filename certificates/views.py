@@ -13,7 +13,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
+from django.db.models import Prefetch, Q, prefetch_related_objects
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -223,17 +223,6 @@ def _fill_lines(request: HttpRequest, pending: list[Pending]) -> None:
         ]
 
 
-def _requirement_queryset() -> QuerySet[ProgrammeRequirement]:
-    return ProgrammeRequirement.objects.select_related("course", "assessment").only(
-        "programme_id",
-        "purpose",
-        "min_score",
-        "sort_order",
-        "course__translation_key",
-        "assessment__translation_key",
-    )
-
-
 @login_required
 @require_GET
 def my_certificates(request: HttpRequest) -> HttpResponse:
@@ -271,7 +260,7 @@ def my_certificates(request: HttpRequest) -> HttpResponse:
     }
     if others:
         prefetch_related_objects(
-            list(others.values()), Prefetch("requirements", queryset=_requirement_queryset())
+            list(others.values()), Prefetch("requirements", queryset=selectors.requirement_rows())
         )
 
     latest: dict[int, Certificate] = {}

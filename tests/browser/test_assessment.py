@@ -21,6 +21,19 @@ def saved(page, qtype):
     )
 
 
+def start_attempt(page, assessment, officer, password):
+    """The officer (reading English) enrols, signs in and starts the fixture assessment;
+    returns once the attempt page and its script are up."""
+    officer.preferred_language = "en"
+    officer.save()
+    course_services.enrolment_create(actor=officer, course=assessment.tree.course)
+    sign_in(page, officer.username, password)
+    page.goto(assessment.page.url)
+    page.locator("[data-action=start-attempt]").click()
+    expect(page.locator("[data-question]")).to_have_count(7)
+    page.wait_for_load_state("load")
+
+
 def answer_every_type(page):
     """Answers the seven questions of the fixture assessment rightly, reloading halfway."""
     question(page, "single_choice").get_by_label("CENcomm").check()
@@ -67,13 +80,7 @@ def answer_every_type(page):
 
 
 def test_officer_takes_an_assessment_with_every_type(page, assessment, per_officer, password):
-    per_officer.preferred_language = "en"
-    per_officer.save()
-    course_services.enrolment_create(actor=per_officer, course=assessment.tree.course)
-    sign_in(page, "officer.per", password)
-    page.goto(assessment.page.url)
-    page.locator("[data-action=start-attempt]").click()
-    expect(page.locator("[data-question]")).to_have_count(7)
+    start_attempt(page, assessment, per_officer, password)
 
     answer_every_type(page)  # reloads halfway: answers are kept by the server
 
@@ -85,12 +92,7 @@ def test_officer_takes_an_assessment_with_every_type(page, assessment, per_offic
 
 
 def test_hotspot_is_operable_with_the_keyboard(page, assessment, per_officer, password):
-    per_officer.preferred_language = "en"
-    per_officer.save()
-    course_services.enrolment_create(actor=per_officer, course=assessment.tree.course)
-    sign_in(page, "officer.per", password)
-    page.goto(assessment.page.url)
-    page.locator("[data-action=start-attempt]").click()
+    start_attempt(page, assessment, per_officer, password)
     area = question(page, "hotspot").locator("[data-hotspot]")
     area.focus()
     for _ in range(10):
@@ -104,14 +106,7 @@ def test_hotspot_is_operable_with_the_keyboard(page, assessment, per_officer, pa
 def test_answers_given_offline_are_kept_and_sent_when_the_connection_returns(
     page, assessment, per_officer, password
 ):
-    per_officer.preferred_language = "en"
-    per_officer.save()
-    course_services.enrolment_create(actor=per_officer, course=assessment.tree.course)
-    sign_in(page, "officer.per", password)
-    page.goto(assessment.page.url)
-    page.locator("[data-action=start-attempt]").click()
-    expect(page.locator("[data-question]")).to_have_count(7)  # the attempt page is up
-    page.wait_for_load_state("load")  # and its script listens for the connection
+    start_attempt(page, assessment, per_officer, password)
     attempt_url = page.url
     attempt = Attempt.objects.get(user=per_officer)
 

@@ -12,9 +12,8 @@ from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from certificates.models import Certificate
-from courses import services as course_services
 from tests.browser.conftest import sign_in
-from tests.browser.test_assessment import answer_every_type
+from tests.browser.test_assessment import answer_every_type, start_attempt
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -22,12 +21,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def test_certificate_from_the_assessment_to_revocation(
     browser, live_server, page, programme, assessment, per_officer, per_manager, password
 ):
-    per_officer.preferred_language = "en"
-    per_officer.save()
-    course_services.enrolment_create(actor=per_officer, course=assessment.tree.course)
-    sign_in(page, "officer.per", password)
-    page.goto(assessment.page.url)
-    page.locator("[data-action=start-attempt]").click()
+    start_attempt(page, assessment, per_officer, password)
     answer_every_type(page)
     page.locator("[data-action=submit-attempt]").click()
     expect(page.locator("[data-result]")).to_have_attribute("data-result", "passed")
