@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 
 import pytest
 
@@ -27,6 +28,26 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if "tests/browser/" in str(item.fspath):
             item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(autouse=True)
+def one_request_at_a_time(request):
+    """The live server answers in several threads. On SQLite they share one in-memory
+    connection, which does not survive two requests at once (two autosaves in flight, or
+    the admin fetching its icons and translations in parallel: "cannot start a
+    transaction within a transaction"). Browser tests are served one request at a time,
+    as a slower server would be; the concurrency tests run on PostgreSQL without it."""
+    from django.core.handlers.wsgi import WSGIHandler
+
+    lock = threading.RLock()
+    serve = WSGIHandler.__call__
+
+    def serially(self, environ, start_response):
+        with lock:
+            return serve(self, environ, start_response)
+
+    patch = request.getfixturevalue("monkeypatch")
+    patch.setattr(WSGIHandler, "__call__", serially)
 
 
 @pytest.fixture(scope="session")

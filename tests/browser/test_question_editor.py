@@ -5,10 +5,7 @@ no Content-Security-Policy violation."""
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.core.handlers.wsgi import WSGIHandler
 from playwright.sync_api import expect
 
 from assessments.content import merged
@@ -29,22 +26,6 @@ document.addEventListener("securitypolicyviolation", function (event) {
 
 # Requests the editor depends on: its script, its styles, the hotspot images.
 OWN = ("/static/js/question_editor.js", "/static/css/question_editor.css", "/assessments/images/")
-
-
-@pytest.fixture(autouse=True)
-def one_request_at_a_time(monkeypatch):
-    """The live server answers in several threads that share one in-memory SQLite
-    connection; the admin page fetches its icons and translations in parallel, which
-    that connection does not survive ("bad parameter or other API misuse"). Requests
-    are served one at a time here, as the browser would see a slower server."""
-    lock = threading.RLock()
-    serve = WSGIHandler.__call__
-
-    def serially(self, environ, start_response):
-        with lock:
-            return serve(self, environ, start_response)
-
-    monkeypatch.setattr(WSGIHandler, "__call__", serially)
 
 
 @pytest.fixture
