@@ -25,7 +25,7 @@ from wagtail.admin.viewsets.model import ModelViewSet
 
 from courses.selectors import h5p_owner_choices
 from lms.accounts.selectors import administration_list_for_user
-from lms.viewsets import scoped_object_view
+from lms.viewsets import limit_administration_field, scoped_object_view
 
 from . import selectors
 from .content import merged
@@ -83,12 +83,7 @@ class QuestionBankForm(WagtailAdminModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        user = self.for_user
-        field = self.fields["administration"]
-        field.queryset = h5p_owner_choices(user) if user else field.queryset.none()
-        if user is not None and user.administration_id is not None:
-            field.required = True
-            field.empty_label = None
+        limit_administration_field(self.fields["administration"], self.for_user, h5p_owner_choices)
 
 
 class QuestionBankViewSet(_scoped_object_views(lambda bank: bank.pk), ModelViewSet):

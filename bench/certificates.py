@@ -31,7 +31,6 @@ import http.client
 import json
 import os
 import random
-import secrets
 import shutil
 import statistics
 import tempfile
@@ -41,7 +40,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from common import bench_course, fresh_django, start_gunicorn
+from common import bench_course, fresh_django, production_env, start_gunicorn
 
 ROOT = Path(__file__).resolve().parent.parent
 DB_NAME = "customs_lms_bench_certificates"
@@ -55,14 +54,7 @@ THREADS = os.environ.get("BENCH_THREADS", "4")
 QUESTIONS = 3
 WORK_DIR = Path(tempfile.mkdtemp(prefix="lms-bench-certificates-"))
 ENV = {
-    **os.environ,
-    "DJANGO_SETTINGS_MODULE": "lms.settings.production",
-    "DJANGO_SECRET_KEY": secrets.token_urlsafe(64),
-    "DJANGO_ALLOWED_HOSTS": HOST,
-    "DATABASE_URL": DB_URL,
-    "DJANGO_SECURE_SSL_REDIRECT": "false",
-    "DATABASE_CONN_MAX_AGE": "60",
-    "DJANGO_STATIC_ROOT": str(ROOT / "var" / "bench-certificates-static"),
+    **production_env(DB_URL, HOST, "bench-certificates-static"),
     "DJANGO_MEDIA_ROOT": str(WORK_DIR / "media"),
     "LMS_CREDENTIAL_KEY_FILE": str(WORK_DIR / "credential-key.pem"),
     "DJANGO_TASKS_BACKEND": "django_tasks.backends.immediate.ImmediateBackend",

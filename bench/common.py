@@ -14,6 +14,22 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def production_env(db_url: str, host: str, static_name: str) -> dict[str, str]:
+    """Production settings against ``db_url``, plain HTTP on ``host``, a fresh secret."""
+    import secrets
+
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "lms.settings.production",
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(64),
+        "DJANGO_ALLOWED_HOSTS": host,
+        "DATABASE_URL": db_url,
+        "DJANGO_SECURE_SSL_REDIRECT": "false",
+        "DATABASE_CONN_MAX_AGE": "60",
+        "DJANGO_STATIC_ROOT": str(ROOT / "var" / static_name),
+    }
+
+
 def fresh_django(db_name: str, env: dict[str, str]) -> None:
     """Drop and create ``db_name``, set up Django with ``env``, migrate, collect static."""
     import psycopg

@@ -34,7 +34,7 @@ from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from common import bench_course, fresh_django, start_gunicorn
+from common import bench_course, fresh_django, production_env, start_gunicorn
 
 ROOT = Path(__file__).resolve().parent.parent
 DB_NAME = "customs_lms_bench"
@@ -47,16 +47,7 @@ THINK_MIN = float(os.environ.get("BENCH_THINK_MIN", "2"))
 THINK_MAX = float(os.environ.get("BENCH_THINK_MAX", "6"))
 PACED = THINK_MAX > 0
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", str(OFFICERS if PACED else 100)))
-ENV = {
-    **os.environ,
-    "DJANGO_SETTINGS_MODULE": "lms.settings.production",
-    "DJANGO_SECRET_KEY": secrets.token_urlsafe(64),
-    "DJANGO_ALLOWED_HOSTS": HOST,
-    "DATABASE_URL": DB_URL,
-    "DJANGO_SECURE_SSL_REDIRECT": "false",
-    "DATABASE_CONN_MAX_AGE": "60",
-    "DJANGO_STATIC_ROOT": str(ROOT / "var" / "bench-static"),
-}
+ENV = production_env(DB_URL, HOST, "bench-static")
 
 
 def prepare() -> tuple[int, list[tuple[str, str]]]:

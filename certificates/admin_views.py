@@ -34,7 +34,7 @@ from wagtail.admin.viewsets.model import ModelViewSet
 
 from courses.models.pages import owner_of_position
 from courses.selectors import h5p_owner_choices
-from lms.viewsets import scoped_object_view
+from lms.viewsets import limit_administration_field, scoped_object_view
 
 from .models import Programme, ProgrammeRequirement
 from .requirements import Kind, Requirement, Rule, rule_problems
@@ -101,11 +101,8 @@ class ProgrammeForm(WagtailAdminModelForm):
         super().__init__(*args, **kwargs)
         user = self.for_user
         field = self.fields["administration"]
-        field.queryset = h5p_owner_choices(user) if user else field.queryset.none()
-        if user is not None and user.administration_id is not None:
-            field.required = True
-            field.empty_label = None
-        else:
+        limit_administration_field(field, user, h5p_owner_choices)
+        if user is None or user.administration_id is None:
             field.empty_label = gettext("Regional (open to every administration)")
         requirements = self.formsets.get("requirements")
         for form in requirements.forms if requirements is not None else ():

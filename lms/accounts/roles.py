@@ -38,6 +38,21 @@ ROLE_LABELS = {
     Role.PLATFORM_ADMIN: _("Platform admin"),
 }
 
+# Question banks, questions and certification programmes: training managers and platform
+# admins author them (the viewsets then scope them to what each author may edit).
+CONTENT_AUTHORING = [
+    "certificates.add_programme",
+    "certificates.change_programme",
+    "certificates.delete_programme",
+    "certificates.view_programme",
+    "assessments.add_questionbank",
+    "assessments.change_questionbank",
+    "assessments.view_questionbank",
+    "assessments.add_question",
+    "assessments.change_question",
+    "assessments.view_question",
+]
+
 # Model permissions each role's group holds. Page, collection and bank permissions that
 # depend on an administration's subtree are granted by the services that create them.
 ROLE_PERMISSIONS: dict[Role, list[str]] = {
@@ -53,16 +68,7 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "courses.add_h5pactivity",
         "courses.change_h5pactivity",
         "courses.view_h5pactivity",
-        "certificates.add_programme",
-        "certificates.change_programme",
-        "certificates.delete_programme",
-        "certificates.view_programme",
-        "assessments.add_questionbank",
-        "assessments.change_questionbank",
-        "assessments.view_questionbank",
-        "assessments.add_question",
-        "assessments.change_question",
-        "assessments.view_question",
+        *CONTENT_AUTHORING,
     ],
     Role.ADMINISTRATION_MANAGER: [],
     Role.REGIONAL_COORDINATOR: [],
@@ -84,16 +90,7 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "courses.view_h5pactivity",
         "courses.view_h5plibrary",
         "courses.install_h5plibrary",
-        "certificates.add_programme",
-        "certificates.change_programme",
-        "certificates.delete_programme",
-        "certificates.view_programme",
-        "assessments.add_questionbank",
-        "assessments.change_questionbank",
-        "assessments.view_questionbank",
-        "assessments.add_question",
-        "assessments.change_question",
-        "assessments.view_question",
+        *CONTENT_AUTHORING,
     ],
 }
 
