@@ -13,6 +13,8 @@ urlpatterns = [
     path("cms/", include(wagtailadmin_urls)),
     path("django-admin/", admin.site.urls),
     path("documents/", include(wagtaildocs_urls)),
+    path("", include("lms.tracking.urls")),
+    path("", include("lms.api.urls_pages")),
     path("", include("lms.accounts.urls")),
     path("", include("courses.urls")),
     path("", include("assessments.urls")),

@@ -1,0 +1,3 @@
+"""Routes of the tracking compliance pages."""
+
+urlpatterns: list = []

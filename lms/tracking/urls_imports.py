@@ -1,0 +1,3 @@
+"""Routes of the tracking imports pages."""
+
+urlpatterns: list = []
