@@ -14,8 +14,8 @@ def per_urls(per, per_officer, per_manager):
     return [
         reverse("accounts:administration_detail", args=["PER"]),
         reverse("accounts:administration_detail", args=["per"]),
-        reverse("accounts:officer_detail", args=["PER", per_officer.pk]),
-        reverse("accounts:officer_detail", args=["PER", per_manager.pk]),
+        reverse("tracking:officer", args=["PER", per_officer.pk]),
+        reverse("tracking:officer", args=["PER", per_manager.pk]),
     ]
 
 
@@ -54,7 +54,7 @@ def test_pan_people_get_404_for_every_per_course_url(
 def test_per_officer_gets_404_for_their_colleagues_records(client, per, per_officer, per_manager):
     assert_hidden_from(
         client,
-        [reverse("accounts:officer_detail", args=["PER", per_manager.pk])],
+        [reverse("tracking:officer", args=["PER", per_manager.pk])],
         outsider=per_officer,
     )
 
@@ -65,7 +65,7 @@ def test_officer_url_under_the_wrong_administration_is_404(
     # PAN's manager asks for a PER officer through PAN's own path.
     assert_hidden_from(
         client,
-        [reverse("accounts:officer_detail", args=["PAN", per_officer.pk])],
+        [reverse("tracking:officer", args=["PAN", per_officer.pk])],
         outsider=pan_manager,
     )
 

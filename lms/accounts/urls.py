@@ -33,9 +33,4 @@ urlpatterns = [
         views.administration_detail,
         name="administration_detail",
     ),
-    path(
-        "administrations/<str:code>/officers/<int:pk>/",
-        views.officer_detail,
-        name="officer_detail",
-    ),
 ]

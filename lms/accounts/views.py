@@ -153,14 +153,3 @@ def administration_detail(request: HttpRequest, code: str) -> HttpResponse:
             "page": page,
         },
     )
-
-
-@login_required
-def officer_detail(request: HttpRequest, code: str, pk: int) -> HttpResponse:
-    administration = selectors.access_administration(request.user, code)
-    officer = selectors.access_officer(request.user, pk, administration=administration)
-    return render(
-        request,
-        "accounts/officer_detail.html",
-        {"administration": administration, "officer": officer},
-    )

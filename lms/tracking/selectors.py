@@ -638,3 +638,139 @@ def regional_overview(
         for a in administrations
     ]
     return programmes, rows
+
+
+# --- one officer ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AttemptSummary:
+    assessment_key: uuid.UUID
+    title: str
+    attempts: int
+    best: float | None
+    passed: bool
+    last_at: dt.datetime | None
+
+
+@dataclass
+class OfficerOverview:
+    officer: User
+    row: MatrixRow | None
+    columns: list[ProgrammeColumn]
+    enrolments: list[Enrolment]
+    attempts: list[AttemptSummary]
+    certificates: list[Certificate]
+    assignments: list[OfficerAssignment]
+
+
+def officer_overview(
+    actor: Actor, administration: Administration, pk: int, *, now: dt.datetime | None = None
+) -> OfficerOverview:
+    """Everything a manager sees about one officer of their administration: compliance per
+    programme, enrolments, a summary of graded attempts per assessment, certificates and
+    assignments. 404 for another administration's officer or a missing one."""
+    from assessments.selectors import attempts_visible_to
+    from certificates.selectors import certificates_visible_to
+    from lms.accounts.selectors import access_officer
+
+    officer = access_officer(actor, pk, administration=administration)
+    columns = programme_columns(administration)
+    now = now or timezone.now()
+    annotated = (
+        User.objects.filter(pk=officer.pk)
+        .annotate(**{column.alias: status_rank_expression(column, now=now) for column in columns})
+        .select_related("unit")
+    )
+    rows = matrix_rows(annotated, columns)
+    enrolments = list(
+        Enrolment.objects.filter(user=officer).select_related("course").order_by("-enrolled_at")
+    )
+    summaries: dict[uuid.UUID, dict[str, Any]] = {}
+    for attempt in (
+        attempts_visible_to(actor)
+        .filter(user=officer, submitted_at__isnull=False)
+        .select_related("assessment")
+        .order_by("submitted_at")
+    ):
+        entry = summaries.setdefault(
+            attempt.assessment_key,
+            {"title": "", "attempts": 0, "best": None, "passed": False, "last_at": None},
+        )
+        entry["title"] = attempt.assessment.title if attempt.assessment else entry["title"]
+        entry["attempts"] += 1
+        if attempt.percent is not None:
+            entry["best"] = max(entry["best"] or 0.0, attempt.percent)
+        entry["passed"] = entry["passed"] or bool(attempt.passed)
+        entry["last_at"] = attempt.submitted_at
+    certificates = list(
+        certificates_visible_to(actor).filter(holder=officer).order_by("-issued_at")
+    )
+    assignments = list(
+        OfficerAssignment.objects.filter(officer=officer, administration=administration)
+        .select_related("assignment__course", "programme")
+        .prefetch_related("programme__texts")
+        .order_by("completed_at", "due_on")
+    )
+    return OfficerOverview(
+        officer=officer,
+        row=rows[0] if rows else None,
+        columns=columns,
+        enrolments=enrolments,
+        attempts=[AttemptSummary(key, **entry) for key, entry in summaries.items()],
+        certificates=certificates,
+        assignments=assignments,
+    )
+
+
+# --- exports ---------------------------------------------------------------------------------
+# Read in chunks for streamed exports: one query streams the rows (``.iterator()``, a
+# server-side cursor on PostgreSQL) and each chunk fetches its extra data at once, so the
+# number of queries follows the number of chunks, never the number of officers.
+
+EXPORT_CHUNK_SIZE = 2000
+
+
+def matrix_export_rows(
+    administration: Administration,
+    columns: Sequence[ProgrammeColumn],
+    filters: MatrixFilters,
+    *,
+    now: dt.datetime | None = None,
+    chunk_size: int = EXPORT_CHUNK_SIZE,
+) -> Iterable[MatrixRow]:
+    """Every row of the filtered matrix (as :func:`compliance_matrix` filters and sorts
+    it), with its cells: one streamed query, and two per chunk (:func:`matrix_rows`)."""
+    import itertools
+
+    officers = compliance_matrix(administration, columns, filters, now=now)
+    for chunk in itertools.batched(officers.iterator(chunk_size=chunk_size), chunk_size):
+        yield from matrix_rows(chunk, columns)
+
+
+PROGRESS_FIELDS = (
+    "user__employee_number",
+    "user__full_name",
+    "user__username",
+    "user__unit__name",
+    "course__title",
+    "course_key",
+    "status",
+    "percent_complete",
+    "enrolled_at",
+    "last_activity_at",
+    "completed_at",
+)
+
+
+def progress_export_rows(
+    administration: Administration, *, chunk_size: int = EXPORT_CHUNK_SIZE
+) -> Iterable[tuple[Any, ...]]:
+    """One tuple (:data:`PROGRESS_FIELDS`) per enrolment of the administration's active
+    officers, by officer then enrolment date: one streamed query."""
+    return (
+        Enrolment.objects.filter(user_id__in=officers_of(administration).values("pk"))
+        .order_by("user__full_name", "user_id", "enrolled_at", "pk")
+        .values_list(*PROGRESS_FIELDS)
+        .iterator(chunk_size=chunk_size)
+    )

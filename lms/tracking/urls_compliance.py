@@ -1,3 +1,18 @@
-"""Routes of the tracking compliance pages."""
+"""Routes of the compliance matrix and the officer page."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from . import views_compliance
+
+urlpatterns = [
+    path(
+        "administrations/<str:code>/compliance/",
+        views_compliance.matrix,
+        name="matrix",
+    ),
+    path(
+        "administrations/<str:code>/officers/<int:pk>/",
+        views_compliance.officer,
+        name="officer",
+    ),
+]

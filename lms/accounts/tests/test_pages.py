@@ -15,7 +15,7 @@ def test_pages_need_sign_in(client, per, per_officer):
     for url in [
         reverse("accounts:administrations"),
         detail("PER"),
-        reverse("accounts:officer_detail", args=["PER", per_officer.pk]),
+        reverse("tracking:officer", args=["PER", per_officer.pk]),
         reverse("accounts:profile"),
     ]:
         response = client.get(url)
@@ -40,7 +40,7 @@ def test_coordinator_sees_counts_but_no_names(client, coordinator, per_officer, 
     assert per_officer.full_name not in html
     assert per_officer.employee_number not in html
     assert (
-        client.get(reverse("accounts:officer_detail", args=["PER", per_officer.pk])).status_code
+        client.get(reverse("tracking:officer", args=["PER", per_officer.pk])).status_code
         == 404
     )
 
