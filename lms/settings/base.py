@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "axes",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files, served from our own static files
     "django_tasks",
     # Django.
     "lms.admin.PlatformAdminConfig",
@@ -270,21 +271,49 @@ LMS_ADMIN_PATH_PREFIXES = ("/cms/", "/django-admin/")
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "lms.api.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    # Public certificate verification (page and API), per client address.
-    "DEFAULT_THROTTLE_RATES": {"verify": ENV.str("LMS_VERIFY_RATE", "60/min")},
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "lms.api.pagination.ApiPagination",
+    "EXCEPTION_HANDLER": "lms.api.errors.api_exception_handler",
+    "DEFAULT_THROTTLE_RATES": {
+        # Public certificate verification (page and API), per client address.
+        "verify": ENV.str("LMS_VERIFY_RATE", "60/min"),
+        # The administration API, per token (or per signed-in person).
+        "api": ENV.str("LMS_API_RATE", "1000/hour"),
+    },
     # How many proxies stand in front of the app: the client address is then read from
     # X-Forwarded-For (unset: REMOTE_ADDR only, which nobody can forge).
     "NUM_PROXIES": ENV.int("DJANGO_NUM_PROXIES", 0) or None,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Customs training platform API",
+    "DESCRIPTION": (
+        "The administration API. Authenticate with an API token that an administration "
+        "manager creates on the API tokens page (/administrations/<code>/api-tokens/): send "
+        "`Authorization: Bearer lms_...`. A token acts for its own administration only; "
+        "a *read* token may only read (GET), a *read and write* token may also create and "
+        "change officers and assignments. A signed-in manager's browser session works too "
+        "(writes then need the CSRF token). Lists are paginated (`page`, `page_size` up to "
+        '200) and every error is JSON: `{"detail": "..."}` or a message per field.'
+    ),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema and its documentation page are public: they describe the API, no data.
+    "SERVE_PUBLIC": True,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    # Swagger UI from drf-spectacular-sidecar's static files (no CDN).
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SWAGGER_UI_SETTINGS": {"persistAuthorization": False, "validatorUrl": None},
     # Only the platform's own API is documented, not the Wagtail admin's internal one.
     "PREPROCESSING_HOOKS": ["lms.api.schema.only_platform_api"],
+    "COMPONENT_SPLIT_REQUEST": True,
 }
 
 LMS_PLATFORM_NAME = _("Customs Integrity & Enforcement Academy")
@@ -296,6 +325,13 @@ LMS_CREDENTIAL_KEY = ENV.str("LMS_CREDENTIAL_KEY", "")
 LMS_CREDENTIAL_KEY_FILE = Path(
     ENV.str("LMS_CREDENTIAL_KEY_FILE", str(VAR_DIR / "credential-key.pem"))
 )
+# Officer imports: the largest file and number of officers accepted, and the size above
+# which applying runs as a background task.
+LMS_IMPORT_MAX_BYTES = ENV.int("LMS_IMPORT_MAX_BYTES", 10 * 1024 * 1024)
+LMS_IMPORT_MAX_ROWS = ENV.int("LMS_IMPORT_MAX_ROWS", 50_000)
+LMS_IMPORT_TASK_ROWS = ENV.int("LMS_IMPORT_TASK_ROWS", 2_000)
+# Officers are reminded of an assignment this many days before its due date.
+LMS_ASSIGNMENT_REMINDER_DAYS = ENV.int("LMS_ASSIGNMENT_REMINDER_DAYS", 7)
 
 LOGGING = {
     "version": 1,

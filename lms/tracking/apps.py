@@ -6,3 +6,8 @@ class TrackingConfig(AppConfig):
     name = "lms.tracking"
     label = "tracking"
     verbose_name = _("Tracking")
+
+    def ready(self) -> None:
+        from . import receivers
+
+        receivers.connect()
