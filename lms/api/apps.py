@@ -6,3 +6,7 @@ class ApiConfig(AppConfig):
     name = "lms.api"
     label = "api"
     verbose_name = _("API")
+
+    def ready(self) -> None:
+        # Registers the token scheme with drf-spectacular.
+        from . import schema  # noqa: F401

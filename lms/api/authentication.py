@@ -1,0 +1,74 @@
+"""How API requests authenticate.
+
+``Authorization: Bearer lms_…`` (or ``Token lms_…``) authenticates with an API token.
+The secret is hashed and looked up by its digest, so it is never compared as text.
+
+What a token is, decided here:
+
+- ``request.auth`` is the :class:`~lms.api.models.ApiToken`; ``request.user`` is the
+  manager who created it. Scoping always comes from the *token's* administration
+  (:func:`lms.api.selectors.api_scope`), never from the request or the user.
+- A token works only while its creator may still manage that administration (an active
+  administration manager of it, or a platform admin). When the creator leaves, is
+  deactivated or loses the role, their tokens stop working (401): a token never outlives
+  the authority of the person who issued it. Managers who take over make new tokens.
+- Expired, revoked and unknown tokens get 401 with a message saying which, and the
+  ``WWW-Authenticate: Bearer`` header.
+
+Signed-in people use the session (``SessionAuthentication``, which enforces CSRF on
+writes), so a manager can use the same API from the browser.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from rest_framework.authentication import BaseAuthentication, get_authorization_header
+from rest_framework.exceptions import AuthenticationFailed
+
+from . import selectors, services
+from .models import ApiToken
+
+KEYWORDS = ("bearer", "token")
+
+
+class ApiTokenAuthentication(BaseAuthentication):
+    """Bearer tokens of :class:`ApiToken` (see the module's docstring)."""
+
+    def authenticate(self, request: Any) -> tuple[Any, ApiToken] | None:
+        parts = get_authorization_header(request).split()
+        if not parts or parts[0].lower().decode("latin-1") not in KEYWORDS:
+            return None  # not ours: the session (or nobody) may authenticate
+        if len(parts) != 2:
+            raise AuthenticationFailed(
+                _("Send the token as one value: Authorization: Bearer <token>.")
+            )
+        try:
+            raw = parts[1].decode("ascii")
+        except UnicodeDecodeError as exc:
+            raise AuthenticationFailed(_("This API token is not valid.")) from exc
+        token = selectors.api_token_by_key(raw)
+        if token is None:
+            raise AuthenticationFailed(_("This API token is not valid."))
+        now = timezone.now()
+        if token.revoked_at is not None:
+            raise AuthenticationFailed(_("This API token has been revoked."))
+        if token.is_expired(now):
+            raise AuthenticationFailed(
+                _("This API token expired on %(date)s.")
+                % {"date": formats.date_format(token.expires_at, "DATE_FORMAT")}
+            )
+        if not selectors.token_owner_may_use(token):
+            raise AuthenticationFailed(
+                _(
+                    "The person who created this API token can no longer manage its "
+                    "administration. Ask a manager for a new token."
+                )
+            )
+        services.api_token_touch(token=token, now=now)
+        return token.created_by, token
+
+    def authenticate_header(self, request: Any) -> str:
+        return 'Bearer realm="api"'

@@ -1,0 +1,45 @@
+"""Request budget of the administration API: per token, or per signed-in person.
+
+The rate is ``REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["api"]`` (environment variable
+``LMS_API_RATE``, default ``1000/hour``), read on every request so that tests can
+override it. Over budget: 429 with ``Retry-After``.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from rest_framework.settings import api_settings
+from rest_framework.throttling import SimpleRateThrottle
+
+from .models import ApiToken
+
+THROTTLE_SCOPE = "api"
+DEFAULT_API_RATE = "1000/hour"
+
+
+class ApiRateThrottle(SimpleRateThrottle):
+    scope = THROTTLE_SCOPE
+
+    def get_rate(self) -> str | None:
+        rates = api_settings.DEFAULT_THROTTLE_RATES or {}
+        return rates.get(self.scope, DEFAULT_API_RATE)
+
+    def get_cache_key(self, request: Any, view: Any) -> str:
+        if isinstance(request.auth, ApiToken):
+            ident = f"token-{request.auth.pk}"
+        elif request.user and request.user.is_authenticated:
+            ident = f"user-{request.user.pk}"
+        else:  # refused anyway; counted per address (REMOTE_ADDR unless proxies are set)
+            address = (
+                super().get_ident(request)
+                if api_settings.NUM_PROXIES
+                else request.META.get("REMOTE_ADDR", "")
+            )
+            ident = f"addr-{address}"
+        return self.cache_format % {"scope": self.scope, "ident": ident}
+
+    def wait(self) -> float | None:
+        wait = super().wait()
+        return None if wait is None else max(1, math.ceil(wait))
