@@ -283,6 +283,9 @@ def compliance_matrix(
     if filters.status:
         if filters.status not in Status.ORDER:
             return queryset.none()
+        candidates = _status_candidates(filters.status, chosen, now=now)
+        if candidates is not None:
+            queryset = queryset.filter(pk__in=candidates)
         rank = Status.rank(filters.status)
         match = Q()
         for column in chosen:
@@ -295,6 +298,38 @@ def compliance_matrix(
     else:
         order = SORTS.get(sort, SORTS["name"])
     return queryset.order_by(*order)
+
+
+def _status_candidates(
+    status: str, columns: Sequence[ProgrammeColumn], *, now: dt.datetime
+) -> QuerySet[Any] | None:
+    """The ids of officers who may be in ``status`` for one of ``columns``: a necessary
+    condition, cheap to compute as one semi-join, that spares the rank's subqueries for
+    every other officer (at 50,000 officers the expiring filter evaluates some 10,000
+    instead of all). ``None`` when no such shortcut exists (not started)."""
+    programme_ids = [column.pk for column in columns]
+    course_keys = {key for column in columns for key in column.course_keys}
+    horizon = now + dt.timedelta(days=EXPIRING_DAYS)
+    certificates = Certificate.objects.filter(
+        programme_id__in=programme_ids, revoked_at__isnull=True
+    ).values("holder_id")
+    current = certificates.filter(superseded_at__isnull=True)
+    if status == Status.VALID:
+        return current.filter(Q(expires_at__isnull=True) | Q(expires_at__gt=horizon))
+    if status == Status.EXPIRING:
+        return current.filter(expires_at__gt=now, expires_at__lte=horizon)
+    if status == Status.EXPIRED:
+        return certificates.filter(expires_at__lte=now)
+    if status == Status.OVERDUE:
+        assigned = Q(programme_id__in=programme_ids)
+        if course_keys:
+            assigned |= Q(course_key__in=course_keys)
+        return OfficerAssignment.objects.filter(
+            assigned, completed_at__isnull=True, due_on__lt=timezone.localdate(now)
+        ).values("officer_id")
+    if status == Status.IN_PROGRESS:
+        return Enrolment.objects.filter(course_key__in=course_keys).values("user_id")
+    return None
 
 
 @dataclass(frozen=True)
@@ -728,7 +763,11 @@ def officer_overview(
 # server-side cursor on PostgreSQL) and each chunk fetches its extra data at once, so the
 # number of queries follows the number of chunks, never the number of officers.
 
-EXPORT_CHUNK_SIZE = 2000
+EXPORT_CHUNK_SIZE = 5000
+
+
+#: What an exported matrix row knows of its officer (besides ``pk`` and the ranks).
+EXPORT_OFFICER_FIELDS = ("employee_number", "full_name", "username", "email", "unit__name")
 
 
 def matrix_export_rows(
@@ -740,12 +779,25 @@ def matrix_export_rows(
     chunk_size: int = EXPORT_CHUNK_SIZE,
 ) -> Iterable[MatrixRow]:
     """Every row of the filtered matrix (as :func:`compliance_matrix` filters and sorts
-    it), with its cells: one streamed query, and two per chunk (:func:`matrix_rows`)."""
+    it), with its cells: one streamed query, and two per chunk (:func:`matrix_rows`).
+
+    The rows' ``officer`` is a plain namespace, not a ``User`` (tens of thousands of model
+    instances cost more than the query): ``pk``, the ranks, and
+    :data:`EXPORT_OFFICER_FIELDS` (``unit__name`` as ``unit_name``).
+    """
     import itertools
+    from types import SimpleNamespace
 
     officers = compliance_matrix(administration, columns, filters, now=now)
+    if officers.query.is_empty():  # filters that match nobody (ranks never annotated)
+        return
+    officers = officers.values("pk", *EXPORT_OFFICER_FIELDS, *(column.alias for column in columns))
     for chunk in itertools.batched(officers.iterator(chunk_size=chunk_size), chunk_size):
-        yield from matrix_rows(chunk, columns)
+        people = []
+        for values in chunk:
+            values["unit_name"] = values.pop("unit__name") or ""
+            people.append(SimpleNamespace(**values))
+        yield from matrix_rows(people, columns)  # type: ignore[arg-type]
 
 
 PROGRESS_FIELDS = (

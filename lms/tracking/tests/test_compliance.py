@@ -161,3 +161,12 @@ def test_tracked_administration_is_404_for_others(world, per_manager, pan_manage
     for outsider in (pan_manager, coordinator, world.people.valid):
         with pytest.raises(Http404):
             selectors.access_tracked_administration(outsider, "PER")
+
+
+def test_every_status_filter_lists_exactly_the_officers_in_that_state(world):
+    """The status filter's shortcut (a semi-join on a necessary condition) never drops
+    nor adds anyone: it agrees with the unfiltered matrix for every state."""
+    everyone = statuses(world)
+    for status in Status.ORDER:
+        expected = {name for name, state in everyone.items() if state == status}
+        assert set(statuses(world, MatrixFilters(status=status))) == expected, status
