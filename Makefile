@@ -16,7 +16,7 @@ PORT ?= 8000
 PYTEST_ARGS ?= -n 3
 
 .PHONY: help setup run test lint format check-deploy test-sqlite test-postgres browser-deps \
-        postgres messages bench bench-exam bench-certificates clean
+        postgres messages bench bench-exam bench-certificates bench-tracking clean
 
 help:
 	@echo "make run      install what is needed, migrate, seed the demo, serve on http://$(HOST):$(PORT)"
@@ -110,6 +110,7 @@ bench: setup
 	$(PY) bench/lesson_page.py
 	@scripts/ensure-postgres.sh && $(PY) bench/exam_burst.py || echo "exam burst skipped: it needs PostgreSQL"
 	@scripts/ensure-postgres.sh && $(PY) bench/certificates.py || echo "certificates bench skipped: it needs PostgreSQL"
+	@scripts/ensure-postgres.sh && $(PY) bench/tracking.py || echo "tracking bench skipped: it needs PostgreSQL"
 
 bench-exam: setup
 	@scripts/ensure-postgres.sh
@@ -118,6 +119,10 @@ bench-exam: setup
 bench-certificates: setup
 	@scripts/ensure-postgres.sh
 	$(PY) bench/certificates.py
+
+bench-tracking: setup
+	@scripts/ensure-postgres.sh
+	$(PY) bench/tracking.py
 
 messages: $(STAMP_PY)
 	$(MANAGE) makemessages --all --ignore=.venv --ignore=node_modules --ignore=staticfiles --no-obsolete
