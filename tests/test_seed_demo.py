@@ -23,6 +23,8 @@ from courses.models import (
 )
 from lms.accounts.demo import ACCOUNTS
 from lms.accounts.models import User
+from lms.tracking.tests.demo_checks import TABLES as TRACKING_TABLES
+from lms.tracking.tests.demo_checks import check_demo_tracking
 
 pytestmark = pytest.mark.django_db
 
@@ -50,7 +52,7 @@ TABLES = [
 def snapshot():
     with connection.cursor() as cursor:
         result = {}
-        for table in TABLES + CERTIFICATE_TABLES:
+        for table in TABLES + CERTIFICATE_TABLES + TRACKING_TABLES:
             cursor.execute(f"SELECT * FROM {table} ORDER BY 1")
             result[table] = cursor.fetchall()
         return result
@@ -70,6 +72,7 @@ def test_demo_curriculum_in_english_and_spanish_and_idempotent(
 ):
     output = seed(django_capture_on_commit_callbacks)
     check_demo_certificates()
+    check_demo_tracking()
     for fact in ACCOUNTS:  # the command prints the demo accounts
         assert fact.username in output
     regional = CoursePage.objects.filter(administration__isnull=True)
@@ -120,3 +123,4 @@ def test_demo_curriculum_in_english_and_spanish_and_idempotent(
     assert "courses: 0 created, 0 updated" in output
     assert "assessments: 0 created, 0 updated" in output
     assert "certificates: 0 created, 0 updated" in output
+    assert "tracking: 0 created, 0 updated" in output
