@@ -16,6 +16,8 @@ def per_urls(per, per_officer, per_manager):
         reverse("accounts:administration_detail", args=["per"]),
         reverse("tracking:officer", args=["PER", per_officer.pk]),
         reverse("tracking:officer", args=["PER", per_manager.pk]),
+        reverse("tracking:matrix", args=["PER"]),
+        reverse("tracking:matrix", args=["per"]) + "?status=valid",
     ]
 
 

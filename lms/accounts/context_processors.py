@@ -30,12 +30,13 @@ def navigation_for(user: Any) -> list[NavItem]:
     if user.administration_id:
         items.append(NavItem("learning", _("My learning"), reverse("courses:my_learning")))
         items.append(NavItem("certificates", _("My certificates"), reverse("certificates:mine")))
+        items.append(NavItem("assigned", _("Assigned to me"), reverse("tracking:my_assignments")))
     if Role.ADMINISTRATION_MANAGER in roles and user.administration_id:
         items.append(
             NavItem(
                 "administration",
                 _("My administration"),
-                reverse("accounts:administration_detail", args=[user.administration.code]),
+                reverse("tracking:dashboard", args=[user.administration.code]),
             )
         )
     if (Role.ADMINISTRATION_MANAGER in roles and user.administration_id) or (
@@ -48,6 +49,7 @@ def navigation_for(user: Any) -> list[NavItem]:
         items.append(
             NavItem("administrations", _("Administrations"), reverse("accounts:administrations"))
         )
+        items.append(NavItem("regional", _("Regional view"), reverse("tracking:regional")))
     if roles & {Role.TRAINING_MANAGER, Role.PLATFORM_ADMIN}:
         items.append(NavItem("cms", _("Authoring"), reverse("wagtailadmin_home")))
     if Role.PLATFORM_ADMIN in roles and user.is_staff:

@@ -39,10 +39,7 @@ def test_coordinator_sees_counts_but_no_names(client, coordinator, per_officer, 
     html = page.content.decode()
     assert per_officer.full_name not in html
     assert per_officer.employee_number not in html
-    assert (
-        client.get(reverse("tracking:officer", args=["PER", per_officer.pk])).status_code
-        == 404
-    )
+    assert client.get(reverse("tracking:officer", args=["PER", per_officer.pk])).status_code == 404
 
 
 def test_officer_cannot_open_administration_listing_of_people(client, per_officer, per):
