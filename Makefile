@@ -48,12 +48,16 @@ $(STAMP_NODE): package.json package-lock.json
 	@touch $@
 
 browser-deps:
-	@if [ ! -x /usr/bin/chromium ]; then \
+	@missing=""; \
+	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
+	command -v pdftoppm >/dev/null || missing="$$missing poppler-utils"; \
+	command -v zbarimg >/dev/null || missing="$$missing zbar-tools"; \
+	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = "0" ]; then \
-	    echo "Installing Debian's chromium for the browser tests"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	    echo "Installing Debian packages for the browser and PDF tests:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	  else \
-	    echo "The browser tests need Debian's chromium at /usr/bin/chromium: run 'sudo apt-get install chromium', then 'make test' again." >&2; \
+	    echo "The tests need Debian's$$missing: run 'sudo apt-get install$$missing', then 'make test' again." >&2; \
 	    exit 1; \
 	  fi; \
 	fi

@@ -15,4 +15,9 @@ urlpatterns = [
         views_compliance.officer,
         name="officer",
     ),
+    path(
+        "administrations/<str:code>/officers/<int:pk>/invite/",
+        views_compliance.officer_invite,
+        name="officer_invite",
+    ),
 ]

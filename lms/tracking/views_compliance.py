@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from certificates.models import Certificate
 from lms.accounts.models import Unit
+from lms.accounts.selectors import access_officer
 
 from . import selectors
 from .filters import matrix_filters_from_query
+from .officers import officer_invitations_send
 
 PAGE_SIZE = 50
 
@@ -83,5 +88,37 @@ def officer(request: HttpRequest, code: str, pk: int) -> HttpResponse:
             "cells": list(cells),
             "certificates": certificates,
             "today": timezone.localdate(),
+            "can_invite": _can_invite(overview.officer),
         },
     )
+
+
+def _can_invite(person) -> bool:
+    """An officer who has never signed in nor chosen a password can be invited again
+    (the link of the first invitation expires)."""
+    return bool(
+        person.is_active
+        and person.email
+        and person.last_login is None
+        and not person.has_usable_password()
+    )
+
+
+@login_required
+@require_POST
+def officer_invite(request: HttpRequest, code: str, pk: int) -> HttpResponse:
+    administration = selectors.access_tracked_administration(request.user, code)
+    person = access_officer(request.user, pk, administration=administration)
+    if _can_invite(person) and officer_invitations_send(officer_ids=[person.pk]):
+        messages.success(
+            request, _("A new invitation was e-mailed to %(email)s.") % {"email": person.email}
+        )
+    else:
+        messages.error(
+            request,
+            _(
+                "No invitation was sent: this person has signed in or chosen a password "
+                "already, is deactivated, or has no e-mail address."
+            ),
+        )
+    return redirect("tracking:officer", administration.code, person.pk)

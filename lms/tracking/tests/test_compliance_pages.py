@@ -127,3 +127,32 @@ def test_people_without_the_right_get_404(client, world, pan_manager, coordinato
         assert client.get(reverse("tracking:officer", args=["PER", person.pk])).status_code == 404
     client.force_login(pan_manager)
     assert client.get(reverse("tracking:officer", args=["PAN", person.pk])).status_code == 404
+
+
+def test_manager_sends_a_new_invitation_to_an_officer_who_never_signed_in(
+    client, per_manager, per, per_unit, mailoutbox
+):
+    person = officer(per, per_unit, "Rosa Quispe", "Q-1", email="rosa@example.org")
+    person.set_unusable_password()
+    person.save()
+    client.force_login(per_manager)
+    page = reverse("tracking:officer", args=["PER", person.pk])
+    assert 'data-action="invite"' in client.get(page).content.decode()
+    response = client.post(reverse("tracking:officer_invite", args=["PER", person.pk]))
+    assert response.status_code == 302
+    assert len(mailoutbox) == 1 and mailoutbox[0].to == ["rosa@example.org"]
+    assert "/accounts/reset/" in mailoutbox[0].body
+    # Once they have chosen a password, nothing is sent and the button is gone.
+    person.set_password("a long enough passphrase")
+    person.save()
+    client.post(reverse("tracking:officer_invite", args=["PER", person.pk]))
+    assert len(mailoutbox) == 1
+    assert 'data-action="invite"' not in client.get(page).content.decode()
+
+
+def test_invitations_are_404_for_other_administrations(client, pan_manager, per, per_unit):
+    person = officer(per, per_unit, "Rosa Quispe", "Q-1", email="rosa@example.org")
+    client.force_login(pan_manager)
+    url = reverse("tracking:officer_invite", args=["PER", person.pk])
+    assert client.post(url).status_code == 404
+    assert client.get(url).status_code in (404, 405)
