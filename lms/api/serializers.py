@@ -24,6 +24,10 @@ def _language() -> str:
 
 # --- officers and units ------------------------------------------------------------------
 
+# The largest id a database column holds (64-bit): larger numbers are refused with a 400
+# instead of overflowing the database driver.
+MAX_ID = 2**63 - 1
+
 
 class OfficerSerializer(serializers.ModelSerializer):
     administration = serializers.CharField(source="administration.code", read_only=True)
@@ -284,7 +288,7 @@ class AssignmentWriteSerializer(serializers.Serializer):
         help_text="Unit codes.",
     )
     officers = serializers.ListField(
-        child=serializers.IntegerField(min_value=1),
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
         required=False,
         default=list,
         max_length=5000,
@@ -330,14 +334,18 @@ class OfficerFilters(serializers.Serializer):
 
 
 class EnrolmentFilters(serializers.Serializer):
-    officer = serializers.IntegerField(required=False, min_value=1, help_text="An officer's id.")
+    officer = serializers.IntegerField(
+        required=False, min_value=1, max_value=MAX_ID, help_text="An officer's id."
+    )
     employee_number = serializers.CharField(required=False)
     course = serializers.UUIDField(required=False, help_text="A course's key.")
     status = serializers.ChoiceField(choices=Enrolment.Status.values, required=False)
 
 
 class CertificateFilters(serializers.Serializer):
-    officer = serializers.IntegerField(required=False, min_value=1, help_text="An officer's id.")
+    officer = serializers.IntegerField(
+        required=False, min_value=1, max_value=MAX_ID, help_text="An officer's id."
+    )
     employee_number = serializers.CharField(required=False)
     programme = serializers.CharField(required=False, help_text="A programme's code.")
     status = serializers.ChoiceField(choices=Certificate.Status.values, required=False)

@@ -79,7 +79,7 @@ class ApiViewSet(GenericViewSet):
             scope = selectors.api_scope(
                 request.user,
                 request.auth if isinstance(request.auth, ApiToken) else None,
-                (request.query_params.get("administration") or "").strip()[:3],
+                (request.query_params.get("administration") or "").strip()[:8],
             )
             self._api_scope = scope
         return scope

@@ -276,7 +276,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["lms.api.parsers.ApiJSONParser"],
     "DEFAULT_PAGINATION_CLASS": "lms.api.pagination.ApiPagination",
     "EXCEPTION_HANDLER": "lms.api.errors.api_exception_handler",
     "DEFAULT_THROTTLE_RATES": {

@@ -9,6 +9,8 @@ from .selectors import MatrixFilters
 
 #: Longest search text kept; the rest is dropped.
 MAX_QUERY_CHARS = 100
+#: The largest id a (64-bit) database column holds.
+MAX_ID = 2**63 - 1
 #: Longest programme code or status kept (both are short slugs).
 MAX_SLUG_CHARS = 64
 
@@ -30,6 +32,8 @@ def matrix_filters_from_query(query: Mapping[str, str]) -> MatrixFilters:
     """
     raw_unit = _text(query, "unit", 20)
     unit = int(raw_unit) if raw_unit.isascii() and raw_unit.isdigit() else None
+    if unit is not None and unit > MAX_ID:
+        unit = None
     return MatrixFilters(
         unit=unit if unit else None,
         programme=_text(query, "programme", MAX_SLUG_CHARS) or None,

@@ -8,6 +8,7 @@ import re
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from lms.accounts.models import Administration, Unit, User
@@ -20,6 +21,19 @@ NUMBER_SEPARATORS = re.compile(r"[\s,;]+")
 class UnitChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj: Unit) -> str:
         return f"{obj.name} ({obj.code})"
+
+    def _check_values(self, value: Any) -> Any:
+        # An id that is not a whole number a database column can hold is refused here,
+        # with the field's "invalid choice" message, before it reaches the database.
+        for pk in value:
+            text = str(pk)
+            if not (text.isascii() and text.isdigit()) or int(text) > 2**63 - 1:
+                raise ValidationError(
+                    self.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": text[:20]},
+                )
+        return super()._check_values(value)
 
 
 class AssignmentForm(forms.Form):

@@ -239,6 +239,10 @@ ROW_MESSAGES: dict[str, str] = {
         "the separator (for example a comma in a name), put it in quotation marks."
     ),
     "missing_employee_number": gettext_noop("The employee number is missing."),
+    "number_not_officer": gettext_noop(
+        "The employee number {number} belongs to someone of this administration who is not "
+        "an officer (a manager, for example). Imports and the API change officers only."
+    ),
     "missing_full_name": gettext_noop("The full name is missing."),
     "missing_email": gettext_noop("The e-mail address is missing."),
     "bad_email": gettext_noop("“{value}” is not a valid e-mail address."),

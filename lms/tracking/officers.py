@@ -34,7 +34,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.core.mail import EmailMultiAlternatives, mailers
 from django.db import DatabaseError, connection, transaction
-from django.db.models import Model, QuerySet
+from django.db.models import Exists, Model, OuterRef, QuerySet
 from django.http import Http404
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -187,6 +187,10 @@ class _Context:
     units: dict[str, int]  # unit code -> unit id
     other_emails: set[str]
     taken_usernames: set[str]
+    # Employee numbers (folded) of people who are not officers: managers, coordinators.
+    # An import never updates them (that would hand their account to whoever wrote the
+    # file's e-mail address) and cannot create an officer with their number.
+    reserved: set[str] = field(default_factory=set)
 
 
 def _load_context(
@@ -197,10 +201,18 @@ def _load_context(
     existing: dict[str, ExistingOfficer] = {}
     ids: dict[str, int] = {}
     other_emails: set[str] = set()
-    people = User.objects.filter(administration=administration).order_by()
+    reserved: set[str] = set()
+    officer_group = User.groups.through.objects.filter(
+        user_id=OuterRef("pk"), group__name=Role.OFFICER.value
+    )
+    people = (
+        User.objects.filter(administration=administration)
+        .annotate(is_officer=Exists(officer_group))
+        .order_by()
+    )
     if exclude_pk is not None:
         people = people.exclude(pk=exclude_pk)
-    for pk, number, full_name, email, unit_code, position, language, username in people.values_list(
+    rows = people.values_list(
         "pk",
         "employee_number",
         "full_name",
@@ -209,10 +221,14 @@ def _load_context(
         "position",
         "preferred_language",
         "username",
-    ).iterator(chunk_size=5000):
-        if not number:
+        "is_officer",
+    ).iterator(chunk_size=5000)
+    for pk, number, full_name, email, unit_code, position, language, username, officer in rows:
+        if not number or not officer:
             if email:
                 other_emails.add(email)
+            if number:
+                reserved.add(number.strip().casefold())
             continue
         ids[number] = pk
         existing[number] = ExistingOfficer(
@@ -227,11 +243,11 @@ def _load_context(
     taken: set[str] = set()
     if usernames:
         taken.update(User.objects.order_by().values_list("username", flat=True).iterator(5000))
-    return _Context(existing, ids, units, other_emails, taken)
+    return _Context(existing, ids, units, other_emails, taken, reserved)
 
 
 def _plan(table: Table, context: _Context, administration: Administration) -> ImportPlan:
-    return plan_import(
+    plan = plan_import(
         table,
         existing=context.existing,
         unit_codes=context.units.keys(),
@@ -240,6 +256,25 @@ def _plan(table: Table, context: _Context, administration: Administration) -> Im
         taken_usernames=context.taken_usernames,
         supported_languages=[code for code, _name in settings.LANGUAGES],
     )
+    if context.reserved:
+        clashes = [
+            planned
+            for planned in plan.creates
+            if planned.employee_number.strip().casefold() in context.reserved
+        ]
+        if clashes:
+            plan.creates = [planned for planned in plan.creates if planned not in clashes]
+            plan.rejected.extend(
+                RejectedRow(
+                    planned.line,
+                    "number_not_officer",
+                    ROW_MESSAGES["number_not_officer"],
+                    {"number": planned.employee_number},
+                )
+                for planned in clashes
+            )
+            plan.rejected.sort(key=lambda problem: problem.line)
+    return plan
 
 
 def officers_plan(*, administration: Administration, table: Table) -> ImportPlan:

@@ -73,6 +73,7 @@ def test_sorting_and_pagination(client, world, per_manager):
         "status=%00",
         "q=" + "x" * 5000,
         "programme=../../etc",
+        "unit=99999999999999999999",
     ],
 )
 def test_bad_query_values_never_break_the_page(client, world, per_manager, query):
@@ -156,3 +157,21 @@ def test_invitations_are_404_for_other_administrations(client, pan_manager, per,
     url = reverse("tracking:officer_invite", args=["PER", person.pk])
     assert client.post(url).status_code == 404
     assert client.get(url).status_code in (404, 405)
+
+
+def test_an_assignment_naming_a_unit_id_beyond_64_bits_is_a_form_error(client, world, per_manager):
+    from lms.tracking.models import Assignment
+
+    client.force_login(per_manager)
+    before = Assignment.objects.count()
+    response = client.post(
+        reverse("tracking:assignment_new", args=["PER"]),
+        {
+            "programme": world.programme.pk,
+            "units": ["99999999999999999999"],
+            "due_on": "2031-01-31",
+        },
+    )
+    assert response.status_code == 400  # the form again, with the error
+    assert "99999999999999999999" in response.content.decode()
+    assert Assignment.objects.count() == before

@@ -386,3 +386,22 @@ def test_officer_save_refuses_another_administrations_officer(per, pan_officer, 
         officers.officer_save(
             actor=per_manager, administration=per, values={"position": "x"}, officer=pan_officer
         )
+
+
+def test_an_import_never_updates_a_manager_nor_reuses_their_number(per, per_manager):
+    """A row with a manager's employee number is refused: an import changes officers
+    only (updating the manager's e-mail would hand their account to the file's author)."""
+    from lms.tracking import officers as officer_services
+    from lms.tracking.importing import read_table
+
+    per_manager.employee_number = "BOSS-1"
+    per_manager.email = "boss@customs.example"
+    per_manager.save()
+    table = read_table(
+        b"employee_number,full_name,email\nBOSS-1,Boss,attacker@evil.example\n",
+        filename="officers.csv",
+    )
+    plan = officer_services.officers_plan(administration=per, table=table)
+    assert plan.counts() == {"create": 0, "update": 0, "unchanged": 0, "rejected": 1}
+    assert plan.rejected[0].code == "number_not_officer"
+    assert "BOSS-1" in plan.rejected[0].message
