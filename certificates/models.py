@@ -20,7 +20,7 @@ from typing import ClassVar
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
@@ -111,10 +111,10 @@ class Programme(ClusterableModel):
         return self.title_for()
 
     def text_for(self, language: str | None = None) -> ProgrammeText | None:
-        """The texts in ``language``, else English, else the first there is (uses the
-        prefetched ``texts`` when present)."""
+        """The texts in ``language`` (default: the active language), else English, else
+        the first there is (uses the prefetched ``texts`` when present)."""
         texts = list(self.texts.all())
-        language = language or "en"
+        language = language or translation.get_language() or "en"
         for wanted in (language, language.split("-")[0], "en"):
             for text in texts:
                 if text.language == wanted:

@@ -175,3 +175,12 @@ def test_an_assignment_naming_a_unit_id_beyond_64_bits_is_a_form_error(client, w
     assert response.status_code == 400  # the form again, with the error
     assert "99999999999999999999" in response.content.decode()
     assert Assignment.objects.count() == before
+
+
+def test_programme_titles_follow_the_readers_language(client, world, per_manager):
+    per_manager.preferred_language = "es"
+    per_manager.save()
+    client.force_login(per_manager)
+    html = client.get(matrix_url()).content.decode()
+    assert "Analista certificado en comercio ilícito" in html
+    assert "Certified illicit trade analyst" not in html
