@@ -502,7 +502,9 @@ def test_every_rejection_reason_with_its_line() -> None:
         (20, "email_taken", {"value": "jefe@x.org"}),
         (21, "too_long", {"column": "username", "length": 151, "limit": 150}),
     ]
-    assert {r.code for r in result.rejected} == set(ROW_MESSAGES)
+    # Every reason but the one the ORM layer adds (a number held by a non-officer, which
+    # the pure planner cannot know: see lms/tracking/tests/test_officers.py).
+    assert {r.code for r in result.rejected} == set(ROW_MESSAGES) - {"number_not_officer"}
     assert not result.ok
     assert [c.line for c in result.creates] == [2, 17]
     assert result.counts() == {"create": 2, "update": 0, "unchanged": 0, "rejected": 18}
