@@ -330,6 +330,9 @@ LMS_CREDENTIAL_KEY_FILE = Path(
 LMS_IMPORT_MAX_BYTES = ENV.int("LMS_IMPORT_MAX_BYTES", 10 * 1024 * 1024)
 LMS_IMPORT_MAX_ROWS = ENV.int("LMS_IMPORT_MAX_ROWS", 50_000)
 LMS_IMPORT_TASK_ROWS = ENV.int("LMS_IMPORT_TASK_ROWS", 2_000)
+# The regional view shows no coverage of an administration with fewer officers than this
+# (it would reveal who is certified).
+LMS_REGIONAL_MIN_GROUP = ENV.int("LMS_REGIONAL_MIN_GROUP", 5)
 # Officers are reminded of an assignment this many days before its due date.
 LMS_ASSIGNMENT_REMINDER_DAYS = ENV.int("LMS_ASSIGNMENT_REMINDER_DAYS", 7)
 

@@ -32,6 +32,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.db.models import (
     Case,
     Count,
@@ -610,10 +611,14 @@ class RegionalRow:
     officers: int
     coverage: dict[int, int]  # programme pk -> officers with a valid certificate
     completions: list[tuple[dt.date, int]]
+    # Fewer officers than ``LMS_REGIONAL_MIN_GROUP``: their coverage would tell who holds
+    # a certificate (with one officer, 0 % or 100 % is that person's status), so it is
+    # not shown on its own; it still counts in the region's total.
+    small: bool = False
 
-    def percent(self, programme_pk: int) -> float:
-        if not self.officers:
-            return 0.0
+    def percent(self, programme_pk: int) -> float | None:
+        if not self.officers or self.small:
+            return None
         return round(100 * self.coverage.get(programme_pk, 0) / self.officers, 1)
 
 
@@ -668,8 +673,15 @@ def regional_overview(
     ):
         coverage[admin_id][programme_id] = n
     completions = completions_per_month(administrations, months=months, now=now)
+    smallest = settings.LMS_REGIONAL_MIN_GROUP
     rows = [
-        RegionalRow(a, officers.get(a.pk, 0), coverage.get(a.pk, {}), completions[a.pk])
+        RegionalRow(
+            a,
+            officers.get(a.pk, 0),
+            coverage.get(a.pk, {}),
+            completions[a.pk],
+            small=0 < officers.get(a.pk, 0) < smallest,
+        )
         for a in administrations
     ]
     return programmes, rows

@@ -11,6 +11,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -161,7 +162,7 @@ def regional_summary(
             row.administration.code,
             row.administration.name,
             row.officers,
-            tuple(row.percent(programme.pk) if row.officers else None for programme in programmes),
+            tuple(row.percent(programme.pk) for programme in programmes),
             sum(count for _month, count in row.completions),
         )
         for row in rows
@@ -208,7 +209,7 @@ def regional_summary(
 
 
 def regional_charts(summary: RegionalSummary) -> list[charts.Chart]:
-    staffed = [row for row in summary.rows if row.officers]
+    staffed = [row for row in summary.rows if row.officers and not row.small]
     coverage = charts.comparison_chart(
         [
             charts.Series(
@@ -263,5 +264,9 @@ def regional(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "tracking/regional.html",
-        {"summary": summary, "charts": regional_charts(summary)},
+        {
+            "summary": summary,
+            "charts": regional_charts(summary),
+            "min_group": settings.LMS_REGIONAL_MIN_GROUP,
+        },
     )

@@ -187,7 +187,11 @@ def regional_export(request: HttpRequest, fmt: str) -> StreamingHttpResponse:
     for row in summary.rows:
         line: list[Any] = [row.administration.code, row.administration.name, row.officers]
         for programme in summary.programmes:
-            line += [row.coverage.get(programme.pk, 0), row.percent(programme.pk)]
+            shown = not row.small
+            line += [
+                row.coverage.get(programme.pk, 0) if shown else None,
+                row.percent(programme.pk),
+            ]
         line += [count for _month, count in row.completions]
         line.append(sum(count for _month, count in row.completions))
         rows.append(line)

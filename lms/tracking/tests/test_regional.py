@@ -26,6 +26,14 @@ pytestmark = pytest.mark.django_db
 REGIONAL_QUERIES = 9
 
 
+@pytest.fixture(autouse=True)
+def tiny_groups_shown(request, settings):
+    """These tests use administrations of a few officers; they show coverage of any size,
+    except where a test asks for the production threshold (``small_groups`` marker)."""
+    if "small_groups" not in request.keywords:
+        settings.LMS_REGIONAL_MIN_GROUP = 1
+
+
 def page_url():
     return reverse("tracking:regional")
 
@@ -154,10 +162,13 @@ def test_the_export_has_the_same_aggregates(client, region, coordinator, fmt):
     assert head[-1] == "Completions (12 months)" and len(head) == 20
     lines = {row[0]: row for row in rows[1:]}
     assert set(lines) == {"BES", "PAN", "PER"}
-    numbers = {code: [float(value) for value in row[2:]] for code, row in lines.items()}
+    numbers = {
+        code: [None if value in ("", "None") else float(value) for value in row[2:]]
+        for code, row in lines.items()
+    }
     assert numbers["PER"][:5] == [4, 2, 50, 0, 0]
     assert numbers["PAN"][:5] == [2, 1, 50, 1, 50]
-    assert numbers["BES"][:5] == [0, 0, 0, 0, 0]
+    assert numbers["BES"][:5] == [0, 0, None, 0, None]  # no officers: no coverage
     assert numbers["PER"][-2:] == [2, 2]  # this month, and the total
     assert numbers["PAN"][-1] == 1 and sum(numbers["PAN"][5:-1]) == 1
 
@@ -232,3 +243,34 @@ def test_query_count_does_not_grow_with_administrations_or_officers(
         with django_assert_max_num_queries(REGIONAL_QUERIES):
             b"".join(client.get(export_url()).streaming_content)
     assert counts[0] == counts[1]
+
+
+@pytest.mark.small_groups
+def test_coverage_of_an_administration_with_few_officers_is_not_shown(
+    client, coordinator, per, pan, per_unit, pan_unit, settings
+):
+    """With the default threshold (5), an administration of two officers shows its
+    officers and completions but not its coverage, in the page and the export; its
+    certificates still count in the region's total."""
+    assert settings.LMS_REGIONAL_MIN_GROUP == 5
+    programme = make_programme(code="regional-integrity")
+    lone = [officer(pan, pan_unit, f"Pan {i}", f"PS-{i}") for i in range(2)]
+    crowd = [officer(per, per_unit, f"Per {i}", f"PB-{i}") for i in range(5)]
+    issue(lone[0], programme)
+    issue(crowd[0], programme)
+    client.force_login(coordinator)
+    html = client.get(page_url()).content.decode()
+    pan_row = html.split('data-administration="PAN"')[1].split("</tr>")[0]
+    per_row = html.split('data-administration="PER"')[1].split("</tr>")[0]
+    assert "50.0 %" not in pan_row and "—" in pan_row
+    assert "20.0 %" in per_row
+    total = html.split('data-line="total"')[1].split("</tr>")[0]
+    assert "28.6 %" in total  # 2 of 7 officers
+    assert 'data-min-group="5"' in html
+    data = b"".join(client.get(export_url()).streaming_content).decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(data)))
+    pan_line = next(row for row in rows if row[0] == "PAN")
+    assert pan_line[2] == "2"
+    assert pan_line[3:5] == ["", ""]
+    per_line = next(row for row in rows if row[0] == "PER")
+    assert per_line[3:5] == ["1", "20.0"]
