@@ -418,9 +418,9 @@ class ProgrammeCoverage:
         return round(100 * self.valid / self.officers, 1) if self.officers else 0.0
 
 
-def latest_certificates(administration: Administration, columns: Sequence[ProgrammeColumn]):
-    """Each officer's latest certificate per programme (not revoked, not renewed, and no
-    later cycle), for the administration's active officers."""
+def _latest(programme_ids: Iterable[int]) -> QuerySet[Certificate]:
+    """Active holders' latest certificate per programme: not revoked, not renewed, and no
+    later cycle (a new certification after an expiry leaves the old one unrenewed)."""
     later = Certificate.objects.filter(
         holder_id=OuterRef("holder_id"),
         programme_id=OuterRef("programme_id"),
@@ -428,12 +428,19 @@ def latest_certificates(administration: Administration, columns: Sequence[Progra
         revoked_at__isnull=True,
     )
     return Certificate.objects.filter(
-        holder__administration=administration,
         holder__is_active=True,
-        programme_id__in=[column.pk for column in columns],
+        programme_id__in=list(programme_ids),
         revoked_at__isnull=True,
         superseded_at__isnull=True,
     ).exclude(Exists(later))
+
+
+def latest_certificates(
+    administration: Administration, columns: Sequence[ProgrammeColumn]
+) -> QuerySet[Certificate]:
+    """Each officer's latest certificate per programme, for the administration's active
+    officers."""
+    return _latest(column.pk for column in columns).filter(holder__administration=administration)
 
 
 def programme_coverage(
@@ -650,22 +657,10 @@ def regional_overview(
         .annotate(n=Count("pk"))
         .values_list("administration_id", "n")
     )
-    later = Certificate.objects.filter(
-        holder_id=OuterRef("holder_id"),
-        programme_id=OuterRef("programme_id"),
-        cycle__gt=OuterRef("cycle"),
-        revoked_at__isnull=True,
-    )
     coverage: dict[int, dict[int, int]] = defaultdict(dict)
     for admin_id, programme_id, n in (
-        Certificate.objects.filter(
-            programme__in=programmes,
-            holder__is_active=True,
-            revoked_at__isnull=True,
-            superseded_at__isnull=True,
-        )
+        _latest(programme.pk for programme in programmes)
         .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
-        .exclude(Exists(later))
         .order_by()
         .values("holder__administration_id", "programme_id")
         .annotate(n=Count("pk"))
