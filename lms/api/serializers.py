@@ -15,6 +15,7 @@ from certificates import services as certificate_services
 from certificates.models import Certificate, Programme
 from courses.models import CoursePage, Enrolment
 from lms.accounts.models import Unit, User
+from lms.tracking.filters import MAX_ID
 from lms.tracking.models import Assignment, OfficerAssignment
 
 
@@ -23,10 +24,6 @@ def _language() -> str:
 
 
 # --- officers and units ------------------------------------------------------------------
-
-# The largest id a database column holds (64-bit): larger numbers are refused with a 400
-# instead of overflowing the database driver.
-MAX_ID = 2**63 - 1
 
 
 class OfficerSerializer(serializers.ModelSerializer):

@@ -9,7 +9,9 @@ from .selectors import MatrixFilters
 
 #: Longest search text kept; the rest is dropped.
 MAX_QUERY_CHARS = 100
-#: The largest id a (64-bit) database column holds.
+#: The largest id a (64-bit) database column holds; larger ids are refused or ignored
+#: before they reach the database driver (which would overflow). Shared by the forms and
+#: the API.
 MAX_ID = 2**63 - 1
 #: Longest programme code or status kept (both are short slugs).
 MAX_SLUG_CHARS = 64

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from lms.accounts.models import Administration, Unit, User
 
 from .assignments import assignable_courses, assignable_programmes
+from .filters import MAX_ID
 
 NUMBER_SEPARATORS = re.compile(r"[\s,;]+")
 
@@ -27,7 +28,7 @@ class UnitChoiceField(forms.ModelMultipleChoiceField):
         # with the field's "invalid choice" message, before it reaches the database.
         for pk in value:
             text = str(pk)
-            if not (text.isascii() and text.isdigit()) or int(text) > 2**63 - 1:
+            if not (text.isascii() and text.isdigit()) or int(text) > MAX_ID:
                 raise ValidationError(
                     self.error_messages["invalid_choice"],
                     code="invalid_choice",
