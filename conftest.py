@@ -95,6 +95,18 @@ def regional_author(db):
 
 
 @pytest.fixture
+def per_author(per):
+    """A training manager bound to PER (``author.per`` in the demo)."""
+    return UserFactory(username="author.per", administration=per, roles={Role.TRAINING_MANAGER})
+
+
+@pytest.fixture
+def pan_author(pan):
+    """A training manager bound to PAN (``author.pan`` in the demo)."""
+    return UserFactory(username="author.pan", administration=pan, roles={Role.TRAINING_MANAGER})
+
+
+@pytest.fixture
 def platform_admin(db):
     return UserFactory(
         username="admin", is_staff=True, is_superuser=True, roles={Role.PLATFORM_ADMIN}

@@ -13,7 +13,6 @@ from certificates.tests.fixtures import issue, make_programme
 from courses.models import ModulePage
 from courses.tests.fixtures import add
 from lms.accounts.roles import Role
-from lms.accounts.tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -30,11 +29,6 @@ def test_training_managers_hold_the_programme_permissions(db):
         )
     )
     assert set(PROGRAMME_PERMISSIONS) <= held
-
-
-@pytest.fixture
-def per_author(per):
-    return UserFactory(username="author.per", administration=per, roles={Role.TRAINING_MANAGER})
 
 
 def form_data(
