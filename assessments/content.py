@@ -10,6 +10,10 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+import nh3
+
+from .tokens import token_key
+
 TEXT_LISTS = {
     "options": "options",
     "items": "items",
@@ -62,21 +66,28 @@ PUBLIC_KEYS = {
 
 
 def public_view(qtype: str, data: dict[str, Any], texts: dict[str, Any], order: dict) -> dict:
-    """What the browser may see before the review policy allows more: texts and ids in
-    the attempt's order, never a correct flag, a key, per-option feedback or a region."""
+    """What the browser may see before the review policy allows more: texts, in the
+    attempt's order, each entry named by the attempt's opaque token (``order["tokens"]``,
+    see :mod:`assessments.tokens`), never by its authored id; never a correct flag, a key,
+    per-option feedback or a region. An entry without a token is not shown."""
     full = merged(data, texts)
-    view: dict[str, Any] = {"stem": texts.get("stem", ""), "title": texts.get("title", "")}
+    tokens = order.get("tokens") or {}
+    view: dict[str, Any] = {
+        "stem": stem_html(texts.get("stem", "")),
+        "title": texts.get("title", ""),
+    }
     for key in PUBLIC_KEYS[qtype]:
         if key not in full:
             continue
         value = full[key]
         if isinstance(value, list):
-            entries = [{"id": e["id"], "text": e.get("text", "")} for e in value]
-            wanted = order.get(key)
-            if wanted:
-                by_id = {e["id"]: e for e in entries}
-                entries = [by_id[i] for i in wanted if i in by_id]
-            view[key] = entries
+            by_id = {e.get("id"): e for e in value if isinstance(e, dict)}
+            wanted = order.get(key) or list(by_id)
+            view[key] = [
+                {"id": tokens[token_key(key, ident)], "text": by_id[ident].get("text", "")}
+                for ident in wanted
+                if ident in by_id and token_key(key, ident) in tokens
+            ]
         elif key == "image":
             view["image"] = {
                 "name": value.get("name", ""),
@@ -87,3 +98,28 @@ def public_view(qtype: str, data: dict[str, Any], texts: dict[str, Any], order: 
         else:
             view[key] = value
     return view
+
+
+STEM_TAGS = frozenset({"p", "strong", "em", "ul", "ol", "li"})
+"""The HTML a question stem may hold (QUESTION_FORMAT.md), whatever wrote it: the editor,
+an import or code. No links, images, frames, forms, styles or attributes: a stem is read
+during an exam, and nothing in it may lead elsewhere."""
+
+
+def stem_html(html: str) -> str:
+    """A stem's HTML cleaned by nh3 (a maintained HTML sanitiser) to :data:`STEM_TAGS`:
+    anything else is removed (scripts and styles with their content, other elements
+    keeping their text). Stems are cleaned when saved and again when shown."""
+    if not isinstance(html, str) or not html:
+        return ""
+    return nh3.clean(html, tags=set(STEM_TAGS), attributes={}, link_rel=None, strip_comments=True)
+
+
+def texts_cleaned(texts: dict[str, Any]) -> dict[str, Any]:
+    """Texts per language with every stem cleaned by :func:`stem_html`."""
+    cleaned: dict[str, Any] = {}
+    for language, language_texts in texts.items():
+        if isinstance(language_texts, dict) and isinstance(language_texts.get("stem"), str):
+            language_texts = {**language_texts, "stem": stem_html(language_texts["stem"])}
+        cleaned[language] = language_texts
+    return cleaned

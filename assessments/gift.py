@@ -78,6 +78,8 @@ from decimal import Decimal, InvalidOperation
 from html.parser import HTMLParser
 from typing import Any
 
+from .content import STEM_TAGS
+
 __all__ = [
     "ALLOWED_STEM_TAGS",
     "EXPORTABLE_TYPES",
@@ -232,7 +234,7 @@ class _Reject(Exception):
 
 
 # --- HTML -------------------------------------------------------------------------------
-ALLOWED_STEM_TAGS = frozenset({"p", "strong", "em", "ul", "ol", "li"})
+ALLOWED_STEM_TAGS = STEM_TAGS  # one list for every stem (assessments/content.py)
 _TAG_ALIASES = {"b": "strong", "i": "em"}
 _DROP_CONTENT = frozenset(
     {"script", "style", "template", "iframe", "object", "noscript", "textarea", "title", "head"}

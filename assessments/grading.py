@@ -80,6 +80,33 @@ RESPONSE_FIELDS: dict[str, str] = {
 }
 """The single field each type's response carries."""
 
+ENTRY_LISTS: dict[str, tuple[str, ...]] = {
+    "single_choice": ("options",),
+    "multiple_response": ("options",),
+    "true_false": (),
+    "numeric": (),
+    "ordering": ("items",),
+    "matching": ("premises", "responses"),
+    "hotspot": (),
+}
+"""The lists of ``{"id", "text"}`` entries each type shows to officers. Their ids never
+reach the browser: each attempt gives every entry an opaque token (``assessments/tokens``).
+Hotspot regions are not listed: they are never shown before the review."""
+
+RESPONSE_ID_SHAPES: dict[str, str | None] = {
+    "single_choice": "one",
+    "multiple_response": "many",
+    "true_false": None,
+    "numeric": None,
+    "ordering": "many",
+    "matching": "pairs",
+    "hotspot": None,
+}
+"""Where entry ids sit in each type's response field: ``one`` (the value is an id),
+``many`` (a list of ids), ``pairs`` (a mapping of ids to ids) or ``None`` (no ids). The
+attempt page swaps them for tokens and back with this, so a type that shows entries must
+say where they are in its answers (a test checks every type does)."""
+
 MAX_NUMBER_LENGTH = 40
 """Longest numeric answer text accepted (characters, surrounding whitespace excluded)."""
 

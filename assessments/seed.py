@@ -20,6 +20,7 @@ from lms.seeding import SeedReport
 from . import services
 from .demo.merge import load_bank, question_in
 from .models import AssessmentPage, Attempt, DrawRule, Question, QuestionBank, ReviewPolicy
+from .tokens import answer_for_browser
 
 BANKS = Path(__file__).resolve().parent / "demo" / "banks"
 COURSE_OF_TRACK = {
@@ -28,6 +29,8 @@ COURSE_OF_TRACK = {
     "ftz_aeo": "free-trade-zones-and-aeo",
 }
 TITLES = {"en": "Final assessment", "es": "Evaluación final"}
+# Three attempts from one bank: answers only once none remains (assessments/review.py).
+DEMO_REVIEW_POLICY = ReviewPolicy.AFTER_LAST
 DEMO_OFFICERS = ("officer.per", "officer.per2", "officer.pan", "officer.jam", "officer.bra")
 
 
@@ -72,7 +75,15 @@ def _assessment(
         return None
     existing = AssessmentPage.objects.child_of(module).first()
     if existing is not None:
-        report["unchanged"] += 1
+        if existing.review_policy != DEMO_REVIEW_POLICY:
+            # Demos seeded before the policy changed: answers after the last attempt.
+            for page in [existing, *existing.get_translations()]:
+                page = page.specific
+                page.review_policy = DEMO_REVIEW_POLICY
+                page.save_revision().publish()
+            report["updated"] += 1
+        else:
+            report["unchanged"] += 1
         return existing
     page = AssessmentPage(
         title=TITLES["en"],
@@ -81,7 +92,7 @@ def _assessment(
         time_limit_minutes=30,
         max_attempts=3,
         delay_between_attempts_minutes=0,
-        review_policy=ReviewPolicy.ANSWERS,
+        review_policy=DEMO_REVIEW_POLICY,
         locale=module.locale,
     )
     page.draw_rules = [
@@ -113,8 +124,12 @@ def _demo_attempts(page: AssessmentPage, course: CoursePage, rng: random.Random)
         skill = rng.random()
         for response in attempt.responses.select_related("version"):
             version = response.version
-            answer = _answer(
-                version.type, version.data, right=rng.random() < 0.35 + 0.6 * skill, rng=rng
+            answer = answer_for_browser(  # as the attempt page would send it
+                version.type,
+                _answer(
+                    version.type, version.data, right=rng.random() < 0.35 + 0.6 * skill, rng=rng
+                ),
+                response.option_order.get("tokens") or {},
             )
             services.response_save(
                 actor=officer,

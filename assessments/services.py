@@ -20,8 +20,15 @@ from courses.services import course_item_complete
 from lms.accounts.models import User
 
 from . import events
-from .content import merged
-from .grading import Grade, ResponseError, grade, normalize_response, score_attempt
+from .content import merged, texts_cleaned
+from .grading import (
+    ENTRY_LISTS,
+    Grade,
+    ResponseError,
+    grade,
+    normalize_response,
+    score_attempt,
+)
 from .models import (
     AssessmentPage,
     Attempt,
@@ -30,6 +37,7 @@ from .models import (
     QuestionVersion,
     Response,
 )
+from .tokens import answer_from_browser, tokens_draw
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -59,7 +67,10 @@ def question_version_save(
     points: float = 1,
 ) -> QuestionVersion:
     """Save a question's content: a version never drawn is updated in place, a version
-    already used in an attempt is left as it is and a new version is made."""
+    already used in an attempt is left as it is and a new version is made. Stems are
+    cleaned to the HTML a stem may hold (:func:`assessments.content.stem_html`), whether
+    they come from the editor, an import or code."""
+    texts = texts_cleaned(texts)
     with transaction.atomic():
         question = Question.objects.select_for_update().get(pk=question.pk)
         current = question.current_version
@@ -109,13 +120,16 @@ def _draw(assessment: AssessmentPage, rng: random.Random) -> list[tuple[str, Que
 
 
 def _option_order(version: QuestionVersion, shuffle: bool, rng: random.Random) -> dict:
-    order = {}
-    for key in ("options", "items", "premises", "responses"):
+    """The order each list of entries is shown in, and the attempt's opaque token for
+    every entry (``tokens``): the page shows tokens, never authored ids."""
+    order: dict[str, Any] = {}
+    for key in ENTRY_LISTS.get(version.type, ()):
         ids = [entry["id"] for entry in version.data.get(key, [])]
         if ids:
             if shuffle or key == "items":  # ordering items always start shuffled
                 rng.shuffle(ids)
             order[key] = ids
+    order["tokens"] = tokens_draw(version.type, version.data)
     return order
 
 
@@ -217,8 +231,10 @@ def _accepting(attempt: Attempt, now: datetime) -> bool:
 def response_save(
     *, actor: User, attempt_id: int, position: int, seq: int, answer: Any
 ) -> tuple[Response, bool]:
-    """Autosave one answer. Returns (response, saved); ``saved`` is False for a stale or
-    repeated save (a lower or equal sequence number), which changes nothing.
+    """Autosave one answer, as the attempt page sends it: entries named by the attempt's
+    tokens (see :mod:`assessments.tokens`), which are turned into authored ids before the
+    answer is checked and stored. Returns (response, saved); ``saved`` is False for a
+    stale or repeated save (a lower or equal sequence number), which changes nothing.
 
     Raises Http404 for another officer's attempt, AttemptRefused when the attempt no
     longer accepts answers, ResponseError when the answer does not fit the question.
@@ -239,6 +255,9 @@ def response_save(
         if response is None:
             raise Http404
         version = response.version
+        answer = answer_from_browser(
+            version.type, answer, (response.option_order or {}).get("tokens") or {}
+        )
         normalized = normalize_response(version.type, merged(version.data, {}), answer)
         if seq <= response.seq:
             return response, False

@@ -17,11 +17,15 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST
 
 from . import selectors, services
-from .content import merged, public_view
+from .content import merged, public_view, stem_html
 from .grading import RESPONSE_ERROR_MESSAGES, ResponseError
-from .models import AssessmentPage, Attempt, ReviewPolicy
+from .models import AssessmentPage, Attempt
+from .review import Situation, review_visibility
+from .tokens import answer_for_browser
 
 MAX_ANSWER_BYTES = 16 * 1024
+MAX_SEQ = 2**31 - 1  # the largest value the database column holds on every backend
+MAX_POSITION = 32767
 
 
 def assessment_detail(request: HttpRequest, assessment: AssessmentPage) -> HttpResponse:
@@ -71,14 +75,23 @@ def _questions(attempt: Attempt) -> list[dict[str, Any]]:
     for response in attempt.responses.select_related("version").order_by("position"):
         version = response.version
         texts = version.text_for(attempt.language)
+        order = response.option_order or {}
+        view = public_view(version.type, version.data, texts, order)
+        answer = answer_for_browser(version.type, response.answer, order.get("tokens") or {})
+        if version.type == "ordering" and answer and answer.get("order"):
+            # The items as the officer left them, not as first shuffled.
+            by_token = {item["id"]: item for item in view.get("items", [])}
+            view["items"] = [by_token[token] for token in answer["order"] if token in by_token]
         items.append(
             {
                 "position": response.position,
                 "type": version.type,
                 "points": float(version.points),
                 "section": response.section,
-                "view": public_view(version.type, version.data, texts, response.option_order),
-                "answer": response.answer,
+                "view": view,
+                "answer": answer,
+                # The saved clicks, for the hotspot to show them again after a reload.
+                "clicks_json": json.dumps((answer or {}).get("clicks") or []),
                 "seq": response.seq,
             }
         )
@@ -140,7 +153,11 @@ def answer(request: HttpRequest, attempt_id: int) -> HttpResponse:
         payload = json.loads(request.body)
         position, seq = int(payload["position"]), int(payload["seq"])
         given = payload["answer"]
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, OverflowError, RecursionError):
+        # OverflowError: a number like 1e999 where an integer belongs; RecursionError:
+        # JSON nested deeper than the parser goes.
+        return _error(_("The answer could not be read."), 400, "malformed")
+    if not (1 <= position <= MAX_POSITION and 1 <= seq <= MAX_SEQ):
         return _error(_("The answer could not be read."), 400, "malformed")
     try:
         response, saved = services.response_save(
@@ -168,19 +185,24 @@ def submit(request: HttpRequest, attempt_id: int) -> HttpResponse:
 
 def _review_allowed(attempt: Attempt, assessment: AssessmentPage | None) -> tuple[bool, bool]:
     """(show score, show answers and feedback) under the assessment's review policy."""
-    policy = assessment.review_policy if assessment else ReviewPolicy.NOTHING
-    if policy == ReviewPolicy.NOTHING:
+    if assessment is None:
         return False, False
-    if policy == ReviewPolicy.SCORE:
-        return True, False
-    if policy == ReviewPolicy.AFTER_CLOSE:
-        closed = bool(
-            assessment
-            and assessment.available_until
-            and timezone.now() >= assessment.available_until
+    used = list(
+        Attempt.objects.filter(
+            user_id=attempt.user_id, assessment_key=attempt.assessment_key
+        ).values_list("status", flat=True)
+    )
+    visibility = review_visibility(
+        Situation(
+            policy=assessment.review_policy,
+            attempts_used=len(used),
+            max_attempts=assessment.max_attempts,
+            attempt_open=Attempt.Status.OPEN in used,
+            available_until=assessment.available_until,
+            now=timezone.now(),
         )
-        return True, closed
-    return True, True
+    )
+    return visibility.score, visibility.answers
 
 
 @login_required
@@ -202,7 +224,7 @@ def result(request: HttpRequest, attempt_id: int) -> HttpResponse:
                 {
                     "position": response.position,
                     "type": version.type,
-                    "stem": texts.get("stem", ""),
+                    "stem": stem_html(texts.get("stem", "")),
                     "question": merged(version.data, texts),
                     "feedback": texts.get("feedback", {}),
                     "answer": response.answer,

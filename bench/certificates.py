@@ -81,6 +81,7 @@ def prepare() -> tuple[object, list, list]:
     through the same services as the assessment pages."""
     fresh_django(DB_NAME, ENV)
     from assessments import services as assessment_services
+    from assessments.tokens import answer_for_browser
     from courses.services import enrolment_create
     from lms.accounts.models import Administration, User
     from lms.accounts.roles import Role
@@ -109,13 +110,16 @@ def prepare() -> tuple[object, list, list]:
         user_set_roles(actor=None, user=user, roles={Role.OFFICER})
         enrolment_create(actor=user, course=course)
         attempt = assessment_services.attempt_start(actor=user, assessment=page)
-        for position in range(1, QUESTIONS + 1):
+        for response in attempt.responses.select_related("version"):
             assessment_services.response_save(
                 actor=user,
                 attempt_id=attempt.pk,
-                position=position,
+                position=response.position,
                 seq=1,
-                answer={"option": "b"},
+                # as the attempt page sends it: in the attempt's tokens
+                answer=answer_for_browser(
+                    "single_choice", {"option": "b"}, response.option_order["tokens"]
+                ),
             )
         assessment_services.attempt_submit(actor=user, attempt_id=attempt.pk)
         officers.append(user)

@@ -26,6 +26,7 @@ import http.client
 import json
 import os
 import random
+import re
 import resource
 import secrets
 import threading
@@ -126,6 +127,14 @@ def officer_run(page_id, session, timings, errors, starting_gun, paced=True):
         errors["start"].append(f"unexpected {status} {location}")
         return
     attempt_id = int(location.rstrip("/").rsplit("/", 1)[-1])
+    # The page names each option by the attempt's opaque token: read them as the page does.
+    _status, _location, page = request(
+        "page", "GET", f"/attempts/{attempt_id}/", session, None, timings, errors
+    )
+    choices = {
+        int(position): token
+        for position, token in re.findall(r'name="q(\d+)" value="([^"]+)"', (page or b"").decode())
+    }
     for position in range(1, QUESTIONS + 1):
         if paced:
             think()
@@ -134,7 +143,7 @@ def officer_run(page_id, session, timings, errors, starting_gun, paced=True):
             "POST",
             f"/attempts/{attempt_id}/answer/",
             session,
-            {"position": position, "seq": 1, "answer": {"option": "b"}},
+            {"position": position, "seq": 1, "answer": {"option": choices.get(position)}},
             timings,
             errors,
         )

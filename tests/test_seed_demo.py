@@ -115,6 +115,10 @@ def test_demo_curriculum_in_english_and_spanish_and_idempotent(
     assert {q.current_version.type for b in banks for q in b.questions.all()} == every_type
     assert AssessmentPage.objects.filter(locale__language_code="en").count() == 3
     assert AssessmentPage.objects.filter(locale__language_code="es").count() == 3
+    # Three attempts from one bank: answers only once none remains (issue 11).
+    assert {(p.review_policy, p.max_attempts) for p in AssessmentPage.objects.all()} == {
+        ("after_last", 3)
+    }
     assert Attempt.objects.filter(status="submitted").count() >= 10
 
     first = snapshot()

@@ -20,10 +20,19 @@ from .banks import QuestionBank
 
 
 class ReviewPolicy(models.TextChoices):
+    """What officers see after submitting; the rule is ``assessments/review.py``."""
+
     NOTHING = "nothing", _("Nothing: no score, no answers")
     SCORE = "score", _("Score only")
-    ANSWERS = "answers", _("Score, answers and feedback")
-    AFTER_CLOSE = "after_close", _("Answers and feedback after the window closes")
+    AFTER_LAST = (
+        "after_last",
+        _("Score; answers and feedback after the last attempt or when the window closes"),
+    )
+    AFTER_CLOSE = "after_close", _("Score; answers and feedback when the window closes")
+    ANSWERS = (
+        "answers",
+        _("Score, answers and feedback after every attempt (gives them away for the next one)"),
+    )
 
 
 class AssessmentPage(ViewRestrictionsInOneQuery, Page):
@@ -48,7 +57,11 @@ class AssessmentPage(ViewRestrictionsInOneQuery, Page):
         _("after submitting, show"),
         max_length=16,
         choices=ReviewPolicy.choices,
-        default=ReviewPolicy.ANSWERS,
+        default=ReviewPolicy.AFTER_LAST,
+        help_text=_(
+            "Answers shown while attempts remain help officers pass the next attempt "
+            "without learning: keep them for after the last attempt."
+        ),
     )
     required = models.BooleanField(
         _("required"), default=True, help_text=_("Counts towards completing the course.")

@@ -8,6 +8,7 @@ import pytest
 
 from assessments.models import AssessmentPage, DrawRule, Question, QuestionBank
 from assessments.services import question_version_save
+from assessments.tokens import answer_for_browser
 from courses.tests.fixtures import add
 
 QUESTIONS = {
@@ -91,6 +92,13 @@ QUESTIONS = {
 }
 
 
+def browser_answer(response, answer):
+    """``answer`` (authored ids) as the attempt page sends it: in the attempt's tokens."""
+    return answer_for_browser(
+        response.version.type, answer, (response.option_order or {}).get("tokens") or {}
+    )
+
+
 def make_bank(title: str = "Bank", administration=None, questions=QUESTIONS) -> QuestionBank:
     bank = QuestionBank.objects.create(title=title, administration=administration)
     for uid, (qtype, data, texts) in questions.items():
@@ -150,7 +158,9 @@ def graded(course_tree, per, pan):
                 attempt_id=attempt.pk,
                 position=response.position,
                 seq=1,
-                answer={"option": pattern[response.version.question.uid]},
+                answer=browser_answer(
+                    response, {"option": pattern[response.version.question.uid]}
+                ),
             )
         services.attempt_submit(actor=officer, attempt_id=attempt.pk)
     return page

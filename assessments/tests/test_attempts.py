@@ -12,7 +12,7 @@ from django.utils import timezone
 from assessments import events, services
 from assessments.grading import ResponseError
 from assessments.models import Attempt, AttemptEvent, Question, Response
-from assessments.tests.fixtures import QUESTIONS, make_bank
+from assessments.tests.fixtures import QUESTIONS, browser_answer, make_bank
 from courses import services as course_services
 
 pytestmark = pytest.mark.django_db
@@ -45,7 +45,7 @@ def answer_all(officer, attempt, answers=RIGHT, seq=1):
             attempt_id=attempt.pk,
             position=response.position,
             seq=seq,
-            answer=answers[response.version.type],
+            answer=browser_answer(response, answers[response.version.type]),
         )
 
 
@@ -93,9 +93,14 @@ def test_stale_and_repeated_autosaves_change_nothing(assessment, officer):
     attempt = start(officer, assessment)
     response = attempt.responses.get(version__type="single_choice")
     kwargs = {"actor": officer, "attempt_id": attempt.pk, "position": response.position}
-    assert services.response_save(seq=2, answer={"option": "b"}, **kwargs)[1] is True
-    assert services.response_save(seq=2, answer={"option": "a"}, **kwargs)[1] is False
-    assert services.response_save(seq=1, answer={"option": "c"}, **kwargs)[1] is False
+    def save(seq, option):
+        return services.response_save(
+            seq=seq, answer=browser_answer(response, {"option": option}), **kwargs
+        )[1]
+
+    assert save(2, "b") is True
+    assert save(2, "a") is False
+    assert save(1, "c") is False
     response.refresh_from_db()
     assert (response.answer, response.seq) == ({"option": "b"}, 2)
 
@@ -319,10 +324,17 @@ def test_no_answer_key_reaches_the_browser(client, assessment, officer):
         seen.append(
             client.post(
                 f"/attempts/{attempt.pk}/answer/",
-                json.dumps({"position": r.position, "seq": 1, "answer": RIGHT[r.version.type]}),
+                json.dumps(
+                    {
+                        "position": r.position,
+                        "seq": 1,
+                        "answer": browser_answer(r, RIGHT[r.version.type]),
+                    }
+                ),
                 content_type="application/json",
             )
         )
+    assert all(r.status_code == 200 for r in seen[2:])
     seen.append(client.post(f"/attempts/{attempt.pk}/submit/", follow=True))
     seen.append(client.get(f"/attempts/{attempt.pk}/result/"))
     body = "".join(r.content.decode() for r in seen)

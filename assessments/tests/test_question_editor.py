@@ -151,3 +151,19 @@ def test_the_server_still_judges_what_the_editor_writes(client, regional_author,
     assert "en: Region “r1” extends outside the image." in page
     assert "es: Region “r2” has no label." in page
     assert "en: Region “r2” has no label." not in page
+
+
+def test_a_stem_saved_through_the_editor_is_cleaned(client, regional_author, bank):
+    """Links, redirects and scripts typed into a stem never reach the stored question
+    (and so never reach officers)."""
+    client.force_login(regional_author)
+    texts = {"en": hotspot_texts("en", "Block")}
+    texts["en"]["stem"] = (
+        '<p>Click <a href="https://phish.example">here</a> each anomaly.'
+        '<meta http-equiv="refresh" content="0;url=https://phish.example"></p>'
+        "<script>steal()</script><p onclick=x()><strong>Now</strong></p>"
+    )
+    response = post(client, bank, HOTSPOT_DATA, texts)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    stem = Question.objects.get(uid="drawn").current_version.texts["en"]["stem"]
+    assert stem == "<p>Click here each anomaly.</p><p><strong>Now</strong></p>"

@@ -65,6 +65,7 @@ def pass_assessment(officer, assessment_page, wrong=frozenset()):
     """Start, answer every question right (except the types in ``wrong``, left blank),
     submit: through the real services."""
     from assessments import services
+    from assessments.tests.fixtures import browser_answer
     from assessments.tests.test_attempts import RIGHT
 
     attempt = services.attempt_start(actor=officer, assessment=assessment_page)
@@ -76,7 +77,7 @@ def pass_assessment(officer, assessment_page, wrong=frozenset()):
             attempt_id=attempt.pk,
             position=response.position,
             seq=1,
-            answer=RIGHT[response.version.type],
+            answer=browser_answer(response, RIGHT[response.version.type]),
         )
     return services.attempt_submit(actor=officer, attempt_id=attempt.pk)
 

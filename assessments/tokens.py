@@ -1,0 +1,136 @@
+"""Opaque tokens for every id the officer's browser sees during an attempt.
+
+Authored ids carry the key far too often: ordering items ``i1, i2, …`` written in the
+correct order, matching premises ``pK`` whose answer is ``rK``, GIFT options ``a, b, c`` in
+the order the author wrote them (the right one often first). So the attempt page never
+shows them. When an attempt starts, every entry a question shows (the lists named by
+:data:`assessments.grading.ENTRY_LISTS`) gets a random token, stored with the attempt's
+option order; the page carries tokens only, and answers come back in tokens and are
+turned into ids on the server before they are checked and stored. An answer that names
+an authored id instead of a token is refused like any unknown choice, so guessing the
+authored ids gains nothing.
+
+Plain Python, no Django. Tokens come from :mod:`secrets`: nothing about them (their
+order, their length, their letters) relates to the entry they stand for.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from typing import Any
+
+from .grading import ENTRY_LISTS, RESPONSE_FIELDS, RESPONSE_ID_SHAPES, ResponseError
+
+TOKEN_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"
+TOKEN_LENGTH = 10  # 50 bits: unguessable within one question, and short in the page
+
+
+def _new_token(taken: set[str]) -> str:
+    while True:
+        token = "".join(secrets.choice(TOKEN_ALPHABET) for _ in range(TOKEN_LENGTH))
+        if token not in taken:
+            return token
+
+
+def tokens_draw(qtype: str, data: Mapping[str, Any]) -> dict[str, str]:
+    """A fresh token for every entry id the type shows (``{id: token}``); ids shared by
+    two lists (a premise and a response both called "a") get distinct tokens per list."""
+    tokens: dict[str, str] = {}
+    taken: set[str] = set()
+    for key in ENTRY_LISTS.get(qtype, ()):
+        entries = data.get(key)
+        if not isinstance(entries, list):
+            continue
+        for entry in entries:
+            ident = entry.get("id") if isinstance(entry, Mapping) else None
+            if not isinstance(ident, str) or not ident:
+                continue
+            name = token_key(key, ident)
+            if name not in tokens:
+                tokens[name] = _new_token(taken)
+                taken.add(tokens[name])
+    return tokens
+
+
+def token_key(list_name: str, ident: str) -> str:
+    """How :func:`tokens_draw` keys an entry: its list and its id."""
+    return f"{list_name}:{ident}"
+
+
+def _lists_of(qtype: str) -> tuple[str, str]:
+    """The entry lists an answer's ids come from: (the ids, the values of pairs)."""
+    lists = ENTRY_LISTS.get(qtype, ())
+    if not lists:
+        return "", ""
+    return lists[0], lists[-1]
+
+
+def _ids_by_token(tokens: Mapping[str, str], list_name: str) -> dict[str, str]:
+    prefix = token_key(list_name, "")
+    return {token: key[len(prefix) :] for key, token in tokens.items() if key.startswith(prefix)}
+
+
+def _refuse(value: Any) -> ResponseError:
+    text = value if isinstance(value, str) else repr(value)
+    return ResponseError("unknown_option", value=text if len(text) <= 40 else text[:39] + "…")
+
+
+def answer_from_browser(qtype: str, answer: Any, tokens: Mapping[str, str]) -> Any:
+    """The answer with its tokens turned back into authored ids.
+
+    Strict: a string where an id belongs must be one of this attempt's tokens for that
+    list, otherwise :class:`ResponseError` (``unknown_option``) is raised, so an authored
+    id sent directly is refused. Anything of the wrong shape is passed on unchanged for
+    :func:`assessments.grading.normalize_response` to refuse with its own reason.
+    """
+    shape = RESPONSE_ID_SHAPES.get(qtype)
+    field = RESPONSE_FIELDS.get(qtype)
+    if shape is None or field is None or not isinstance(answer, Mapping) or field not in answer:
+        return answer
+    first, last = _lists_of(qtype)
+    ids, values = _ids_by_token(tokens, first), _ids_by_token(tokens, last)
+
+    def one(value: Any, table: Mapping[str, str]) -> Any:
+        if not isinstance(value, str) or value == "":
+            return value
+        if value not in table:
+            raise _refuse(value)
+        return table[value]
+
+    value = answer[field]
+    if shape == "one":
+        converted: Any = one(value, ids)
+    elif shape == "many" and isinstance(value, list):
+        converted = [one(item, ids) for item in value]
+    elif shape == "pairs" and isinstance(value, Mapping):
+        converted = {one(key, ids): one(item, values) for key, item in value.items()}
+    else:
+        converted = value
+    return {**answer, field: converted}
+
+
+def answer_for_browser(qtype: str, answer: Any, tokens: Mapping[str, str]) -> Any:
+    """A stored (canonical) answer with its ids turned into this attempt's tokens, to fill
+    the attempt page again after a reload. Ids without a token are left out."""
+    shape = RESPONSE_ID_SHAPES.get(qtype)
+    field = RESPONSE_FIELDS.get(qtype)
+    if shape is None or field is None or not isinstance(answer, Mapping) or field not in answer:
+        return answer
+    first, last = _lists_of(qtype)
+    value = answer[field]
+    if shape == "one":
+        converted: Any = tokens.get(token_key(first, value)) if isinstance(value, str) else None
+    elif shape == "many":
+        converted = [
+            tokens[token_key(first, item)]
+            for item in value or []
+            if token_key(first, item) in tokens
+        ]
+    else:
+        converted = {
+            tokens[token_key(first, key)]: tokens[token_key(last, item)]
+            for key, item in (value or {}).items()
+            if token_key(first, key) in tokens and token_key(last, item) in tokens
+        }
+    return {field: converted}
