@@ -1,6 +1,11 @@
 /* Assessment attempt: autosaves each answer with a sequence number, keeps unsent answers
-   in localStorage and retries when the connection returns, shows what is saved, and
-   counts down to the server's deadline. No framework. */
+   in localStorage and retries until the server takes them or explicitly refuses them,
+   shows every saved answer again after a reload (the server's, or the newer one still
+   waiting on this device), counts down to the server's deadline, and lets officers zoom
+   and pan hotspot images on small screens. No framework.
+
+   Every choice in the page is named by an opaque token of this attempt: the script sends
+   back what it reads in the page and knows nothing of the answer key. */
 (function () {
   "use strict";
   var settingsNode = document.getElementById("attempt-settings");
@@ -8,17 +13,27 @@
   var settings = JSON.parse(settingsNode.textContent);
   var form = document.getElementById("attempt-form");
   var csrf = form.querySelector("input[name=csrfmiddlewaretoken]").value;
-  var seq = settings.seq || {};
+  var serverSeq = settings.seq || {};
+  var seq = {};
+  Object.keys(serverSeq).forEach(function (position) { seq[position] = serverSeq[position]; });
   var pending = {};
-  try { pending = JSON.parse(localStorage.getItem(settings.storageKey) || "{}"); } catch (e) { pending = {}; }
+  try { pending = JSON.parse(localStorage.getItem(settings.storageKey) || "{}") || {}; } catch (e) { pending = {}; }
+  var inflight = {};
+  var retryTimer = null;
+  var retryDelay = 1000;
+  var RETRY_MAX = 15000;
 
   function keep() {
     try { localStorage.setItem(settings.storageKey, JSON.stringify(pending)); } catch (e) { /* full */ }
   }
+  function questionAt(position) { return form.querySelector('[data-question][data-position="' + position + '"]'); }
   function status(position, key, detail) {
     var node = form.querySelector('[data-position="' + position + '"] [data-save-status]');
     if (node) { node.textContent = settings.messages[key] + (detail ? ": " + detail : ""); node.setAttribute("data-state", key); }
   }
+  function each(nodes, fn) { Array.prototype.forEach.call(nodes, fn); }
+
+  // --- reading and writing answers (in the page's tokens) ---------------------------------
 
   function read(question) {
     var type = question.getAttribute("data-type");
@@ -40,32 +55,100 @@
     }
     if (type === "matching") {
       var pairs = {};
-      question.querySelectorAll("select[data-premise]").forEach(function (s) { if (s.value) { pairs[s.getAttribute("data-premise")] = s.value; } });
+      each(question.querySelectorAll("select[data-premise]"), function (s) { if (s.value) { pairs[s.getAttribute("data-premise")] = s.value; } });
       return {pairs: pairs};
     }
     if (type === "hotspot") { return {clicks: JSON.parse(question.querySelector("[data-hotspot]").getAttribute("data-clicks") || "[]")}; }
     return null;
   }
 
+  // The inverse of read(): shows an answer kept on this device (newer than the server's).
+  function write(question, answer) {
+    if (!answer) { return; }
+    var type = question.getAttribute("data-type");
+    if (type === "single_choice") {
+      each(question.querySelectorAll("input[type=radio]"), function (i) { i.checked = i.value === answer.option; });
+    } else if (type === "multiple_response") {
+      var chosen = answer.options || [];
+      each(question.querySelectorAll("input[type=checkbox]"), function (i) { i.checked = chosen.indexOf(i.value) !== -1; });
+    } else if (type === "true_false") {
+      each(question.querySelectorAll("input[type=radio]"), function (i) {
+        i.checked = answer.value !== null && answer.value !== undefined && i.value === String(answer.value);
+      });
+    } else if (type === "numeric") {
+      question.querySelector("input").value = answer.value === null || answer.value === undefined ? "" : answer.value;
+    } else if (type === "ordering") {
+      var list = question.querySelector("[data-ordering]");
+      (answer.order || []).forEach(function (token) {
+        each(list.children, function (li) { if (li.getAttribute("data-id") === token) { list.appendChild(li); } });
+      });
+    } else if (type === "matching") {
+      var pairs = answer.pairs || {};
+      each(question.querySelectorAll("select[data-premise]"), function (s) { s.value = pairs[s.getAttribute("data-premise")] || ""; });
+    } else if (type === "hotspot") {
+      var area = question.querySelector("[data-hotspot]");
+      if (area && area.lmsHotspot) { area.lmsHotspot.set(answer.clicks || []); }
+    }
+  }
+
+  // --- sending ------------------------------------------------------------------------------
+
+  function scheduleRetry() {
+    if (retryTimer) { return; }
+    retryTimer = setTimeout(function () {
+      retryTimer = null;
+      Object.keys(pending).forEach(send);
+    }, retryDelay);
+    retryDelay = Math.min(RETRY_MAX, retryDelay * 2);
+  }
+
+  // Only the server's explicit refusal of an answer (a JSON 4xx naming why) drops it. A
+  // proxy's 502/503, any 5xx, a timeout, a lost connection, an HTML error page or an
+  // expired session keep it on this device and it is sent again.
   function send(position) {
     var item = pending[position];
     if (!item) { return Promise.resolve(); }
+    if (inflight[position]) { return inflight[position]; }
     status(position, "saving");
-    return fetch(settings.answerUrl, {
+    var sentSeq = item.seq;
+    var request = fetch(settings.answerUrl, {
       method: "POST", credentials: "same-origin",
       headers: {"Content-Type": "application/json", "X-CSRFToken": csrf},
       body: JSON.stringify({position: Number(position), seq: item.seq, answer: item.answer})
     }).then(function (response) {
-      return response.json().then(function (body) { return {ok: response.ok, body: body}; });
+      return response.text().then(function (text) {
+        var body = null;
+        try { body = JSON.parse(text); } catch (e) { body = null; }
+        return {status: response.status, body: body};
+      });
     }).then(function (result) {
-      if (result.ok) {
-        if (pending[position] && pending[position].seq <= result.body.seq) { delete pending[position]; keep(); }
-        status(position, "saved");
-      } else {
-        delete pending[position]; keep();
-        status(position, "refused", result.body.message);
+      var body = result.body;
+      if (result.status >= 200 && result.status < 300 && body && typeof body.seq === "number") {
+        if (pending[position] && pending[position].seq <= body.seq) { delete pending[position]; keep(); }
+        serverSeq[position] = Math.max(serverSeq[position] || 0, body.seq);
+        retryDelay = 1000;
+        status(position, pending[position] ? "saving" : "saved");
+        return;
       }
-    }).catch(function () { status(position, "unsaved"); });
+      var refused = result.status >= 400 && result.status < 500 && body && body.code &&
+        body.code !== "anonymous" && result.status !== 429;
+      if (refused) {
+        if (pending[position] && pending[position].seq === sentSeq) { delete pending[position]; keep(); }
+        status(position, "refused", body.message);
+        return;
+      }
+      status(position, "unsaved", body && body.code === "anonymous" ? body.message : "");
+      scheduleRetry();
+    }, function () {
+      status(position, "unsaved");
+      scheduleRetry();
+    }).then(function () {
+      delete inflight[position];
+      // A newer answer given while this one was in flight goes now.
+      if (pending[position] && pending[position].seq > sentSeq) { return send(position); }
+    });
+    inflight[position] = request;
+    return request;
   }
 
   function changed(question) {
@@ -76,9 +159,136 @@
     send(position);
   }
 
-  form.querySelectorAll("[data-question]").forEach(function (question) {
+  // --- hotspot: marks, keyboard, zoom and pan -------------------------------------------------
+
+  var ZOOM_MIN = 1, ZOOM_MAX = 6;
+
+  function hotspot(area, question) {
+    var img = area.querySelector("img");
+    var viewport = question.querySelector("[data-hotspot-viewport]") || area.parentNode;
+    var cursor = area.querySelector(".hotspot-cursor");
+    var width = Number(area.getAttribute("data-width")), height = Number(area.getAttribute("data-height"));
+    var max = Number(area.getAttribute("data-max-clicks")) || 1;
+    var clicks = [];
+    try { clicks = JSON.parse(area.getAttribute("data-clicks") || "[]") || []; } catch (e) { clicks = []; }
+    var at = [width / 2, height / 2];
+    var count = question.querySelector("[data-hotspot-count]");
+    var level = question.querySelector("[data-zoom-level]");
+    var zoom = 1;
+    // Never wider than the image itself at zoom 1; narrower screens shrink it to fit.
+    viewport.style.maxWidth = width + "px";
+
+    function draw() {
+      each(area.querySelectorAll(".hotspot-mark"), function (m) { m.remove(); });
+      clicks.forEach(function (c) {
+        var mark = document.createElement("span");
+        mark.className = "hotspot-mark";
+        mark.style.left = (100 * c[0] / width) + "%"; mark.style.top = (100 * c[1] / height) + "%";
+        area.appendChild(mark);
+      });
+      cursor.style.left = (100 * at[0] / width) + "%"; cursor.style.top = (100 * at[1] / height) + "%";
+      area.setAttribute("data-clicks", JSON.stringify(clicks));
+      if (count) { count.textContent = clicks.length + " / " + max; }
+    }
+    function place(x, y) {
+      if (clicks.length >= max) { clicks.shift(); }
+      clicks.push([Math.round(Math.min(width, Math.max(0, x))), Math.round(Math.min(height, Math.max(0, y)))]);
+      draw(); changed(question);
+    }
+    // Zoom to a level, keeping the image point under (clientX, clientY) where it is.
+    function zoomTo(next, clientX, clientY) {
+      next = Math.min(ZOOM_MAX, Math.max(ZOOM_MIN, next));
+      var frame = viewport.getBoundingClientRect();
+      var box = img.getBoundingClientRect();
+      if (clientX === undefined) { clientX = frame.left + frame.width / 2; clientY = frame.top + frame.height / 2; }
+      var fx = box.width ? (clientX - box.left) / box.width : 0.5;
+      var fy = box.height ? (clientY - box.top) / box.height : 0.5;
+      zoom = next;
+      area.style.width = (zoom * 100) + "%";
+      var grown = img.getBoundingClientRect();
+      viewport.scrollLeft += (grown.left + fx * grown.width) - clientX;
+      viewport.scrollTop += (grown.top + fy * grown.height) - clientY;
+      area.setAttribute("data-zoom", String(Math.round(zoom * 100) / 100));
+      if (level) { level.textContent = Math.round(zoom * 100) + " %"; }
+    }
+    // Keeps the keyboard marker in sight when zoomed.
+    function reveal() {
+      var box = img.getBoundingClientRect(), frame = viewport.getBoundingClientRect();
+      var x = box.left + at[0] * box.width / width, y = box.top + at[1] * box.height / height;
+      if (x < frame.left + 20 || x > frame.right - 20) { viewport.scrollLeft += x - (frame.left + frame.width / 2); }
+      if (y < frame.top + 20 || y > frame.bottom - 20) { viewport.scrollTop += y - (frame.top + frame.height / 2); }
+    }
+
+    img.addEventListener("click", function (event) {
+      var box = img.getBoundingClientRect();
+      place((event.clientX - box.left) * width / box.width, (event.clientY - box.top) * height / box.height);
+    });
+    area.addEventListener("keydown", function (event) {
+      var step = event.shiftKey ? 40 : 10;
+      var moves = {ArrowLeft: [-step, 0], ArrowRight: [step, 0], ArrowUp: [0, -step], ArrowDown: [0, step]};
+      if (moves[event.key]) {
+        at = [Math.min(width, Math.max(0, at[0] + moves[event.key][0])), Math.min(height, Math.max(0, at[1] + moves[event.key][1]))];
+        draw(); reveal(); event.preventDefault();
+      } else if (event.key === "Enter" || event.key === " ") {
+        place(at[0], at[1]); event.preventDefault();
+      } else if (event.key === "Delete" || event.key === "Backspace") {
+        clicks.pop(); draw(); changed(question); event.preventDefault();
+      } else if (event.key === "+" || event.key === "=") {
+        zoomTo(zoom * 1.5); reveal(); event.preventDefault();
+      } else if (event.key === "-" || event.key === "_") {
+        zoomTo(zoom / 1.5); reveal(); event.preventDefault();
+      }
+    });
+    each(question.querySelectorAll("[data-zoom]"), function (button) {
+      button.addEventListener("click", function () {
+        var action = button.getAttribute("data-zoom");
+        zoomTo(action === "in" ? zoom * 1.5 : action === "out" ? zoom / 1.5 : 1);
+      });
+    });
+    // Two fingers zoom around their midpoint; one finger scrolls the frame (touch-action
+    // pan-x pan-y leaves panning to the browser and pinching to this script).
+    var pointers = {};
+    var pinch = null;
+    function spread() {
+      var ids = Object.keys(pointers);
+      var a = pointers[ids[0]], b = pointers[ids[1]];
+      return {distance: Math.max(1, Math.hypot(a.x - b.x, a.y - b.y)), x: (a.x + b.x) / 2, y: (a.y + b.y) / 2};
+    }
+    viewport.addEventListener("pointerdown", function (event) {
+      if (event.pointerType !== "touch") { return; }
+      pointers[event.pointerId] = {x: event.clientX, y: event.clientY};
+      if (Object.keys(pointers).length === 2) { pinch = {start: spread(), zoom: zoom}; }
+    });
+    viewport.addEventListener("pointermove", function (event) {
+      if (!pointers[event.pointerId]) { return; }
+      pointers[event.pointerId] = {x: event.clientX, y: event.clientY};
+      if (pinch && Object.keys(pointers).length === 2) {
+        var now = spread();
+        zoomTo(pinch.zoom * now.distance / pinch.start.distance, now.x, now.y);
+        event.preventDefault();
+      }
+    });
+    function release(event) {
+      delete pointers[event.pointerId];
+      if (Object.keys(pointers).length < 2) { pinch = null; }
+    }
+    viewport.addEventListener("pointerup", release);
+    viewport.addEventListener("pointercancel", release);
+    // A trackpad's pinch arrives as a wheel event with the Ctrl key.
+    viewport.addEventListener("wheel", function (event) {
+      if (!event.ctrlKey) { return; }
+      event.preventDefault();
+      zoomTo(zoom * Math.exp(-event.deltaY / 200), event.clientX, event.clientY);
+    }, {passive: false});
+
+    area.lmsHotspot = {set: function (given) { clicks = (given || []).slice(0, max); draw(); }};
+    draw();
+    if (level) { level.textContent = "100 %"; }
+  }
+
+  each(form.querySelectorAll("[data-question]"), function (question) {
     question.addEventListener("change", function () { changed(question); });
-    question.querySelectorAll("[data-move]").forEach(function (button) {
+    each(question.querySelectorAll("[data-move]"), function (button) {
       button.addEventListener("click", function () {
         var li = button.closest("li");
         if (button.getAttribute("data-move") === "up" && li.previousElementSibling) { li.parentNode.insertBefore(li, li.previousElementSibling); }
@@ -91,52 +301,14 @@
     if (area) { hotspot(area, question); }
   });
 
-  function hotspot(area, question) {
-    var img = area.querySelector("img");
-    var cursor = area.querySelector(".hotspot-cursor");
-    var width = Number(area.getAttribute("data-width")), height = Number(area.getAttribute("data-height"));
-    var max = Number(area.getAttribute("data-max-clicks")) || 1;
-    var clicks = [], at = [width / 2, height / 2];
-    var count = question.querySelector("[data-hotspot-count]");
-    function draw() {
-      area.querySelectorAll(".hotspot-mark").forEach(function (m) { m.remove(); });
-      clicks.forEach(function (c) {
-        var mark = document.createElement("span");
-        mark.className = "hotspot-mark";
-        mark.style.left = (100 * c[0] / width) + "%"; mark.style.top = (100 * c[1] / height) + "%";
-        area.appendChild(mark);
-      });
-      cursor.style.left = (100 * at[0] / width) + "%"; cursor.style.top = (100 * at[1] / height) + "%";
-      area.setAttribute("data-clicks", JSON.stringify(clicks));
-      count.textContent = clicks.length + " / " + max;
-    }
-    function place(x, y) {
-      if (clicks.length >= max) { clicks.shift(); }
-      clicks.push([Math.round(x), Math.round(y)]);
-      draw(); changed(question);
-    }
-    img.addEventListener("click", function (event) {
-      var box = img.getBoundingClientRect();
-      place((event.clientX - box.left) * width / box.width, (event.clientY - box.top) * height / box.height);
-    });
-    area.addEventListener("keydown", function (event) {
-      var step = event.shiftKey ? 40 : 10;
-      var moves = {ArrowLeft: [-step, 0], ArrowRight: [step, 0], ArrowUp: [0, -step], ArrowDown: [0, step]};
-      if (moves[event.key]) {
-        at = [Math.min(width, Math.max(0, at[0] + moves[event.key][0])), Math.min(height, Math.max(0, at[1] + moves[event.key][1]))];
-        draw(); event.preventDefault();
-      } else if (event.key === "Enter" || event.key === " ") {
-        place(at[0], at[1]); event.preventDefault();
-      } else if (event.key === "Delete" || event.key === "Backspace") {
-        clicks.pop(); draw(); changed(question); event.preventDefault();
-      }
-    });
-    draw();
-  }
-
-  // Answers kept from an earlier visit that never reached the server are sent again.
+  // Answers kept from an earlier visit that never reached the server: the newest answer
+  // wins, so they are shown in place of the server's older one, and sent again.
   Object.keys(pending).forEach(function (position) {
-    if ((settings.seq[position] || 0) >= pending[position].seq) { delete pending[position]; } else { seq[position] = pending[position].seq; send(position); }
+    var question = questionAt(position);
+    if (!question || (serverSeq[position] || 0) >= pending[position].seq) { delete pending[position]; return; }
+    seq[position] = Math.max(seq[position] || 0, pending[position].seq);
+    write(question, pending[position].answer);
+    send(position);
   });
   keep();
 
@@ -148,7 +320,7 @@
     connection.setAttribute("data-state", navigator.onLine ? "online" : "offline");
   }
   window.addEventListener("offline", showConnection);
-  window.addEventListener("online", function () { showConnection(); Object.keys(pending).forEach(send); });
+  window.addEventListener("online", function () { showConnection(); retryDelay = 1000; Object.keys(pending).forEach(send); });
   showConnection();
 
   // Submitting first sends what is still unsent; with answers that cannot be sent, the
@@ -164,7 +336,7 @@
       if (submitNotice) { submitNotice.textContent = settings.messages.unsentBeforeSubmit.replace("%(count)s", left); }
     });
   });
-  setInterval(function () { if (navigator.onLine) { Object.keys(pending).forEach(send); } }, 15000);
+  setInterval(function () { if (navigator.onLine) { Object.keys(pending).forEach(send); } }, RETRY_MAX);
 
   var timer = document.querySelector("[data-timer]");
   if (timer && settings.deadline) {
