@@ -119,6 +119,12 @@ def _draw(assessment: AssessmentPage, rng: random.Random) -> list[tuple[str, Que
     return drawn
 
 
+ALWAYS_SHUFFLED = frozenset({"items", "responses"})
+"""Lists shuffled whatever the assessment says: ordering items are written in the correct
+order, and matching responses are usually written in the order of their premises (GIFT
+and Moodle write them pair by pair), so their authored order is the answer key."""
+
+
 def _option_order(version: QuestionVersion, shuffle: bool, rng: random.Random) -> dict:
     """The order each list of entries is shown in, and the attempt's opaque token for
     every entry (``tokens``): the page shows tokens, never authored ids."""
@@ -126,7 +132,7 @@ def _option_order(version: QuestionVersion, shuffle: bool, rng: random.Random) -
     for key in ENTRY_LISTS.get(version.type, ()):
         ids = [entry["id"] for entry in version.data.get(key, [])]
         if ids:
-            if shuffle or key == "items":  # ordering items always start shuffled
+            if shuffle or key in ALWAYS_SHUFFLED:
                 rng.shuffle(ids)
             order[key] = ids
     order["tokens"] = tokens_draw(version.type, version.data)
