@@ -1,12 +1,23 @@
-"""Failed sign-in lockout (django-axes), shared by the site and the Wagtail admin."""
+"""Failed sign-in lockout (django-axes), shared by the site and the Wagtail admin.
+
+Failures count per account and client address, and per account alone for sign-ins from
+addresses the account has not used lately (:func:`lockout_parameters`): nobody can lock a
+person out of the places they sign in from, and guessing from many addresses gets no
+more tries than from one. Never per address alone: a port's officers share one address.
+"""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
+from axes.models import AccessBase, AccessLog
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
+from django.utils import timezone
+
+from .throttles import client_address
 
 
 def normalised_username(request: HttpRequest, credentials: dict[str, Any] | None) -> str:
@@ -36,3 +47,52 @@ def lockout_response(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpRes
         {"minutes": minutes},
         status=429,
     ).render()
+
+
+ACCOUNT_AND_ADDRESS = ["username", "ip_address"]
+ACCOUNT = "username"
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    """The client address django-axes records (:func:`lms.accounts.throttles.client_address`:
+    ``X-Forwarded-For`` counts only behind ``LMS_NUM_PROXIES`` proxies)."""
+    return client_address(request) or None
+
+
+def known_address(username: str, address: str | None) -> bool:
+    """Whether ``username`` signed in successfully from ``address`` in the last
+    ``LMS_LOGIN_KNOWN_ADDRESS_DAYS`` days (django-axes' access log)."""
+    if not username or not address:
+        return False
+    since = timezone.now() - timedelta(days=settings.LMS_LOGIN_KNOWN_ADDRESS_DAYS)
+    return AccessLog.objects.filter(
+        username__iexact=username, ip_address=address, attempt_time__gte=since
+    ).exists()
+
+
+def lockout_parameters(
+    request_or_attempt: HttpRequest | AccessBase, credentials: dict[str, Any] | None = None
+) -> list[Any]:
+    """What failed sign-ins are counted by (``AXES_LOCKOUT_PARAMETERS``); a sign-in is
+    refused when any of the counts reaches ``AXES_FAILURE_LIMIT``.
+
+    - Always the account *and* the address: whoever fails from one address is locked
+      there, for that account only. Never the address alone (one port's officers share
+      one NAT address).
+    - The account alone as well, unless the account signed in successfully from this
+      address lately (:func:`known_address`). So failures from anywhere still add up
+      against an account (guessing from many addresses gets as few tries as from one),
+      but they cannot lock its owner out of the addresses they use: an attacker who types
+      ``admin`` and wrong passwords locks himself out, and ``admin`` out of new places
+      only, never out of the office they signed in from.
+
+    A success resets the counts it was judged by: from a known address, that address's
+    only, so other addresses' failures stay counted.
+    """
+    if isinstance(request_or_attempt, AccessBase):
+        return [ACCOUNT_AND_ADDRESS, ACCOUNT]
+    username = normalised_username(request_or_attempt, credentials)
+    address = getattr(request_or_attempt, "axes_ip_address", None) or client_ip(request_or_attempt)
+    if known_address(username, address):
+        return [ACCOUNT_AND_ADDRESS]
+    return [ACCOUNT_AND_ADDRESS, ACCOUNT]

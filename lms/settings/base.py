@@ -74,6 +74,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "lms.accounts.middleware.UserLanguageMiddleware",
+    # Before any view or form reads the body: size limits per address, hostile URLs.
+    "lms.middleware.RequestLimitsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
@@ -145,16 +147,43 @@ CSRF_COOKIE_SAMESITE = "Lax"
 # Failed-login lockout (django-axes), shared by the site and the Wagtail admin.
 AXES_FAILURE_LIMIT = ENV.int("LMS_LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = ENV.int("LMS_LOGIN_COOLOFF_MINUTES", 15) / 60  # hours
-# Locked per account, not per IP address: officers of a whole port or office often share one
-# public address behind NAT, and an IP lock would shut all of them out for one person's typos.
-AXES_LOCKOUT_PARAMETERS = ["username"]
-# django-axes warns when the IP address is not a lockout parameter; see the reason above.
-SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+# Never locked per IP address alone: officers of a whole port or office often share one
+# public address behind NAT, and an IP lock would shut all of them out for one person's
+# typos. Failures count per account and address; the account alone is locked only for
+# sign-ins from addresses it has not signed in from in LMS_LOGIN_KNOWN_ADDRESS_DAYS, so
+# nobody elsewhere can lock a person (a platform admin included) out of the places they
+# sign in from. See lms/accounts/lockout.py.
+AXES_LOCKOUT_PARAMETERS = "lms.accounts.lockout.lockout_parameters"
+AXES_CLIENT_IP_CALLABLE = "lms.accounts.lockout.client_ip"
+LMS_LOGIN_KNOWN_ADDRESS_DAYS = ENV.int("LMS_LOGIN_KNOWN_ADDRESS_DAYS", 90)
+AXES_DISABLE_ACCESS_LOG = False  # successful sign-ins: where the known addresses come from
 AXES_USERNAME_CALLABLE = "lms.accounts.lockout.normalised_username"
 AXES_LOCKOUT_CALLABLE = "lms.accounts.lockout.lockout_response"
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLE_ACCESS_FAILURE_LOG = False
 AXES_VERBOSE = False
+
+# Abuse limits: per client address, per e-mail address, per request body.
+# How many proxies stand in front of the app: the client address is then read from
+# X-Forwarded-For (unset: REMOTE_ADDR only, which nobody can forge). lms/accounts/throttles.py
+LMS_NUM_PROXIES = ENV.int("DJANGO_NUM_PROXIES", 0)
+# Password reset requests (site and Wagtail admin): per e-mail address and per client.
+LMS_PASSWORD_RESET_ADDRESS_RATE = ENV.str("LMS_PASSWORD_RESET_ADDRESS_RATE", "3/hour")
+LMS_PASSWORD_RESET_CLIENT_RATE = ENV.str("LMS_PASSWORD_RESET_CLIENT_RATE", "20/hour")
+# API requests with an invalid, expired or revoked token, per client address.
+LMS_API_AUTH_FAILURE_RATE = ENV.str("LMS_API_AUTH_FAILURE_RATE", "20/min")
+# Request bodies: refused with 413 before they are read (lms/middleware.py) when larger
+# than the limit of their address; Django's own limits are the second line. The proxy in
+# front (nginx: client_max_body_size) should allow the largest of these and no more.
+LMS_REQUEST_MAX_BYTES = ENV.int("LMS_REQUEST_MAX_BYTES", 1024 * 1024)
+LMS_ADMIN_REQUEST_MAX_BYTES = ENV.int("LMS_ADMIN_REQUEST_MAX_BYTES", 10 * 1024 * 1024)
+LMS_API_REQUEST_MAX_BYTES = ENV.int("LMS_API_REQUEST_MAX_BYTES", 1024 * 1024)
+LMS_DOCUMENT_MAX_BYTES = ENV.int("LMS_DOCUMENT_MAX_BYTES", 200 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = ENV.int("DJANGO_DATA_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)
+FILE_UPLOAD_MAX_MEMORY_SIZE = ENV.int("DJANGO_FILE_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)
+# Wagtail's page editor posts several fields per StreamField block (as Wagtail's project
+# template, 10,000 rather than Django's 1,000).
+DATA_UPLOAD_MAX_NUMBER_FIELDS = ENV.int("DJANGO_DATA_UPLOAD_MAX_NUMBER_FIELDS", 10_000)
 
 # Languages: English and Spanish are complete; Portuguese and French are wired and
 # fall back to English until their catalogues are filled.
