@@ -271,7 +271,10 @@ class Score:
 def _number(value: Any, field: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ValidationError(_("The score field %(field)s must be a number.") % {"field": field})
-    number = float(value)
+    try:
+        number = float(value)
+    except OverflowError:  # an integer with hundreds of digits
+        number = math.inf
     if not math.isfinite(number):
         raise ValidationError(_("The score field %(field)s must be finite.") % {"field": field})
     return number

@@ -286,6 +286,70 @@ def _json_error(message: str, status: int = 400) -> JsonResponse:
     return JsonResponse({"success": False, "message": message}, status=status)
 
 
+MAX_JSON_DEPTH = 100
+"""Nesting allowed in what the player sends (H5P's own documents stay far below)."""
+
+
+def _json_depth(value: Any) -> int:
+    """How deeply ``value`` nests (iteratively: no recursion on hostile input)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, depth)
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
+    return deepest
+
+
+def _unstorable_text(value: Any) -> bool:
+    """Whether a string or key anywhere in ``value`` holds a NUL character or a lone
+    surrogate (JSON escapes u0000, ud800): PostgreSQL stores neither."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, str):
+            if "\x00" in item:
+                return True
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return True
+    return False
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")  # NaN, Infinity: the browser's JSON.parse fails
+
+
+def _load_json(raw: str | bytes, invalid: str) -> Any:
+    """The JSON document the player sent; ValueError with the translated ``invalid``
+    message when it is not JSON, or with its own message when it nests deeper than
+    :data:`MAX_JSON_DEPTH` or holds text the database cannot store."""
+    if isinstance(raw, str) and "\x00" in raw:
+        raise ValueError(
+            _("The data contains a character that is not allowed (NUL, or half of a pair).")
+        )
+    try:
+        document = json.loads(raw, parse_constant=_refuse_constant)
+    except RecursionError as error:
+        raise ValueError(_("The JSON document is nested too deeply.")) from error
+    except (ValueError, UnicodeDecodeError) as error:
+        raise ValueError(invalid) from error
+    if _json_depth(document) > MAX_JSON_DEPTH:
+        raise ValueError(_("The JSON document is nested too deeply."))
+    if _unstorable_text(document):
+        raise ValueError(
+            _("The data contains a character that is not allowed (NUL, or half of a pair).")
+        )
+    return document
+
+
 @require_POST
 def h5p_xapi(request: HttpRequest, slot_id: int) -> HttpResponse:
     """Store a scored xAPI statement for the signed-in officer."""
@@ -295,9 +359,9 @@ def h5p_xapi(request: HttpRequest, slot_id: int) -> HttpResponse:
         return _json_error(_("The statement is too large."), status=413)
     slot = _slot(request, slot_id)
     try:
-        statement = json.loads(request.body)
-    except (ValueError, UnicodeDecodeError):
-        return _json_error(_("The statement is not valid JSON."))
+        statement = _load_json(request.body, _("The statement is not valid JSON."))
+    except ValueError as error:
+        return _json_error(str(error))
     try:
         result = services.h5p_statement_record(actor=request.user, slot=slot, statement=statement)
     except ValidationError as error:
@@ -331,9 +395,9 @@ def h5p_state(
         return _json_error(_("Nothing to save."))
     if raw != "0":
         try:
-            json.loads(raw)
-        except ValueError:
-            return _json_error(_("The saved state is not valid JSON."))
+            _load_json(raw, _("The saved state is not valid JSON."))
+        except ValueError as error:
+            return _json_error(str(error))
     try:
         services.h5p_state_save(
             actor=request.user,
@@ -353,7 +417,7 @@ def _file_response(name: str | None, *, max_age: int) -> HttpResponse:
         raise Http404
     try:
         handle = default_storage.open(name)
-    except (FileNotFoundError, OSError) as error:
+    except (OSError, ValueError) as error:  # ValueError: a name no storage accepts
         raise Http404 from error
     response = FileResponse(handle)
     response["Cache-Control"] = f"private, max-age={max_age}"
