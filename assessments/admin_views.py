@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import django_filters
 from django import forms
 from django.conf import settings
 from django.contrib import messages
@@ -17,15 +18,17 @@ from django.utils import translation
 from django.utils.html import json_script
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.views.generic import history as history_views
 from wagtail.admin.views.generic import models as model_views
 from wagtail.admin.views.generic import usage as usage_views
 from wagtail.admin.viewsets.model import ModelViewSet
 
-from courses.selectors import h5p_owner_choices
-from lms.accounts.selectors import administration_list_for_user
-from lms.viewsets import limit_administration_field, scoped_object_view
+from courses.selectors import owner_choices
+from lms.accounts.models import Administration
+from lms.accounts.selectors import administration_list_for_user, can_edit_authored
+from lms.viewsets import OwnerFieldMixin, scoped_object_view
 
 from . import selectors
 from .content import merged
@@ -35,45 +38,89 @@ from .portability import ImportRefused, questions_export, questions_import
 from .services import question_version_save
 
 
-def _scoped(view_class: type, bank_of: Any) -> type:
-    """An object view that answers 404 for a bank (or a question of a bank) the author
-    may not see, whatever the URL says."""
+def _editable(view_class: type, bank_of: Any) -> type:
+    """An object view that answers 404 for a bank (or a question of a bank) the author may
+    not change, whatever the URL says: another administration's bank, and for an author
+    bound to one administration a regional bank (read-only to them)."""
     return scoped_object_view(
         view_class,
-        lambda user, obj: selectors.bank_list_for_user(user).filter(pk=bank_of(obj)).exists(),
+        lambda user, obj: (
+            selectors.bank_editable_list_for_user(user).filter(pk=bank_of(obj)).exists()
+        ),
     )
 
 
-class BankIndexView(model_views.IndexView):
+class _RowActions:
+    """Listing rows link to edit, copy and delete only where the author may change the
+    bank; regional banks are listed (authors draw from them) but read-only to an author
+    bound to one administration. ``owner_of(row)`` gives the row's administration id."""
+
+    def owner_of(self, instance: Any) -> int | None:
+        raise NotImplementedError
+
+    def _may_change(self, instance: Any) -> bool:
+        return can_edit_authored(self.request.user, self.owner_of(instance))  # type: ignore[attr-defined]
+
+    def get_edit_url(self, instance: Any) -> str | None:
+        return super().get_edit_url(instance) if self._may_change(instance) else None  # type: ignore[misc]
+
+    def get_copy_url(self, instance: Any) -> str | None:
+        return super().get_copy_url(instance) if self._may_change(instance) else None  # type: ignore[misc]
+
+    def get_delete_url(self, instance: Any) -> str | None:
+        return super().get_delete_url(instance) if self._may_change(instance) else None  # type: ignore[misc]
+
+
+class BankIndexView(_RowActions, model_views.IndexView):
+    def owner_of(self, instance: QuestionBank) -> int | None:
+        return instance.administration_id
+
     def get_base_queryset(self) -> QuerySet[QuestionBank]:
         return selectors.bank_list_for_user(self.request.user).select_related("administration")
 
 
-class QuestionIndexView(model_views.IndexView):
+class QuestionIndexView(_RowActions, model_views.IndexView):
+    def owner_of(self, instance: Question) -> int | None:
+        return instance.bank.administration_id
+
     def get_base_queryset(self) -> QuerySet[Question]:
-        return Question.objects.filter(
-            bank__in=selectors.bank_list_for_user(self.request.user)
-        ).select_related("bank", "current_version")
+        return selectors.question_list_for_user(self.request.user).select_related(
+            "bank", "current_version"
+        )
 
 
 def _scoped_object_views(bank_of: Any) -> type:
     """A viewset base whose object views (edit, delete, copy, history, usage, inspect)
-    answer 404 outside the author's banks."""
+    answer 404 outside the banks the author may change. Usage is among them: a regional
+    bank is used by the assessments of every administration."""
     return type(
         "ScopedObjectViews",
         (),
         {
-            "edit_view_class": _scoped(model_views.EditView, bank_of),
-            "delete_view_class": _scoped(model_views.DeleteView, bank_of),
-            "copy_view_class": _scoped(model_views.CopyView, bank_of),
-            "history_view_class": _scoped(history_views.HistoryView, bank_of),
-            "usage_view_class": _scoped(usage_views.UsageView, bank_of),
-            "inspect_view_class": _scoped(model_views.InspectView, bank_of),
+            "edit_view_class": _editable(model_views.EditView, bank_of),
+            "delete_view_class": _editable(model_views.DeleteView, bank_of),
+            "copy_view_class": _editable(model_views.CopyView, bank_of),
+            "history_view_class": _editable(history_views.HistoryView, bank_of),
+            "usage_view_class": _editable(usage_views.UsageView, bank_of),
+            "inspect_view_class": _editable(model_views.InspectView, bank_of),
         },
     )
 
 
-class QuestionBankForm(WagtailAdminModelForm):
+class BankFilterSet(WagtailFilterSet):
+    """The Questions listing's bank filter offers the banks the author may see."""
+
+    bank = django_filters.ModelChoiceFilter(
+        label=_("Question bank"),
+        queryset=lambda request: selectors.bank_list_for_user(request.user),
+    )
+
+    class Meta:
+        model = Question
+        fields = ["bank"]
+
+
+class QuestionBankForm(OwnerFieldMixin, WagtailAdminModelForm):
     """An author of one administration keeps banks in that administration; regional
     authors may choose any, or none (a regional bank)."""
 
@@ -83,7 +130,10 @@ class QuestionBankForm(WagtailAdminModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        limit_administration_field(self.fields["administration"], self.for_user, h5p_owner_choices)
+        self.fix_owner_field(self.for_user)
+
+    def owner_choices(self, user: Any) -> QuerySet[Administration]:
+        return owner_choices(user)
 
 
 class QuestionBankViewSet(_scoped_object_views(lambda bank: bank.pk), ModelViewSet):
@@ -323,8 +373,12 @@ class QuestionForm(WagtailAdminModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # A question goes only into a bank the author may change (never a regional bank
+        # for an author bound to one administration).
         if self.for_user is not None:
-            self.fields["bank"].queryset = selectors.bank_list_for_user(self.for_user)
+            self.fields["bank"].queryset = selectors.bank_editable_list_for_user(self.for_user)
+        else:
+            self.fields["bank"].queryset = QuestionBank.objects.none()
         version = self.instance.current_version if self.instance.pk else None
         if version is not None:
             self.fields["qtype"].initial = version.type
@@ -369,7 +423,7 @@ class QuestionViewSet(_scoped_object_views(lambda question: question.bank_id), M
     add_to_admin_menu = True
     menu_order = 261
     list_display = ["uid", "bank", "current_version"]
-    list_filter = ["bank"]
+    filterset_class = BankFilterSet
     search_fields = ["uid"]
     form_fields = ["bank", "uid", "tags"]
 
@@ -388,15 +442,21 @@ class QuestionImportForm(forms.Form):
     )
 
 
-def _bank_for(request: HttpRequest, bank_id: int) -> QuestionBank:
-    bank = selectors.bank_list_for_user(request.user).filter(pk=bank_id).first()
+def _bank_for(request: HttpRequest, bank_id: int, *, editable: bool) -> QuestionBank:
+    """The bank, if the author may see it (export) or change it (import); else 404."""
+    banks = (
+        selectors.bank_editable_list_for_user(request.user)
+        if editable
+        else selectors.bank_list_for_user(request.user)
+    )
+    bank = banks.filter(pk=bank_id).first()
     if bank is None:
         raise Http404
     return bank
 
 
 def bank_import_view(request: HttpRequest, bank_id: int) -> HttpResponse:
-    bank = _bank_for(request, bank_id)
+    bank = _bank_for(request, bank_id, editable=True)
     report = None
     if request.method == "POST":
         form = QuestionImportForm(request.POST, request.FILES)
@@ -444,7 +504,7 @@ def bank_import_view(request: HttpRequest, bank_id: int) -> HttpResponse:
 
 
 def bank_export_view(request: HttpRequest, bank_id: int) -> HttpResponse:
-    bank = _bank_for(request, bank_id)
+    bank = _bank_for(request, bank_id, editable=False)
     fmt = "gift" if request.GET.get("format") == "gift" else "json"
     text, skipped = questions_export(bank=bank, fmt=fmt, language=request.GET.get("language", "en"))
     response = HttpResponse(

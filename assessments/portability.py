@@ -11,8 +11,12 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils.translation import gettext as _
+
+from lms.accounts.roles import Role, roles_of
+from lms.accounts.selectors import can_edit_authored
 
 from . import gift, portable
 from .content import merged
@@ -63,7 +67,14 @@ def questions_import(
     skip_bad: bool = False,
 ) -> ImportReport:
     """Import questions into ``bank``. Each rejected question is reported with its line
-    and reason; with any rejection and without ``skip_bad`` nothing is imported."""
+    and reason; with any rejection and without ``skip_bad`` nothing is imported.
+
+    ``actor`` must be allowed to change the bank (:func:`bank_import_refusal`), else
+    :class:`~django.core.exceptions.PermissionDenied` with the reason, translated, and
+    nothing is imported; ``None`` is the operator at the command line."""
+    refusal = bank_import_refusal(actor, bank)
+    if refusal:
+        raise PermissionDenied(refusal)
     result = parse(text, fmt)
     report = ImportReport(rejected=[(error.line, _reason(error)) for error in result.errors])
     good = []
@@ -107,6 +118,23 @@ def questions_import(
                 question.tags.add(*parsed.tags)
     report.rejected.sort()
     return report
+
+
+def bank_import_refusal(actor: User | None, bank: QuestionBank) -> str:
+    """Why ``actor`` may not import into ``bank`` (translated), or ``""`` when they may.
+
+    Regional banks feed the assessments of every administration: only regional training
+    managers and platform admins change them. ``None`` is the operator."""
+    if actor is None or can_edit_authored(actor, bank.administration_id):
+        return ""
+    if Role.TRAINING_MANAGER not in roles_of(actor):
+        return _("Only training managers may change question banks.")
+    if bank.administration_id is None:
+        return _(
+            "This is a regional question bank: only regional training managers and platform "
+            "admins may change it. Your assessments can still draw from it."
+        )
+    return _("This question bank belongs to another administration.")
 
 
 def questions_export(*, bank: QuestionBank, fmt: str, language: str = "en") -> tuple[str, list]:

@@ -9,8 +9,9 @@ from django.http import Http404
 
 from courses.selectors import course_for_page
 from lms.accounts import selectors as account_selectors
+from lms.accounts.roles import Role, roles_of
 
-from .models import AssessmentPage, Attempt, QuestionBank
+from .models import AssessmentPage, Attempt, Question, QuestionBank
 
 if TYPE_CHECKING:
     from courses.models import CoursePage, Enrolment
@@ -48,20 +49,37 @@ def attempts_visible_to(actor: User) -> QuerySet[Attempt]:
 
 
 def bank_list_for_user(actor: User) -> QuerySet[QuestionBank]:
-    from django.db.models import Q
+    """Banks an author may see, export and draw from in an assessment: regional banks and
+    their administration's (regional authors: every bank). Nobody else authors banks."""
+    if not account_selectors.is_regional_author(actor) and not _is_author(actor):
+        return QuestionBank.objects.none()
+    return QuestionBank.objects.filter(account_selectors.authored_usable_q(actor))
 
-    from lms.accounts.roles import Role, roles_of
 
-    roles = roles_of(actor)
-    if Role.PLATFORM_ADMIN in roles or (
-        Role.TRAINING_MANAGER in roles and actor.administration_id is None
-    ):
-        return QuestionBank.objects.all()
-    if Role.TRAINING_MANAGER in roles:
-        return QuestionBank.objects.filter(
-            Q(administration__isnull=True) | Q(administration_id=actor.administration_id)
-        )
-    return QuestionBank.objects.none()
+def bank_editable_list_for_user(actor: User) -> QuerySet[QuestionBank]:
+    """Banks an author may change: edit, delete, copy, import into, add or change their
+    questions. Regional banks feed the assessments of every administration, so only
+    regional authors change them; an author bound to one administration changes only its
+    banks."""
+    return QuestionBank.objects.filter(account_selectors.authored_editable_q(actor))
+
+
+def can_edit_bank(actor: User, bank: QuestionBank) -> bool:
+    return account_selectors.can_edit_authored(actor, bank.administration_id)
+
+
+def question_list_for_user(actor: User) -> QuerySet[Question]:
+    """Questions of the banks the actor may see (:func:`bank_list_for_user`)."""
+    return Question.objects.filter(bank__in=bank_list_for_user(actor))
+
+
+def question_editable_list_for_user(actor: User) -> QuerySet[Question]:
+    """Questions of the banks the actor may change (:func:`bank_editable_list_for_user`)."""
+    return Question.objects.filter(bank__in=bank_editable_list_for_user(actor))
+
+
+def _is_author(actor: User) -> bool:
+    return Role.TRAINING_MANAGER in roles_of(actor)
 
 
 def item_analysis(

@@ -10,7 +10,26 @@ from .admin_views import (
     bank_import_view,
     item_analysis_view,
 )
-from .models import AssessmentPage
+from lms import admin_tenancy
+
+from . import selectors
+from .models import AssessmentPage, Question, QuestionBank
+
+# Admin URLs naming a bank or question the author may not see answer 404 (their object views
+# are also limited to the banks the author may change: admin_views.py).
+admin_tenancy.register(
+    admin_tenancy.TenantScope(
+        model=QuestionBank,
+        visible=selectors.bank_list_for_user,
+        namespaces=("question_banks",),
+        global_url_kwargs=("bank_id",),
+    )
+)
+admin_tenancy.register(
+    admin_tenancy.TenantScope(
+        model=Question, visible=selectors.question_list_for_user, namespaces=("questions",)
+    )
+)
 
 
 @hooks.register("register_admin_viewset")

@@ -33,8 +33,8 @@ from wagtail.admin.views.generic import usage as usage_views
 from wagtail.admin.viewsets.model import ModelViewSet
 
 from courses.models.pages import owner_of_position
-from courses.selectors import h5p_owner_choices
-from lms.viewsets import limit_administration_field, scoped_object_view
+from courses.selectors import owner_choices
+from lms.viewsets import OwnerFieldMixin, scoped_object_view
 
 from .models import Programme, ProgrammeRequirement
 from .requirements import Kind, Requirement, Rule, rule_problems
@@ -93,17 +93,18 @@ def _validity(programme: Programme) -> str:
     return ngettext("%(months)s month", "%(months)s months", months) % {"months": months}
 
 
-class ProgrammeForm(WagtailAdminModelForm):
+class ProgrammeForm(OwnerFieldMixin, WagtailAdminModelForm):
     """A training manager of one administration keeps programmes in it; regional authors
     may choose any administration, or none (a regional programme)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         user = self.for_user
-        field = self.fields["administration"]
-        limit_administration_field(field, user, h5p_owner_choices)
+        self.fix_owner_field(user)
         if user is None or user.administration_id is None:
-            field.empty_label = gettext("Regional (open to every administration)")
+            self.fields["administration"].empty_label = gettext(
+                "Regional (open to every administration)"
+            )
         requirements = self.formsets.get("requirements")
         for form in requirements.forms if requirements is not None else ():
             # ProgrammeRequirement.clean says in words what this database constraint
@@ -177,6 +178,9 @@ class ProgrammeForm(WagtailAdminModelForm):
                     "The assessment “%(title)s” belongs to another administration's catalogue."
                 ) % {"title": page.title}
             form.add_error(name, message)
+
+    def owner_choices(self, user: Any) -> Any:
+        return owner_choices(user)
 
 
 def _constraints_checked_by_clean() -> None:

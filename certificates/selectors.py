@@ -12,7 +12,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
 from lms.accounts.roles import Role, roles_of
-from lms.accounts.selectors import officer_list_for_user
+from lms.accounts.selectors import authored_editable_q, is_regional_author, officer_list_for_user
 
 from . import codes
 from .models import Certificate, Programme, ProgrammeRequirement
@@ -24,16 +24,12 @@ if TYPE_CHECKING:
 
 
 def programme_list_for_user(actor: Actor) -> QuerySet[Programme]:
-    """The programmes an author may see and edit: all of them for platform admins and
-    regional training managers, their administration's for a training manager of one."""
-    roles = roles_of(actor)
-    if Role.PLATFORM_ADMIN in roles or (
-        Role.TRAINING_MANAGER in roles and actor.administration_id is None
-    ):
-        return Programme.objects.all()
-    if Role.TRAINING_MANAGER in roles:
-        return Programme.objects.filter(administration_id=actor.administration_id)
-    return Programme.objects.none()
+    """The programmes an author may see and edit in the admin: all of them for platform
+    admins and regional training managers, their administration's for a training manager
+    of one (regional programmes are not theirs to change, and are not listed to them)."""
+    if Role.TRAINING_MANAGER not in roles_of(actor) and not is_regional_author(actor):
+        return Programme.objects.none()
+    return Programme.objects.filter(authored_editable_q(actor))
 
 
 def requirement_rows() -> QuerySet[ProgrammeRequirement]:

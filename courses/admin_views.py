@@ -4,18 +4,30 @@ from __future__ import annotations
 
 from typing import Any
 
+import django_filters
 from django import forms
-from django.db.models import QuerySet
-from django.http import Http404
+from django.db.models import Count, F, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
+from wagtail.admin.api.views import PagesAdminAPIViewSet
+from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.panels import FieldPanel
+from wagtail.admin.views import chooser as page_chooser_views
+from wagtail.admin.views import home as home_views
+from wagtail.admin.views.reports.page_types_usage import PageTypesUsageReportView
+from wagtail.documents.api.admin.views import DocumentsAdminAPIViewSet
+from wagtail.images.api.admin.views import ImagesAdminAPIViewSet
+from wagtail.models import Page
 from wagtail.permission_policies import ModelPermissionPolicy
+from wagtail.permission_policies.pages import PagePermissionPolicy
 from wagtail.snippets.views import chooser as snippet_chooser_views
 from wagtail.snippets.views import snippets as snippet_views
 from wagtail.snippets.views.snippets import SnippetViewSet
 
 from lms.accounts.models import Administration
+from lms.accounts.selectors import is_regional_author
+from lms.viewsets import OwnerFieldMixin, scoped_object_view
 
 from . import selectors
 from .h5p.policy import PolicyLimits
@@ -23,7 +35,7 @@ from .models import H5PActivity, H5PLibrary
 from .packages import PackageRefused, h5p_package_import, h5p_package_inspect, refusal_from
 
 
-class H5PActivityForm(WagtailAdminModelForm):
+class H5PActivityForm(OwnerFieldMixin, WagtailAdminModelForm):
     """Create: upload a package (validated before anything is stored). Edit: title and owner."""
 
     package = forms.FileField(
@@ -41,15 +53,13 @@ class H5PActivityForm(WagtailAdminModelForm):
         super().__init__(*args, **kwargs)
         self.fields["title"].required = False
         self.fields["title"].help_text = _("Leave empty to use the title inside the package.")
-        user = self.for_user
-        allowed = selectors.h5p_owner_choices(user) if user else Administration.objects.none()
-        self.fields["administration"].queryset = allowed
-        if user is not None and user.administration_id is not None:
-            self.fields["administration"].required = True
-            self.fields["administration"].empty_label = None
+        self.fix_owner_field(self.for_user)
         if self.instance.pk:
             del self.fields["package"]
         self._report = None
+
+    def owner_choices(self, user: Any) -> QuerySet[Administration]:
+        return selectors.owner_choices(user)
 
     def clean_package(self) -> Any:
         upload = self.cleaned_data.get("package")
@@ -109,40 +119,63 @@ class H5PActivityForm(WagtailAdminModelForm):
         return valid
 
 
+# Actions that change an activity; any other (view, choose) only needs to see it.
+CHANGING_ACTIONS = frozenset({"add", "change", "delete", "publish", "lock", "unlock"})
+
+
 class H5PActivityPermissionPolicy(ModelPermissionPolicy):
-    """Model permissions, and an activity of another administration is out of reach."""
+    """Model permissions, and tenancy: an author sees and chooses regional activities and
+    their administration's, and changes only their administration's (regional activities
+    are read-only to an author bound to one administration; regional authors change any)."""
 
     def user_has_permission_for_instance(self, user: Any, action: str, instance: Any) -> bool:
-        return selectors.can_see_activity(
-            user, instance
-        ) and super().user_has_permission_for_instance(user, action, instance)
+        return self.user_has_any_permission_for_instance(user, [action], instance)
+
+    def user_has_any_permission_for_instance(self, user: Any, actions: Any, instance: Any) -> bool:
+        allowed = (
+            selectors.can_edit_activity
+            if CHANGING_ACTIONS.intersection(actions)
+            else selectors.can_see_activity
+        )
+        return allowed(user, instance) and super().user_has_any_permission_for_instance(
+            user, actions, instance
+        )
 
     def instances_user_has_any_permission_for(self, user: Any, actions: Any) -> QuerySet:
+        scoped = (
+            selectors.h5p_activity_editable_list_for_user
+            if CHANGING_ACTIONS.intersection(actions)
+            else selectors.h5p_activity_list_for_user
+        )
         return (
             super()
             .instances_user_has_any_permission_for(user, actions)
-            .filter(pk__in=selectors.h5p_activity_list_for_user(user).values("pk"))
+            .filter(pk__in=scoped(user).values("pk"))
         )
 
 
-class OwnActivitiesOnly:
-    """Object views (edit, inspect, delete, copy, usage, history) answer 404 for an
-    activity of another administration, whatever the URL says."""
-
-    def get_object(self, *args: Any) -> H5PActivity:
-        activity = super().get_object(*args)  # type: ignore[misc]
-        if not selectors.can_see_activity(self.request.user, activity):  # type: ignore[attr-defined]
-            raise Http404
-        return activity
-
-
-def _scoped(view_class: type) -> type:
-    return type(f"Scoped{view_class.__name__}", (OwnActivitiesOnly, view_class), {})
+def _scoped(view_class: type, allowed: Any = selectors.can_edit_activity) -> type:
+    """An object view that answers 404, whatever the URL says, for an activity the author
+    may not change (another administration's; for an author bound to one administration, a
+    regional one: its usage lists other administrations' lessons), or with
+    ``allowed=can_see_activity`` may not see (inspect)."""
+    return scoped_object_view(view_class, allowed)
 
 
 class _ScopedChoices:
     def get_object_list(self) -> QuerySet[H5PActivity]:
         return selectors.h5p_activity_list_for_user(self.request.user)  # type: ignore[attr-defined]
+
+
+class _ScopedChosen:
+    """The chooser's "chosen" views name only activities the author may use (another
+    administration's answers as a missing one does)."""
+
+    def get_object(self, pk: Any) -> H5PActivity:
+        return selectors.h5p_activity_list_for_user(self.request.user).get(pk=pk)  # type: ignore[attr-defined]
+
+    def get_objects(self, pks: Any) -> QuerySet[H5PActivity]:
+        return selectors.h5p_activity_list_for_user(self.request.user).filter(pk__in=pks)  # type: ignore[attr-defined]
 
 
 class H5PActivityChooserViewSet(snippet_chooser_views.SnippetChooserViewSet):
@@ -155,13 +188,35 @@ class H5PActivityChooserViewSet(snippet_chooser_views.SnippetChooserViewSet):
     choose_results_view_class = type(
         "H5PChooseResultsView", (_ScopedChoices, snippet_chooser_views.ChooseResultsView), {}
     )
+    chosen_view_class = type(
+        "H5PChosenView", (_ScopedChosen, snippet_chooser_views.SnippetChosenView), {}
+    )
+    chosen_multiple_view_class = type(
+        "H5PChosenMultipleView",
+        (_ScopedChosen, snippet_chooser_views.SnippetChosenMultipleView),
+        {},
+    )
+
+
+class H5PActivityFilterSet(WagtailFilterSet):
+    """The listing's owner filter offers only the administrations whose activities the
+    author may see."""
+
+    administration = django_filters.ModelChoiceFilter(
+        label=_("Owned by"),
+        queryset=lambda request: selectors.owner_choices(request.user),
+    )
+
+    class Meta:
+        model = H5PActivity
+        fields = ["administration", "language"]
 
 
 class H5PActivityViewSet(SnippetViewSet):
     model = H5PActivity
     chooser_viewset_class = H5PActivityChooserViewSet
     edit_view_class = _scoped(snippet_views.EditView)
-    inspect_view_class = _scoped(snippet_views.InspectView)
+    inspect_view_class = _scoped(snippet_views.InspectView, selectors.can_see_activity)
     delete_view_class = _scoped(snippet_views.DeleteView)
     copy_view_class = _scoped(snippet_views.CopyView)
     usage_view_class = _scoped(snippet_views.UsageView)
@@ -171,7 +226,7 @@ class H5PActivityViewSet(SnippetViewSet):
     menu_order = 250
     add_to_admin_menu = True
     list_display = ["title", "main_library", "administration", "language", "uploaded_at"]
-    list_filter = ["administration", "language"]
+    filterset_class = H5PActivityFilterSet
     search_fields = ["title"]
     inspect_view_enabled = True
     inspect_view_fields = [
@@ -204,3 +259,136 @@ class H5PLibraryViewSet(SnippetViewSet):
     list_display = ["machine_name", "version", "title", "runnable", "installed_at"]
     search_fields = ["machine_name", "title"]
     inspect_view_enabled = True
+
+
+# --- pages: tenancy in the explorer, choosers, reports and dashboard ------------------------
+
+
+class TenantPagePermissionPolicy(PagePermissionPolicy):
+    """Wagtail's page permissions, and tenancy: whatever the groups grant, pages in another
+    administration's catalogue are neither explorable nor listed (explorer, page search,
+    admin pages API, site history, reports), for an author bound to one administration."""
+
+    def explorable_instances(self, user: Any) -> QuerySet[Page]:
+        return super().explorable_instances(user).filter(selectors.page_visibility_q(user))
+
+    def instances_user_has_any_permission_for(self, user: Any, actions: Any) -> QuerySet[Page]:
+        pages = super().instances_user_has_any_permission_for(user, actions)
+        return pages.filter(selectors.page_visibility_q(user))
+
+
+class TenantBrowseView(page_chooser_views.BrowseView):
+    """The page chooser without a parent in the URL: with a page type, Wagtail starts at the
+    common ancestor of every page of that type; here, of those the author may see (the
+    parent's title is shown, so it must not be another administration's page)."""
+
+    def get(self, request: HttpRequest, parent_page_id: int | None = None) -> HttpResponse:
+        page_type = request.GET.get("page_type")
+        if parent_page_id is None and page_type:
+            try:
+                desired = page_chooser_views.page_models_from_string(page_type)
+            except (ValueError, LookupError) as exc:
+                raise Http404 from exc
+            if desired != (Page,):
+                visible = selectors.page_list_for_user(request.user).type(*desired)
+                parent = visible.first_common_ancestor() if visible.exists() else None
+                root = parent or Page.get_first_root_node()
+                return super().get(request, parent_page_id=root.pk)
+        return super().get(request, parent_page_id=parent_page_id)
+
+
+class TenantPageTypesUsageView(PageTypesUsageReportView):
+    """The page types usage report counts, and names the last edited page of, only the pages
+    the author may see."""
+
+    def decorate_paginated_queryset(self, page_types: Any) -> Any:
+        page_types = super().decorate_paginated_queryset(page_types)
+        user = self.request.user
+        if is_regional_author(user):
+            return page_types
+        visible = selectors.page_list_for_user(user)
+        form = self.filters.form if self.filters is not None else None
+        cleaned = form.cleaned_data if form is not None and form.is_valid() else {}
+        if cleaned.get("page_locale"):
+            visible = visible.filter(locale__language_code=cleaned["page_locale"])
+        if cleaned.get("site"):
+            visible = visible.filter(path__startswith=cleaned["site"])
+        type_ids = [page_type.pk for page_type in page_types]
+        counts = dict(
+            visible.filter(content_type_id__in=type_ids)
+            .values("content_type_id")
+            .annotate(pages=Count("pk"))
+            .values_list("content_type_id", "pages")
+        )
+        order = (F("latest_revision_created_at").desc(nulls_last=True), "title", "-pk")
+        for page_type in page_types:
+            page_type.count = counts.get(page_type.pk, 0)
+            latest = visible.filter(content_type_id=page_type.pk).order_by(*order).first()
+            page_type.last_edited_page = latest.specific if latest is not None else None
+        return page_types
+
+
+class TenantWorkflowObjectsToModeratePanel(home_views.WorkflowObjectsToModeratePanel):
+    """ "Awaiting your review" lists only pages the reviewer may see (a review group may
+    hold authors of several administrations)."""
+
+    def get_context_data(self, parent_context: Any) -> Any:
+        context = super().get_context_data(parent_context)
+        user = parent_context["request"].user
+        pages = [s["obj"].pk for s in context["states"] if isinstance(s["obj"], Page)]
+        visible = set(
+            selectors.page_list_for_user(user).filter(pk__in=pages).values_list("pk", flat=True)
+        )
+        context["states"] = [
+            s for s in context["states"] if not isinstance(s["obj"], Page) or s["obj"].pk in visible
+        ]
+        return context
+
+
+class TenantRecentEditsPanel(home_views.RecentEditsPanel):
+    """ "Your most recent edits", without pages the author may no longer see (after moving
+    to another administration)."""
+
+    def get_context_data(self, parent_context: Any) -> Any:
+        context = super().get_context_data(parent_context)
+        user = parent_context["request"].user
+        pages = [page.pk for _when, page in context["last_edits"]]
+        visible = set(
+            selectors.page_list_for_user(user).filter(pk__in=pages).values_list("pk", flat=True)
+        )
+        context["last_edits"] = [
+            (when, page) for when, page in context["last_edits"] if page.pk in visible
+        ]
+        return context
+
+
+HOMEPAGE_PANEL_REPLACEMENTS = {
+    home_views.WorkflowObjectsToModeratePanel: TenantWorkflowObjectsToModeratePanel,
+    home_views.RecentEditsPanel: TenantRecentEditsPanel,
+}
+
+
+# --- the admin API: pages, documents and images --------------------------------------------
+
+
+class TenantPagesAdminAPIViewSet(PagesAdminAPIViewSet):
+    """The admin pages API (the explorer menu) lists only pages the author may see."""
+
+    def get_base_queryset(self) -> QuerySet[Page]:
+        return super().get_base_queryset().filter(selectors.page_visibility_q(self.request.user))
+
+
+class TenantDocumentsAdminAPIViewSet(DocumentsAdminAPIViewSet):
+    """The admin documents API lists only documents the author may choose."""
+
+    def get_queryset(self) -> QuerySet:
+        allowed = selectors.document_list_for_user(self.request.user)
+        return super().get_queryset().filter(collection__in=allowed.values("collection"))
+
+
+class TenantImagesAdminAPIViewSet(ImagesAdminAPIViewSet):
+    """The admin images API lists only images the author may choose."""
+
+    def get_queryset(self) -> QuerySet:
+        allowed = selectors.image_list_for_user(self.request.user)
+        return super().get_queryset().filter(collection__in=allowed.values("collection"))

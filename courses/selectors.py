@@ -9,11 +9,18 @@ from django.conf import settings
 from django.db.models import F, JSONField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
-from wagtail.models import Page
+from wagtail.documents.models import AbstractDocument
+from wagtail.models import Collection, Page
 
-from lms.accounts.roles import Role, roles_of
+from lms.accounts.selectors import (
+    authored_editable_q,
+    authored_usable_q,
+    can_edit_authored,
+    is_regional_author,
+)
 
 from .models import (
+    AdministrationCollection,
     CourseIndexPage,
     CoursePage,
     Enrolment,
@@ -29,11 +36,8 @@ if TYPE_CHECKING:
 
 
 def _sees_everything(actor: User) -> bool:
-    roles = roles_of(actor)
-    if Role.PLATFORM_ADMIN in roles:
-        return True
-    # Regional training managers author and preview every course.
-    return Role.TRAINING_MANAGER in roles and actor.administration_id is None
+    # Platform admins and regional training managers author and preview every course.
+    return is_regional_author(actor)
 
 
 def course_visibility_q(actor: User) -> Q:
@@ -253,27 +257,118 @@ def lesson_slots(actor: User, lesson: LessonPage) -> dict[str, LessonActivity]:
     return {slot.block_id: slot for slot in slots}
 
 
-def can_see_activity(actor: User, activity) -> bool:
+def can_see_activity(actor: User, activity: H5PActivity) -> bool:
+    """May the actor play (and an author choose) the activity: regional ones and their
+    administration's."""
     if activity.administration_id is None or _sees_everything(actor):
         return True
     return actor.is_authenticated and actor.administration_id == activity.administration_id
 
 
+def can_edit_activity(actor: User, activity: H5PActivity) -> bool:
+    """May the actor change the activity: regional authors any, an author bound to one
+    administration only its activities (regional ones are read-only to them)."""
+    return can_edit_authored(actor, activity.administration_id)
+
+
 def h5p_activity_list_for_user(actor: User) -> QuerySet[H5PActivity]:
     """Activities an author may see and use: regional ones and their administration's."""
-    if _sees_everything(actor):
-        return H5PActivity.objects.all()
-    if actor.is_authenticated and actor.administration_id is not None:
-        return H5PActivity.objects.filter(
-            Q(administration__isnull=True) | Q(administration_id=actor.administration_id)
-        )
-    return H5PActivity.objects.filter(administration__isnull=True)
+    return H5PActivity.objects.filter(authored_usable_q(actor))
 
 
-def h5p_owner_choices(actor: User) -> QuerySet[Administration]:
-    """Administrations an author may give an activity to (empty choice: regional)."""
+def h5p_activity_editable_list_for_user(actor: User) -> QuerySet[H5PActivity]:
+    """Activities an author may change, delete, copy (see :func:`can_edit_activity`)."""
+    return H5PActivity.objects.filter(authored_editable_q(actor))
+
+
+def owner_choices(actor: User) -> QuerySet[Administration]:
+    """Administrations an author may give a bank, programme or activity to (the empty
+    choice, regional, is offered to regional authors only)."""
     from lms.accounts.models import Administration
 
     if actor.administration_id is None:
         return Administration.objects.filter(is_active=True)
     return Administration.objects.filter(pk=actor.administration_id)
+
+
+# --- the Wagtail admin: pages and media -----------------------------------------------------
+
+
+def _outside(paths: list[str]) -> Q:
+    """Tree nodes (pages, collections) that are in none of the subtrees at ``paths``."""
+    inside = Q(pk__in=[])
+    for path in paths:
+        inside |= Q(path__startswith=path)
+    return ~inside
+
+
+def page_visibility_q(actor: User) -> Q:
+    """Pages the actor may see in the admin (lists, choosers, searches, reports, APIs):
+    every page for regional authors; for anyone else every page except those in another
+    administration's catalogue (drafts included), so an author bound to PAN sees the
+    regional catalogue, PAN's and the pages above them, never PER's."""
+    if _sees_everything(actor):
+        return Q()
+    foreign = CourseIndexPage.objects.filter(administration__isnull=False)
+    if actor.is_authenticated and actor.administration_id is not None:
+        foreign = foreign.exclude(administration_id=actor.administration_id)
+    return _outside(list(foreign.values_list("path", flat=True)))
+
+
+def page_list_for_user(actor: User) -> QuerySet[Page]:
+    return Page.objects.filter(page_visibility_q(actor))
+
+
+def can_see_page(actor: User, page: Page) -> bool:
+    return page_list_for_user(actor).filter(pk=page.pk).exists()
+
+
+def media_collection_list_for_user(actor: User) -> QuerySet[Collection]:
+    """Collections whose images and documents the actor may see: every collection for
+    regional authors; for anyone else every collection except another administration's
+    (and its sub-collections). Choosing, adding and changing also need the collection
+    permissions that ``courses.services.author_groups_sync`` grants."""
+    if _sees_everything(actor):
+        return Collection.objects.all()
+    foreign = AdministrationCollection.objects.filter(administration__isnull=False)
+    if actor.is_authenticated and actor.administration_id is not None:
+        foreign = foreign.exclude(administration_id=actor.administration_id)
+    return Collection.objects.filter(
+        _outside(list(foreign.values_list("collection__path", flat=True)))
+    )
+
+
+def can_see_document(actor: User, document: AbstractDocument) -> bool:
+    """Who may download a document: a signed-in person who may see its collection (an
+    administration's documents: its people and regional staff; regional ones: anyone
+    signed in)."""
+    if not actor.is_authenticated or not actor.is_active:
+        return False
+    return media_collection_list_for_user(actor).filter(pk=document.collection_id).exists()
+
+
+def _media_list_for_user(model: type[Any], actor: User) -> QuerySet[Any]:
+    from wagtail.permissions import policy_registry
+
+    choosable = policy_registry.get_by_type(model).collections_user_has_any_permission_for(
+        actor, ["choose", "change"]
+    )
+    return model.objects.filter(
+        collection__in=choosable.filter(pk__in=media_collection_list_for_user(actor).values("pk"))
+    )
+
+
+def document_list_for_user(actor: User) -> QuerySet[AbstractDocument]:
+    """Documents an author may see and choose in the admin (choosers, the admin API): in
+    the collections their groups may choose from or change, never in another
+    administration's collection."""
+    from wagtail.documents import get_document_model
+
+    return _media_list_for_user(get_document_model(), actor)
+
+
+def image_list_for_user(actor: User) -> QuerySet[Any]:
+    """Images an author may see and choose in the admin (as :func:`document_list_for_user`)."""
+    from wagtail.images import get_image_model
+
+    return _media_list_for_user(get_image_model(), actor)

@@ -11,12 +11,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from wagtail.models import Page
+from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermission, Page
 
 from . import events
 from .models import (
@@ -32,7 +34,7 @@ from .models.pages import owner_of_position
 from .selectors import can_see_course
 
 if TYPE_CHECKING:
-    from lms.accounts.models import User
+    from lms.accounts.models import Administration, User
 
 MAX_STATEMENT_BYTES = 64 * 1024
 MAX_STATE_BYTES = 64 * 1024
@@ -483,23 +485,78 @@ def h5p_state_get(
 
 AUTHOR_GROUP_PREFIX = "Course authors · "
 AUTHOR_PAGE_PERMISSIONS = ("add_page", "change_page", "lock_page", "unlock_page")
-AUTHOR_COLLECTION_PERMISSIONS = (
-    ("wagtailimages", "add_image"),
-    ("wagtailimages", "choose_image"),
-    ("wagtaildocs", "add_document"),
-    ("wagtaildocs", "choose_document"),
-)
+# Images and documents: an author of one administration adds, changes, chooses and deletes
+# in its collection and only chooses in the regional one; regional authors do everything
+# from the root down. Wagtail's collection permission policy reads only these
+# collection-level grants (never the model-level ones).
+MEDIA_MODELS = (("wagtailimages", "image"), ("wagtaildocs", "document"))
+AUTHOR_COLLECTION_ACTIONS = ("add", "change", "choose", "delete")
+REGIONAL_COLLECTION_ACTIONS = ("choose",)
+REGIONAL_COLLECTION_NAME = "Regional"
+
+
+def media_collections_sync() -> dict[int | None, Collection]:
+    """Make sure the regional collection (Root > "Regional") and one collection per
+    administration (Root > its code) exist; the collections by owner (``None``: regional).
+    Idempotent: existing collections keep their name and place."""
+    from lms.accounts.models import Administration
+
+    from .models import AdministrationCollection
+
+    with transaction.atomic():
+        root = Collection.get_first_root_node() or Collection.add_root(name="Root")
+        owned = {
+            row.administration_id: row.collection
+            for row in AdministrationCollection.objects.select_related("collection")
+        }
+        wanted: list[tuple[int | None, str]] = [(None, REGIONAL_COLLECTION_NAME)]
+        wanted += list(Administration.objects.order_by("code").values_list("pk", "code"))
+        for owner, name in wanted:
+            if owner not in owned:
+                collection = root.add_child(instance=Collection(name=name))
+                AdministrationCollection.objects.create(
+                    collection=collection, administration_id=owner
+                )
+                root.refresh_from_db()
+                owned[owner] = collection
+    return owned
+
+
+def media_collection_for(administration: Administration | None) -> Collection:
+    """The collection of an administration's images and documents (``None``: regional),
+    made when missing."""
+    from .models import AdministrationCollection
+
+    owner = administration.pk if administration is not None else None
+    row = (
+        AdministrationCollection.objects.filter(administration_id=owner)
+        .select_related("collection")
+        .first()
+    )
+    return row.collection if row is not None else media_collections_sync()[owner]
+
+
+def _collection_permissions(actions: tuple[str, ...]) -> list[Permission]:
+    query = Q(pk__in=[])
+    for app_label, model in MEDIA_MODELS:
+        query |= Q(
+            content_type__app_label=app_label,
+            codename__in=[f"{action}_{model}" for action in actions],
+        )
+    return list(Permission.objects.filter(query))
 
 
 def author_groups_sync() -> None:
-    """Page permissions follow ownership: regional training managers may edit the regional
-    catalogue, an administration's training managers only that administration's catalogue.
-    Authors add and edit; publishing goes through the review workflow."""
-    from django.contrib.auth.models import Group, Permission
-    from django.db.models import Q
-    from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermission
+    """Permissions follow ownership. Pages: regional training managers may edit the
+    regional catalogue, an administration's training managers only that administration's
+    catalogue (authors add and edit; publishing goes through the review workflow). Images
+    and documents: see :data:`AUTHOR_COLLECTION_ACTIONS`.
 
-    from lms.accounts.models import User
+    One group per owner ("Course authors · PER", "Course authors · regional"), for every
+    owner with a catalogue or with training managers; each training manager is put in the
+    group of their administration (regional: no administration). Idempotent; grants that
+    no longer follow from ownership are taken away from these groups."""
+    from lms.accounts.models import Administration, User
     from lms.accounts.roles import Role
 
     from .models import CourseIndexPage
@@ -509,38 +566,65 @@ def author_groups_sync() -> None:
             content_type__app_label="wagtailcore", codename__in=AUTHOR_PAGE_PERMISSIONS
         )
     )
-    collection_permissions = [
-        Permission.objects.get(content_type__app_label=app, codename=codename)
-        for app, codename in AUTHOR_COLLECTION_PERMISSIONS
-    ]
-    root_collection = Collection.get_first_root_node() or Collection.add_root(name="Root")
-    groups: dict[int | None, Group] = {}
+    full_media = _collection_permissions(AUTHOR_COLLECTION_ACTIONS)
+    choose_media = _collection_permissions(REGIONAL_COLLECTION_ACTIONS)
     with transaction.atomic():
-        for index in CourseIndexPage.objects.select_related("administration"):
-            owner = index.administration
-            name = AUTHOR_GROUP_PREFIX + (owner.code if owner else "regional")
-            group = groups.get(index.administration_id)
-            if group is None:
-                group, _created = Group.objects.get_or_create(name=name)
-                groups[index.administration_id] = group
-                for permission in collection_permissions:
-                    GroupCollectionPermission.objects.get_or_create(
-                        group=group, collection=root_collection, permission=permission
-                    )
+        collections = media_collections_sync()
+        root = Collection.get_first_root_node()
+        authors = list(
+            User.objects.filter(
+                Q(groups__name=Role.TRAINING_MANAGER.value)
+                | Q(groups__name__startswith=AUTHOR_GROUP_PREFIX)
+            )
+            .distinct()
+            .prefetch_related("groups")
+        )
+        is_author = {
+            user.pk: any(g.name == Role.TRAINING_MANAGER.value for g in user.groups.all())
+            for user in authors
+        }
+        indexes = list(CourseIndexPage.objects.all())
+        owners = {index.administration_id for index in indexes}
+        owners |= {user.administration_id for user in authors if is_author[user.pk]}
+        codes = dict(
+            Administration.objects.filter(pk__in=[o for o in owners if o]).values_list("pk", "code")
+        )
+        groups: dict[int | None, Group] = {}
+        for owner in sorted(owners, key=lambda o: (o is not None, o or 0)):
+            name = AUTHOR_GROUP_PREFIX + (codes[owner] if owner else "regional")
+            groups[owner], _created = Group.objects.get_or_create(name=name)
+        for index in indexes:
             for permission in page_permissions:
                 GroupPagePermission.objects.get_or_create(
-                    group=group, page=index, permission=permission
+                    group=groups[index.administration_id], page=index, permission=permission
                 )
-        authors = User.objects.filter(
-            Q(groups__name=Role.TRAINING_MANAGER.value)
-            | Q(groups__name__startswith=AUTHOR_GROUP_PREFIX)
-        ).distinct()
+        media = {p.pk for p in full_media}
+        for owner, group in groups.items():
+            if owner is None:
+                wanted = {(root.pk, p.pk) for p in full_media}
+            else:
+                wanted = {(collections[owner].pk, p.pk) for p in full_media}
+                wanted |= {(collections[None].pk, p.pk) for p in choose_media}
+            current = set(
+                GroupCollectionPermission.objects.filter(
+                    group=group, permission_id__in=media
+                ).values_list("collection_id", "permission_id")
+            )
+            for collection_id, permission_id in current - wanted:
+                GroupCollectionPermission.objects.filter(
+                    group=group, collection_id=collection_id, permission_id=permission_id
+                ).delete()
+            for collection_id, permission_id in wanted - current:
+                GroupCollectionPermission.objects.create(
+                    group=group, collection_id=collection_id, permission_id=permission_id
+                )
         for user in authors:
-            is_author = user.groups.filter(name=Role.TRAINING_MANAGER.value).exists()
-            wanted = groups.get(user.administration_id) if is_author else None
-            current = set(user.groups.filter(name__startswith=AUTHOR_GROUP_PREFIX))
-            stale = current - {wanted}
+            wanted_group = groups.get(user.administration_id) if is_author[user.pk] else None
+            current_groups = {
+                g for g in user.groups.all() if g.name.startswith(AUTHOR_GROUP_PREFIX)
+            }
+            stale = current_groups - {wanted_group}
             if stale:
                 user.groups.remove(*stale)
-            if wanted is not None and wanted not in current:
-                user.groups.add(wanted)
+            if wanted_group is not None and wanted_group not in current_groups:
+                user.groups.add(wanted_group)

@@ -7,9 +7,16 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from lms import admin_urls
+from lms.admin_tenancy import guard_urlpatterns
 from lms.home import routing
 
+# Every admin view answers 404 for a URL naming what its user may not see (tenancy).
+guard_urlpatterns(wagtailadmin_urls.urlpatterns)
+
 urlpatterns = [
+    # A few admin views scoped to the author's administration, before Wagtail's own.
+    path("cms/", include(admin_urls)),
     path("cms/", include(wagtailadmin_urls)),
     path("django-admin/", admin.site.urls),
     path("documents/", include(wagtaildocs_urls)),
@@ -23,9 +30,11 @@ urlpatterns = [
 ]
 
 if settings.DEBUG:
-    from django.conf.urls.static import static
+    # Images only: documents and other media are served by views that check who asks.
+    from lms.media import serve_public_media
 
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+    media_prefix = settings.MEDIA_URL.lstrip("/")
+    urlpatterns += [re_path(rf"^{media_prefix}(?P<path>.*)$", serve_public_media)]
 
 # Wagtail's page tree last: it answers every path the routes above do not. Pages are found
 # in one query by lms.home.routing, then served by Wagtail as usual.

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _
 
 
 def scoped_object_view(view_class: type, allowed: Callable[[Any, Any], bool]) -> type:
@@ -23,11 +25,46 @@ def scoped_object_view(view_class: type, allowed: Callable[[Any, Any], bool]) ->
     return scoped
 
 
-def limit_administration_field(field: Any, user: Any, owner_choices: Callable[[Any], Any]) -> None:
-    """An admin form's ``administration`` field offers what the author may own: one
-    administration (required) for an author of one, the choices of ``owner_choices``
-    (empty meaning regional) for a regional author; nothing without a user."""
-    field.queryset = owner_choices(user) if user else field.queryset.none()
-    if user is not None and user.administration_id is not None:
-        field.required = True
-        field.empty_label = None
+class OwnerFieldMixin:
+    """The ``administration`` field of an authoring form (banks, programmes, H5P
+    activities): who owns the row.
+
+    Regional authors and platform admins choose any administration from ``owner_choices``
+    or none (regional), on create and on edit. For an author bound to one administration
+    the field is fixed to that administration, on create and on edit: it is shown disabled,
+    and a request that sends another value (another administration, or none) is refused
+    with an error instead of being followed, so a form never re-owns a row.
+    """
+
+    owner_field = "administration"
+
+    def owner_choices(self, user: Any) -> Any:
+        raise NotImplementedError
+
+    def fix_owner_field(self, user: Any) -> None:
+        field = self.fields[self.owner_field]  # type: ignore[attr-defined]
+        field.queryset = self.owner_choices(user) if user else field.queryset.none()
+        self._fixed_owner = None
+        if user is not None and user.administration_id is not None:
+            self._fixed_owner = user.administration_id
+            field.required = True
+            field.empty_label = None
+            field.disabled = True
+            field.initial = user.administration_id
+
+    def clean_administration(self) -> Any:
+        value = self.cleaned_data.get(self.owner_field)  # type: ignore[attr-defined]
+        fixed = getattr(self, "_fixed_owner", None)
+        if fixed is None:
+            return value
+        sent = self.data.get(self.add_prefix(self.owner_field))  # type: ignore[attr-defined]
+        if sent is not None and str(sent) != str(fixed):
+            raise ValidationError(
+                _(
+                    "You author for your own administration only: this stays with it and "
+                    "cannot be given to another administration or to the region."
+                )
+            )
+        if value is None or value.pk != fixed:
+            raise ValidationError(_("This belongs to another administration."))
+        return value

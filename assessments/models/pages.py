@@ -16,6 +16,7 @@ from wagtail.models import Orderable, Page
 
 from courses.models.pages import ViewRestrictionsInOneQuery, owner_of_position
 
+from ..forms import AssessmentPageForm
 from .banks import QuestionBank
 
 
@@ -90,6 +91,7 @@ class AssessmentPage(ViewRestrictionsInOneQuery, Page):
     parent_page_types = ["courses.ModulePage"]
     subpage_types: list[str] = []
     template = "assessments/assessment_page.html"
+    base_form_class = AssessmentPageForm
 
     class Meta:
         verbose_name = _("assessment")

@@ -2,9 +2,11 @@
 
 from .h5p import H5PActivity, H5PLibrary, H5PResult, H5PUserData, LessonActivity
 from .learning import Enrolment, LessonProgress
+from .media import AdministrationCollection
 from .pages import CourseIndexPage, CoursePage, LessonPage, Level, ModulePage, Track
 
 __all__ = [
+    "AdministrationCollection",
     "CourseIndexPage",
     "CoursePage",
     "Enrolment",

@@ -77,7 +77,12 @@ class H5PActivity(index.Indexed, models.Model):
     )
     uploaded_at = models.DateTimeField(auto_now_add=True)
 
-    search_fields = [index.SearchField("title"), index.AutocompleteField("title")]
+    search_fields = [
+        index.SearchField("title"),
+        index.AutocompleteField("title"),
+        # Searches are scoped to what the author may see (regional and own activities).
+        index.FilterField("administration"),
+    ]
 
     class Meta:
         verbose_name = _("H5P activity")

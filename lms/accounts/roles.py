@@ -59,12 +59,10 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
     Role.OFFICER: [],
     Role.TRAINING_MANAGER: [
         "wagtailadmin.access_admin",
-        "wagtailimages.add_image",
-        "wagtailimages.change_image",
-        "wagtailimages.choose_image",
-        "wagtaildocs.add_document",
-        "wagtaildocs.change_document",
-        "wagtaildocs.choose_document",
+        # Images and documents: no model-level grant. Wagtail's collection permission
+        # policy reads only collection-level grants, which follow ownership
+        # (courses.services.author_groups_sync); model-level ones would still show every
+        # administration's media in the site history report.
         "courses.add_h5pactivity",
         "courses.change_h5pactivity",
         "courses.view_h5pactivity",
@@ -93,6 +91,18 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         *CONTENT_AUTHORING,
     ],
 }
+
+
+# Permissions a role once held and no role holds any more: role_groups_sync() takes them
+# away from the role groups of existing databases.
+RETIRED_PERMISSIONS = [
+    "wagtailimages.add_image",
+    "wagtailimages.change_image",
+    "wagtailimages.choose_image",
+    "wagtaildocs.add_document",
+    "wagtaildocs.change_document",
+    "wagtaildocs.choose_document",
+]
 
 
 ROLE_NAME_SEPARATOR = "\n"

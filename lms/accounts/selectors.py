@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from .models import Administration, Unit, User
@@ -27,6 +27,71 @@ def _is_regional(actor: Actor, roles: frozenset[Role]) -> bool:
     if Role.PLATFORM_ADMIN in roles or Role.REGIONAL_COORDINATOR in roles:
         return True
     return Role.TRAINING_MANAGER in roles and actor.administration_id is None
+
+
+# --- authored content (courses, banks, H5P activities, media, programmes) -----------------
+#
+# Authored content belongs to one administration or, without one, to the region. Regional
+# authors (platform admins and training managers without an administration) see and edit
+# all of it. A training manager bound to one administration uses regional content and their
+# administration's, edits only their administration's, and never sees another's.
+
+NOTHING = Q(pk__in=[])
+
+
+def is_regional_author(actor: Actor) -> bool:
+    """Platform admins and regional training managers: they author for every
+    administration and for the region."""
+    roles = roles_of(actor)
+    if Role.PLATFORM_ADMIN in roles:
+        return True
+    return Role.TRAINING_MANAGER in roles and actor.administration_id is None
+
+
+def authored_usable_q(actor: Actor, field: str = "administration") -> Q:
+    """Authored rows (owned through ``field``) the actor may see and use: every row for
+    regional authors; regional rows and their administration's for anyone bound to one;
+    regional rows for other signed-in people."""
+    if is_regional_author(actor):
+        return Q()
+    if not actor.is_authenticated:
+        return NOTHING
+    regional = Q(**{f"{field}__isnull": True})
+    if actor.administration_id is None:
+        return regional
+    return regional | Q(**{f"{field}_id": actor.administration_id})
+
+
+def authored_editable_q(actor: Actor, field: str = "administration") -> Q:
+    """Authored rows the actor may change, delete, copy or import into: every row for
+    regional authors, their administration's for a training manager bound to one, none for
+    anyone else (regional rows are read-only to authors bound to one administration)."""
+    if is_regional_author(actor):
+        return Q()
+    if Role.TRAINING_MANAGER in roles_of(actor) and actor.administration_id is not None:
+        return Q(**{f"{field}_id": actor.administration_id})
+    return NOTHING
+
+
+def can_edit_authored(actor: Actor, administration_id: int | None) -> bool:
+    """The row-level form of :func:`authored_editable_q` for a row owned by
+    ``administration_id`` (``None``: regional)."""
+    if is_regional_author(actor):
+        return True
+    return (
+        Role.TRAINING_MANAGER in roles_of(actor)
+        and administration_id is not None
+        and actor.administration_id == administration_id
+    )
+
+
+def can_use_authored(actor: Actor, administration_id: int | None) -> bool:
+    """The row-level form of :func:`authored_usable_q`."""
+    if is_regional_author(actor):
+        return True
+    if not actor.is_authenticated:
+        return False
+    return administration_id is None or actor.administration_id == administration_id
 
 
 def administration_list_for_user(actor: Actor) -> QuerySet[Administration]:

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from .models import User
-from .roles import ROLE_PERMISSIONS, Role
+from .roles import RETIRED_PERMISSIONS, ROLE_PERMISSIONS, Role
 
 
 def role_groups_sync() -> dict[Role, Group]:
@@ -20,9 +20,8 @@ def role_groups_sync() -> dict[Role, Group]:
     away only when they are among the permissions this module manages, so grants made by
     a platform admin for other models stay.
     """
-    managed = {
-        p.pk for p in _permissions(sorted({n for v in ROLE_PERMISSIONS.values() for n in v}))
-    }
+    names = {n for v in ROLE_PERMISSIONS.values() for n in v} | set(RETIRED_PERMISSIONS)
+    managed = {p.pk for p in _permissions(sorted(names))}
     groups: dict[Role, Group] = {}
     with transaction.atomic():
         for role, perm_names in ROLE_PERMISSIONS.items():

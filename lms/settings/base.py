@@ -212,6 +212,9 @@ WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.databa
 # No third-party avatars: nothing leaves this origin (and the CSP would block it).
 WAGTAIL_GRAVATAR_PROVIDER_URL = None
 WAGTAIL_ENABLE_UPDATE_CHECK = False
+# Documents are served by Wagtail's view (never by a redirect to the storage), which asks
+# courses/wagtail_hooks.py who may read them: signed-in people of their administration.
+WAGTAILDOCS_SERVE_METHOD = "serve_view"
 WAGTAILDOCS_EXTENSIONS = [
     *("pdf", "docx", "xlsx", "pptx", "odt", "ods", "txt", "csv"),
     *("mp4", "webm", "vtt"),  # lesson videos and their captions

@@ -3,10 +3,13 @@
 from pathlib import Path
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
 
 from assessments.models import QuestionBank
 from assessments.portability import ImportRefused, questions_import
+from lms.accounts.models import User
 
 
 class Command(BaseCommand):
@@ -18,11 +21,25 @@ class Command(BaseCommand):
         parser.add_argument("--format", choices=["gift", "json"], default=None)
         parser.add_argument("--language", default="en")
         parser.add_argument("--skip-bad", action="store_true", help="import the good ones")
+        parser.add_argument(
+            "--as",
+            dest="username",
+            default=None,
+            help="import as this user, with their rights (a training manager of one "
+            "administration may import only into its banks); without it, as the operator",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         bank = QuestionBank.objects.filter(pk=options["bank"]).first()
         if bank is None:
             raise CommandError(f"No question bank with id {options['bank']}.")
+        actor = None
+        if options["username"]:
+            actor = User.objects.filter(username=options["username"], is_active=True).first()
+            if actor is None:
+                raise CommandError(
+                    _("No active user named %(name)s.") % {"name": options["username"]}
+                )
         path: Path = options["file"]
         fmt = options["format"] or ("json" if path.suffix.lower() == ".json" else "gift")
         try:
@@ -31,13 +48,15 @@ class Command(BaseCommand):
             raise CommandError(f"Cannot read {path}: {error}") from error
         try:
             report = questions_import(
-                actor=None,
+                actor=actor,
                 bank=bank,
                 text=text,
                 fmt=fmt,
                 language=options["language"],
                 skip_bad=options["skip_bad"],
             )
+        except PermissionDenied as refusal:
+            raise CommandError(_("Nothing imported: %(reason)s") % {"reason": refusal}) from refusal
         except ImportRefused as refusal:
             lines = "\n".join(
                 f"- line {line}: {reason}" for line, reason in refusal.report.rejected

@@ -1,0 +1,32 @@
+"""Wagtail admin views replaced by versions scoped to the author's administration.
+
+Included by ``lms/urls.py`` before Wagtail's admin, at the same paths, so these match
+first; Wagtail's URL names still reverse to these paths. Like Wagtail's own admin views
+they need admin access and are never cached.
+"""
+
+from django.urls import path
+from django.views.decorators.cache import never_cache
+from wagtail.admin.auth import require_admin_access
+
+from courses.admin_views import TenantBrowseView, TenantPageTypesUsageView
+from lms.admin_tenancy import TenantLogEntriesView, tenancy_guard
+
+
+def _admin(view):
+    return never_cache(tenancy_guard(require_admin_access(view)))
+
+
+urlpatterns = [
+    path("choose-page/", _admin(TenantBrowseView.as_view())),
+    path("reports/site-history/", _admin(TenantLogEntriesView.as_view())),
+    path(
+        "reports/site-history/results/",
+        _admin(TenantLogEntriesView.as_view(results_only=True)),
+    ),
+    path("reports/page-types-usage/", _admin(TenantPageTypesUsageView.as_view())),
+    path(
+        "reports/page-types-usage/results/",
+        _admin(TenantPageTypesUsageView.as_view(results_only=True)),
+    ),
+]
