@@ -13,7 +13,9 @@ What a token is, decided here:
   deactivated or loses the role, their tokens stop working (401): a token never outlives
   the authority of the person who issued it. Managers who take over make new tokens.
 - Expired, revoked and unknown tokens get 401 with a message saying which, and the
-  ``WWW-Authenticate: Bearer`` header.
+  ``WWW-Authenticate: Bearer`` header. Each such failure counts against the client's
+  address (:func:`lms.api.throttling.auth_failure_budget`); past the budget, the client's
+  token requests get 429 with ``Retry-After`` before any token is looked up.
 
 Signed-in people use the session (``SessionAuthentication``, which enforces CSRF on
 writes), so a manager can use the same API from the browser.
@@ -26,10 +28,13 @@ from typing import Any
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
-from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.exceptions import AuthenticationFailed, Throttled
+
+from lms.accounts.throttles import client_address
 
 from . import selectors, services
 from .models import ApiToken
+from .throttling import auth_failure_budget
 
 KEYWORDS = ("bearer", "token")
 
@@ -41,6 +46,19 @@ class ApiTokenAuthentication(BaseAuthentication):
         parts = get_authorization_header(request).split()
         if not parts or parts[0].lower().decode("latin-1") not in KEYWORDS:
             return None  # not ours: the session (or nobody) may authenticate
+        budget, client = auth_failure_budget(), client_address(request)
+        if (wait := budget.spent(client)) is not None:
+            raise Throttled(
+                wait=wait,
+                detail=_("Too many requests with an invalid API token came from this address."),
+            )
+        try:
+            return self._authenticate(parts)
+        except AuthenticationFailed:
+            budget.hit(client)
+            raise
+
+    def _authenticate(self, parts: list[bytes]) -> tuple[Any, ApiToken]:
         if len(parts) != 2:
             raise AuthenticationFailed(
                 _("Send the token as one value: Authorization: Bearer <token>.")
