@@ -8,6 +8,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from lms import admin_urls
+from lms.accounts import views as account_views
 from lms.admin_tenancy import guard_urlpatterns
 from lms.home import routing
 
@@ -15,6 +16,12 @@ from lms.home import routing
 guard_urlpatterns(wagtailadmin_urls.urlpatterns)
 
 urlpatterns = [
+    # The admin's password reset, with the site's rules (lms/accounts/password_reset.py).
+    path(
+        "cms/password_reset/",
+        account_views.AdminPasswordResetView.as_view(),
+        name="wagtailadmin_password_reset",
+    ),
     # A few admin views scoped to the author's administration, before Wagtail's own.
     path("cms/", include(admin_urls)),
     path("cms/", include(wagtailadmin_urls)),

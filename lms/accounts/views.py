@@ -2,23 +2,30 @@
 
 from __future__ import annotations
 
+import math
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
+from django.forms import Form
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse_lazy
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
+from django.views.generic.edit import FormView
+from wagtail.admin.views import account as wagtail_account
 
-from . import selectors
+from . import password_reset, selectors
 from .forms import LanguageForm, LoginForm, ProfileForm
 from .roles import Role, roles_of
+from .throttles import client_address
 
 
 class LoginView(auth_views.LoginView):
@@ -40,11 +47,48 @@ class PasswordChangeDoneView(auth_views.PasswordChangeDoneView):
     template_name = "accounts/password_change_done.html"
 
 
+def _reset_requested(view: FormView, form: Form, purpose: str) -> HttpResponse:
+    """A valid reset form, on the site or in the Wagtail admin: the same work and the same
+    answer whether or not the address belongs to anyone (see password_reset.py)."""
+    request = view.request
+    email = form.cleaned_data["email"]
+    wait = password_reset.password_reset_allowed(email=email, client=client_address(request))
+    if wait is not None:
+        form.add_error(
+            None,
+            ngettext(
+                "Too many password reset requests. Try again in %(minutes)d minute.",
+                "Too many password reset requests. Try again in %(minutes)d minutes.",
+                max(1, math.ceil(wait / 60)),
+            )
+            % {"minutes": max(1, math.ceil(wait / 60))},
+        )
+        response = view.form_invalid(form)
+        response.status_code = 429
+        return response
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    return password_reset.RedirectThen(
+        str(view.get_success_url()),
+        lambda: password_reset.password_reset_later(
+            email=email, purpose=purpose, language=language
+        ),
+    )
+
+
 class PasswordResetView(auth_views.PasswordResetView):
     template_name = "accounts/password_reset.html"
-    email_template_name = "accounts/email/password_reset.txt"
-    subject_template_name = "accounts/email/password_reset_subject.txt"
     success_url = reverse_lazy("accounts:password_reset_done")
+
+    def form_valid(self, form: Form) -> HttpResponse:
+        return _reset_requested(self, form, password_reset.SITE)
+
+
+class AdminPasswordResetView(wagtail_account.PasswordResetView):
+    """The Wagtail admin's reset form (``/cms/password_reset/``), with the site's rules;
+    it serves only accounts that may use the admin."""
+
+    def form_valid(self, form: Form) -> HttpResponse:
+        return _reset_requested(self, form, password_reset.ADMIN)
 
 
 class PasswordResetDoneView(auth_views.PasswordResetDoneView):
