@@ -129,17 +129,22 @@ class H5PActivityPermissionPolicy(ModelPermissionPolicy):
     are read-only to an author bound to one administration; regional authors change any)."""
 
     def user_has_permission_for_instance(self, user: Any, action: str, instance: Any) -> bool:
-        return self.user_has_any_permission_for_instance(user, [action], instance)
+        return self._tenancy_allows(user, [action], instance) and self.user_has_permission(
+            user, action
+        )
 
-    def user_has_any_permission_for_instance(self, user: Any, actions: Any, instance: Any) -> bool:
-        allowed = (
-            selectors.can_edit_activity
-            if CHANGING_ACTIONS.intersection(actions)
-            else selectors.can_see_activity
+    def user_has_any_permission_for_instance(
+        self, user: Any, actions: Any, instance: Any
+    ) -> bool:
+        return self._tenancy_allows(user, actions, instance) and self.user_has_any_permission(
+            user, actions
         )
-        return allowed(user, instance) and super().user_has_any_permission_for_instance(
-            user, actions, instance
-        )
+
+    @staticmethod
+    def _tenancy_allows(user: Any, actions: Any, instance: Any) -> bool:
+        if CHANGING_ACTIONS.intersection(actions):
+            return selectors.can_edit_activity(user, instance)
+        return selectors.can_see_activity(user, instance)
 
     def instances_user_has_any_permission_for(self, user: Any, actions: Any) -> QuerySet:
         scoped = (

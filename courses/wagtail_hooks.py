@@ -87,7 +87,9 @@ def scope_page_chooser(pages: QuerySet[Page], request: HttpRequest) -> QuerySet[
 
 
 @hooks.register("construct_explorer_page_queryset")
-def scope_explorer(pages: QuerySet[Page], request: HttpRequest) -> QuerySet[Page]:
+def scope_explorer(
+    parent_page: Page, pages: QuerySet[Page], request: HttpRequest
+) -> QuerySet[Page]:
     return pages.filter(pk__in=selectors.page_list_for_user(request.user).values("pk"))
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
@@ -13,10 +13,14 @@ from django.utils.translation import gettext_lazy as _
 def scoped_object_view(view_class: type, allowed: Callable[[Any, Any], bool]) -> type:
     """A subclass of a Wagtail object view (edit, delete, copy, history, usage, inspect)
     that answers 404 when ``allowed(user, obj)`` is false, whatever the URL says: another
-    administration's object and a missing one look the same."""
+    administration's object and a missing one look the same (so does an object Wagtail's
+    own permission check refuses while fetching it, as the copy view does)."""
 
     def get_object(self: Any, *args: Any) -> Any:
-        obj = super(scoped, self).get_object(*args)
+        try:
+            obj = super(scoped, self).get_object(*args)
+        except PermissionDenied as exc:
+            raise Http404 from exc
         if not allowed(self.request.user, obj):
             raise Http404
         return obj
