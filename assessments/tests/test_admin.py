@@ -124,3 +124,158 @@ def test_an_assessment_cannot_draw_from_another_administrations_bank(course_tree
     page.draw_rules = [DrawRule(bank=make_bank("PAN only", administration=pan), count=1)]
     with pytest.raises(ValidationError, match="another administration"):
         page.full_clean()
+
+
+# --- regional banks are read-only to an author bound to one administration (issue 11) -----
+
+GOOD_GIFT = "::Live channel:: Which tool is the live channel? {=CENcomm ~CEN ~nCEN}\n"
+
+
+@pytest.fixture
+def regional_bank(db):
+    from assessments.tests.fixtures import make_bank
+
+    return make_bank("Regional bank", questions={"tf": QUESTIONS_TF})
+
+
+QUESTIONS_TF = ("true_false", {"correct": True}, {"stem": "<p>Regional?</p>"})
+
+
+def _object_urls(prefix: str, pk: int) -> list[str]:
+    return [f"/cms/{prefix}/{action}/{pk}/" for action in ("edit", "delete", "copy", "history")] + [
+        f"/cms/{prefix}/usage/{pk}/"
+    ]
+
+
+def test_regional_banks_and_questions_refuse_every_change_from_a_bound_author(
+    client, pan_author, regional_author, regional_bank
+):
+    question = regional_bank.questions.get()
+    urls = [
+        *_object_urls("question_banks", regional_bank.pk),
+        *_object_urls("questions", question.pk),
+        f"/cms/banks/{regional_bank.pk}/import/",
+    ]
+    client.force_login(regional_author)
+    assert client.get(f"/cms/question_banks/edit/{regional_bank.pk}/").status_code == 200
+    assert client.get(f"/cms/questions/edit/{question.pk}/").status_code == 200
+
+    client.force_login(pan_author)
+    for url in urls:
+        assert client.get(url).status_code == 404, url
+        assert client.post(url, {"title": "Taken"}).status_code == 404, url
+    upload = SimpleUploadedFile("bank.gift", GOOD_GIFT.encode())
+    response = client.post(
+        f"/cms/banks/{regional_bank.pk}/import/",
+        {"file": upload, "format": "gift", "language": "en"},
+    )
+    assert response.status_code == 404
+    # Nor through the question form: a regional bank is not a bank they may add to.
+    response = client.post("/cms/questions/new/", {**SINGLE, "bank": regional_bank.pk})
+    assert response.status_code == 200
+    regional_bank.refresh_from_db()
+    assert regional_bank.title == "Regional bank" and regional_bank.administration_id is None
+    assert list(regional_bank.questions.values_list("uid", flat=True)) == ["tf"]
+    assert question.versions.count() == 1
+    # They still see, export and draw from it.
+    listing = client.get("/cms/question_banks/").content.decode()
+    assert "Regional bank" in listing
+    assert f"/cms/question_banks/edit/{regional_bank.pk}/" not in listing
+    assert client.get(f"/cms/banks/{regional_bank.pk}/export/").status_code == 200
+
+
+def test_questions_import_refuses_a_regional_bank_to_a_bound_author_with_a_reason(
+    pan_author, regional_author, regional_bank, pan
+):
+    from django.core.exceptions import PermissionDenied
+    from django.utils import translation
+
+    from assessments.portability import questions_import
+    from assessments.tests.fixtures import make_bank
+
+    for language in ("en", "es"):
+        with translation.override(language), pytest.raises(PermissionDenied) as refusal:
+            questions_import(actor=pan_author, bank=regional_bank, text=GOOD_GIFT, fmt="gift")
+        assert str(refusal.value) == translation.gettext(
+            "This is a regional question bank: only regional training managers and platform "
+            "admins may change it. Your assessments can still draw from it."
+        )
+    assert regional_bank.questions.count() == 1
+    own_bank = make_bank("PAN bank", administration=pan_author.administration, questions={})
+    report = questions_import(actor=pan_author, bank=own_bank, text=GOOD_GIFT, fmt="gift")
+    assert report.imported == 1
+    report = questions_import(actor=regional_author, bank=regional_bank, text=GOOD_GIFT, fmt="gift")
+    assert report.imported == 1
+
+
+def test_the_import_command_acts_with_the_rights_of_the_user_it_is_given(
+    tmp_path, pan_author, regional_bank
+):
+    from django.core.management import CommandError, call_command
+
+    path = tmp_path / "bank.gift"
+    path.write_text(GOOD_GIFT, "utf-8")
+    with pytest.raises(CommandError, match="regional question bank"):
+        call_command("questions_import", regional_bank.pk, str(path), "--as", "author.pan")
+    assert regional_bank.questions.count() == 1
+    with pytest.raises(CommandError, match="No active user"):
+        call_command("questions_import", regional_bank.pk, str(path), "--as", "nobody")
+    call_command("questions_import", regional_bank.pk, str(path))  # the operator
+    assert regional_bank.questions.count() == 2
+
+
+def test_a_bank_never_changes_owner_through_its_form(client, per, pan, per_author, regional_author):
+    bank = QuestionBank.objects.create(title="PER bank", administration=per)
+    client.force_login(per_author)
+    form = client.get(f"/cms/question_banks/edit/{bank.pk}/").content.decode()
+    assert f'value="{pan.pk}"' not in form and "disabled" in form
+    for owner in (str(pan.pk), ""):
+        response = client.post(
+            f"/cms/question_banks/edit/{bank.pk}/",
+            {"title": "Moved", "description": "", "administration": owner},
+        )
+        assert response.status_code == 200
+        assert "cannot be given to another administration" in response.content.decode()
+        bank.refresh_from_db()
+        assert (bank.title, bank.administration) == ("PER bank", per)
+    # Without the field (it is disabled in the browser), the bank stays PER's.
+    response = client.post(f"/cms/question_banks/edit/{bank.pk}/", {"title": "Renamed"})
+    assert response.status_code == 302
+    bank.refresh_from_db()
+    assert (bank.title, bank.administration) == ("Renamed", per)
+    # A regional author may give it to another administration, or to the region.
+    client.force_login(regional_author)
+    response = client.post(
+        f"/cms/question_banks/edit/{bank.pk}/",
+        {"title": "Renamed", "description": "", "administration": str(pan.pk)},
+    )
+    assert response.status_code == 302
+    bank.refresh_from_db()
+    assert bank.administration == pan
+
+
+def test_assessment_draw_rules_offer_regional_and_own_banks_only(
+    client, course_tree, pan, per, pan_author, regional_bank
+):
+    from assessments.tests.fixtures import make_bank
+    from courses.models import CourseIndexPage, CoursePage, ModulePage
+    from courses.services import author_groups_sync
+    from courses.tests.fixtures import add
+
+    pan_index = add(
+        course_tree.index.get_parent(),
+        CourseIndexPage(title="PAN courses", slug="pan", administration=pan),
+    )
+    course = add(
+        pan_index, CoursePage(title="PAN course", slug="c", summary="S.", track="illicit_trade")
+    )
+    module = add(course, ModulePage(title="PAN module", slug="m"))
+    make_bank("PAN bank", administration=pan, questions={})
+    make_bank("PER secret bank", administration=per, questions={})
+    author_groups_sync()
+    client.force_login(pan_author)
+    form = client.get(f"/cms/pages/add/assessments/assessmentpage/{module.pk}/")
+    assert form.status_code == 200
+    html = form.content.decode()
+    assert "Regional bank" in html and "PAN bank" in html
+    assert "PER secret bank" not in html

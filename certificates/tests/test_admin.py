@@ -340,3 +340,44 @@ def test_officers_and_managers_do_not_get_the_programmes_admin(client, per_manag
     for user in (per_manager, per_officer):
         client.force_login(user)
         assert client.get("/cms/programmes/").status_code in (302, 403)
+
+
+def test_regional_programmes_refuse_every_change_from_an_author_of_one_administration(
+    client, pan_author, regional_author, assessment
+):
+    regional = make_programme(code="regional-analyst", titles={"en": "Regional one"})
+    urls = [
+        f"/cms/programmes/{action}/{regional.pk}/"
+        for action in ("edit", "delete", "copy", "history", "usage")
+    ]
+    client.force_login(regional_author)
+    assert client.get(urls[0]).status_code == 200
+    client.force_login(pan_author)
+    data = form_data(code="regional-analyst", requirements=[{"course": assessment.tree.course}])
+    for url in urls:
+        assert client.get(url).status_code == 404, url
+        assert client.post(url, data).status_code == 404, url
+    regional.refresh_from_db()
+    assert regional.administration_id is None and Programme.objects.count() == 1
+
+
+def test_a_programme_never_changes_owner_through_its_form(client, per_author, per, pan, assessment):
+    programme = make_programme(code="per-port", administration=per, titles={"en": "PER port"})
+    text_ids = dict(programme.texts.values_list("language", "pk"))
+    client.force_login(per_author)
+    url = f"/cms/programmes/edit/{programme.pk}/"
+    for owner in (pan, None):
+        response = client.post(
+            url,
+            form_data(
+                code="per-port",
+                administration=owner,
+                texts={"en": "PER port"},
+                text_ids=text_ids,
+                requirements=[{"course": assessment.tree.course}],
+            ),
+        )
+        assert response.status_code == 200
+        assert "cannot be given to another administration" in response.content.decode()
+        programme.refresh_from_db()
+        assert programme.administration == per
