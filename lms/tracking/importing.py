@@ -856,6 +856,7 @@ def plan_import(
     administration_languages: Sequence[str],
     other_emails: Set[str] = frozenset(),
     taken_usernames: Set[str] = frozenset(),
+    administration_usernames: Set[str] = frozenset(),
     supported_languages: Sequence[str] = SUPPORTED_LANGUAGES,
 ) -> ImportPlan:
     """Check every row of ``table`` and sort it into creates, updates, unchanged, rejected.
@@ -865,7 +866,14 @@ def plan_import(
     official languages (the first supported one is a new officer's default language);
     ``other_emails`` the addresses of the administration's users missing from
     ``existing`` (no employee number); ``taken_usernames`` every username on the platform
-    (usernames are platform-wide); ``supported_languages`` the interface languages.
+    (usernames are platform-wide); ``administration_usernames`` those of the
+    administration's own people (``existing``'s count too); ``supported_languages`` the
+    interface languages.
+
+    A chosen username that someone of the administration holds is refused as taken; one
+    that only someone elsewhere holds is refused with the words of any invalid username
+    (``bad_username``), so that an import or the API never tells one administration
+    which usernames exist in another. Either way no duplicate is created.
     """
     headings = table.headings
     has = {column: column in headings for column in COLUMNS}
@@ -988,8 +996,9 @@ def plan_import(
             moving_to.setdefault(row.target, row.email_key)
 
     # Pass 2: checks across rows.
-    reserved = {name.casefold() for name in taken_usernames}
-    reserved.update(officer.username.casefold() for officer in existing.values())
+    own_usernames = {name.casefold() for name in administration_usernames}
+    own_usernames.update(officer.username.casefold() for officer in existing.values())
+    reserved = {name.casefold() for name in taken_usernames} | own_usernames
     reserved.discard("")
     first_number: dict[str, int] = {}
     first_email: dict[str, int] = {}
@@ -1015,7 +1024,8 @@ def plan_import(
                     ("duplicate_username", {"value": row.username, "first_line": first})
                 )
             elif folded in reserved:
-                row.problems.append(("username_taken", {"value": row.username}))
+                code = "username_taken" if folded in own_usernames else "bad_username"
+                row.problems.append((code, {"value": row.username}))
     reserved.update(first_username)
 
     # Pass 3: classify.

@@ -191,6 +191,8 @@ class _Context:
     # An import never updates them (that would hand their account to whoever wrote the
     # file's e-mail address) and cannot create an officer with their number.
     reserved: set[str] = field(default_factory=set)
+    # Usernames of every user of the administration (a clash with one of them may be named).
+    own_usernames: set[str] = field(default_factory=set)
 
 
 def _load_context(
@@ -223,7 +225,9 @@ def _load_context(
         "username",
         "is_officer",
     ).iterator(chunk_size=5000)
+    own_usernames: set[str] = set()
     for pk, number, full_name, email, unit_code, position, language, username, officer in rows:
+        own_usernames.add(username)
         if not number or not officer:
             if email:
                 other_emails.add(email)
@@ -243,7 +247,7 @@ def _load_context(
     taken: set[str] = set()
     if usernames:
         taken.update(User.objects.order_by().values_list("username", flat=True).iterator(5000))
-    return _Context(existing, ids, units, other_emails, taken, reserved)
+    return _Context(existing, ids, units, other_emails, taken, reserved, own_usernames)
 
 
 def _plan(table: Table, context: _Context, administration: Administration) -> ImportPlan:
@@ -254,6 +258,7 @@ def _plan(table: Table, context: _Context, administration: Administration) -> Im
         administration_languages=administration.official_languages or [],
         other_emails=context.other_emails,
         taken_usernames=context.taken_usernames,
+        administration_usernames=context.own_usernames,
         supported_languages=[code for code, _name in settings.LANGUAGES],
     )
     if context.reserved:
