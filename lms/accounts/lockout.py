@@ -19,6 +19,8 @@ from django.utils import timezone
 
 from .throttles import client_address
 
+USERNAME_MAX_LENGTH = 255
+
 
 def normalised_username(request: HttpRequest, credentials: dict[str, Any] | None) -> str:
     """Count attempts per account whatever the case or spacing the attacker types."""
@@ -32,7 +34,8 @@ def normalised_username(request: HttpRequest, credentials: dict[str, Any] | None
         raw = credentials.get(field) or credentials.get("username") or ""
     elif request is not None and request.method == "POST":
         raw = request.POST.get(field, "")
-    return str(raw).strip().lower()
+    # django-axes stores at most 255 characters (more is a database error on PostgreSQL).
+    return str(raw).strip().lower()[:USERNAME_MAX_LENGTH]
 
 
 def lockout_response(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:

@@ -164,6 +164,9 @@ AXES_ENABLE_ACCESS_FAILURE_LOG = False
 AXES_VERBOSE = False
 
 # Abuse limits: per client address, per e-mail address, per request body.
+# Database sessions whose keys must look like Django's own (a NUL in the cookie would be
+# a PostgreSQL error on every page).
+SESSION_ENGINE = "lms.accounts.sessions"
 # How many proxies stand in front of the app: the client address is then read from
 # X-Forwarded-For (unset: REMOTE_ADDR only, which nobody can forge). lms/accounts/throttles.py
 LMS_NUM_PROXIES = ENV.int("DJANGO_NUM_PROXIES", 0)
