@@ -16,12 +16,19 @@ import zipfile
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from .h5p.policy import ValidationReport, validate_package
+from .h5p.policy import (
+    SUPPORTED_CORE_API,
+    LibraryKey,
+    ValidationReport,
+    dependency_key,
+    validate_package,
+)
 from .models import H5PActivity, H5PLibrary
 
 if TYPE_CHECKING:
@@ -42,23 +49,38 @@ class PackageRefused(Exception):
         return "\n".join(self.messages)
 
 
-def library_key(library: H5PLibrary) -> tuple[str, int, int]:
+def library_key(library: H5PLibrary) -> LibraryKey:
     return (library.machine_name, library.major_version, library.minor_version)
 
 
-def _installed() -> dict[tuple[str, int, int], H5PLibrary]:
+def _installed() -> dict[LibraryKey, H5PLibrary]:
     return {library_key(lib): lib for lib in H5PLibrary.objects.all()}
 
 
+def supported_core_api() -> tuple[int, int]:
+    """The H5P core API version the player implements: setting ``LMS_H5P_CORE_API``
+    (``"1.27"`` or ``(1, 27)``), by default :data:`courses.h5p.policy.SUPPORTED_CORE_API`."""
+    value = getattr(settings, "LMS_H5P_CORE_API", None) or SUPPORTED_CORE_API
+    if isinstance(value, str):
+        major, _dot, minor = value.strip().partition(".")
+        return (int(major), int(minor or 0))
+    major, minor = value
+    return (int(major), int(minor))
+
+
 def h5p_package_inspect(*, data: bytes) -> ValidationReport:
-    """Validate a package against the policy and the libraries installed here."""
-    installed = _installed()
-
-    def semantics(name: str, major: int, minor: int) -> Any:
-        library = installed.get((name, major, minor))
-        return library.semantics if library else None
-
-    return validate_package(data, installed_libraries=installed, installed_semantics=semantics)
+    """Validate an upload as H5P core does, plus the project's policy, against the
+    libraries installed here. Content is not checked against its semantics: H5P core does
+    not refuse content over them either (see :mod:`courses.h5p.policy`)."""
+    installed = set(
+        H5PLibrary.objects.values_list("machine_name", "major_version", "minor_version")
+    )
+    return validate_package(
+        data,
+        installed_libraries=installed,
+        check_semantics=False,
+        core_api=supported_core_api(),
+    )
 
 
 def refusal_from(report: ValidationReport) -> PackageRefused:
@@ -111,41 +133,44 @@ def h5p_package_import(
             missing_libraries=names,
         )
     archive = zipfile.ZipFile(io.BytesIO(data))
-    h5p_json = json.loads(archive.read("h5p.json"))
+    h5p_json = _read_json(archive, "h5p.json")
     new_keys = {(name, major, minor) for name, major, minor, _patch in report.new_libraries}
     activity_uuid = activity_uuid or uuid.uuid4()
     content_prefix = f"h5p/content/{activity_uuid}"
+    keep = set(report.files)  # junk (__MACOSX...) and ignored root files are left out
     written: list[str] = []
     try:
         for info in archive.infolist():
-            if info.is_dir():
-                continue
             name = info.filename
-            top = name.split("/", 1)[0]
-            if name == "h5p.json" or top == "content":
+            if info.is_dir() or name not in keep:
+                continue
+            folder, _sep, rest = name.partition("/")
+            if name == "h5p.json" or folder == "content":
                 target = posixpath.join(content_prefix, name)
-            elif _folder_key(top) in new_keys:
+            elif (library := report.library_folders.get(folder)) and library[:3] in new_keys:
                 # Library files are shared by every activity of that version: written once,
                 # never overwritten and never removed by a failed import (another import of
-                # the same version may be using them).
-                _store_once(posixpath.join(LIBRARIES_PREFIX, name), archive.read(info))
+                # the same version may be using them). The folder is always named
+                # Machine.Name-major.minor, as the player asks for it, even when the
+                # package names it Machine.Name (which H5P allows).
+                stored = posixpath.join(LIBRARIES_PREFIX, _library_folder(*library[:3]), rest)
+                _store_once(stored, archive.read(info))
                 continue
             else:
                 continue  # a library already installed: the stored copy is used
             if _store(target, archive.read(info)):
                 written.append(target)
         with transaction.atomic():
-            libraries = _record_libraries(archive, report, new_keys, actor)
-            main = h5p_json["mainLibrary"]
-            main_library = next(
-                lib for key, lib in libraries.items() if key[0] == main and _is_main(key, h5p_json)
-            )
+            libraries = _record_libraries(archive, report, new_keys, h5p_json, actor)
+            main_key = report.main_key
+            if main_key is None or main_key not in libraries:  # the policy guarantees both
+                raise RuntimeError("A validated package lacks its main library.")
             activity = H5PActivity.objects.create(
                 uuid=activity_uuid,
-                title=(title or report.title or main)[:255],
+                title=(title or report.title or main_key[0])[:255],
                 administration=administration,
                 language=str(h5p_json.get("language", ""))[:16],
-                main_library=main_library,
+                main_library=libraries[main_key],
                 h5p_json=h5p_json,
                 size_bytes=len(data),
                 uploaded_by=actor,
@@ -156,6 +181,11 @@ def h5p_package_import(
             default_storage.delete(name)
         raise
     return activity
+
+
+def _read_json(archive: zipfile.ZipFile, name: str) -> Any:
+    """A JSON file the policy already parsed."""
+    return json.loads(archive.read(name))
 
 
 def _store(name: str, payload: bytes) -> bool:
@@ -180,41 +210,26 @@ def _store_once(name: str, payload: bytes) -> None:
             default_storage.delete(saved)
 
 
-def _folder_key(folder: str) -> tuple[str, int, int] | None:
-    name, _sep, version = folder.rpartition("-")
-    major, _dot, minor = version.partition(".")
-    if not name or not major.isdigit() or not minor.isdigit():
-        return None
-    return (name, int(major), int(minor))
-
-
-def _is_main(key: tuple[str, int, int], h5p_json: dict[str, Any]) -> bool:
-    for dependency in h5p_json.get("preloadedDependencies", []):
-        if dependency.get("machineName") == key[0]:
-            return (
-                int(dependency.get("majorVersion", -1)),
-                int(dependency.get("minorVersion", -1)),
-            ) == key[1:]
-    return False
-
-
 def _record_libraries(
     archive: zipfile.ZipFile,
     report: ValidationReport,
-    new_keys: set[tuple[str, int, int]],
+    new_keys: set[LibraryKey],
+    h5p_json: dict[str, Any],
     actor: User | None,
-) -> dict[tuple[str, int, int], H5PLibrary]:
+) -> dict[LibraryKey, H5PLibrary]:
     """Rows for every library the package uses (bundled or installed before)."""
     installed = _installed()
-    used: dict[tuple[str, int, int], H5PLibrary] = {}
+    used: dict[LibraryKey, H5PLibrary] = {}
+    folders = {version[:3]: folder for folder, version in report.library_folders.items()}
+    names = set(archive.namelist())
     for name, major, minor, patch in report.libraries:
         key = (name, major, minor)
         if key in new_keys:
-            folder = _library_folder(name, major, minor)
-            library_json = json.loads(archive.read(f"{folder}/library.json"))
+            folder = folders[key]
+            library_json = _read_json(archive, f"{folder}/library.json")
             semantics = None
-            if f"{folder}/semantics.json" in archive.namelist():
-                semantics = json.loads(archive.read(f"{folder}/semantics.json"))
+            if f"{folder}/semantics.json" in names:
+                semantics = _read_json(archive, f"{folder}/semantics.json")
             try:
                 with transaction.atomic():
                     used[key] = H5PLibrary.objects.create(
@@ -223,7 +238,7 @@ def _record_libraries(
                         minor_version=minor,
                         patch_version=patch,
                         title=str(library_json.get("title", name))[:255],
-                        runnable=bool(library_json.get("runnable")),
+                        runnable=str(library_json.get("runnable")) == "1",
                         library_json=library_json,
                         semantics=semantics,
                         installed_by=actor,
@@ -235,15 +250,11 @@ def _record_libraries(
         elif key in installed:
             used[key] = installed[key]
     # Dependencies declared by the package but not bundled: already installed here.
-    h5p_json = json.loads(archive.read("h5p.json"))
-    for dependency in h5p_json.get("preloadedDependencies", []):
-        key = (
-            dependency.get("machineName"),
-            dependency.get("majorVersion"),
-            dependency.get("minorVersion"),
-        )
-        if key not in used and key in installed:
-            used[key] = installed[key]
+    for bucket in ("preloadedDependencies", "dynamicDependencies"):
+        for dependency in h5p_json.get(bucket) or []:
+            key = dependency_key(dependency)
+            if key is not None and key not in used and key in installed:
+                used[key] = installed[key]
     return used
 
 

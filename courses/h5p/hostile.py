@@ -204,6 +204,18 @@ def renamed_library_folder(folder: str = f"{LIBRARY}-1.1") -> bytes:
     )
 
 
+def library_twice() -> bytes:
+    """The library in its versioned folder and again in a folder named after it only
+    (both names are valid in H5P, so the same library arrives twice)."""
+    files = valid_files()
+    again = {
+        name.replace(LIBRARY_DIR, LIBRARY, 1): payload
+        for name, payload in files.items()
+        if name.startswith(LIBRARY_DIR)
+    }
+    return zip_files({**files, **again})
+
+
 def content_only() -> bytes:
     """The content without its library: valid only where the library is installed."""
     files = valid_files()

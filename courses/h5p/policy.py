@@ -1,22 +1,86 @@
 """Validation policy for uploaded ``.h5p`` packages.
 
-Plain Python, no Django. :func:`validate_package` reads an archive in memory, runs pyh5p's
-archive, structure and semantics checks, applies this project's stricter policy on top and
-returns a :class:`ValidationReport` listing every problem found. Nothing is written to disk.
+Plain Python, no Django. :func:`validate_package` reads an archive in memory and returns a
+:class:`ValidationReport` listing every problem found (it does not stop at the first one).
+Nothing is written to disk.
 
 Problems are not rendered for end users here. Each :class:`Problem` carries a stable
 ``code``, the ``path`` of the file concerned and ``params``; the Django layer translates
-them. :data:`MESSAGES` holds the plain-English templates, keyed by code.
+them. :data:`MESSAGES` holds the plain-English templates, keyed by code; a ``detail``
+param is itself one of the templates in :data:`DETAILS`, translated the same way.
 
-What pyh5p checks (reused here): archive member paths, symlinks, its own extension list,
-compression ratio, declared sizes, duplicate names, the mandatory fields of ``h5p.json``,
-media referenced by ``content.json``, unexpected top-level files, and ``content.json``
-against a library's ``semantics.json``. What this module adds: everything pyh5p lets
-through (dotfiles, files without an extension, active SVG, scripts under ``content/``,
-missing preloaded files, unresolved dependencies, library folder/version mismatches,
-unknown content fields, HTML event handlers in text), a stricter extension allowlist that
-depends on where a file is, size and count limits, and checks that pyh5p stops at (it
-raises on the first problem; this module collects them all).
+Two layers, in this order.
+
+1. **H5P's own rules.** A package is checked the way H5P core's package validator checks it
+   (h5p-php-library, ``H5PValidator::isValidPackage``), so that what H5P's own tools export
+   (h5p.org, Lumi, Moodle) imports here and what they refuse is refused here:
+
+   - the upload opens as a ZIP archive;
+   - entries whose name, or a folder in it, starts with ``_`` are skipped (never checked
+     further, never stored): ``__MACOSX/`` and the like. Files at the root other than
+     ``h5p.json`` are ignored too (never stored), as H5P core ignores them;
+   - ``h5p.json`` is JSON and follows H5P core's schema: ``title``, ``language``,
+     ``mainLibrary``, ``embedTypes`` and ``preloadedDependencies`` required, the optional
+     metadata (license, authors, changes...) in its allowed forms. Versions match
+     ``[0-9]{1,5}``, so ``"majorVersion": "1"`` (a string, as many exports write it) is as
+     good as ``1``;
+   - ``content/content.json`` is JSON;
+   - file types: H5P core's default allowlist (``h5p_allowed_extensions``) under
+     ``content/``, plus ``js`` and ``css`` in libraries. Inert files libraries carry
+     (``.otf``, ``.md``, ``.txt``, ``.diff``, ``.patch``, ``.woff2``, ``.swf``...) pass;
+   - every other top-level folder is a library: its name matches ``[\\w.-]{1,255}`` and is
+     ``Machine.Name`` or ``Machine.Name-major.minor`` after its ``library.json``, which is
+     JSON and follows H5P core's library schema; ``coreApi`` is not newer than the H5P core
+     this site's player implements (:data:`SUPPORTED_CORE_API`); every ``preloadedJs`` and
+     ``preloadedCss`` file is present; ``semantics.json`` is JSON; ``language/*.json`` files
+     have language-code names and are JSON;
+   - every dependency (preloaded or dynamic, of ``h5p.json`` and of every library) is in the
+     package or installed here.
+
+   Where H5P core and the H5P Node.js library (Lumi) read a rule differently and the
+   difference is harmless, the lenient reading wins (an empty ``authors`` list, a title
+   counted in characters rather than bytes, multi-line ``licenseExtras``). Editor
+   dependencies are not required: this platform has no H5P editor and never loads them.
+
+2. **The project's stricter rules**, each kept because it protects something:
+
+   - archive safety, checked on every entry: no path traversal in any spelling, no
+     symbolic links or special files, no encryption or exotic compression, no duplicate
+     names, no headers that lie about sizes, no overlapping entries; limits on the upload
+     size, the unpacked size, the number of entries and the compression ratio (zip bombs);
+   - file names limited to letters, digits and ``space _ . ( ) + , @ ~ -`` (they become
+     storage names and URLs);
+   - hidden files and folders (``.htaccess``...) are refused, not skipped, except the
+     junk operating systems add (``.DS_Store``, ``._*``, ``Thumbs.db``, ``desktop.ini``),
+     which is skipped like ``__MACOSX/``;
+   - server-side scripts and pages (``.php``, ``.html``...) are refused anywhere, even
+     where H5P core would merely ignore them; XML is refused too: the files are served
+     from this site's origin and a browser runs script inside XHTML-in-XML;
+   - JavaScript and CSS under ``content/`` are refused with their own reason (H5P core
+     refuses them as not allowed; library code is trusted and only arrives in libraries);
+   - every SVG (content or library) is scanned and refused when active (script,
+     ``foreignObject``, event handlers, ``javascript:`` links);
+   - a library version stored in the database must fit its columns (at most 32767).
+
+**Content.** H5P core does not refuse ``content.json`` for not matching the semantics of
+its content type: unknown fields and nameless list fields pass, and core filters the
+parameters against the semantics when it saves and displays them. pyh5p's semantics
+validation is far stricter than that (it refuses real exports, and its semantics parser
+rejects official libraries whose list fields have no name), so uploads no longer use it
+(``check_semantics=False``, the Django layer's choice). What still protects, and is
+checked for every upload: ``content.json`` is a JSON object nested at most 512 levels
+(H5P core's ``json_decode`` limit); every string in ``content.json`` and ``h5p.json`` is
+free of active HTML (scripts, embedded frames, event handlers, ``javascript:`` links),
+because h5p-standalone does not filter parameters the way H5P core's PHP does; every media
+reference (a ``path``) is either an ``http(s)`` URL (H5P plays YouTube and remote videos)
+or a safe relative name of a file present under ``content/``.
+
+``check_semantics=True`` (the default, for packages this project builds itself with
+:mod:`courses.h5p.build`) also checks ``content.json`` against the main library's
+``semantics.json`` with pyh5p, refusing mismatches and unknown fields.
+
+pyh5p is still used for its archive reader, as a defence-in-depth gate run on the original
+bytes once this module's own scan found nothing wrong.
 """
 
 from __future__ import annotations
@@ -48,6 +112,11 @@ InstalledSemantics = Mapping[LibraryKey, Any] | Callable[[str, int, int], Any]
 
 MiB = 1024 * 1024
 
+SUPPORTED_CORE_API: tuple[int, int] = (1, 27)
+"""The H5P core API version the player implements (h5p-standalone 3.8 bundles H5P core's
+1.27 scripts and theme). A library whose ``coreApi`` asks for more is refused, as H5P core
+refuses it. The Django layer may lower or raise it (setting ``LMS_H5P_CORE_API``)."""
+
 
 @dataclass(frozen=True)
 class PolicyLimits:
@@ -62,50 +131,47 @@ class PolicyLimits:
 
 
 # --- File types -------------------------------------------------------------------------
-# Stricter than pyh5p's DEFAULT_ALLOWED_EXTENSIONS, which also lets through office
-# documents, pdf, swf, xml, md, csv, wasm, bin, map, bmp/tiff and otf.
-MEDIA_EXTENSIONS = frozenset(
+# H5P core's default allowlist for content files (``h5p_allowed_extensions``), as this
+# project reads it, plus the 3D model types the H5P Node.js library adds and three media
+# types every browser plays that H5P core happens not to list (webp, ogv, oga).
+H5P_CONTENT_EXTENSIONS = frozenset(
     {
-        "json",  # h5p.json, content.json, library.json, semantics.json, language files
-        "png",  # images every browser displays ...
-        "jpg",
-        "jpeg",
-        "gif",
-        "webp",
-        "svg",  # ... SVG too, but every SVG is scanned for active content (svg_script)
-        "mp3",  # audio formats the H5P players use
-        "m4a",
-        "ogg",
-        "oga",
-        "wav",
-        "mp4",  # video formats the H5P players use
-        "webm",
-        "ogv",
-        "vtt",  # captions and subtitles for video
+        *("json", "png", "jpg", "jpeg", "gif", "bmp", "tif", "tiff", "svg", "webp"),
+        *("eot", "ttf", "woff", "woff2", "otf"),  # fonts
+        *("webm", "mp4", "ogg", "ogv", "oga", "mp3", "m4a", "wav", "vtt", "webvtt"),  # media
+        *("txt", "pdf", "rtf", "doc", "docx", "xls", "xlsx", "ppt", "pptx", "odt", "ods"),
+        *("odp", "xml", "csv", "diff", "patch", "swf", "md", "textile", "gltf", "glb"),
     }
 )
-# Deliberately not allowed anywhere:
-# - pdf: course documents go through Wagtail's document library (with its own checks);
-#   PDF can carry scripts of its own and no H5P player needs one inside a package.
-# - txt, md, csv, xml, office formats: no player needs them; they only add surface.
-# - bmp, tif, tiff: browsers do not all display them; convert to png/jpg/webp.
-# - otf, map, wasm, bin, swf: not needed by the player or plainly dangerous.
-# - anything a web server might execute or a browser render as a page (php, phtml, html,
-#   htm, xhtml, shtml, asp, jsp, cgi, ...): never.
+H5P_LIBRARY_EXTRA_EXTENSIONS = frozenset({"js", "css"})
 
-LIBRARY_ONLY_EXTENSIONS = frozenset({"js", "css", "woff", "woff2", "ttf", "eot"})
-# Code and fonts belong to libraries only. Library JavaScript is trusted code (it runs with
-# the page's origin), so it may only arrive inside a library, and a library that is not yet
-# installed needs a user with the library-install permission (see ``new_libraries``).
+PAGE_EXTENSIONS = frozenset({"xml", "xsl", "xslt", "xhtml", "xht", "html", "htm", "shtml"})
+# Files a browser renders as a document that can run script. This site serves package
+# files from its own origin, so none of them may arrive, whatever H5P core allows (xml).
+SERVER_SCRIPT_EXTENSIONS = frozenset(
+    {
+        *("php", "php3", "php4", "php5", "php7", "php8", "pht", "phtml", "phar", "phps"),
+        *("asp", "aspx", "ascx", "ashx", "asmx", "jsp", "jspx", "cfm", "cgi", "pl", "py"),
+        *("rb", "sh", "bash", "exe", "dll", "bat", "cmd", "ps1", "vbs", "wsf", "hta"),
+        *("htaccess", "shtm", "mht", "mhtml", "svgz"),
+    }
+)
+FORBIDDEN_EXTENSIONS = PAGE_EXTENSIONS | SERVER_SCRIPT_EXTENSIONS
+"""Refused anywhere in a package, even where H5P core would only ignore the file."""
 
-CONTENT_EXTENSIONS = MEDIA_EXTENSIONS
-LIBRARY_EXTENSIONS = MEDIA_EXTENSIONS | LIBRARY_ONLY_EXTENSIONS
+CONTENT_EXTENSIONS = H5P_CONTENT_EXTENSIONS - FORBIDDEN_EXTENSIONS
+LIBRARY_EXTENSIONS = CONTENT_EXTENSIONS | H5P_LIBRARY_EXTRA_EXTENSIONS
 SCRIPT_EXTENSIONS = frozenset({"js", "mjs", "cjs", "css"})
 # Under content/ these are reported as ``script_in_content``, not as an ordinary
-# disallowed extension, so the author learns why.
+# disallowed extension, so the author learns why. Library JavaScript is trusted code (it
+# runs with the page's origin), so it may only arrive inside a library, and a library that
+# is not yet installed needs a user with the library-install permission.
 
-# Editor dependencies (``editorDependencies``) are ignored: this platform plays packages
-# with h5p-standalone and has no H5P editor, so editor libraries are never loaded.
+JUNK_NAMES = frozenset({".DS_Store", "Thumbs.db", "desktop.ini"})
+"""Files operating systems drop into folders; skipped like ``__MACOSX/``."""
+
+# Editor dependencies (``editorDependencies``) are not required: this platform plays
+# packages with h5p-standalone and has no H5P editor, so editor libraries are never loaded.
 _DEPENDENCY_BUCKETS = ("preloadedDependencies", "dynamicDependencies")
 
 
@@ -178,10 +244,6 @@ MESSAGES: dict[str, str] = {
         "The file {path} shares its data with another file in the archive. This trick is "
         "not allowed."
     ),
-    "unexpected_file": gettext_noop(
-        "The file {path} does not belong in an H5P package. Only h5p.json, the content/ "
-        "folder and library folders are allowed."
-    ),
     "missing_h5p_json": gettext_noop(
         "The package has no h5p.json file, so it is not an H5P package."
     ),
@@ -206,9 +268,10 @@ MESSAGES: dict[str, str] = {
     "unsafe_media_path": gettext_noop(
         "The content refers to a file with an unsafe name at {field}."
     ),
-    "external_media": gettext_noop(
-        "The content uses media from another website ({url}). Only files inside the package "
-        "are allowed."
+    "invalid_library_folder": gettext_noop(
+        "The folder {path} cannot be a library: library folders are named after the "
+        "library, as Machine.Name-major.minor, with letters, digits, dots, dashes and "
+        "underscores only."
     ),
     "missing_library_json": gettext_noop(
         "The folder {path} is not a valid library: it has no library.json file."
@@ -217,8 +280,18 @@ MESSAGES: dict[str, str] = {
     "invalid_semantics": gettext_noop(
         "The content type definition (semantics.json) of {library} is not valid: {detail}."
     ),
+    "invalid_language_file": gettext_noop(
+        "The language file {path} of the library {library} is not valid: {detail}."
+    ),
     "version_mismatch": gettext_noop(
         "The library folder {path} does not match its library.json: it should be named {expected}."
+    ),
+    "duplicate_library": gettext_noop(
+        "The package contains the library {library} twice (the second copy is in {path})."
+    ),
+    "core_api_unsupported": gettext_noop(
+        "The library {library} needs version {required} of the H5P core, which is newer than "
+        "the version this site's player provides ({current})."
     ),
     "missing_preloaded_file": gettext_noop(
         "The library {library} needs the file {path}, which is missing from the package."
@@ -236,6 +309,30 @@ MESSAGES: dict[str, str] = {
     ),
 }
 
+# Details: the ``detail`` param of some problems; translated like the messages above.
+NOT_JSON = gettext_noop("it is not valid JSON")
+NOT_OBJECT = gettext_noop("it must contain a JSON object")
+TOO_DEEP = gettext_noop("it is nested too deeply")
+FIELD_MISSING = gettext_noop("the required field {field} is missing")
+FIELD_INVALID = gettext_noop("the field {field} has a value that is not allowed")
+VERSION_TOO_HIGH = gettext_noop(
+    "the field {field} is larger than this site can store (at most 32767)"
+)
+NOT_A_LANGUAGE = gettext_noop("its name is not a language code followed by .json")
+REGEXP_TOO_COMPLEX = gettext_noop("the regular expression {pattern} is too complex")
+DETAILS = frozenset(
+    {
+        NOT_JSON,
+        NOT_OBJECT,
+        TOO_DEEP,
+        FIELD_MISSING,
+        FIELD_INVALID,
+        VERSION_TOO_HIGH,
+        NOT_A_LANGUAGE,
+        REGEXP_TOO_COMPLEX,
+    }
+)
+
 
 class _Params(dict[str, Any]):
     """Placeholders for a message; a missing one renders as "?" instead of failing."""
@@ -252,12 +349,22 @@ class Problem:
     path: str = ""
     params: Mapping[str, Any] = field(default_factory=dict)
 
+    @property
+    def template(self) -> str:
+        """The untranslated message template (a msgid of the translation catalogue)."""
+        return MESSAGES.get(self.code, self.code)
+
     def message(self, translate: Callable[[str], str] | None = None) -> str:
         """Render the message: plain English, or through ``translate`` (gettext)."""
-        template = MESSAGES.get(self.code, self.code)
+        template = self.template
+        params = _Params(self.params, path=self.path)
+        detail = params.get("detail")
+        if isinstance(detail, str) and detail in DETAILS:
+            detail_template = translate(detail) if translate is not None else detail
+            params["detail"] = detail_template.format_map(params)
         if translate is not None:
             template = translate(template)
-        return template.format_map(_Params(self.params, path=self.path))
+        return template.format_map(params)
 
 
 @dataclass
@@ -268,11 +375,14 @@ class ValidationReport:
     problems: list[Problem] = field(default_factory=list)
     title: str | None = None
     main_library: str | None = None  # e.g. "H5P.MultiChoice 1.16"
+    main_key: LibraryKey | None = None  # e.g. ("H5P.MultiChoice", 1, 16)
     libraries: list[LibraryVersion] = field(default_factory=list)  # bundled, well formed
     missing_libraries: list[LibraryKey] = field(default_factory=list)
     new_libraries: list[LibraryVersion] = field(default_factory=list)  # bundled, not installed
+    library_folders: dict[str, LibraryVersion] = field(default_factory=dict)  # folder: library
+    files: list[str] = field(default_factory=list)  # entries to store (skipped ones left out)
     content_json: dict[str, Any] | None = None  # only when ok
-    semantics_checked: bool = False  # False when the main library's semantics was unknown
+    semantics_checked: bool = False  # False when semantics were not checked or unknown
 
     @property
     def codes(self) -> set[str]:
@@ -285,21 +395,28 @@ def validate_package(
     installed_libraries: Collection[LibraryKey] = frozenset(),
     limits: PolicyLimits | None = None,
     installed_semantics: InstalledSemantics | None = None,
+    check_semantics: bool = True,
+    core_api: tuple[int, int] = SUPPORTED_CORE_API,
 ) -> ValidationReport:
-    """Check an ``.h5p`` package against pyh5p and this project's policy.
+    """Check an ``.h5p`` package against H5P's rules and this project's policy.
 
     ``data`` is the package as bytes, a filesystem path or a binary file object (read at
     most ``max_package_bytes + 1`` bytes). ``installed_libraries`` holds the
     (machine_name, major, minor) keys of libraries already installed on the site (a
-    mapping works: only its keys are used). ``installed_semantics`` gives the parsed
-    ``semantics.json`` (list, or JSON text) of an installed library, as a mapping keyed
-    like ``installed_libraries`` or a callable ``(machine_name, major, minor)``; it returns
-    ``None`` when unknown. It lets content that relies on an installed library be checked.
+    mapping works: only its keys are used).
+
+    ``check_semantics`` also checks ``content.json`` against the main library's
+    ``semantics.json`` with pyh5p (see the module docstring): keep it for packages this
+    project builds; uploads pass ``False``, as H5P core does not refuse content over its
+    semantics. ``installed_semantics`` then gives the parsed ``semantics.json`` (list, or
+    JSON text) of an installed library, as a mapping keyed like ``installed_libraries`` or
+    a callable ``(machine_name, major, minor)``; it returns ``None`` when unknown.
+    ``core_api`` is the (major, minor) H5P core API version the player implements.
 
     Every input yields a report; only an unreadable path raises ``OSError``.
     """
     limits = limits or PolicyLimits()
-    run = _Run(limits, installed_libraries, installed_semantics)
+    run = _Run(limits, installed_libraries, installed_semantics, check_semantics, core_api)
     payload = _read_source(data, limits.max_package_bytes)
     if len(payload) > limits.max_package_bytes:
         run.add("too_large", size=len(payload), limit=limits.max_package_bytes)
@@ -312,8 +429,6 @@ def validate_package(
 
 
 # --- Reading ----------------------------------------------------------------------------
-
-
 def _read_source(source: Source, limit: int) -> bytes:
     if isinstance(source, bytes | bytearray | memoryview):
         return bytes(source)
@@ -440,30 +555,61 @@ def _escapes(name: str) -> bool:
     return False
 
 
+# How H5P treats an archive entry, from its name alone.
+JUNK = "junk"  # operating-system litter: skipped silently
+SKIPPED = "skipped"  # a name or folder starting with "_": skipped, as H5P core does
+HIDDEN = "hidden"  # a name or folder starting with ".": refused (project rule)
+IGNORED = "ignored"  # a file at the root other than h5p.json: never stored
+H5P_JSON = "h5p.json"
+CONTENT = "content"
+LIBRARY = "library"
+
+
+def entry_kind(name: str) -> str:
+    """What a package entry is, by name: one of the constants above."""
+    parts = name.rstrip("/").split("/")
+    if parts[0] == "__MACOSX" or parts[-1] in JUNK_NAMES or parts[-1].startswith("._"):
+        return JUNK
+    if any(part.startswith(".") for part in parts):
+        return HIDDEN
+    if any(part.startswith("_") for part in parts):
+        return SKIPPED
+    if len(parts) == 1:
+        return H5P_JSON if name == "h5p.json" else IGNORED
+    if parts[0].casefold() == "content":  # "Content/x.js" is checked as content too
+        return CONTENT
+    return LIBRARY
+
+
+def _extension(name: str) -> str:
+    base = name.rstrip("/").rpartition("/")[2]
+    return base.rpartition(".")[2].lower() if "." in base.lstrip(".") else ""
+
+
 def _name_problems(
-    name: str, is_dir: bool, limits: PolicyLimits
+    name: str, kind: str, is_dir: bool, limits: PolicyLimits
 ) -> list[tuple[str, dict[str, Any]]]:
     if _escapes(name):
         return [("path_traversal", {})]
+    extension = _extension(name)
+    if kind in (JUNK, SKIPPED, IGNORED):
+        # Never stored: only what is dangerous anywhere is refused.
+        if kind != JUNK and not is_dir and extension in FORBIDDEN_EXTENSIONS:
+            return [("extension_not_allowed", {"extension": extension})]
+        return []
     found: list[tuple[str, dict[str, Any]]] = []
     if len(name) > limits.max_path_length:
         found.append(("path_too_long", {"length": len(name), "limit": limits.max_path_length}))
     if not _SAFE_NAME.fullmatch(name):
         found.append(("unsafe_characters", {}))
-    parts = name.rstrip("/").split("/")
-    if any(part.startswith(".") for part in parts):
+    if kind == HIDDEN:
         found.append(("dotfile", {}))
         return found
-    if is_dir:
+    if is_dir or kind == H5P_JSON:
         return found
-    base = parts[-1]
-    extension = base.rpartition(".")[2].lower() if "." in base else ""
     if not extension:
         found.append(("no_extension", {}))
-    elif len(parts) == 1:
-        if name != "h5p.json":
-            found.append(("unexpected_file", {}))
-    elif parts[0].casefold() == "content":
+    elif kind == CONTENT:
         if extension in SCRIPT_EXTENSIONS:
             found.append(("script_in_content", {}))
         elif extension not in CONTENT_EXTENSIONS:
@@ -474,10 +620,10 @@ def _name_problems(
 
 
 def _entry_problems(
-    info: zipfile.ZipInfo, seen: set[str], limits: PolicyLimits
+    info: zipfile.ZipInfo, kind: str, seen: set[str], limits: PolicyLimits
 ) -> list[tuple[str, dict[str, Any]]]:
     name = info.orig_filename  # zipfile cuts .filename at a NUL byte; the original keeps it
-    found = _name_problems(name, info.is_dir(), limits)
+    found = _name_problems(name, kind, info.is_dir(), limits)
     key = name.casefold()  # "Content/x" and "content/x" collide on many file systems
     if key in seen:
         found.append(("duplicate_entry", {}))
@@ -488,6 +634,8 @@ def _entry_problems(
         found.append(("symlink", {}))
     elif mode not in (0, stat.S_IFREG, stat.S_IFDIR):
         found.append(("special_file", {}))
+    if kind in (JUNK, SKIPPED, IGNORED):
+        return found  # never read, so how it is stored does not matter
     if info.flag_bits & (0x1 | 0x40 | 0x2000):  # encrypted, strongly encrypted, masked
         found.append(("encrypted_entry", {}))
     if info.flag_bits & 0x20 or info.compress_type not in _METHODS:  # 0x20: patch data
@@ -587,23 +735,6 @@ def _depth(value: Any) -> int:
     return deepest
 
 
-def _media_refs(content: Mapping[str, Any]) -> dict[str, str]:
-    """Media paths in content.json keyed like pyh5p's issue paths ("$.content.x.path")."""
-    refs: dict[str, str] = {}
-    stack: list[tuple[Any, str]] = [(content, "$.content")]
-    while stack:
-        item, where = stack.pop()
-        if isinstance(item, Mapping):
-            for key, child in item.items():
-                if key == "path" and isinstance(child, str):
-                    refs[f"{where}.path"] = child
-                elif key != "path":
-                    stack.append((child, f"{where}.{key}"))
-        elif isinstance(item, list):
-            stack.extend((child, f"{where}[{index}]") for index, child in enumerate(item))
-    return refs
-
-
 def _reject_constant(value: str) -> Any:
     raise ValueError(f"{value} is not valid JSON")  # NaN/Infinity break JSON.parse
 
@@ -612,22 +743,211 @@ def _parse_json(payload: bytes) -> Any:
     return json.loads(payload.decode("utf-8"), parse_constant=_reject_constant)
 
 
-# A regexp in a package's semantics.json is run by pyh5p with Python's re and no timeout:
-# a nested quantifier such as (a+)+ can take exponential time. Heuristic guard.
+# --- H5P's schemas of h5p.json and library.json -----------------------------------------
+# Written from H5P core's rules (h5p-php-library ``H5PValidator``: ``h5pRequired``,
+# ``h5pOptional``, ``libraryRequired``, ``libraryOptional``), read together with the
+# H5P Node.js library's JSON schemas. A rule is one of:
+# - a compiled pattern: the value is a string or a whole number whose text matches it
+#   entirely (so a version may be written 1 or "1");
+# - a tuple of allowed strings: the value is a list of some of them;
+# - a dict of rules, all required: the value is that object, or a list of such objects.
+
+_ASCII = re.ASCII | re.IGNORECASE
+
+
+def _pattern(expression: str, flags: int = 0) -> re.Pattern[str]:
+    return re.compile(expression, flags)
+
+
+_LINE_255 = _pattern(r".{1,255}")
+_LINE = _pattern(r".+")
+_TEXT_5000 = _pattern(r".{1,5000}", re.DOTALL)  # multi-line: allowed by the Node.js library
+_VERSION = _pattern(r"[0-9]{1,5}", re.ASCII)
+_ZERO_OR_ONE = _pattern(r"0|1")
+_SIZE = _pattern(r"[0-9]{1,4}", re.ASCII)
+_YEAR = _pattern(r"[0-9]{1,4}", re.ASCII)
+_MACHINE_NAME = _pattern(r"[\w.-]{1,255}", _ASCII)
+_EMBED_TYPES = ("iframe", "div")
+_DEPENDENCY: dict[str, Any] = {
+    "machineName": _MACHINE_NAME,
+    "majorVersion": _VERSION,
+    "minorVersion": _VERSION,
+}
+# H5P core's pattern for preloadedJs/preloadedCss paths, rewritten without its nested
+# quantifier (the same strings match, in linear time): name characters in segments,
+# separated by "/" or "\\", optionally starting with one.
+_PRELOADED_SEGMENT = r"[a-z_\-\s0-9.]+"
+_PRELOADED = rf"[\\/]?{_PRELOADED_SEGMENT}(?:[\\/]{_PRELOADED_SEGMENT})*"
+
+H5P_JSON_REQUIRED: dict[str, Any] = {
+    "title": _LINE_255,
+    "language": _pattern(r"[-a-zA-Z]{1,10}", re.ASCII),
+    "preloadedDependencies": _DEPENDENCY,
+    "mainLibrary": _pattern(r"[$a-z_][0-9a-z_.$]{1,254}", _ASCII),
+    "embedTypes": _EMBED_TYPES,
+}
+H5P_JSON_OPTIONAL: dict[str, Any] = {
+    "contentType": _LINE_255,
+    "dynamicDependencies": _DEPENDENCY,
+    "author": _LINE_255,
+    "authors": {"name": _LINE_255, "role": _pattern(r"\w+")},
+    "source": _pattern(r"https?://.+", re.DOTALL),
+    "license": _pattern(
+        r"CC BY|CC BY-SA|CC BY-ND|CC BY-NC|CC BY-NC-SA|CC BY-NC-ND|CC0 1\.0|GNU GPL|PD"
+        r"|ODC PDDL|CC PDM|U|C"
+    ),
+    "licenseVersion": _pattern(r"1\.0|2\.0|2\.5|3\.0|4\.0"),
+    "licenseExtras": _TEXT_5000,
+    "yearsFrom": _YEAR,
+    "yearsTo": _YEAR,
+    "changes": {
+        "date": _pattern(r"[0-9]{2}-[0-9]{2}-[0-9]{2} [0-9]{1,2}:[0-9]{2}:[0-9]{2}", re.ASCII),
+        "author": _LINE_255,
+        "log": _TEXT_5000,
+    },
+    "authorComments": _TEXT_5000,
+    "w": _SIZE,
+    "h": _SIZE,
+    "metaKeywords": _LINE,
+    "metaDescription": _LINE,
+}
+LIBRARY_JSON_REQUIRED: dict[str, Any] = {
+    "title": _LINE_255,
+    "majorVersion": _VERSION,
+    "minorVersion": _VERSION,
+    "patchVersion": _VERSION,
+    "machineName": _MACHINE_NAME,
+    "runnable": _ZERO_OR_ONE,
+}
+LIBRARY_JSON_OPTIONAL: dict[str, Any] = {
+    "author": _LINE_255,
+    "license": _pattern(
+        r"cc-by|cc-by-sa|cc-by-nd|cc-by-nc|cc-by-nc-sa|cc-by-nc-nd|pd|cr|MIT|GPL1|GPL2|GPL3"
+        r"|MPL|MPL2"
+    ),
+    "description": _LINE,
+    "metadataSettings": {"disable": _ZERO_OR_ONE, "disableExtraTitleField": _ZERO_OR_ONE},
+    "dynamicDependencies": _DEPENDENCY,
+    "preloadedDependencies": _DEPENDENCY,
+    "editorDependencies": _DEPENDENCY,
+    "preloadedJs": {"path": _pattern(rf"{_PRELOADED}\.js", _ASCII)},
+    "preloadedCss": {"path": _pattern(rf"{_PRELOADED}\.css", _ASCII)},
+    "dropLibraryCss": {"machineName": _MACHINE_NAME},
+    "w": _SIZE,
+    "h": _SIZE,
+    "embedTypes": _EMBED_TYPES,
+    "fullscreen": _ZERO_OR_ONE,
+    "coreApi": {"majorVersion": _VERSION, "minorVersion": _VERSION},
+}
+_OPTIONAL_NESTED = frozenset({"metadataSettings"})  # its own fields are optional too
+_MAX_STORED_VERSION = 32767  # H5PLibrary's version columns are small integers
+_LANGUAGE_FILE = re.compile(r"-?[a-z]+(?:-[a-z]+){0,6}\.json", _ASCII)
+# H5P core's language file pattern, rewritten without its nested quantifier.
+
+
+def schema_problems(
+    document: Mapping[str, Any], required: Mapping[str, Any], optional: Mapping[str, Any]
+) -> list[tuple[str, str]]:
+    """(detail template, field) for every way ``document`` breaks the schema."""
+    found: list[tuple[str, str]] = []
+    for key, rule in required.items():
+        if document.get(key) is None:
+            found.append((FIELD_MISSING, key))
+        else:
+            found.extend(_rule_problems(document[key], rule, key, optional_fields=False))
+    for key, rule in optional.items():
+        if key in document and document[key] is not None:
+            found.extend(
+                _rule_problems(document[key], rule, key, optional_fields=key in _OPTIONAL_NESTED)
+            )
+    return found
+
+
+def _rule_problems(
+    value: Any, rule: Any, where: str, optional_fields: bool
+) -> list[tuple[str, str]]:
+    if isinstance(rule, re.Pattern):
+        text = _scalar_text(value)
+        return [] if text is not None and rule.fullmatch(text) else [(FIELD_INVALID, where)]
+    if isinstance(rule, tuple):
+        if not isinstance(value, list) or any(item not in rule for item in value):
+            return [(FIELD_INVALID, where)]
+        return []
+    items = value if isinstance(value, list) else [value]
+    found: list[tuple[str, str]] = []
+    for index, item in enumerate(items):
+        at = f"{where}[{index}]" if isinstance(value, list) else where
+        if not isinstance(item, Mapping):
+            found.append((FIELD_INVALID, at))
+            continue
+        for key, sub_rule in rule.items():
+            if item.get(key) is None:
+                if not optional_fields:
+                    found.append((FIELD_MISSING, f"{at}.{key}"))
+            else:
+                found.extend(_rule_problems(item[key], sub_rule, f"{at}.{key}", False))
+    return found
+
+
+def _scalar_text(value: Any) -> str | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return str(value)
+    return value if isinstance(value, str) else None
+
+
+def as_version(value: Any) -> int | None:
+    """A version number written as H5P allows it (1 or "1"), or None."""
+    text = _scalar_text(value)
+    return int(text) if text is not None and _VERSION.fullmatch(text) else None
+
+
+def dependency_key(item: Any) -> LibraryKey | None:
+    """(machine_name, major, minor) of a dependency object, or None when malformed."""
+    if not isinstance(item, Mapping):
+        return None
+    name = _scalar_text(item.get("machineName"))
+    major, minor = as_version(item.get("majorVersion")), as_version(item.get("minorVersion"))
+    if name is None or not _MACHINE_NAME.fullmatch(name):
+        return None
+    if major is None or minor is None:
+        return None
+    return (name, major, minor)
+
+
+# A regexp in a package's semantics.json is run by pyh5p with Python's re and no timeout
+# when ``check_semantics`` is on: a nested quantifier such as (a+)+ can take exponential
+# time. Heuristic guard. (Uploads never run these regexps, so they do not need it.)
 _NESTED_QUANTIFIER = re.compile(r"\((?:[^()\\]|\\.)*[+*}](?:[^()\\]|\\.)*\)\s*[+*{]")
 
 _MAX_LIBRARY_NESTING = 16
-_MAX_JSON_DEPTH = 64
+_MAX_JSON_DEPTH = 512  # PHP's json_decode refuses deeper documents, so H5P core does too
 _LIBRARY_VALUE_KEYS = frozenset({"library", "params", "subContentId", "metadata"})
-_REQUIRED_LIBRARY_FIELDS = ("title", "machineName", "majorVersion", "minorVersion", "patchVersion")
-_MACHINE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_.-]*")
+_URL_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
+_REMOTE_MEDIA = re.compile(r"https?://[^\s]+", re.IGNORECASE)
 
 
 def _pattern_problem(raw: Any) -> str | None:
     for where, text in _strings(raw, "$"):
         if where.endswith((".regexp", ".regexp.pattern")) and _NESTED_QUANTIFIER.search(text):
-            return f"the regular expression {text!r} is too complex"
+            return text
     return None
+
+
+def _media_refs(content: Any) -> Iterator[tuple[str, str]]:
+    """(json path, value) of every ``path`` string: how H5P stores files and media URLs."""
+    stack: list[tuple[Any, str]] = [(content, "$")]
+    while stack:
+        item, where = stack.pop()
+        if isinstance(item, Mapping):
+            for key, child in item.items():
+                if key == "path" and isinstance(child, str):
+                    yield f"{where}.path", child
+                elif key != "path":
+                    stack.append((child, f"{where}.{key}"))
+        elif isinstance(item, list):
+            stack.extend((child, f"{where}[{index}]") for index, child in enumerate(item))
 
 
 # --- pyh5p errors -----------------------------------------------------------------------
@@ -668,10 +988,18 @@ def problem_from_pyh5p_error(exc: Exception) -> Problem:
 
 @dataclass
 class _Library:
-    id: pyh5p.LibraryId
+    version: LibraryVersion
     folder: str
     metadata: dict[str, Any]
-    semantics: pyh5p.Semantics | None
+    semantics: pyh5p.Semantics | None  # parsed only when semantics are checked
+
+    @property
+    def label(self) -> str:
+        name, major, minor, _patch = self.version
+        return f"{name} {major}.{minor}"
+
+
+_STORED_KINDS = (H5P_JSON, CONTENT, LIBRARY)
 
 
 class _Run:
@@ -680,17 +1008,23 @@ class _Run:
         limits: PolicyLimits,
         installed: Collection[LibraryKey],
         installed_semantics: InstalledSemantics | None,
+        check_semantics: bool,
+        core_api: tuple[int, int],
     ) -> None:
         self.limits = limits
         self.installed = installed
         self.installed_semantics = installed_semantics
+        self.check_semantics = check_semantics
+        self.core_api = core_api
         self.problems: list[Problem] = []
         self._seen: set[tuple[str, str, str]] = set()
         self._truncated = False
-        self.entry_names: set[str] = set()  # every file entry, accepted or not
+        self.entry_names: set[str] = set()  # every file entry, of any kind
+        self.stored: list[str] = []  # file entries H5P keeps: h5p.json, content/, libraries
+        self.stored_names: set[str] = set()
+        self.ignored_extensions: set[str] = set()  # of entries skipped or ignored
         self.accepted: dict[str, bytes | None] = {}  # clean files; bytes kept for json/svg
         self.bad_json: set[str] = set()
-        self.bad_folders: set[str] = set()
         self.h5p: dict[str, Any] | None = None
         self.content: dict[str, Any] | None = None
         self.library_metadata: dict[str, dict[str, Any]] = {}
@@ -699,13 +1033,6 @@ class _Run:
         self.missing: set[LibraryKey] = set()
         self.main_key: LibraryKey | None = None
         self.semantics_checked = False
-        self.pyh5p_limits = pyh5p.PackageLimits(
-            max_files=limits.max_files,
-            max_file_size=limits.max_uncompressed_bytes,
-            max_total_size=limits.max_uncompressed_bytes,
-            max_compression_ratio=float(limits.max_compression_ratio),
-            allowed_extensions=LIBRARY_EXTENSIONS,
-        )
 
     # -- bookkeeping
 
@@ -729,7 +1056,7 @@ class _Run:
     def finish(self) -> ValidationReport:
         ok = not self.problems
         h5p = self.h5p or {}
-        title = h5p.get("title")
+        title = _scalar_text(h5p.get("title"))
         main_library = None
         if self.main_key is not None:
             name, major, minor = self.main_key
@@ -737,15 +1064,18 @@ class _Run:
         return ValidationReport(
             ok=ok,
             problems=self.problems,
-            title=title if isinstance(title, str) else None,
+            title=title,
             main_library=main_library,
-            libraries=sorted(_version(library.id) for library in self.bundled.values()),
+            main_key=self.main_key,
+            libraries=sorted(library.version for library in self.bundled.values()),
             missing_libraries=sorted(self.missing),
             new_libraries=sorted(
-                _version(library.id)
+                library.version
                 for key, library in self.bundled.items()
                 if key not in self.installed
             ),
+            library_folders={library.folder: library.version for library in self.bundled.values()},
+            files=list(self.stored),
             content_json=self.content if ok else None,
             semantics_checked=self.semantics_checked,
         )
@@ -757,10 +1087,10 @@ class _Run:
             return
         archive_clean = not self.problems
         self.read_json_files()
+        self.check_h5p_json()
+        self.check_libraries()
         if archive_clean:
             self.pyh5p_archive_gate(data)
-        self.check_libraries()
-        self.pyh5p_structure()
         self.check_dependencies()
         self.check_content()
 
@@ -785,14 +1115,21 @@ class _Run:
         spans: list[tuple[int, int, str]] = []
         for info in infos:
             name = info.orig_filename
-            if not info.is_dir():
-                self.entry_names.add(name)
-            found = _entry_problems(info, seen, limits)
+            kind = entry_kind(name)
+            found = _entry_problems(info, kind, seen, limits)
             for code, params in found:
                 self.add(code, name, **params)
-            if found or info.is_dir() or not readable:
+            if info.is_dir():
                 continue
-            extension = name.rpartition(".")[2].lower()
+            self.entry_names.add(name)
+            if kind not in _STORED_KINDS:
+                self.ignored_extensions.add(_extension(name))
+                continue
+            self.stored.append(name)
+            self.stored_names.add(name)
+            if found or not readable:
+                continue
+            extension = _extension(name)
             try:
                 end, payload = _read_member(data, info, keep=extension in {"json", "svg"})
             except _EntryError as error:
@@ -816,213 +1153,178 @@ class _Run:
     def read_json_files(self) -> None:
         if "h5p.json" not in self.entry_names:
             self.add("missing_h5p_json")
-        parsed = self._load_json("h5p.json", "invalid_h5p_json")
-        if parsed is not None:
-            self.h5p = parsed
+        self.h5p = self._load_json("h5p.json", "invalid_h5p_json")
         if "content/content.json" not in self.entry_names:
             self.add("missing_content_json", "content/content.json")
-        parsed = self._load_json("content/content.json", "invalid_content_json")
-        if parsed is not None:
-            self.content = parsed
-        for name in sorted(self.accepted):
-            folder, _, rest = name.partition("/")
-            if folder.casefold() == "content" or rest not in {"library.json", "semantics.json"}:
+        self.content = self._load_json("content/content.json", "invalid_content_json")
+        for name in self.stored:
+            if entry_kind(name) != LIBRARY:
                 continue
+            folder, _, rest = name.partition("/")
             if rest == "library.json":
                 metadata = self._load_json(name, "invalid_library_json")
                 if metadata is not None:
-                    self._check_library_fields(name, metadata)
-            else:
+                    self._check_library_fields(name, folder, metadata)
+            elif rest == "semantics.json":
                 self._load_semantics(name, folder)
+            elif rest.startswith("language/"):
+                self._check_language_file(name, folder, rest.removeprefix("language/"))
 
-    def _load_json(self, name: str, code: str) -> dict[str, Any] | None:
+    def _parse(self, name: str) -> tuple[Any, str | None]:
+        """(value, None) or (None, detail) for an accepted JSON file."""
         payload = self.accepted.get(name)
         if payload is None:
-            return None
-        detail = None
+            return None, ""  # refused or unreadable: already reported
         try:
             value = _parse_json(payload)
         except (ValueError, RecursionError):
-            detail = "it is not valid JSON"
-        else:
-            if not isinstance(value, dict):
-                detail = "it must contain a JSON object"
-            elif _depth(value) > _MAX_JSON_DEPTH:
-                detail = "it is nested too deeply"
-        if detail is not None:
+            return None, NOT_JSON
+        if _depth(value) > _MAX_JSON_DEPTH:
+            return None, TOO_DEEP
+        return value, None
+
+    def _load_json(self, name: str, code: str) -> dict[str, Any] | None:
+        value, detail = self._parse(name)
+        if detail is None and not isinstance(value, dict):
+            detail = NOT_OBJECT
+        if detail:
             self.add(code, name, detail=detail)
+        if detail is not None:
             self.bad_json.add(name)
             return None
         return value
 
-    def _check_library_fields(self, name: str, metadata: dict[str, Any]) -> None:
-        problems = [
-            f"the field {key} is missing" for key in _REQUIRED_LIBRARY_FIELDS if key not in metadata
-        ]
-        for key in _REQUIRED_LIBRARY_FIELDS[2:]:
-            value = metadata.get(key)
-            if key in metadata and (not isinstance(value, int) or isinstance(value, bool)):
-                problems.append(f"the field {key} must be a whole number")
-        machine_name = metadata.get("machineName")
-        if "machineName" in metadata and (
-            not isinstance(machine_name, str) or not _MACHINE_NAME.fullmatch(machine_name)
-        ):
-            problems.append("the field machineName is not a valid library name")
-        for bucket in ("preloadedJs", "preloadedCss"):
-            files = metadata.get(bucket, [])
-            if not isinstance(files, list) or any(
-                not isinstance(item, Mapping) or not isinstance(item.get("path"), str)
-                for item in files
-            ):
-                problems.append(f"the field {bucket} must be a list of {{path}} objects")
-        for bucket in _DEPENDENCY_BUCKETS:
-            dependencies = metadata.get(bucket, [])
-            if not isinstance(dependencies, list) or any(
-                _dependency_key(item) is None for item in dependencies
-            ):
-                problems.append(f"the field {bucket} must be a list of library versions")
-        for detail in problems:
-            self.add("invalid_library_json", name, detail=detail)
-        if problems:
+    def _check_library_fields(self, name: str, folder: str, metadata: dict[str, Any]) -> None:
+        found = schema_problems(metadata, LIBRARY_JSON_REQUIRED, LIBRARY_JSON_OPTIONAL)
+        for key in ("majorVersion", "minorVersion", "patchVersion"):
+            version = as_version(metadata.get(key))
+            if version is not None and version > _MAX_STORED_VERSION:
+                found.append((VERSION_TOO_HIGH, key))
+        for detail, where in found:
+            self.add("invalid_library_json", name, detail=detail, field=where)
+        if found:
             self.bad_json.add(name)
         else:
-            self.library_metadata[name.partition("/")[0]] = metadata
+            self.library_metadata[folder] = metadata
 
     def _load_semantics(self, name: str, folder: str) -> None:
-        payload = self.accepted.get(name)
-        if payload is None:
-            return
-        semantics = None
-        try:
-            raw = _parse_json(payload)
-        except (ValueError, RecursionError):
-            detail: str | None = "it is not valid JSON"
-        else:
-            detail = "it is nested too deeply" if _depth(raw) > _MAX_JSON_DEPTH else None
-            if detail is None:
+        raw, detail = self._parse(name)
+        params: dict[str, Any] = {}
+        if detail is None and self.check_semantics:
+            pattern = _pattern_problem(raw)
+            if pattern is not None:
+                detail, params = REGEXP_TOO_COMPLEX, {"pattern": repr(pattern)}
+            else:
                 try:
-                    semantics = pyh5p.Semantics.from_json(raw)
+                    self.library_semantics[folder] = pyh5p.Semantics.from_json(raw)
                 except (ValueError, TypeError, RecursionError) as exc:
-                    detail = str(exc)
-            detail = detail or _pattern_problem(raw)
-        if detail is not None or semantics is None:
-            self.add("invalid_semantics", name, library=folder, detail=detail or "?")
+                    detail = str(exc) or type(exc).__name__
+        if detail:
+            self.add("invalid_semantics", name, library=folder, detail=detail, **params)
+        if detail is not None:
             self.bad_json.add(name)
+
+    def _check_language_file(self, name: str, folder: str, file: str) -> None:
+        first, _, deeper = file.partition("/")
+        if deeper or not _LANGUAGE_FILE.fullmatch(first):
+            path = f"{folder}/language/{first}"
+            self.add("invalid_language_file", path, library=folder, detail=NOT_A_LANGUAGE)
             return
-        self.library_semantics[folder] = semantics
+        _value, detail = self._parse(name)
+        if detail:
+            self.add("invalid_language_file", name, library=folder, detail=detail)
+
+    def check_h5p_json(self) -> None:
+        if self.h5p is None:
+            return
+        for detail, where in schema_problems(self.h5p, H5P_JSON_REQUIRED, H5P_JSON_OPTIONAL):
+            self.add("invalid_h5p_json", "h5p.json", detail=detail, field=where)
+        self._check_core_api(self.h5p, "h5p.json", "h5p.json")
+
+    def _check_core_api(self, document: Mapping[str, Any], path: str, label: str) -> None:
+        api = document.get("coreApi")
+        if not isinstance(api, Mapping):
+            return  # none means 1.0; a malformed one is a schema problem
+        required = (as_version(api.get("majorVersion")), as_version(api.get("minorVersion")))
+        if required[0] is None or required[1] is None:
+            return
+        if required > self.core_api:
+            self.add(
+                "core_api_unsupported",
+                path,
+                library=label,
+                required="{}.{}".format(*required),
+                current="{}.{}".format(*self.core_api),
+            )
 
     def pyh5p_archive_gate(self, data: bytes) -> None:
         """Defence in depth: let pyh5p read the original archive with strict limits.
 
-        Only reached when this module's own scan found nothing; anything pyh5p still
-        refuses is reported, unless the same kind of problem is already listed.
+        Only reached when this module's own scan of the archive found nothing; anything
+        pyh5p still refuses is reported, unless the same kind of problem is already listed.
+        File types are this module's business (see ``_name_problems``), so pyh5p is told to
+        allow every type present that this module let through or skips.
         """
+        limits = pyh5p.PackageLimits(
+            max_files=self.limits.max_files,
+            max_file_size=self.limits.max_uncompressed_bytes,
+            max_total_size=self.limits.max_uncompressed_bytes,
+            max_compression_ratio=float(self.limits.max_compression_ratio),
+            allowed_extensions=LIBRARY_EXTENSIONS | frozenset(self.ignored_extensions),
+        )
         try:
-            pyh5p.read_package(data, limits=self.pyh5p_limits)
+            pyh5p.read_package(data, limits=limits)
         except Exception as exc:
             problem = problem_from_pyh5p_error(exc)
             if not self.has(problem.code):
                 self.add(problem.code, problem.path, **problem.params)
-
-    def pyh5p_structure(self) -> None:
-        """pyh5p's package validation, run on the accepted entries only.
-
-        pyh5p stops at the first archive problem, so it is given a clean in-memory copy of
-        the package (accepted files; non-JSON files as empty placeholders) to collect its
-        structural findings even when other files were refused.
-        """
-        if self.h5p is None:
-            return
-        files = {
-            name: payload if name.endswith(".json") and payload is not None else b""
-            for name, payload in self.accepted.items()
-            if name not in self.bad_json
-        }
-        buffer = io.BytesIO()
-        with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:
-            for name, payload in files.items():
-                archive.writestr(name, payload)
-        try:
-            package = pyh5p.read_package(buffer.getvalue(), limits=self.pyh5p_limits)
-            issues = package.validate(require_content=True)
-        except Exception as exc:
-            problem = problem_from_pyh5p_error(exc)
-            if not self.has(problem.code):
-                self.add(problem.code, problem.path, **problem.params)
-            return
-        refs = _media_refs(self.content or {})
-        for issue in issues:
-            self._add_issue(issue, refs)
-
-    def _add_issue(self, issue: ValidationIssue, refs: Mapping[str, str]) -> None:
-        where = issue.path
-        if where.startswith("$.h5p."):
-            name = where.removeprefix("$.h5p.")
-            if name == "mainLibrary" and issue.keyword == "dependency":
-                return  # checked by check_dependencies, which knows installed libraries
-            if issue.keyword == "required":
-                detail = f"the field {name} is missing"
-            elif issue.keyword == "type" and re.split(r"[.\[]", name)[0] not in (self.h5p or {}):
-                return  # pyh5p also says a missing field has the wrong type
-            elif issue.keyword == "type":
-                detail = f"the field {name} has the wrong type ({issue.message})"
-            else:
-                detail = f"the field {name}: {issue.message}"
-            self.add("invalid_h5p_json", "h5p.json", field=name, detail=detail)
-        elif where.startswith("$.package."):
-            name = where.removeprefix("$.package.")
-            if name.partition("/")[0] not in self.bad_folders:
-                self.add("unexpected_file", name)
-        elif where == "$.content":
-            return  # read_json_files reports a missing or broken content.json
-        elif where.startswith("$.content"):
-            field_name = "$" + where.removeprefix("$.content")
-            reference = refs.get(where, "")
-            if issue.keyword == "asset":
-                self.add("missing_media", f"content/{reference}", field=field_name)
-            elif re.match(r"[A-Za-z][A-Za-z0-9+.-]*:", reference):
-                self.add("external_media", "content/content.json", field=field_name, url=reference)
-            else:
-                self.add("unsafe_media_path", "content/content.json", field=field_name)
-        else:
-            self.add("package_rejected", detail=str(issue))
 
     def check_libraries(self) -> None:
         folders = sorted(
             {
                 name.partition("/")[0]
-                for name in self.accepted
-                if "/" in name and name.partition("/")[0].casefold() != "content"
+                for name in self.stored
+                if "/" in name and name.partition("/")[0] != "content"
             }
         )
         for folder in folders:
-            if f"{folder}/library.json" not in self.entry_names:
+            if not _MACHINE_NAME.fullmatch(folder):
+                self.add("invalid_library_folder", folder)
+                continue
+            if f"{folder}/library.json" not in self.stored_names:
                 self.add("missing_library_json", folder)
-                self.bad_folders.add(folder)
                 continue
             metadata = self.library_metadata.get(folder)
             if metadata is None:  # library.json refused or broken: already reported
-                self.bad_folders.add(folder)
                 continue
-            library_id = pyh5p.LibraryId.parse(metadata)
-            if folder != library_id.directory_name:
-                self.add("version_mismatch", folder, expected=library_id.directory_name)
-                self.bad_folders.add(folder)
+            name = str(metadata["machineName"])
+            major, minor, patch = (
+                int(_scalar_text(metadata[key]) or 0)
+                for key in ("majorVersion", "minorVersion", "patchVersion")
+            )
+            expected = f"{name}-{major}.{minor}"
+            if folder not in (name, expected):
+                self.add("version_mismatch", folder, expected=expected)
                 continue
-            label = f"{library_id.machine_name} {library_id.major}.{library_id.minor}"
+            library = _Library(
+                (name, major, minor, patch),
+                folder,
+                metadata,
+                self.library_semantics.get(folder),
+            )
+            if (name, major, minor) in self.bundled:
+                self.add("duplicate_library", folder, library=library.label)
+                continue
+            self._check_core_api(metadata, f"{folder}/library.json", library.label)
             for bucket in ("preloadedJs", "preloadedCss"):
-                for item in metadata.get(bucket, []):
-                    path = f"{folder}/{item['path']}"
-                    if _escapes(item["path"]):
+                for item in _as_list(metadata.get(bucket)):
+                    relative = item["path"].replace("\\", "/")
+                    path = f"{folder}/{relative}"
+                    if _escapes(relative):
                         self.add("path_traversal", path)
-                    elif path not in self.entry_names:
-                        self.add("missing_preloaded_file", path, library=label)
-            if f"{folder}/semantics.json" in self.entry_names:
-                semantics = self.library_semantics.get(folder)
-            else:
-                semantics = None
-            key = (library_id.machine_name, library_id.major, library_id.minor)
-            self.bundled[key] = _Library(library_id, folder, metadata, semantics)
+                    elif path not in self.stored_names:
+                        self.add("missing_preloaded_file", path, library=library.label)
+            self.bundled[(name, major, minor)] = library
 
     def check_dependencies(self) -> None:
         h5p = self.h5p or {}
@@ -1030,7 +1332,7 @@ class _Run:
         declared = [
             key
             for item in _as_list(h5p.get("preloadedDependencies"))
-            if (key := _dependency_key(item)) is not None
+            if (key := dependency_key(item)) is not None
         ]
         if isinstance(main, str) and self.h5p is not None:
             match = [key for key in declared if key[0] == main]
@@ -1041,16 +1343,15 @@ class _Run:
         if self.h5p is not None:
             for bucket in _DEPENDENCY_BUCKETS:
                 for item in _as_list(h5p.get(bucket)):
-                    key = _dependency_key(item)
+                    key = dependency_key(item)
                     if key is not None:
                         self._require(key, "h5p.json", "h5p.json")
         for library in self.bundled.values():
-            label = f"{library.id.machine_name} {library.id.major}.{library.id.minor}"
             for bucket in _DEPENDENCY_BUCKETS:
-                for item in library.metadata.get(bucket, []):
-                    key = _dependency_key(item)
+                for item in _as_list(library.metadata.get(bucket)):
+                    key = dependency_key(item)
                     if key is not None:
-                        self._require(key, f"{library.folder}/library.json", label)
+                        self._require(key, f"{library.folder}/library.json", library.label)
 
     def _require(self, key: LibraryKey, path: str, required_by: str) -> bool:
         if key in self.bundled or key in self.installed:
@@ -1072,13 +1373,29 @@ class _Run:
         for where, text in _strings(self.content, "$"):
             for reason in html_problems(text):
                 self.add("unsafe_html", "content/content.json", field=where, reason=reason)
-        if self.main_key is None:
+        for where, reference in _media_refs(self.content):
+            self._check_media(where, reference)
+        if not self.check_semantics or self.main_key is None:
             return
         semantics = self._semantics_for(self.main_key)
         if semantics is None:
             return
         self.semantics_checked = True
         self._check_params(semantics, self.content, "$", 0)
+
+    def _check_media(self, where: str, reference: str) -> None:
+        """A ``path`` in content.json: a remote http(s) URL or a file under content/."""
+        if _URL_SCHEME.match(reference):
+            if not _REMOTE_MEDIA.fullmatch(reference):  # javascript:, data:, file:, C:...
+                self.add("unsafe_media_path", "content/content.json", field=where)
+            return
+        relative = reference.removesuffix("#tmp")  # H5P's mark for a file not yet saved
+        if not relative or _escapes(relative):
+            self.add("unsafe_media_path", "content/content.json", field=where)
+        elif f"content/{relative}" not in self.stored_names:
+            self.add("missing_media", f"content/{relative}", field=where)
+
+    # -- semantics (only with check_semantics)
 
     def _semantics_for(self, key: LibraryKey) -> pyh5p.Semantics | None:
         library = self.bundled.get(key)
@@ -1109,7 +1426,7 @@ class _Run:
             issues = [ValidationIssue(where, "the content could not be checked", "crash")]
         for issue in issues:
             if issue.message == "path must be relative and safe":
-                continue  # reported by pyh5p_structure as unsafe_media_path/external_media
+                continue  # reported by _check_media as unsafe_media_path
             self.add(
                 "semantics_mismatch",
                 "content/content.json",
@@ -1158,21 +1475,5 @@ class _Run:
             self._check_params(semantics, params, f"{where}.params", depth + 1)
 
 
-def _version(library_id: pyh5p.LibraryId) -> LibraryVersion:
-    return (library_id.machine_name, library_id.major, library_id.minor, library_id.patch)
-
-
 def _as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
-
-
-def _dependency_key(item: Any) -> LibraryKey | None:
-    if not isinstance(item, Mapping):
-        return None
-    name = item.get("machineName")
-    major, minor = item.get("majorVersion"), item.get("minorVersion")
-    if not isinstance(name, str) or not _MACHINE_NAME.fullmatch(name):
-        return None
-    if not all(isinstance(part, int) and not isinstance(part, bool) for part in (major, minor)):
-        return None
-    return (name, major, minor)
