@@ -188,6 +188,24 @@ def _file_error(code: str, **params: Any) -> ImportResult:
     return ImportResult(errors=[error])
 
 
+MAX_NESTING = 64
+"""Nesting allowed in an imported file (an export nests a few levels deep)."""
+TOO_DEEP = "it is nested too deeply"
+
+
+def _nesting(value: Any) -> int:
+    """How deeply ``value`` nests, counted without recursion (hostile files)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, depth)
+            stack.extend(
+                (child, depth + 1) for child in (item.values() if isinstance(item, dict) else item)
+            )
+    return deepest
+
+
 def parse_json(text: str | bytes) -> ImportResult:
     """Reads a file written by :func:`export_json`, checking every question."""
     if isinstance(text, bytes | bytearray):
@@ -201,6 +219,10 @@ def parse_json(text: str | bytes) -> ImportResult:
         return _file_error("not_json", json_line=exc.lineno, json_column=exc.colno, detail=exc.msg)
     except ValueError as exc:
         return _file_error("not_json", json_line=1, json_column=1, detail=str(exc))
+    except RecursionError:
+        return _file_error("not_json", json_line=1, json_column=1, detail=TOO_DEEP)
+    if _nesting(document) > MAX_NESTING:
+        return _file_error("not_json", json_line=1, json_column=1, detail=TOO_DEEP)
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         return _file_error("not_this_format")
     version = document.get("version")
