@@ -27,8 +27,8 @@ from wagtail.admin.viewsets.model import ModelViewSet
 
 from courses.selectors import owner_choices
 from lms.accounts.models import Administration
-from lms.accounts.selectors import administration_list_for_user, can_edit_authored
-from lms.viewsets import OwnerFieldMixin, scoped_object_view
+from lms.accounts.selectors import administration_list_for_user
+from lms.viewsets import OwnerFieldMixin, OwnerRowActionsMixin, scoped_object_view
 
 from . import selectors
 from .content import merged
@@ -50,28 +50,7 @@ def _editable(view_class: type, bank_of: Any) -> type:
     )
 
 
-class _RowActions:
-    """Listing rows link to edit, copy and delete only where the author may change the
-    bank; regional banks are listed (authors draw from them) but read-only to an author
-    bound to one administration. ``owner_of(row)`` gives the row's administration id."""
-
-    def owner_of(self, instance: Any) -> int | None:
-        raise NotImplementedError
-
-    def _may_change(self, instance: Any) -> bool:
-        return can_edit_authored(self.request.user, self.owner_of(instance))  # type: ignore[attr-defined]
-
-    def get_edit_url(self, instance: Any) -> str | None:
-        return super().get_edit_url(instance) if self._may_change(instance) else None  # type: ignore[misc]
-
-    def get_copy_url(self, instance: Any) -> str | None:
-        return super().get_copy_url(instance) if self._may_change(instance) else None  # type: ignore[misc]
-
-    def get_delete_url(self, instance: Any) -> str | None:
-        return super().get_delete_url(instance) if self._may_change(instance) else None  # type: ignore[misc]
-
-
-class BankIndexView(_RowActions, model_views.IndexView):
+class BankIndexView(OwnerRowActionsMixin, model_views.IndexView):
     def owner_of(self, instance: QuestionBank) -> int | None:
         return instance.administration_id
 
@@ -79,7 +58,7 @@ class BankIndexView(_RowActions, model_views.IndexView):
         return selectors.bank_list_for_user(self.request.user).select_related("administration")
 
 
-class QuestionIndexView(_RowActions, model_views.IndexView):
+class QuestionIndexView(OwnerRowActionsMixin, model_views.IndexView):
     def owner_of(self, instance: Question) -> int | None:
         return instance.bank.administration_id
 

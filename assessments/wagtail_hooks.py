@@ -3,6 +3,9 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.widgets import ListingButton
 
+from lms import admin_tenancy
+
+from . import selectors
 from .admin_views import (
     QuestionBankViewSet,
     QuestionViewSet,
@@ -10,9 +13,6 @@ from .admin_views import (
     bank_import_view,
     item_analysis_view,
 )
-from lms import admin_tenancy
-
-from . import selectors
 from .models import AssessmentPage, Question, QuestionBank
 
 # Admin URLs naming a bank or question the author may not see answer 404 (their object views

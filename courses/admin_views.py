@@ -27,7 +27,7 @@ from wagtail.snippets.views.snippets import SnippetViewSet
 
 from lms.accounts.models import Administration
 from lms.accounts.selectors import is_regional_author
-from lms.viewsets import OwnerFieldMixin, scoped_object_view
+from lms.viewsets import OwnerFieldMixin, OwnerRowActionsMixin, scoped_object_view
 
 from . import selectors
 from .h5p.policy import PolicyLimits
@@ -133,9 +133,7 @@ class H5PActivityPermissionPolicy(ModelPermissionPolicy):
             user, action
         )
 
-    def user_has_any_permission_for_instance(
-        self, user: Any, actions: Any, instance: Any
-    ) -> bool:
+    def user_has_any_permission_for_instance(self, user: Any, actions: Any, instance: Any) -> bool:
         return self._tenancy_allows(user, actions, instance) and self.user_has_any_permission(
             user, actions
         )
@@ -217,8 +215,14 @@ class H5PActivityFilterSet(WagtailFilterSet):
         fields = ["administration", "language"]
 
 
+class H5PActivityIndexView(OwnerRowActionsMixin, snippet_views.IndexView):
+    """Regional activities are listed to every author (they use them in lessons), with
+    edit, copy and delete links only for those the author may change."""
+
+
 class H5PActivityViewSet(SnippetViewSet):
     model = H5PActivity
+    index_view_class = H5PActivityIndexView
     chooser_viewset_class = H5PActivityChooserViewSet
     edit_view_class = _scoped(snippet_views.EditView)
     inspect_view_class = _scoped(snippet_views.InspectView, selectors.can_see_activity)

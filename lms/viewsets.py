@@ -9,6 +9,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
+from lms.accounts.selectors import can_edit_authored
+
 
 def scoped_object_view(view_class: type, allowed: Callable[[Any, Any], bool]) -> type:
     """A subclass of a Wagtail object view (edit, delete, copy, history, usage, inspect)
@@ -27,6 +29,28 @@ def scoped_object_view(view_class: type, allowed: Callable[[Any, Any], bool]) ->
 
     scoped = type(f"Scoped{view_class.__name__}", (view_class,), {"get_object": get_object})
     return scoped
+
+
+class OwnerRowActionsMixin:
+    """For an index view of authored rows: rows link to edit, copy and delete only where
+    the author may change them (``lms.accounts.selectors.can_edit_authored``); regional
+    rows are listed to an author bound to one administration, who uses them, but read-only.
+    ``owner_of(row)`` gives the row's administration id (``None``: regional)."""
+
+    def owner_of(self, instance: Any) -> int | None:
+        return instance.administration_id
+
+    def _may_change(self, instance: Any) -> bool:
+        return can_edit_authored(self.request.user, self.owner_of(instance))  # type: ignore[attr-defined]
+
+    def get_edit_url(self, instance: Any) -> str | None:
+        return super().get_edit_url(instance) if self._may_change(instance) else None  # type: ignore[misc]
+
+    def get_copy_url(self, instance: Any) -> str | None:
+        return super().get_copy_url(instance) if self._may_change(instance) else None  # type: ignore[misc]
+
+    def get_delete_url(self, instance: Any) -> str | None:
+        return super().get_delete_url(instance) if self._may_change(instance) else None  # type: ignore[misc]
 
 
 class OwnerFieldMixin:

@@ -189,6 +189,16 @@ def test_a_bound_author_explores_and_chooses_only_regional_pages_and_their_own(
     titles = {item["title"] for item in api["items"]}
     assert "PAN courses" in titles and "PER courses" not in titles
 
+    # Choosing a page of a type only PER has: Wagtail would open the chooser at the common
+    # ancestor of every such page, PER's catalogue; here at one the author may see.
+    from courses.models import CoursePage
+
+    add(per_index, CoursePage(title="PER only", slug="c", summary="S.", track="illicit_trade"))
+    chooser = client.get("/cms/choose-page/?page_type=courses.coursepage")
+    assert chooser.status_code == 200
+    assert "PER courses" not in chooser.content.decode()
+    assert "PER only" not in chooser.content.decode()
+
 
 def test_activities_for_a_lesson_stay_usable_by_an_author_of_one_administration(
     activities, pan_author
