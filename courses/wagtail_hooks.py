@@ -95,9 +95,7 @@ def scope_explorer(
 
 @hooks.register("construct_document_chooser_queryset")
 def scope_document_chooser(documents: QuerySet, request: HttpRequest) -> QuerySet:
-    return documents.filter(
-        collection__in=selectors.media_collection_list_for_user(request.user)
-    )
+    return documents.filter(collection__in=selectors.media_collection_list_for_user(request.user))
 
 
 @hooks.register("construct_image_chooser_queryset")
