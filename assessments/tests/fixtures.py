@@ -158,9 +158,7 @@ def graded(course_tree, per, pan):
                 attempt_id=attempt.pk,
                 position=response.position,
                 seq=1,
-                answer=browser_answer(
-                    response, {"option": pattern[response.version.question.uid]}
-                ),
+                answer=browser_answer(response, {"option": pattern[response.version.question.uid]}),
             )
         services.attempt_submit(actor=officer, attempt_id=attempt.pk)
     return page

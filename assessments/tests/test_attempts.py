@@ -93,6 +93,7 @@ def test_stale_and_repeated_autosaves_change_nothing(assessment, officer):
     attempt = start(officer, assessment)
     response = attempt.responses.get(version__type="single_choice")
     kwargs = {"actor": officer, "attempt_id": attempt.pk, "position": response.position}
+
     def save(seq, option):
         return services.response_save(
             seq=seq, answer=browser_answer(response, {"option": option}), **kwargs
