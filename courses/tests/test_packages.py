@@ -38,7 +38,9 @@ def test_ten_activities_share_one_stored_library(db):
     for number in range(10):
         h5p_package_import(actor=None, data=package(title=f"Q{number}"), title=f"Q{number}")
     assert H5PLibrary.objects.count() == 1
-    library_files = {f for f in stored_files() if f.startswith("libraries/")}
+    library_files = {
+        f for f in stored_files() if f.startswith("libraries/CustomsLms.KnowledgeCheck-1.0/")
+    }
     assert len(library_files) == 4  # library.json, semantics.json, one JS, one CSS
     new_content = {f.split("/")[1] for f in stored_files() - before if f.startswith("content/")}
     assert new_content == {str(a.uuid) for a in H5PActivity.objects.all()}
@@ -232,3 +234,56 @@ def test_h5p_build_command_builds_a_package_that_imports(tmp_path, db):
     invalid.write_text('{"title": "Bad", "question": "<p>Q</p>", "options": []}')
     with pytest.raises(CommandError, match="not make a valid package"):
         call_command("h5p_build", str(invalid), str(tmp_path / "y.h5p"))
+
+
+def _probe_files(folder: str) -> dict[str, bytes]:
+    """The hostile builder's valid package, with a library name no other test uses (so
+    that its files, once stored, never stand in for the real KnowledgeCheck)."""
+    files = hostile.valid_files()
+    probe = "CustomsLms.PolicyProbe"
+    return {
+        name.replace(hostile.LIBRARY_DIR, folder, 1): payload.replace(
+            hostile.LIBRARY.encode(), probe.encode()
+        )
+        for name, payload in files.items()
+    }
+
+
+def test_library_folder_named_after_its_machine_name_is_stored_under_its_version(db):
+    """H5P allows a library folder named Machine.Name; the player asks for
+    Machine.Name-major.minor, so that is where it is stored."""
+    before = stored_files()
+    activity = h5p_package_import(
+        actor=None, data=hostile.zip_files(_probe_files("CustomsLms.PolicyProbe"))
+    )
+    new = stored_files() - before
+    assert activity.main_library.folder == "CustomsLms.PolicyProbe-1.0"
+    assert {f for f in new if f.startswith("libraries/")} == {
+        f"libraries/CustomsLms.PolicyProbe-1.0/{name}"
+        for name in ("library.json", "semantics.json", "knowledge-check.js", "knowledge-check.css")
+    }
+    for name in new:
+        (Path(settings.MEDIA_ROOT) / "h5p" / name).unlink()
+
+
+def test_junk_root_files_and_underscore_names_are_not_stored(db):
+    files = {
+        **_probe_files("CustomsLms.PolicyProbe-1.0"),
+        "__MACOSX/._h5p.json": b"\x00\x05\x16\x07",
+        "content/.DS_Store": b"Bud1",
+        "content/images/._customs-seal.png": b"\x00\x05\x16\x07",
+        "README.md": b"# About",
+        "_notes/draft.txt": b"x",
+        "content/_draft.png": b"x",
+        "CustomsLms.PolicyProbe-1.0/_src/x.ts": b"x",
+        "CustomsLms.PolicyProbe-1.0/README.md": b"# Inert files in libraries are kept",
+    }
+    before = stored_files()
+    activity = h5p_package_import(actor=None, data=hostile.zip_files(files))
+    new = stored_files() - before
+    content = {f.removeprefix(f"content/{activity.uuid}/") for f in new if f.startswith("content/")}
+    assert content == {"h5p.json", "content/content.json", "content/images/customs-seal.png"}
+    assert "libraries/CustomsLms.PolicyProbe-1.0/README.md" in new
+    assert not any("_src" in f or "MACOSX" in f or "DS_Store" in f for f in new)
+    for name in new:
+        (Path(settings.MEDIA_ROOT) / "h5p" / name).unlink()
