@@ -1,9 +1,15 @@
 """H5P packages on the Django side: import (validate, store, record) and file access.
 
-Validation is :func:`courses.h5p.policy.validate_package`. Files go through Django's
-storage API (local folder in the embedded default, object storage in production).
-Libraries are stored once per name and major.minor version under ``h5p/libraries/`` and
-shared by every activity; each activity's content lives under ``h5p/content/<uuid>/``.
+Validation is :func:`courses.h5p.policy.validate_package`, as H5P core validates a
+package plus the project's stricter rules (uploads do not check content against its
+semantics: see the policy's docstring). Files go through Django's storage API (local
+folder in the embedded default, object storage in production). Libraries are stored once
+per name and major.minor version under ``h5p/libraries/<Machine.Name>-<major>.<minor>/``
+(whatever the package called the folder) and shared by every activity; a package that
+carries a library version already installed uses the stored copy. Each activity's content
+lives under ``h5p/content/<uuid>/``. Only what H5P keeps is stored: ``h5p.json``,
+``content/`` and library folders, never the entries H5P skips (``__MACOSX/``, names
+starting with ``_``) or ignores (other files at the root).
 """
 
 from __future__ import annotations

@@ -33,7 +33,8 @@ defaults to "iframe"); "iframe" keeps the library's CSS and JS inside the player
 _FIXED_DATE = (1980, 1, 1, 0, 0, 0)  # the earliest date a ZIP archive can store
 _FILE_MODE = (stat.S_IFREG | 0o644) << 16
 _LANGUAGE = re.compile(r"[a-z]{2,3}(?:-[A-Za-z0-9]{1,8})*")
-_SEGMENT = re.compile(r"[A-Za-z0-9_][A-Za-z0-9 _.()+,@~-]*")
+_SEGMENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9 _.()+,@~-]*")
+# Not "_" first either: H5P skips such names (see courses.h5p.policy.entry_kind).
 
 LibraryKey = tuple[str, int, int]
 

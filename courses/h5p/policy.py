@@ -1276,6 +1276,8 @@ class _Run:
             pyh5p.read_package(data, limits=limits)
         except Exception as exc:
             problem = problem_from_pyh5p_error(exc)
+            if problem.path in self.entry_names and problem.path not in self.stored_names:
+                return  # e.g. a .DS_Store that compresses 300:1: skipped, never read here
             if not self.has(problem.code):
                 self.add(problem.code, problem.path, **problem.params)
 
@@ -1390,9 +1392,13 @@ class _Run:
                 self.add("unsafe_media_path", "content/content.json", field=where)
             return
         relative = reference.removesuffix("#tmp")  # H5P's mark for a file not yet saved
-        if not relative or _escapes(relative):
+        if not relative:
+            return  # an emptied file field refers to nothing
+        if _escapes(relative):
             self.add("unsafe_media_path", "content/content.json", field=where)
-        elif f"content/{relative}" not in self.stored_names:
+        elif _extension(relative) and f"content/{relative}" not in self.stored_names:
+            # A value without a file extension is not a file H5P stored (every file H5P
+            # saves has one): some other "path" field of a content type.
             self.add("missing_media", f"content/{relative}", field=where)
 
     # -- semantics (only with check_semantics)

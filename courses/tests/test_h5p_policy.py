@@ -520,6 +520,7 @@ ACCEPTED: dict[str, Callable[[], bytes]] = {
         LIBRARY_JSON, _library_string_versions
     ),
     "macos_and_windows_junk": _with(MACOS_JUNK),
+    "macos_junk_that_compresses_very_well": _with({"content/.DS_Store": bytes(64 * 1024)}),
     "inert_library_files": _with(INERT_LIBRARY_FILES),
     "documents_and_fonts_in_content": _with(
         {
@@ -541,6 +542,12 @@ ACCEPTED: dict[str, Callable[[], bytes]] = {
     "media_not_yet_saved_mark": lambda: hostile.with_json(
         "content/content.json",
         _set("image", {"path": "images/customs-seal.png#tmp", "mime": "image/png"}),
+    ),
+    "emptied_file_field": lambda: hostile.with_json(
+        "content/content.json", _set("extra", {"path": "", "mime": "image/png"})
+    ),
+    "path_field_that_is_not_a_file": lambda: hostile.with_json(
+        "content/content.json", _set("extra", {"path": "stage-2"})
     ),
     "unknown_content_fields": lambda: hostile.with_json(
         "content/content.json", _set("extra", {"anything": [1, 2]})

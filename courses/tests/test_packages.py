@@ -287,3 +287,12 @@ def test_junk_root_files_and_underscore_names_are_not_stored(db):
     assert not any("_src" in f or "MACOSX" in f or "DS_Store" in f for f in new)
     for name in new:
         (Path(settings.MEDIA_ROOT) / "h5p" / name).unlink()
+
+
+@pytest.mark.parametrize("name", ["_draft.png", "images/_thumb.png"])
+def test_builder_refuses_names_h5p_would_skip(name):
+    """The builder never makes a package whose media H5P would leave out."""
+    from courses.h5p.build import build_package
+
+    with pytest.raises(ValueError):
+        build_package(content={}, title="T", language="en", extra_files={name: b"x"})
