@@ -230,7 +230,7 @@ def with_dependency(machine_name: str, major: int, minor: int) -> bytes:
     return with_json("h5p.json", lambda meta: meta["preloadedDependencies"].append(dependency))
 
 
-def many_files(count: int = 2001) -> bytes:
+def many_files(count: int = 10_001) -> bytes:
     extra = {f"content/extra/{index}.json": b"{}" for index in range(count)}
     return zip_files({**valid_files(), **extra})
 

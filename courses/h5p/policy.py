@@ -48,8 +48,8 @@ Two layers, in this order.
      symbolic links or special files, no encryption or exotic compression, no duplicate
      names, no headers that lie about sizes, no overlapping entries; limits on the upload
      size, the unpacked size, the number of entries and the compression ratio (zip bombs);
-   - file names limited to letters, digits and ``space _ . ( ) + , @ ~ -`` (they become
-     storage names and URLs);
+   - file names limited to ASCII letters, digits and ``space _ . ( ) + , @ ~ - !`` (they
+     become storage names and URLs; H5P's own tools name files within that set);
    - hidden files and folders (``.htaccess``...) are refused, not skipped, except the
      junk operating systems add (``.DS_Store``, ``._*``, ``Thumbs.db``, ``desktop.ini``),
      which is skipped like ``__MACOSX/``;
@@ -60,7 +60,8 @@ Two layers, in this order.
      refuses them as not allowed; library code is trusted and only arrives in libraries);
    - every SVG (content or library) is scanned and refused when active (script,
      ``foreignObject``, event handlers, ``javascript:`` links);
-   - a library version stored in the database must fit its columns (at most 32767).
+   - a library's name and version must fit the database's columns (127 characters,
+     versions up to 32767), or storing it would fail.
 
 **Content.** H5P core does not refuse ``content.json`` for not matching the semantics of
 its content type: unknown fields and nameless list fields pass, and core filters the
@@ -123,7 +124,8 @@ class PolicyLimits:
     """Limits applied to one uploaded package."""
 
     max_package_bytes: int = 50 * MiB  # size of the uploaded .h5p file itself
-    max_files: int = 2000  # archive entries, folder entries included
+    max_files: int = 10_000  # archive entries, folder entries included (an export with
+    # every library of Course Presentation holds about 1,700; pyh5p's own limit is 10,000)
     max_uncompressed_bytes: int = 200 * MiB  # sum of the unpacked sizes
     max_compression_ratio: float = 100.0  # per file; pyh5p's own default is 200
     max_path_length: int = 255  # characters in one archive entry name
@@ -315,9 +317,7 @@ NOT_OBJECT = gettext_noop("it must contain a JSON object")
 TOO_DEEP = gettext_noop("it is nested too deeply")
 FIELD_MISSING = gettext_noop("the required field {field} is missing")
 FIELD_INVALID = gettext_noop("the field {field} has a value that is not allowed")
-VERSION_TOO_HIGH = gettext_noop(
-    "the field {field} is larger than this site can store (at most 32767)"
-)
+TOO_LARGE_TO_STORE = gettext_noop("the field {field} is too large for this site to store")
 NOT_A_LANGUAGE = gettext_noop("its name is not a language code followed by .json")
 REGEXP_TOO_COMPLEX = gettext_noop("the regular expression {pattern} is too complex")
 DETAILS = frozenset(
@@ -327,7 +327,7 @@ DETAILS = frozenset(
         TOO_DEEP,
         FIELD_MISSING,
         FIELD_INVALID,
-        VERSION_TOO_HIGH,
+        TOO_LARGE_TO_STORE,
         NOT_A_LANGUAGE,
         REGEXP_TOO_COMPLEX,
     }
@@ -525,7 +525,7 @@ def _inflate(raw: bytes, declared: int, keep: bool) -> tuple[int, bytes | None]:
 
 # --- Entry names ------------------------------------------------------------------------
 
-_SEGMENT = r"[A-Za-z0-9 _.()+,@~-]+"
+_SEGMENT = r"[A-Za-z0-9 _.()+,@~!-]+"
 _SAFE_NAME = re.compile(rf"{_SEGMENT}(?:/{_SEGMENT})*/?")
 _DRIVE = re.compile(r"[A-Za-z]:")
 
@@ -841,6 +841,7 @@ LIBRARY_JSON_OPTIONAL: dict[str, Any] = {
 }
 _OPTIONAL_NESTED = frozenset({"metadataSettings"})  # its own fields are optional too
 _MAX_STORED_VERSION = 32767  # H5PLibrary's version columns are small integers
+_MAX_STORED_NAME = 127  # and its machine_name column holds 127 characters
 _LANGUAGE_FILE = re.compile(r"-?[a-z]+(?:-[a-z]+){0,6}\.json", _ASCII)
 # H5P core's language file pattern, rewritten without its nested quantifier.
 
@@ -1199,7 +1200,9 @@ class _Run:
         for key in ("majorVersion", "minorVersion", "patchVersion"):
             version = as_version(metadata.get(key))
             if version is not None and version > _MAX_STORED_VERSION:
-                found.append((VERSION_TOO_HIGH, key))
+                found.append((TOO_LARGE_TO_STORE, key))
+        if len(str(metadata.get("machineName", ""))) > _MAX_STORED_NAME:
+            found.append((TOO_LARGE_TO_STORE, "machineName"))
         for detail, where in found:
             self.add("invalid_library_json", name, detail=detail, field=where)
         if found:

@@ -267,6 +267,11 @@ HOSTILE: dict[str, tuple[Callable[[], bytes], set[str], PolicyLimits | None]] = 
         {"invalid_library_json"},
         None,
     ),
+    "library_name_too_long_to_store": (
+        lambda: hostile.with_json(LIBRARY_JSON, _set("machineName", "H5P." + "x" * 200)),
+        {"invalid_library_json"},
+        None,
+    ),
     "core_api_too_new": (
         lambda: hostile.with_json(
             LIBRARY_JSON, _set("coreApi", {"majorVersion": 1, "minorVersion": 99})
