@@ -17,7 +17,6 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import math
-import re
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -26,7 +25,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 
-_RATE = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*([smhd])[a-z]*\s*$", re.IGNORECASE)
+from lms.settings.env import RATE
+
 _PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
@@ -61,7 +61,7 @@ class Rate:
 
     @classmethod
     def parse(cls, text: str, *, setting: str = "rate") -> Rate:
-        match = _RATE.match(text or "")
+        match = RATE.match(text or "")
         if not match or int(match.group(1)) < 1:
             raise ImproperlyConfigured(
                 f"{setting} must look like 5/min, 20/hour or 3/15m, not {text!r}."

@@ -171,10 +171,10 @@ SESSION_ENGINE = "lms.accounts.sessions"
 # X-Forwarded-For (unset: REMOTE_ADDR only, which nobody can forge). lms/accounts/throttles.py
 LMS_NUM_PROXIES = ENV.int("DJANGO_NUM_PROXIES", 0)
 # Password reset requests (site and Wagtail admin): per e-mail address and per client.
-LMS_PASSWORD_RESET_ADDRESS_RATE = ENV.str("LMS_PASSWORD_RESET_ADDRESS_RATE", "3/hour")
-LMS_PASSWORD_RESET_CLIENT_RATE = ENV.str("LMS_PASSWORD_RESET_CLIENT_RATE", "20/hour")
+LMS_PASSWORD_RESET_ADDRESS_RATE = ENV.rate("LMS_PASSWORD_RESET_ADDRESS_RATE", "3/hour")
+LMS_PASSWORD_RESET_CLIENT_RATE = ENV.rate("LMS_PASSWORD_RESET_CLIENT_RATE", "20/hour")
 # API requests with an invalid, expired or revoked token, per client address.
-LMS_API_AUTH_FAILURE_RATE = ENV.str("LMS_API_AUTH_FAILURE_RATE", "20/min")
+LMS_API_AUTH_FAILURE_RATE = ENV.rate("LMS_API_AUTH_FAILURE_RATE", "20/min")
 # Request bodies: refused with 413 before they are read (lms/middleware.py) when larger
 # than the limit of their address; Django's own limits are the second line. The proxy in
 # front (nginx: client_max_body_size) should allow the largest of these and no more.

@@ -7,10 +7,17 @@ Settings modules import :data:`ENV` and never touch :data:`os.environ` themselve
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ImproperlyConfigured
+
+RATE = re.compile(
+    r"^\s*(\d+)\s*/\s*(\d*)\s*([smhd])(?:ec|econds?|in|inutes?|rs?|ours?|ays?)?\s*$",
+    re.IGNORECASE,
+)
+"""A rate: a number of hits per period (5/min, 20/hour, 3/15m); see lms/accounts/throttles.py."""
 
 
 @dataclass(frozen=True)
@@ -50,6 +57,16 @@ class Env:
             return int(raw)
         except ValueError as exc:
             raise ImproperlyConfigured(f"{name} must be a whole number, not {raw!r}.") from exc
+
+    def rate(self, name: str, default: str) -> str:
+        """A rate such as ``20/hour`` (at least one hit per period)."""
+        raw = self.str(name, default)
+        match = RATE.match(raw)
+        if not match or int(match.group(1)) < 1:
+            raise ImproperlyConfigured(
+                f"{name} must be a rate such as 5/min, 20/hour or 3/15m, not {raw!r}."
+            )
+        return raw
 
     def list(self, name: str, default: list[str] | None = None) -> list[str]:
         raw = self.str(name)
