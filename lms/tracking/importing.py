@@ -58,7 +58,9 @@ Planning (:func:`plan_import`)
   local part without a ``+tag``, in lowercase ASCII (letters, digits, ``.``, ``_``,
   ``-``; ``officer`` when nothing is left), made unique with 2, 3... against
   ``taken_usernames``, the existing officers' usernames and every username in the file.
-  Usernames are compared ignoring case.
+  Usernames are compared ignoring case. Every username created, chosen or derived, ends
+  with ``.<namespace>`` (the administration's code: ``ana.per``), so that an
+  administration competes only for names of its own.
 - Languages: codes (``es``, ``es-PE``, ``pt_BR``) or names in the four languages
   (``Spanish``, ``Español``, ``castellano``, ``Portugais``...).
 - Unit codes are matched exactly, else ignoring case when that is unambiguous; the plan
@@ -858,6 +860,7 @@ def plan_import(
     taken_usernames: Set[str] = frozenset(),
     administration_usernames: Set[str] = frozenset(),
     supported_languages: Sequence[str] = SUPPORTED_LANGUAGES,
+    namespace: str = "",
 ) -> ImportPlan:
     """Check every row of ``table`` and sort it into creates, updates, unchanged, rejected.
 
@@ -870,10 +873,14 @@ def plan_import(
     administration's own people (``existing``'s count too); ``supported_languages`` the
     interface languages.
 
-    A chosen username that someone of the administration holds is refused as taken; one
-    that only someone elsewhere holds is refused with the words of any invalid username
-    (``bad_username``), so that an import or the API never tells one administration
-    which usernames exist in another. Either way no duplicate is created.
+    ``namespace`` (the administration's code in lowercase) ends every username the plan
+    creates, chosen or derived (``ana`` becomes ``ana.per``, as the demo's
+    ``officer.per``), so an administration only ever competes for names of its own: a
+    "taken" answer can never tell it that a name exists in another administration. A
+    chosen username that someone of the administration holds is refused as taken; one
+    that only someone elsewhere holds (a name made before namespaces, or by a platform
+    admin) is refused with the words of any invalid username (``bad_username``). Either
+    way no duplicate is created.
     """
     headings = table.headings
     has = {column: column in headings for column in COLUMNS}
@@ -962,15 +969,14 @@ def plan_import(
                 )
 
         username = ""
-        if (
-            has["username"]
-            and target is None
-            and (username := _clean(values["username"]))
-            and not _too_long("username", username, headings, problems)
-            and not _USERNAME.match(username)
-        ):
-            problems.append(("bad_username", {"value": username}))
-            username = ""
+        if has["username"] and target is None and (username := _clean(values["username"])):
+            if not _USERNAME.match(username):
+                problems.append(("bad_username", {"value": username}))
+                username = ""
+            elif _too_long(
+                "username", username := in_namespace(username, namespace), headings, problems
+            ):
+                username = ""
 
         rows.append(
             _Row(
@@ -1049,7 +1055,8 @@ def plan_import(
                     unit_code=row.unit_code,
                     position=row.position,
                     preferred_language=row.language or default_language,
-                    username=row.username or _unique_username(row.email, reserved, suffixes),
+                    username=row.username
+                    or _unique_username(row.email, reserved, suffixes, namespace),
                 )
             )
             continue
@@ -1108,14 +1115,25 @@ def _email_taken(
     return moving_to.get(owner, row.email_key) == row.email_key
 
 
-def _unique_username(email: str, reserved: set[str], suffixes: dict[str, int]) -> str:
-    """A username derived from ``email`` that is not in ``reserved`` (which it joins)."""
-    base = _username_base(email)
-    candidate = base
+def _unique_username(
+    email: str, reserved: set[str], suffixes: dict[str, int], namespace: str = ""
+) -> str:
+    """A username derived from ``email``, in ``namespace``, that is not in ``reserved``
+    (which it joins)."""
+    ending = f".{namespace}" if namespace else ""
+    base = _username_base(email)[: MAX_LENGTHS["username"] - len(ending) - 6]
+    candidate = base + ending
     number = suffixes.get(base, 1)
-    while candidate in reserved:
+    while candidate.casefold() in reserved:
         number += 1
-        candidate = f"{base}{number}"
+        candidate = f"{base}{number}{ending}"
     suffixes[base] = number
-    reserved.add(candidate)
+    reserved.add(candidate.casefold())
     return candidate
+
+
+def in_namespace(username: str, namespace: str) -> str:
+    """``username`` ending with ``.namespace`` (added unless it ends so already)."""
+    if not namespace or username.casefold().endswith(f".{namespace.casefold()}"):
+        return username
+    return f"{username}.{namespace}"

@@ -260,6 +260,7 @@ def _plan(table: Table, context: _Context, administration: Administration) -> Im
         taken_usernames=context.taken_usernames,
         administration_usernames=context.own_usernames,
         supported_languages=[code for code, _name in settings.LANGUAGES],
+        namespace=administration.code.lower(),
     )
     if context.reserved:
         clashes = [

@@ -1,6 +1,8 @@
-"""Creating an officer with a username held in another administration gets the answer any
-invalid username gets, so the API does not tell one administration which usernames exist
-in another; no duplicate is ever created (issue 11)."""
+"""Creating an officer never tells one administration which usernames exist in another
+(issue 11): every username an administration creates ends with its code (``ana`` becomes
+``ana.per``, like the demo's ``officer.per``), so it only ever competes for names of its
+own; a legacy name in its namespace held elsewhere gets the answer any invalid username
+gets; no duplicate is ever created."""
 
 from __future__ import annotations
 
@@ -30,35 +32,45 @@ def create(world, username, number="N-77"):
     )
 
 
-def test_a_username_of_another_administration_gets_the_invalid_username_answer(world, pan):
+def test_names_held_elsewhere_and_free_names_get_the_same_answer(world, pan, platform_admin):
+    """The oracle is gone: asking for a name that exists in PAN or among the platform
+    staff answers exactly like asking for a free one."""
     UserFactory(username="jefe.pan", administration=pan, roles={Role.ADMINISTRATION_MANAGER})
-    taken_elsewhere = create(world, "Jefe.PAN")
-    malformed = create(world, "jefe pan")
+    answers = [
+        create(world, name, number)
+        for name, number in (("jefe.pan", "N-1"), ("admin", "N-2"), ("zz-free", "N-3"))
+    ]
+    assert [a.status_code for a in answers] == [201, 201, 201]
+    assert [a.json()["username"] for a in answers] == ["jefe.pan.per", "admin.per", "zz-free.per"]
+    assert User.objects.get(username="jefe.pan").administration == pan  # untouched
+    assert User.objects.get(username="admin") == platform_admin
+
+
+def test_a_legacy_name_in_the_namespace_held_elsewhere_gets_the_invalid_username_answer(world, pan):
+    """A name ending in .per made before namespaces for someone outside PER."""
+    UserFactory(username="viejo.per", administration=pan, roles={Role.OFFICER})
+    taken_elsewhere = create(world, "Viejo.PER")
+    malformed = create(world, "viejo per")
     assert taken_elsewhere.status_code == malformed.status_code == 400
     message = taken_elsewhere.json()["username"][0]
-    assert message == "“Jefe.PAN” is not a valid username. Use only letters, digits and the " + (
+    assert message == "“Viejo.PER” is not a valid username. Use only letters, digits and the " + (
         "characters . @ + - _ (no spaces)."
     )
-    assert malformed.json()["username"][0] == message.replace("Jefe.PAN", "jefe pan")
+    assert malformed.json()["username"][0] == message.replace("Viejo.PER", "viejo per")
     assert "taken" not in str(taken_elsewhere.json())
-    assert User.objects.filter(username__iexact="jefe.pan").count() == 1
+    assert User.objects.filter(username__iexact="viejo.per").count() == 1
     assert not User.objects.filter(employee_number="N-77").exists()
-
-
-def test_a_username_of_the_platform_staff_gets_the_same_answer(world, platform_admin):
-    response = create(world, "admin")
-    assert response.status_code == 400
-    assert "is not a valid username" in response.json()["username"][0]
 
 
 def test_a_username_of_the_administration_itself_is_named_as_taken(world, per):
     UserFactory(username="jefe.per", administration=per, roles={Role.ADMINISTRATION_MANAGER})
-    response = create(world, "jefe.per")
-    assert response.status_code == 400
-    assert response.json()["username"] == ["The username “jefe.per” is already taken."]
+    for asked in ("jefe.per", "jefe"):  # "jefe" means jefe.per too
+        response = create(world, asked)
+        assert response.status_code == 400
+        assert "is already taken" in response.json()["username"][0]
 
 
-def test_a_free_username_is_used(world):
+def test_a_free_username_is_used_in_the_namespace(world):
     response = create(world, "nuevo.oficial")
     assert response.status_code == 201
-    assert response.json()["username"] == "nuevo.oficial"
+    assert response.json()["username"] == "nuevo.oficial.per"

@@ -78,7 +78,9 @@ def test_sorting_and_pagination(client, world, per_manager):
 )
 def test_bad_query_values_never_break_the_page(client, world, per_manager, query):
     client.force_login(per_manager)
-    assert client.get(matrix_url(query)).status_code == 200
+    # A NUL anywhere in an address is refused before any view (lms/middleware.py).
+    expected = 400 if "%00" in query else 200
+    assert client.get(matrix_url(query)).status_code == expected
 
 
 def test_query_count_does_not_grow_with_officers(

@@ -72,12 +72,12 @@ def test_plan_costs_the_same_few_queries_whatever_the_size(per, per_unit, per_ma
 
 
 def test_existing_emails_and_usernames_are_respected(per, per_officer, per_manager):
-    UserFactory(username="ana", administration=per, email="taken@example.org")
+    UserFactory(username="ana.per", administration=per, email="taken@example.org")
     plan = plan_of(
         per,
         "PER-5,Ana,ana@example.org,,,\nPER-6,Other,taken@example.org,,,\n",
     )
-    assert plan.creates[0].username == "ana2"
+    assert plan.creates[0].username == "ana2.per"  # in PER's namespace
     assert [problem.code for problem in plan.rejected] == ["email_taken"]
 
 
@@ -111,7 +111,7 @@ def test_apply_creates_officers_and_updates_changed_fields_only(
 
     ana = User.objects.get(employee_number="PER-2", administration=per)
     assert ana.email == "Ana.Quispe@aduanas.gob.pe"
-    assert ana.username == "ana.quispe"
+    assert ana.username == "ana.quispe.per"
     assert ana.unit == per_unit
     assert ana.position == "Analyst"
     assert ana.preferred_language == "es"
