@@ -70,7 +70,10 @@ class OfficerWriteSerializer(serializers.Serializer):
         max_length=150,
         required=False,
         allow_blank=True,
-        help_text="Only when creating; chosen by the platform when left out.",
+        help_text=(
+            "Only when creating; made from the e-mail address when left out. Every username "
+            "an administration creates ends with its code in lowercase: ana becomes ana.per."
+        ),
     )
 
 
