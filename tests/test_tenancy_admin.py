@@ -178,10 +178,7 @@ SKIPPED = {
 
 
 # Errors the crawl knows of that are no tenancy matter (reported in issue 11's notes).
-KNOWN_ERRORS = {
-    "wagtailadmin_pages:view_draft": "module and assessment previews fail: their templates "
-    "need the course, which Wagtail's preview does not pass (a 500 for their own authors too)",
-}
+KNOWN_ERRORS: dict[str, str] = {}
 
 
 @dataclass

@@ -119,6 +119,13 @@ class AssessmentPage(ViewRestrictionsInOneQuery, Page):
 
         return assessment_detail(request, self)
 
+    def serve_preview(self, request: HttpRequest, mode_name: str) -> HttpResponse:
+        """Wagtail's preview shows the draft as officers will see it (its template needs
+        the course the page view adds; Wagtail's own preview passes none)."""
+        from ..views import assessment_detail
+
+        return assessment_detail(request, self)
+
 
 class DrawRule(Orderable):
     """Draw ``count`` questions from ``bank`` (only those tagged ``tag`` when set)."""

@@ -180,6 +180,13 @@ class ModulePage(ViewRestrictionsInOneQuery, Page):
 
         return module_detail(request, self)
 
+    def serve_preview(self, request: HttpRequest, mode_name: str) -> HttpResponse:
+        """Wagtail's preview shows the draft as officers will see it (its template needs
+        the course and outline the page view adds; Wagtail's own preview passes none)."""
+        from ..views import module_detail
+
+        return module_detail(request, self)
+
 
 class LessonPage(ViewRestrictionsInOneQuery, Page):
     body = StreamField(LESSON_BLOCKS, verbose_name=_("body"))

@@ -113,3 +113,14 @@ def test_new_lessons_get_their_activity_slots_on_publish(course_tree, activities
     lesson.body = []
     lesson.save_revision().publish()
     assert not LessonActivity.objects.filter(lesson=lesson).exists()
+
+
+def test_authors_preview_modules_and_assessments(client, assessment, regional_author):
+    """Wagtail's draft preview of a module and an assessment renders the page as officers
+    see it (it was a 500: their templates need the course)."""
+    author_groups_sync()
+    client.force_login(regional_author)
+    for page in (assessment.tree.module1, assessment.page):
+        response = client.get(f"/cms/pages/{page.pk}/view_draft/")
+        assert response.status_code == 200, page
+        assert assessment.tree.course.title in response.content.decode()
