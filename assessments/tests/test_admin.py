@@ -193,13 +193,17 @@ def test_questions_import_refuses_a_regional_bank_to_a_bound_author_with_a_reaso
     from assessments.portability import questions_import
     from assessments.tests.fixtures import make_bank
 
-    for language in ("en", "es"):
+    expected = {
+        "en": "This is a regional question bank: only regional training managers and platform "
+        "admins may change it. Your assessments can still draw from it.",
+        "es": "Este es un banco de preguntas regional: solo los responsables de formación "
+        "regionales y los administradores de la plataforma pueden modificarlo. Sus "
+        "evaluaciones pueden seguir tomando preguntas de él.",
+    }
+    for language, words in expected.items():
         with translation.override(language), pytest.raises(PermissionDenied) as refusal:
             questions_import(actor=pan_author, bank=regional_bank, text=GOOD_GIFT, fmt="gift")
-        assert str(refusal.value) == translation.gettext(
-            "This is a regional question bank: only regional training managers and platform "
-            "admins may change it. Your assessments can still draw from it."
-        )
+        assert str(refusal.value) == words
     assert regional_bank.questions.count() == 1
     own_bank = make_bank("PAN bank", administration=pan_author.administration, questions={})
     report = questions_import(actor=pan_author, bank=own_bank, text=GOOD_GIFT, fmt="gift")
