@@ -30,9 +30,14 @@ from lms.accounts.selectors import is_regional_author
 from lms.viewsets import OwnerFieldMixin, OwnerRowActionsMixin, scoped_object_view
 
 from . import selectors
-from .h5p.policy import PolicyLimits
 from .models import H5PActivity, H5PLibrary
-from .packages import PackageRefused, h5p_package_import, h5p_package_inspect, refusal_from
+from .packages.h5p.policy import PolicyLimits
+from .packages.h5p.services import (
+    PackageRefused,
+    h5p_package_import,
+    h5p_package_inspect,
+    refusal_from,
+)
 
 
 class H5PActivityForm(OwnerFieldMixin, WagtailAdminModelForm):

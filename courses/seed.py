@@ -28,9 +28,9 @@ from lms.accounts.roles import Role
 from lms.home.models import HomePage
 from lms.seeding import SeedReport
 
-from .h5p.build import build_package
 from .models import CourseIndexPage, CoursePage, H5PActivity, LessonPage, ModulePage
-from .packages import h5p_package_import
+from .packages.h5p.build import build_package
+from .packages.h5p.services import h5p_package_import
 from .services import author_groups_sync
 
 DEMO_DIR = Path(__file__).resolve().parent / "demo"

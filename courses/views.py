@@ -32,7 +32,7 @@ from wagtail.models import Locale
 from . import selectors, services
 from .forms import CatalogueFilterForm
 from .models import CourseIndexPage, CoursePage, H5PActivity, LessonActivity, LessonPage, ModulePage
-from .packages import storage_path_for_content, storage_path_for_library
+from .packages.h5p.services import storage_path_for_content, storage_path_for_library
 
 
 def _require_login(request: HttpRequest) -> HttpResponse | None:

@@ -55,7 +55,7 @@ class BodyLimit:
 def body_limits() -> tuple[BodyLimit, ...]:
     """Every address's body limit, first match wins (read on each request, so that the
     settings can change in tests). Uploads allowed to be large get their own line."""
-    from courses.h5p.policy import PolicyLimits
+    from courses.packages.h5p.policy import PolicyLimits
     from courses.services import MAX_STATE_BYTES, MAX_STATEMENT_BYTES
 
     images = getattr(settings, "WAGTAILIMAGES_MAX_UPLOAD_SIZE", 10 * 1024 * 1024)

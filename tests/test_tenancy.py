@@ -25,7 +25,7 @@ def per_urls(per, per_officer, per_manager):
 def per_course_urls(course_tree, per):
     """PER's own courses: the catalogue, course, module and lesson pages, and the files of
     an activity owned by PER."""
-    from courses.packages import h5p_package_import
+    from courses.packages.h5p.services import h5p_package_import
     from courses.tests.fixtures import package
 
     activity = h5p_package_import(actor=None, data=package(), administration=per)

@@ -37,7 +37,7 @@ from assessments.models import AssessmentPage, DrawRule
 from assessments.tests.fixtures import make_bank
 from certificates.tests.fixtures import make_programme
 from courses.models import CourseIndexPage, CoursePage, LessonPage, ModulePage
-from courses.packages import h5p_package_import
+from courses.packages.h5p.services import h5p_package_import
 from courses.services import author_groups_sync, media_collection_for
 from courses.tests.fixtures import add, package
 from lms.accounts.roles import Role

@@ -10,9 +10,9 @@ from types import SimpleNamespace
 import pytest
 from wagtail.models import Locale
 
-from courses.h5p.build import build_package
 from courses.models import CourseIndexPage, CoursePage, LessonPage, ModulePage
-from courses.packages import h5p_package_import
+from courses.packages.h5p.build import build_package
+from courses.packages.h5p.services import h5p_package_import
 
 QUESTION = {
     "en": {

@@ -8,7 +8,7 @@ from django.contrib.auth.models import Group, Permission
 from wagtail.models import Collection, GroupCollectionPermission
 
 from courses.models import AdministrationCollection, CourseIndexPage, H5PActivity
-from courses.packages import h5p_package_import
+from courses.packages.h5p.services import h5p_package_import
 from courses.services import (
     AUTHOR_GROUP_PREFIX,
     author_groups_sync,

@@ -10,7 +10,7 @@ import zipfile
 
 import pytest
 
-from courses.h5p.build import (
+from courses.packages.h5p.build import (
     LIBRARY_DIR,
     build_package,
     library_folder_name,
@@ -18,8 +18,8 @@ from courses.h5p.build import (
     library_metadata,
     library_semantics,
 )
-from courses.h5p.hostile import tiny_png
-from courses.h5p.policy import validate_package
+from courses.packages.h5p.hostile import tiny_png
+from courses.packages.h5p.policy import validate_package
 
 MACHINE_NAME = "CustomsLms.KnowledgeCheck"
 

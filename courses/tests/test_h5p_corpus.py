@@ -25,9 +25,9 @@ from django.core.files.storage import default_storage
 from django.core.management import CommandError, call_command
 from django.utils import translation
 
-from courses.h5p.policy import DETAILS, MESSAGES, SUPPORTED_CORE_API
 from courses.models import H5PActivity, H5PLibrary
-from courses.packages import (
+from courses.packages.h5p.policy import DETAILS, MESSAGES, SUPPORTED_CORE_API
+from courses.packages.h5p.services import (
     LIBRARIES_PREFIX,
     PackageRefused,
     h5p_package_import,
@@ -228,7 +228,7 @@ def test_refusals_are_translated(installer, monkeypatch, settings):
         seen.append(message)
         return f"<{message}>"
 
-    monkeypatch.setattr("courses.packages._", gettext)
+    monkeypatch.setattr("courses.packages.h5p.services._", gettext)
     for name, (_codes, core_api) in BROKEN.items():
         settings.LMS_H5P_CORE_API = core_api
         with pytest.raises(PackageRefused) as refusal:

@@ -10,9 +10,9 @@ from collections.abc import Callable
 import pyh5p
 import pytest
 
-from courses.h5p import hostile
-from courses.h5p.hostile import LIBRARY, LIBRARY_DIR
-from courses.h5p.policy import (
+from courses.packages.h5p import hostile
+from courses.packages.h5p.hostile import LIBRARY, LIBRARY_DIR
+from courses.packages.h5p.policy import (
     MESSAGES,
     PolicyLimits,
     Problem,

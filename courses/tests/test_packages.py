@@ -11,9 +11,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from courses.h5p import hostile
 from courses.models import H5PActivity, H5PLibrary
-from courses.packages import PackageRefused, h5p_package_import
+from courses.packages.h5p import hostile
+from courses.packages.h5p.services import PackageRefused, h5p_package_import
 from courses.tests.fixtures import package
 from courses.tests.test_h5p_policy import HOSTILE
 from lms.accounts.roles import Role
@@ -292,7 +292,7 @@ def test_junk_root_files_and_underscore_names_are_not_stored(db):
 @pytest.mark.parametrize("name", ["_draft.png", "images/_thumb.png"])
 def test_builder_refuses_names_h5p_would_skip(name):
     """The builder never makes a package whose media H5P would leave out."""
-    from courses.h5p.build import build_package
+    from courses.packages.h5p.build import build_package
 
     with pytest.raises(ValueError):
         build_package(content={}, title="T", language="en", extra_files={name: b"x"})

@@ -269,7 +269,7 @@ SECURE_CSP = {
     "form-action": [CSP.SELF],
 }
 # The H5P core API version the player (h5p-standalone) implements: a library that needs a
-# newer core is refused on upload, as H5P core refuses it (courses/h5p/policy.py).
+# newer core is refused on upload, as H5P core refuses it (courses/packages/h5p/policy.py).
 LMS_H5P_CORE_API = ENV.str("LMS_H5P_CORE_API", "1.27")
 # Lesson pages that play H5P: the h5p-standalone player writes one fixed inline script
 # into its about:blank frame (which inherits this page's policy). It is allowed by its

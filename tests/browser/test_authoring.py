@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from courses.models import H5PActivity, LessonActivity
-from courses.packages import h5p_package_import
+from courses.packages.h5p.services import h5p_package_import
 from courses.services import author_groups_sync
 from courses.tests.fixtures import package
 

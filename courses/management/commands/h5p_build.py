@@ -8,8 +8,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from courses.h5p.build import build_package
-from courses.h5p.policy import validate_package
+from courses.packages.h5p.build import build_package
+from courses.packages.h5p.policy import validate_package
 
 
 class Command(BaseCommand):

@@ -7,8 +7,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from courses.h5p.policy import PolicyLimits
-from courses.packages import PackageRefused, h5p_package_import
+from courses.packages.h5p.policy import PolicyLimits
+from courses.packages.h5p.services import PackageRefused, h5p_package_import
 from lms.accounts.models import Administration
 
 

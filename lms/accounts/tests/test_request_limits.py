@@ -116,7 +116,7 @@ def test_json_requests_get_json_refusals(client, settings):
 
 def test_every_upload_address_has_a_limit_that_fits_its_files(settings):
     from assessments.admin_views import MAX_IMPORT_BYTES
-    from courses.h5p.policy import PolicyLimits
+    from courses.packages.h5p.policy import PolicyLimits
 
     h5p_add = reverse("wagtailsnippets_courses_h5pactivity:add")
     assert body_limit_for(h5p_add).max_bytes > PolicyLimits().max_package_bytes
@@ -141,7 +141,7 @@ def test_an_h5p_package_larger_than_other_admin_requests_reaches_the_validator(
 
 
 def test_an_h5p_package_over_the_policy_limit_is_refused_before_parsing(client, platform_admin):
-    from courses.h5p.policy import PolicyLimits
+    from courses.packages.h5p.policy import PolicyLimits
 
     client.force_login(platform_admin)
     response = client.post(

@@ -1,6 +1,6 @@
 """H5P packages on the Django side: import (validate, store, record) and file access.
 
-Validation is :func:`courses.h5p.policy.validate_package`, as H5P core validates a
+Validation is :func:`courses.packages.h5p.policy.validate_package`, as H5P core validates a
 package plus the project's stricter rules (uploads do not check content against its
 semantics: see the policy's docstring). Files go through Django's storage API (local
 folder in the embedded default, object storage in production). Libraries are stored once
@@ -28,14 +28,14 @@ from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from .h5p.policy import (
+from ...models import H5PActivity, H5PLibrary
+from .policy import (
     SUPPORTED_CORE_API,
     LibraryKey,
     ValidationReport,
     dependency_key,
     validate_package,
 )
-from .models import H5PActivity, H5PLibrary
 
 if TYPE_CHECKING:
     from lms.accounts.models import Administration, User
@@ -65,7 +65,8 @@ def _installed() -> dict[LibraryKey, H5PLibrary]:
 
 def supported_core_api() -> tuple[int, int]:
     """The H5P core API version the player implements: setting ``LMS_H5P_CORE_API``
-    (``"1.27"`` or ``(1, 27)``), by default :data:`courses.h5p.policy.SUPPORTED_CORE_API`."""
+    (``"1.27"`` or ``(1, 27)``), by default
+    :data:`courses.packages.h5p.policy.SUPPORTED_CORE_API`."""
     value = getattr(settings, "LMS_H5P_CORE_API", None) or SUPPORTED_CORE_API
     if isinstance(value, str):
         major, _dot, minor = value.strip().partition(".")
@@ -77,7 +78,7 @@ def supported_core_api() -> tuple[int, int]:
 def h5p_package_inspect(*, data: bytes) -> ValidationReport:
     """Validate an upload as H5P core does, plus the project's policy, against the
     libraries installed here. Content is not checked against its semantics: H5P core does
-    not refuse content over them either (see :mod:`courses.h5p.policy`)."""
+    not refuse content over them either (see :mod:`courses.packages.h5p.policy`)."""
     installed = set(
         H5PLibrary.objects.values_list("machine_name", "major_version", "minor_version")
     )

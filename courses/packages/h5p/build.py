@@ -2,8 +2,8 @@
 
 Plain Python, no Django. :func:`build_package` packs ``content/content.json`` (plus any
 media), an ``h5p.json`` and the library folder of ``CustomsLms.KnowledgeCheck`` (sources in
-``courses/h5p_library/``) into an archive that :func:`courses.h5p.policy.validate_package`
-accepts and h5p-standalone plays.
+``courses/packages/h5p/library/``) into an archive that
+:func:`courses.packages.h5p.policy.validate_package` accepts and h5p-standalone plays.
 
 Output is deterministic: entries are sorted, every timestamp is 1980-01-01 00:00, file
 modes are fixed and JSON is serialised the same way each time, so building the same input
@@ -21,9 +21,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-LIBRARY_DIR = (
-    Path(__file__).resolve().parent.parent / "h5p_library" / "CustomsLms.KnowledgeCheck-1.0"
-)
+LIBRARY_DIR = Path(__file__).resolve().parent / "library" / "CustomsLms.KnowledgeCheck-1.0"
 """Sources of the project's own content type (library.json, semantics.json, JS, CSS)."""
 
 EMBED_TYPES = ["iframe"]
@@ -34,7 +32,7 @@ _FIXED_DATE = (1980, 1, 1, 0, 0, 0)  # the earliest date a ZIP archive can store
 _FILE_MODE = (stat.S_IFREG | 0o644) << 16
 _LANGUAGE = re.compile(r"[a-z]{2,3}(?:-[A-Za-z0-9]{1,8})*")
 _SEGMENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9 _.()+,@~-]*")
-# Not "_" first either: H5P skips such names (see courses.h5p.policy.entry_kind).
+# Not "_" first either: H5P skips such names (see courses.packages.h5p.policy.entry_kind).
 
 LibraryKey = tuple[str, int, int]
 
@@ -50,7 +48,7 @@ def library_semantics(library_dir: Path = LIBRARY_DIR) -> list[dict[str, Any]]:
 
 
 def library_key(library_dir: Path = LIBRARY_DIR) -> LibraryKey:
-    """``(machine_name, major, minor)``, as :mod:`courses.h5p.policy` names installed
+    """``(machine_name, major, minor)``, as :mod:`courses.packages.h5p.policy` names installed
     libraries; ``("CustomsLms.KnowledgeCheck", 1, 0)`` for the default folder."""
     metadata = library_metadata(library_dir)
     return (metadata["machineName"], metadata["majorVersion"], metadata["minorVersion"])
@@ -114,7 +112,7 @@ def build_package(
 
     ``content`` becomes ``content/content.json`` (the library's parameters; see its
     ``semantics.json``); it is not validated here, run
-    :func:`courses.h5p.policy.validate_package` on the result for that. ``title`` and
+    :func:`courses.packages.h5p.policy.validate_package` on the result for that. ``title`` and
     ``language`` (ISO 639-1 such as "en", "es", "fr", "pt") go into ``h5p.json``.
     ``extra_files`` are media stored under ``content/`` and keyed by their path relative
     to it (``{"images/seal.png": b"..."}``), as ``content.json`` refers to them.

@@ -77,7 +77,7 @@ reference (a ``path``) is either an ``http(s)`` URL (H5P plays YouTube and remot
 or a safe relative name of a file present under ``content/``.
 
 ``check_semantics=True`` (the default, for packages this project builds itself with
-:mod:`courses.h5p.build`) also checks ``content.json`` against the main library's
+:mod:`courses.packages.h5p.build`) also checks ``content.json`` against the main library's
 ``semantics.json`` with pyh5p, refusing mismatches and unknown fields.
 
 pyh5p is still used for its archive reader, as a defence-in-depth gate run on the original
@@ -180,7 +180,7 @@ _DEPENDENCY_BUCKETS = ("preloadedDependencies", "dynamicDependencies")
 # --- Messages ---------------------------------------------------------------------------
 def gettext_noop(message: str) -> str:
     """Marks a message for translation catalogues without importing Django; the Django
-    layer translates it when it shows the problem (see ``courses.packages``)."""
+    layer translates it when it shows the problem (see ``courses.packages.h5p.services``)."""
     return message
 
 

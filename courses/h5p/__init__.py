@@ -1,1 +1,0 @@
-"""H5P package handling: validation policy (plain Python, no Django)."""
