@@ -72,6 +72,11 @@ def body_limits() -> tuple[BodyLimit, ...]:
             r"/cms/snippets/courses/h5pactivity/",
             PolicyLimits().max_package_bytes + MULTIPART_SLACK,
         ),
+        # SCORM packages (the Wagtail admin's upload): LMS_SCORM_MAX_PACKAGE_BYTES.
+        BodyLimit(
+            r"/cms/snippets/scorm/scormpackage/",
+            settings.LMS_SCORM_MAX_PACKAGE_BYTES + MULTIPART_SLACK,
+        ),
         BodyLimit(r"/cms/documents/", settings.LMS_DOCUMENT_MAX_BYTES + MULTIPART_SLACK),
         BodyLimit(r"/cms/images/", images + MULTIPART_SLACK),
         # The rest of the admins: page editor, question bank import (5 MB), redirects...

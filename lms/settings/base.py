@@ -25,6 +25,7 @@ INSTALLED_APPS = [
     "lms.accounts",
     "lms.home",
     "courses",
+    "courses.packages.scorm",
     "assessments",
     "certificates",
     "lms.tracking",
@@ -268,6 +269,12 @@ SECURE_CSP = {
     "base-uri": [CSP.SELF],
     "form-action": [CSP.SELF],
 }
+# SCORM packages (courses/packages/scorm): limits of one upload (the zip, its entries,
+# the unpacked total, the compression ratio of any member over 1 MiB).
+LMS_SCORM_MAX_PACKAGE_BYTES = ENV.int("LMS_SCORM_MAX_PACKAGE_BYTES", 200 * 1024 * 1024)
+LMS_SCORM_MAX_FILES = ENV.int("LMS_SCORM_MAX_FILES", 10_000)
+LMS_SCORM_MAX_UNPACKED_BYTES = ENV.int("LMS_SCORM_MAX_UNPACKED_BYTES", 500 * 1024 * 1024)
+LMS_SCORM_MAX_COMPRESSION_RATIO = ENV.int("LMS_SCORM_MAX_COMPRESSION_RATIO", 100)
 # The H5P core API version the player (h5p-standalone) implements: a library that needs a
 # newer core is refused on upload, as H5P core refuses it (courses/packages/h5p/policy.py).
 LMS_H5P_CORE_API = ENV.str("LMS_H5P_CORE_API", "1.27")
