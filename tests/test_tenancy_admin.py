@@ -38,6 +38,8 @@ from assessments.tests.fixtures import make_bank
 from certificates.tests.fixtures import make_programme
 from courses.models import CourseIndexPage, CoursePage, LessonPage, ModulePage
 from courses.packages.h5p.services import h5p_package_import
+from courses.packages.scorm.services import scorm_package_import
+from courses.packages.scorm.tests.packages import package as scorm_package
 from courses.services import author_groups_sync, media_collection_for
 from courses.tests.fixtures import add, package
 from lms.accounts.roles import Role
@@ -67,7 +69,8 @@ def _question(uid: str) -> dict[str, tuple]:
 def world(home_page, per, pan, per_author, pan_author, regional_author, platform_admin):
     """Regional, PER and PAN content of every kind the admin shows; PER's titles carry the
     marker (published pages, a draft, a locked page, a page in moderation, a bank and its
-    question, an H5P activity, a document, an image, a programme, log entries)."""
+    question, an H5P activity, a SCORM package, a document, an image, a programme, log
+    entries)."""
     regional_index = add(home_page, CourseIndexPage(title="Regional courses", slug="courses"))
     pan_index = add(home_page, CourseIndexPage(title="PAN courses", slug="pan", administration=pan))
     per_index = add(
@@ -119,6 +122,15 @@ def world(home_page, per, pan, per_author, pan_author, regional_author, platform
         actor=None, data=package(), title="PAN activity", administration=pan
     )
     regional_activity = h5p_package_import(actor=None, data=package(), title="Regional activity")
+    per_scorm = scorm_package_import(
+        actor=None, source=scorm_package(), title=f"{MARKER} SCORM package", administration=per
+    )
+    pan_scorm = scorm_package_import(
+        actor=None, source=scorm_package(), title="PAN SCORM package", administration=pan
+    )
+    regional_scorm = scorm_package_import(
+        actor=None, source=scorm_package(), title="Regional SCORM package"
+    )
 
     Document, Image = get_document_model(), get_image_model()
     per_document = Document.objects.create(
@@ -142,7 +154,15 @@ def world(home_page, per, pan, per_author, pan_author, regional_author, platform
         code="per-port", administration=per, titles={"en": f"{MARKER} programme"}
     )
     regional_programme = make_programme(code="regional-prog", titles={"en": "Open programme"})
-    for instance in (per_bank, per_activity, per_document, per_image, per_programme, per_index):
+    for instance in (
+        per_bank,
+        per_activity,
+        per_scorm,
+        per_document,
+        per_image,
+        per_programme,
+        per_index,
+    ):
         log(instance=instance, action="wagtail.create", user=per_author)
     log(instance=per_bank.questions.get(), action="wagtail.edit", user=per_author)
 
@@ -156,6 +176,9 @@ def world(home_page, per, pan, per_author, pan_author, regional_author, platform
         per_activity=per_activity,
         pan_activity=pan_activity,
         regional_activity=regional_activity,
+        per_scorm=per_scorm,
+        pan_scorm=pan_scorm,
+        regional_scorm=regional_scorm,
         per_document=per_document,
         regional_document=regional_document,
         per_image=per_image,
@@ -240,6 +263,7 @@ def crawl_targets(world: SimpleNamespace) -> list[Target]:
         "question_banks": _ids(world, ["pan_bank", "regional_bank"]),
         "questions": [world.pan_bank.questions.get().pk, world.regional_bank.questions.get().pk],
         "h5pactivity": _ids(world, ["pan_activity", "regional_activity"]),
+        "scormpackage": _ids(world, ["pan_scorm", "regional_scorm"]),
         "wagtaildocs": _ids(world, ["regional_document"]),
         "wagtailimages": [],
         "programmes": _ids(world, ["regional_programme"]),
@@ -249,6 +273,7 @@ def crawl_targets(world: SimpleNamespace) -> list[Target]:
         "question_banks": _ids(world, ["per_bank"]),
         "questions": [world.per_bank.questions.get().pk],
         "h5pactivity": _ids(world, ["per_activity"]),
+        "scormpackage": _ids(world, ["per_scorm"]),
         "wagtaildocs": _ids(world, ["per_document"]),
         "wagtailimages": _ids(world, ["per_image"]),
         "programmes": _ids(world, ["per_programme"]),
@@ -418,6 +443,10 @@ EXPECTED_FOR_OWNER = {
     "question_banks:edit",
     "questions:edit",
     "wagtailsnippets_courses_h5pactivity:edit",
+    "wagtailsnippets_scorm_scormpackage:list",
+    "wagtailsnippetchoosers_scorm_scormpackage:choose",
+    "wagtailsnippetchoosers_scorm_scormpackage:chosen",
+    "wagtailsnippets_scorm_scormpackage:edit",
 }
 
 
@@ -432,6 +461,7 @@ def test_an_author_of_one_administration_sees_no_title_of_another_in_the_admin(
         "/cms/bulk/wagtaildocs/document/delete/",
         "/cms/bulk/wagtailimages/image/delete/",
         "/cms/bulk/courses/h5pactivity/delete/",
+        "/cms/bulk/scorm/scormpackage/delete/",
     } <= bulk, "the crawl lost the bulk actions"
 
     outsider = crawl(client, pan_author, targets)
@@ -468,13 +498,15 @@ def _regional_object_urls(world: SimpleNamespace) -> list[str]:
     ):
         for action in ("edit", "delete", "copy", "history", "usage"):
             urls.append(f"/cms/{prefix}/{action}/{pk}/")
+    for action in ("edit", "delete", "history", "usage"):  # SCORM packages are not copied
+        urls.append(f"/cms/snippets/scorm/scormpackage/{action}/{world.regional_scorm.pk}/")
     return urls
 
 
 def test_regional_content_refuses_every_change_from_an_author_of_one_administration(
     client, world, pan_author, platform_admin
 ):
-    bank, activity = world.regional_bank, world.regional_activity
+    bank, activity, scorm = world.regional_bank, world.regional_activity, world.regional_scorm
     question = bank.questions.get()
     urls = _regional_object_urls(world)
     client.force_login(platform_admin)  # the positive control: these URLs exist
@@ -495,10 +527,14 @@ def test_regional_content_refuses_every_change_from_an_author_of_one_administrat
     activity.refresh_from_db()
     assert (bank.title, bank.administration_id) == ("Regional bank", None)
     assert (activity.title, activity.administration_id) == ("Regional activity", None)
+    scorm.refresh_from_db()
+    assert (scorm.title, scorm.administration_id) == ("Regional SCORM package", None)
     assert bank.questions.get() == question and question.versions.count() == 1
     # Reading stays: the bank exports, the activity is inspected, both are listed.
     assert client.get(f"/cms/banks/{bank.pk}/export/").status_code == 200
     inspect = f"/cms/snippets/courses/h5pactivity/inspect/{activity.pk}/"
+    assert client.get(inspect).status_code == 200
+    inspect = f"/cms/snippets/scorm/scormpackage/inspect/{scorm.pk}/"
     assert client.get(inspect).status_code == 200
     assert "Regional bank" in client.get("/cms/question_banks/").content.decode()
 
