@@ -1,5 +1,6 @@
 """Course pages, learning records and H5P packages."""
 
+from .external_media import ExternalMediaHost
 from .h5p import H5PActivity, H5PLibrary, H5PResult, H5PUserData, LessonActivity
 from .learning import Enrolment, LessonProgress
 from .media import AdministrationCollection
@@ -10,6 +11,7 @@ __all__ = [
     "CourseIndexPage",
     "CoursePage",
     "Enrolment",
+    "ExternalMediaHost",
     "H5PActivity",
     "H5PLibrary",
     "H5PResult",

@@ -25,7 +25,7 @@ from django.core.files.storage import default_storage
 from django.core.management import CommandError, call_command
 from django.utils import translation
 
-from courses.models import H5PActivity, H5PLibrary
+from courses.models import ExternalMediaHost, H5PActivity, H5PLibrary
 from courses.packages.h5p.policy import DETAILS, MESSAGES, SUPPORTED_CORE_API
 from courses.packages.h5p.services import (
     LIBRARIES_PREFIX,
@@ -70,6 +70,22 @@ BROKEN: dict[str, tuple[set[str], str | None]] = {
     ),
     "h5p-svg-sanitizer__test__xss-svg.h5p": ({"svg_script"}, None),
 }
+
+
+# Packages whose content loads media from other hosts (issue 12, point 6): refused naming
+# those hosts until a platform admin allows them, then imported. A YouTube address
+# (youtu.be) also needs www.youtube.com, where YouTube's player comes from.
+REMOTE_MEDIA: dict[str, set[str]] = {
+    "h5p-html-exporter__hub-content__H5P.CoursePresentation.h5p": {"h5p.org"},
+    "h5p-html-exporter__hub-content__H5P.InteractiveVideo.h5p": {"h5p.org"},
+    "h5p-server__problem-cases__interactive-content-2260.h5p": {"youtu.be", "www.youtube.com"},
+}
+
+
+def allow_media_hosts(hosts: set[str] | list[str]) -> None:
+    """What a platform admin does in Settings › External media hosts."""
+    for host in hosts:
+        ExternalMediaHost.objects.get_or_create(host=host)
 
 
 def _discover() -> list[Path]:
@@ -128,6 +144,18 @@ def test_the_corpus_is_there():
 def test_real_package_is_accepted_and_imports(path, installer):
     data = path.read_bytes()
     report = h5p_package_inspect(data=data)
+    if "LMS_H5P_CORPUS" not in os.environ:
+        assert set(report.media_hosts) == REMOTE_MEDIA.get(path.name, set())
+    if report.media_hosts:
+        # Refused by default, naming every host; imported once they are allowed.
+        assert report.codes == {"external_media_not_allowed"}
+        with pytest.raises(PackageRefused) as refusal:
+            h5p_package_import(actor=installer, data=data)
+        assert refusal.value.codes == ["external_media_not_allowed"]
+        assert all(host in refusal.value.messages[0] for host in report.media_hosts)
+        assert not H5PActivity.objects.exists()
+        allow_media_hosts(report.media_hosts)
+        report = h5p_package_inspect(data=data)
     assert report.ok, [problem.message() for problem in report.problems]
 
     activity = h5p_package_import(actor=installer, data=data)
@@ -321,6 +349,7 @@ def test_authors_reuse_installed_libraries_but_cannot_bring_new_ones(installer, 
 def test_the_whole_corpus_imports_in_one_site_quickly(installer):
     """Every real package into one database, libraries shared between them; the time
     spent is reported by pytest's --durations (the CI budget is shared)."""
+    allow_media_hosts({host for hosts in REMOTE_MEDIA.values() for host in hosts})
     started = time.perf_counter()
     for path in REAL:
         h5p_package_import(actor=installer, data=path.read_bytes())
@@ -329,6 +358,25 @@ def test_the_whole_corpus_imports_in_one_site_quickly(installer):
     keys = _keys()
     assert len(keys) == len(set(keys))  # each library version once
     assert elapsed < 120, f"importing {len(REAL)} packages took {elapsed:.1f} s"
+
+
+def test_remote_media_is_refused_naming_its_hosts_until_allowed(installer):
+    """Interactive videos pointing at YouTube or h5p.org: a clear refusal, in the author's
+    language, until a platform admin allows the host; allowing another host is not enough."""
+    data = _corpus("h5p-server__problem-cases__interactive-content-2260.h5p")
+    with pytest.raises(PackageRefused) as refusal:
+        h5p_package_import(actor=installer, data=data)
+    assert refusal.value.messages == [
+        "The content loads media from www.youtube.com, youtu.be, which this site does not "
+        "allow. A platform administrator can allow a host under Settings › External media "
+        "hosts; then upload the package again."
+    ]
+    allow_media_hosts(["www.youtube.com", "youtube.com"])  # not the host the package names
+    with pytest.raises(PackageRefused) as refusal:
+        h5p_package_import(actor=installer, data=data)
+    assert "media from youtu.be, which" in refusal.value.messages[0]
+    allow_media_hosts(["youtu.be"])
+    assert h5p_package_import(actor=installer, data=data).main_library.machine_name
 
 
 def test_h5p_import_command_takes_a_real_package(capsys):

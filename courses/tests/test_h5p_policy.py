@@ -487,6 +487,28 @@ def _remote_media(document: dict) -> None:
     document["video"] = [{"path": "https://youtu.be/6mGfomhKRQw", "mime": "video/YouTube"}]
 
 
+def test_remote_media_needs_its_hosts_allowed() -> None:
+    """Media on other hosts is refused naming them (with www.youtube.com, where YouTube's
+    player comes from), unless every one is allowed; links are not media."""
+    data = hostile.with_json("content/content.json", _remote_media)
+    report = validate_package(data, check_semantics=False)
+    assert report.codes == {"external_media_not_allowed"}
+    assert report.problems[0].message() == (
+        "The content loads media from h5p.org, www.youtube.com, youtu.be, which this site "
+        "does not allow. A platform administrator can allow a host under Settings › External "
+        "media hosts; then upload the package again."
+    )
+    assert report.media_hosts == ["h5p.org", "www.youtube.com", "youtu.be"]
+    some = validate_package(
+        data, check_semantics=False, allowed_media_hosts={"h5p.org", "youtu.be"}
+    )
+    assert [problem.params["hosts"] for problem in some.problems] == ["www.youtube.com"]
+    allowed = {"h5p.org", "youtu.be", "WWW.YouTube.com"}
+    _assert_valid(validate_package(data, check_semantics=False, allowed_media_hosts=allowed))
+    links = hostile.with_json("h5p.json", _metadata)  # source: https://www.wcoomd.org/
+    assert validate_package(links, check_semantics=False).media_hosts == []
+
+
 def _editor_dependency(document: dict) -> None:
     document["editorDependencies"] = [
         {"machineName": "H5PEditor.Missing", "majorVersion": 1, "minorVersion": 0}
@@ -543,7 +565,6 @@ ACCEPTED: dict[str, Callable[[], bytes]] = {
     ),
     "library_folder_named_after_machine_name": lambda: hostile.renamed_library_folder(LIBRARY),
     "metadata_in_every_allowed_form": lambda: hostile.with_json("h5p.json", _metadata),
-    "remote_media": lambda: hostile.with_json("content/content.json", _remote_media),
     "media_not_yet_saved_mark": lambda: hostile.with_json(
         "content/content.json",
         _set("image", {"path": "images/customs-seal.png#tmp", "mime": "image/png"}),
@@ -776,6 +797,7 @@ EXAMPLE_PARAMS = {
     "required": "1.99",
     "current": "1.27",
     "pattern": "'^(a+)+$'",
+    "hosts": "h5p.org, youtu.be",
 }
 
 

@@ -76,6 +76,15 @@ because h5p-standalone does not filter parameters the way H5P core's PHP does; e
 reference (a ``path``) is either an ``http(s)`` URL (H5P plays YouTube and remote videos)
 or a safe relative name of a file present under ``content/``.
 
+**External media.** A media reference to another host (``https://youtu.be/...``, a video on
+``h5p.org``) is refused unless its host is among ``allowed_media_hosts`` (the hosts a
+platform admin allowed, exactly: ``h5p.org`` does not allow ``www.h5p.org``), with one
+problem naming every host not allowed. A video service's address also needs the host its
+H5P player loads from (:data:`VIDEO_SERVICES`: a YouTube address, ``youtu.be`` included,
+plays through ``www.youtube.com``). The player's frame may load only from the allowed hosts
+too, so the upload's refusal explains beforehand what the frame's policy would block.
+Links (``metadata.source``, a link's ``url``) are not media: they are not loaded.
+
 ``check_semantics=True`` (the default, for packages this project builds itself with
 :mod:`courses.packages.h5p.build`) also checks ``content.json`` against the main library's
 ``semantics.json`` with pyh5p, refusing mismatches and unknown fields.
@@ -267,6 +276,11 @@ MESSAGES: dict[str, str] = {
         "handlers and javascript: links are not allowed."
     ),
     "missing_media": gettext_noop("The content uses the file {path}, which is not in the package."),
+    "external_media_not_allowed": gettext_noop(
+        "The content loads media from {hosts}, which this site does not allow. A platform "
+        "administrator can allow a host under Settings › External media hosts; then upload "
+        "the package again."
+    ),
     "unsafe_media_path": gettext_noop(
         "The content refers to a file with an unsafe name at {field}."
     ),
@@ -383,6 +397,7 @@ class ValidationReport:
     files: list[str] = field(default_factory=list)  # entries to store (skipped ones left out)
     content_json: dict[str, Any] | None = None  # only when ok
     semantics_checked: bool = False  # False when semantics were not checked or unknown
+    media_hosts: list[str] = field(default_factory=list)  # hosts of remote media, allowed or not
 
     @property
     def codes(self) -> set[str]:
@@ -397,6 +412,7 @@ def validate_package(
     installed_semantics: InstalledSemantics | None = None,
     check_semantics: bool = True,
     core_api: tuple[int, int] = SUPPORTED_CORE_API,
+    allowed_media_hosts: Collection[str] = frozenset(),
 ) -> ValidationReport:
     """Check an ``.h5p`` package against H5P's rules and this project's policy.
 
@@ -412,11 +428,14 @@ def validate_package(
     JSON text) of an installed library, as a mapping keyed like ``installed_libraries`` or
     a callable ``(machine_name, major, minor)``; it returns ``None`` when unknown.
     ``core_api`` is the (major, minor) H5P core API version the player implements.
+    ``allowed_media_hosts`` are the host names content may load media from (none by
+    default: see "External media" in the module's docstring).
 
     Every input yields a report; only an unreadable path raises ``OSError``.
     """
     limits = limits or PolicyLimits()
     run = _Run(limits, installed_libraries, installed_semantics, check_semantics, core_api)
+    run.allowed_media_hosts = frozenset(host.lower() for host in allowed_media_hosts)
     payload = _read_source(data, limits.max_package_bytes)
     if len(payload) > limits.max_package_bytes:
         run.add("too_large", size=len(payload), limit=limits.max_package_bytes)
@@ -928,6 +947,44 @@ _LIBRARY_VALUE_KEYS = frozenset({"library", "params", "subContentId", "metadata"
 _URL_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
 _REMOTE_MEDIA = re.compile(r"https?://[^\s]+", re.IGNORECASE)
 
+VIDEO_SERVICES: tuple[tuple[frozenset[str], str], ...] = (
+    # H5P.Video's YouTube handler plays youtu.be and youtube.com addresses through YouTube's
+    # IFrame Player API: a script and a frame from www.youtube.com.
+    (frozenset({"youtu.be", "youtube.com", "www.youtube.com", "m.youtube.com"}), "www.youtube.com"),
+)
+PLAYER_SCRIPT_HOSTS = frozenset(player for _names, player in VIDEO_SERVICES)
+"""Hosts whose player script runs in the frame once allowed (the frame's script-src)."""
+
+
+def media_hosts_needed(hosts: Collection[str]) -> set[str]:
+    """The hosts content naming ``hosts`` loads from: those, and the hosts of the players
+    of the video services among them."""
+    needed = set(hosts)
+    for names, player in VIDEO_SERVICES:
+        if needed & names:
+            needed.add(player)
+    return needed
+
+
+def content_media_hosts(content: Any) -> set[str]:
+    """Every host ``content.json`` loads media from (see :func:`media_hosts_needed`)."""
+    hosts = set()
+    for _where, reference in _media_refs(content):
+        if _URL_SCHEME.match(reference) and _REMOTE_MEDIA.fullmatch(reference):
+            host = _remote_host(reference)
+            if host:
+                hosts.add(host)
+    return media_hosts_needed(hosts)
+
+
+def _remote_host(url: str) -> str | None:
+    """The host name of an http(s) media URL, lower case; None when it has none."""
+    try:
+        host = urllib.parse.urlsplit(url.strip()).hostname
+    except ValueError:  # a malformed IPv6 literal, say
+        return None
+    return host.rstrip(".") if host else None
+
 
 def _pattern_problem(raw: Any) -> str | None:
     for where, text in _strings(raw, "$"):
@@ -1034,6 +1091,8 @@ class _Run:
         self.missing: set[LibraryKey] = set()
         self.main_key: LibraryKey | None = None
         self.semantics_checked = False
+        self.allowed_media_hosts: frozenset[str] = frozenset()
+        self.media_hosts: set[str] = set()
 
     # -- bookkeeping
 
@@ -1079,6 +1138,7 @@ class _Run:
             files=list(self.stored),
             content_json=self.content if ok else None,
             semantics_checked=self.semantics_checked,
+            media_hosts=sorted(self.media_hosts),
         )
 
     # -- phases
@@ -1380,6 +1440,10 @@ class _Run:
                 self.add("unsafe_html", "content/content.json", field=where, reason=reason)
         for where, reference in _media_refs(self.content):
             self._check_media(where, reference)
+        self.media_hosts = media_hosts_needed(self.media_hosts)
+        refused = sorted(self.media_hosts - self.allowed_media_hosts)
+        if refused:
+            self.add("external_media_not_allowed", "content/content.json", hosts=", ".join(refused))
         if not self.check_semantics or self.main_key is None:
             return
         semantics = self._semantics_for(self.main_key)
@@ -1391,8 +1455,11 @@ class _Run:
     def _check_media(self, where: str, reference: str) -> None:
         """A ``path`` in content.json: a remote http(s) URL or a file under content/."""
         if _URL_SCHEME.match(reference):
-            if not _REMOTE_MEDIA.fullmatch(reference):  # javascript:, data:, file:, C:...
+            host = _remote_host(reference)
+            if not _REMOTE_MEDIA.fullmatch(reference) or host is None:  # javascript:, data:...
                 self.add("unsafe_media_path", "content/content.json", field=where)
+            else:
+                self.media_hosts.add(host)
             return
         relative = reference.removesuffix("#tmp")  # H5P's mark for a file not yet saved
         if not relative:

@@ -28,7 +28,7 @@ from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from ...models import H5PActivity, H5PLibrary
+from ...models import ExternalMediaHost, H5PActivity, H5PLibrary
 from .policy import (
     SUPPORTED_CORE_API,
     LibraryKey,
@@ -77,8 +77,9 @@ def supported_core_api() -> tuple[int, int]:
 
 def h5p_package_inspect(*, data: bytes) -> ValidationReport:
     """Validate an upload as H5P core does, plus the project's policy, against the
-    libraries installed here. Content is not checked against its semantics: H5P core does
-    not refuse content over them either (see :mod:`courses.packages.h5p.policy`)."""
+    libraries installed here and the external media hosts allowed here. Content is not
+    checked against its semantics: H5P core does not refuse content over them either (see
+    :mod:`courses.packages.h5p.policy`)."""
     installed = set(
         H5PLibrary.objects.values_list("machine_name", "major_version", "minor_version")
     )
@@ -87,6 +88,8 @@ def h5p_package_inspect(*, data: bytes) -> ValidationReport:
         installed_libraries=installed,
         check_semantics=False,
         core_api=supported_core_api(),
+        # Media on other hosts only from the hosts a platform admin allowed.
+        allowed_media_hosts=ExternalMediaHost.allowed(),
     )
 
 
