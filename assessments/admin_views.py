@@ -226,7 +226,9 @@ class QuestionForm(WagtailAdminModelForm):
         "scoring": _("Scoring"),
         "scoring_all_or_nothing": _("All or nothing"),
         "scoring_right_minus_wrong": _("Right minus wrong (partial credit)"),
-        "scoring_per_option": _("Per option (partial credit)"),
+        "scoring_per_option": _(
+            "Per option (partial credit; a blind guess earns about half, so use it for practice)"
+        ),
         "scoring_adjacent_pairs": _("Adjacent pairs (partial credit)"),
         "scoring_per_premise": _("Per premise (partial credit)"),
         "correctAnswer": _("Correct answer"),

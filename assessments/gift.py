@@ -22,8 +22,9 @@ How GIFT maps onto this project's question format
     "multiple answers" question). On import, ``correct`` is every option with a positive
     weight and ``scoring`` is ``right_minus_wrong``. On export, each correct option gets
     ``100 / n`` (n = number of correct options, so they sum to 100); each wrong option gets
-    ``-100 / n`` when the question scores ``right_minus_wrong`` -- Moodle then awards exactly
-    (right chosen - wrong chosen) / n, floored at 0, which is that rule -- and ``-100``
+    ``-100 / w`` (w = number of wrong options) when the question scores ``right_minus_wrong``
+    -- Moodle then awards exactly right chosen / n - wrong chosen / w, floored at 0, which
+    is that rule -- and ``-100``
     otherwise, the nearest Moodle gets to ``all_or_nothing``/``per_option`` (any wrong choice
     scores 0). GIFT keeps no scoring name, so a re-import always says ``right_minus_wrong``.
 ``true_false``
@@ -845,7 +846,8 @@ def _export_multiple_response(data: Mapping[str, Any]) -> list[str]:
     if not correct or not correct <= {option["id"] for option in options}:
         raise ValueError("correct options missing")
     right = 100 / len(correct)
-    wrong = -right if data.get("scoring") == "right_minus_wrong" else -100.0
+    distractors = max(1, len(options) - len(correct))
+    wrong = -100 / distractors if data.get("scoring") == "right_minus_wrong" else -100.0
     return [_option_line("~" + _weight(right if o["id"] in correct else wrong), o) for o in options]
 
 

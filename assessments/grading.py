@@ -871,7 +871,11 @@ def _grade_multiple_response(data: Mapping[str, Any], chosen: Any) -> tuple[Frac
     if not chosen:
         fraction = Fraction(0)
     elif rule == "right_minus_wrong":
-        fraction = max(Fraction(0), Fraction(len(right) - len(wrong), max(1, len(correct))))
+        # Each right choice earns 1/(correct options), each wrong one costs 1/(wrong
+        # options): ticking every box earns 0, whatever the share of correct options.
+        distractors = max(1, len(options) - len(correct))
+        earned = Fraction(len(right), max(1, len(correct))) - Fraction(len(wrong), distractors)
+        fraction = max(Fraction(0), earned)
     elif rule == "per_option":
         rightly = sum(1 for o in options if (o in chosen_set) == (o in correct))
         fraction = Fraction(rightly, max(1, len(options)))

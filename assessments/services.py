@@ -37,7 +37,8 @@ from .models import (
     QuestionVersion,
     Response,
 )
-from .tokens import answer_from_browser, tokens_draw
+from .rules import Rules, assessment_rules
+from .tokens import answer_from_browser, refusal_in_tokens, tokens_draw
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -140,18 +141,24 @@ def _option_order(version: QuestionVersion, shuffle: bool, rng: random.Random) -
 
 
 def attempts_allowed(
-    assessment: AssessmentPage, previous: Sequence[Attempt], now: datetime
+    assessment: AssessmentPage,
+    previous: Sequence[Attempt],
+    now: datetime,
+    rules: Rules | None = None,
 ) -> tuple[bool, str]:
-    """Whether a new attempt may start, and if not why (translated)."""
-    if assessment.available_from and now < assessment.available_from:
+    """Whether a new attempt may start, and if not why (translated). The rules are the
+    strictest of the assessment's translations (:mod:`assessments.rules`), which share
+    their attempts."""
+    rules = rules or assessment_rules(assessment)
+    if rules.available_from and now < rules.available_from:
         return False, _("This assessment is not open yet.")
-    if assessment.available_until and now >= assessment.available_until:
+    if rules.available_until and now >= rules.available_until:
         return False, _("This assessment is closed.")
-    if assessment.max_attempts is not None and len(previous) >= assessment.max_attempts:
+    if rules.max_attempts is not None and len(previous) >= rules.max_attempts:
         return False, _("You have used all your attempts.")
-    if previous and assessment.delay_between_attempts_minutes:
+    if previous and rules.delay_between_attempts_minutes:
         last = max(a.submitted_at or a.started_at for a in previous)
-        wait_until = last + timedelta(minutes=assessment.delay_between_attempts_minutes)
+        wait_until = last + timedelta(minutes=rules.delay_between_attempts_minutes)
         if now < wait_until:
             return False, _("You can try again after %(time)s.") % {
                 "time": timezone.localtime(wait_until).strftime("%Y-%m-%d %H:%M")
@@ -172,16 +179,17 @@ def attempt_start(*, actor: User, assessment: AssessmentPage, language: str = "e
             for attempt in previous:
                 if attempt.status == Attempt.Status.OPEN:
                     return attempt
-            allowed, reason = attempts_allowed(assessment, previous, now)
+            rules = assessment_rules(assessment)
+            allowed, reason = attempts_allowed(assessment, previous, now, rules)
             if not allowed:
                 raise AttemptRefused(reason, "not_allowed")
             rng = random.Random()  # noqa: S311 - shuffling, not security
             drawn = _draw(assessment, rng)
             deadline = None
-            if assessment.time_limit_minutes:
-                deadline = now + timedelta(minutes=assessment.time_limit_minutes)
-            if assessment.available_until:
-                deadline = min(deadline or assessment.available_until, assessment.available_until)
+            if rules.time_limit_minutes:
+                deadline = now + timedelta(minutes=rules.time_limit_minutes)
+            if rules.available_until:
+                deadline = min(deadline or rules.available_until, rules.available_until)
             attempt = Attempt.objects.create(
                 user=actor,
                 administration_id=actor.administration_id,
@@ -190,7 +198,7 @@ def attempt_start(*, actor: User, assessment: AssessmentPage, language: str = "e
                 number=len(previous) + 1,
                 language=language,
                 deadline=deadline,
-                pass_mark=assessment.pass_mark,
+                pass_mark=rules.pass_mark,
             )
             Response.objects.bulk_create(
                 Response(
@@ -261,10 +269,12 @@ def response_save(
         if response is None:
             raise Http404
         version = response.version
-        answer = answer_from_browser(
-            version.type, answer, (response.option_order or {}).get("tokens") or {}
-        )
-        normalized = normalize_response(version.type, merged(version.data, {}), answer)
+        tokens = (response.option_order or {}).get("tokens") or {}
+        answer = answer_from_browser(version.type, answer, tokens)
+        try:
+            normalized = normalize_response(version.type, merged(version.data, {}), answer)
+        except ResponseError as error:
+            raise refusal_in_tokens(error, tokens) from None
         if seq <= response.seq:
             return response, False
         Response.objects.filter(pk=response.pk).update(answer=normalized, seq=seq, saved_at=now)

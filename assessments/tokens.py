@@ -102,6 +102,12 @@ def answer_from_browser(qtype: str, answer: Any, tokens: Mapping[str, str]) -> A
     if shape == "one":
         converted: Any = one(value, ids)
     elif shape == "many" and isinstance(value, list):
+        seen: set[str] = set()
+        for item in value:  # refused in the browser's words, before any id is known
+            if isinstance(item, str) and item in seen:
+                raise ResponseError("duplicate", value=item)
+            if isinstance(item, str):
+                seen.add(item)
         converted = [one(item, ids) for item in value]
     elif shape == "pairs" and isinstance(value, Mapping):
         converted = {one(key, ids): one(item, values) for key, item in value.items()}
@@ -134,3 +140,19 @@ def answer_for_browser(qtype: str, answer: Any, tokens: Mapping[str, str]) -> An
             if token_key(first, key) in tokens and token_key(last, item) in tokens
         }
     return {field: converted}
+
+
+def refusal_in_tokens(error: ResponseError, tokens: Mapping[str, str]) -> ResponseError:
+    """``error`` with every authored id among its values replaced by the attempt's token:
+    a refusal must never tell the browser an authored id (ordering ids are written in the
+    correct order). An id that two lists share, or that has no token, becomes ``…``."""
+    by_id: dict[str, set[str]] = {}
+    for key, token in tokens.items():
+        by_id.setdefault(key.split(":", 1)[1], set()).add(token)
+    params = {}
+    for name, value in error.params.items():
+        if isinstance(value, str) and value in by_id:
+            found = by_id[value]
+            value = next(iter(found)) if len(found) == 1 else "…"
+        params[name] = value
+    return ResponseError(error.code, **params)

@@ -21,6 +21,7 @@ from .content import merged, public_view, stem_html
 from .grading import RESPONSE_ERROR_MESSAGES, ResponseError
 from .models import AssessmentPage, Attempt
 from .review import Situation, review_visibility
+from .rules import assessment_rules, questions_kept_back
 from .tokens import answer_for_browser
 
 MAX_ANSWER_BYTES = 16 * 1024
@@ -184,9 +185,11 @@ def submit(request: HttpRequest, attempt_id: int) -> HttpResponse:
 
 
 def _review_allowed(attempt: Attempt, assessment: AssessmentPage | None) -> tuple[bool, bool]:
-    """(show score, show answers and feedback) under the assessment's review policy."""
+    """(show score, show answers and feedback) under the assessment's review policy, the
+    strictest of its translations' (they share their attempts)."""
     if assessment is None:
         return False, False
+    rules = assessment_rules(assessment)
     used = list(
         Attempt.objects.filter(
             user_id=attempt.user_id, assessment_key=attempt.assessment_key
@@ -194,11 +197,11 @@ def _review_allowed(attempt: Attempt, assessment: AssessmentPage | None) -> tupl
     )
     visibility = review_visibility(
         Situation(
-            policy=assessment.review_policy,
+            policy=rules.review_policy,
             attempts_used=len(used),
-            max_attempts=assessment.max_attempts,
+            max_attempts=rules.max_attempts,
             attempt_open=Attempt.Status.OPEN in used,
-            available_until=assessment.available_until,
+            available_until=rules.available_until,
             now=timezone.now(),
         )
     )
@@ -211,13 +214,15 @@ def result(request: HttpRequest, attempt_id: int) -> HttpResponse:
     if attempt.status == Attempt.Status.OPEN:
         return HttpResponseRedirect(reverse("assessments:attempt", args=[attempt.pk]))
     show_score, show_answers = _review_allowed(attempt, attempt.assessment)
+    # Questions another assessment the officer may still sit can draw keep their answers.
+    kept_back = questions_kept_back(request.user, attempt) if show_answers else {}
     sections: dict[str, dict[str, float]] = {}
     review = []
     for response in attempt.responses.select_related("version").order_by("position"):
         section = sections.setdefault(response.section, {"points": 0.0, "max": 0.0})
         section["points"] += response.points or 0
         section["max"] += response.max_points
-        if show_answers:
+        if show_answers and response.version.question_id not in kept_back:
             version = response.version
             texts = version.text_for(attempt.language)
             review.append(
@@ -240,7 +245,9 @@ def result(request: HttpRequest, attempt_id: int) -> HttpResponse:
             "attempt": attempt,
             "assessment": attempt.assessment,
             "show_score": show_score,
-            "show_answers": show_answers,
+            "show_answers": show_answers and bool(review),
+            "kept_back": len(kept_back),
+            "kept_back_for": sorted(set(kept_back.values())),
             "sections": [
                 {
                     "title": title,

@@ -384,7 +384,8 @@ def test_multiple_response_weights():
     question["data"]["options"].append({"id": "d", "text": "Duty"})
     question["data"]["correct"] = ["a", "b", "d"]
     text, _ = export_gift([question])
-    assert "~%33.33333%Freight" in text and "~%-33.33333%Buying" in text
+    # Each right option 100/3; the one wrong option -100/1 (right/3 - wrong/1).
+    assert "~%33.33333%Freight" in text and "~%-100%Buying" in text
     assert parse_gift(text).questions[0].data == question["data"]
 
     question["data"]["scoring"] = "all_or_nothing"

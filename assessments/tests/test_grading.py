@@ -712,11 +712,11 @@ def test_true_false_grading():
         (["a", "b", "c"], 1.0, 1.0, 1.0),
         (["a", "b"], 0.0, 0.666667, 0.8),  # 2/3; 4 of 5 classified rightly
         (["a"], 0.0, 0.333333, 0.6),
-        (["a", "b", "c", "d"], 0.0, 0.666667, 0.8),  # (3-1)/3
-        (["a", "b", "c", "d", "e"], 0.0, 0.333333, 0.6),  # (3-2)/3; 3/5
-        (["a", "d"], 0.0, 0.0, 0.4),  # (1-1)/3; a right, b c d wrong, e right
-        (["d", "e"], 0.0, 0.0, 0.0),  # (0-2)/3 floored at 0
-        (["a", "d", "e"], 0.0, 0.0, 0.2),  # (1-2)/3 floored at 0
+        (["a", "b", "c", "d"], 0.0, 0.5, 0.8),  # 3/3 - 1/2
+        (["a", "b", "c", "d", "e"], 0.0, 0.0, 0.6),  # 3/3 - 2/2: every box earns 0; 3/5
+        (["a", "d"], 0.0, 0.0, 0.4),  # 1/3 - 1/2 floored; a right, b c d wrong, e right
+        (["d", "e"], 0.0, 0.0, 0.0),  # 0/3 - 2/2 floored at 0
+        (["a", "d", "e"], 0.0, 0.0, 0.2),  # 1/3 - 2/2 floored at 0
         ([], 0.0, 0.0, 0.0),  # blank: 0 even under per_option
     ],
 )
@@ -742,7 +742,7 @@ def test_multiple_response_detail():
         "missed": ["c"],
         "correct_options": ["a", "b", "c"],
     }
-    assert result.fraction == 0.333333
+    assert result.fraction == 0.166667  # 2/3 - 1/2
 
 
 @pytest.mark.parametrize(
