@@ -6,7 +6,7 @@ from typing import Any
 
 import django_filters
 from django import forms
-from django.db.models import Count, F, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.api.views import PagesAdminAPIViewSet
@@ -26,11 +26,13 @@ from wagtail.snippets.views import snippets as snippet_views
 from wagtail.snippets.views.snippets import SnippetViewSet
 
 from lms.accounts.models import Administration
+from lms.accounts.roles import Role, has_role
 from lms.accounts.selectors import is_regional_author
 from lms.viewsets import OwnerFieldMixin, OwnerRowActionsMixin, scoped_object_view
 
 from . import selectors
-from .models import H5PActivity, H5PLibrary
+from .models import ExternalMediaHost, H5PActivity, H5PLibrary
+from .models.external_media import normalise_host
 from .packages.h5p.policy import PolicyLimits
 from .packages.h5p.services import (
     PackageRefused,
@@ -406,3 +408,91 @@ class TenantImagesAdminAPIViewSet(ImagesAdminAPIViewSet):
     def get_queryset(self) -> QuerySet:
         allowed = selectors.image_list_for_user(self.request.user)
         return super().get_queryset().filter(collection__in=allowed.values("collection"))
+
+
+# --- external media hosts: platform admins only (issue 12, point 6) ---------------------------
+
+
+class PlatformAdminsOnlyPermissionPolicy(ModelPermissionPolicy):
+    """Platform admins (and superusers) see and change every row; nobody else sees any,
+    whatever model permissions a group holds. For global settings such as the hosts H5P
+    content may load media from (no administration owns them)."""
+
+    def _allowed(self, user: Any) -> bool:
+        return has_role(user, Role.PLATFORM_ADMIN)
+
+    def user_has_permission(self, user: Any, action: str) -> bool:
+        return self._allowed(user)
+
+    def user_has_any_permission(self, user: Any, actions: Any) -> bool:
+        return self._allowed(user)
+
+    def user_has_permission_for_instance(self, user: Any, action: str, instance: Any) -> bool:
+        return self._allowed(user)
+
+    def user_has_any_permission_for_instance(self, user: Any, actions: Any, instance: Any) -> bool:
+        return self._allowed(user)
+
+    def instances_user_has_any_permission_for(self, user: Any, actions: Any) -> QuerySet:
+        return self.model.objects.all() if self._allowed(user) else self.model.objects.none()
+
+    def users_with_any_permission(self, actions: Any) -> QuerySet:
+        from lms.accounts.models import User
+
+        return User.objects.filter(
+            Q(is_superuser=True) | Q(groups__name=Role.PLATFORM_ADMIN.value), is_active=True
+        ).distinct()
+
+    def users_with_any_permission_for_instance(self, actions: Any, instance: Any) -> QuerySet:
+        return self.users_with_any_permission(actions)
+
+
+class ExternalMediaHostForm(WagtailAdminModelForm):
+    class Meta:
+        model = ExternalMediaHost
+        fields = ["host", "note"]
+
+    def clean_host(self) -> str:
+        return normalise_host(self.cleaned_data.get("host") or "")
+
+    def save(self, commit: bool = True) -> ExternalMediaHost:
+        if self.instance.pk is None:
+            self.instance.added_by = self.for_user
+        return super().save(commit=commit)
+
+
+def _platform_admins_only(view_class: type) -> type:
+    """The view, answering 404 (not Wagtail's redirect to the dashboard) to anyone but a
+    platform admin: nobody else learns what the list holds."""
+
+    class View(view_class):  # type: ignore[misc,valid-type]
+        def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not has_role(request.user, Role.PLATFORM_ADMIN):
+                raise Http404
+            return super().dispatch(request, *args, **kwargs)
+
+    View.__name__ = View.__qualname__ = f"PlatformAdminsOnly{view_class.__name__}"
+    return View
+
+
+class ExternalMediaHostViewSet(SnippetViewSet):
+    """Settings › External media hosts: where H5P content may load media from."""
+
+    model = ExternalMediaHost
+    index_view_class = _platform_admins_only(snippet_views.IndexView)
+    add_view_class = _platform_admins_only(snippet_views.CreateView)
+    copy_view_class = _platform_admins_only(snippet_views.CopyView)
+    edit_view_class = _platform_admins_only(snippet_views.EditView)
+    delete_view_class = _platform_admins_only(snippet_views.DeleteView)
+    usage_view_class = _platform_admins_only(snippet_views.UsageView)
+    history_view_class = _platform_admins_only(snippet_views.HistoryView)
+    inspect_view_class = _platform_admins_only(snippet_views.InspectView)
+    icon = "globe"
+    menu_label = _("External media hosts")
+    add_to_settings_menu = True
+    list_display = ["host", "note", "added_by", "added_at"]
+    search_fields = ["host", "note"]
+    panels = [FieldPanel("host"), FieldPanel("note")]
+
+    def get_form_class(self, for_update: bool = False) -> type[ExternalMediaHostForm]:
+        return ExternalMediaHostForm

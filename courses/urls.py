@@ -14,14 +14,5 @@ urlpatterns = [
         views.h5p_state,
         name="h5p_state",
     ),
-    path(
-        "h5p/content/<uuid:activity_uuid>/<path:path>",
-        views.h5p_content_file,
-        name="h5p_content_file",
-    ),
-    path(
-        "h5p/libraries/<str:folder>/<path:path>",
-        views.h5p_library_file,
-        name="h5p_library_file",
-    ),
+    # Package files and the player are served on the content origin only (lms/content_urls.py).
 ]

@@ -21,17 +21,27 @@ from django.http import (
 )
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, render
-from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.views.decorators.cache import cache_control
+from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from wagtail.models import Locale
 
+from lms.content_origin import content_origin_for
+
 from . import selectors, services
 from .forms import CatalogueFilterForm
-from .models import CourseIndexPage, CoursePage, H5PActivity, LessonActivity, LessonPage, ModulePage
+from .models import (
+    CourseIndexPage,
+    CoursePage,
+    ExternalMediaHost,
+    H5PActivity,
+    LessonActivity,
+    LessonPage,
+    ModulePage,
+)
+from .packages.h5p import player as h5p_player_module
 from .packages.h5p.services import storage_path_for_content, storage_path_for_library
 
 
@@ -140,12 +150,13 @@ def lesson_detail(request: HttpRequest, lesson: LessonPage) -> HttpResponse:
             "following": following,
             "number": number,
             "total": len(outline.lessons),
-            "body": _body_items(lesson, slots),
+            "body": _body_items(lesson, slots, request=request),
             "h5p_settings": _player_settings(request, lesson, slots) if slots else None,
         },
     )
     if slots:
-        response._csp_config = settings.LMS_H5P_CSP  # the player's fixed in-frame script
+        # The site's strict policy, which may frame the content origin where H5P plays.
+        response._csp_config = h5p_player_module.page_policy(request)
     return response
 
 
@@ -156,9 +167,9 @@ def lesson_preview(request: HttpRequest, lesson: LessonPage) -> HttpResponse:
         raw["value"].get("activity") for raw in lesson.body.raw_data if raw["type"] == "h5p"
     ]
     titles = dict(
-        H5PActivity.objects.filter(pk__in=[pk for pk in activity_ids if pk]).values_list(
-            "pk", "title"
-        )
+        selectors.h5p_activity_list_for_user(request.user)
+        .filter(pk__in=[pk for pk in activity_ids if pk])
+        .values_list("pk", "title")
     )
     items = _body_items(lesson, {})
     for item in items:
@@ -172,18 +183,30 @@ def lesson_preview(request: HttpRequest, lesson: LessonPage) -> HttpResponse:
     )
 
 
-def _body_items(lesson: LessonPage, slots: dict[str, LessonActivity]) -> list[dict[str, Any]]:
+def _body_items(
+    lesson: LessonPage, slots: dict[str, LessonActivity], request: HttpRequest | None = None
+) -> list[dict[str, Any]]:
     """The lesson's blocks for the template. H5P blocks are described by their slot, so
-    rendering them costs no query (the slot already carries the activity)."""
+    rendering them costs no query (the slot already carries the activity); with the
+    request, each gets the address of its player frame on the content origin."""
     items: list[dict[str, Any]] = []
     for position, raw in enumerate(lesson.body.raw_data):
         if raw["type"] == "h5p":
+            slot = slots.get(raw["id"])
             items.append(
                 {
                     "h5p": True,
                     "id": raw["id"],
                     "required": bool(raw["value"].get("required")),
-                    "slot": slots.get(raw["id"]),
+                    "slot": slot,
+                    "title": slot.activity.title if slot is not None else "",
+                    "frame_url": (
+                        h5p_player_module.frame_url(request, slot)
+                        if request is not None and slot is not None
+                        else None
+                    ),
+                    "sandbox": h5p_player_module.SANDBOX,
+                    "allow": h5p_player_module.FRAME_ALLOW,
                 }
             )
         else:
@@ -194,35 +217,64 @@ def _body_items(lesson: LessonPage, slots: dict[str, LessonActivity]) -> list[di
 def _player_settings(
     request: HttpRequest, lesson: LessonPage, slots: dict[str, LessonActivity]
 ) -> dict[str, Any]:
-    """Settings for static/js/h5p-player.js, with each activity's saved state preloaded
-    (h5p-standalone needs it in the page: its own request comes too late)."""
+    """Settings for static/js/h5p-player.js: where to send what the player frames report,
+    and what each frame gets when it starts (the saved state, preloaded: H5P needs it
+    before the content starts, and the frame on the content origin has no session)."""
     return {
         "csrfToken": get_token(request),
+        "contentOrigin": content_origin_for(request) or "",
         "xapiUrl": reverse("courses:h5p_xapi", args=[0]).replace("/0/", "/{id}/"),
-        "stateUrl": "/h5p/state/:contentId/:dataType/:subContentId/",
-        "contentUrl": "/h5p/content/",
-        "librariesUrl": "/h5p/libraries",
-        "frameJs": static("h5p-standalone/frame.bundle.js"),
-        "frameCss": static("h5p-standalone/styles/h5p.css"),
-        "frameScript": static("js/h5p-frame.js"),
+        "stateUrl": reverse("courses:h5p_state", args=[0, "t", "s"]).replace(
+            "/0/t/s/", "/{id}/{dataType}/{subContentId}/"
+        ),
+        "readyTimeout": settings.LMS_H5P_READY_TIMEOUT_SECONDS,
+        "storageKey": f"lms-h5p-pending-{request.user.pk}",
         "objectIri": request.build_absolute_uri(lesson.url),
         "userName": request.user.get_full_name(),
         "userMail": request.user.email or "",
+        "language": translation.get_language(),
         "messages": {
+            "loading": _("Loading the activity…"),
             "ready": _("Answer the activity; your result is saved automatically."),
             "completed": _("You have completed this activity. You can try it again."),
             "saving": _("Saving your result…"),
             "saved": _("Result saved."),
             "offline": _("No connection: your result will be sent when it returns."),
-            "failed": _("The activity could not be loaded. Reload the page to try again."),
-            "unavailable": _("This activity is not available yet."),
+            "retrying": _("The server did not answer: trying again…"),
+            "refused": _("Your result was not accepted: {reason}"),
+            "error": _("This activity cannot be shown: {reason}"),
+            "reasons": {
+                "missing_library": _(
+                    "a part of it ({library}) is missing on this site. Please tell your "
+                    "training manager."
+                ),
+                "missing_file": _(
+                    "a file it needs ({file}) is missing on this site. Please tell your "
+                    "training manager."
+                ),
+                "broken_library": _(
+                    "its content type ({library}) did not load: the library is missing or "
+                    "broken. Please tell your training manager."
+                ),
+                "script_error": _("it stopped with an error ({detail})."),
+                "media_unreachable": _(
+                    "its media on {hosts} could not be loaded. Check your connection, then "
+                    "reload the page."
+                ),
+                "blocked_media": _(
+                    "it loads media from {hosts}, which this platform does not allow."
+                ),
+                "timeout": _(
+                    "it did not load in time. Check your connection, then reload the page."
+                ),
+                "load_failed": _(
+                    "it could not be loaded. Check your connection, then reload the page."
+                ),
+                "unavailable": _("this server has no address for activities configured."),
+            },
         },
         "blocks": {
-            block_id: {
-                "id": str(slot.pk),
-                "activityUuid": str(slot.activity.uuid),
-                "state": slot.saved_state,
-            }
+            block_id: {"id": str(slot.pk), "state": slot.saved_state}
             for block_id, slot in slots.items()
         },
     }
@@ -412,7 +464,7 @@ def h5p_state(
     return JsonResponse({"success": True})
 
 
-def _file_response(name: str | None, *, max_age: int) -> HttpResponse:
+def _file_response(name: str | None, *, max_age: int, public: bool = False) -> HttpResponse:
     if name is None:
         raise Http404
     try:
@@ -420,28 +472,49 @@ def _file_response(name: str | None, *, max_age: int) -> HttpResponse:
     except (OSError, ValueError) as error:  # ValueError: a name no storage accepts
         raise Http404 from error
     response = FileResponse(handle)
-    response["Cache-Control"] = f"private, max-age={max_age}"
+    response["Cache-Control"] = f"{'public' if public else 'private'}, max-age={max_age}"
     response["X-Content-Type-Options"] = "nosniff"
     return response
 
 
+# --- H5P on the content origin (lms/content_urls.py; never on the site's origin) ------------
+
+
 @require_GET
-@cache_control(private=True)
-def h5p_content_file(request: HttpRequest, activity_uuid: str, path: str) -> HttpResponse:
-    """A file of an activity's content folder, for people who may see the activity."""
-    if not request.user.is_authenticated:
+@xframe_options_exempt  # framed by the lesson page only: the policy's frame-ancestors says so
+def h5p_player(request: HttpRequest, token: str) -> HttpResponse:
+    """The player shell of one lesson block: h5p-standalone under the frame's policy."""
+    access = h5p_player_module.access_slot(token)
+    allowed = ExternalMediaHost.allowed()
+    response = render(
+        request,
+        "courses/player/h5p.html",
+        {
+            "settings": h5p_player_module.shell_settings(token, access, allowed),
+            "title": access.title,
+        },
+    )
+    response._csp_config = h5p_player_module.frame_policy(
+        main_origin=access.grant.main_origin, hosts=allowed
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_GET
+def h5p_content_file(
+    request: HttpRequest, token: str, activity_uuid: Any, path: str
+) -> HttpResponse:
+    """A file of the activity's content folder, for the holder of a token of that activity."""
+    access = h5p_player_module.access_slot(token)
+    if access.activity_uuid != str(activity_uuid):
         raise Http404
-    activity = get_object_or_404(H5PActivity, uuid=activity_uuid)
-    if activity.administration_id is not None and not selectors.can_see_activity(
-        request.user, activity
-    ):
-        raise Http404
+    activity = H5PActivity(uuid=activity_uuid)  # only its storage prefix is needed
     return _file_response(storage_path_for_content(activity, path), max_age=3600)
 
 
 @require_GET
 def h5p_library_file(request: HttpRequest, folder: str, path: str) -> HttpResponse:
-    """A file of an installed library (shared by every activity)."""
-    if not request.user.is_authenticated:
-        raise Http404
-    return _file_response(storage_path_for_library(folder, path), max_age=86400)
+    """A file of an installed library: shared code, not learner data, so public on the
+    content origin and cached by the browser for a day."""
+    return _file_response(storage_path_for_library(folder, path), max_age=86400, public=True)

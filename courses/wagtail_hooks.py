@@ -18,20 +18,25 @@ from lms import admin_tenancy
 from . import selectors
 from .admin_views import (
     HOMEPAGE_PANEL_REPLACEMENTS,
+    ExternalMediaHostViewSet,
     H5PActivityPermissionPolicy,
     H5PActivityViewSet,
     H5PLibraryViewSet,
+    PlatformAdminsOnlyPermissionPolicy,
     TenantDocumentsAdminAPIViewSet,
     TenantImagesAdminAPIViewSet,
     TenantPagePermissionPolicy,
     TenantPagesAdminAPIViewSet,
 )
-from .models import H5PActivity
+from .models import ExternalMediaHost, H5PActivity
 
 register_permission_policy(H5PActivity, H5PActivityPermissionPolicy(H5PActivity))
 register_permission_policy(AbstractPage, TenantPagePermissionPolicy())
 register_snippet(H5PActivityViewSet)
 register_snippet(H5PLibraryViewSet)
+# The hosts H5P content may load media from: global, platform admins only.
+register_permission_policy(ExternalMediaHost, PlatformAdminsOnlyPermissionPolicy(ExternalMediaHost))
+register_snippet(ExternalMediaHostViewSet)
 
 # Object views naming a row the author may not see answer 404 (lms/admin_tenancy.py).
 admin_tenancy.register(

@@ -183,19 +183,3 @@ def test_a_statement_for_an_activity_in_progress_costs_at_most_six_queries(
     ]
     assert len(queries) <= 6, "\n".join(q[:120] for q in queries)
     assert H5PResult.objects.count() == 2
-
-
-def test_content_and_library_files(client, course_tree, per_officer, pan_officer, activities):
-    activity = activities["en"]
-    client.force_login(per_officer)
-    response = client.get(f"/h5p/content/{activity.uuid}/content/content.json")
-    assert response.status_code == 200
-    assert b"CENcomm" in b"".join(response.streaming_content)
-    assert client.get(f"/h5p/content/{activity.uuid}/h5p.json").status_code == 200
-    assert client.get(f"/h5p/content/{activity.uuid}/../../settings.py").status_code == 404
-    assert client.get(f"/h5p/content/{activity.uuid}/content/missing.json").status_code == 404
-    library = "/h5p/libraries/CustomsLms.KnowledgeCheck-1.0/library.json"
-    assert client.get(library).status_code == 200
-    assert client.get("/h5p/libraries/CustomsLms.KnowledgeCheck-1.0/../x").status_code == 404
-    client.logout()
-    assert client.get(library).status_code == 404

@@ -6,3 +6,6 @@ class HomeConfig(AppConfig):
     name = "lms.home"
     label = "home"
     verbose_name = _("Home page and site settings")
+
+    def ready(self) -> None:
+        from lms import content_origin  # noqa: F401  (its system checks)

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import base64
-import hashlib
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.utils.csp import CSP
@@ -17,7 +16,21 @@ VAR_DIR = Path(ENV.str("LMS_VAR_DIR", str(BASE_DIR / "var")))
 
 SECRET_KEY = ENV.str("DJANGO_SECRET_KEY")
 DEBUG = False
-ALLOWED_HOSTS = ENV.list("DJANGO_ALLOWED_HOSTS")
+# The content origin (lms/content_origin.py): package content (H5P) and the players run in
+# sandboxed frames served from this second host name of the same application, never on
+# the officer's page origin. Required in production (deploy check); in development and
+# tests it is derived from the request (site at 127.0.0.1:<port>, content at
+# localhost:<port>). Its host is always an allowed host.
+LMS_CONTENT_ORIGIN = ENV.str("LMS_CONTENT_ORIGIN", "").rstrip("/")
+
+
+def with_content_host(hosts: list[str]) -> list[str]:
+    """``hosts`` plus the content origin's host name, when LMS_CONTENT_ORIGIN is set."""
+    host = urlsplit(LMS_CONTENT_ORIGIN).hostname if LMS_CONTENT_ORIGIN else None
+    return [*hosts, host] if host and host not in hosts else list(hosts)
+
+
+ALLOWED_HOSTS = with_content_host(ENV.list("DJANGO_ALLOWED_HOSTS"))
 CSRF_TRUSTED_ORIGINS = ENV.list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
@@ -68,6 +81,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "lms.middleware.ContentSecurityPolicyMiddleware",
+    # Requests to the content origin (LMS_CONTENT_ORIGIN): content routes only, no cookies.
+    "lms.content_origin.ContentOriginMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -278,22 +293,16 @@ LMS_SCORM_MAX_COMPRESSION_RATIO = ENV.int("LMS_SCORM_MAX_COMPRESSION_RATIO", 100
 # The H5P core API version the player (h5p-standalone) implements: a library that needs a
 # newer core is refused on upload, as H5P core refuses it (courses/packages/h5p/policy.py).
 LMS_H5P_CORE_API = ENV.str("LMS_H5P_CORE_API", "1.27")
-# Lesson pages that play H5P: the h5p-standalone player writes one fixed inline script
-# into its about:blank frame (which inherits this page's policy). It is allowed by its
-# hash only, so the policy still refuses every other inline script.
-H5P_FRAME_INLINE_SCRIPT = (
-    "H5PIntegration = window.parent.H5PIntegration; var H5P = H5P || {}; H5P.externalEmbed = false;"
-)
-LMS_H5P_CSP = {
-    **SECURE_CSP,
-    "script-src": [
-        CSP.SELF,
-        CSP.NONCE,
-        "'sha256-"
-        + base64.b64encode(hashlib.sha256(H5P_FRAME_INLINE_SCRIPT.encode()).digest()).decode()
-        + "'",
-    ],
-}
+# The content origin's routes (LMS_CONTENT_ORIGIN, read above): nothing else answers there.
+LMS_CONTENT_URLCONF = "lms.content_urls"
+# Static files the content origin serves (under STATIC_URL): the players' own.
+LMS_CONTENT_STATIC_PREFIXES = ("h5p-standalone/", "js/h5p-frame.", "js/h5p-inner.")
+# Content URLs carry a signed token (the officer, the activity, the embedding page): valid
+# this long, and the same URL within one bucket so that the browser cache serves reloads.
+LMS_CONTENT_TOKEN_MAX_AGE = ENV.int("LMS_CONTENT_TOKEN_MAX_AGE", 4 * 60 * 60)
+LMS_CONTENT_TOKEN_BUCKET = 10 * 60
+# How long the lesson page waits for an activity to show before it says it cannot.
+LMS_H5P_READY_TIMEOUT_SECONDS = ENV.int("LMS_H5P_READY_TIMEOUT_SECONDS", 60)
 # The Wagtail admin (under /cms/) runs inline scripts and styles in its page editor, loads
 # images and media from blobs while editing, and frames its own previews, so it gets a
 # policy of its own: still nothing from any other origin.

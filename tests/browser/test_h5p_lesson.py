@@ -13,7 +13,7 @@ LESSON = "/courses/detecting/landscape/live-channels/"
 
 
 def frame_of(page):
-    return page.frame_locator("iframe.h5p-iframe")
+    return page.frame_locator("iframe.h5p-frame").frame_locator("iframe.h5p-iframe")
 
 
 def test_officer_answers_an_activity_and_a_reload_restores_it(

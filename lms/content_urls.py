@@ -1,0 +1,27 @@
+"""The content origin's routes (``LMS_CONTENT_URLCONF``, see :mod:`lms.content_origin`).
+
+Only these answer on the content origin; none of them answers on the site's origin, so
+package content never runs there. ``/c/<token>/...``: a signed, expiring token for one
+officer and one activity; relative URLs inside a package stay under it. Library files are
+shared code, public here and cached by the browser across lessons.
+"""
+
+from django.urls import path
+
+from courses import views as courses_views
+
+urlpatterns = [
+    path("c/<str:token>/h5p/player/", courses_views.h5p_player, name="h5p_player"),
+    path(
+        "c/<str:token>/h5p/content/<uuid:activity_uuid>/<path:path>",
+        courses_views.h5p_content_file,
+        name="h5p_content_file",
+    ),
+    path(
+        "h5p/libraries/<str:folder>/<path:path>",
+        courses_views.h5p_library_file,
+        name="h5p_library_file",
+    ),
+]
+
+handler404 = "lms.content_origin.not_found"
