@@ -205,26 +205,32 @@
     try { localStorage.setItem(settings.storageKey, JSON.stringify(statements)); } catch (e) { /* full */ }
   }
 
+  // A statement with a result (an answer, a completion) shows "saving" and "saved"; the
+  // others (attempted, interacted...) are sent quietly unless they have to wait.
   function pumpStatements() {
     if (sendingStatement || !statements.length) { return; }
     var item = statements[0];
     var block = blocksBySlot[item.slot];
+    var result = item.statement && typeof item.statement.result === "object";
     sendingStatement = true;
-    if (block && !block.error) { setStatus(block, "saving"); }
+    if (block && !block.error && result) { setStatus(block, "saving"); }
     post(settings.xapiUrl.replace("{id}", encodeURIComponent(item.slot)), JSON.stringify(item.statement), "application/json")
-      .then(function (result) {
+      .then(function (answer) {
         sendingStatement = false;
-        if (result.ok || result.refused) {
+        if (answer.ok || answer.refused) {
           statements.shift();
           keepStatements();
           retryDelay = 1000;
-          if (block && result.ok && result.body.stored) {
+          if (block && answer.ok && answer.body.stored && result) {
             block.saved = true;
             block.container.setAttribute("data-h5p-recorded", "true");
           }
-          if (block && !block.error) {
-            if (result.refused) { setStatus(block, "refused", format(messages.refused, {reason: result.message})); }
-            else { resting(block); }
+          if (block && answer.refused) { block.container.setAttribute("data-h5p-refused", answer.message); }
+          var state = block ? block.container.getAttribute("data-h5p-state") : "";
+          if (block && !block.error && answer.refused && result) {
+            setStatus(block, "refused", format(messages.refused, {reason: answer.message}));
+          } else if (block && !block.error && block.ready && (result || ["retrying", "offline"].indexOf(state) !== -1)) {
+            resting(block);
           }
           pumpStatements();
           return;
