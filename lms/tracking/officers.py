@@ -34,7 +34,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.core.mail import EmailMultiAlternatives, mailers
 from django.db import DatabaseError, connection, transaction
-from django.db.models import Exists, Model, OuterRef, QuerySet
+from django.db.models import BooleanField, Exists, ExpressionWrapper, Model, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -105,6 +105,8 @@ PROBLEM_FIELDS: dict[str, str] = {
     "username_taken": "username",
 }
 NON_FIELD = "non_field_errors"
+
+STRONGER_ROLES = [role.value for role in Role if role is not Role.OFFICER]
 
 
 # --- errors and results -----------------------------------------------------------------
@@ -207,9 +209,22 @@ def _load_context(
     officer_group = User.groups.through.objects.filter(
         user_id=OuterRef("pk"), group__name=Role.OFFICER.value
     )
+    # Someone who also holds another role (training manager, manager, platform admin) or
+    # staff rights is never changed as an officer: changing their e-mail would hand their
+    # stronger account to whoever wrote the new address (the review after issue 11).
+    stronger_role = User.groups.through.objects.filter(
+        user_id=OuterRef("pk"), group__name__in=STRONGER_ROLES
+    )
     people = (
         User.objects.filter(administration=administration)
-        .annotate(is_officer=Exists(officer_group))
+        .annotate(
+            is_officer=ExpressionWrapper(
+                Q(Exists(officer_group))
+                & ~Q(Exists(stronger_role))
+                & Q(is_superuser=False, is_staff=False),
+                output_field=BooleanField(),
+            )
+        )
         .order_by()
     )
     if exclude_pk is not None:
@@ -565,6 +580,21 @@ def officer_save(
     _check_actor(actor, administration)
     if officer is not None and officer.administration_id != administration.pk:
         raise Http404
+    if officer is not None and (
+        officer.is_superuser
+        or officer.is_staff
+        or officer.groups.filter(name__in=STRONGER_ROLES).exists()
+    ):
+        raise OfficerRejected(
+            {
+                "non_field_errors": [
+                    _(
+                        "This person also holds another role on the platform: their details "
+                        "are changed by a platform admin in the user administration, not here."
+                    )
+                ]
+            }
+        )
     row = {column: str(values.get(column) or "").strip() for column in COLUMNS}
     columns = [column for column in COLUMNS if column in values]
     new_number = ""
