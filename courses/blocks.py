@@ -100,6 +100,21 @@ class H5PActivityBlock(blocks.StructBlock):
         template = "courses/blocks/h5p.html"
 
 
+class ScormPackageBlock(blocks.StructBlock):
+    """A SCORM package in a lesson: one SCO, or a SCORM course whose organization is the
+    outline (``courses.packages.scorm``)."""
+
+    package = SnippetChooserBlock("scorm.ScormPackage", label=_("SCORM package"))
+    required = blocks.BooleanBlock(
+        label=_("Required to complete the lesson"), required=False, default=True
+    )
+
+    class Meta:
+        icon = "folder-open-inverse"
+        label = _("SCORM package")
+        template = "scorm/blocks/package.html"
+
+
 LESSON_BLOCKS = [
     ("text", blocks.RichTextBlock(label=_("Text"), features=RICH_TEXT_FEATURES)),
     ("image", ImageBlock()),
@@ -109,4 +124,5 @@ LESSON_BLOCKS = [
     ("glossary", GlossaryTermBlock()),
     ("scenario", ScenarioBlock()),
     ("h5p", H5PActivityBlock()),
+    ("scorm", ScormPackageBlock()),
 ]
