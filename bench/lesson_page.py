@@ -40,11 +40,13 @@ from lms.accounts.models import User  # noqa: E402
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", "300"))
 STATIC_ASSETS = [
     "css/site.css",
-    "h5p-standalone/main.bundle.js",
     "js/h5p-player.js",
+    # The player's own, loaded by its frame on the content origin (lms/content_origin.py).
+    "h5p-standalone/main.bundle.js",
     "h5p-standalone/frame.bundle.js",
     "h5p-standalone/styles/h5p.css",
     "js/h5p-frame.js",
+    "js/h5p-inner.js",
 ]
 
 

@@ -21,6 +21,7 @@ from django.http import (
 )
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -486,13 +487,15 @@ def h5p_player(request: HttpRequest, token: str) -> HttpResponse:
     """The player shell of one lesson block: h5p-standalone under the frame's policy."""
     access = h5p_player_module.access_slot(token)
     allowed = ExternalMediaHost.allowed()
-    response = render(
-        request,
-        "courses/player/h5p.html",
-        {
-            "settings": h5p_player_module.shell_settings(token, access, allowed),
-            "title": access.title,
-        },
+    # Rendered without the request: none of the site's context (navigation, user) is there.
+    response = HttpResponse(
+        render_to_string(
+            "courses/player/h5p.html",
+            {
+                "settings": h5p_player_module.shell_settings(token, access, allowed),
+                "title": access.title,
+            },
+        )
     )
     response._csp_config = h5p_player_module.frame_policy(
         main_origin=access.grant.main_origin, hosts=allowed

@@ -176,7 +176,10 @@ def _static_allowed(path: str) -> bool:
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     """The content origin's 404 (its URLconf's ``handler404``): plain text, no page."""
-    return HttpResponseNotFound(b"Not found.\n", content_type="text/plain; charset=utf-8")
+    return HttpResponseNotFound(
+        b"Not found. This address serves learning content only (LMS_CONTENT_ORIGIN).\n",
+        content_type="text/plain; charset=utf-8",
+    )
 
 
 class ContentOriginMiddleware:
@@ -191,7 +194,9 @@ class ContentOriginMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if not is_content_request(request):
+        # Wagtail's previews run the middleware on a request it makes up, addressed to the
+        # page's site (the demo site's hostname may be localhost): never a content request.
+        if getattr(request, "is_dummy", False) or not is_content_request(request):
             return self.get_response(request)
         # No session, no CSRF cookie, no language cookie: whatever a browser sends here
         # (a cookie some other app set for a parent domain, say) is not read.

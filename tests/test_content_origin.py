@@ -81,6 +81,12 @@ def test_requests_to_the_content_origin_have_no_cookies_and_set_none(settings):
     redirected = ContentOriginMiddleware(lambda request: HttpResponseRedirect("/elsewhere/"))
     assert redirected(RequestFactory().get("/x", HTTP_HOST="localhost")).status_code == 404
 
+    # Wagtail's previews make up a request to the page's site, which may be localhost.
+    preview = RequestFactory().get("/", HTTP_HOST="localhost", HTTP_COOKIE="sessionid=s")
+    preview.is_dummy = True
+    ContentOriginMiddleware(view)(preview)
+    assert seen == {"cookies": {"sessionid": "s"}, "urlconf": None}
+
     untouched = ContentOriginMiddleware(view)(
         RequestFactory().get("/", HTTP_HOST="127.0.0.1", HTTP_COOKIE="a=b")
     )
