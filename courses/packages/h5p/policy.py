@@ -694,15 +694,36 @@ def _has_script_url(text: str) -> bool:
     return bool(_SCRIPT_URL.search(_CONTROL.sub("", html.unescape(text)).lower()))
 
 
-def _decode_text(payload: bytes) -> str:
-    if payload.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in payload[:4]:
-        return payload.decode("utf-16", errors="replace")
-    return payload.decode("utf-8", errors="replace")
+_XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
+_SINGLE_BYTE_ENCODINGS = re.compile(r"(iso-?8859-\d+|windows-125\d|cp125\d|latin-?1)$")
+
+
+def _svg_text(payload: bytes) -> str | None:
+    """The SVG's text as a browser reads it, or None when it is in an encoding the check
+    could misread (UTF-16 or UTF-32, with or without a byte-order mark; anything that is
+    not UTF-8 or an ASCII-compatible single-byte encoding it declares). Browsers follow
+    the XML encoding rules, so such a file could hide a script from a UTF-8 reading."""
+    body = payload[3:] if payload.startswith(b"\xef\xbb\xbf") else payload
+    declared = _XML_ENCODING.match(body)
+    encoding = declared.group(1).decode("ascii").lower() if declared else "utf-8"
+    if encoding in ("utf-8", "utf8", "us-ascii", "ascii"):
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+    elif _SINGLE_BYTE_ENCODINGS.match(encoding):
+        text = body.decode("latin-1")
+    else:
+        return None
+    return None if "\x00" in text else text
 
 
 def svg_problems(payload: bytes) -> list[str]:
     """Reasons why an SVG file is active content (empty when it is a plain image)."""
-    text = _decode_text(payload).lower()
+    decoded = _svg_text(payload)
+    if decoded is None:
+        return ["text that is not UTF-8"]
+    text = decoded.lower()
     reasons = [reason for reason, pattern in _SVG_CHECKS if pattern.search(text)]
     if _has_script_url(text):
         reasons.append("javascript: link")
