@@ -202,3 +202,22 @@ def test_the_command_exits_non_zero_on_refusal(tmp_path, db, capsys):
         Command().run_from_argv(["manage.py", "scorm_import", str(bad)])
     assert exit_status.value.code != 0
     assert "[manifest_missing]" in capsys.readouterr().err
+
+
+def test_the_listing_does_not_grow_in_queries_with_packages(client, per, per_author):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    listing = reverse("wagtailsnippets_scorm_scormpackage:list")
+    scorm_package_import(actor=None, source=package(), administration=per)
+    client.force_login(per_author)
+    client.get(listing)  # warm caches (content types, site settings)
+    with CaptureQueriesContext(connection) as one:
+        assert client.get(listing).status_code == 200
+    for _ in range(4):
+        scorm_package_import(actor=None, source=package())
+        scorm_package_import(actor=None, source=package(), administration=per)
+    with CaptureQueriesContext(connection) as nine:
+        html = client.get(listing).content.decode()
+    assert html.count("Minimal course") >= 9
+    assert len(nine) == len(one), [query["sql"] for query in nine.captured_queries]
