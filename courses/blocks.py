@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
 from wagtail.documents.blocks import DocumentChooserBlock
@@ -91,13 +92,61 @@ class ScenarioBlock(blocks.StructBlock):
 class H5PActivityBlock(blocks.StructBlock):
     activity = SnippetChooserBlock("courses.H5PActivity", label=_("H5P activity"))
     required = blocks.BooleanBlock(
-        label=_("Required to complete the lesson"), required=False, default=True
+        label=_("Required to complete the lesson"),
+        required=False,
+        default=True,
+        help_text=_(
+            "Types that report nothing to the platform (charts, dialog cards, image hotspots, "
+            "image sliders and juxtapositions, audio) count as done when the lesson is opened."
+        ),
+    )
+    completion = blocks.ChoiceBlock(
+        label=_("Completes when"),
+        choices=[
+            ("answer", _("The officer answers or finishes it (any score)")),
+            ("pass", _("The officer reaches a pass score")),
+        ],
+        default="answer",
+        help_text=_(
+            "A pass score applies to activities that give a score. Activities without one "
+            "complete when finished: accordions when shown, Agamotto when every image is seen, "
+            "presentations at the last slide or summary, questionnaires when submitted."
+        ),
+    )
+    pass_percent = blocks.IntegerBlock(
+        label=_("Pass score (%)"),
+        required=False,
+        min_value=1,
+        max_value=100,
+        help_text=_("Needed when the activity completes at a pass score."),
     )
 
     class Meta:
         icon = "form"
         label = _("H5P activity")
         template = "courses/blocks/h5p.html"
+
+    def clean(self, value):
+        from wagtail.blocks.struct_block import StructBlockValidationError
+
+        from .packages.h5p.completion import PASS, type_rule
+
+        value = super().clean(value)
+        if value.get("completion") != PASS:
+            return value
+        errors = {}
+        activity = value.get("activity")
+        if value.get("pass_percent") is None:
+            errors["pass_percent"] = ValidationError(
+                _("Give the pass score, from 1 to 100 per cent.")
+            )
+        if activity is not None and not type_rule(activity.main_library.machine_name).scored:
+            errors["completion"] = ValidationError(
+                _("This type of activity gives no score: choose “answers or finishes it”.")
+            )
+        if errors:
+            raise StructBlockValidationError(block_errors=errors)
+        return value
 
 
 class ScormPackageBlock(blocks.StructBlock):

@@ -6,11 +6,14 @@ is recomputed only when a lesson's state actually changes.
 
 from __future__ import annotations
 
+import json
 import math
-from collections.abc import Mapping
+import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -24,22 +27,24 @@ from . import events
 from .models import (
     CoursePage,
     Enrolment,
+    H5PActivity,
     H5PResult,
     H5PUserData,
     LessonActivity,
     LessonPage,
     LessonProgress,
 )
+from .models.h5p import H5PStatement, XAPIAccount
 from .models.pages import owner_of_position
+from .packages.h5p import completion as h5p_completion
+from .packages.h5p import xapi
 from .selectors import can_see_course
 
 if TYPE_CHECKING:
     from lms.accounts.models import Administration, User
 
-MAX_STATEMENT_BYTES = 64 * 1024
+MAX_STATEMENT_BYTES = xapi.MAX_STATEMENT_BYTES
 MAX_STATE_BYTES = 64 * 1024
-MAX_SCORE = 10_000
-COMPLETING_VERBS = ("answered", "completed", "passed", "failed", "mastered")
 
 
 # --- enrolment and lessons --------------------------------------------------------------
@@ -230,12 +235,18 @@ def lesson_activities_sync(*, lesson: LessonPage) -> None:
             activity = value.get("activity")
             if activity is None or not block_id:
                 continue
+            rule = h5p_completion.BlockRule.from_block(value)
             LessonActivity.objects.update_or_create(
                 lesson=lesson,
                 block_id=block_id,
                 defaults={
                     "activity": activity,
-                    "required": bool(value.get("required")),
+                    "required": h5p_completion.counts_for_lesson(
+                        activity.main_library.machine_name, required=bool(value.get("required"))
+                    ),
+                    "completion": rule.mode,
+                    "pass_percent": rule.pass_percent,
+                    "steps": _content_steps(activity),
                     "lesson_key": lesson.translation_key,
                     "course_key": course.translation_key if course else lesson.translation_key,
                     "position": position,
@@ -260,169 +271,256 @@ def course_owners_sync(*, page: Page) -> int:
 # --- H5P results and state ------------------------------------------------------------
 
 
+class StatementRefused(ValidationError):
+    """A statement that breaks xAPI's rules (``courses/packages/h5p/xapi.py``); nothing was
+    stored. ``problems`` lists them with their codes; ``messages`` are translated."""
+
+    def __init__(self, problems: list[xapi.Problem]) -> None:
+        self.problems = tuple(problems)
+        super().__init__([problem.render(_) for problem in self.problems], code="statement")
+
+
+class StatementConflict(Exception):
+    """The statement's id is already used by a different statement; nothing was stored.
+    Says nothing about whose it is."""
+
+    def __str__(self) -> str:
+        return _("This statement id is already in use. Send the statement with a new id.")
+
+
 @dataclass(frozen=True)
-class Score:
-    raw: float
-    max: float
-    scaled: float
-    success: bool | None
-    completion: bool
-    verb: str
+class StatementOutcome:
+    statement: H5PStatement
+    stored: bool
+    """False when the statement repeats one already stored (same id, same officer)."""
+    completed: bool
+    """Whether the block is completed for the officer, by this statement or earlier."""
+    scaled: float | None = None
+    """This statement's score as a share of the possible score (main content only)."""
 
 
-def _number(value: Any, field: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ValidationError(_("The score field %(field)s must be a number.") % {"field": field})
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _officer_agent(actor: User) -> dict[str, Any]:
+    account, _created = XAPIAccount.objects.get_or_create(user=actor)
+    return xapi.officer_agent(home_page=settings.LMS_PUBLIC_URL, name=str(account.name))
+
+
+def platform_authority() -> dict[str, Any]:
+    """The ``authority`` of every statement: the platform, which vouches that the officer
+    signed in sent it (the result itself stays the browser's claim)."""
+    return {"objectType": "Agent", "account": {"homePage": settings.LMS_PUBLIC_URL, "name": "lms"}}
+
+
+def _locked_progress(*, actor: User, slot: LessonActivity) -> LessonProgress:
+    """The officer's progress row of the slot's lesson, locked; the lesson is started when
+    it was never opened. Http404 when the officer is not enrolled in the course."""
+    query = (
+        LessonProgress.objects.select_for_update()
+        .select_related("enrolment")
+        .filter(enrolment__user=actor, enrolment__course_key=slot.course_key)
+    )
+    progress = query.filter(lesson_key=slot.lesson_key).first()
+    if progress is None:
+        enrolment = Enrolment.objects.filter(user=actor, course_key=slot.course_key).first()
+        if enrolment is None:
+            raise Http404
+        lesson_visit(actor=actor, enrolment=enrolment, lesson=slot.lesson)
+        progress = query.get(lesson_key=slot.lesson_key)
+    return progress
+
+
+def _content_steps(activity: H5PActivity) -> int | None:
+    """Steps of a content type that finishes at its last one (a CoursePresentation's
+    slides), read from the stored content.json; None for other types."""
+    machine_name = activity.main_library.machine_name
+    if not h5p_completion.type_rule(machine_name).slides:
+        return None
+    from django.core.files.storage import default_storage
+
     try:
-        number = float(value)
-    except OverflowError:  # an integer with hundreds of digits
-        number = math.inf
-    if not math.isfinite(number):
-        raise ValidationError(_("The score field %(field)s must be finite.") % {"field": field})
-    return number
-
-
-def result_score_scaled(score: Mapping[str, Any]) -> float | None:
-    if "scaled" not in score:
+        with default_storage.open(f"{activity.storage_prefix}/content/content.json") as file:
+            content = json.loads(file.read())
+    except (OSError, ValueError):
         return None
-    return _number(score["scaled"], "scaled")
+    return h5p_completion.content_steps(machine_name, content)
 
 
-def statement_score(statement: Any) -> Score | None:
-    """The score a statement claims, validated (a score outside its range is refused) and
-    clamped against floating-point drift; None for unscored statements.
+def _slot_steps(slot: LessonActivity, facts: xapi.Facts) -> int | None:
+    """The slot's step count when this statement may finish by reaching the last step
+    (read once from the content and kept on the slot)."""
+    machine_name = slot.activity.main_library.machine_name
+    if facts.verb != h5p_completion.PROGRESSED or facts.sub_content:
+        return None
+    if not h5p_completion.type_rule(machine_name).slides:
+        return None
+    if slot.steps is None:
+        slot.steps = _content_steps(slot.activity)
+        if slot.steps is not None:
+            LessonActivity.objects.filter(pk=slot.pk).update(steps=slot.steps)
+    return slot.steps
 
-    The actor in the statement is ignored: the result belongs to the signed-in user.
+
+def _best_result_keep(
+    *,
+    actor: User,
+    slot: LessonActivity,
+    progress: LessonProgress,
+    row: H5PStatement,
+    facts: xapi.Facts,
+) -> None:
+    """Keep the officer's best score in the activity (H5PResult), from a main-content
+    statement whose score's share is known."""
+    score = facts.score
+    assert score is not None and score.fraction is not None
+    values = {
+        "administration_id": progress.administration_id,
+        "enrolment_id": progress.enrolment_id,
+        "lesson_key": slot.lesson_key,
+        "block_id": slot.block_id,
+        "verb": facts.verb,
+        "score_raw": score.raw,
+        "score_min": score.min,
+        "score_max": score.max,
+        "score_scaled": round(score.fraction, 6),
+        "success": facts.success,
+        "completion": facts.completion is True,
+        "statement": row,
+    }
+    best = (
+        H5PResult.objects.select_for_update()
+        .filter(user=actor, activity_id=slot.activity_id)
+        .only("pk", "score_scaled")
+        .first()
+    )
+    if best is None:
+        try:
+            with transaction.atomic():
+                H5PResult.objects.create(user=actor, activity_id=slot.activity_id, **values)
+            return
+        except IntegrityError:  # the same activity answered at once in another lesson
+            best = H5PResult.objects.select_for_update().get(
+                user=actor, activity_id=slot.activity_id
+            )
+    if values["score_scaled"] > best.score_scaled:
+        for name, value in values.items():
+            setattr(best, name, value)
+        best.save(update_fields=[*values, "updated_at"])
+
+
+def h5p_statement_record(
+    *, actor: User, slot: LessonActivity, statement: Any, now: datetime | None = None
+) -> StatementOutcome:
+    """Store one xAPI statement of an H5P activity for the signed-in officer and move
+    lesson progress.
+
+    The statement is validated (``xapi.validate_statement``: StatementRefused, nothing
+    stored) and stored whole with the officer as its actor; a statement id seen before
+    from the same officer with the same statement is a repeat (``stored`` False),
+    anything else with a known id is a StatementConflict. Main-content scores keep the
+    officer's best result; the block completes by the author's rule
+    (``courses/packages/h5p/completion.py``), never on sub-content statements. Results
+    are the browser's claims: they count for lesson progress only, never for
+    certificates. Http404 when the officer is not enrolled in the slot's course.
     """
-    if not isinstance(statement, Mapping):
-        raise ValidationError(_("The statement must be a JSON object."))
-    verb = statement.get("verb")
-    verb_id = verb.get("id") if isinstance(verb, Mapping) else None
-    if not isinstance(verb_id, str) or not verb_id:
-        raise ValidationError(_("The statement has no verb."))
-    result = statement.get("result")
-    if result is None:
-        return None
-    if not isinstance(result, Mapping):
-        raise ValidationError(_("The statement's result must be an object."))
-    score = result.get("score")
-    if score is None:
-        return None
-    if not isinstance(score, Mapping) or "raw" not in score or "max" not in score:
-        raise ValidationError(_("A score needs raw and max values."))
-    maximum = _number(score["max"], "max")
-    raw = _number(score["raw"], "raw")
-    minimum = _number(score.get("min", 0), "min")
-    if not 0 < maximum <= MAX_SCORE:
-        raise ValidationError(
-            _("The maximum score must be above 0 and at most %(max)s.") % {"max": MAX_SCORE}
+    now = now or timezone.now()
+    machine_name = slot.activity.main_library.machine_name
+    with transaction.atomic():
+        progress = _locked_progress(actor=actor, slot=slot)
+        problems = xapi.validate_statement(statement)
+        if problems:
+            raise StatementRefused(problems)
+        facts = xapi.statement_facts(statement)
+        statement_id = (facts.statement_id or str(uuid.uuid4())).lower()
+        prepared = xapi.prepare_statement(
+            statement,
+            statement_id=statement_id,
+            actor=_officer_agent(actor),
+            authority=platform_authority(),
+            now=_iso(now),
         )
-    if minimum < 0 or minimum >= maximum:
-        minimum = 0.0
-    tolerance = 1e-6 * maximum  # floating-point drift from the browser is clamped...
-    if not minimum - tolerance <= raw <= maximum + tolerance:  # ...a score outside is refused
-        raise ValidationError(
-            _("The score %(raw)s is outside its range (%(min)s to %(max)s).")
-            % {"raw": raw, "min": minimum, "max": maximum}
-        )
-    raw = min(max(raw, minimum), maximum)
-    scaled = result_score_scaled(score)
-    if scaled is not None and not -tolerance <= scaled <= 1 + tolerance:
-        raise ValidationError(_("The scaled score must be between 0 and 1."))
-    success = result.get("success")
-    completion = result.get("completion")
-    short_verb = verb_id.rstrip("/").rsplit("/", 1)[-1]
-    return Score(
-        raw=raw,
-        max=maximum,
-        scaled=round(raw / maximum, 4),
-        success=success if isinstance(success, bool) else None,
-        completion=completion is True or short_verb in COMPLETING_VERBS,
-        verb=verb_id[:200],
+        forward = bool(settings.LMS_LRS_ENDPOINT)
+        try:
+            with transaction.atomic():
+                row = H5PStatement.objects.create(
+                    statement_id=statement_id,
+                    user=actor,
+                    administration_id=progress.administration_id,
+                    enrolment_id=progress.enrolment_id,
+                    activity_id=slot.activity_id,
+                    lesson_key=slot.lesson_key,
+                    block_id=slot.block_id,
+                    verb=facts.verb,
+                    object_id=facts.object_id,
+                    sub_content=facts.sub_content,
+                    statement=prepared,
+                    stored=now,
+                    forward_state=H5PStatement.Forward.PENDING if forward else "",
+                    forward_after=now if forward else None,
+                )
+        except IntegrityError:
+            existing = H5PStatement.objects.filter(statement_id=statement_id).first()
+            if existing is None:
+                raise
+            if existing.user_id != actor.pk or not xapi.same_statement(
+                existing.statement, prepared
+            ):
+                raise StatementConflict from None
+            return StatementOutcome(
+                statement=existing,
+                stored=False,
+                completed=slot.block_id in progress.completed_blocks,
+            )
+
+        fields: list[str] = []
+        fraction = facts.score.fraction if facts.score is not None else None
+        if not facts.sub_content and fraction is not None:
+            _best_result_keep(actor=actor, slot=slot, progress=progress, row=row, facts=facts)
+            assert facts.score is not None
+            progress.scores = {
+                **progress.scores,
+                slot.block_id: {
+                    "raw": facts.score.raw,
+                    "max": facts.score.max,
+                    "scaled": round(fraction, 4),
+                },
+            }
+            fields.append("scores")
+        completed = slot.block_id in progress.completed_blocks
+        if not completed and h5p_completion.completes(
+            facts,
+            rule=h5p_completion.BlockRule(mode=slot.completion, pass_percent=slot.pass_percent),
+            machine_name=machine_name,
+            steps=_slot_steps(slot, facts),
+        ):
+            completed = True
+            progress.completed_blocks = [*progress.completed_blocks, slot.block_id]
+            fields.append("completed_blocks")
+            if (
+                progress.status != LessonProgress.Status.COMPLETED
+                and progress.viewed_at is not None
+                and _required_block_ids(slot.lesson_id) <= set(progress.completed_blocks)
+            ):
+                _complete_lesson(progress, progress.enrolment, now)
+                fields = []
+        if fields:
+            progress.save(update_fields=fields)
+        if forward:
+            transaction.on_commit(_forwarding_enqueue)
+    return StatementOutcome(
+        statement=row,
+        stored=True,
+        completed=completed,
+        scaled=round(fraction, 4) if fraction is not None and not facts.sub_content else None,
     )
 
 
-def _stored_statement(statement: Mapping[str, Any], score: Score) -> dict[str, Any]:
-    """What is kept of a statement: verb, object id and the validated result."""
-    target = statement.get("object")
-    object_id = target.get("id") if isinstance(target, Mapping) else None
-    return {
-        "verb": score.verb,
-        "object": str(object_id)[:500] if object_id else None,
-        "result": {
-            "score": {"raw": score.raw, "max": score.max, "scaled": score.scaled},
-            "success": score.success,
-            "completion": score.completion,
-        },
-    }
+def _forwarding_enqueue() -> None:
+    from .tasks import forward_h5p_statements
 
-
-def h5p_statement_record(*, actor: User, slot: LessonActivity, statement: Any) -> H5PResult | None:
-    """Store a scored statement for the signed-in officer and move lesson progress.
-
-    Unscored statements (interacted, attempted...) return None and store nothing.
-    H5P results count for progress only, never for certificates.
-    """
-    score = statement_score(statement)
-    if score is None:
-        return None
-    now = timezone.now()
-    with transaction.atomic():
-        progress = (
-            LessonProgress.objects.select_for_update()
-            .select_related("enrolment")
-            .filter(
-                enrolment__user=actor,
-                enrolment__course_key=slot.course_key,
-                lesson_key=slot.lesson_key,
-            )
-            .first()
-        )
-        if progress is None:
-            # Not opened yet (the lesson page records the visit): start it now.
-            enrolment = Enrolment.objects.filter(user=actor, course_key=slot.course_key).first()
-            if enrolment is None:
-                raise Http404
-            lesson_visit(actor=actor, enrolment=enrolment, lesson=slot.lesson)
-            progress = (
-                LessonProgress.objects.select_for_update()
-                .select_related("enrolment")
-                .get(enrolment=enrolment, lesson_key=slot.lesson_key)
-            )
-        result = H5PResult.objects.create(
-            user=actor,
-            administration_id=progress.administration_id,
-            activity_id=slot.activity_id,
-            enrolment_id=progress.enrolment_id,
-            lesson_key=slot.lesson_key,
-            block_id=slot.block_id,
-            verb=score.verb,
-            score_raw=score.raw,
-            score_max=score.max,
-            score_scaled=score.scaled,
-            success=score.success,
-            completion=score.completion,
-            statement=_stored_statement(statement, score),
-        )
-        progress.scores = {
-            **progress.scores,
-            slot.block_id: {"raw": score.raw, "max": score.max, "scaled": score.scaled},
-        }
-        fields = ["scores"]
-        newly_done = score.completion and slot.block_id not in progress.completed_blocks
-        if newly_done:
-            progress.completed_blocks = [*progress.completed_blocks, slot.block_id]
-            fields.append("completed_blocks")
-        if (
-            newly_done
-            and progress.status != LessonProgress.Status.COMPLETED
-            and progress.viewed_at is not None
-            and _required_block_ids(slot.lesson_id) <= set(progress.completed_blocks)
-        ):
-            _complete_lesson(progress, progress.enrolment, now)
-        else:
-            progress.save(update_fields=fields)
-    return result
+    forward_h5p_statements.enqueue()
 
 
 def _check_state_size(data: str) -> None:

@@ -405,23 +405,60 @@ def _load_json(raw: str | bytes, invalid: str) -> Any:
 
 @require_POST
 def h5p_xapi(request: HttpRequest, slot_id: int) -> HttpResponse:
-    """Store a scored xAPI statement for the signed-in officer."""
+    """Record one xAPI statement of an H5P activity for the signed-in officer: validated,
+    stored whole with the officer as its actor, deduplicated by its id. Answers
+    ``{"success", "stored", "id", "completed"}`` (``duplicate`` for a repeat, ``scaled`` for
+    a main-content score); 400 with ``problems`` when the statement breaks xAPI's rules,
+    409 when its id is taken, 404 outside the officer's courses."""
+    from .models import Enrolment
+
     if not request.user.is_authenticated:
         return _json_error(_("Sign in first."), status=403)
     if int(request.META.get("CONTENT_LENGTH") or 0) > services.MAX_STATEMENT_BYTES:
         return _json_error(_("The statement is too large."), status=413)
-    slot = _slot(request, slot_id)
+    # One query: the slot with its content type, only in a course the officer is enrolled in
+    # (another administration's slot and a missing one get the same 404).
+    slot = (
+        LessonActivity.objects.select_related("activity__main_library")
+        .filter(
+            pk=slot_id,
+            course_key__in=Enrolment.objects.filter(user=request.user).values("course_key"),
+        )
+        .first()
+    )
+    if slot is None:
+        raise Http404
     try:
         statement = _load_json(request.body, _("The statement is not valid JSON."))
     except ValueError as error:
         return _json_error(str(error))
     try:
-        result = services.h5p_statement_record(actor=request.user, slot=slot, statement=statement)
-    except ValidationError as error:
-        return _json_error(" ".join(error.messages))
-    if result is None:
-        return JsonResponse({"success": True, "stored": False})
-    return JsonResponse({"success": True, "stored": True, "scaled": result.score_scaled})
+        outcome = services.h5p_statement_record(actor=request.user, slot=slot, statement=statement)
+    except services.StatementRefused as error:
+        return JsonResponse(
+            {
+                "success": False,
+                "message": " ".join(error.messages),
+                "problems": [
+                    {"code": problem.code, "path": problem.path, "message": message}
+                    for problem, message in zip(error.problems, error.messages, strict=True)
+                ],
+            },
+            status=400,
+        )
+    except services.StatementConflict as error:
+        return _json_error(str(error), status=409)
+    answer: dict[str, Any] = {
+        "success": True,
+        "stored": outcome.stored,
+        "id": str(outcome.statement.statement_id),
+        "completed": outcome.completed,
+    }
+    if not outcome.stored:
+        answer["duplicate"] = True
+    if outcome.scaled is not None:
+        answer["scaled"] = outcome.scaled
+    return JsonResponse(answer)
 
 
 @require_http_methods(["GET", "POST"])

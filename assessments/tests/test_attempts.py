@@ -361,7 +361,11 @@ def test_a_required_assessment_completes_the_course_when_passed(
     course_services.h5p_statement_record(
         actor=officer,
         slot=slot,
-        statement={"verb": {"id": "x/answered"}, "result": {"score": {"raw": 1, "max": 1}}},
+        statement={
+            "verb": {"id": "http://adlnet.gov/expapi/verbs/answered"},
+            "object": {"id": "http://testserver/activity"},
+            "result": {"score": {"raw": 1, "max": 1}},
+        },
     )
     enrolment.refresh_from_db()
     assert enrolment.status == "active" and enrolment.percent_complete == 75  # 3 of 4 items

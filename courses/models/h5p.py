@@ -109,7 +109,25 @@ class LessonActivity(models.Model):
     )
     block_id = models.CharField(max_length=64)
     activity = models.ForeignKey(H5PActivity, on_delete=models.PROTECT, related_name="slots")
-    required = models.BooleanField(default=True)
+    required = models.BooleanField(
+        default=True,
+        help_text=_(
+            "Whether the lesson waits for this activity: required by its author and of a "
+            "type that can say it is finished (courses/packages/h5p/completion.py)."
+        ),
+    )
+    completion = models.CharField(
+        _("completes when"),
+        max_length=8,
+        choices=[("answer", _("any answer")), ("pass", _("a pass score is reached"))],
+        default="answer",
+    )
+    pass_percent = models.PositiveSmallIntegerField(_("pass score (%)"), null=True, blank=True)
+    steps = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        help_text=_("Slides of a presentation: reaching the last one finishes it."),
+    )
     lesson_key = models.UUIDField()
     course_key = models.UUIDField()
     position = models.PositiveSmallIntegerField(default=0)
@@ -123,8 +141,82 @@ class LessonActivity(models.Model):
         return f"{self.lesson_id}:{self.block_id}"
 
 
+class XAPIAccount(models.Model):
+    """The opaque name that stands for an officer in xAPI statements (``actor.account``):
+    never the username or the e-mail address, stable for as long as the user exists.
+
+    Part of the user's identity rather than a learning record, so it follows the user
+    across administrations and carries no administration of its own."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="xapi_account"
+    )
+    name = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+
+    class Meta:
+        verbose_name = _("xAPI account")
+        verbose_name_plural = _("xAPI accounts")
+
+    def __str__(self) -> str:
+        return str(self.name)
+
+
+class H5PStatement(models.Model):
+    """One xAPI statement an officer's browser sent, stored whole as prepared by
+    ``courses/packages/h5p/xapi.py`` (actor, authority, timestamps set by the server).
+
+    Statement ids are unique across the platform, as an LRS needs them. ``forward_state``
+    queues the statement for the external learning record store, when one is configured
+    (``courses/packages/h5p/lrs.py``)."""
+
+    class Forward(models.TextChoices):
+        NONE = "", _("not forwarded")
+        PENDING = "pending", _("waiting to be forwarded")
+        SENT = "sent", _("forwarded")
+        REFUSED = "refused", _("refused by the learning record store")
+
+    statement_id = models.UUIDField(unique=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    administration = models.ForeignKey(Administration, on_delete=models.PROTECT, related_name="+")
+    enrolment = models.ForeignKey(
+        "courses.Enrolment", on_delete=models.CASCADE, related_name="h5p_statements"
+    )
+    activity = models.ForeignKey(H5PActivity, on_delete=models.CASCADE, related_name="statements")
+    lesson_key = models.UUIDField()
+    block_id = models.CharField(max_length=64)
+    verb = models.CharField(max_length=2048)
+    object_id = models.CharField(max_length=2048)
+    sub_content = models.BooleanField(default=False)
+    statement = models.JSONField()
+    stored = models.DateTimeField()
+    forward_state = models.CharField(
+        max_length=8, choices=Forward.choices, default=Forward.NONE, blank=True
+    )
+    forward_attempts = models.PositiveSmallIntegerField(default=0)
+    forward_after = models.DateTimeField(null=True, blank=True)
+    forwarded_at = models.DateTimeField(null=True, blank=True)
+    forward_error = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("H5P statement")
+        verbose_name_plural = _("H5P statements")
+        indexes = [
+            models.Index(fields=["administration", "stored"], name="h5p_statement_admin_stored"),
+            models.Index(
+                fields=["forward_after"],
+                condition=models.Q(forward_state="pending"),
+                name="h5p_statement_forward_queue",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.statement_id)
+
+
 class H5PResult(models.Model):
-    """A scored xAPI statement, stored against the signed-in user (never its actor)."""
+    """The best score an officer reached in an activity, from the main content's scored
+    statements (never sub-content), stored against the signed-in user (never its actor).
+    Counts for lesson progress only, never for certificates."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     administration = models.ForeignKey(Administration, on_delete=models.PROTECT, related_name="+")
@@ -134,20 +226,29 @@ class H5PResult(models.Model):
     )
     lesson_key = models.UUIDField()
     block_id = models.CharField(max_length=64)
-    verb = models.CharField(max_length=200)
-    score_raw = models.FloatField()
-    score_max = models.FloatField()
-    score_scaled = models.FloatField()
+    verb = models.CharField(max_length=2048)
+    score_raw = models.FloatField(null=True, blank=True)
+    score_min = models.FloatField(null=True, blank=True)
+    score_max = models.FloatField(null=True, blank=True)
+    score_scaled = models.FloatField(
+        help_text=_("Share of the possible score reached (xAPI's scaled score when given).")
+    )
     success = models.BooleanField(null=True)
     completion = models.BooleanField(default=False)
-    statement = models.JSONField(default=dict)
+    statement = models.ForeignKey(
+        H5PStatement, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         indexes = [models.Index(fields=["administration", "created_at"])]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "activity"], name="h5p_result_best_once")
+        ]
 
     def __str__(self) -> str:
-        return f"{self.user_id} · {self.activity_id} · {self.score_raw}/{self.score_max}"
+        return f"{self.user_id} · {self.activity_id} · {self.score_scaled}"
 
 
 class H5PUserData(models.Model):

@@ -11,6 +11,7 @@ import pytest
 
 from courses import services
 from courses.models import H5PResult, H5PUserData, LessonActivity
+from courses.models.h5p import H5PStatement
 
 pytestmark = pytest.mark.django_db
 
@@ -59,7 +60,7 @@ def test_deeply_nested_statements_are_a_400(client, slot, enrolled, depth):
         "success": False,
         "message": "El documento JSON está anidado a demasiada profundidad.",
     }
-    assert not H5PResult.objects.exists()
+    assert not H5PResult.objects.exists() and not H5PStatement.objects.exists()
 
 
 def test_a_hundred_thousand_brackets_are_refused_for_their_size(client, slot, enrolled):
@@ -86,7 +87,7 @@ def test_text_the_database_cannot_store_is_a_400(client, slot, enrolled, body):
     assert response.json()["message"] == (  # the officer reads Spanish
         "Los datos contienen un carácter no permitido (NUL, o la mitad de un par)."
     )
-    assert not H5PResult.objects.exists()
+    assert not H5PResult.objects.exists() and not H5PStatement.objects.exists()
 
 
 @pytest.mark.parametrize(
@@ -102,7 +103,7 @@ def test_scores_that_are_not_finite_numbers_are_a_400(client, slot, enrolled, sc
     body = '{"verb": {"id": "' + ANSWERED + '"}, "result": {"score": ' + score + "}}"
     response = xapi(client, slot, body)
     assert response.status_code == 400
-    assert not H5PResult.objects.exists()
+    assert not H5PResult.objects.exists() and not H5PStatement.objects.exists()
 
 
 @pytest.mark.parametrize(

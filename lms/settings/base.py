@@ -402,3 +402,12 @@ LOGGING = {
         "django_tasks": {"level": "WARNING"},
     },
 }
+
+# Forwarding H5P's xAPI statements to an external learning record store
+# (courses/packages/h5p/lrs.py): off while LMS_LRS_ENDPOINT (the LRS's xAPI base address,
+# such as https://lrs.example.org/xAPI/) is empty.
+LMS_LRS_ENDPOINT = ENV.str("LMS_LRS_ENDPOINT")
+LMS_LRS_KEY = ENV.str("LMS_LRS_KEY")
+LMS_LRS_SECRET = ENV.str("LMS_LRS_SECRET")
+LMS_LRS_BATCH_SIZE = ENV.int("LMS_LRS_BATCH_SIZE", 50)
+LMS_LRS_TIMEOUT = ENV.int("LMS_LRS_TIMEOUT", 10)
