@@ -5,13 +5,14 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from wagtail.admin.forms import WagtailAdminPageForm
+from lms.authoring import AuthoringPageForm
 
 
-class AssessmentPageForm(WagtailAdminPageForm):
+class AssessmentPageForm(AuthoringPageForm):
     """The draw rules offer only the banks the author may draw from: regional banks and
     their administration's (regional authors: every bank). Another administration's bank is
-    neither listed nor accepted."""
+    neither listed nor accepted. Its rich text names only what the author may use
+    (:class:`lms.authoring.AuthoringPageForm`)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -19,7 +19,9 @@ from wagtail.models import Page, PageViewRestriction
 from wagtail.search import index
 
 from lms.accounts.models import Administration
+from lms.authoring import AuthoringPageForm
 
+from ..admin_forms import CourseIndexPageForm
 from ..blocks import LESSON_BLOCKS
 
 
@@ -66,6 +68,7 @@ class CourseIndexPage(ViewRestrictionsInOneQuery, Page):
     parent_page_types = ["home.HomePage"]
     subpage_types = ["courses.CoursePage"]
     template = "courses/course_index_page.html"
+    base_form_class = CourseIndexPageForm
 
     class Meta:
         verbose_name = _("course catalogue")
@@ -136,6 +139,7 @@ class CoursePage(ViewRestrictionsInOneQuery, Page):
     parent_page_types = ["courses.CourseIndexPage"]
     subpage_types = ["courses.ModulePage"]
     template = "courses/course_page.html"
+    base_form_class = AuthoringPageForm
 
     class Meta:
         verbose_name = _("course")
@@ -171,6 +175,7 @@ class ModulePage(ViewRestrictionsInOneQuery, Page):
     # No subpage_types: lessons and (from the assessments app) assessments declare this
     # page as their parent, so courses need not name a higher layer.
     template = "courses/module_page.html"
+    base_form_class = AuthoringPageForm
 
     class Meta:
         verbose_name = _("module")
@@ -205,6 +210,7 @@ class LessonPage(ViewRestrictionsInOneQuery, Page):
     parent_page_types = ["courses.ModulePage"]
     subpage_types: list[str] = []
     template = "courses/lesson_page.html"
+    base_form_class = AuthoringPageForm
 
     class Meta:
         verbose_name = _("lesson")

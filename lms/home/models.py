@@ -15,6 +15,7 @@ from wagtail.fields import RichTextField
 from wagtail.models import Page, Site
 
 from lms.accounts.context_processors import navigation_for
+from lms.authoring import AuthoringPageForm
 
 
 class HomePage(Page):
@@ -31,6 +32,7 @@ class HomePage(Page):
     subpage_types = ["courses.CourseIndexPage"]
     max_count_per_parent = 1
     template = "home/home_page.html"
+    base_form_class = AuthoringPageForm
 
     class Meta:
         verbose_name = _("home page")
