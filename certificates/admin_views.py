@@ -6,18 +6,21 @@ administration's programmes, and another administration's programme answers 404 
 the URL says.
 
 The form checks the requirement rows before anything is saved: each row names a course or
-an assessment (not both), the page is one the programme's administration may use (its own
-catalogue or the regional one), and the rules for the first certification and, when there
-are recertification rows, for renewal pass :func:`certificates.requirements.rule_problems`.
+an assessment (not both) that the author may see (another page, another administration's
+draft included, is no choice at all, and its title is never shown), the page is one the
+programme's administration may use (its own catalogue or the regional one), and the rules
+for the first certification and, when there are recertification rows, for renewal pass
+:func:`certificates.requirements.rule_problems`.
 """
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.forms import BaseForm
 from django.http import HttpResponse
 from django.shortcuts import redirect
@@ -34,6 +37,7 @@ from wagtail.admin.viewsets.model import ModelViewSet
 
 from courses.models.pages import owner_of_position
 from courses.selectors import owner_choices
+from lms.authoring import scope_choice_field
 from lms.viewsets import OwnerFieldMixin, scoped_object_view
 
 from .models import Programme, ProgrammeRequirement
@@ -106,6 +110,8 @@ class ProgrammeForm(OwnerFieldMixin, WagtailAdminModelForm):
                 "Regional (open to every administration)"
             )
         requirements = self.formsets.get("requirements")
+        if requirements is not None:
+            requirements.form = _requirement_form_for(requirements.form, user)
         for form in requirements.forms if requirements is not None else ():
             # ProgrammeRequirement.clean says in words what this database constraint
             # guards (a course or an assessment, not both): one message is enough.
@@ -181,6 +187,27 @@ class ProgrammeForm(OwnerFieldMixin, WagtailAdminModelForm):
 
     def owner_choices(self, user: Any) -> Any:
         return owner_choices(user)
+
+
+def _requirement_form_for(form_class: type, user: Any) -> type:
+    """The requirement rows' form for ``user``: the course and assessment choosers offer,
+    accept and show only the pages the author may see (another administration's page, a
+    draft included, answers as a missing one does: Django's "Select a valid choice", with no
+    title). A class of this form's own, so that the class every request shares is left
+    alone."""
+    from assessments.models import AssessmentPage
+    from courses.models import CoursePage
+    from courses.selectors import page_visibility_q
+
+    visible = page_visibility_q(user) if user is not None else Q(pk__in=[])
+    scoped = type(form_class.__name__, (form_class,), {})
+    fields = dict(scoped.base_fields)
+    for name, model in (("course", CoursePage), ("assessment", AssessmentPage)):
+        if name in fields:
+            fields[name] = copy.deepcopy(fields[name])
+            scope_choice_field(fields[name], model.objects.filter(visible))
+    scoped.base_fields = fields
+    return scoped
 
 
 def _constraints_checked_by_clean() -> None:
