@@ -10,6 +10,12 @@ from django.views.decorators.cache import never_cache
 from wagtail.admin.auth import require_admin_access
 
 from courses.admin_views import TenantBrowseView, TenantPageTypesUsageView
+from lms.admin_tags import (
+    TenantDocumentsIndexView,
+    TenantImagesIndexView,
+    image_chooser,
+    tag_autocomplete,
+)
 from lms.admin_tenancy import TenantLogEntriesView, tenancy_guard
 
 
@@ -29,4 +35,12 @@ urlpatterns = [
         "reports/page-types-usage/results/",
         _admin(TenantPageTypesUsageView.as_view(results_only=True)),
     ),
+    # Tags: only those on what the author may see (lms/admin_tags.py).
+    path("tag-autocomplete/", _admin(tag_autocomplete)),
+    path("tag-autocomplete/<slug:app_name>/<slug:model_name>/", _admin(tag_autocomplete)),
+    path("images/", _admin(TenantImagesIndexView.as_view())),
+    path("images/results/", _admin(TenantImagesIndexView.as_view(results_only=True))),
+    path("images/chooser/", _admin(image_chooser.choose_view)),
+    path("documents/", _admin(TenantDocumentsIndexView.as_view())),
+    path("documents/results/", _admin(TenantDocumentsIndexView.as_view(results_only=True))),
 ]

@@ -65,8 +65,8 @@ def _question(uid: str) -> dict[str, tuple]:
     }
 
 
-@pytest.fixture
-def world(home_page, per, pan, per_author, pan_author, regional_author, platform_admin):
+@pytest.fixture(name="world")
+def world_fixture(home_page, per, pan, per_author, pan_author, regional_author, platform_admin):
     """Regional, PER and PAN content of every kind the admin shows; PER's titles carry the
     marker (published pages, a draft, a locked page, a page in moderation, a bank and its
     question, an H5P activity, a SCORM package, a document, an image, a programme, log
@@ -165,6 +165,12 @@ def world(home_page, per, pan, per_author, pan_author, regional_author, platform
     ):
         log(instance=instance, action="wagtail.create", user=per_author)
     log(instance=per_bank.questions.get(), action="wagtail.edit", user=per_author)
+    # Tags are global rows (taggit): PER's are named with the marker, on a question, an
+    # image and a document only, so only what shows PER's rows may show them.
+    per_bank.questions.get().tags.add(f"{MARKER}-operation")
+    per_image.tags.add(f"{MARKER}-image-tag")
+    per_document.tags.add(f"{MARKER}-document-tag")
+    pan_bank.questions.get().tags.add("pan-operation")
 
     return SimpleNamespace(
         per_pages=[per_index, per_course, per_module, per_lesson, per_draft, per_exam],
@@ -330,7 +336,7 @@ def crawl_targets(world: SimpleNamespace) -> list[Target]:
         if parameter in {"content_type_app_name", "app_label", "app_name"}:
             return [None]  # filled with the model name
         if parameter in {"content_type_model_name", "model_name"}:
-            return page_models
+            return [("taggit", "tag")] if "tag_autocomplete" in name else page_models
         if parameter == "filter_spec":
             return ["original"]
         if parameter in {"revision_id_a", "revision_id_b"}:
@@ -377,6 +383,8 @@ def crawl_targets(world: SimpleNamespace) -> list[Target]:
                 Target(name, url, searchable=True, listing=True),
                 Target(name, f"{url}?search={QUERY}"),
             ]
+            if "autocomplete" in name:  # autocompletes read ?term=
+                targets.append(Target(name, f"{url}?term={QUERY[:5]}"))
             targets.append(Target(name, url + ids))
             continue
         choices = [values_for(name, parameter) for parameter in parameters]
@@ -389,6 +397,8 @@ def crawl_targets(world: SimpleNamespace) -> list[Target]:
                 if url not in seen:
                     seen.add(url)
                     targets.append(Target(name, url, searchable=True))
+                    if "autocomplete" in name:
+                        targets.append(Target(name, f"{url}?term={QUERY[:5]}"))
     return targets
 
 
@@ -419,6 +429,7 @@ def crawl(client: Client, user: Any, targets: list[Target]) -> CrawlResult:
 
 # Where PER's own author must find the marker (the positive control).
 EXPECTED_FOR_OWNER = {
+    "wagtailadmin_tag_autocomplete",
     "wagtailadmin_choose_page_search",
     "wagtailadmin_pages:search",
     "wagtailadmin_pages:search_results",
