@@ -97,12 +97,13 @@ def course_list_for_user(
         courses = courses.filter(track=track)
     if level:
         courses = courses.filter(level=level)
-    if language:
-        courses = courses.filter(locale__language_code=language)
     if query:
+        # The search backend filters only on indexed fields: search first, then narrow.
         matches = courses.search(query, operator="or")
         keys = {course.translation_key for course in matches}
         courses = courses.filter(translation_key__in=keys)
+    if language:
+        courses = courses.filter(locale__language_code=language)
     order = [preferred_language, settings.LANGUAGE_CODE]
 
     def rank(course: CoursePage) -> int:

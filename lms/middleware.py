@@ -126,6 +126,11 @@ class RequestLimitsMiddleware:
                 )
             length = int(raw_length)
         length = max(length, _buffered_size(request))
+        if length > settings.LMS_REQUEST_MAX_BYTES and not _may_send_large(request, path):
+            # Large bodies only from people who may upload there: an anonymous client (or
+            # an officer posting to the admin) would otherwise have its body parsed (the
+            # CSRF check reads forms) before the sign-in redirect refuses it.
+            limit = BodyLimit(limit.pattern, settings.LMS_REQUEST_MAX_BYTES, limit.answer)
         if length > limit.max_bytes:
             return _refusal(
                 request,
@@ -135,6 +140,15 @@ class RequestLimitsMiddleware:
                 % {"size": filesizeformat(limit.max_bytes)},
             )
         return self.get_response(request)
+
+
+def _may_send_large(request: HttpRequest, path: str) -> bool:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return False
+    if path.startswith(("/cms/", "/django-admin/")):
+        return user.has_perm("wagtailadmin.access_admin")
+    return True
 
 
 def _has_nul(query_string: str) -> bool:

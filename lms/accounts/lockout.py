@@ -13,11 +13,15 @@ from typing import Any
 
 from axes.models import AccessBase, AccessLog
 from django.conf import settings
+from django.contrib.auth.signals import user_login_failed
+from django.core.exceptions import PermissionDenied
+from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
 
-from .throttles import client_address
+from .backends import ModelBackend
+from .throttles import Budget, Rate, client_address
 
 USERNAME_MAX_LENGTH = 255
 
@@ -99,3 +103,39 @@ def lockout_parameters(
     if known_address(username, address):
         return [ACCOUNT_AND_ADDRESS]
     return [ACCOUNT_AND_ADDRESS, ACCOUNT]
+
+
+# --- one address trying many accounts (password spraying) ------------------------------
+
+
+def _address_budget() -> Budget:
+    rate = Rate.parse(
+        settings.LMS_LOGIN_ADDRESS_FAILURE_RATE, setting="LMS_LOGIN_ADDRESS_FAILURE_RATE"
+    )
+    return Budget("login-failures-per-address", rate)
+
+
+@receiver(user_login_failed, dispatch_uid="lms-login-failures-per-address")
+def _count_failure_per_address(
+    sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any
+) -> None:
+    """Every failed sign-in (site or admin) counts against the client's address."""
+    address = client_ip(request) if request is not None else None
+    if address:
+        _address_budget().hit(address)
+
+
+class AddressBudgetBackend(ModelBackend):
+    """First authentication backend: an address that failed to sign in more than
+    ``LMS_LOGIN_ADDRESS_FAILURE_RATE`` times (any accounts) gets the generic locked-out
+    page until the window ends, whatever it types. The rate is far above what a port's
+    shared address produces by typing mistakes (default 60 per 15 minutes), and it stops
+    one address from trying a few passwords on every account (password spraying), which
+    the per-account counts alone allow."""
+
+    def authenticate(self, request: HttpRequest | None, **credentials: Any) -> None:
+        address = client_ip(request) if request is not None else None
+        if address and _address_budget().spent(address) is not None:
+            request.axes_locked_out = True  # type: ignore[union-attr]  # AxesMiddleware answers
+            raise PermissionDenied
+        return None  # the next backends decide (its get_user is the platform's)

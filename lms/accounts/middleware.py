@@ -1,4 +1,5 @@
-"""Activate the signed-in user's preferred language."""
+"""Activate the signed-in user's preferred language; keep shared caches away from what
+signed-in people receive."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
+from django.utils.cache import patch_cache_control
 
 
 class UserLanguageMiddleware:
@@ -24,3 +26,21 @@ class UserLanguageMiddleware:
                 translation.activate(language)
                 request.LANGUAGE_CODE = language
         return self.get_response(request)
+
+
+class PrivateResponsesMiddleware:
+    """Every response to a signed-in request that says nothing of caching gets
+    ``Cache-Control: private, no-store``: a shared cache or CDN that ignores
+    ``Vary: Cookie`` (many do, and several cache ``.pdf`` by default) must never keep one
+    officer's page or document for another. Responses that chose their own caching (a
+    hotspot image: private for a day) keep it; anonymous pages are left alone."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and not response.has_header("Cache-Control"):
+            patch_cache_control(response, private=True, no_store=True)
+        return response

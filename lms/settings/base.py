@@ -90,6 +90,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "lms.accounts.middleware.UserLanguageMiddleware",
+    "lms.accounts.middleware.PrivateResponsesMiddleware",
     # Before any view or form reads the body: size limits per address, hostile URLs.
     "lms.middleware.RequestLimitsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -133,7 +134,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
-    # django-axes first: it refuses locked-out credentials before any other backend.
+    # An address that failed too often, whatever the accounts (lms/accounts/lockout.py).
+    "lms.accounts.lockout.AddressBudgetBackend",
+    # django-axes next: it refuses locked-out credentials before any other backend.
     "axes.backends.AxesStandaloneBackend",
     "lms.accounts.backends.ModelBackend",
 ]
@@ -189,6 +192,8 @@ LMS_NUM_PROXIES = ENV.int("DJANGO_NUM_PROXIES", 0)
 # Password reset requests (site and Wagtail admin): per e-mail address and per client.
 LMS_PASSWORD_RESET_ADDRESS_RATE = ENV.rate("LMS_PASSWORD_RESET_ADDRESS_RATE", "3/hour")
 LMS_PASSWORD_RESET_CLIENT_RATE = ENV.rate("LMS_PASSWORD_RESET_CLIENT_RATE", "20/hour")
+# Failed sign-ins per client address, whatever the accounts (password spraying).
+LMS_LOGIN_ADDRESS_FAILURE_RATE = ENV.rate("LMS_LOGIN_ADDRESS_FAILURE_RATE", "60/15m")
 # API requests with an invalid, expired or revoked token, per client address.
 LMS_API_AUTH_FAILURE_RATE = ENV.rate("LMS_API_AUTH_FAILURE_RATE", "20/min")
 # Request bodies: refused with 413 before they are read (lms/middleware.py) when larger
