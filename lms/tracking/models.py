@@ -10,6 +10,9 @@ indexed query.
 
 from __future__ import annotations
 
+import os
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -126,6 +129,13 @@ class OfficerAssignment(models.Model):
         return f"{self.officer_id} · {self.assignment_id}"
 
 
+def import_file_path(instance: OfficerImport, filename: str) -> str:
+    """Stored under a random name (the uploaded name is kept in ``filename``): a name a
+    manager chose could be guessed from outside, and must never reach a URL."""
+    extension = os.path.splitext(filename)[1].lower()[:8]
+    return f"tracking/imports/{uuid.uuid4().hex}{extension}"
+
+
 class OfficerImport(models.Model):
     """One upload of an officers file: previewed, then applied (or not)."""
 
@@ -144,7 +154,7 @@ class OfficerImport(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     filename = models.CharField(_("file"), max_length=255)
-    file = models.FileField(upload_to="tracking/imports/", blank=True)
+    file = models.FileField(upload_to=import_file_path, blank=True)
     sha256 = models.CharField(max_length=64)
     size_bytes = models.PositiveIntegerField(default=0)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.PREVIEWED)

@@ -426,3 +426,22 @@ def test_fifty_thousand_officers(manager_client, per, django_capture_on_commit_c
     # assignments_sync, a few per 2,000 officers.
     assert len(queries) <= 250
     assert applied - start < 60
+
+
+def test_import_files_are_stored_under_random_names(client, per, per_manager):
+    """The name a manager gave the file never becomes a storage path (a proxy serving the
+    media folder would otherwise make it guessable; review after issue 11)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    from lms.tracking.models import OfficerImport
+
+    client.force_login(per_manager)
+    data = b"employee_number,full_name,email\nPER-9,Nueva Persona,nueva@example.org\n"
+    client.post(
+        reverse("tracking:imports", args=["PER"]),
+        {"file": SimpleUploadedFile("personal-PER-2026.csv", data, content_type="text/csv")},
+    )
+    record = OfficerImport.objects.get()
+    assert record.filename == "personal-PER-2026.csv"
+    assert "personal" not in record.file.name and record.file.name.endswith(".csv")
