@@ -24,7 +24,7 @@ import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
@@ -45,12 +45,9 @@ from lms.content_origin import (
 )
 
 from ... import selectors
-from ...models import LessonActivity
+from ...models import H5PActivity, LessonActivity
 from .policy import PLAYER_SCRIPT_HOSTS, content_media_hosts
 from .services import storage_path_for_content
-
-if TYPE_CHECKING:
-    from ...models import H5PActivity
 
 SCOPE_PREFIX = "h5p:"
 
@@ -177,7 +174,7 @@ def activity_media_hosts(activity_uuid: str) -> list[str]:
     found = cache.get(key)
     if found is None:
         found = []
-        name = storage_path_for_content(_Stored(activity_uuid), "content/content.json")
+        name = storage_path_for_content(H5PActivity(uuid=activity_uuid), "content/content.json")
         try:
             with default_storage.open(name) as handle:  # type: ignore[arg-type]
                 found = sorted(content_media_hosts(json.load(handle)))
@@ -185,15 +182,6 @@ def activity_media_hosts(activity_uuid: str) -> list[str]:
             found = []  # a missing content.json: the player says so itself
         cache.set(key, found, 24 * 60 * 60)
     return found
-
-
-@dataclass(frozen=True)
-class _Stored:
-    uuid: str
-
-    @property
-    def storage_prefix(self) -> str:
-        return f"h5p/content/{self.uuid}"
 
 
 def shell_settings(token: str, access: SlotAccess, allowed: Iterable[str]) -> dict[str, Any]:
