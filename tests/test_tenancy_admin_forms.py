@@ -633,3 +633,38 @@ def test_tags_of_another_administration_are_not_offered(world, pan_author, per_a
         "/cms/images/chooser/": ["zzpersecret-image-tag"],
         "/cms/documents/": ["zzpersecret-document-tag", "zzpershared-regional"],
     }
+
+
+def test_a_page_forms_own_choosers_offer_and_show_only_usable_rows(shelf, pan_author):
+    """A page type's own foreign key to a tenant-owned model (here a form with an image
+    field, as a cover image would be) offers only the rows the author may use, and its
+    chooser shows nothing of another administration's row it is given."""
+    from django import forms
+    from wagtail.images.widgets import AdminImageChooser
+
+    Image = get_image_model()
+
+    class CoverForm(LessonPage.get_edit_handler().get_form_class()):
+        cover = forms.ModelChoiceField(
+            queryset=Image.objects.all(), widget=AdminImageChooser(), required=False
+        )
+
+    lesson, media = shelf.pan.lesson, shelf.media
+    form = CoverForm(
+        instance=lesson,
+        for_user=pan_author,
+        parent_page=lesson.get_parent(),
+        initial={"cover": media["per"].image.pk},
+    )
+    offered = set(form.fields["cover"].queryset)
+    assert offered == {media["pan"].image, media["regional"].image}
+    assert MARKER not in str(form["cover"])
+    mine = CoverForm(
+        instance=lesson,
+        for_user=pan_author,
+        parent_page=lesson.get_parent(),
+        initial={"cover": media["pan"].image.pk},
+    )
+    assert "PAN image" in str(mine["cover"])
+    # The class every request shares is left alone.
+    assert set(CoverForm.base_fields["cover"].queryset) >= {media["per"].image}
