@@ -231,8 +231,9 @@ def _player_settings(
         "readyTimeout": settings.LMS_H5P_READY_TIMEOUT_SECONDS,
         "storageKey": f"lms-h5p-pending-{request.user.pk}",
         "objectIri": request.build_absolute_uri(lesson.url),
+        # The name H5P shows ("by ..."); never the e-mail address: the statements' actor is
+        # set by the server (courses/packages/h5p/xapi.py), the frame need not know it.
         "userName": request.user.get_full_name(),
-        "userMail": request.user.email or "",
         "language": translation.get_language(),
         "messages": {
             "loading": _("Loading the activity…"),

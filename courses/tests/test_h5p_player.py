@@ -88,6 +88,7 @@ def test_the_lesson_page_keeps_its_strict_policy_and_frames_the_content_origin(
     assert all(source.startswith("'nonce-") for source in directives["script-src"][1:])
     html = response.content.decode()
     assert "h5p-standalone" not in html  # no package code on the officer's page
+    assert enrolled.email and enrolled.email not in html  # the frames need no e-mail address
     url, sandbox, title = frame_of(client)
     assert re.fullmatch(r"http://localhost/c/[\w:-]+/h5p/player/", url)
     assert sandbox == (

@@ -8,7 +8,7 @@
                         method, dataType, subContentId, body} (H5P core's user data),
                         error {code, detail} (the activity cannot be shown, or part of it),
                         warning {code, detail} (a script error once the content is shown).
-   From the lesson page: init {state, userName, userMail, language, objectIri},
+   From the lesson page: init {state, userName, language, objectIri},
                         state-result {rid, status, body}.
    The about:blank frame h5p-standalone creates inside this one runs h5p-inner.js first,
    which reports to this shell through window.LMS_H5P_FRAME (same origin). */
@@ -220,7 +220,8 @@
       frameJs: settings.frameJs,
       frameCss: settings.frameCss,
       xAPIObjectIRI: String(init.objectIri || ""),
-      user: {name: String(init.userName || ""), mail: String(init.userMail || "")},
+      // H5P core needs a user to save its state; the server sets the statements' actor.
+      user: {name: String(init.userName || ""), mail: ""},
       saveFreq: 5,
       ajax: {contentUserDataUrl: settings.stateUrl},
       frame: false, copyright: false, "export": false, embed: false, icon: false, fullScreen: false

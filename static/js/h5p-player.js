@@ -5,8 +5,8 @@
    (event.source) on the content origin (event.origin), and posts what they report to the
    site's endpoints with the session and the CSRF token:
 
-   frame -> page   hello                 page answers init {state, userName, userMail,
-                                         language, objectIri}
+   frame -> page   hello                 page answers init {state, userName, language,
+                                         objectIri}
                    ready {height}        the content is shown
                    resize {height}       the frame's height
                    xapi {statement}      every statement (ids set by the frame): POST
@@ -78,7 +78,6 @@
       type: "init",
       state: block.state,
       userName: settings.userName,
-      userMail: settings.userMail,
       language: settings.language,
       objectIri: settings.objectIri + "#" + block.key
     });
