@@ -92,7 +92,8 @@ def test_the_lesson_page_keeps_its_strict_policy_and_frames_the_content_origin(
     url, sandbox, title = frame_of(client)
     assert re.fullmatch(r"http://localhost/c/[\w:-]+/h5p/player/", url)
     assert sandbox == (
-        "allow-scripts allow-same-origin allow-forms allow-popups allow-popups-to-escape-sandbox"
+        "allow-scripts allow-same-origin allow-forms allow-popups allow-popups-to-escape-sandbox "
+        "allow-downloads"
     )
     assert title == "Interactive activity: KC en"
 

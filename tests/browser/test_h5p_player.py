@@ -240,3 +240,28 @@ def test_a_frame_that_never_loads_is_reported(page, lesson, password):
         )
     finally:
         settings.LMS_H5P_READY_TIMEOUT_SECONDS = 60
+
+
+def test_the_documentation_tool_saves_the_officers_document(page, home_page, per_officer, password):
+    """The sandbox lets content save what the officer wrote (allow-downloads): the
+    Documentation tool's export is a .docx made in the frame."""
+    installer = UserFactory(username="h5p.installer", roles={Role.PLATFORM_ADMIN})
+    name = "h5p-html-exporter__hub-content__H5P.DocumentationTool.h5p"
+    tool = h5p_package_import(actor=installer, data=(SHARED_CORPUS / name).read_bytes())
+    index = add(home_page, CourseIndexPage(title="Tools", slug="tools"))
+    course = add(
+        index, CoursePage(title="Plan", slug="plan", summary="Plans.", track="illicit_trade")
+    )
+    module = add(course, ModulePage(title="Write", slug="write"))
+    body = [{"type": "h5p", "value": {"activity": tool.pk, "required": False}, "id": "doc"}]
+    add(module, LessonPage(title="Your plan", slug="your-plan", body=body))
+    services.enrolment_create(actor=per_officer, course=course)
+    sign_in(page, "officer.per", password)
+    page.goto("/tools/plan/write/your-plan/")
+    expect(block(page, "doc")).to_have_attribute("data-h5p-ready", "true", timeout=30_000)
+    tool_frame = content(page, "doc")
+    tool_frame.locator(".h5p-navigation-menu-entry").last.click()
+    tool_frame.locator(".export-document-button").click()
+    with page.expect_download() as saved:
+        tool_frame.locator(".joubel-exportable-export-button").click()
+    assert saved.value.suggested_filename.endswith(".docx")

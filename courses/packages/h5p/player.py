@@ -88,11 +88,13 @@ SANDBOX = " ".join(
         # Links in content (sources, a link's URL) open in a new tab, outside the sandbox.
         "allow-popups",
         "allow-popups-to-escape-sandbox",
+        # The Documentation tool saves the officer's own document (FileSaver, a blob).
+        "allow-downloads",
     )
 )
 """Not granted: ``allow-top-navigation`` (content never takes the officer's page away),
-``allow-modals`` (H5P has its own dialogs), ``allow-downloads`` (the platform turns H5P's
-download button off)."""
+``allow-modals`` (H5P has its own dialogs), ``allow-pointer-lock``, ``allow-presentation``,
+``allow-orientation-lock``, ``allow-storage-access-by-user-activation`` (nothing H5P uses)."""
 FRAME_ALLOW = "microphone"
 """Permissions policy of the frame: the Audio Recorder and Speak the Words types record
 the officer's voice (the browser still asks)."""
