@@ -15,7 +15,7 @@ PORT ?= 8000
 # three keep both cores busy. PYTEST_ARGS="-n 0" runs it in one process.
 PYTEST_ARGS ?= -n 3
 
-.PHONY: help setup run test lint format check-deploy test-sqlite test-postgres browser-deps \
+.PHONY: help setup run test lint format check-deploy test-sqlite test-postgres browser-deps lock \
         postgres messages bench bench-exam bench-certificates bench-tracking clean
 
 help:
@@ -30,7 +30,7 @@ help:
 
 # --- installation (each step is skipped when already done) -------------------------------
 
-$(STAMP_PY): pyproject.toml .python-version
+$(STAMP_PY): pyproject.toml requirements.lock .python-version
 	@py=$$(command -v python$(PYTHON_VERSION) || true); \
 	if [ -z "$$py" ]; then \
 	  echo "Python $(PYTHON_VERSION) is needed (see .python-version); install it, e.g. 'pyenv install $(PYTHON_VERSION)' or 'apt-get install python$(PYTHON_VERSION)'." >&2; \
@@ -40,7 +40,7 @@ $(STAMP_PY): pyproject.toml .python-version
 	  rm -rf $(VENV); "$$py" -m venv $(VENV); \
 	fi
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[dev]"
+	$(PY) -m pip install --quiet -c requirements.lock -e ".[dev]"
 	@touch $@
 
 $(STAMP_NODE): package.json package-lock.json
@@ -128,6 +128,15 @@ bench-certificates: setup
 bench-tracking: setup
 	@scripts/ensure-postgres.sh
 	$(PY) bench/tracking.py
+
+# Pin what installs: resolve pyproject.toml (with the dev extra) in a fresh virtualenv and
+# write every version to requirements.lock, which 'make setup' installs as constraints.
+lock:
+	@py=$$(command -v python$(PYTHON_VERSION)); rm -rf var/lockvenv; "$$py" -m venv var/lockvenv
+	var/lockvenv/bin/python -m pip install --quiet --upgrade pip
+	var/lockvenv/bin/python -m pip install --quiet -e ".[dev]"
+	{ sed -n '1,3p' requirements.lock; var/lockvenv/bin/python -m pip freeze --exclude-editable; } > requirements.lock.new
+	mv requirements.lock.new requirements.lock; rm -rf var/lockvenv
 
 messages: $(STAMP_PY)
 	$(MANAGE) makemessages --all --ignore=.venv --ignore=node_modules --ignore=staticfiles --no-obsolete
