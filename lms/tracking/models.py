@@ -133,7 +133,8 @@ def import_file_path(instance: OfficerImport, filename: str) -> str:
     """Stored under a random name (the uploaded name is kept in ``filename``): a name a
     manager chose could be guessed from outside, and must never reach a URL."""
     extension = os.path.splitext(filename)[1].lower()[:8]
-    return f"tracking/imports/{uuid.uuid4().hex}{extension}"
+    folder = instance.administration.code if instance.administration_id else "unassigned"
+    return f"tracking/imports/{folder}/{uuid.uuid4().hex}{extension}"
 
 
 class OfficerImport(models.Model):

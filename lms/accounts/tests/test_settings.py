@@ -19,6 +19,7 @@ GOOD_ENV = {
     "DJANGO_ALLOWED_HOSTS": "training.customs.example",
     "DATABASE_URL": "postgres://lms@db.internal:5432/lms",
     "LMS_CREDENTIAL_KEY": IssuerKey.generate().private_pem().decode(),
+    "LMS_CONTENT_ORIGIN": "https://content.training.customs.example",
 }
 
 
