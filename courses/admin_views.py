@@ -6,13 +6,19 @@ from typing import Any
 
 import django_filters
 from django import forms
+from django.contrib import messages
 from django.db.models import Count, F, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.api.views import PagesAdminAPIViewSet
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.panels import FieldPanel
+from wagtail.admin.ui.tables import Column
 from wagtail.admin.views import chooser as page_chooser_views
 from wagtail.admin.views import home as home_views
 from wagtail.admin.views.reports.page_types_usage import PageTypesUsageReportView
@@ -31,11 +37,13 @@ from lms.accounts.selectors import is_regional_author
 from lms.viewsets import OwnerFieldMixin, OwnerRowActionsMixin, scoped_object_view
 
 from . import selectors
-from .models import ExternalMediaHost, H5PActivity, H5PLibrary
+from .models import ExternalMediaHost, H5PActivity, H5PLibrary, H5PLibraryVersion
 from .models.external_media import normalise_host
 from .packages.h5p.policy import PolicyLimits
 from .packages.h5p.services import (
     PackageRefused,
+    RollbackRefused,
+    h5p_library_rollback,
     h5p_package_import,
     h5p_package_inspect,
     refusal_from,
@@ -90,7 +98,7 @@ class H5PActivityForm(OwnerFieldMixin, WagtailAdminModelForm):
         if self.instance.pk:
             return super().save(commit=commit)
         try:
-            return h5p_package_import(
+            activity = h5p_package_import(
                 actor=self.for_user,
                 data=self._data,
                 title=self.cleaned_data.get("title", ""),
@@ -101,6 +109,9 @@ class H5PActivityForm(OwnerFieldMixin, WagtailAdminModelForm):
             # Reached when the uploader may not install the package's new libraries.
             self.add_error("package", refusal.messages)
             raise forms.ValidationError(refusal.messages) from refusal
+        # Newer library patches installed, or held back for a platform admin.
+        self.library_messages = activity.library_upgrades.messages
+        return activity
 
     def is_valid(self) -> bool:
         """Also refuses, before saving, a package whose new libraries the user may not
@@ -227,9 +238,20 @@ class H5PActivityIndexView(OwnerRowActionsMixin, snippet_views.IndexView):
     edit, copy and delete links only for those the author may change."""
 
 
+class H5PActivityCreateView(snippet_views.CreateView):
+    """The upload: also tells the author what happened to newer library patches the
+    package carried (installed, or held back for a platform admin)."""
+
+    def save_action(self) -> HttpResponse:
+        for message in getattr(self.form, "library_messages", []):
+            messages.warning(self.request, message)
+        return super().save_action()
+
+
 class H5PActivityViewSet(SnippetViewSet):
     model = H5PActivity
     index_view_class = H5PActivityIndexView
+    add_view_class = H5PActivityCreateView
     chooser_viewset_class = H5PActivityChooserViewSet
     edit_view_class = _scoped(snippet_views.EditView)
     inspect_view_class = _scoped(snippet_views.InspectView, selectors.can_see_activity)
@@ -265,16 +287,6 @@ class H5PActivityViewSet(SnippetViewSet):
         return selectors.h5p_activity_list_for_user(request.user).select_related(
             "main_library", "administration"
         )
-
-
-class H5PLibraryViewSet(SnippetViewSet):
-    model = H5PLibrary
-    icon = "code"
-    menu_label = _("H5P libraries")
-    add_to_admin_menu = False
-    list_display = ["machine_name", "version", "title", "runnable", "installed_at"]
-    search_fields = ["machine_name", "title"]
-    inspect_view_enabled = True
 
 
 # --- pages: tenancy in the explorer, choosers, reports and dashboard ------------------------
@@ -496,3 +508,162 @@ class ExternalMediaHostViewSet(SnippetViewSet):
 
     def get_form_class(self, for_update: bool = False) -> type[ExternalMediaHostForm]:
         return ExternalMediaHostForm
+
+
+# --- H5P libraries: versions, usage and rollback, platform admins only (issue 12, point 5) ----
+
+
+class H5PLibraryPermissionPolicy(ModelPermissionPolicy):
+    """Platform admins see the libraries; nobody adds, edits or deletes them here:
+    libraries come with packages, and a platform admin changes which patch is current
+    with the rollback view."""
+
+    def _allowed(self, user: Any, actions: Any) -> bool:
+        wanted = {actions} if isinstance(actions, str) else set(actions)
+        return bool(wanted & {"view"}) and has_role(user, Role.PLATFORM_ADMIN)
+
+    def user_has_permission(self, user: Any, action: str) -> bool:
+        return self._allowed(user, action)
+
+    def user_has_any_permission(self, user: Any, actions: Any) -> bool:
+        return self._allowed(user, actions)
+
+    def user_has_permission_for_instance(self, user: Any, action: str, instance: Any) -> bool:
+        return self._allowed(user, action)
+
+    def user_has_any_permission_for_instance(self, user: Any, actions: Any, instance: Any) -> bool:
+        return self._allowed(user, actions)
+
+    def instances_user_has_any_permission_for(self, user: Any, actions: Any) -> QuerySet:
+        if self._allowed(user, actions):
+            return self.model.objects.all()
+        return self.model.objects.none()
+
+    def users_with_any_permission(self, actions: Any) -> QuerySet:
+        from lms.accounts.models import User
+
+        if "view" not in ({actions} if isinstance(actions, str) else set(actions)):
+            return User.objects.none()
+        return User.objects.filter(
+            Q(is_superuser=True) | Q(groups__name=Role.PLATFORM_ADMIN.value), is_active=True
+        ).distinct()
+
+    def users_with_any_permission_for_instance(self, actions: Any, instance: Any) -> QuerySet:
+        return self.users_with_any_permission(actions)
+
+
+def _other_patches(library: H5PLibrary) -> str:
+    return ", ".join(
+        version.version for version in library.versions.all() if version.pk != library.current_id
+    )
+
+
+class H5PLibraryRollbackColumn(Column):
+    """A link to the rollback page, for libraries with another installed patch."""
+
+    cell_template_name = "courses/admin/h5p_library_rollback_cell.html"
+
+    def get_cell_context_data(self, instance: Any, parent_context: Any) -> dict[str, Any]:
+        context = super().get_cell_context_data(instance, parent_context)
+        context["url"] = (
+            reverse("wagtailsnippets_courses_h5plibrary:rollback", args=[instance.pk])
+            if len(instance.versions.all()) > 1
+            else ""
+        )
+        return context
+
+
+class H5PLibraryIndexView(snippet_views.IndexView):
+    def get_base_queryset(self) -> QuerySet[H5PLibrary]:
+        return selectors.h5p_library_list_for_user(self.request.user)
+
+
+class H5PLibraryHistoryView(snippet_views.HistoryView):
+    """Upgrades and rollbacks, for those who may see libraries (nobody edits them)."""
+
+    any_permission_required = ["view"]
+
+
+class H5PLibraryViewSet(SnippetViewSet):
+    """H5P libraries: name, current patch, other installed patches, how many activities
+    use each (one query whatever their number), and a rollback to another patch."""
+
+    model = H5PLibrary
+    icon = "code"
+    menu_label = _("H5P libraries")
+    add_to_settings_menu = True
+    index_view_class = _platform_admins_only(H5PLibraryIndexView)
+    inspect_view_class = _platform_admins_only(snippet_views.InspectView)
+    history_view_class = _platform_admins_only(H5PLibraryHistoryView)
+    usage_view_class = _platform_admins_only(snippet_views.UsageView)
+    add_view_class = _platform_admins_only(snippet_views.CreateView)
+    edit_view_class = _platform_admins_only(snippet_views.EditView)
+    delete_view_class = _platform_admins_only(snippet_views.DeleteView)
+    copy_view_class = _platform_admins_only(snippet_views.CopyView)
+    list_display = [
+        Column("machine_name", label=_("Machine name")),
+        Column("version", label=_("Current version")),
+        Column("other_patches", label=_("Other installed patches"), accessor=_other_patches),
+        Column("activity_count", label=_("Activities using it")),
+        H5PLibraryRollbackColumn("rollback", label=_("Rollback")),
+    ]
+    search_fields = ["machine_name", "title"]
+    inspect_view_enabled = True
+    inspect_view_fields = ["machine_name", "title", "runnable", "installed_at", "installed_by"]
+
+    def get_urlpatterns(self) -> list[Any]:
+        return [
+            *super().get_urlpatterns(),
+            path("rollback/<int:pk>/", h5p_library_rollback_view, name="rollback"),
+        ]
+
+
+def h5p_library_rollback_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Make another installed patch of a library current: a confirmation page (GET) and
+    the change (POST, with Django's CSRF check), platform admins only (404 for others)."""
+    if not has_role(request.user, Role.PLATFORM_ADMIN):
+        raise Http404
+    library = get_object_or_404(
+        selectors.h5p_library_list_for_user(request.user).select_related("current"), pk=pk
+    )
+    others = [version for version in library.versions.all() if version.pk != library.current_id]
+    form = H5PLibraryRollbackForm(request.POST or None, versions=others)
+    if request.method == "POST" and form.is_valid():
+        version = form.cleaned_data["version"]
+        try:
+            h5p_library_rollback(actor=request.user, library=library, version=version)
+        except RollbackRefused as refusal:
+            form.add_error("version", str(refusal))
+        else:
+            messages.success(
+                request,
+                _("%(library)s: every activity using it now plays patch %(version)s.")
+                % {"library": library.machine_name, "version": version.version},
+            )
+            return redirect("wagtailsnippets_courses_h5plibrary:list")
+    return TemplateResponse(
+        request,
+        "courses/admin/h5p_library_rollback.html",
+        {"library": library, "form": form, "others": others},
+    )
+
+
+class H5PLibraryRollbackForm(forms.Form):
+    version = forms.ModelChoiceField(
+        queryset=H5PLibraryVersion.objects.none(),
+        widget=forms.RadioSelect,
+        label=_("Patch to make current"),
+        empty_label=None,
+    )
+
+    def __init__(self, *args: Any, versions: list[H5PLibraryVersion], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["version"]
+        field.queryset = H5PLibraryVersion.objects.filter(pk__in=[v.pk for v in versions])
+        field.label_from_instance = lambda version: (
+            _("%(version)s, installed %(date)s")
+            % {
+                "version": version.version,
+                "date": date_format(version.installed_at, "SHORT_DATETIME_FORMAT"),
+            }
+        )

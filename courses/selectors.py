@@ -6,12 +6,23 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.db.models import F, JSONField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import (
+    Count,
+    F,
+    JSONField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from wagtail.documents.models import AbstractDocument
 from wagtail.models import Collection, Page
 
+from lms.accounts.roles import Role, has_role
 from lms.accounts.selectors import (
     authored_editable_q,
     authored_usable_q,
@@ -25,6 +36,8 @@ from .models import (
     CoursePage,
     Enrolment,
     H5PActivity,
+    H5PLibrary,
+    H5PLibraryVersion,
     H5PUserData,
     LessonActivity,
     LessonPage,
@@ -280,6 +293,22 @@ def h5p_activity_list_for_user(actor: User) -> QuerySet[H5PActivity]:
 def h5p_activity_editable_list_for_user(actor: User) -> QuerySet[H5PActivity]:
     """Activities an author may change, delete, copy (see :func:`can_edit_activity`)."""
     return H5PActivity.objects.filter(authored_editable_q(actor))
+
+
+def h5p_library_list_for_user(actor: User) -> QuerySet[H5PLibrary]:
+    """Installed H5P libraries with their current patch, every installed patch
+    (``versions``, newest first) and ``activity_count`` (activities using them, as their
+    main library or a dependency), in three queries whatever their number. Platform admins
+    only: nobody else manages libraries, so nobody else gets any."""
+    if not has_role(actor, Role.PLATFORM_ADMIN):
+        return H5PLibrary.objects.none()
+    return (
+        H5PLibrary.objects.select_related("current")
+        .annotate(activity_count=Count("activities", distinct=True))
+        .prefetch_related(
+            Prefetch("versions", queryset=H5PLibraryVersion.objects.order_by("-patch_version"))
+        )
+    )
 
 
 def owner_choices(actor: User) -> QuerySet[Administration]:

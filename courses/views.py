@@ -43,7 +43,12 @@ from .models import (
     ModulePage,
 )
 from .packages.h5p import player as h5p_player_module
-from .packages.h5p.services import storage_path_for_content, storage_path_for_library
+from .packages.h5p.services import (
+    libraries_revision,
+    library_storage_folder,
+    storage_path_for_content,
+    storage_path_for_library,
+)
 
 
 def _require_login(request: HttpRequest) -> HttpResponse | None:
@@ -555,7 +560,16 @@ def h5p_content_file(
 
 
 @require_GET
-def h5p_library_file(request: HttpRequest, folder: str, path: str) -> HttpResponse:
-    """A file of an installed library: shared code, not learner data, so public on the
-    content origin and cached by the browser for a day."""
-    return _file_response(storage_path_for_library(folder, path), max_age=86400, public=True)
+def h5p_library_file(
+    request: HttpRequest, folder: str, path: str, revision: str | None = None
+) -> HttpResponse:
+    """A file of the current patch of an installed library (``folder`` is the
+    ``Machine.Name-major.minor`` the player asks for): shared code, not learner data, so
+    public on the content origin. Under the current libraries revision (the player's
+    ``librariesPath``) the browser caches it for a day: an upgrade or a rollback changes
+    the revision, hence the address. Without it, or under an old revision, only briefly."""
+    stored = library_storage_folder(folder)
+    if stored is None:
+        raise Http404
+    max_age = 86400 if revision is not None and revision == libraries_revision() else 300
+    return _file_response(storage_path_for_library(stored, path), max_age=max_age, public=True)

@@ -6,9 +6,11 @@ from typing import Any
 from django.contrib.auth.views import redirect_to_login
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
+from wagtail.log_actions import LogFormatter
 from wagtail.models import AbstractPage, Page
 from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
@@ -21,6 +23,7 @@ from .admin_views import (
     ExternalMediaHostViewSet,
     H5PActivityPermissionPolicy,
     H5PActivityViewSet,
+    H5PLibraryPermissionPolicy,
     H5PLibraryViewSet,
     PlatformAdminsOnlyPermissionPolicy,
     TenantDocumentsAdminAPIViewSet,
@@ -28,11 +31,14 @@ from .admin_views import (
     TenantPagePermissionPolicy,
     TenantPagesAdminAPIViewSet,
 )
-from .models import ExternalMediaHost, H5PActivity
+from .models import ExternalMediaHost, H5PActivity, H5PLibrary
+from .packages.h5p.services import LIBRARY_ROLLBACK_ACTION, LIBRARY_UPGRADE_ACTION
 
 register_permission_policy(H5PActivity, H5PActivityPermissionPolicy(H5PActivity))
 register_permission_policy(AbstractPage, TenantPagePermissionPolicy())
 register_snippet(H5PActivityViewSet)
+# Settings › H5P libraries: versions, usage, rollback; platform admins only (issue 12, 5).
+register_permission_policy(H5PLibrary, H5PLibraryPermissionPolicy(H5PLibrary))
 register_snippet(H5PLibraryViewSet)
 # The hosts H5P content may load media from: global, platform admins only.
 register_permission_policy(ExternalMediaHost, PlatformAdminsOnlyPermissionPolicy(ExternalMediaHost))
@@ -135,3 +141,23 @@ def documents_for_their_readers(document: Any, request: HttpRequest) -> HttpResp
     if not selectors.can_see_document(request.user, document):
         raise Http404
     return None
+
+
+@hooks.register("register_log_actions")
+def register_h5p_library_log_actions(actions: Any) -> None:
+    """The history of an H5P library: which patch became current, from which."""
+
+    class PatchFormatter(LogFormatter):  # type: ignore[misc]
+        def format_message(self, log_entry: Any) -> str:
+            data = log_entry.data or {}
+            return _("Patch %(to)s made current (was %(from)s)") % {
+                "to": data.get("to", "?"),
+                "from": data.get("from", "?"),
+            }
+
+    actions.register_action(LIBRARY_UPGRADE_ACTION)(
+        type("UpgradeFormatter", (PatchFormatter,), {"label": _("H5P library upgraded")})
+    )
+    actions.register_action(LIBRARY_ROLLBACK_ACTION)(
+        type("RollbackFormatter", (PatchFormatter,), {"label": _("H5P library rolled back")})
+    )

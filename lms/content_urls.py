@@ -6,7 +6,7 @@ officer and one activity; relative URLs inside a package stay under it. Library 
 shared code, public here and cached by the browser across lessons.
 """
 
-from django.urls import path
+from django.urls import path, re_path
 
 from courses import views as courses_views
 
@@ -17,10 +17,17 @@ urlpatterns = [
         courses_views.h5p_content_file,
         name="h5p_content_file",
     ),
+    # The player's librariesPath: "r<revision>" names which patches are current (see
+    # courses.packages.h5p.services.libraries_revision), so upgrades change the address.
+    re_path(
+        r"^h5p/libraries/r(?P<revision>[0-9a-f]{12})/(?P<folder>[^/]+)/(?P<path>.+)\Z",
+        courses_views.h5p_library_file,
+        name="h5p_library_file",
+    ),
     path(
         "h5p/libraries/<str:folder>/<path:path>",
         courses_views.h5p_library_file,
-        name="h5p_library_file",
+        name="h5p_library_file_current",
     ),
 ]
 

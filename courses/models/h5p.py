@@ -14,6 +14,12 @@ from lms.accounts.models import Administration
 
 
 class H5PLibrary(models.Model):
+    """One library per name and major.minor version, shared by every activity that uses
+    that major.minor. Its installed patches are :class:`H5PLibraryVersion` rows; ``current``
+    is the one every activity plays, and the fields from ``patch_version`` to
+    ``installed_by`` repeat the current patch's (changed only by
+    ``courses.packages.h5p.services``: upgrade and rollback)."""
+
     machine_name = models.CharField(_("machine name"), max_length=127)
     major_version = models.PositiveSmallIntegerField(_("major version"))
     minor_version = models.PositiveSmallIntegerField(_("minor version"))
@@ -25,6 +31,15 @@ class H5PLibrary(models.Model):
     installed_at = models.DateTimeField(auto_now_add=True)
     installed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    current = models.ForeignKey(
+        "courses.H5PLibraryVersion",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("current version"),
+        help_text=_("The patch every activity using this major.minor version plays."),
     )
 
     class Meta:
@@ -48,7 +63,57 @@ class H5PLibrary(models.Model):
 
     @property
     def folder(self) -> str:
+        """The folder name the player asks for (``Machine.Name-major.minor``); the files
+        are stored under the current version's :attr:`H5PLibraryVersion.folder`."""
         return f"{self.machine_name}-{self.major_version}.{self.minor_version}"
+
+    @property
+    def storage_folder(self) -> str:
+        """Where the current patch's files are stored, under ``h5p/libraries/``."""
+        return self.current.folder if self.current_id else self.folder  # type: ignore[union-attr]
+
+
+class H5PLibraryVersion(models.Model):
+    """One installed patch of a library, with its own files, kept so that a platform
+    admin can make an earlier patch current again (rollback).
+
+    Files live under ``h5p/libraries/<folder>/``: ``Machine.Name-major.minor.patch`` for
+    patches installed since versions were kept, ``Machine.Name-major.minor`` for those
+    installed before (migration 0007 recorded them where they were)."""
+
+    library = models.ForeignKey(H5PLibrary, on_delete=models.CASCADE, related_name="versions")
+    patch_version = models.PositiveSmallIntegerField(_("patch version"))
+    folder = models.CharField(_("storage folder"), max_length=160)
+    title = models.CharField(_("title"), max_length=255)
+    runnable = models.BooleanField(default=False)
+    library_json = models.JSONField(default=dict)
+    semantics = models.JSONField(null=True, blank=True)
+    installed_at = models.DateTimeField(auto_now_add=True)
+    installed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("H5P library version")
+        verbose_name_plural = _("H5P library versions")
+        ordering = ["library", "-patch_version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["library", "patch_version"], name="h5p_library_version_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        library = self.library
+        return (
+            f"{library.machine_name} "
+            f"{library.major_version}.{library.minor_version}.{self.patch_version}"
+        )
+
+    @property
+    def version(self) -> str:
+        library = self.library
+        return f"{library.major_version}.{library.minor_version}.{self.patch_version}"
 
 
 class H5PActivity(index.Indexed, models.Model):

@@ -175,9 +175,11 @@ def test_real_package_is_accepted_and_imports(path, installer):
         assert default_storage.exists(f"{activity.storage_prefix}/{name}"), name
     for name in names - set(report.files):
         assert not default_storage.exists(f"{activity.storage_prefix}/{name}"), name
-    # Libraries are stored once, in the folder the player asks for (Machine.Name-x.y).
-    for library in H5PLibrary.objects.all():
-        assert default_storage.exists(f"{LIBRARIES_PREFIX}/{library.folder}/library.json")
+    # Libraries are stored once per patch (Machine.Name-x.y.z), the player's folder
+    # (Machine.Name-x.y) naming the current patch.
+    for library in H5PLibrary.objects.select_related("current"):
+        assert library.storage_folder == f"{library.folder}.{library.patch_version}"
+        assert default_storage.exists(f"{LIBRARIES_PREFIX}/{library.storage_folder}/library.json")
 
 
 @pytest.mark.parametrize("path", REFUSED, ids=_ids(REFUSED))

@@ -39,7 +39,7 @@ def test_ten_activities_share_one_stored_library(db):
         h5p_package_import(actor=None, data=package(title=f"Q{number}"), title=f"Q{number}")
     assert H5PLibrary.objects.count() == 1
     library_files = {
-        f for f in stored_files() if f.startswith("libraries/CustomsLms.KnowledgeCheck-1.0/")
+        f for f in stored_files() if f.startswith("libraries/CustomsLms.KnowledgeCheck-1.0.0/")
     }
     assert len(library_files) == 4  # library.json, semantics.json, one JS, one CSS
     new_content = {f.split("/")[1] for f in stored_files() - before if f.startswith("content/")}
@@ -72,7 +72,7 @@ def test_library_files_are_never_overwritten_or_removed(db, monkeypatch):
 
     H5PActivity.objects.all().delete()
     H5PLibrary.objects.all().delete()  # as if the library were new again
-    script = "h5p/libraries/CustomsLms.KnowledgeCheck-1.0/knowledge-check.js"
+    script = "h5p/libraries/CustomsLms.KnowledgeCheck-1.0.0/knowledge-check.js"
     default_storage.delete(script)
     default_storage.save(script, ContentFile(b"/* another copy of this version */"))
     monkeypatch.setattr(H5PActivity.objects, "create", broken)
@@ -250,8 +250,8 @@ def _probe_files(folder: str) -> dict[str, bytes]:
 
 
 def test_library_folder_named_after_its_machine_name_is_stored_under_its_version(db):
-    """H5P allows a library folder named Machine.Name; the player asks for
-    Machine.Name-major.minor, so that is where it is stored."""
+    """H5P allows a library folder named Machine.Name; it is stored under its full version
+    (Machine.Name-major.minor.patch), which the player's Machine.Name-major.minor names."""
     before = stored_files()
     activity = h5p_package_import(
         actor=None, data=hostile.zip_files(_probe_files("CustomsLms.PolicyProbe"))
@@ -259,7 +259,7 @@ def test_library_folder_named_after_its_machine_name_is_stored_under_its_version
     new = stored_files() - before
     assert activity.main_library.folder == "CustomsLms.PolicyProbe-1.0"
     assert {f for f in new if f.startswith("libraries/")} == {
-        f"libraries/CustomsLms.PolicyProbe-1.0/{name}"
+        f"libraries/CustomsLms.PolicyProbe-1.0.2/{name}"
         for name in ("library.json", "semantics.json", "knowledge-check.js", "knowledge-check.css")
     }
     for name in new:
@@ -283,7 +283,7 @@ def test_junk_root_files_and_underscore_names_are_not_stored(db):
     new = stored_files() - before
     content = {f.removeprefix(f"content/{activity.uuid}/") for f in new if f.startswith("content/")}
     assert content == {"h5p.json", "content/content.json", "content/images/customs-seal.png"}
-    assert "libraries/CustomsLms.PolicyProbe-1.0/README.md" in new
+    assert "libraries/CustomsLms.PolicyProbe-1.0.2/README.md" in new
     assert not any("_src" in f or "MACOSX" in f or "DS_Store" in f for f in new)
     for name in new:
         (Path(settings.MEDIA_ROOT) / "h5p" / name).unlink()

@@ -49,3 +49,6 @@ class Command(BaseCommand):
             self.style.SUCCESS(f"Imported “{activity.title}” ({activity.uuid}).")
             + f"\nType: {activity.main_library}\nLibraries: {libraries}"
         )
+        # Newer patches of installed libraries the package carried (issue 12, point 5).
+        for message in activity.library_upgrades.messages:
+            self.stdout.write(self.style.WARNING(message))

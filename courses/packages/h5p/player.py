@@ -8,8 +8,9 @@ lesson page for the signed-in officer who may see the lesson; the shell and the 
 files under ``/c/<token>/h5p/content/<uuid>/`` are served to whoever holds it until it
 expires, after checking that its officer is still active and may still see the activity
 (:func:`access_slot`; cached briefly, the player asks for many files). Shared library files
-(code, not learner data) are public on the content origin under ``/h5p/libraries/``, so
-that the browser caches them across lessons.
+(code, not learner data) are public on the content origin under
+``/h5p/libraries/r<revision>/``, so that the browser caches them across lessons; the
+revision changes when a library is upgraded or rolled back (issue 12, point 5).
 
 The shell (``templates/courses/player/h5p.html``, ``static/js/h5p-frame.js``) runs
 h5p-standalone there under :func:`frame_policy`, and talks to the lesson page only by
@@ -47,7 +48,7 @@ from lms.content_origin import (
 from ... import selectors
 from ...models import H5PActivity, LessonActivity
 from .policy import PLAYER_SCRIPT_HOSTS, content_media_hosts
-from .services import storage_path_for_content
+from .services import libraries_revision, storage_path_for_content
 
 SCOPE_PREFIX = "h5p:"
 
@@ -202,9 +203,9 @@ def shell_settings(token: str, access: SlotAccess, allowed: Iterable[str]) -> di
         "h5pJsonPath": _content_path(
             "h5p_content_file", token=token, activity_uuid=access.activity_uuid, path="x"
         ).removesuffix("/x"),
-        "librariesPath": _content_path("h5p_library_file", folder="x", path="x").removesuffix(
-            "/x/x"
-        ),
+        "librariesPath": _content_path(
+            "h5p_library_file", revision=libraries_revision(), folder="x", path="x"
+        ).removesuffix("/x/x"),
         # H5P core's user-data requests never leave the frame: h5p-inner.js answers them
         # through the lesson page (this address is only their recognisable name).
         "stateUrl": _content_path("h5p_player", token=token)
