@@ -75,11 +75,42 @@ def enrolment_create(*, actor: User, course: CoursePage) -> Enrolment:
 
 
 def _required_block_ids(lesson_id: int) -> set[str]:
+    """The lesson's blocks that must be completed: required H5P and SCORM blocks."""
+    from .packages.scorm.models import ScormSlot
+
     return set(
         LessonActivity.objects.filter(lesson_id=lesson_id, required=True).values_list(
             "block_id", flat=True
         )
+    ) | set(
+        ScormSlot.objects.filter(lesson_id=lesson_id, required=True).values_list(
+            "block_id", flat=True
+        )
     )
+
+
+def lesson_block_complete(*, actor: User, slot: Any, now: datetime | None = None) -> bool:
+    """Mark a lesson block (an H5P or SCORM slot: anything with ``lesson``,
+    ``lesson_id``, ``lesson_key``, ``course_key`` and ``block_id``) completed for the
+    officer, and complete the lesson when every required block is (announced through
+    ``events.lesson_completed``, and the course's progress refreshed, as for H5P).
+    Idempotent; returns whether the block was newly completed. Http404 when the officer
+    is not enrolled in the slot's course."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        progress = _locked_progress(actor=actor, slot=slot)
+        if slot.block_id in progress.completed_blocks:
+            return False
+        progress.completed_blocks = [*progress.completed_blocks, slot.block_id]
+        if (
+            progress.status != LessonProgress.Status.COMPLETED
+            and progress.viewed_at is not None
+            and _required_block_ids(slot.lesson_id) <= set(progress.completed_blocks)
+        ):
+            _complete_lesson(progress, progress.enrolment, now)
+        else:
+            progress.save(update_fields=["completed_blocks"])
+    return True
 
 
 def lesson_visit(

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -14,5 +14,6 @@ urlpatterns = [
         views.h5p_state,
         name="h5p_state",
     ),
+    path("scorm/", include("courses.packages.scorm.urls")),
     # Package files and the player are served on the content origin only (lms/content_urls.py).
 ]

@@ -49,6 +49,7 @@ from .packages.h5p.services import (
     storage_path_for_content,
     storage_path_for_library,
 )
+from .packages.scorm import player as scorm_player
 
 
 def _require_login(request: HttpRequest) -> HttpResponse | None:
@@ -133,11 +134,13 @@ def lesson_detail(request: HttpRequest, lesson: LessonPage) -> HttpResponse:
         target = outline.next_lesson()
         return HttpResponseRedirect(target.lesson.url if target else course.url)
     slots = selectors.lesson_slots(request.user, lesson)
+    scorm = scorm_player.lesson_blocks(request, lesson)
     status = services.lesson_visit(
         actor=request.user,
         enrolment=enrolment,
         lesson=lesson,
-        required_blocks={block_id for block_id, slot in slots.items() if slot.required},
+        required_blocks={block_id for block_id, slot in slots.items() if slot.required}
+        | {block_id for block_id, block in scorm.items() if block.slot.required},
     )
     if current is not None:
         current.status = status
@@ -156,11 +159,12 @@ def lesson_detail(request: HttpRequest, lesson: LessonPage) -> HttpResponse:
             "following": following,
             "number": number,
             "total": len(outline.lessons),
-            "body": _body_items(lesson, slots, request=request),
+            "body": _body_items(lesson, slots, request=request, scorm=scorm),
             "h5p_settings": _player_settings(request, lesson, slots) if slots else None,
+            "scorm_settings": scorm_player.page_settings(request, scorm) if scorm else None,
         },
     )
-    if slots:
+    if slots or scorm:
         # The site's strict policy, which may frame the content origin where H5P plays.
         response._csp_config = h5p_player_module.page_policy(request)
     return response
@@ -190,7 +194,10 @@ def lesson_preview(request: HttpRequest, lesson: LessonPage) -> HttpResponse:
 
 
 def _body_items(
-    lesson: LessonPage, slots: dict[str, LessonActivity], request: HttpRequest | None = None
+    lesson: LessonPage,
+    slots: dict[str, LessonActivity],
+    request: HttpRequest | None = None,
+    scorm: dict[str, Any] | None = None,
 ) -> list[dict[str, Any]]:
     """The lesson's blocks for the template. H5P blocks are described by their slot, so
     rendering them costs no query (the slot already carries the activity); with the
@@ -216,7 +223,13 @@ def _body_items(
                 }
             )
         else:
-            items.append({"h5p": False, "block": lesson.body[position]})
+            items.append(
+                {
+                    "h5p": False,
+                    "block": lesson.body[position],
+                    "scorm": (scorm or {}).get(raw["id"]) if raw["type"] == "scorm" else None,
+                }
+            )
     return items
 
 

@@ -9,6 +9,7 @@ shared code, public here and cached by the browser across lessons.
 from django.urls import path, re_path
 
 from courses import views as courses_views
+from courses.packages.scorm import views as scorm_views
 
 urlpatterns = [
     path("c/<str:token>/h5p/player/", courses_views.h5p_player, name="h5p_player"),
@@ -28,6 +29,17 @@ urlpatterns = [
         "h5p/libraries/<str:folder>/<path:path>",
         courses_views.h5p_library_file,
         name="h5p_library_file_current",
+    ),
+]
+
+# SCORM: the player shell (scorm-again's API) and the package's files, under a token of the
+# block (courses.packages.scorm.player).
+urlpatterns += [
+    path("c/<str:token>/scorm/player/", scorm_views.player_shell, name="scorm_player"),
+    path(
+        "c/<str:token>/scorm/content/<uuid:package_uuid>/<path:path>",
+        scorm_views.content_file,
+        name="scorm_content_file",
     ),
 ]
 

@@ -251,6 +251,8 @@ STATICFILES_DIRS = [
     BASE_DIR / "static",
     # The H5P player, installed from npm (make setup), served as static files.
     ("h5p-standalone", BASE_DIR / "node_modules" / "h5p-standalone" / "dist"),
+    # The SCORM run-time API (npm scorm-again): served to the SCORM player's frame only.
+    ("scorm-again", BASE_DIR / "node_modules" / "scorm-again" / "dist"),
 ]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(ENV.str("DJANGO_MEDIA_ROOT", str(VAR_DIR / "media")))
@@ -301,7 +303,13 @@ LMS_H5P_CORE_API = ENV.str("LMS_H5P_CORE_API", "1.27")
 # The content origin's routes (LMS_CONTENT_ORIGIN, read above): nothing else answers there.
 LMS_CONTENT_URLCONF = "lms.content_urls"
 # Static files the content origin serves (under STATIC_URL): the players' own.
-LMS_CONTENT_STATIC_PREFIXES = ("h5p-standalone/", "js/h5p-frame.", "js/h5p-inner.")
+LMS_CONTENT_STATIC_PREFIXES = (
+    "h5p-standalone/",
+    "js/h5p-frame.",
+    "js/h5p-inner.",
+    "scorm-again/",
+    "js/scorm-frame.",
+)
 # Content URLs carry a signed token (the officer, the activity, the embedding page): valid
 # this long, and the same URL within one bucket so that the browser cache serves reloads.
 LMS_CONTENT_TOKEN_MAX_AGE = ENV.int("LMS_CONTENT_TOKEN_MAX_AGE", 4 * 60 * 60)

@@ -157,3 +157,90 @@ class ScormItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title} ({self.identifier})"
+
+
+class ScormSlot(models.Model):
+    """Where a package is placed: one SCORM block of one lesson translation (as
+    :class:`courses.models.LessonActivity` is for H5P). Rebuilt from the lesson's body when
+    the lesson is published (:func:`courses.packages.scorm.services.scorm_slots_sync`), so
+    that a commit finds the lesson, the course and the rule without loading the page."""
+
+    lesson = models.ForeignKey(
+        "courses.LessonPage", on_delete=models.CASCADE, related_name="scorm_slots"
+    )
+    block_id = models.CharField(max_length=64)
+    package = models.ForeignKey(ScormPackage, on_delete=models.PROTECT, related_name="slots")
+    required = models.BooleanField(_("required"), default=True)
+    lesson_key = models.UUIDField()
+    course_key = models.UUIDField(db_index=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("SCORM block")
+        verbose_name_plural = _("SCORM blocks")
+        constraints = [
+            models.UniqueConstraint(fields=["lesson", "block_id"], name="scorm_slot_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.lesson_id}:{self.block_id}"
+
+
+class ScormRuntimeData(models.Model):
+    """An officer's run-time data of one SCO of a package (SCORM 1.2 ``cmi.core.*`` or
+    SCORM 2004 ``cmi.*``), written by commits from the player
+    (:func:`courses.packages.scorm.services.scorm_commit`). Statuses are kept as SCORM 2004
+    names them (1.2's ``lesson_status`` is also kept as written). Times in seconds:
+    ``total_seconds`` sums the closed sessions, ``session_seconds`` is the open one's.
+
+    The values are the browser's claims: they move lesson progress, never a certificate.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="scorm_data"
+    )
+    administration = models.ForeignKey(
+        Administration, on_delete=models.PROTECT, related_name="+", db_index=True
+    )
+    package = models.ForeignKey(ScormPackage, on_delete=models.CASCADE, related_name="+")
+    item = models.CharField(_("item identifier"), max_length=255)
+    seq = models.BigIntegerField(
+        default=0, help_text=_("The newest commit's sequence number: older ones change nothing.")
+    )
+    session = models.CharField(max_length=64, blank=True)
+    location = models.TextField(blank=True)
+    suspend_data = models.TextField(blank=True)
+    lesson_status = models.CharField(max_length=16, blank=True)
+    completion_status = models.CharField(max_length=16, default="not attempted")
+    success_status = models.CharField(max_length=16, default="unknown")
+    exit = models.CharField(max_length=16, blank=True)
+    score_raw = models.FloatField(null=True, blank=True)
+    score_min = models.FloatField(null=True, blank=True)
+    score_max = models.FloatField(null=True, blank=True)
+    score_scaled = models.FloatField(null=True, blank=True)
+    progress_measure = models.FloatField(null=True, blank=True)
+    total_seconds = models.FloatField(default=0)
+    session_seconds = models.FloatField(default=0)
+    attempt_count = models.PositiveIntegerField(default=1)
+    ended = models.BooleanField(
+        default=False, help_text=_("The last session ended (LMSFinish or Terminate).")
+    )
+    interactions = models.JSONField(default=list, blank=True)
+    objectives = models.JSONField(default=list, blank=True)
+    extra = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("SCORM run-time data")
+        verbose_name_plural = _("SCORM run-time data")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "package", "item"], name="scorm_runtime_once_per_sco"
+            )
+        ]
+        indexes = [models.Index(fields=["administration", "package"])]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} · {self.package_id} · {self.item}"

@@ -15,8 +15,11 @@ import contextlib
 import logging
 import os
 import posixpath
+import re
 import tempfile
 import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -24,11 +27,15 @@ from django.core.exceptions import PermissionDenied
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..archive import ArchiveError, ArchiveLimits, SafeArchive, Source, escapes, is_absolute
 from ..base import PackageRefused
-from .models import ScormItem, ScormPackage
+from . import cmi, sequencing
+from .manifest import SCORM_12, SCORM_2004, walk_items
+from .models import ScormItem, ScormPackage, ScormRuntimeData, ScormSlot
 from .problems import ScormProblem
 from .selectors import can_edit_package
 from .validate import ScormReport, inspect_archive
@@ -261,3 +268,257 @@ def storage_name(package: ScormPackage, path: str) -> str | None:
     if clean in (".", "") or clean.startswith("../"):
         return None
     return f"{package.storage_prefix}/{clean}"
+
+
+# --- the run-time: where packages are placed, and what officers' SCOs commit ---------------
+
+
+def scorm_slots_sync(*, lesson: Any) -> None:
+    """Rebuild the SCORM blocks (:class:`ScormSlot`) of a published lesson from its body,
+    as :func:`courses.services.lesson_activities_sync` does for H5P blocks."""
+    course = lesson.get_parent().get_parent() if lesson.depth > 2 else None
+    with transaction.atomic():
+        keep = []
+        for position, block in enumerate(lesson.body):
+            if block.block_type != "scorm" or not block.id:
+                continue
+            package = block.value.get("package")
+            if package is None:
+                continue
+            ScormSlot.objects.update_or_create(
+                lesson=lesson,
+                block_id=block.id,
+                defaults={
+                    "package": package,
+                    "required": bool(block.value.get("required")),
+                    "lesson_key": lesson.translation_key,
+                    "course_key": course.translation_key if course else lesson.translation_key,
+                    "position": position,
+                },
+            )
+            keep.append(block.id)
+        ScormSlot.objects.filter(lesson=lesson).exclude(block_id__in=keep).delete()
+
+
+class CommitStale(Exception):
+    """A commit older than the one stored (its sequence number is not greater): nothing
+    changes, the newer data stays."""
+
+
+@dataclass(frozen=True)
+class CommitOutcome:
+    data: ScormRuntimeData
+    navigation: sequencing.Navigation
+    target: str | None
+    """The item a navigation request of the commit delivers (``continue``, ``previous``,
+    ``choice``), None when there was none or it is not allowed."""
+    block_completed: bool
+
+
+def _manifest_item(package: ScormPackage, identifier: str) -> dict[str, Any] | None:
+    return next(
+        (
+            item
+            for item in walk_items(package.outline())
+            if item.get("identifier") == identifier and item.get("launchable")
+        ),
+        None,
+    )
+
+
+def item_states(rows: Iterable[ScormRuntimeData]) -> dict[str, sequencing.ItemState]:
+    """The sequencing view of stored rows (``order``: by when they were last written)."""
+    ordered = sorted(
+        rows,
+        key=lambda row: row.updated_at.timestamp() if row.updated_at else float("inf"),
+    )
+    return {
+        row.item: sequencing.ItemState(
+            completion=row.completion_status,
+            success=row.success_status,
+            scaled=row.score_scaled,
+            attempts=row.attempt_count,
+            order=position,
+        )
+        for position, row in enumerate(ordered)
+    }
+
+
+def _merge_entries(stored: list[Any], written: dict[int, dict[str, Any]]) -> list[Any]:
+    entries = [entry if isinstance(entry, dict) else {} for entry in stored]
+    for index in sorted(written):
+        while len(entries) <= index:
+            entries.append({})
+        entries[index] = {**entries[index], **written[index]}
+    return entries
+
+
+def _start_session(row: ScormRuntimeData, session: str) -> None:
+    """A commit of a new session: the closed one's time is added to the total; after a
+    session that ended without suspending, a new attempt starts from nothing."""
+    row.total_seconds = (row.total_seconds or 0) + (row.session_seconds or 0)
+    row.session_seconds = 0
+    if row.ended and row.exit != "suspend":
+        row.attempt_count += 1
+        row.location = row.suspend_data = row.lesson_status = row.exit = ""
+        row.completion_status, row.success_status = "not attempted", "unknown"
+        row.score_raw = row.score_min = row.score_max = row.score_scaled = None
+        row.progress_measure = None
+        row.interactions, row.objectives, row.extra = [], [], {}
+    row.session = session
+    row.ended = False
+
+
+def _apply_rules(row: ScormRuntimeData, item: dict[str, Any], version: str) -> None:
+    """What the LMS decides from the manifest: SCORM 1.2's mastery score turns a scored
+    attempt into passed or failed; SCORM 2004's completion threshold decides completion
+    from the progress measure."""
+    mastery = item.get("mastery_score")
+    if (
+        version == SCORM_12
+        and mastery is not None
+        and row.score_raw is not None
+        and row.lesson_status in ("completed", "passed", "failed", "incomplete", "browsed")
+    ):
+        row.success_status = "passed" if row.score_raw >= mastery else "failed"
+        if row.lesson_status in ("completed", "passed", "failed"):
+            row.lesson_status = row.success_status
+    threshold = (item.get("completion_threshold") or {}).get("min_progress_measure")
+    if version == SCORM_2004 and threshold is not None and row.progress_measure is not None:
+        row.completion_status = "completed" if row.progress_measure >= threshold else "incomplete"
+
+
+def scorm_commit(
+    *,
+    actor: User,
+    slot: ScormSlot,
+    item: str,
+    seq: int,
+    session: str,
+    update: cmi.RuntimeUpdate,
+    final: bool = False,
+    navigation_request: str = "",
+    block_done: bool = False,
+    now: Any = None,
+) -> CommitOutcome:
+    """Store what one SCO of a placed package committed for the signed-in officer, roll
+    the package up, and complete the lesson block when the package is done (completed
+    and not failed), as a required H5P block completes.
+
+    ``update`` is a validated commit (:func:`cmi.validate_commit`). A commit whose ``seq``
+    is not greater than the stored one raises :class:`CommitStale` and changes nothing.
+    Queries: the officer's rows of the package (locked), one insert or update; completing
+    the block costs more, once. ``block_done``: the caller already knows the block is
+    complete in the officer's lesson progress. Values are the browser's claims: lesson
+    progress only, never a certificate.
+    """
+    now = now or timezone.now()
+    package = slot.package
+    manifest_item = _manifest_item(package, item)
+    if manifest_item is None:
+        raise Http404
+    # No savepoint when called inside a transaction (nothing in here is caught), so that
+    # the commit's query count is the same in and out of one; CommitStale is raised after.
+    with transaction.atomic(savepoint=False):
+        rows = list(
+            ScormRuntimeData.objects.select_for_update()
+            .filter(user=actor, package=package)
+            .order_by("pk")
+        )
+        row = next((r for r in rows if r.item == item), None)
+        created = row is None
+        stale = row is not None and row.seq >= seq
+        if row is None:
+            row = ScormRuntimeData(
+                user=actor,
+                administration_id=actor.administration_id,
+                package=package,
+                item=item,
+                session=session,
+            )
+            rows.append(row)
+        if not stale:
+            outcome = _commit_apply(
+                actor=actor,
+                slot=slot,
+                row=row,
+                rows=rows,
+                created=created,
+                manifest_item=manifest_item,
+                seq=seq,
+                session=session,
+                update=update,
+                final=final,
+                navigation_request=navigation_request,
+                block_done=block_done,
+                now=now,
+            )
+    if stale:
+        raise CommitStale
+    return outcome
+
+
+def _commit_apply(
+    *,
+    actor: User,
+    slot: ScormSlot,
+    row: ScormRuntimeData,
+    rows: list[ScormRuntimeData],
+    created: bool,
+    manifest_item: dict[str, Any],
+    seq: int,
+    session: str,
+    update: cmi.RuntimeUpdate,
+    final: bool,
+    navigation_request: str,
+    block_done: bool,
+    now: Any,
+) -> CommitOutcome:
+    from courses import services as courses_services
+
+    package = slot.package
+    if not created and row.session != session:
+        _start_session(row, session)
+    row.seq = seq
+    for name, value in update.fields.items():
+        setattr(row, name, value)
+    if update.interactions:
+        row.interactions = _merge_entries(row.interactions, update.interactions)
+    if update.objectives:
+        row.objectives = _merge_entries(row.objectives, update.objectives)
+    if update.extra:
+        row.extra = {**row.extra, **update.extra}
+    _apply_rules(row, manifest_item, package.version)
+    row.ended = final
+    if row.completion_status == "completed" and row.completed_at is None:
+        row.completed_at = now
+    row.save()
+    navigation = sequencing.evaluate(package.manifest, item_states(rows))
+    target = _navigation_target(navigation, row.item, navigation_request, package.version)
+    completed = block_done
+    if navigation.done and not block_done:
+        courses_services.lesson_block_complete(actor=actor, slot=slot, now=now)
+        completed = True
+    return CommitOutcome(data=row, navigation=navigation, target=target, block_completed=completed)
+
+
+NAVIGATION_REQUESTS = frozenset(
+    {"continue", "previous", "exit", "exitAll", "abandon", "abandonAll", "suspendAll", "_none_"}
+)
+_CHOICE = re.compile(r"^\{target=([^{}]{1,255})\}(choice|jump)$")
+
+
+def navigation_request_valid(value: str) -> bool:
+    """``adl.nav.request`` as SCORM 2004 defines it (also used by the table of contents)."""
+    return value in NAVIGATION_REQUESTS or bool(_CHOICE.match(value))
+
+
+def _navigation_target(
+    navigation: sequencing.Navigation, current: str, request: str, version: str
+) -> str | None:
+    if request in ("continue", "previous"):
+        return sequencing.flow_target(navigation, current, request, version=version)
+    match = _CHOICE.match(request)
+    if match and sequencing.choice_allowed(navigation, match.group(1)):
+        return match.group(1)
+    return None

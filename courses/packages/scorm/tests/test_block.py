@@ -1,5 +1,5 @@
-"""A SCORM package placed in a lesson: the lesson block (a placeholder until the runtime
-plays packages there)."""
+"""A SCORM package placed in a lesson: the lesson block, which plays it in the player
+frame (the run-time itself: test_runtime.py)."""
 
 from __future__ import annotations
 
@@ -48,7 +48,7 @@ def test_lessons_offer_the_scorm_block():
     assert child["required"].get_default() is True
 
 
-def test_the_block_shows_where_the_package_will_play(home_page, per, per_unit):
+def test_the_block_plays_the_package_in_a_frame(home_page, per, per_unit):
     officer = UserFactory(
         administration=per, unit=per_unit, preferred_language="en", roles={Role.OFFICER}
     )
@@ -63,6 +63,10 @@ def test_the_block_shows_where_the_package_will_play(home_page, per, per_unit):
 
     client = Client()
     client.force_login(officer)
-    html = client.get(lesson.url).content.decode()
-    assert "SCORM package Golf basics: plays here" in html
+    html = client.get(lesson.url, HTTP_HOST="127.0.0.1").content.decode()
+    assert '<iframe class="scorm-frame" src="http://localhost/c/' in html
+    assert "Golf basics" in html
     assert "Required activity" in html
+    # Without a content origin (a host it cannot be derived from), the officer is told.
+    html = client.get(lesson.url).content.decode()
+    assert "this server has no address for activities configured" in html

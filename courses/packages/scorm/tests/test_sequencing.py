@@ -1,0 +1,130 @@
+"""SCORM 2004 sequencing on Rustici's Golf examples (the corpus, read as it is)."""
+
+from __future__ import annotations
+
+import zipfile
+
+import pytest
+
+from courses.packages.scorm.manifest import parse_manifest
+from courses.packages.scorm.sequencing import (
+    ItemState,
+    choice_allowed,
+    evaluate,
+    flow_target,
+    start_target,
+)
+
+from .packages import CORPUS
+
+PASSED = ItemState("completed", "passed", 1.0, 1)
+COMPLETED = ItemState("completed", "unknown", None, 1)
+FAILED = ItemState("completed", "failed", 0.2, 1)
+
+
+def manifest_of(name: str) -> dict:
+    path = CORPUS / f"{name}.zip"
+    if not path.exists():
+        pytest.skip(f"corpus package {name} is not there")
+    with zipfile.ZipFile(path) as archive:
+        return parse_manifest(archive.read("imsmanifest.xml")).manifest
+
+
+def choosable(navigation):
+    return [
+        leaf.identifier for leaf in navigation.leaves if choice_allowed(navigation, leaf.identifier)
+    ]
+
+
+FORCED = "golf__SequencingForcedSequential_SCORM20043rdEdition"
+PRE_POST = "golf__SequencingPreOrPostTestRollup_SCORM20043rdEdition"
+POST = "golf__SequencingPostTestRollup_SCORM20043rdEdition"
+ORDER = ["playing_item", "etuqiette_item", "handicapping_item", "havingfun_item"]
+
+
+def test_forced_sequential_opens_one_sco_after_the_other():
+    manifest = manifest_of(FORCED)
+    navigation = evaluate(manifest, {})
+    assert choosable(navigation) == ["playing_item"]
+    assert start_target(navigation, version="2004") == "playing_item"
+    assert flow_target(navigation, "playing_item", "continue", version="2004") is None
+    states = {"playing_item": PASSED}
+    navigation = evaluate(manifest, states)
+    assert choosable(navigation) == ["playing_item", "etuqiette_item"]
+    assert flow_target(navigation, "playing_item", "continue", version="2004") == "etuqiette_item"
+    # Completed without being satisfied does not open the next one.
+    navigation = evaluate(manifest, {"playing_item": COMPLETED})
+    assert choosable(navigation) == ["playing_item"]
+    states = {identifier: PASSED for identifier in ORDER}
+    navigation = evaluate(manifest, states)
+    assert "assessment_item" in choosable(navigation)
+    assert not navigation.done
+    navigation = evaluate(manifest, {**states, "assessment_item": PASSED})
+    assert navigation.done and navigation.success == "passed"
+
+
+def test_a_passed_pre_test_completes_the_course_and_closes_both_tests():
+    manifest = manifest_of(PRE_POST)
+    navigation = evaluate(manifest, {})
+    assert start_target(navigation, version="2004") == "pretest_item"
+    assert "posttest_item" not in choosable(navigation)  # the content comes first
+    assert flow_target(navigation, "pretest_item", "continue", version="2004") == "playing_item"
+    navigation = evaluate(manifest, {"pretest_item": PASSED})
+    assert navigation.done
+    assert "pretest_item" not in choosable(navigation)
+    assert "posttest_item" not in choosable(navigation)
+
+
+def test_a_failed_pre_test_leads_through_the_content_to_the_post_test():
+    manifest = manifest_of(PRE_POST)
+    states = {"pretest_item": FAILED}
+    navigation = evaluate(manifest, states)
+    assert not navigation.done
+    assert "pretest_item" not in choosable(navigation)  # one attempt only
+    assert "posttest_item" not in choosable(navigation)
+    states.update({identifier: COMPLETED for identifier in ORDER})
+    navigation = evaluate(manifest, states)
+    assert "posttest_item" in choosable(navigation)
+    assert not navigation.done
+    later = ItemState("completed", "passed", 1.0, 1, order=9)  # after the pre-test
+    navigation = evaluate(manifest, {**states, "posttest_item": later})
+    assert navigation.done and navigation.success == "passed"
+
+
+def test_post_test_rollup_takes_the_test_for_the_course():
+    manifest = manifest_of(POST)
+    navigation = evaluate(manifest, {})
+    leaves = [leaf.identifier for leaf in navigation.leaves]
+    test = leaves[-1]
+    navigation = evaluate(manifest, {identifier: COMPLETED for identifier in leaves[:-1]})
+    assert not navigation.done
+    navigation = evaluate(manifest, {test: FAILED})
+    assert navigation.success == "failed" and not navigation.done
+    navigation = evaluate(
+        manifest, {**{identifier: COMPLETED for identifier in leaves[:-1]}, test: PASSED}
+    )
+    assert navigation.success == "passed" and navigation.done
+
+
+def test_packages_without_sequencing_flow_freely_and_complete_when_every_sco_does():
+    manifest = manifest_of("golf__ContentPackagingOneFilePerSCO_SCORM20043rdEdition")
+    navigation = evaluate(manifest, {})
+    leaves = [leaf.identifier for leaf in navigation.leaves]
+    assert len(leaves) > 1 and choosable(navigation) == leaves
+    assert flow_target(navigation, leaves[0], "continue", version="2004") == leaves[1]
+    assert flow_target(navigation, leaves[1], "previous", version="2004") == leaves[0]
+    assert flow_target(navigation, leaves[-1], "continue", version="2004") is None
+    navigation = evaluate(manifest, {identifier: COMPLETED for identifier in leaves[:-1]})
+    assert navigation.completion == "incomplete" and not navigation.done
+    navigation = evaluate(manifest, {identifier: COMPLETED for identifier in leaves})
+    assert navigation.done
+
+
+def test_a_failed_scorm_12_sco_does_not_finish_the_package():
+    manifest = manifest_of("golf__RuntimeBasicCalls_SCORM12")
+    navigation = evaluate(manifest, {})
+    (leaf,) = [leaf.identifier for leaf in navigation.leaves]
+    assert start_target(navigation, version="1.2") == leaf
+    assert not evaluate(manifest, {leaf: FAILED}).done
+    assert evaluate(manifest, {leaf: PASSED}).done
+    assert evaluate(manifest, {leaf: COMPLETED}).done
