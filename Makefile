@@ -16,7 +16,7 @@ PORT ?= 8000
 PYTEST_ARGS ?= -n 3
 
 .PHONY: help setup run test lint format check-deploy test-sqlite test-postgres browser-deps lock \
-        postgres messages bench bench-exam bench-certificates bench-tracking clean
+        postgres messages bench bench-exam bench-certificates bench-tracking bench-content clean
 
 help:
 	@echo "make run      install what is needed, migrate, seed the demo, serve on http://$(HOST):$(PORT)"
@@ -26,6 +26,7 @@ help:
 	@echo "make format   ruff format and ruff check --fix"
 	@echo "make messages refresh and compile the translation catalogues"
 	@echo "make bench    run the benchmarks in bench/ and print their figures"
+	@echo "make bench-content  package imports over the corpora, lesson page of real H5P"
 	@echo "make clean    remove the virtualenv, node_modules and the local database"
 
 # --- installation (each step is skipped when already done) -------------------------------
@@ -113,6 +114,7 @@ test: $(STAMP_PY) $(STAMP_NODE) browser-deps
 bench: setup
 	$(MANAGE) seed_demo > /dev/null
 	$(PY) bench/lesson_page.py
+	$(PY) bench/content.py
 	@scripts/ensure-postgres.sh && $(PY) bench/exam_burst.py || echo "exam burst skipped: it needs PostgreSQL"
 	@scripts/ensure-postgres.sh && $(PY) bench/certificates.py || echo "certificates bench skipped: it needs PostgreSQL"
 	@scripts/ensure-postgres.sh && $(PY) bench/tracking.py || echo "tracking bench skipped: it needs PostgreSQL"
@@ -128,6 +130,11 @@ bench-certificates: setup
 bench-tracking: setup
 	@scripts/ensure-postgres.sh
 	$(PY) bench/tracking.py
+
+# Package imports over the real corpora and the lesson page of real H5P content, on a
+# throw-away SQLite database and media folder (bench/content.py).
+bench-content: setup
+	$(PY) bench/content.py
 
 # Pin what installs: resolve pyproject.toml (with the dev extra) in a fresh virtualenv and
 # write every version to requirements.lock, which 'make setup' installs as constraints.
