@@ -9,10 +9,11 @@ Run with ``make bench-content``. Works on a throw-away SQLite database and media
   as the operator), with count, total, median and max of the packages that import; packages
   refused are listed apart, and any outcome other than the corpora's own notes (the H5P
   README's broken list, the SCORM MANIFEST.tsv ``status`` column) is flagged;
-- the lesson page of a lesson holding the official H5P CoursePresentation package: server
-  time (median of ``BENCH_REQUESTS``) and queries for a signed-in officer, and bytes: the
-  HTML plus what the page loads from the site's origin (its CSS and JS), raw and gzip; the
-  player frame's files on the content origin (player, libraries, content) are counted apart;
+- the lesson page of a lesson holding the official H5P CoursePresentation package, and of
+  one holding a SCORM Golf package: server time (median of ``BENCH_REQUESTS``) and queries
+  for a signed-in officer, and bytes: the HTML plus what the page loads from the site's
+  origin (its CSS and JS), raw and gzip; the player frame's files on the content origin
+  (player or runtime, libraries, package files) are counted apart, as an upper bound;
 - SCORM runtime (commit requests per second): see ``scorm_runtime()`` at the end, the place
   for it once the runtime is in.
 
@@ -39,6 +40,7 @@ H5P_CORPUS = Path(os.environ.get("LMS_H5P_CORPUS", str(CORPORA / "h5p")))
 SCORM_CORPUS = Path(os.environ.get("LMS_SCORM_CORPUS", str(CORPORA / "scorm")))
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", "100"))
 COURSE_PRESENTATION = "h5p-html-exporter__hub-content__H5P.CoursePresentation.h5p"
+SCORM_GOLF = "golf__RuntimeBasicCalls_SCORM20043rdEdition"  # single SCO, scores, 2004
 
 # The broken packages the H5P corpus README lists: every other one must import.
 H5P_BROKEN = {
@@ -160,34 +162,32 @@ def scorm_imports() -> dict[str, float]:
     return import_corpus(
         "SCORM corpus",
         paths,
-        lambda path, data: scorm_package_import(actor=None, source=path),
+        lambda path, data: scorm_package_import(actor=None, source=path, title=path.stem),
         expected,
     )
 
 
-def lesson_with(activity) -> tuple[object, object]:
-    """A published lesson holding ``activity`` in the first English module of the demo,
-    and an English-speaking officer enrolled in its course."""
+def lesson_with(kind: str, package) -> tuple[object, object]:
+    """A published lesson holding one ``kind`` block ("h5p": an activity, "scorm": a SCORM
+    package) in the first English module of the demo, and an English-speaking officer
+    enrolled in its course."""
     from courses import services
     from courses.models import LessonPage, ModulePage
     from lms.accounts.models import User
 
     officer = User.objects.get(username="officer.jam")
     module = ModulePage.objects.live().filter(locale__language_code="en").order_by("path").first()
+    value = {"activity" if kind == "h5p" else "package": package.pk, "required": True}
     lesson = LessonPage(
-        title=f"Bench: {activity.title}",
+        title=f"Bench: {package.title}",
         slug=f"bench-{uuid.uuid4().hex[:8]}",
         body=[
             {
                 "type": "text",
-                "value": "<p>A lesson with one H5P activity.</p>",
+                "value": f"<p>A lesson with one {kind} block.</p>",
                 "id": str(uuid.uuid4()),
             },
-            {
-                "type": "h5p",
-                "value": {"activity": activity.pk, "required": True},
-                "id": str(uuid.uuid4()),
-            },
+            {"type": kind, "value": value, "id": str(uuid.uuid4())},
         ],
     )
     module.add_child(instance=lesson)
@@ -214,26 +214,12 @@ def main_origin_assets(html: str) -> dict[str, bytes]:
     return found
 
 
-def content_origin_bytes(activity) -> tuple[int, int]:
-    """What the player frame loads on the content origin at a first visit: the player's
-    static files, every stored file of the activity's libraries (current patches) and of its
-    content (an upper bound: a library's unused language files are counted too)."""
-    from courses.packages.h5p.services import LIBRARIES_PREFIX
-
-    names = [
-        "h5p-standalone/main.bundle.js",
-        "h5p-standalone/frame.bundle.js",
-        "h5p-standalone/styles/h5p.css",
-        "js/h5p-frame.js",
-        "js/h5p-inner.js",
-    ]
+def content_origin_bytes(names: list[str], folders: list[str]) -> tuple[int, int]:
+    """What a player frame loads on the content origin at a first visit, at most: the
+    player's static files ``names`` and every stored file under ``folders``."""
     raw = sum(Path(finders.find(name)).stat().st_size for name in names if finders.find(name))
     count = len(names)
-    folders = [
-        f"{LIBRARIES_PREFIX}/{library.storage_folder}"
-        for library in activity.libraries.select_related("current")
-    ]
-    for folder in [*folders, activity.storage_prefix]:
+    for folder in folders:
         for root, _dirs, files in os.walk(default_storage.path(folder)):
             for name in files:
                 raw += Path(root, name).stat().st_size
@@ -255,7 +241,7 @@ def lesson_page(label: str, lesson, officer) -> None:
         timings.append((time.perf_counter() - start) * 1000)
     with CaptureQueriesContext(connection) as context:
         html = client.get(url).content
-    assert b'class="h5p-frame"' in html, "the activity is not on the page"
+    assert b"<iframe" in html, "the package does not play on the page"
     assets = main_origin_assets(html.decode())
     raw = len(html) + sum(len(data) for data in assets.values())
     packed = gz(html) + sum(gz(data) for data in assets.values())
@@ -278,19 +264,52 @@ def h5p_lesson_page() -> None:
     if activity is None:
         print(f"\nlesson page skipped: {COURSE_PRESENTATION} did not import")
         return
-    lesson, officer = lesson_with(activity)
+    from courses.packages.h5p.services import LIBRARIES_PREFIX
+
+    lesson, officer = lesson_with("h5p", activity)
     lesson_page("H5P CoursePresentation (official package)", lesson, officer)
-    raw, count = content_origin_bytes(activity)
+    player = [
+        "h5p-standalone/main.bundle.js",
+        "h5p-standalone/frame.bundle.js",
+        "h5p-standalone/styles/h5p.css",
+        "js/h5p-frame.js",
+        "js/h5p-inner.js",
+    ]
+    folders = [
+        f"{LIBRARIES_PREFIX}/{library.storage_folder}"
+        for library in activity.libraries.select_related("current")
+    ]
+    raw, count = content_origin_bytes(player, [*folders, activity.storage_prefix])
     print(
         f"content origin (player frame), first visit: at most {kib(raw)} raw in {count} files "
-        "(player, the activity's libraries, its content; cached by the browser afterwards)"
+        "(player, the activity's libraries with unused languages, its content; cached after)"
+    )
+
+
+def scorm_lesson_page() -> None:
+    from django.conf import settings
+
+    from courses.packages.scorm.models import ScormPackage
+    from courses.packages.scorm.player import shell_scripts
+
+    package = ScormPackage.objects.filter(title=SCORM_GOLF).first()
+    if package is None:
+        print(f"\nSCORM lesson page skipped: {SCORM_GOLF} did not import")
+        return
+    lesson, officer = lesson_with("scorm", package)
+    lesson_page(f"SCORM Golf package ({package.title})", lesson, officer)
+    runtime = [url.removeprefix(settings.STATIC_URL) for url in shell_scripts(package.version)]
+    raw, count = content_origin_bytes(runtime, [package.storage_prefix])
+    print(
+        f"content origin (player frame), first visit: at most {kib(raw)} raw in {count} files "
+        "(runtime, the package's files)"
     )
 
 
 def scorm_runtime() -> None:
-    """SCORM commit requests per second and the lesson page of a SCORM Golf package: to be
-    added here with the SCORM runtime (``courses/packages/scorm``), as its own section."""
-    print("\n== SCORM runtime: not measured here yet (added with the runtime) ==")
+    """SCORM commit requests per second: the place for them (``courses/packages/scorm``
+    pins the commit's queries in its tests); added with the runtime's own bench."""
+    print("\n== SCORM runtime (commits per second): not measured here yet ==")
 
 
 def main() -> None:
@@ -304,6 +323,7 @@ def main() -> None:
     summary("H5P corpus", h5p)
     summary("SCORM corpus", scorm)
     h5p_lesson_page()
+    scorm_lesson_page()
     scorm_runtime()
 
 
