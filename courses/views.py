@@ -263,6 +263,7 @@ def _player_settings(
             "retrying": _("The server did not answer: trying again…"),
             "refused": _("Your result was not accepted: {reason}"),
             "error": _("This activity cannot be shown: {reason}"),
+            "partly": _("Part of this activity cannot be shown: {reason}"),
             "reasons": {
                 "missing_library": _(
                     "a part of it ({library}) is missing on this site. Please tell your "

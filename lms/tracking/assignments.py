@@ -750,7 +750,7 @@ def _send_reminder(officer: User, kind: str, items: list[AssignedItem], now: dt.
     else:
         subject = ngettext(
             "Overdue training: due on %(date)s",
-            "%(count)s overdue trainings",
+            "%(count)s overdue trainings, the first due on %(date)s",
             len(items),
         ) % {"count": len(items), "date": date_format(earliest, "DATE_FORMAT")}
     message = EmailMultiAlternatives(

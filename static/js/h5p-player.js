@@ -65,7 +65,10 @@
     });
     block.error = code;
     block.container.setAttribute("data-h5p-error", code);
-    setStatus(block, "error", format(messages.error, {reason: reason}));
+    // Media that fails once the content shows (a video in one slide): the rest plays, so
+    // the officer reads that a part is missing, not that nothing can be shown.
+    var partly = block.ready && (code === "media_unreachable" || code === "blocked_media");
+    setStatus(block, "error", format(partly ? messages.partly : messages.error, {reason: reason}));
   }
 
   function sendTo(block, message) {

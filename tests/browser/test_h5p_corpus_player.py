@@ -73,6 +73,8 @@ def corpus_lesson(home_page, per_officer):
     (by inspection, REMOTE_MEDIA for the shared corpus, so that other folders given in
     LMS_H5P_CORPUS play the same way): the officer reads "This activity cannot be shown: it
     loads media from <hosts>, which this platform does not allow." and the rest plays."""
+    per_officer.preferred_language = "en"  # the messages below are read in English
+    per_officer.save()
     installer = UserFactory(username="h5p.installer", roles={Role.PLATFORM_ADMIN})
     packages, blocked = {}, {}
     for path in REAL:

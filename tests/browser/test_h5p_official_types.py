@@ -1,0 +1,195 @@
+"""Issue 12, done when: an officer plays H5P's own CoursePresentation and QuestionSet (as
+exported by h5p.org, unmodified) in one lesson, closes the page, comes back, finds the
+presentation where they left it, and the lesson completes on the activities' own
+statements (the presentation at its last slide, the question set when finished)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from courses import services
+from courses.models import (
+    CourseIndexPage,
+    CoursePage,
+    Enrolment,
+    H5PUserData,
+    LessonActivity,
+    LessonPage,
+    LessonProgress,
+    ModulePage,
+)
+from courses.packages.h5p.services import h5p_package_import
+from courses.tests.fixtures import add
+from courses.tests.test_h5p_corpus import REMOTE_MEDIA, SHARED_CORPUS, allow_media_hosts
+from lms.accounts.roles import Role
+from lms.accounts.tests.factories import UserFactory
+from tests.browser.conftest import sign_in
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+PRESENTATION = "h5p-html-exporter__hub-content__H5P.CoursePresentation.h5p"
+QUESTIONSET = "h5p-html-exporter__hub-content__H5P.QuestionSet.h5p"
+LESSON = "/official/presented/read/slides-and-quiz/"
+
+
+@pytest.fixture
+def lesson(home_page, per_officer):
+    per_officer.preferred_language = "en"
+    per_officer.save()
+    installer = UserFactory(username="h5p.installer", roles={Role.PLATFORM_ADMIN})
+    # The presentation's video is on h5p.org: a platform admin allowed that host.
+    allow_media_hosts(REMOTE_MEDIA[PRESENTATION])
+    activities = {
+        key: h5p_package_import(actor=installer, data=(SHARED_CORPUS / name).read_bytes())
+        for key, name in (("cp", PRESENTATION), ("qs", QUESTIONSET))
+    }
+    index = add(home_page, CourseIndexPage(title="Official", slug="official"))
+    course = add(
+        index,
+        CoursePage(
+            title="Presented", slug="presented", summary="H5P's own.", track="illicit_trade"
+        ),
+    )
+    module = add(course, ModulePage(title="Read", slug="read"))
+    body = [
+        {"type": "h5p", "value": {"activity": activity.pk, "required": True}, "id": key}
+        for key, activity in activities.items()
+    ]
+    page = add(module, LessonPage(title="Slides and quiz", slug="slides-and-quiz", body=body))
+    services.enrolment_create(actor=per_officer, course=course)
+    return page
+
+
+def block(page, key):
+    return page.locator(f'[data-h5p-block="{key}"]')
+
+
+def content(page, key):
+    shell = page.frame_locator(f'[data-h5p-block="{key}"] iframe.h5p-frame')
+    return shell.frame_locator("iframe.h5p-iframe")
+
+
+def open_lesson(page):
+    page.goto(LESSON)
+    for key in ("cp", "qs"):
+        expect(block(page, key)).to_have_attribute("data-h5p-ready", "true", timeout=30_000)
+
+
+def lesson_status(officer, lesson) -> str | None:
+    enrolment = Enrolment.objects.get(user=officer)
+    return enrolment.lesson_status.get(str(lesson.translation_key))
+
+
+def answer_whatever_is_shown(frame) -> None:
+    """What an officer in a hurry does with the question on screen: ticks, types, marks or
+    drags something, and checks when there is a Check button."""
+    shown = {
+        "choice": frame.locator(".h5p-answer:visible, .h5p-true-false-answer:visible"),
+        "gaps": frame.locator(".h5p-text-input:visible"),
+        "words": frame.locator(".h5p-word-selectable-words [role=option]:visible"),
+        "draggable": frame.locator(".h5p-drag-draggable:visible, .h5p-draggable:visible"),
+        "zone": frame.locator(".h5p-drag-dropzone-container:visible, .h5p-dropzone:visible"),
+    }
+    if shown["choice"].count():
+        shown["choice"].first.click()
+    for gap in shown["gaps"].all():
+        gap.fill("seal")
+        gap.press("Tab")
+    if shown["words"].count():
+        shown["words"].first.click()
+    if shown["draggable"].count() and shown["zone"].count():
+        shown["draggable"].first.drag_to(shown["zone"].first)
+    check = frame.locator(".h5p-question-check-answer:visible")
+    if check.count():
+        check.first.click()
+
+
+def blocks_done(officer, lesson) -> set[str]:
+    progress = LessonProgress.objects.filter(
+        enrolment__user=officer, lesson_key=lesson.translation_key
+    )
+    return set(progress.values_list("completed_blocks", flat=True).first() or [])
+
+
+def test_an_officer_plays_a_presentation_and_a_question_set_leaves_and_resumes(
+    page, lesson, per_officer, password
+):
+    # h5p.org is out of reach (as on a customs post's link that filters it): the
+    # presentation's video does not load, the rest of it plays, and the officer is told.
+    page.context.route("https://h5p.org/**", lambda route: route.abort())
+    sign_in(page, "officer.per", password)
+    open_lesson(page)
+    expect(page.locator("[data-lesson-status]")).not_to_have_attribute(
+        "data-lesson-status", "completed"
+    )
+
+    # The presentation: the second slide, then the officer leaves.
+    cp = content(page, "cp")
+    expect(cp.locator(".h5p-footer-slide-count-current")).to_have_text("1")
+    cp.locator(".h5p-footer-next-slide").click()
+    expect(cp.locator(".h5p-footer-slide-count-current")).to_have_text("2")
+    cp_slot = LessonActivity.objects.get(lesson=lesson, block_id="cp")
+    for _ in range(80):  # H5P saves its state on a timer, through the lesson page
+        state = H5PUserData.objects.filter(
+            user=per_officer, activity=cp_slot.activity, data_type="state"
+        ).first()
+        if state and '"progress":1' in state.data.replace(" ", ""):
+            break
+        page.wait_for_timeout(250)
+    else:
+        pytest.fail("the presentation's state never reached the site")
+    assert lesson_status(per_officer, lesson) != "completed"
+
+    # Closed, and opened again in a new tab: the presentation is where it was left.
+    context = page.context
+    page.close()
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    open_lesson(page)
+    cp = content(page, "cp")
+    expect(cp.locator(".h5p-footer-slide-count-current")).to_have_text("2")
+
+    # To the last slide: the presentation is finished (progressed to its last slide).
+    with page.expect_response(
+        lambda r: (
+            f"/h5p/xapi/{cp_slot.pk}/" in r.url and 'ending-point":3' in (r.request.post_data or "")
+        )
+    ) as progressed:
+        cp.locator(".h5p-footer-next-slide").click()
+    assert progressed.value.status == 200
+    expect(cp.locator(".h5p-footer-slide-count-current")).to_have_text("3")
+    expect(block(page, "cp").locator("[data-h5p-status]")).to_have_text(
+        "Part of this activity cannot be shown: its media on h5p.org could not be loaded. "
+        "Check your connection, then reload the page."
+    )
+    assert blocks_done(per_officer, lesson) == {"cp"}
+    assert lesson_status(per_officer, lesson) != "completed"  # the quiz is still to do
+
+    # The question set.
+    qs = content(page, "qs")
+    # Every question answered in turn (its progress dots), then finished.
+    dots = qs.locator(".progress-dot")
+    expect(dots).to_have_count(9)
+    for number in range(9):
+        dots.nth(number).click()
+        expect(dots.nth(number)).to_have_class(re.compile(r"\bcurrent\b"))
+        answer_whatever_is_shown(qs)
+    # (A dot shows "answered" once the officer has moved on from its question.)
+    expect(qs.locator(".progress-dot.answered:not(.current)")).to_have_count(8)
+    qs_slot = LessonActivity.objects.get(lesson=lesson, block_id="qs")
+    with page.expect_response(
+        lambda r: (
+            f"/h5p/xapi/{qs_slot.pk}/" in r.url and "/completed" in (r.request.post_data or "")
+        )
+    ) as finished:
+        qs.locator(".h5p-question-finish:visible").first.click()
+    assert finished.value.status == 200
+    expect(qs.locator(".questionset-results")).to_be_visible()
+
+    assert blocks_done(per_officer, lesson) == {"cp", "qs"}
+    assert lesson_status(per_officer, lesson) == "completed"
+    page.reload()
+    expect(page.locator("[data-lesson-status=completed]")).to_be_visible()
