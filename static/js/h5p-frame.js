@@ -70,7 +70,8 @@
       external(url);
       return;
     }
-    var library = /\/h5p\/libraries\/([^\/?#]+)\//.exec(url);
+    // /h5p/libraries/r<revision>/<Machine.Name-major.minor>/... (the revision is optional)
+    var library = /\/h5p\/libraries\/(?:r[0-9a-f]{12}\/)?([^\/?#]+)\//.exec(url);
     if (library) { report("missing_library", decode(library[1])); return; }
     var file = /\/h5p\/content\/[^\/]+\/([^?#]+)/.exec(url);
     report("missing_file", file ? decode(file[1]) : url.replace(/\/c\/[^\/]+\//, "/c/…/"));
