@@ -480,3 +480,17 @@ def test_libraries_installed_before_versions_were_kept_still_play(client, course
     path = player_settings(client)["librariesPath"]
     library_json, _caching = served(f"{path}/{KC_FOLDER}/library.json")
     assert json.loads(library_json)["machineName"] == KC
+
+
+def test_after_a_rollback_the_rolled_back_patch_comes_back_only_with_a_package(platform_admin):
+    h5p_package_import(actor=platform_admin, data=package())
+    h5p_package_import(actor=platform_admin, data=with_patch(package(), KC, patch=7))
+    h5p_library_rollback(
+        actor=platform_admin, library=kc(), version=kc().versions.get(patch_version=0)
+    )
+    h5p_package_import(actor=platform_admin, data=package())  # the current patch: no change
+    assert kc().version == "1.0.0"
+    again = h5p_package_import(actor=platform_admin, data=with_patch(package(), KC, patch=7))
+    assert again.library_upgrades.installed == [f"{KC} 1.0.7"]
+    assert kc().version == "1.0.7" and kc().versions.count() == 2  # the same version row
+    assert ModelLogEntry.objects.filter(action=LIBRARY_UPGRADE_ACTION).count() == 2

@@ -22,7 +22,9 @@ it current for every activity, when its uploader is a platform admin (or the ope
 the command line); anyone else's activity imports with the installed patch and the import
 says so (:attr:`LibraryUpgrades.messages`). The new patch's files pass the same policy as
 any library (a hostile patch refuses the whole package). :func:`h5p_library_rollback`
-makes another installed patch current again.
+makes another installed patch current again; a package carrying a patch newer than the
+current one makes it current again after such a rollback (its files, written once, are
+reused).
 """
 
 from __future__ import annotations
@@ -168,8 +170,12 @@ def h5p_package_import(
     """Validate and store a package as a new activity, or raise :class:`PackageRefused`.
 
     New libraries need the library-install permission (``actor=None`` is the operator at
-    the command line, who may install them). On any failure nothing is left behind: files
-    written so far are removed and no row is created.
+    the command line, who may install them). Newer patches of installed libraries are
+    installed and made current for platform admins and the operator, and held back for
+    anyone else; the returned activity's ``library_upgrades`` (:class:`LibraryUpgrades`)
+    says which, with the messages for its uploader. On any failure nothing is left
+    behind: files written so far are removed and no row is created (library files, shared
+    and written once, stay for the next import of that version).
     """
     report = report or h5p_package_inspect(data=data)
     if not report.ok:
