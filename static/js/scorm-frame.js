@@ -5,7 +5,8 @@
    on this same origin. It never talks to the site: it talks only with the lesson page
    that framed it (settings.mainOrigin), by postMessage:
 
-   shell -> page   hello                         ask for the first launch
+   shell -> page   hello                         ask for the first launch (repeated until
+                                                 a launch arrives)
                    commit {item, session, cmi,   what the SCO wrote this session (element
                            final, nav}           names and values, as written), on
                                                  LMSCommit/Commit, LMSFinish/Terminate
@@ -107,5 +108,11 @@
   // SCO may finish in its own unload handler first; then this sends nothing new).
   window.addEventListener("pagehide", function () { commit(false); });
 
-  send({type: "hello"});
+  // The lesson page may not listen yet: say hello until it launches a SCO (for a minute).
+  var hellos = 0;
+  (function hello() {
+    if (current || hellos++ > 150) { return; }
+    send({type: "hello"});
+    setTimeout(hello, 400);
+  })();
 })();

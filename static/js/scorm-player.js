@@ -206,6 +206,8 @@
     var data = event.data;
     if (!block || !data || typeof data !== "object" || data.lms !== "scorm") { return; }
     if (data.type === "hello") {
+      if (block.launched) { return; }
+      block.launched = true;
       if (block.config.start) { launch(block, block.config.start); }
       setStatus(block, block.container.getAttribute("data-scorm-done") ? "completed" : "ready");
     } else if (data.type === "commit") {

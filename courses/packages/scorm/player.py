@@ -49,6 +49,11 @@ from .selectors import can_see_package
 from .services import item_states
 
 SCOPE_PREFIX = "scorm:"
+SCORM_SANDBOX = f"{SANDBOX} allow-modals"
+"""H5P's sandbox (:data:`courses.packages.h5p.player.SANDBOX`, where every flag is
+explained) and ``allow-modals``: SCORM content asks with ``confirm()`` and warns with
+``alert()`` (Rustici's Golf examples offer to resume that way); without it the browser
+answers "no" silently and the officer never gets back to their place."""
 ACCESS_CACHE_SECONDS = 60
 
 
@@ -296,7 +301,7 @@ class LessonBlock:
     settings: dict[str, Any]
     done: bool
 
-    sandbox = SANDBOX
+    sandbox = SCORM_SANDBOX
     allow = FRAME_ALLOW
 
     @property
