@@ -18,7 +18,7 @@ from wagtail.admin.api.views import PagesAdminAPIViewSet
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.panels import FieldPanel
-from wagtail.admin.ui.tables import Column
+from wagtail.admin.ui.tables import Column, TitleColumn
 from wagtail.admin.views import chooser as page_chooser_views
 from wagtail.admin.views import home as home_views
 from wagtail.admin.views.reports.page_types_usage import PageTypesUsageReportView
@@ -574,6 +574,8 @@ class H5PLibraryRollbackColumn(Column):
 
 
 class H5PLibraryIndexView(snippet_views.IndexView):
+    default_ordering = "machine_name"
+
     def get_base_queryset(self) -> QuerySet[H5PLibrary]:
         return selectors.h5p_library_list_for_user(self.request.user)
 
@@ -601,7 +603,14 @@ class H5PLibraryViewSet(SnippetViewSet):
     delete_view_class = _platform_admins_only(snippet_views.DeleteView)
     copy_view_class = _platform_admins_only(snippet_views.CopyView)
     list_display = [
-        Column("machine_name", label=_("Machine name")),
+        TitleColumn(
+            "machine_name",
+            label=_("Machine name"),
+            sort_key="machine_name",
+            get_url=lambda library: reverse(
+                "wagtailsnippets_courses_h5plibrary:inspect", args=[library.pk]
+            ),
+        ),
         Column("version", label=_("Current version")),
         Column("other_patches", label=_("Other installed patches"), accessor=_other_patches),
         Column("activity_count", label=_("Activities using it")),
