@@ -5,7 +5,11 @@ statements (the presentation at its last slide, the question set when finished).
 
 from __future__ import annotations
 
+import io
+import json
 import re
+import zipfile
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -21,7 +25,7 @@ from courses.models import (
     LessonProgress,
     ModulePage,
 )
-from courses.packages.h5p.services import h5p_package_import
+from courses.packages.h5p.services import h5p_package_import, h5p_package_inspect
 from courses.tests.fixtures import add
 from courses.tests.test_h5p_corpus import REMOTE_MEDIA, SHARED_CORPUS, allow_media_hosts
 from lms.accounts.roles import Role
@@ -193,3 +197,76 @@ def test_an_officer_plays_a_presentation_and_a_question_set_leaves_and_resumes(
     assert lesson_status(per_officer, lesson) == "completed"
     page.reload()
     expect(page.locator("[data-lesson-status=completed]")).to_be_visible()
+
+
+INTERACTIVE_VIDEO = "h5p-html-exporter__hub-content__H5P.InteractiveVideo.h5p"
+# Six seconds of ffmpeg's test pattern (VP8, 35 KB), made for these tests:
+#   ffmpeg -f lavfi -i testsrc=size=256x144:rate=8:duration=6 -c:v libvpx -b:v 60k -an
+CLIP = Path(__file__).parent / "media" / "checkpoint.webm"
+
+
+def with_local_video(data: bytes) -> bytes:
+    """H5P's own InteractiveVideo with its video (on h5p.org) replaced by a file in the
+    package, as an author does in H5P's editor by uploading the video instead of linking
+    it. Everything else is the package as h5p.org exported it."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as package:
+        for item in source.infolist():
+            payload = source.read(item.filename)
+            if item.filename == "content/content.json":
+                content = json.loads(payload)
+                content["interactiveVideo"]["video"]["files"] = [
+                    {"path": "videos/checkpoint.webm", "mime": "video/webm"}
+                ]
+                payload = json.dumps(content).encode()
+            package.writestr(item, payload)
+        package.writestr("content/videos/checkpoint.webm", CLIP.read_bytes())
+    return out.getvalue()
+
+
+@pytest.fixture
+def video_lesson(home_page, per_officer):
+    per_officer.preferred_language = "en"
+    per_officer.save()
+    installer = UserFactory(username="h5p.installer", roles={Role.PLATFORM_ADMIN})
+    data = with_local_video((SHARED_CORPUS / INTERACTIVE_VIDEO).read_bytes())
+    assert h5p_package_inspect(data=data).media_hosts == []  # nothing from elsewhere now
+    activity = h5p_package_import(actor=installer, data=data)
+    index = add(home_page, CourseIndexPage(title="Official", slug="official"))
+    course = add(
+        index,
+        CoursePage(title="Watched", slug="watched", summary="H5P's own.", track="illicit_trade"),
+    )
+    module = add(course, ModulePage(title="Watch", slug="watch"))
+    body = [{"type": "h5p", "value": {"activity": activity.pk, "required": True}, "id": "iv"}]
+    page = add(module, LessonPage(title="A video", slug="a-video", body=body))
+    services.enrolment_create(actor=per_officer, course=course)
+    return page
+
+
+def test_an_officer_watches_an_interactive_video_answers_submits_and_completes(
+    page, video_lesson, per_officer, password
+):
+    sign_in(page, "officer.per", password)
+    page.goto("/official/watched/watch/a-video/")
+    expect(block(page, "iv")).to_have_attribute("data-h5p-ready", "true", timeout=30_000)
+    iv = content(page, "iv")
+    iv.locator(".h5p-splash-wrapper, .h5p-control.h5p-play").first.click()  # play
+    # A true/false interaction shows as a button on the video: the officer opens it,
+    # answers and checks, closes it, and the video goes on to its end.
+    iv.locator(".h5p-interaction.h5p-truefalse-interaction").first.click()
+    iv.locator(".h5p-dialog .h5p-true-false-answer").first.click()
+    iv.locator(".h5p-dialog .h5p-question-check-answer").click()
+    iv.locator(".h5p-dialog-close").click()
+    iv.locator(".h5p-control.h5p-play").click()
+    endscreen = iv.locator(".h5p-interactive-video-endscreen")
+    expect(endscreen).to_be_visible(timeout=30_000)
+    slot = LessonActivity.objects.get(lesson=video_lesson, block_id="iv")
+    with page.expect_response(
+        lambda r: f"/h5p/xapi/{slot.pk}/" in r.url and "/completed" in (r.request.post_data or "")
+    ) as submitted:
+        endscreen.locator(".h5p-interactive-video-endscreen-submit-button").click()
+    assert submitted.value.status == 200 and submitted.value.json()["completed"] is True
+    assert blocks_done(per_officer, video_lesson) == {"iv"}
+    assert lesson_status(per_officer, video_lesson) == "completed"
