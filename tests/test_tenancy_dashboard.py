@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def per_dashboard_urls(per, per_officer):
     urls = [reverse("tracking:dashboard", args=[code]) for code in ("PER", "per")]
-    for name in ("matrix_export", "progress_export"):
+    for name in ("matrix_export", "progress_export", "scorm_export"):
         for fmt in ("csv", "xlsx"):
             urls.append(reverse(f"tracking:{name}", args=["PER", fmt]))
     urls.append(reverse("tracking:matrix_export", args=["PER", "csv"]) + "?status=valid&q=a")

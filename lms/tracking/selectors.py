@@ -704,6 +704,8 @@ class OfficerOverview:
     attempts: list[AttemptSummary]
     certificates: list[Certificate]
     assignments: list[OfficerAssignment]
+    scorm: list[Any] = field(default_factory=list)
+    """SCORM packages played (``courses.packages.scorm.selectors.PackageResult``)."""
 
 
 def officer_overview(
@@ -714,6 +716,7 @@ def officer_overview(
     assignments. 404 for another administration's officer or a missing one."""
     from assessments.selectors import attempts_visible_to
     from certificates.selectors import certificates_visible_to
+    from courses.packages.scorm.selectors import scorm_results_for_officer
     from lms.accounts.selectors import access_officer
 
     officer = access_officer(actor, pk, administration=administration)
@@ -762,6 +765,7 @@ def officer_overview(
         attempts=[AttemptSummary(key, **entry) for key, entry in summaries.items()],
         certificates=certificates,
         assignments=assignments,
+        scorm=scorm_results_for_officer(administration_id=administration.pk, officer_id=officer.pk),
     )
 
 

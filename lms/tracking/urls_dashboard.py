@@ -21,6 +21,11 @@ urlpatterns = [
         views_exports.progress_export,
         name="progress_export",
     ),
+    path(
+        "administrations/<str:code>/scorm/export.<str:fmt>/",
+        views_exports.scorm_export,
+        name="scorm_export",
+    ),
     path("regional/", views_dashboard.regional, name="regional"),
     path("regional/export.<str:fmt>/", views_exports.regional_export, name="regional_export"),
 ]

@@ -110,6 +110,11 @@ def matrix_export(request: HttpRequest, code: str, fmt: str) -> StreamingHttpRes
 # --- progress ------------------------------------------------------------------------------
 
 
+def _officer_columns() -> list[str]:
+    """The first columns of the exports that name officers."""
+    return [_("Employee number"), _("Name"), _("Unit")]
+
+
 @login_required
 @require_GET
 def progress_export(request: HttpRequest, code: str, fmt: str) -> StreamingHttpResponse:
@@ -117,9 +122,7 @@ def progress_export(request: HttpRequest, code: str, fmt: str) -> StreamingHttpR
     _check_format(fmt)
     administration = selectors.access_tracked_administration(request.user, code)
     header = [
-        _("Employee number"),
-        _("Name"),
-        _("Unit"),
+        *_officer_columns(),
         _("Course"),
         _("Status"),
         _("Percent complete"),
@@ -161,6 +164,52 @@ def progress_export(request: HttpRequest, code: str, fmt: str) -> StreamingHttpR
         rows(),
         name=f"{administration.code}-progress",
         sheet_title=_("Progress"),
+    )
+
+
+@login_required
+@require_GET
+def scorm_export(request: HttpRequest, code: str, fmt: str) -> StreamingHttpResponse:
+    """A row per officer and SCORM package played in the administration: completion,
+    success, score (reported by the browser: progress only), attempts, time spent."""
+    from courses.packages.scorm.selectors import scorm_results_of_administration
+
+    _check_format(fmt)
+    administration = selectors.access_tracked_administration(request.user, code)
+    header = [
+        *_officer_columns(),
+        _("SCORM package"),
+        _("Version"),
+        _("Completion"),
+        _("Success"),
+        _("Score (%)"),
+        _("Attempts"),
+        _("Minutes spent"),
+        _("Last activity"),
+    ]
+
+    def rows() -> Iterator[list[Any]]:
+        for officer, result in scorm_results_of_administration(administration.pk):
+            yield [
+                officer.employee_number,
+                officer.full_name or officer.username,
+                officer.unit.name if officer.unit else "",
+                result.title,
+                result.version,
+                result.completion_label,
+                result.success_label,
+                result.score_percent,
+                result.attempts,
+                result.minutes,
+                _local_minute(result.last_at),
+            ]
+
+    return _respond(
+        fmt,
+        header,
+        rows(),
+        name=f"{administration.code}-scorm",
+        sheet_title=_("SCORM"),
     )
 
 
