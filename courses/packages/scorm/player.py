@@ -185,7 +185,8 @@ def launch_data(
     before the SCO initialises it), and the sequence number of the stored data.
 
     The SCO resumes (``entry`` ``resume``: location, suspend_data, statuses, score) when
-    its last session was suspended or never ended (the page was closed); after a session
+    its last session was suspended or never ended (the page was closed), with its
+    interactions and objectives; after a session
     that ended otherwise, a new attempt starts (``entry`` empty, nothing carried over);
     a SCO never launched starts ``ab-initio``."""
     resume = row is not None and (not row.ended or row.exit == "suspend")
@@ -245,12 +246,30 @@ def launch_data(
                     data[f"cmi.score.{name_}"] = _number(value)
             if row.progress_measure is not None:
                 data["cmi.progress_measure"] = _number(row.progress_measure)
+    if resume and row is not None:
+        data.update(_entries("cmi.interactions", row.interactions))
+        data.update(_entries("cmi.objectives", row.objectives))
     return {
         "launch": item.get("launch") or "",
         "cmi": data,
         "seq": row.seq if row else 0,
         "resume": resume,
     }
+
+
+def _entries(prefix: str, entries: list[Any]) -> dict[str, str]:
+    """Stored interactions or objectives, flattened for the API, so that a resumed SCO's
+    ``_count`` goes on from them (and new entries are added after, not over, them). Only
+    the entries before the first one without an id (the API needs the id first)."""
+    flat: dict[str, str] = {}
+    for index, entry in enumerate(entries):
+        if not isinstance(entry, dict) or "id" not in entry:
+            break
+        flat[f"{prefix}.{index}.id"] = str(entry["id"])
+        for key, value in entry.items():
+            if key != "id":
+                flat[f"{prefix}.{index}.{key}"] = str(value)
+    return flat
 
 
 def _number(value: float) -> str:

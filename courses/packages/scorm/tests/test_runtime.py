@@ -71,6 +71,9 @@ def test_a_commit_is_stored_and_answers_the_navigation(client_per, per_officer, 
     assert answer["launch"]["resume"] is True
     assert answer["launch"]["cmi"]["cmi.core.entry"] == "resume"
     assert answer["launch"]["cmi"]["cmi.core.lesson_location"] == "page-2"
+    # The interactions come back too, so that the resumed SCO adds new ones after them.
+    assert answer["launch"]["cmi"]["cmi.interactions.0.id"] == "q1"
+    assert answer["launch"]["cmi"]["cmi.interactions.0.result"] == "correct"
     row = stored(per_officer, slot)
     assert row.suspend_data == "A" * 4096 and row.location == "page-2"
     assert row.administration == per_officer.administration
