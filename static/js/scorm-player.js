@@ -167,13 +167,11 @@
     launch(block, item);
   }
 
+  // Previous and Continue follow the package's flow (the server's answer for the current
+  // SCO): a package that allows flow but not choice is taken with these buttons alone.
   function flow(block, direction) {
-    var order = Object.keys(block.config.items);
-    var items = block.config.navigation.items || {};
-    var index = order.indexOf(block.current);
-    for (var i = index + (direction === "continue" ? 1 : -1); i >= 0 && i < order.length; i += (direction === "continue" ? 1 : -1)) {
-      if (items[order[i]] && items[order[i]].choosable) { launch(block, order[i]); return; }
-    }
+    var targets = (block.config.navigation.flow || {})[block.current] || {};
+    if (targets[direction]) { launch(block, targets[direction]); return; }
     setStatus(block, "notAllowed");
   }
 

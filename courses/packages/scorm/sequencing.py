@@ -108,6 +108,7 @@ class Navigation:
 
     root: Activity
     activities: list[Activity]
+    version: str = "2004"
 
     @property
     def leaves(self) -> list[Activity]:
@@ -149,6 +150,14 @@ class Navigation:
                     "hidden": a.hidden,
                 }
                 for a in self.activities
+            },
+            # Where Previous and Continue lead from each SCO (null: flow does not allow it).
+            "flow": {
+                a.identifier: {
+                    "previous": flow_target(self, a.identifier, "previous", version=self.version),
+                    "continue": flow_target(self, a.identifier, "continue", version=self.version),
+                }
+                for a in self.leaves
             },
         }
 
@@ -457,7 +466,11 @@ def evaluate(manifest: dict[str, Any], states: dict[str, ItemState]) -> Navigati
     for activity in ordered:
         _apply_read_maps(activity, globals_)
         _pre_conditions(activity)
-    return Navigation(root=root, activities=[a for a in ordered if a is not root])
+    return Navigation(
+        root=root,
+        activities=[a for a in ordered if a is not root],
+        version=str(manifest.get("version") or "2004"),
+    )
 
 
 def _blocked(activity: Activity) -> bool:

@@ -52,6 +52,7 @@ def test_forced_sequential_opens_one_sco_after_the_other():
     navigation = evaluate(manifest, states)
     assert choosable(navigation) == ["playing_item", "etuqiette_item"]
     assert flow_target(navigation, "playing_item", "continue", version="2004") == "etuqiette_item"
+    assert navigation.as_json()["flow"]["playing_item"]["continue"] == "etuqiette_item"
     # Completed without being satisfied does not open the next one.
     navigation = evaluate(manifest, {"playing_item": COMPLETED})
     assert choosable(navigation) == ["playing_item"]
@@ -114,6 +115,8 @@ def test_packages_without_sequencing_flow_freely_and_complete_when_every_sco_doe
     assert flow_target(navigation, leaves[0], "continue", version="2004") == leaves[1]
     assert flow_target(navigation, leaves[1], "previous", version="2004") == leaves[0]
     assert flow_target(navigation, leaves[-1], "continue", version="2004") is None
+    flow = navigation.as_json()["flow"]
+    assert flow[leaves[0]] == {"previous": None, "continue": leaves[1]}
     navigation = evaluate(manifest, {identifier: COMPLETED for identifier in leaves[:-1]})
     assert navigation.completion == "incomplete" and not navigation.done
     navigation = evaluate(manifest, {identifier: COMPLETED for identifier in leaves})
@@ -128,3 +131,29 @@ def test_a_failed_scorm_12_sco_does_not_finish_the_package():
     assert not evaluate(manifest, {leaf: FAILED}).done
     assert evaluate(manifest, {leaf: PASSED}).done
     assert evaluate(manifest, {leaf: COMPLETED}).done
+
+
+def test_a_package_that_flows_without_choice_is_taken_with_continue_and_previous():
+    def leaf(identifier):
+        return {"identifier": identifier, "title": identifier, "launchable": True}
+
+    manifest = {
+        "version": "2004",
+        "default_organization": "org",
+        "organizations": [
+            {
+                "identifier": "org",
+                "title": "Flow only",
+                "sequencing": {"control_mode": {"choice": False, "flow": True}},
+                "items": [leaf("one"), leaf("two"), leaf("three")],
+            }
+        ],
+    }
+    navigation = evaluate(manifest, {})
+    assert choosable(navigation) == []
+    assert start_target(navigation, version="2004") == "one"
+    flow = navigation.as_json()["flow"]
+    assert flow["one"] == {"previous": None, "continue": "two"}
+    assert flow["three"] == {"previous": "two", "continue": None}
+    manifest["organizations"][0]["sequencing"]["control_mode"]["forward_only"] = True
+    assert evaluate(manifest, {}).as_json()["flow"]["two"]["previous"] is None
