@@ -102,17 +102,29 @@ def test_sessions_add_up_and_a_finished_attempt_starts_afresh(client_per, per_of
     assert row.attempt_count == 2 and row.location == "" and row.total_seconds == 150
 
 
-def test_a_passed_package_completes_the_lesson(client_per, per_officer, slot, golf):
-    response = commit(
-        client_per,
-        slot,
-        body(
+def test_a_passed_package_completes_the_lesson(
+    client_per, per_officer, slot, golf, django_capture_on_commit_callbacks
+):
+    from courses import events
+
+    announced = []
+
+    def heard(sender, **kwargs):
+        announced.append(kwargs)
+
+    events.course_completed.connect(heard, dispatch_uid="test-scorm-course")
+    events.lesson_completed.connect(heard, dispatch_uid="test-scorm-lesson")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = commit(
+            client_per,
             slot,
-            seq=1,
-            final=True,
-            cmi={"cmi.core.lesson_status": "passed", "cmi.core.score.raw": "90"},
-        ),
-    )
+            body(
+                slot,
+                seq=1,
+                final=True,
+                cmi={"cmi.core.lesson_status": "passed", "cmi.core.score.raw": "90"},
+            ),
+        )
     assert response.json()["completed"] is True
     enrolment = Enrolment.objects.get(user=per_officer)
     assert enrolment.lesson_status[str(golf.lesson.translation_key)] == "completed"
@@ -120,6 +132,15 @@ def test_a_passed_package_completes_the_lesson(client_per, per_officer, slot, go
         enrolment=enrolment, lesson_key=golf.lesson.translation_key
     )
     assert progress.completed_blocks == [slot.block_id]
+    # The course's only required lesson: the course completes, and the domain signals that
+    # programmes listen to are sent (after the commit).
+    assert (enrolment.status, enrolment.percent_complete) == ("completed", 100)
+    events.course_completed.disconnect(dispatch_uid="test-scorm-course")
+    events.lesson_completed.disconnect(dispatch_uid="test-scorm-lesson")
+    assert {"lesson_key", "course_key"} <= {key for kwargs in announced for key in kwargs}
+    # A later commit (a retry, a new attempt) completes nothing twice.
+    again = commit(client_per, slot, body(slot, seq=2, cmi={"cmi.core.lesson_status": "passed"}))
+    assert again.json()["completed"] is True
     page = client_per.get(golf.lesson.url).content.decode()
     assert 'data-lesson-status="completed"' in page
 
@@ -344,3 +365,23 @@ def test_a_sequenced_package_shows_its_table_of_contents(home_page, per_officer)
         ),
     ).json()
     assert refused["target"] is None
+
+
+def test_the_lesson_page_costs_the_same_queries_for_one_package_or_three(home_page, per_officer):
+    one = scorm_course(home_page, packages=[GOLF_12], slug="one")
+    three = scorm_course(home_page, packages=[GOLF_12, GOLF_2004_SEQUENCING, GOLF_12], slug="three")
+    client = Client()
+    client.force_login(per_officer)
+    counts = []
+    for tree in (one, three):
+        enrol(per_officer, tree)
+        for slot in tree.slots:  # stored data for every SCO played
+            for n, item in enumerate(slot.package.launchable_items()):
+                commit(client, slot, body(slot, seq=n + 1, item=item["identifier"], cmi={}))
+        client.get(tree.lesson.url, HTTP_HOST="127.0.0.1")
+        with CaptureQueriesContext(connection) as context:
+            response = client.get(tree.lesson.url, HTTP_HOST="127.0.0.1")
+        assert response.status_code == 200
+        assert response.content.decode().count('class="scorm-frame"') == len(tree.slots)
+        counts.append(len(context.captured_queries))
+    assert counts[0] == counts[1], counts
