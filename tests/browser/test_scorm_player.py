@@ -199,3 +199,28 @@ def test_a_scorm_2004_sequenced_package_is_taken_in_order_resumes_and_completes(
     expect(page.locator("[data-lesson-status]")).to_have_attribute(
         "data-lesson-status", "completed"
     )
+
+
+def test_the_scorm_lesson_page_and_its_table_of_contents_pass_axe(
+    browser, live_server, home_page, officer, password
+):
+    from courses.packages.scorm.tests.runtime import enrol
+    from tests.browser.test_accessibility import violations
+
+    tree = scorm_course(home_page, packages=[GOLF_2004_SEQUENCING])
+    enrol(officer, tree)
+    # The injected checker needs the page's policy bypassed (it allows no inline script).
+    context = browser.new_context(base_url=live_server.url, locale="en-GB", bypass_csp=True)
+    page = context.new_page()
+    try:
+        page.on("dialog", lambda dialog: dialog.accept())
+        open_lesson(page, live_server, tree, officer, password)
+        expect(sco(page).locator("#butNext")).to_be_visible(timeout=30_000)
+        assert violations(page) == []
+        # Positive control: the checker sees an unnamed button in the table of contents.
+        page.evaluate(
+            "document.querySelector('.scorm-toc ol').append(document.createElement('button'))"
+        )
+        assert any(line.startswith("button-name") for line in violations(page))
+    finally:
+        context.close()
