@@ -224,3 +224,31 @@ def test_the_scorm_lesson_page_and_its_table_of_contents_pass_axe(
         assert any(line.startswith("button-name") for line in violations(page))
     finally:
         context.close()
+
+
+def test_a_commit_the_server_did_not_take_is_sent_again(
+    page, live_server, home_page, officer, password
+):
+    from courses.packages.scorm.tests.runtime import enrol
+
+    tree = scorm_course(home_page, packages=[GOLF_12])
+    enrol(officer, tree)
+    page.on("dialog", lambda dialog: dialog.accept())
+    failures = []
+
+    def first_fails(route):
+        if not failures:
+            failures.append(route.request.post_data)
+            route.fulfill(status=503, body="unavailable")
+        else:
+            route.continue_()
+
+    page.route("**/scorm/commit/**", first_fails)
+    open_lesson(page, live_server, tree, officer, password)
+    sco(page).locator("#butNext").click()
+    expect(block(page).locator("[data-scorm-status]")).to_have_text(
+        "The server did not answer: trying again…", timeout=20_000
+    )
+    stored(page, officer, "item_1", location="1")
+    saved(page)
+    assert failures and '"cmi.core.lesson_location"' in failures[0]
