@@ -54,16 +54,32 @@ def one_request_at_a_time(request):
 
 
 @pytest.fixture(scope="session")
-def browser():
+def _chromium():
+    """Playwright's driver and the running Chromium, launched again if it went away: a
+    browser that crashed fails the test it crashed in, not every later one."""
     from playwright.sync_api import sync_playwright
 
     if not os.path.exists(CHROMIUM):
         pytest.fail(f"Chromium is missing at {CHROMIUM}: run 'make test', which installs it.")
     # Playwright gives every launch a new, empty profile directory of its own.
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+        running = {"browser": None}
+
+        def launched():
+            if running["browser"] is None or not running["browser"].is_connected():
+                running["browser"] = playwright.chromium.launch(
+                    executable_path=CHROMIUM, args=CHROMIUM_ARGS
+                )
+            return running["browser"]
+
+        yield launched
+        if running["browser"] is not None and running["browser"].is_connected():
+            running["browser"].close()
+
+
+@pytest.fixture
+def browser(_chromium):
+    return _chromium()
 
 
 @pytest.fixture

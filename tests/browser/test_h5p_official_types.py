@@ -158,9 +158,10 @@ def test_an_officer_plays_a_presentation_and_a_question_set_leaves_and_resumes(
 
     # To the last slide: the presentation is finished (progressed to its last slide).
     with page.expect_response(
-        lambda r: (
+        timeout=60_000,
+        url_or_predicate=lambda r: (
             f"/h5p/xapi/{cp_slot.pk}/" in r.url and 'ending-point":3' in (r.request.post_data or "")
-        )
+        ),
     ) as progressed:
         cp.locator(".h5p-footer-next-slide").click()
     assert progressed.value.status == 200
@@ -184,10 +185,13 @@ def test_an_officer_plays_a_presentation_and_a_question_set_leaves_and_resumes(
     # (A dot shows "answered" once the officer has moved on from its question.)
     expect(qs.locator(".progress-dot.answered:not(.current)")).to_have_count(8)
     qs_slot = LessonActivity.objects.get(lesson=lesson, block_id="qs")
+    # Statements go one at a time, in order, behind those the questions sent: on a busy
+    # machine that takes a while.
     with page.expect_response(
-        lambda r: (
+        timeout=60_000,
+        url_or_predicate=lambda r: (
             f"/h5p/xapi/{qs_slot.pk}/" in r.url and "/completed" in (r.request.post_data or "")
-        )
+        ),
     ) as finished:
         qs.locator(".h5p-question-finish:visible").first.click()
     assert finished.value.status == 200
@@ -264,7 +268,10 @@ def test_an_officer_watches_an_interactive_video_answers_submits_and_completes(
     expect(endscreen).to_be_visible(timeout=30_000)
     slot = LessonActivity.objects.get(lesson=video_lesson, block_id="iv")
     with page.expect_response(
-        lambda r: f"/h5p/xapi/{slot.pk}/" in r.url and "/completed" in (r.request.post_data or "")
+        timeout=60_000,
+        url_or_predicate=lambda r: (
+            f"/h5p/xapi/{slot.pk}/" in r.url and "/completed" in (r.request.post_data or "")
+        ),
     ) as submitted:
         endscreen.locator(".h5p-interactive-video-endscreen-submit-button").click()
     assert submitted.value.status == 200 and submitted.value.json()["completed"] is True
