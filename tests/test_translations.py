@@ -1,4 +1,5 @@
-"""Spanish ships complete; the compiled catalogues match their sources."""
+"""Spanish, Portuguese (Brazil) and French ship complete; the compiled catalogues match
+their sources."""
 
 from pathlib import Path
 
@@ -12,8 +13,9 @@ def catalogue(language):
     return polib.pofile(str(LOCALE / language / "LC_MESSAGES" / "django.po"))
 
 
-def test_spanish_is_complete():
-    po = catalogue("es")
+@pytest.mark.parametrize("language", ["es", "pt", "fr"])
+def test_every_language_is_complete(language):
+    po = catalogue(language)
     assert len(po) > 100
     untranslated = [entry.msgid for entry in po.untranslated_entries()]
     fuzzy = [entry.msgid for entry in po.fuzzy_entries()]
