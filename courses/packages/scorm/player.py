@@ -251,6 +251,7 @@ def launch_data(
         data.update(_entries("cmi.objectives", row.objectives))
     return {
         "launch": item.get("launch") or "",
+        "asset": item.get("scorm_type") == "asset",
         "cmi": data,
         "seq": row.seq if row else 0,
         "resume": resume,

@@ -489,6 +489,10 @@ def _commit_apply(
     if update.extra:
         row.extra = {**row.extra, **update.extra}
     _apply_rules(row, manifest_item, package.version)
+    if manifest_item.get("scorm_type") == "asset":
+        # An asset has no API and reports nothing: delivered is completed (the LMS's part
+        # when content does not set completion, SCORM 2004 SN's deliveryControls).
+        row.completion_status = "completed"
     row.ended = final
     if row.completion_status == "completed" and row.completed_at is None:
         row.completed_at = now

@@ -385,3 +385,24 @@ def test_the_lesson_page_costs_the_same_queries_for_one_package_or_three(home_pa
         assert response.content.decode().count('class="scorm-frame"') == len(tree.slots)
         counts.append(len(context.captured_queries))
     assert counts[0] == counts[1], counts
+
+
+def test_an_asset_is_completed_when_delivered(home_page, per_officer):
+    tree = scorm_course(
+        home_page, packages=["golf__ContentPackagingOneFilePerSCO_SCORM20043rdEdition"]
+    )
+    enrol(per_officer, tree)
+    client = Client()
+    client.force_login(per_officer)
+    slot = tree.slots[0]
+    items = slot.package.launchable_items()
+    assert all(item["scorm_type"] == "asset" for item in items)
+    page = client.get(tree.lesson.url, HTTP_HOST="127.0.0.1")
+    settings = next(iter(page.context["scorm_settings"]["blocks"].values()))
+    assert settings["items"][items[0]["identifier"]]["asset"] is True
+    for n, item in enumerate(items):
+        answer = commit(
+            client, slot, body(slot, seq=n + 1, item=item["identifier"], final=True, cmi={})
+        ).json()
+        assert answer["navigation"]["items"][item["identifier"]]["completion"] == "completed"
+    assert answer["completed"] is True  # every page delivered: the package is done
