@@ -26,7 +26,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.files import File
 from django.core.files.storage import default_storage
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -417,6 +417,44 @@ def scorm_commit(
     manifest_item = _manifest_item(package, item)
     if manifest_item is None:
         raise Http404
+    arguments = {
+        "actor": actor,
+        "slot": slot,
+        "item": item,
+        "seq": seq,
+        "session": session,
+        "update": update,
+        "final": final,
+        "navigation_request": navigation_request,
+        "block_done": block_done,
+        "now": now,
+        "manifest_item": manifest_item,
+    }
+    if transaction.get_connection().in_atomic_block:
+        return _commit_locked(**arguments)
+    try:
+        return _commit_locked(**arguments)
+    except IntegrityError:
+        # Two tabs made the officer's first commit of this SCO at the same moment: the
+        # other's row exists now, and the lock waits for it; this one goes after it.
+        return _commit_locked(**arguments)
+
+
+def _commit_locked(
+    *,
+    actor: User,
+    slot: ScormSlot,
+    item: str,
+    seq: int,
+    session: str,
+    update: cmi.RuntimeUpdate,
+    final: bool,
+    navigation_request: str,
+    block_done: bool,
+    now: Any,
+    manifest_item: dict[str, Any],
+) -> CommitOutcome:
+    package = slot.package
     # No savepoint when called inside a transaction (nothing in here is caught), so that
     # the commit's query count is the same in and out of one; CommitStale is raised after.
     with transaction.atomic(savepoint=False):

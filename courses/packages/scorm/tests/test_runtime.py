@@ -406,3 +406,47 @@ def test_an_asset_is_completed_when_delivered(home_page, per_officer):
         ).json()
         assert answer["navigation"]["items"][item["identifier"]]["completion"] == "completed"
     assert answer["completed"] is True  # every page delivered: the package is done
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(
+    "connection.vendor != 'postgresql'", reason="row locks need PostgreSQL (the CI leg runs it)"
+)
+def test_first_commits_from_several_tabs_at_once_are_all_answered(per_officer, golf):
+    """Eight tabs of the same officer make the first commit of a SCO at the same moment,
+    over HTTP: each is taken (200) or answered as older than one taken (409), never a
+    500; one row, holding the newest sequence number taken."""
+    import threading
+
+    from django.db import connections
+
+    (slot,) = golf.slots
+    enrol(per_officer, golf)
+    barrier = threading.Barrier(8)
+    answers: dict[int, int] = {}
+
+    def tab(seq: int) -> None:
+        client = Client()
+        client.force_login(per_officer)
+        barrier.wait()
+        try:
+            response = commit(
+                client,
+                slot,
+                body(slot, seq=seq, cmi={"cmi.core.lesson_location": f"page-{seq}"}),
+            )
+            answers[seq] = response.status_code
+        finally:
+            connections.close_all()
+
+    tabs = [threading.Thread(target=tab, args=(seq,)) for seq in range(1, 9)]
+    for thread in tabs:
+        thread.start()
+    for thread in tabs:
+        thread.join()
+    assert len(answers) == 8 and set(answers.values()) <= {200, 409}, answers
+    taken = [seq for seq, status in answers.items() if status == 200]
+    rows = ScormRuntimeData.objects.filter(user=per_officer, package=slot.package)
+    assert rows.count() == 1
+    assert rows.get().seq == max(taken)
+    assert rows.get().location == f"page-{max(taken)}"
