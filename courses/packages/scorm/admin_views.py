@@ -10,18 +10,28 @@ from typing import Any
 import django_filters
 from django import forms
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.template.defaultfilters import filesizeformat
 from django.template.loader import render_to_string
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.functional import cached_property
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from wagtail.admin import messages
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.panels import FieldPanel
+from wagtail.admin.widgets.button import Button
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.snippets.views import chooser as snippet_chooser_views
 from wagtail.snippets.views import snippets as snippet_views
 from wagtail.snippets.views.snippets import SnippetViewSet
 
+from courses.models import CourseIndexPage, Track
 from courses.selectors import owner_choices
 from lms.accounts.models import Administration
 from lms.viewsets import OwnerFieldMixin, OwnerRowActionsMixin, scoped_object_view
@@ -30,8 +40,10 @@ from ..base import PackageRefused
 from . import selectors
 from .models import ScormPackage
 from .services import (
+    catalogue_list_for_course_from_package,
     package_notes,
     refusal_from,
+    scorm_course_create,
     scorm_package_import,
     scorm_package_inspect,
 )
@@ -187,6 +199,19 @@ class ScormPackageIndexView(OwnerRowActionsMixin, snippet_views.IndexView):
     """Regional packages are listed to every author (they use them in lessons), with
     edit, copy and delete links only for those the author may change."""
 
+    def get_list_more_buttons(self, instance: ScormPackage) -> list:
+        from wagtail.admin.ui.menus import MenuItem
+
+        return [
+            *super().get_list_more_buttons(instance),
+            MenuItem(
+                _("Make a course"),
+                url=reverse("scorm_scormpackage_course:create", args=[instance.pk]),
+                icon_name="doc-empty-inverse",
+                priority=30,
+            ),
+        ]
+
 
 class ScormPackageInspectView(snippet_views.InspectView):
     """The package's facts, its organization as an outline, and the import's notes."""
@@ -217,6 +242,18 @@ class ScormPackageInspectView(snippet_views.InspectView):
 
     def get_version_display_value(self) -> str:
         return self.object.version_label
+
+    @cached_property
+    def header_more_buttons(self) -> list:
+        return [
+            *super().header_more_buttons,
+            Button(
+                _("Make a course from this package"),
+                url=reverse("scorm_scormpackage_course:create", args=[self.object.pk]),
+                icon_name="doc-empty-inverse",
+                priority=30,
+            ),
+        ]
 
 
 def _scoped(view_class: type, allowed: Any = selectors.can_edit_package) -> type:
@@ -277,3 +314,59 @@ class ScormPackageViewSet(SnippetViewSet):
             .select_related("administration")
             .defer("manifest")
         )
+
+
+# --- make a course from a package (issue 12, point 7) -----------------------------------------
+
+
+class CatalogueChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.title} ({obj.locale.language_code})"
+
+
+class ScormCourseForm(forms.Form):
+    """The catalogue the new course goes into (only those the author may add to) and its
+    track."""
+
+    catalogue = CatalogueChoiceField(
+        label=_("Catalogue"),
+        queryset=CourseIndexPage.objects.none(),
+        empty_label=None,
+        help_text=_("The course is created as a draft in this catalogue and owned like it."),
+    )
+    track = forms.ChoiceField(label=_("Track"), choices=Track.choices, initial=Track.ILLICIT_TRADE)
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        allowed = [page.pk for page in catalogue_list_for_course_from_package(user)]
+        self.fields["catalogue"].queryset = (
+            CourseIndexPage.objects.filter(pk__in=allowed).select_related("locale").order_by("path")
+        )
+
+
+def scorm_course_create_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Make a draft course whose outline is the package, then edit it."""
+    package = selectors.access_scorm_package(request.user, pk)
+    form = ScormCourseForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            course = scorm_course_create(
+                actor=request.user,
+                package=package,
+                catalogue=form.cleaned_data["catalogue"],
+                track=form.cleaned_data["track"],
+            )
+        except PermissionDenied as refusal:
+            form.add_error("catalogue", str(refusal) or gettext("Not allowed."))
+        else:
+            messages.success(
+                request,
+                gettext("Course “%(title)s” created as a draft from the SCORM package.")
+                % {"title": course.title},
+            )
+            return redirect("wagtailadmin_pages:edit", course.pk)
+    return TemplateResponse(
+        request,
+        "scorm/admin/course_create.html",
+        {"package": package, "form": form},
+    )

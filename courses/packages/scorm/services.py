@@ -41,6 +41,9 @@ from .selectors import can_edit_package
 from .validate import ScormReport, inspect_archive
 
 if TYPE_CHECKING:
+    from wagtail.models import Page
+
+    from courses.models import CourseIndexPage, CoursePage
     from lms.accounts.models import Administration, User
 
 logger = logging.getLogger(__name__)
@@ -564,3 +567,113 @@ def _navigation_target(
     if match and sequencing.choice_allowed(navigation, match.group(1)):
         return match.group(1)
     return None
+
+
+# --- a course made from a package (issue 12, point 7) -----------------------------------------
+
+
+def catalogue_list_for_course_from_package(actor: User) -> list[CourseIndexPage]:
+    """The catalogues the actor may add a course to: Wagtail's page permissions (the
+    groups of ``courses.services.author_groups_sync``) and the authoring tenancy."""
+    from courses.models import CourseIndexPage
+    from lms.accounts.selectors import can_use_authored
+
+    return [
+        catalogue
+        for catalogue in CourseIndexPage.objects.select_related("locale").order_by("path")
+        if can_use_authored(actor, catalogue.administration_id)
+        and catalogue.permissions_for_user(actor).can_add_subpage()
+    ]
+
+
+def _unique_child_slug(parent: Page, base: str) -> str:
+    base = (base or "course")[:240].strip("-") or "course"
+    taken = set(parent.get_children().values_list("slug", flat=True))
+    slug, number = base, 1
+    while slug in taken:
+        number += 1
+        slug = f"{base}-{number}"
+    return slug
+
+
+def _draft_child(parent: Page, page: Page, actor: User) -> Page:
+    from wagtail.log_actions import log
+
+    parent.add_child(instance=page)
+    page.save_revision(user=actor, log_action=False)
+    log(instance=page, action="wagtail.create", user=actor)
+    return page
+
+
+def scorm_course_create(
+    *,
+    actor: User,
+    package: ScormPackage,
+    catalogue: CourseIndexPage,
+    track: str | None = None,
+) -> CoursePage:
+    """A draft course in ``catalogue`` whose outline is the package: one module, one
+    lesson whose body is the package's block (required), so that the organization plays
+    as the lesson's table of contents. The course is owned like any page of the catalogue
+    (``CoursePage.clean``); publishing the lesson places the package (a :class:`ScormSlot`).
+    Refuses a package the actor may not see, or a catalogue they may not add to."""
+    from django.utils.text import slugify
+
+    from courses.models import CourseIndexPage, CoursePage, LessonPage, ModulePage, Track
+    from lms.accounts.selectors import can_use_authored
+
+    from .selectors import can_see_package
+
+    if not can_see_package(actor, package):
+        raise PermissionDenied(_("You may not use this SCORM package."))
+    catalogue = CourseIndexPage.objects.get(pk=catalogue.pk)
+    if not (
+        can_use_authored(actor, catalogue.administration_id)
+        and catalogue.permissions_for_user(actor).can_add_subpage()
+    ):
+        raise PermissionDenied(_("You may not add courses to this catalogue."))
+    if track not in Track.values:
+        track = Track.ILLICIT_TRADE
+    title = (package.title or package.manifest.get("title") or package.identifier)[:255]
+    title = title.strip() or _("SCORM course")
+    organization = package.default_organization() or {}
+    description = str(package.manifest.get("description") or "").strip()
+    summary = (description or organization.get("title") or title)[:600]
+    lesson_title = (organization.get("title") or title)[:255]
+    with transaction.atomic():
+        course = _draft_child(
+            catalogue,
+            CoursePage(
+                title=title,
+                slug=_unique_child_slug(catalogue, slugify(title, allow_unicode=False)),
+                summary=summary,
+                track=track,
+                administration_id=catalogue.administration_id,  # as CoursePage.clean does
+                live=False,
+                owner=actor,
+            ),
+            actor,
+        )
+        module = _draft_child(
+            course,
+            ModulePage(title=title, slug="module", live=False, owner=actor),
+            actor,
+        )
+        _draft_child(
+            module,
+            LessonPage(
+                title=lesson_title,
+                slug=slugify(lesson_title)[:200] or "lesson",
+                live=False,
+                owner=actor,
+                body=[
+                    {
+                        "type": "scorm",
+                        "value": {"package": package.pk, "required": True},
+                        "id": str(uuid.uuid4()),
+                    }
+                ],
+            ),
+            actor,
+        )
+    return course
