@@ -389,7 +389,11 @@ def h5p_library_rollback(
     if not may_install_library_patches(actor):
         raise PermissionError("Only platform admins may change the current patch of a library.")
     with transaction.atomic():
-        locked = H5PLibrary.objects.select_for_update().select_related("current").get(pk=library.pk)
+        locked = (
+            H5PLibrary.objects.select_for_update(of=("self",))
+            .select_related("current")
+            .get(pk=library.pk)
+        )
         if version.library_id != locked.pk:
             raise RollbackRefused(_("This version belongs to another library."))
         if locked.current_id == version.pk:
