@@ -27,11 +27,15 @@ What is implemented (IMS Simple Sequencing as SCORM 2004 3rd/4th edition uses it
   and ``rollupProgressCompletion`` flags; measure rollup weighted by
   ``objectiveMeasureWeight``; a primary objective satisfied by measure.
 
-Not implemented (no package seen uses them): post-condition and exit-condition rules
-(``retry``, ``exitParent``...), selection and randomization, time limits, ``choiceExit``
-restrictions beyond the table of contents, ``jump``. SCORM 1.2 packages and 2004 packages
-without sequencing get the defaults: every item chosen freely, flow in document order,
-the package completed when every SCO is.
+- post-condition rules as flow leaves an activity and the clusters it leaves with it:
+  ``exitParent``, ``retry`` (the cluster begins again at its first deliverable leaf: the
+  Golf remediation loop) and ``exitAll``.
+
+Not implemented (no package seen uses them): exit-condition rules, the post-condition
+actions ``continue``, ``previous`` and ``retryAll``, selection and randomization, time
+limits, ``choiceExit`` restrictions beyond the table of contents, ``jump``. SCORM 1.2
+packages and 2004 packages without sequencing get the defaults: every item chosen freely,
+flow in document order, the package completed when every SCO is.
 """
 
 from __future__ import annotations
@@ -409,15 +413,18 @@ def _condition(activity: Activity, condition: dict[str, Any]) -> bool:
     return not value if condition.get("operator") == "not" else value
 
 
+def _fires(activity: Activity, rule: dict[str, Any]) -> bool:
+    block = rule.get("rule_conditions") or {}
+    results = [_condition(activity, c) for c in block.get("conditions") or []]
+    if not results:
+        return False
+    return any(results) if block.get("condition_combination") == "any" else all(results)
+
+
 def _pre_conditions(activity: Activity) -> None:
     rules = (activity.sequencing.get("sequencing_rules") or {}).get("pre_condition_rules") or []
     for rule in rules:
-        block = rule.get("rule_conditions") or {}
-        results = [_condition(activity, c) for c in block.get("conditions") or []]
-        if not results:
-            continue
-        fires = any(results) if block.get("condition_combination") == "any" else all(results)
-        if not fires:
+        if not _fires(activity, rule):
             continue
         action = (rule.get("rule_action") or {}).get("action")
         if action == "disabled":
@@ -517,6 +524,10 @@ def flow_target(
         ):
             return None
     step = 1 if direction == "continue" else -1
+    if direction == "continue" and not free:
+        ending = _post_conditions(navigation, here, leaves[index + 1 :])
+        if ending is not _FLOW_ON:
+            return ending
     position = index + step
     while 0 <= position < len(leaves):
         candidate = leaves[position]
@@ -533,6 +544,55 @@ def flow_target(
             return None
         return candidate.identifier
     return None
+
+
+_FLOW_ON = object()
+
+
+def _post_action(activity: Activity) -> str | None:
+    rules = (activity.sequencing.get("sequencing_rules") or {}).get("post_condition_rules") or []
+    for rule in rules:
+        if _fires(activity, rule):
+            return (rule.get("rule_action") or {}).get("action")
+    return None
+
+
+def _first_in(navigation: Navigation, cluster: Activity) -> str | None:
+    """Where a new attempt on ``cluster`` begins: its first leaf flow delivers."""
+    for leaf in navigation.leaves:
+        if cluster not in leaf.ancestors():
+            continue
+        if leaf.skipped or any(a.skipped for a in leaf.ancestors()):
+            continue
+        return None if _blocked(leaf) else leaf.identifier
+    return None
+
+
+def _post_conditions(navigation: Navigation, here: Activity, after: list[Activity]) -> Any:
+    """Post-condition rules as ``continue`` leaves ``here`` (the SCO just taken) and every
+    cluster the flow leaves with it, innermost first: ``exitParent`` leaves the parent too,
+    ``retry`` begins that activity again (its first leaf flow delivers, skipping what pre-
+    condition rules skip, as a remediation loop needs), ``exitAll`` ends the package (no
+    next activity). Answers the activity to deliver, None, or :data:`_FLOW_ON` when no rule
+    changes ordinary flow."""
+    following = next(
+        (a for a in after if not (a.skipped or any(p.skipped for p in a.ancestors()))), None
+    )
+    node = here
+    force_exit = False
+    while node is not None:
+        action = _post_action(node)
+        if action == "retry":
+            return node.identifier if node.launchable else _first_in(navigation, node)
+        if action == "exitAll":
+            return None
+        force_exit = action == "exitParent"
+        node = node.parent
+        if node is None or node is navigation.root:
+            break
+        if not force_exit and following is not None and node in following.ancestors():
+            break  # flow stays inside this cluster: it is not left
+    return _FLOW_ON
 
 
 def start_target(navigation: Navigation, *, version: str) -> str | None:

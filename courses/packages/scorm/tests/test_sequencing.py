@@ -157,3 +157,38 @@ def test_a_package_that_flows_without_choice_is_taken_with_continue_and_previous
     assert flow["three"] == {"previous": "two", "continue": None}
     manifest["organizations"][0]["sequencing"]["control_mode"]["forward_only"] = True
     assert evaluate(manifest, {}).as_json()["flow"]["two"]["previous"] is None
+
+
+REMEDIATION = "golf__SequencingSimpleRemediation_SCORM20043rdEdition"
+CONTENT = ["playing_item", "etuqiette_item", "handicapping_item", "havingfun_item"]
+QUIZZES = ["test_1", "test_2", "test_3", "test_4"]
+
+
+def test_remediation_sends_the_officer_back_through_what_is_not_yet_mastered():
+    """Golf's remediation loop: the last quiz exits the hidden wrapper (post-condition
+    exitParent); the wrapper, not yet satisfied, is tried again (retry), and flow skips
+    the lessons and quizzes whose objective is already satisfied; once every quiz is
+    passed the wrapper exits all and the package is done."""
+    manifest = manifest_of(REMEDIATION)
+    navigation = evaluate(manifest, {})
+    assert start_target(navigation, version="2004") == "playing_item"
+    assert choosable(navigation) == []  # flow only
+    # First pass: lessons read, quizzes 1 and 3 passed, 2 and 4 failed.
+    states = {identifier: COMPLETED for identifier in CONTENT}
+    states.update({"test_1": PASSED, "test_2": FAILED, "test_3": PASSED, "test_4": FAILED})
+    navigation = evaluate(manifest, states)
+    assert not navigation.done
+    # Continue from the last quiz: back to the etiquette lesson (playing is mastered).
+    assert flow_target(navigation, "test_4", "continue", version="2004") == "etuqiette_item"
+    assert navigation.as_json()["flow"]["test_4"]["continue"] == "etuqiette_item"
+    # Within the second pass, flow skips what is mastered: etiquette -> having fun.
+    assert flow_target(navigation, "etuqiette_item", "continue", version="2004") == (
+        "havingfun_item"
+    )
+    assert flow_target(navigation, "havingfun_item", "continue", version="2004") == "test_2"
+    assert flow_target(navigation, "test_2", "continue", version="2004") == "test_4"
+    # Everything passed: the last quiz exits all, nothing to continue to, package done.
+    states.update({"test_2": PASSED, "test_4": PASSED})
+    navigation = evaluate(manifest, states)
+    assert flow_target(navigation, "test_4", "continue", version="2004") is None
+    assert navigation.done and navigation.success == "passed"
