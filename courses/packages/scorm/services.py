@@ -420,83 +420,56 @@ def scorm_commit(
     manifest_item = _manifest_item(package, item)
     if manifest_item is None:
         raise Http404
-    arguments = {
-        "actor": actor,
-        "slot": slot,
-        "item": item,
-        "seq": seq,
-        "session": session,
-        "update": update,
-        "final": final,
-        "navigation_request": navigation_request,
-        "block_done": block_done,
-        "now": now,
-        "manifest_item": manifest_item,
-    }
-    if transaction.get_connection().in_atomic_block:
-        return _commit_locked(**arguments)
+
+    def locked() -> CommitOutcome:
+        # No savepoint when called inside a transaction (nothing in here is caught), so that
+        # the commit's query count is the same in and out of one; CommitStale is raised after.
+        with transaction.atomic(savepoint=False):
+            rows = list(
+                ScormRuntimeData.objects.select_for_update()
+                .filter(user=actor, package=package)
+                .order_by("pk")
+            )
+            row = next((r for r in rows if r.item == item), None)
+            created = row is None
+            stale = row is not None and row.seq >= seq
+            if row is None:
+                row = ScormRuntimeData(
+                    user=actor,
+                    administration_id=actor.administration_id,
+                    package=package,
+                    item=item,
+                    session=session,
+                )
+                rows.append(row)
+            if not stale:
+                outcome = _commit_apply(
+                    actor=actor,
+                    slot=slot,
+                    row=row,
+                    rows=rows,
+                    created=created,
+                    manifest_item=manifest_item,
+                    seq=seq,
+                    session=session,
+                    update=update,
+                    final=final,
+                    navigation_request=navigation_request,
+                    block_done=block_done,
+                    now=now,
+                )
+        if stale:
+            raise CommitStale
+        return outcome
+
     try:
-        return _commit_locked(**arguments)
+        return locked()
     except IntegrityError:
+        if transaction.get_connection().in_atomic_block:
+            raise  # the caller's transaction is broken: nothing to retry in it
         # Two tabs made the officer's first commit of this SCO at the same moment: the
         # other's row exists now, and the lock waits for it; this one goes after it.
-        return _commit_locked(**arguments)
-
-
-def _commit_locked(
-    *,
-    actor: User,
-    slot: ScormSlot,
-    item: str,
-    seq: int,
-    session: str,
-    update: cmi.RuntimeUpdate,
-    final: bool,
-    navigation_request: str,
-    block_done: bool,
-    now: Any,
-    manifest_item: dict[str, Any],
-) -> CommitOutcome:
-    package = slot.package
-    # No savepoint when called inside a transaction (nothing in here is caught), so that
-    # the commit's query count is the same in and out of one; CommitStale is raised after.
-    with transaction.atomic(savepoint=False):
-        rows = list(
-            ScormRuntimeData.objects.select_for_update()
-            .filter(user=actor, package=package)
-            .order_by("pk")
-        )
-        row = next((r for r in rows if r.item == item), None)
-        created = row is None
-        stale = row is not None and row.seq >= seq
-        if row is None:
-            row = ScormRuntimeData(
-                user=actor,
-                administration_id=actor.administration_id,
-                package=package,
-                item=item,
-                session=session,
-            )
-            rows.append(row)
-        if not stale:
-            outcome = _commit_apply(
-                actor=actor,
-                slot=slot,
-                row=row,
-                rows=rows,
-                created=created,
-                manifest_item=manifest_item,
-                seq=seq,
-                session=session,
-                update=update,
-                final=final,
-                navigation_request=navigation_request,
-                block_done=block_done,
-                now=now,
-            )
-    if stale:
-        raise CommitStale
-    return outcome
+        return locked()
 
 
 def _commit_apply(
