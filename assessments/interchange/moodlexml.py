@@ -1,0 +1,1752 @@
+"""Moodle XML import and export.
+
+Plain Python (no Django at import time). :func:`parse_moodlexml` reads a Moodle XML file
+(``<quiz>`` with ``<question type="...">`` elements) and returns an
+:class:`~assessments.gift.ImportResult`: every question it could read, shaped per
+``QUESTION_FORMAT.md`` (as :class:`MoodleQuestion`, a :class:`~assessments.gift.ParsedQuestion`
+that also carries its embedded images), and one
+:class:`~assessments.gift.QuestionImportError` for every question it refused, with the
+question's name and the line its ``<question>`` element starts on. One bad question never
+stops the others. :func:`export_moodlexml` writes questions back with Moodle's own element
+names, so that Moodle imports the file unchanged.
+
+Safety
+------
+The file is parsed with ``defusedxml`` (the project's XML parser, already used for SCORM
+manifests; lxml is not installed): a DOCTYPE, an entity declaration or an external
+reference refuses the whole file (``unsafe_xml``), so XXE and "billion laughs" files read
+nothing. Files larger than :data:`MAX_FILE_BYTES` are refused before parsing. Embedded files
+are decoded only when a kept ``<img>`` or a drag-and-drop background uses them, and each is
+checked with Pillow: PNG, JPEG, GIF or WebP only (SVG is refused: it can carry scripts), at
+most :data:`MAX_IMAGE_BYTES` and :data:`MAX_IMAGE_PIXELS`; a question with a bad image is
+refused with the file's name.
+
+How Moodle maps onto the platform
+---------------------------------
+Common fields: ``name`` is the title (tags stripped); ``questiontext`` is the stem, cleaned
+to the stem HTML (p, strong, em, ul, ol, li; b/i become strong/em; ``<br>`` becomes a line
+break in the text) plus ``<img src alt>`` for embedded images (``@@PLUGINFILE@@/name``
+references to a ``<file>`` of the question, or the Moodle 1.9 ``<image>``/``<image_base64>``
+pair, appended to the stem). Any other image source (``http://...``) is removed. The text
+formats: ``html`` is cleaned as HTML; ``moodle_auto_format`` as HTML when it holds tags,
+else as text; ``plain_text`` and ``markdown`` are escaped text, one paragraph per line
+(markdown's ``**strong**`` and ``*em*`` kept). Feedback and answer texts are plain text on
+the platform: their tags are removed and entities decoded (an image in a feedback or an
+answer is not kept). ``defaultgrade`` becomes ``points``; ``penalty`` is kept in
+``data["penalty"]`` and written back; ``generalfeedback`` becomes ``feedback.general``,
+``correctfeedback``/``partiallycorrectfeedback``/``incorrectfeedback`` become
+``feedback.correct``/``partial``/``incorrect``; hints are kept in ``data["hints"]``
+(text, shownumcorrect, clearwrong) and written back; Moodle-only display settings
+(shuffleanswers, answernumbering, shownumcorrect, showstandardinstruction, hidden,
+responsefieldlines, showunits, unitsleft, showmisplaced) are kept in ``data["moodle"]``
+for the export. ``idnumber`` becomes the question's identifier (``uid``) when it is a
+valid identifier (letters, digits, ``.``, ``_``, ``-``, at most 64), else it is dropped.
+``<tags>`` become tags.
+
+Categories: a ``<question type="category">`` applies to the questions after it; the
+segments of its path, without the leading context (``$course$``, ``$system$``, ...) and
+``top``, become the questions' tags (as GIFT's ``$CATEGORY``; ``//`` is a literal slash).
+A category's ``<info>`` and ``idnumber`` are not kept. The export writes a category
+question whenever a question's tags differ from the previous one's, its path made of the
+sorted tags under ``$course$/top``.
+
+Fractions: Moodle stores a grade as a percentage (``fraction="33.33333"``). On import the
+percentage must be one of Moodle's grades (100, 90, 83.33333, ..., 5, 0 and, for choices,
+their negatives) within 0.001 %, as Moodle itself requires, else the question is refused
+(``invalid_grade``); the grade is kept as Moodle's fraction (0.3333333), which the export
+writes back as ``33.33333``.
+
+Types: ``multichoice`` with ``single=true`` becomes ``single_choice`` (exactly one answer at
+100 %; several full-credit answers are refused, a single choice has one right answer here;
+other answers' partial fractions are kept on the options as ``fraction`` and written back,
+grading stays right/wrong); ``single=false`` becomes ``multiple_response``: ``correct`` is
+every option with a positive fraction, ``scoring`` is ``right_minus_wrong`` and every option
+keeps its exact ``fraction``, written back unchanged. ``truefalse`` becomes ``true_false``
+(per-answer feedback as ``feedback_true``/``feedback_false``). ``shortanswer`` becomes
+``short_answer`` (``usecase`` is ``case_sensitive``). ``numerical`` becomes ``numeric``: one
+answer at 100 % without units keeps the original shape ``{answer, tolerance}``; otherwise
+the extended one (answers with value, tolerance, fraction, feedback; ``*`` as a catch-all
+value; units with multipliers; ``unitgradingtype`` 0 is ``optional``, else ``required``;
+``unitpenalty``). ``match``/``matching`` becomes ``matching`` (subquestions with empty text
+are distractor responses; per premise). ``essay`` keeps every field. ``description``
+has no answer and 0 points. ``multianswer``/``cloze`` becomes ``cloze``: each embedded
+``{n:TYPE:answers}`` becomes a gap and a ``{{gN}}`` marker in the stem (SHORTANSWER/SA/MW,
+SHORTANSWER_C/SAC/MWC, NUMERICAL/NM, MULTICHOICE/MC (dropdown), MULTICHOICE_V/MCV and
+MULTICHOICE_H/MCH (radio), MULTIRESPONSE/MR and MULTIRESPONSE_H/MRH (checkbox), each with
+the shuffled ``_S`` variants; the exact Moodle keyword is kept in the gap's ``moodle``).
+``gapselect`` and ``ddwtos`` become ``drag_drop_text`` (``[[n]]`` markers become ``{{gK}}``
+gaps whose correct choice is choice n). ``ddimageortext`` becomes ``drag_drop_image`` and
+``ddmarker`` ``drag_drop_marker``, their background image stored like the stems' images.
+Refused with the question's name and line: calculated, calculatedsimple,
+calculatedmulti, randomsamatch, random, STACK, CodeRunner and any other plugin type.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import html
+import io
+import math
+import re
+import urllib.parse
+import xml.etree.ElementTree as ET  # types and errors only: parsing goes through defusedxml
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import defusedxml
+import nh3
+from defusedxml.ElementTree import DefusedXMLParser
+
+from ..content import STEM_TAGS
+from ..gift import (
+    ImportResult,
+    ParsedQuestion,
+    QuestionImportError,
+    gettext_noop,
+    html_to_text,
+    option_id,
+    title_from_stem,
+)
+
+__all__ = [
+    "MESSAGES",
+    "EmbeddedImage",
+    "MoodleQuestion",
+    "MoodleQuestionReader",
+    "MoodleQuestionWriter",
+    "check_image",
+    "export_moodlexml",
+    "is_moodlexml",
+    "parse_moodlexml",
+]
+
+MAX_FILE_BYTES = 100 * 1024 * 1024
+MAX_IMAGE_BYTES = (
+    10 * 1024 * 1024
+)  # as Wagtail's image upload limit (WAGTAILIMAGES_MAX_UPLOAD_SIZE)
+MAX_IMAGE_PIXELS = 40_000_000
+IMAGE_FORMATS = {"PNG": "image/png", "JPEG": "image/jpeg", "GIF": "image/gif", "WEBP": "image/webp"}
+PLUGINFILE = "@@PLUGINFILE@@/"
+
+MESSAGES: dict[str, str] = {
+    # The whole file.
+    "file_too_large": gettext_noop("The file is too large ({size} bytes; at most {limit})."),
+    "not_xml": gettext_noop("The file is not well-formed XML: {error}."),
+    "unsafe_xml": gettext_noop(
+        "The file declares a DOCTYPE, entities or external references, which are refused "
+        "(they can read files of the server or make it run out of memory)."
+    ),
+    "not_moodle_xml": gettext_noop(
+        "The file is not Moodle XML: its root element is <{root}>, not <quiz>."
+    ),
+    # One question.
+    "unsupported_type": gettext_noop(
+        "Questions of the Moodle type “{qtype}” cannot be imported: the platform has no "
+        "matching question type."
+    ),
+    "missing_type": gettext_noop("The question has no type attribute."),
+    "malformed": gettext_noop("The question could not be read: {detail}."),
+    "missing_stem": gettext_noop("The question has no text."),
+    "invalid_grade": gettext_noop(
+        "The grade {value} % of answer {number} is not one of Moodle's grades (such as 100, "
+        "50, 33.33333 or 0)."
+    ),
+    "bad_fraction": gettext_noop("The grade “{value}” of answer {number} is not a number."),
+    "bad_number": gettext_noop("“{value}” is not a number ({where})."),
+    "too_few_answers": gettext_noop(
+        "The question needs at least {minimum} answers; it has {count}."
+    ),
+    "no_full_credit": gettext_noop(
+        "No answer has a grade of 100 %, so nobody could get full marks."
+    ),
+    "several_full_credit": gettext_noop(
+        "{count} answers have a grade of 100 % in a one-answer multiple choice; the platform's "
+        "single choice has exactly one right answer. Make it a multiple-answer question."
+    ),
+    "no_correct_option": gettext_noop("No answer has a positive grade."),
+    "missing_answer_text": gettext_noop("Answer {number} has no text."),
+    "truefalse_answers": gettext_noop(
+        "A true/false question needs one answer “true” and one answer “false”."
+    ),
+    "matching_too_few": gettext_noop(
+        "A matching question needs at least two sub-questions with text; it has {count}."
+    ),
+    "cloze_no_gaps": gettext_noop("The embedded-answers (cloze) question has no gaps."),
+    "cloze_too_few_choices": gettext_noop(
+        "Gap {number} is a choice with {count} choices; it needs at least two."
+    ),
+    "cloze_no_full_credit": gettext_noop(
+        "Gap {number}: no answer has a grade of 100 %, so nobody could get full marks."
+    ),
+    "cloze_no_answers": gettext_noop("Gap {number} has no answers."),
+    "cloze_bad_number": gettext_noop("Gap {number}: “{value}” is not a number."),
+    "dd_no_gaps": gettext_noop("The question text has no [[n]] gaps."),
+    "dd_bad_gap": gettext_noop("The gap [[{number}]] names no choice (there are {count})."),
+    "dd_no_choices": gettext_noop("The question has no choices to drag."),
+    "dd_no_zones": gettext_noop("The question has no drop zones."),
+    "dd_bad_choice": gettext_noop(
+        "Drop zone {number} names choice {choice}, which does not exist."
+    ),
+    "dd_bad_coords": gettext_noop(
+        "Drop zone {number} has coordinates “{coords}” that cannot be read."
+    ),
+    "dd_no_image": gettext_noop("The question has no background image."),
+    "image_missing": gettext_noop("The image “{name}” is referenced but not in the file."),
+    "image_bad_base64": gettext_noop("The embedded file “{name}” is not valid base64."),
+    "image_too_large": gettext_noop("The image “{name}” is too large (at most {limit} bytes)."),
+    "image_too_many_pixels": gettext_noop(
+        "The image “{name}” is too large ({width} × {height} pixels; at most {limit} pixels)."
+    ),
+    "image_svg": gettext_noop(
+        "The image “{name}” is an SVG drawing, which is refused: it can carry scripts."
+    ),
+    "image_not_image": gettext_noop("The file “{name}” is not a PNG, JPEG, GIF or WebP image."),
+    # Export.
+    "export_unknown_type": gettext_noop("Questions of this type cannot be written in Moodle XML."),
+    "export_invalid": gettext_noop(
+        "The question's answers are incomplete or inconsistent, so it cannot be written in "
+        "Moodle XML."
+    ),
+}
+
+UNSUPPORTED_MOODLE_TYPES = frozenset(
+    {"calculated", "calculatedsimple", "calculatedmulti", "randomsamatch", "random"}
+)
+
+
+class _Reject(Exception):
+    def __init__(self, code: str, **params: Any) -> None:
+        super().__init__(code)
+        self.code = code
+        self.params = params
+
+
+def _error(line: int, title: str | None, code: str, **params: Any) -> QuestionImportError:
+    return QuestionImportError(
+        line=line, title=title, code=code, reason=MESSAGES[code], params=dict(params)
+    )
+
+
+# --- Images -----------------------------------------------------------------------------
+@dataclass
+class EmbeddedImage:
+    """An image a question uses, decoded and checked (:func:`check_image`)."""
+
+    filename: str
+    data: bytes
+    content_type: str
+    width: int
+    height: int
+
+
+def check_image(name: str, data: bytes) -> EmbeddedImage:
+    """``data`` as an :class:`EmbeddedImage` when it is a PNG, JPEG, GIF or WebP image
+    within the limits, else :class:`_Reject` with the reason."""
+    from PIL import Image, UnidentifiedImageError
+
+    if len(data) > MAX_IMAGE_BYTES:
+        raise _Reject("image_too_large", name=name, limit=MAX_IMAGE_BYTES)
+    head = data[:512].lstrip().lower()
+    if head.startswith(b"<?xml") or b"<svg" in head:
+        raise _Reject("image_svg", name=name)
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            fmt = image.format or ""
+            width, height = image.size
+            if fmt not in IMAGE_FORMATS:
+                raise _Reject("image_not_image", name=name)
+            if width * height > MAX_IMAGE_PIXELS:
+                raise _Reject(
+                    "image_too_many_pixels",
+                    name=name,
+                    width=width,
+                    height=height,
+                    limit=MAX_IMAGE_PIXELS,
+                )
+            image.verify()
+    except _Reject:
+        raise
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+        raise _Reject("image_not_image", name=name) from None
+    return EmbeddedImage(name, data, IMAGE_FORMATS[fmt], width, height)
+
+
+def _decode_base64(name: str, text: str) -> bytes:
+    compact = re.sub(r"\s+", "", text or "")
+    if len(compact) > (MAX_IMAGE_BYTES * 4) // 3 + 8:
+        raise _Reject("image_too_large", name=name, limit=MAX_IMAGE_BYTES)
+    try:
+        return base64.b64decode(compact, validate=True)
+    except (binascii.Error, ValueError):
+        raise _Reject("image_bad_base64", name=name) from None
+
+
+# --- Parsed question --------------------------------------------------------------------
+@dataclass
+class MoodleQuestion(ParsedQuestion):
+    """A question read from Moodle XML, with the images its stem and data use: the stem's
+    ``<img src="@@PLUGINFILE@@/<name>">`` and ``data["image"]["name"]`` ==
+    ``"@@PLUGINFILE@@/<name>"`` name a key of ``images``; the Django layer stores them and
+    puts the stored image's address in their place."""
+
+    moodle_type: str = ""
+    images: dict[str, EmbeddedImage] = field(default_factory=dict)
+
+
+# --- Text helpers -----------------------------------------------------------------------
+_GRADES = (
+    Decimal("1"),
+    Decimal("0.9"),
+    Decimal("0.8333333"),
+    Decimal("0.8"),
+    Decimal("0.75"),
+    Decimal("0.7"),
+    Decimal("0.6666667"),
+    Decimal("0.6"),
+    Decimal("0.5"),
+    Decimal("0.4"),
+    Decimal("0.3333333"),
+    Decimal("0.3"),
+    Decimal("0.25"),
+    Decimal("0.2"),
+    Decimal("0.1666667"),
+    Decimal("0.1428571"),
+    Decimal("0.125"),
+    Decimal("0.1111111"),
+    Decimal("0.1"),
+    Decimal("0.05"),
+    Decimal("0"),
+)
+_GRADE_TOLERANCE = Decimal("0.00001")
+_UID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+
+
+def moodle_grade(percent: Decimal, *, negative: bool) -> float | None:
+    """Moodle's grade (0..1, or -1..1 when ``negative``) nearest ``percent`` / 100 when it
+    is one of Moodle's grades, else ``None``."""
+    value = percent / 100
+    for grade in _GRADES:
+        for candidate in (grade, -grade) if negative else (grade,):
+            if abs(value - candidate) < _GRADE_TOLERANCE:
+                return _json_number(candidate)
+    return None
+
+
+def _json_number(value: Decimal) -> int | float:
+    if value == value.to_integral_value():
+        return int(value)
+    return float(value)
+
+
+def format_percent(fraction: float) -> str:
+    """A fraction as Moodle writes it: ``33.33333``, ``100``, ``-50``."""
+    text = f"{Decimal(repr(float(fraction))) * 100:.5f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def _format_fixed(value: Any, places: int = 7) -> str:
+    return f"{Decimal(repr(float(value))):.{places}f}"
+
+
+def _format_number(value: Any) -> str:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    number = float(value)
+    if number.is_integer() and abs(number) < 1e15:
+        return str(int(number))
+    return repr(number)
+
+
+def _paragraphs(text: str) -> str:
+    lines = [line.strip() for line in text.replace("\r\n", "\n").split("\n")]
+    return "".join(f"<p>{html.escape(line, quote=False)}</p>" for line in lines if line)
+
+
+_MARKDOWN_STRONG = re.compile(r"\*\*(.+?)\*\*")
+_MARKDOWN_EM = re.compile(r"(?<![*\w])[*_](?![*\s])(.+?)(?<![\s*])[*_](?![*\w])")
+
+
+def _markdown(text: str) -> str:
+    out = []
+    for block in re.split(r"\n\s*\n", text.replace("\r\n", "\n")):
+        block = " ".join(line.strip() for line in block.split("\n") if line.strip())
+        if not block:
+            continue
+        escaped = html.escape(block, quote=False)
+        escaped = _MARKDOWN_STRONG.sub(r"<strong>\1</strong>", escaped)
+        escaped = _MARKDOWN_EM.sub(r"<em>\1</em>", escaped)
+        out.append(f"<p>{escaped}</p>")
+    return "".join(out)
+
+
+_HAS_TAG = re.compile(r"<\s*/?\s*[a-zA-Z][^>]*>")
+_TAG_RENAME = re.compile(r"<(/?)\s*(b|i)(?=[\s>/])", re.IGNORECASE)
+_BR = re.compile(r"<br\s*/?>", re.IGNORECASE)
+_IMG_WITHOUT_SRC = re.compile(r"<img(?![^>]*\ssrc=)[^>]*>")
+
+
+def _plain(raw: str, fmt: str) -> str:
+    """A Moodle text in ``fmt`` as plain text."""
+    if fmt in ("plain_text", "markdown"):
+        return "\n".join(line.strip() for line in raw.strip().split("\n")).strip()
+    return html_to_text(_BR.sub("\n", raw))
+
+
+# --- Reading ------------------------------------------------------------------------------
+class _LineTreeBuilder(ET.TreeBuilder):
+    """A tree builder that remembers the line each element starts on."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lines: dict[ET.Element, int] = {}
+        self.parser: Any = None
+
+    def start(self, tag: str, attrs: dict[str, str]) -> ET.Element:
+        element = super().start(tag, attrs)
+        self.lines[element] = self.parser.parser.CurrentLineNumber
+        return element
+
+
+def _flag(value: str | None) -> bool:
+    return (value or "").strip().lower() in ("1", "true", "yes")
+
+
+@dataclass
+class _Answer:
+    number: int
+    raw: str
+    format: str
+    percent: Decimal
+    feedback: str
+    element: ET.Element
+
+    @property
+    def text(self) -> str:
+        return _plain(self.raw, self.format)
+
+
+class MoodleQuestionReader:
+    """One ``<question>`` element, read field by field for a type's ``moodlexml_read``."""
+
+    def __init__(self, element: ET.Element, line: int) -> None:
+        self.element = element
+        self.line = line
+        self.moodle_type = element.get("type", "")
+        self.images: dict[str, EmbeddedImage] = {}
+        self._files: dict[str, str] = {}
+        for file in element.iter("file"):
+            name = file.get("name")
+            if name and (file.get("encoding") or "base64") == "base64":
+                self._files.setdefault(name, file.text or "")
+        self.stem_raw = self.text("questiontext")
+        self.stem_format = self.format("questiontext")
+        self.moodle: dict[str, Any] = {}
+
+    # -- raw access
+    def find(self, path: str) -> ET.Element | None:
+        return self.element.find(path)
+
+    def findall(self, path: str) -> list[ET.Element]:
+        return self.element.findall(path)
+
+    def text(self, path: str, default: str = "", element: ET.Element | None = None) -> str:
+        """The text of ``path/text`` (Moodle's formatted fields), or of ``path`` itself."""
+        base = self.element if element is None else element
+        node = base.find(path)
+        if node is None:
+            return default
+        inner = node.find("text")
+        if inner is not None:
+            return inner.text or ""
+        return node.text or ""
+
+    def value(self, path: str, default: str = "", element: ET.Element | None = None) -> str:
+        base = self.element if element is None else element
+        node = base.find(path)
+        return default if node is None or node.text is None else node.text.strip()
+
+    def format(self, path: str, default: str = "html", element: ET.Element | None = None) -> str:
+        base = self.element if element is None else element
+        node = base.find(path)
+        return (node.get("format") if node is not None else None) or default
+
+    def flag(self, path: str, default: bool = False, element: ET.Element | None = None) -> bool:
+        """Moodle writes flags as ``<x>1</x>``, ``<x>true</x>`` or an empty ``<x/>``."""
+        base = self.element if element is None else element
+        node = base.find(path)
+        if node is None:
+            return default
+        if node.text is None or not node.text.strip():
+            return True
+        return _flag(node.text)
+
+    def number(
+        self, path: str, default: Decimal | None = None, element: ET.Element | None = None
+    ) -> Decimal | None:
+        raw = self.value(path, element=element)
+        if not raw:
+            return default
+        return self.decimal(raw, path)
+
+    def decimal(self, raw: str, where: str) -> Decimal:
+        try:
+            number = Decimal(raw.strip().replace(",", "."))
+        except InvalidOperation:
+            raise _Reject("bad_number", value=raw.strip()[:40], where=where) from None
+        if not number.is_finite():
+            raise _Reject("bad_number", value=raw.strip()[:40], where=where)
+        return number
+
+    def plain(self, path: str, element: ET.Element | None = None) -> str:
+        return _plain(self.text(path, element=element), self.format(path, element=element))
+
+    def keep(self, key: str, value: Any) -> None:
+        """Keep a Moodle-only setting for the export (``data["moodle"]``)."""
+        self.moodle[key] = value
+
+    def reject(self, code: str, **params: Any) -> None:
+        raise _Reject(code, **params)
+
+    # -- answers
+    def answers(self, *, negative: bool = False, path: str = "answer") -> list[_Answer]:
+        answers = []
+        for number, node in enumerate(self.findall(path), start=1):
+            raw_fraction = (node.get("fraction") or "0").strip()
+            try:
+                percent = Decimal(raw_fraction)
+            except InvalidOperation:
+                raise _Reject("bad_fraction", value=raw_fraction[:40], number=number) from None
+            if not percent.is_finite():
+                raise _Reject("bad_fraction", value=raw_fraction[:40], number=number)
+            answers.append(
+                _Answer(
+                    number=number,
+                    raw=self.text(".", element=node),
+                    format=node.get("format") or "html",
+                    percent=percent,
+                    feedback=self.plain("feedback", element=node),
+                    element=node,
+                )
+            )
+        for answer in answers:
+            if moodle_grade(answer.percent, negative=negative) is None:
+                raise _Reject(
+                    "invalid_grade", value=_format_number(answer.percent), number=answer.number
+                )
+        return answers
+
+    def grade(self, answer: _Answer, *, negative: bool = False) -> int | float:
+        grade = moodle_grade(answer.percent, negative=negative)
+        assert grade is not None  # checked by answers()
+        return grade
+
+    # -- images and stems
+    def image(self, filename: str) -> str:
+        """Decode and check the embedded file ``filename``; its reference for the data."""
+        if filename not in self.images:
+            if filename not in self._files:
+                raise _Reject("image_missing", name=filename)
+            self.images[filename] = check_image(
+                filename, _decode_base64(filename, self._files[filename])
+            )
+        return PLUGINFILE + filename
+
+    def add_image(self, filename: str, base64_text: str) -> str:
+        self._files.setdefault(filename, base64_text)
+        return self.image(filename)
+
+    def stem_html(self, raw: str, fmt: str) -> str:
+        """A Moodle text as stem HTML with its embedded images kept."""
+        if fmt == "plain_text" or (fmt == "moodle_auto_format" and not _HAS_TAG.search(raw)):
+            return _paragraphs(raw)
+        if fmt == "markdown":
+            return _markdown(raw)
+        problems: list[_Reject] = []
+
+        def keep_image(element: str, attribute: str, value: str) -> str | None:
+            if element != "img" or attribute != "src":
+                return value
+            if not value.startswith(PLUGINFILE):
+                return None
+            filename = urllib.parse.unquote(value[len(PLUGINFILE) :]).lstrip("/")
+            if not filename or "/" in filename or filename not in self._files:
+                return None
+            try:
+                return self.image(filename)
+            except _Reject as problem:
+                problems.append(problem)
+                return None
+
+        text = _BR.sub("\n", raw)
+        text = _TAG_RENAME.sub(
+            lambda m: f"<{m.group(1)}{'strong' if m.group(2).lower() == 'b' else 'em'}", text
+        )
+        cleaned = nh3.clean(
+            text,
+            tags=set(STEM_TAGS) | {"img"},
+            attributes={"img": {"src", "alt"}},
+            attribute_filter=keep_image,
+            link_rel=None,
+            strip_comments=True,
+        )
+        if problems:
+            raise problems[0]
+        return _IMG_WITHOUT_SRC.sub("", cleaned).strip()
+
+
+def _category_tags(path: str) -> list[str]:
+    """``$course$/top/Customs/Tariff`` -> ``["Customs", "Tariff"]`` (``//`` is a slash)."""
+    protected = path.strip().replace("//", "\x00")
+    segments = [s.replace("\x00", "/").strip() for s in protected.split("/")]
+    if segments and re.fullmatch(r"\$[a-z]+\$", segments[0]):
+        segments = segments[1:]
+    if segments and segments[0] == "top":
+        segments = segments[1:]
+    return [segment[:100] for segment in segments if segment]
+
+
+_DECLARATION = re.compile(r"\A\ufeff?\s*<\?xml[^>]*\?>")
+
+
+def is_moodlexml(text: str) -> bool:
+    """Whether ``text`` looks like Moodle XML: an XML document whose root is ``<quiz>``."""
+    head = _DECLARATION.sub("", text[:4096], count=1)
+    head = re.sub(r"<!--.*?-->", "", head, flags=re.DOTALL).lstrip()
+    return head.startswith("<quiz") and (len(head) == 4 or not head[5:6].isalnum())
+
+
+def parse_moodlexml(source: str | bytes) -> ImportResult:
+    """Read a Moodle XML file: the questions it holds and the ones it had to refuse."""
+    result = ImportResult()
+    size = len(source)
+    if size > MAX_FILE_BYTES:
+        result.errors.append(_error(1, None, "file_too_large", size=size, limit=MAX_FILE_BYTES))
+        return result
+    if isinstance(source, str):
+        # The declaration would name an encoding the text no longer has; it is one line.
+        source = _DECLARATION.sub("", source, count=1).encode("utf-8")
+    builder = _LineTreeBuilder()
+    parser = DefusedXMLParser(
+        target=builder, forbid_dtd=True, forbid_entities=True, forbid_external=True
+    )
+    builder.parser = parser
+    try:
+        parser.feed(source)
+        root = parser.close()
+    except defusedxml.DefusedXmlException:
+        result.errors.append(_error(1, None, "unsafe_xml"))
+        return result
+    except ET.ParseError as problem:
+        line = getattr(problem, "position", (1, 0))[0]
+        result.errors.append(_error(line, None, "not_xml", error=str(problem)[:200]))
+        return result
+    if root.tag != "quiz":
+        result.errors.append(_error(1, None, "not_moodle_xml", root=str(root.tag)[:40]))
+        return result
+    tags: list[str] = []
+    for element in root.findall("question"):
+        line = builder.lines.get(element, 1)
+        qtype = (element.get("type") or "").strip()
+        if qtype == "category":
+            node = element.find("category/text")
+            if node is None:
+                node = element.find("category")
+            tags = _category_tags(node.text if node is not None and node.text else "")
+            continue
+        title = _title(element)
+        try:
+            result.questions.append(_read_question(element, line, tags))
+        except _Reject as problem:
+            result.errors.append(_error(line, title, problem.code, **problem.params))
+        except RecursionError:
+            result.errors.append(_error(line, title, "malformed", detail="nested too deeply"))
+        except Exception as problem:  # one bad question never stops the others
+            result.errors.append(
+                _error(line, title, "malformed", detail=f"{type(problem).__name__}")
+            )
+    return result
+
+
+def _title(element: ET.Element) -> str | None:
+    node = element.find("name/text")
+    if node is None or not (node.text or "").strip():
+        return None
+    return " ".join(html_to_text(node.text or "").split())[:200] or None
+
+
+def _read_question(element: ET.Element, line: int, tags: list[str]) -> MoodleQuestion:
+    moodle_type = (element.get("type") or "").strip()
+    if not moodle_type:
+        raise _Reject("missing_type")
+    mapping = moodle_mapping(moodle_type)
+    if mapping is None:
+        raise _Reject("unsupported_type", qtype=moodle_type[:60])
+    q = MoodleQuestionReader(element, line)
+    qtype, data = mapping.read(q)
+    stem = q.stem_html(q.stem_raw, q.stem_format)
+    old_image = q.value("image")
+    old_base64 = q.value("image_base64")
+    if old_image and old_base64:
+        filename = old_image.rsplit("/", 1)[-1] or "image.png"
+        reference = q.add_image(filename, old_base64)
+        stem += f'<p><img src="{html.escape(reference)}" alt=""></p>'
+    if not html_to_text(stem) and "<img" not in stem and moodle_type != "description":
+        raise _Reject("missing_stem")
+    feedback = {}
+    for key, path in (
+        ("general", "generalfeedback"),
+        ("correct", "correctfeedback"),
+        ("partial", "partiallycorrectfeedback"),
+        ("incorrect", "incorrectfeedback"),
+    ):
+        text = q.plain(path)
+        if text:
+            feedback[key] = text
+    grade = q.number("defaultgrade", Decimal(1))
+    points = 0 if qtype == "description" else _json_number(grade) if grade is not None else 1
+    penalty = q.number("penalty")
+    if penalty is not None:
+        data["penalty"] = _json_number(penalty)
+    hints = []
+    for hint in q.findall("hint"):
+        entry: dict[str, Any] = {"text": q.plain(".", element=hint)}
+        for option in ("shownumcorrect", "clearwrong"):
+            if hint.find(option) is not None:
+                entry[option] = True
+        options = q.value("options", element=hint)
+        if options:
+            entry["options"] = options
+        hints.append(entry)
+    if hints:
+        data["hints"] = hints
+    if q.flag("hidden"):
+        q.keep("hidden", True)
+    if q.moodle:
+        data["moodle"] = q.moodle
+    question_tags = list(tags)
+    for tag in q.findall("tags/tag"):
+        text = " ".join(q.text(".", element=tag).split())[:100]
+        if text and text not in question_tags:
+            question_tags.append(text)
+    idnumber = q.value("idnumber")
+    title = _title(element) or title_from_stem(stem) or moodle_type
+    return MoodleQuestion(
+        line=line,
+        title=title,
+        type=qtype,
+        stem=stem,
+        points=points,
+        feedback=feedback,
+        data=data,
+        tags=question_tags,
+        uid=idnumber if _UID.fullmatch(idnumber) else None,
+        moodle_type=moodle_type,
+        images=q.images,
+    )
+
+
+# --- Writing ------------------------------------------------------------------------------
+class MoodleQuestionWriter:
+    """Builds one ``<question>`` element for a type's ``moodlexml_write``."""
+
+    def __init__(self, question: Mapping[str, Any], files: Mapping[str, bytes]) -> None:
+        self.question = question
+        self.data: Mapping[str, Any] = question.get("data") or {}
+        self.moodle: Mapping[str, Any] = self.data.get("moodle") or {}
+        self.files = files
+        self.element = ET.Element("question")
+
+    def add(
+        self, tag: str, text: Any = None, parent: ET.Element | None = None, **attrs: str
+    ) -> ET.Element:
+        node = ET.SubElement(self.element if parent is None else parent, tag, attrs)
+        if text is not None:
+            node.text = str(text)
+        return node
+
+    def formatted(
+        self, tag: str, text: str, fmt: str = "html", parent: ET.Element | None = None
+    ) -> ET.Element:
+        node = self.add(tag, parent=parent, format=fmt)
+        self.add("text", text or "", parent=node)
+        self.attach_files(node, text or "")
+        return node
+
+    def plain_html(self, text: str) -> str:
+        """A platform plain text as Moodle HTML."""
+        return html.escape(text or "", quote=False).replace("\n", "<br>")
+
+    def attach_files(self, node: ET.Element, text: str) -> None:
+        for match in re.finditer(re.escape(PLUGINFILE) + r"([^\"'<>\s]+)", text):
+            filename = urllib.parse.unquote(match.group(1))
+            self.file(node, filename)
+
+    def file(self, node: ET.Element, filename: str) -> None:
+        if filename in self.files and not any(
+            child.get("name") == filename for child in node.findall("file")
+        ):
+            self.add(
+                "file",
+                base64.b64encode(self.files[filename]).decode("ascii"),
+                parent=node,
+                name=filename,
+                path="/",
+                encoding="base64",
+            )
+
+    def flag(self, tag: str, value: bool) -> None:
+        self.add(tag, "1" if value else "0")
+
+    def combined_feedback(self) -> None:
+        feedback = self.question.get("feedback") or {}
+        self.formatted("correctfeedback", self.plain_html(feedback.get("correct", "")))
+        self.formatted("partiallycorrectfeedback", self.plain_html(feedback.get("partial", "")))
+        self.formatted("incorrectfeedback", self.plain_html(feedback.get("incorrect", "")))
+        if self.moodle.get("shownumcorrect", True):
+            self.add("shownumcorrect")
+
+    def answer(
+        self, fraction: float, text: str, feedback: str = "", fmt: str = "html"
+    ) -> ET.Element:
+        node = self.add("answer", fraction=format_percent(fraction), format=fmt)
+        self.add("text", text, parent=node)
+        self.formatted("feedback", self.plain_html(feedback), parent=node)
+        return node
+
+
+class _Unexpressible(Exception):
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+def export_moodlexml(
+    questions: Iterable[Mapping[str, Any]], files: Mapping[str, bytes] | None = None
+) -> tuple[str, list[tuple[str, str]]]:
+    """Questions (dicts like :meth:`ParsedQuestion.as_dict`) as a Moodle XML file, and the
+    ``(title, reason)`` of each one it could not write. A stem or ``data["image"]["name"]``
+    may reference ``@@PLUGINFILE@@/<name>``; ``files`` maps those names to their bytes,
+    written as base64 ``<file>`` elements."""
+    files = files or {}
+    out = ['<?xml version="1.0" encoding="UTF-8"?>', "<quiz>"]
+    skipped: list[tuple[str, str]] = []
+    current_tags: list[str] | None = None
+    for question in questions:
+        title = str(question.get("title") or question.get("uid") or "")
+        mapping = platform_mapping(str(question.get("type")))
+        if mapping is None:
+            skipped.append((title, MESSAGES["export_unknown_type"]))
+            continue
+        writer = MoodleQuestionWriter(question, files)
+        try:
+            moodle_type = _write_question(writer, mapping)
+        except (_Unexpressible, KeyError, TypeError, ValueError, AttributeError):
+            skipped.append((title, MESSAGES["export_invalid"]))
+            continue
+        writer.element.set("type", moodle_type)
+        tags = sorted(question.get("tags") or [])
+        if tags != current_tags:
+            category = ET.Element("question", {"type": "category"})
+            node = ET.SubElement(category, "category")
+            path = "/".join(["$course$", "top", *(t.replace("/", "//") for t in tags)])
+            ET.SubElement(node, "text").text = path
+            info = ET.SubElement(category, "info", {"format": "moodle_auto_format"})
+            ET.SubElement(info, "text").text = ""
+            out.append("<!-- question: 0  -->")
+            out.append(_serialize(category, 1))
+            current_tags = tags
+        out.append(_serialize(writer.element, 1))
+    out.append("</quiz>")
+    return "\n".join(out) + "\n", skipped
+
+
+def _write_question(w: MoodleQuestionWriter, mapping: _Mapping) -> str:
+    question = w.question
+    data = w.data
+    feedback = question.get("feedback") or {}
+    name = w.add("name")
+    w.add("text", question.get("title") or question.get("uid") or "", parent=name)
+    w.formatted("questiontext", str(question.get("stem") or ""))
+    w.formatted("generalfeedback", w.plain_html(feedback.get("general", "")))
+    points = question.get("points", 1)
+    w.add("defaultgrade", _format_fixed(points if points is not None else 1))
+    w.add("penalty", _format_fixed(data.get("penalty", mapping.default_penalty)))
+    w.add("hidden", "1" if w.moodle.get("hidden") else "0")
+    w.add("idnumber", question.get("uid") or "")
+    moodle_type = mapping.write(w)
+    for hint in data.get("hints") or []:
+        node = w.formatted("hint", w.plain_html(hint.get("text", "")))
+        for option in ("shownumcorrect", "clearwrong"):
+            if hint.get(option):
+                w.add(option, parent=node)
+        if hint.get("options"):
+            w.add("options", hint["options"], parent=node)
+    return moodle_type
+
+
+_CDATA_NEEDED = re.compile(r"[<>&]")
+
+
+def _serialize(element: ET.Element, depth: int) -> str:
+    pad = "  " * depth
+    attrs = "".join(
+        f' {key}="{html.escape(str(value), quote=True)}"' for key, value in element.attrib.items()
+    )
+    children = list(element)
+    text = element.text
+    if not children:
+        if text is None:
+            return f"{pad}<{element.tag}{attrs}/>"
+        if element.tag != "file" and _CDATA_NEEDED.search(text):
+            body = "<![CDATA[" + text.replace("]]>", "]]]]><![CDATA[>") + "]]>"
+        else:
+            body = html.escape(text, quote=False)
+        return f"{pad}<{element.tag}{attrs}>{body}</{element.tag}>"
+    inner = "\n".join(_serialize(child, depth + 1) for child in children)
+    return f"{pad}<{element.tag}{attrs}>\n{inner}\n{pad}</{element.tag}>"
+
+
+# --- Type mappings --------------------------------------------------------------------------
+# Each platform type that Moodle can express has a pair of functions: ``read(q)`` takes a
+# :class:`MoodleQuestionReader` and returns ``(platform type, data)`` (raising through
+# ``q.reject`` when the question cannot be read; the stem, feedback, points, penalty, hints
+# and tags are read by the format), ``write(w)`` fills a :class:`MoodleQuestionWriter` after
+# the common fields and returns the Moodle type name. A type module of
+# ``assessments/types/`` may carry them as ``moodle_qtypes``, ``moodlexml_read`` and
+# ``moodlexml_write``; the format asks the type registry first and falls back to the
+# mappings below.
+
+
+@dataclass(frozen=True)
+class _Mapping:
+    read: Callable[[MoodleQuestionReader], tuple[str, dict[str, Any]]]
+    write: Callable[[MoodleQuestionWriter], str]
+    default_penalty: float = 0.3333333
+
+
+def _registry_types() -> Iterable[Any]:
+    try:
+        from .. import types as registry
+    except Exception:  # the registry is optional for this pure module
+        return ()
+    return getattr(registry, "TYPES", ())
+
+
+def moodle_mapping(moodle_type: str) -> _Mapping | None:
+    """How the Moodle type ``moodle_type`` is read, or ``None`` when it is not supported."""
+    for qtype in _registry_types():
+        if moodle_type in getattr(qtype, "moodle_qtypes", ()) and hasattr(qtype, "moodlexml_read"):
+            return _Mapping(qtype.moodlexml_read, qtype.moodlexml_write)
+    if moodle_type in UNSUPPORTED_MOODLE_TYPES:
+        return None
+    return _READERS.get(moodle_type)
+
+
+def platform_mapping(platform_type: str) -> _Mapping | None:
+    """How questions of the platform type ``platform_type`` are written, or ``None``."""
+    for qtype in _registry_types():
+        if getattr(qtype, "name", None) == platform_type and hasattr(qtype, "moodlexml_write"):
+            return _Mapping(qtype.moodlexml_read, qtype.moodlexml_write)
+    return _WRITERS.get(platform_type)
+
+
+def _option_entry(answer: _Answer, ident: str, fraction: int | float) -> dict[str, Any]:
+    text = answer.text
+    if not text:
+        raise _Reject("missing_answer_text", number=answer.number)
+    entry: dict[str, Any] = {"id": ident, "text": text, "fraction": fraction}
+    if answer.feedback:
+        entry["feedback"] = answer.feedback
+    return entry
+
+
+# multichoice -> single_choice / multiple_response
+def read_multichoice(q: MoodleQuestionReader) -> tuple[str, dict[str, Any]]:
+    answers = q.answers(negative=True)
+    if len(answers) < 2:
+        q.reject("too_few_answers", minimum=2, count=len(answers))
+    options = [
+        _option_entry(a, option_id(i), q.grade(a, negative=True)) for i, a in enumerate(answers)
+    ]
+    for key in ("shuffleanswers", "shownumcorrect", "showstandardinstruction"):
+        if q.find(key) is not None:
+            q.keep(key, q.flag(key))
+    numbering = q.value("answernumbering")
+    if numbering:
+        q.keep("answernumbering", numbering)
+    single = q.flag("single", default=True)
+    if single:
+        full = [o for o in options if o["fraction"] == 1]
+        if not full:
+            q.reject("no_full_credit")
+        if len(full) > 1:
+            q.reject("several_full_credit", count=len(full))
+        return "single_choice", {"options": options, "correct": full[0]["id"]}
+    correct = [o["id"] for o in options if o["fraction"] > 0]
+    if not correct:
+        q.reject("no_correct_option")
+    return "multiple_response", {
+        "options": options,
+        "correct": correct,
+        "scoring": "right_minus_wrong",
+    }
+
+
+def _choice_fractions(data: Mapping[str, Any], qtype: str) -> list[float]:
+    options = data["options"]
+    if all(isinstance(o.get("fraction"), int | float) for o in options):
+        return [float(o["fraction"]) for o in options]
+    if qtype == "single_choice":
+        return [1.0 if o["id"] == data["correct"] else 0.0 for o in options]
+    correct = set(data["correct"])
+    right = len(correct)
+    wrong = len(options) - right
+    rule = data.get("scoring")
+    fractions = []
+    for option in options:
+        if option["id"] in correct:
+            fractions.append(1 / right)
+        elif rule == "right_minus_wrong" and wrong:
+            fractions.append(-1 / wrong)
+        else:
+            fractions.append(-1.0)
+    return fractions
+
+
+def write_multichoice(w: MoodleQuestionWriter) -> str:
+    qtype = w.question["type"]
+    data = w.data
+    w.add("single", "true" if qtype == "single_choice" else "false")
+    w.add("shuffleanswers", "true" if w.moodle.get("shuffleanswers", True) else "false")
+    w.add("answernumbering", w.moodle.get("answernumbering", "abc"))
+    w.add("showstandardinstruction", "1" if w.moodle.get("showstandardinstruction") else "0")
+    w.combined_feedback()
+    for option, fraction in zip(data["options"], _choice_fractions(data, qtype), strict=True):
+        w.answer(fraction, w.plain_html(option["text"]), option.get("feedback", ""))
+    return "multichoice"
+
+
+# truefalse -> true_false
+def read_truefalse(q: MoodleQuestionReader) -> tuple[str, dict[str, Any]]:
+    answers = q.answers()
+    by_value = {a.text.strip().lower(): a for a in answers}
+    if len(answers) != 2 or set(by_value) != {"true", "false"}:
+        q.reject("truefalse_answers")
+    true, false = by_value["true"], by_value["false"]
+    data: dict[str, Any] = {"correct": q.grade(true) == 1}
+    if q.grade(true) != 1 and q.grade(false) != 1:
+        q.reject("no_full_credit")
+    if true.feedback:
+        data["feedback_true"] = true.feedback
+    if false.feedback:
+        data["feedback_false"] = false.feedback
+    return "true_false", data
+
+
+def write_truefalse(w: MoodleQuestionWriter) -> str:
+    correct = bool(w.data["correct"])
+    w.answer(1 if correct else 0, "true", w.data.get("feedback_true", ""), "moodle_auto_format")
+    w.answer(0 if correct else 1, "false", w.data.get("feedback_false", ""), "moodle_auto_format")
+    return "truefalse"
+
+
+# shortanswer -> short_answer
+def read_shortanswer(q: MoodleQuestionReader) -> tuple[str, dict[str, Any]]:
+    answers = q.answers()
+    if not answers:
+        q.reject("too_few_answers", minimum=1, count=0)
+    entries = [_option_entry(a, f"a{a.number}", q.grade(a)) for a in answers]
+    if not any(e["fraction"] == 1 for e in entries):
+        q.reject("no_full_credit")
+    return "short_answer", {
+        "answers": entries,
+        "case_sensitive": q.flag("usecase"),
+        "ignore_accents": False,
+        "ignore_spaces": False,
+    }
+
+
+def write_shortanswer(w: MoodleQuestionWriter) -> str:
+    w.add("usecase", "1" if w.data.get("case_sensitive") else "0")
+    for answer in w.data["answers"]:
+        w.answer(
+            answer["fraction"], answer["text"], answer.get("feedback", ""), "moodle_auto_format"
+        )
+    return "shortanswer"
+
+
+# numerical -> numeric
+_UNIT_GRADING = {"0": "optional", "1": "required", "2": "required"}
+
+
+def read_numerical(q: MoodleQuestionReader) -> tuple[str, dict[str, Any]]:
+    answers = q.answers()
+    if not answers:
+        q.reject("too_few_answers", minimum=1, count=0)
+    entries = []
+    for answer in answers:
+        raw = answer.text.strip()
+        value: Any = "*" if raw == "*" else _json_number(q.decimal(raw, f"answer {answer.number}"))
+        tolerance = q.number("tolerance", Decimal(0), element=answer.element) or Decimal(0)
+        entry: dict[str, Any] = {
+            "value": value,
+            "tolerance": _json_number(abs(tolerance)),
+            "fraction": q.grade(answer),
+        }
+        if answer.feedback:
+            entry["feedback"] = answer.feedback
+        entries.append(entry)
+    if not any(e["fraction"] == 1 for e in entries):
+        q.reject("no_full_credit")
+    units = []
+    for unit in q.findall("units/unit"):
+        name = q.value("unit_name", element=unit)
+        multiplier = q.number("multiplier", Decimal(1), element=unit)
+        if name:
+            units.append({"unit": name, "multiplier": _json_number(multiplier or Decimal(1))})
+    for key in ("showunits", "unitsleft"):
+        if q.find(key) is not None:
+            q.keep(key, q.value(key))
+    if (
+        len(entries) == 1
+        and entries[0]["value"] != "*"
+        and not units
+        and "feedback" not in entries[0]
+    ):
+        return "numeric", {"answer": entries[0]["value"], "tolerance": entries[0]["tolerance"]}
+    grading = q.value("unitgradingtype", "0")
+    data: dict[str, Any] = {
+        "answers": entries,
+        "units": units,
+        "unit_handling": "none" if not units else _UNIT_GRADING.get(grading, "optional"),
+        "unit_penalty": _json_number(q.number("unitpenalty", Decimal(0)) or Decimal(0)),
+    }
+    if grading not in ("0", ""):
+        q.keep("unitgradingtype", grading)
+    return "numeric", data
+
+
+def write_numerical(w: MoodleQuestionWriter) -> str:
+    data = w.data
+    if "answers" in data:
+        answers = data["answers"]
+    else:
+        answers = [{"value": data["answer"], "tolerance": data.get("tolerance", 0), "fraction": 1}]
+    for answer in answers:
+        value = answer["value"]
+        if value != "*" and not (isinstance(value, int | float) and math.isfinite(value)):
+            raise _Unexpressible("export_invalid")
+        text = "*" if value == "*" else _format_number(value)
+        node = w.answer(answer.get("fraction", 1), text, answer.get("feedback", ""))
+        w.add("tolerance", _format_number(answer.get("tolerance", 0)), parent=node)
+    units = data.get("units") or (
+        [{"unit": data["unit"], "multiplier": 1}] if data.get("unit") else []
+    )
+    if units:
+        node = w.add("units")
+        for unit in units:
+            entry = w.add("unit", parent=node)
+            w.add("multiplier", _format_number(unit.get("multiplier", 1)), parent=entry)
+            w.add("unit_name", unit["unit"], parent=entry)
+        handling = data.get("unit_handling", "optional" if not data.get("answers") else "none")
+        grading = "0" if handling in ("none", "optional") else w.moodle.get("unitgradingtype", "1")
+        w.add("unitgradingtype", grading)
+        w.add("unitpenalty", _format_fixed(data.get("unit_penalty", 0)))
+        w.add("showunits", w.moodle.get("showunits", "0"))
+        w.add("unitsleft", w.moodle.get("unitsleft", "0"))
+    return "numerical"
+
+
+# match / matching -> matching
+def read_match(q: MoodleQuestionReader) -> tuple[str, dict[str, Any]]:
+    premises: list[dict[str, str]] = []
+    responses: list[dict[str, str]] = []
+    response_ids: dict[str, str] = {}
+    correct: dict[str, str] = {}
+    for node in q.findall("subquestion"):
+        text = _plain(q.text(".", element=node), node.get("format") or "html")
+        answer = " ".join(q.text("answer", element=node).split())
+        if not answer:
+            continue
+        if answer not in response_ids:
+            response_ids[answer] = f"r{len(responses) + 1}"
+            responses.append({"id": response_ids[answer], "text": answer})
+        if text:
+            premise = f"p{len(premises) + 1}"
+            premises.append({"id": premise, "text": text})
+            correct[premise] = response_ids[answer]
+    if len(premises) < 2:
+        q.reject("matching_too_few", count=len(premises))
+    for key in ("shuffleanswers", "shownumcorrect"):
+        if q.find(key) is not None:
+            q.keep(key, q.flag(key))
+    return "matching", {
+        "premises": premises,
+        "responses": responses,
+        "correct": correct,
+        "scoring": "per_premise",
+    }
+
+
+def write_match(w: MoodleQuestionWriter) -> str:
+    data = w.data
+    w.add("shuffleanswers", "true" if w.moodle.get("shuffleanswers", True) else "false")
+    w.combined_feedback()
+    responses = {r["id"]: r["text"] for r in data["responses"]}
+    used = set()
+    for premise in data["premises"]:
+        node = w.formatted("subquestion", w.plain_html(premise["text"]))
+        answer = w.add("answer", parent=node)
+        w.add("text", responses[data["correct"][premise["id"]]], parent=answer)
+        used.add(data["correct"][premise["id"]])
+    for response in data["responses"]:
+        if response["id"] not in used:
+            node = w.formatted("subquestion", "")
+            answer = w.add("answer", parent=node)
+            w.add("text", response["text"], parent=answer)
+    return "matching"
+
+
+# essay -> essay
+def read_essay(q: MoodleQuestionReader) -> tuple[str, dict[str, Any]]:
+    def whole(path: str) -> int | None:
+        number = q.number(path)
+        return None if number is None or number <= 0 else int(number)
+
+    attachments = int(q.number("attachments", Decimal(0)) or 0)
+    file_types = [t.strip() for t in re.split(r"[,;\s]+", q.value("filetypeslist")) if t.strip()]
+    data: dict[str, Any] = {
+        "min_words": whole("minwordlimit"),
+        "max_words": whole("maxwordlimit"),
+        "attachments": max(0, min(3, attachments)) if attachments >= 0 else 3,
+        "attachments_required": max(
+            0, min(3, int(q.number("attachmentsrequired", Decimal(0)) or 0))
+        ),
+        "file_types": file_types,
+        "rubric": None,
+        "grader_info": q.stem_html(q.text("graderinfo"), q.format("graderinfo")),
+        "response_template": q.plain("responsetemplate"),
+        "response_format": q.value("responseformat", "editor"),
+        "response_required": q.flag("responserequired", default=True),
+    }
+    if q.find("responsefieldlines") is not None:
+        q.keep("responsefieldlines", q.value("responsefieldlines"))
+    if q.find("maxbytes") is not None:
+        q.keep("maxbytes", q.value("maxbytes"))
+    return "essay", data
+
+
+def write_essay(w: MoodleQuestionWriter) -> str:
+    data = w.data
+    w.add("responseformat", data.get("response_format") or "editor")
+    w.add("responserequired", "1" if data.get("response_required", True) else "0")
+    w.add("responsefieldlines", w.moodle.get("responsefieldlines", "15"))
+    if data.get("min_words") is not None or data.get("max_words") is not None:
+        w.add("minwordlimit", data.get("min_words") or "")
+        w.add("maxwordlimit", data.get("max_words") or "")
+    w.add("attachments", int(data.get("attachments") or 0))
+    w.add("attachmentsrequired", int(data.get("attachments_required") or 0))
+    if "maxbytes" in w.moodle:
+        w.add("maxbytes", w.moodle["maxbytes"])
+    w.add("filetypeslist", ",".join(data.get("file_types") or []))
+    w.formatted("graderinfo", data.get("grader_info") or "")
+    w.formatted("responsetemplate", data.get("response_template") or "", "plain_text")
+    return "essay"
+
+
+# description -> description
+def read_description(q: MoodleQuestionReader) -> tuple[str, dict[str, Any]]:
+    return "description", {}
+
+
+def write_description(w: MoodleQuestionWriter) -> str:
+    return "description"
+
+
+# multianswer / cloze -> cloze
+_CLOZE_KINDS = {
+    "SHORTANSWER": ("short_answer", "SHORTANSWER"),
+    "SA": ("short_answer", "SHORTANSWER"),
+    "MW": ("short_answer", "SHORTANSWER"),
+    "SHORTANSWER_C": ("short_answer", "SHORTANSWER_C"),
+    "SAC": ("short_answer", "SHORTANSWER_C"),
+    "MWC": ("short_answer", "SHORTANSWER_C"),
+    "NUMERICAL": ("numeric", "NUMERICAL"),
+    "NM": ("numeric", "NUMERICAL"),
+}
+for _short, _long in (
+    ("MC", "MULTICHOICE"),
+    ("MCS", "MULTICHOICE_S"),
+    ("MCV", "MULTICHOICE_V"),
+    ("MCVS", "MULTICHOICE_VS"),
+    ("MCH", "MULTICHOICE_H"),
+    ("MCHS", "MULTICHOICE_HS"),
+    ("MR", "MULTIRESPONSE"),
+    ("MRS", "MULTIRESPONSE_S"),
+    ("MRH", "MULTIRESPONSE_H"),
+    ("MRHS", "MULTIRESPONSE_HS"),
+):
+    _CLOZE_KINDS[_short] = _CLOZE_KINDS[_long] = ("choice", _long)
+_CLOZE_DISPLAY = {
+    "MULTICHOICE": "dropdown",
+    "MULTICHOICE_S": "dropdown",
+    "MULTICHOICE_V": "radio",
+    "MULTICHOICE_VS": "radio",
+    "MULTICHOICE_H": "radio",
+    "MULTICHOICE_HS": "radio",
+    "MULTIRESPONSE": "checkbox",
+    "MULTIRESPONSE_S": "checkbox",
+    "MULTIRESPONSE_H": "checkbox",
+    "MULTIRESPONSE_HS": "checkbox",
+}
+_CLOZE = re.compile(
+    r"\{(?P<weight>[0-9]*):(?P<kind>"
+    + "|".join(sorted(_CLOZE_KINDS, key=len, reverse=True))
+    + r")(?::(?P<answers>(?:\\.|[^\\}])*))?\}"
+)
+_UNESCAPED = {"tilde": re.compile(r"(?<!\\)~"), "hash": re.compile(r"(?<!\\)#")}
+_CLOZE_ANSWER = re.compile(
+    r"\s*(?:%(?P<percent>-?[0-9]+(?:\.[0-9]+)?)%|(?P<full>=))?(?P<text>.*)", re.DOTALL
+)
+
+
+def _cloze_unescape(text: str) -> str:
+    return re.sub(r"\\([\\}{#~/\"])", r"\1", text)
+
+
+def _cloze_escape(text: str) -> str:
+    return re.sub(r"([\\}{#~])", r"\\\1", text)
+
+
+def read_cloze(q: MoodleQuestionReader) -> tuple[str, dict[str, Any]]:
+    gaps: list[dict[str, Any]] = []
+
+    def gap(match: re.Match[str]) -> str:
+        number = len(gaps) + 1
+        kind, moodle = _CLOZE_KINDS[match.group("kind")]
+        entry: dict[str, Any] = {
+            "id": f"g{number}",
+            "kind": kind,
+            "weight": int(match.group("weight") or 1) or 1,
+            "moodle": moodle,
+        }
+        answers = []
+        for raw in _UNESCAPED["tilde"].split(match.group("answers") or ""):
+            if not raw.strip():
+                continue
+            parts = _UNESCAPED["hash"].split(raw, maxsplit=1)
+            head = _CLOZE_ANSWER.match(parts[0])
+            assert head is not None
+            percent = Decimal(100) if head.group("full") else Decimal(head.group("percent") or 0)
+            fraction = moodle_grade(percent, negative=kind == "choice")
+            if fraction is None:
+                raise _Reject("invalid_grade", value=_format_number(percent), number=number)
+            text = _plain(_cloze_unescape(head.group("text")), "html")
+            feedback = _plain(_cloze_unescape(parts[1]), "html") if len(parts) > 1 else ""
+            answers.append((text, fraction, feedback))
+        if kind == "choice":
+            if len(answers) < 2:
+                raise _Reject("cloze_too_few_choices", number=number, count=len(answers))
+            entry["options"] = [
+                {"id": option_id(i), "text": t, "fraction": f, **({"feedback": fb} if fb else {})}
+                for i, (t, f, fb) in enumerate(answers)
+            ]
+            entry["display"] = _CLOZE_DISPLAY[moodle]
+            full = any(f == 1 for _, f, _ in answers) or (
+                entry["display"] == "checkbox"
+                and abs(sum(f for _, f, _ in answers if f > 0) - 1) < 0.001
+            )
+            if not full:
+                raise _Reject("cloze_no_full_credit", number=number)
+        else:
+            if not answers:
+                raise _Reject("cloze_no_answers", number=number)
+            if not any(f == 1 for _, f, _ in answers):
+                raise _Reject("cloze_no_full_credit", number=number)
+            entries = []
+            for index, (text, fraction, feedback) in enumerate(answers, start=1):
+                item: dict[str, Any]
+                if kind == "numeric":
+                    value, _, tolerance = text.partition(":")
+                    try:
+                        number_value: Any = (
+                            "*" if value.strip() == "*" else _json_number(Decimal(value.strip()))
+                        )
+                        tolerance_value = _json_number(abs(Decimal(tolerance.strip() or "0")))
+                    except InvalidOperation:
+                        raise _Reject("cloze_bad_number", number=number, value=text[:40]) from None
+                    item = {
+                        "value": number_value,
+                        "tolerance": tolerance_value,
+                        "fraction": fraction,
+                    }
+                else:
+                    item = {"id": f"a{index}", "text": text, "fraction": fraction}
+                if feedback:
+                    item["feedback"] = feedback
+                entries.append(item)
+            entry["answers"] = entries
+            if kind == "short_answer":
+                entry["case_sensitive"] = moodle == "SHORTANSWER_C"
+        gaps.append(entry)
+        return "{{" + entry["id"] + "}}"
+
+    q.stem_raw = _CLOZE.sub(gap, q.stem_raw)
+    if not gaps:
+        q.reject("cloze_no_gaps")
+    return "cloze", {"gaps": gaps}
+
+
+def _cloze_gap_text(gap: Mapping[str, Any]) -> str:
+    kind = gap["kind"]
+    moodle = (
+        gap.get("moodle")
+        or {
+            "short_answer": "SHORTANSWER_C" if gap.get("case_sensitive") else "SHORTANSWER",
+            "numeric": "NUMERICAL",
+        }.get(kind)
+        or {"dropdown": "MULTICHOICE", "radio": "MULTICHOICE_V", "checkbox": "MULTIRESPONSE"}[
+            gap.get("display", "dropdown")
+        ]
+    )
+    parts = []
+    if kind == "choice":
+        items = [(o["text"], o.get("fraction", 0), o.get("feedback", "")) for o in gap["options"]]
+    elif kind == "numeric":
+        items = [
+            (
+                "*"
+                if a["value"] == "*"
+                else f"{_format_number(a['value'])}:{_format_number(a.get('tolerance', 0))}",
+                a.get("fraction", 1),
+                a.get("feedback", ""),
+            )
+            for a in gap["answers"]
+        ]
+    else:
+        items = [(a["text"], a.get("fraction", 1), a.get("feedback", "")) for a in gap["answers"]]
+    for text, fraction, feedback in items:
+        escaped = text if kind == "numeric" else _cloze_escape(html.escape(text, quote=False))
+        part = f"%{format_percent(fraction)}%{escaped}"
+        if feedback:
+            part += "#" + _cloze_escape(html.escape(feedback, quote=False))
+        parts.append(part)
+    return "{" + f"{gap.get('weight', 1)}:{moodle}:" + "~".join(parts) + "}"
+
+
+def write_cloze(w: MoodleQuestionWriter) -> str:
+    gaps = {g["id"]: g for g in w.data["gaps"]}
+    text = w.element.find("questiontext/text")
+    assert text is not None
+    text.text = re.sub(
+        r"\{\{([A-Za-z0-9_-]+)\}\}",
+        lambda m: _cloze_gap_text(gaps[m.group(1)]) if m.group(1) in gaps else m.group(0),
+        text.text or "",
+    )
+    return "multianswer"
+
+
+# gapselect / ddwtos -> drag_drop_text
+_DD_GAP = re.compile(r"\[\[([0-9]+)\]\]")
+
+
+def read_gaps_text(q: MoodleQuestionReader) -> tuple[str, dict[str, Any]]:
+    select = q.moodle_type == "gapselect"
+    choices = []
+    for number, node in enumerate(q.findall("selectoption" if select else "dragbox"), start=1):
+        group = int(q.number("group", Decimal(1), element=node) or 1)
+        choices.append(
+            {
+                "id": f"c{number}",
+                "text": _plain(q.text(".", element=node), "html"),
+                "group": max(1, group),
+                "unlimited": node.find("infinite") is not None,
+            }
+        )
+    if not choices:
+        q.reject("dd_no_choices")
+    gaps: list[dict[str, str]] = []
+
+    def gap(match: re.Match[str]) -> str:
+        number = int(match.group(1))
+        if not 1 <= number <= len(choices):
+            raise _Reject("dd_bad_gap", number=number, count=len(choices))
+        gaps.append({"id": f"g{len(gaps) + 1}", "correct": f"c{number}"})
+        return "{{" + gaps[-1]["id"] + "}}"
+
+    q.stem_raw = _DD_GAP.sub(gap, q.stem_raw)
+    if not gaps:
+        q.reject("dd_no_gaps")
+    if q.find("shownumcorrect") is not None:
+        q.keep("shownumcorrect", True)
+    return "drag_drop_text", {
+        "mode": "select" if select else "drag",
+        "choices": choices,
+        "gaps": gaps,
+        "shuffle": q.flag("shuffleanswers"),
+    }
+
+
+def write_gaps_text(w: MoodleQuestionWriter) -> str:
+    data = w.data
+    select = data.get("mode") == "select"
+    numbers = {c["id"]: index for index, c in enumerate(data["choices"], start=1)}
+    gaps = {g["id"]: g for g in data["gaps"]}
+    text = w.element.find("questiontext/text")
+    assert text is not None
+    text.text = re.sub(
+        r"\{\{([A-Za-z0-9_-]+)\}\}",
+        lambda m: (
+            f"[[{numbers[gaps[m.group(1)]['correct']]}]]" if m.group(1) in gaps else m.group(0)
+        ),
+        text.text or "",
+    )
+    w.add("shuffleanswers", "1" if data.get("shuffle") else "0")
+    w.combined_feedback()
+    for choice in data["choices"]:
+        node = w.add("selectoption" if select else "dragbox")
+        w.add("text", choice["text"], parent=node)
+        w.add("group", int(choice.get("group", 1)), parent=node)
+        if choice.get("unlimited") and not select:
+            w.add("infinite", parent=node)
+    return "gapselect" if select else "ddwtos"
+
+
+# ddimageortext -> drag_drop_image ; ddmarker -> drag_drop_marker
+def _background(q: MoodleQuestionReader) -> dict[str, Any]:
+    for node in list(q.findall("file")) + list(q.findall("bgimage/file")):
+        name = node.get("name")
+        if name:
+            reference = q.image(name)
+            image = q.images[name]
+            return {"name": reference, "width": image.width, "height": image.height, "alt": ""}
+    raise _Reject("dd_no_image")
+
+
+def read_ddimageortext(q: MoodleQuestionReader) -> tuple[str, dict[str, Any]]:
+    image = _background(q)
+    items = []
+    numbers: dict[str, str] = {}
+    for node in q.findall("drag"):
+        number = q.value("no", element=node)
+        ident = f"i{len(items) + 1}"
+        numbers[number] = ident
+        item: dict[str, Any] = {
+            "id": ident,
+            "text": _plain(q.text(".", element=node), "html"),
+            "group": max(1, int(q.number("draggroup", Decimal(1), element=node) or 1)),
+            "unlimited": node.find("infinite") is not None,
+        }
+        file = node.find("file")
+        if file is not None and file.get("name"):
+            item["image"] = {"name": q.image(file.get("name") or "")}
+        items.append(item)
+    if not items:
+        q.reject("dd_no_choices")
+    zones = []
+    for node in q.findall("drop"):
+        number = q.value("no", element=node)
+        choice = q.value("choice", element=node)
+        if choice not in numbers:
+            raise _Reject("dd_bad_choice", number=number, choice=choice)
+        zone: dict[str, Any] = {
+            "id": f"z{len(zones) + 1}",
+            "x": _json_number(q.number("xleft", Decimal(0), element=node) or Decimal(0)),
+            "y": _json_number(q.number("ytop", Decimal(0), element=node) or Decimal(0)),
+            "correct": numbers[choice],
+        }
+        label = q.plain("text", element=node)
+        if label:
+            zone["label"] = label
+        zones.append(zone)
+    if not zones:
+        q.reject("dd_no_zones")
+    if q.find("shuffleanswers") is not None:
+        q.keep("shuffleanswers", q.flag("shuffleanswers"))
+    return "drag_drop_image", {"image": image, "items": items, "zones": zones}
+
+
+def _image_filename(reference: str) -> str:
+    return reference[len(PLUGINFILE) :] if reference.startswith(PLUGINFILE) else reference
+
+
+def write_ddimageortext(w: MoodleQuestionWriter) -> str:
+    data = w.data
+    if "shuffleanswers" in w.moodle:
+        w.add("shuffleanswers", "1" if w.moodle["shuffleanswers"] else "0")
+    feedback = w.question.get("feedback") or {}
+    w.formatted("correctfeedback", w.plain_html(feedback.get("correct", "")))
+    w.formatted("partiallycorrectfeedback", w.plain_html(feedback.get("partial", "")))
+    w.formatted("incorrectfeedback", w.plain_html(feedback.get("incorrect", "")))
+    if w.moodle.get("shownumcorrect"):
+        w.add("shownumcorrect")
+    w.file(w.element, _image_filename(data["image"]["name"]))
+    numbers = {}
+    for number, item in enumerate(data["items"], start=1):
+        numbers[item["id"]] = number
+        node = w.add("drag")
+        w.add("no", number, parent=node)
+        w.add("text", item.get("text", ""), parent=node)
+        w.add("draggroup", int(item.get("group", 1)), parent=node)
+        if item.get("unlimited"):
+            w.add("infinite", parent=node)
+        if item.get("image"):
+            w.file(node, _image_filename(item["image"]["name"]))
+    for number, zone in enumerate(data["zones"], start=1):
+        node = w.add("drop")
+        w.add("text", zone.get("label", ""), parent=node)
+        w.add("no", number, parent=node)
+        w.add("choice", numbers[zone["correct"]], parent=node)
+        w.add("xleft", _format_number(zone["x"]), parent=node)
+        w.add("ytop", _format_number(zone["y"]), parent=node)
+    return "ddimageortext"
+
+
+def _coords(shape: str, text: str, number: str) -> list[Any]:
+    try:
+        pairs = [p for p in text.replace(" ", "").split(";") if p]
+        if shape == "circle":
+            x, y = (float(v) for v in pairs[0].split(","))
+            return [_num(x), _num(y), _num(float(pairs[1]))]
+        if shape == "rectangle":
+            x, y = (float(v) for v in pairs[0].split(","))
+            width, height = (float(v) for v in pairs[1].split(","))
+            return [_num(x), _num(y), _num(width), _num(height)]
+        points = []
+        for pair in pairs:
+            x, y = (float(v) for v in pair.split(","))
+            points.append([_num(x), _num(y)])
+        if len(points) < 3:
+            raise ValueError
+        return points
+    except (ValueError, IndexError):
+        raise _Reject("dd_bad_coords", number=number, coords=text[:60]) from None
+
+
+def _num(value: float) -> int | float:
+    if not math.isfinite(value):
+        raise ValueError
+    return int(value) if value.is_integer() else value
+
+
+_SHAPES = {"circle": "circle", "rectangle": "rect", "polygon": "polygon"}
+
+
+def read_ddmarker(q: MoodleQuestionReader) -> tuple[str, dict[str, Any]]:
+    image = _background(q)
+    markers = []
+    numbers: dict[str, str] = {}
+    for node in q.findall("drag"):
+        number = q.value("no", element=node)
+        ident = f"m{len(markers) + 1}"
+        numbers[number] = ident
+        count = q.number("noofdrags", Decimal(1), element=node)
+        markers.append(
+            {
+                "id": ident,
+                "text": _plain(q.text(".", element=node), "html"),
+                "count": None if node.find("infinite") is not None else int(count or 1),
+            }
+        )
+    if not markers:
+        q.reject("dd_no_choices")
+    zones = []
+    for node in q.findall("drop"):
+        number = q.value("no", element=node)
+        choice = q.value("choice", element=node)
+        if choice not in numbers:
+            raise _Reject("dd_bad_choice", number=number, choice=choice)
+        shape = q.value("shape", element=node).lower()
+        if shape not in _SHAPES:
+            raise _Reject("dd_bad_coords", number=number, coords=shape[:20])
+        zones.append(
+            {
+                "id": f"z{len(zones) + 1}",
+                "marker": numbers[choice],
+                "shape": _SHAPES[shape],
+                "coords": _coords(shape, q.value("coords", element=node), number),
+            }
+        )
+    if not zones:
+        q.reject("dd_no_zones")
+    for key in ("showmisplaced", "shuffleanswers", "shownumcorrect"):
+        if q.find(key) is not None:
+            q.keep(key, q.flag(key))
+    return "drag_drop_marker", {"image": image, "markers": markers, "zones": zones}
+
+
+def write_ddmarker(w: MoodleQuestionWriter) -> str:
+    data = w.data
+    if w.moodle.get("showmisplaced"):
+        w.add("showmisplaced")
+    feedback = w.question.get("feedback") or {}
+    w.formatted("correctfeedback", w.plain_html(feedback.get("correct", "")))
+    w.formatted("partiallycorrectfeedback", w.plain_html(feedback.get("partial", "")))
+    w.formatted("incorrectfeedback", w.plain_html(feedback.get("incorrect", "")))
+    if w.moodle.get("shownumcorrect", True):
+        w.add("shownumcorrect")
+    w.file(w.element, _image_filename(data["image"]["name"]))
+    numbers = {}
+    for number, marker in enumerate(data["markers"], start=1):
+        numbers[marker["id"]] = number
+        node = w.add("drag")
+        w.add("no", number, parent=node)
+        w.add("text", marker.get("text", ""), parent=node)
+        if marker.get("count") is None:
+            w.add("infinite", parent=node)
+        else:
+            w.add("noofdrags", int(marker["count"]), parent=node)
+    for number, zone in enumerate(data["zones"], start=1):
+        node = w.add("drop")
+        w.add("no", number, parent=node)
+        shape = {"rect": "rectangle"}.get(zone["shape"], zone["shape"])
+        w.add("shape", shape, parent=node)
+        coords = zone["coords"]
+        if shape == "circle":
+            x, y, radius = (_format_number(c) for c in coords)
+            text = f"{x},{y};{radius}"
+        elif shape == "rectangle":
+            text = (
+                f"{_format_number(coords[0])},{_format_number(coords[1])};"
+                f"{_format_number(coords[2])},{_format_number(coords[3])}"
+            )
+        else:
+            text = ";".join(f"{_format_number(x)},{_format_number(y)}" for x, y in coords)
+        w.add("coords", text, parent=node)
+        w.add("choice", numbers[zone["marker"]], parent=node)
+    return "ddmarker"
+
+
+_READERS: dict[str, _Mapping] = {
+    "multichoice": _Mapping(read_multichoice, write_multichoice),
+    "truefalse": _Mapping(read_truefalse, write_truefalse, 1.0),
+    "shortanswer": _Mapping(read_shortanswer, write_shortanswer),
+    "numerical": _Mapping(read_numerical, write_numerical),
+    "match": _Mapping(read_match, write_match),
+    "matching": _Mapping(read_match, write_match),
+    "essay": _Mapping(read_essay, write_essay, 0.0),
+    "description": _Mapping(read_description, write_description, 0.0),
+    "multianswer": _Mapping(read_cloze, write_cloze),
+    "cloze": _Mapping(read_cloze, write_cloze),
+    "gapselect": _Mapping(read_gaps_text, write_gaps_text),
+    "ddwtos": _Mapping(read_gaps_text, write_gaps_text),
+    "ddimageortext": _Mapping(read_ddimageortext, write_ddimageortext),
+    "ddmarker": _Mapping(read_ddmarker, write_ddmarker),
+}
+_WRITERS: dict[str, _Mapping] = {
+    "single_choice": _READERS["multichoice"],
+    "multiple_response": _READERS["multichoice"],
+    "true_false": _READERS["truefalse"],
+    "short_answer": _READERS["shortanswer"],
+    "numeric": _READERS["numerical"],
+    "matching": _READERS["match"],
+    "essay": _READERS["essay"],
+    "description": _READERS["description"],
+    "cloze": _READERS["multianswer"],
+    "drag_drop_text": _READERS["gapselect"],
+    "drag_drop_image": _READERS["ddimageortext"],
+    "drag_drop_marker": _READERS["ddmarker"],
+}
