@@ -152,9 +152,20 @@ def test_numeric_forms(sample):
     assert duty.data == {"answer": 120, "tolerance": 0.5}
     assert duty.feedback == {"correct": "Exactly 120.", "incorrect": "12 % of 1000 is 120."}
     assert sample["Tolerance range"].data == {"answer": 2, "tolerance": 0.5}
+    # Several answers: all kept, with their credit and feedback (issue 13; before, only
+    # the first full-credit answer was kept).
     best = sample["Best answer"]
-    assert best.data == {"answer": 2, "tolerance": 0}
-    assert best.feedback == {"correct": "Right."}
+    assert best.data == {
+        "answers": [
+            {"value": 2, "tolerance": 0, "fraction": 1, "feedback": "Right."},
+            {"value": 1, "tolerance": 0, "fraction": 0.5, "feedback": "Half a point"},
+            {"value": 0, "tolerance": 0, "fraction": 0},
+        ],
+        "units": [],
+        "unit_handling": "none",
+        "unit_penalty": 0,
+    }
+    assert best.feedback == {}
 
 
 def test_escapes(sample):
@@ -204,7 +215,7 @@ BROKEN = r"""::Good one::Is the sky blue?{T}
 
 ::No right answer::Pick one {~a ~b ~c}
 
-// An essay cannot be graded automatically.
+// Essays, descriptions, short answers and several = answers are read since issue 13.
 ::Essay::Describe the release procedure. {}
 
 ::Just text::This is a description of the next questions.
@@ -225,7 +236,7 @@ BROKEN = r"""::Good one::Is the sky blue?{T}
 
 ::Unclosed title Pick one {=a ~b}
 
-::Strange::Pick one {a b c}
+::Strange::Pick one {a ~b =c}
 
 ::Two blocks::Pick {=a ~b} and {=c ~d}
 
@@ -242,18 +253,27 @@ def test_errors_have_lines_and_good_questions_still_parse():
     assert [(q.line, q.title) for q in result.questions] == [
         (1, "Good one"),
         (7, "Also good"),
+        (12, "Essay"),
+        (14, "Just text"),
+        (22, "Short answer"),
+        (24, "Two rights"),
         (40, "Last good"),
+    ]
+    assert [q.type for q in result.questions] == [
+        "true_false",
+        "single_choice",
+        "essay",
+        "description",
+        "short_answer",
+        "single_choice",
+        "true_false",
     ]
     assert [(e.line, e.title, e.code) for e in result.errors] == [
         (3, "Unbalanced", "unbalanced_braces"),
         (9, "No right answer", "no_correct_answer"),
-        (12, "Essay", "unsupported_essay"),
-        (14, "Just text", "description_only"),
         (16, "Bad number", "bad_number"),
         (18, "Negative tolerance", "bad_tolerance"),
         (20, "Backwards", "bad_range"),
-        (22, "Short answer", "unsupported_short_answer"),
-        (24, "Two rights", "several_correct_answers"),
         (26, "Empty answer", "missing_answer"),
         (28, "Bad weight", "bad_weight"),
         (30, None, "unterminated_title"),
@@ -265,11 +285,10 @@ def test_errors_have_lines_and_good_questions_still_parse():
     by_code = {e.code: e for e in result.errors}
     assert by_code["bad_number"].params == {"value": "ten"}
     assert by_code["bad_range"].params == {"low": 10, "high": 1}
-    assert by_code["several_correct_answers"].params == {"count": 2}
     assert by_code["missing_answer"].params == {"number": 2}
     assert by_code["bad_weight"].params == {"weight": "%abc%"}
     assert by_code["unknown_syntax"].message == (
-        "The answers could not be read near “a b c”. Each answer must start with = (right) "
+        "The answers could not be read near “a ~b =c”. Each answer must start with = (right) "
         "or ~ (wrong)."
     )
     for error in result.errors:
@@ -439,7 +458,10 @@ def test_decimal_range_is_computed_exactly():
 
 def test_unexpressible_questions_are_skipped_with_reasons():
     questions = [
-        {"type": "essay", "title": "E", "stem": "<p>x</p>", "data": {}},
+        {"type": "ordering", "title": "O", "stem": "<p>x</p>", "data": {}},
+        {"type": "cloze", "title": "C", "stem": "<p>x</p>", "data": {}},
+        {"type": "drag_drop_marker", "title": "D", "stem": "<p>x</p>", "data": {}},
+        {"type": "mystery", "title": "M", "stem": "<p>x</p>", "data": {}},
         {
             "type": "single_choice",
             "title": "One option",
@@ -453,25 +475,17 @@ def test_unexpressible_questions_are_skipped_with_reasons():
             "data": {"options": [{"id": "a", "text": "A"}], "correct": "z"},
         },
         {"type": "numeric", "title": "Inf", "stem": "<p>x</p>", "data": {"answer": float("inf")}},
-        {
-            "type": "matching",
-            "title": "Arrow",
-            "stem": "<p>x</p>",
-            "data": {
-                "premises": [{"id": "p1", "text": "a -> b"}, {"id": "p2", "text": "c"}],
-                "responses": [{"id": "r1", "text": "x"}],
-                "correct": {"p1": "r1", "p2": "r1"},
-            },
-        },
     ]
     text, skipped = export_gift(questions)
     assert text == ""
     assert skipped == [
-        ("E", MESSAGES["export_unknown_type"]),
+        ("O", MESSAGES["export_ordering"]),
+        ("C", MESSAGES["export_cloze"]),
+        ("D", MESSAGES["export_drag_drop"]),
+        ("M", MESSAGES["export_unknown_type"]),
         ("One option", MESSAGES["export_single_option"]),
         ("Broken", MESSAGES["export_invalid"]),
         ("Inf", MESSAGES["export_bad_number"]),
-        ("Arrow", MESSAGES["export_matching_arrow"]),
     ]
 
 
