@@ -2,6 +2,7 @@
 
 from .attempts import Attempt, AttemptEvent, Response
 from .banks import Question, QuestionBank, QuestionVersion, TaggedQuestion
+from .manual import EssayFile, ManualGrade
 from .pages import AssessmentPage, DrawRule, ReviewPolicy
 
 __all__ = [
@@ -9,6 +10,8 @@ __all__ = [
     "Attempt",
     "AttemptEvent",
     "DrawRule",
+    "EssayFile",
+    "ManualGrade",
     "Question",
     "QuestionBank",
     "QuestionVersion",

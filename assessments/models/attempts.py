@@ -20,6 +20,7 @@ class Attempt(models.Model):
         OPEN = "open", _("In progress")
         SUBMITTED = "submitted", _("Submitted")
         EXPIRED = "expired", _("Closed at the deadline")
+        GRADING = "grading", _("Awaiting grading")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="attempts"
@@ -77,11 +78,18 @@ class Response(models.Model):
     fraction = models.FloatField(null=True, blank=True)
     points = models.FloatField(null=True, blank=True)
     max_points = models.FloatField(default=1)
+    needs_grading = models.BooleanField(default=False)
+    """Waits for a person's grade (an essay of a submitted attempt): the grading queue."""
 
     class Meta:
         ordering = ["attempt", "position"]
         constraints = [
             models.UniqueConstraint(fields=["attempt", "position"], name="response_position_once")
+        ]
+        indexes = [
+            models.Index(
+                fields=["attempt"], condition=Q(needs_grading=True), name="response_needs_grading"
+            )
         ]
 
     def __str__(self) -> str:
