@@ -708,8 +708,7 @@ def _read_question(element: ET.Element, line: int, tags: list[str]) -> MoodleQue
     grade = q.number("defaultgrade", Decimal(1))
     points = 0 if qtype == "description" else _json_number(grade) if grade is not None else 1
     penalty = q.number("penalty")
-    if penalty is not None:
-        data["penalty"] = _json_number(penalty)
+    data["penalty"] = _json_number(penalty) if penalty is not None else mapping.default_penalty
     hints = []
     for hint in q.findall("hint"):
         entry: dict[str, Any] = {"text": q.plain(".", element=hint)}
@@ -805,7 +804,7 @@ class MoodleQuestionWriter:
         self.formatted("correctfeedback", self.plain_html(feedback.get("correct", "")))
         self.formatted("partiallycorrectfeedback", self.plain_html(feedback.get("partial", "")))
         self.formatted("incorrectfeedback", self.plain_html(feedback.get("incorrect", "")))
-        if self.moodle.get("shownumcorrect", True):
+        if self.moodle.get("shownumcorrect"):
             self.add("shownumcorrect")
 
     def answer(
@@ -1022,7 +1021,8 @@ def write_multichoice(w: MoodleQuestionWriter) -> str:
     w.add("single", "true" if qtype == "single_choice" else "false")
     w.add("shuffleanswers", "true" if w.moodle.get("shuffleanswers", True) else "false")
     w.add("answernumbering", w.moodle.get("answernumbering", "abc"))
-    w.add("showstandardinstruction", "1" if w.moodle.get("showstandardinstruction") else "0")
+    if "showstandardinstruction" in w.moodle:
+        w.add("showstandardinstruction", "1" if w.moodle["showstandardinstruction"] else "0")
     w.combined_feedback()
     for option, fraction in zip(data["options"], _choice_fractions(data, qtype), strict=True):
         w.answer(fraction, w.plain_html(option["text"]), option.get("feedback", ""))
@@ -1397,6 +1397,8 @@ def read_cloze(q: MoodleQuestionReader) -> tuple[str, dict[str, Any]]:
     q.stem_raw = _CLOZE.sub(gap, q.stem_raw)
     if not gaps:
         q.reject("cloze_no_gaps")
+    if q.find("shuffleanswers") is not None:
+        q.keep("shuffleanswers", q.flag("shuffleanswers"))
     return "cloze", {"gaps": gaps}
 
 
@@ -1446,6 +1448,8 @@ def write_cloze(w: MoodleQuestionWriter) -> str:
         lambda m: _cloze_gap_text(gaps[m.group(1)]) if m.group(1) in gaps else m.group(0),
         text.text or "",
     )
+    if "shuffleanswers" in w.moodle:
+        w.add("shuffleanswers", "1" if w.moodle["shuffleanswers"] else "0")
     return "multianswer"
 
 
@@ -1686,7 +1690,7 @@ def write_ddmarker(w: MoodleQuestionWriter) -> str:
     w.formatted("correctfeedback", w.plain_html(feedback.get("correct", "")))
     w.formatted("partiallycorrectfeedback", w.plain_html(feedback.get("partial", "")))
     w.formatted("incorrectfeedback", w.plain_html(feedback.get("incorrect", "")))
-    if w.moodle.get("shownumcorrect", True):
+    if w.moodle.get("shownumcorrect"):
         w.add("shownumcorrect")
     w.file(w.element, _image_filename(data["image"]["name"]))
     numbers = {}
