@@ -34,6 +34,7 @@ from . import selectors
 from .content import merged
 from .grading import SCORING_RULES, validate_question
 from .models import AssessmentPage, Question, QuestionBank
+from .models.banks import type_choices
 from .portability import ImportRefused, questions_export, questions_import
 from .services import question_version_save
 
@@ -329,7 +330,7 @@ class QuestionForm(WagtailAdminModelForm):
 
     qtype = forms.ChoiceField(
         label=_("Type"),
-        choices=Question.Type.choices,
+        choices=type_choices,
         widget=forms.Select(attrs={"data-question-editor": "type"}),
     )
     points = forms.DecimalField(

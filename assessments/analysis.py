@@ -14,18 +14,15 @@ from the database; everything here is arithmetic on those lists.
 
 from __future__ import annotations
 
-import json
 import math
-from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from fractions import Fraction
 from typing import Any
 
-TOP_ANSWERS = 20
-"""How many distinct answers :func:`option_counts` keeps for free-form types."""
+from .types import REGISTRY
+from .types.base import TOP_ANSWERS
 
-_CHOICE_FIELDS = {"single_choice": "option", "multiple_response": "options", "true_false": "value"}
-_ANSWER_FIELDS = {"numeric": "value", "ordering": "order", "matching": "pairs", "hotspot": "clicks"}
+__all__ = ["TOP_ANSWERS", "facility", "option_counts", "pass_rate", "point_biserial"]
 
 
 def facility(correct_flags: Sequence[bool]) -> float | None:
@@ -66,7 +63,8 @@ def point_biserial(item_scores: Sequence[float], rest_scores: Sequence[float]) -
 
 def option_counts(responses: Iterable[Mapping[str, Any] | None], qtype: str) -> dict[str, int]:
     """How often each answer was given, from canonical responses (see
-    ``grading.normalize_response``).
+    ``grading.normalize_response``); each type says how it counts
+    (``QuestionType.answer_counts``):
 
     - ``single_choice``, ``multiple_response``: option id -> times chosen (a multiple
       response counts once for each option it chose);
@@ -76,30 +74,13 @@ def option_counts(responses: Iterable[Mapping[str, Any] | None], qtype: str) -> 
 
     Blank answers (and ``None``) are not counted. Sorted by count (most first), then key.
     """
-    counts: Counter[str] = Counter()
-    if qtype in _CHOICE_FIELDS:
-        name = _CHOICE_FIELDS[qtype]
-        for response in responses:
-            value = response.get(name) if isinstance(response, Mapping) else None
-            if qtype == "true_false":
-                if isinstance(value, bool):
-                    counts["true" if value else "false"] += 1
-            elif qtype == "single_choice":
-                if isinstance(value, str) and value:
-                    counts[value] += 1
-            elif isinstance(value, list):
-                counts.update({v for v in value if isinstance(v, str)})
-        return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
-    if qtype not in _ANSWER_FIELDS:
+    if qtype not in REGISTRY:
         raise ValueError(f"unknown question type {qtype!r}")
-    name = _ANSWER_FIELDS[qtype]
-    for response in responses:
-        value = response.get(name) if isinstance(response, Mapping) else None
-        if value is None or value == [] or value == {}:
-            continue
-        counts[json.dumps(value, sort_keys=True, separators=(",", ":"))] += 1
-    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
-    return dict(ranked[:TOP_ANSWERS])
+    kind = REGISTRY[qtype]
+    return kind.answer_counts(
+        response.get(kind.response_field) if isinstance(response, Mapping) else None
+        for response in responses
+    )
 
 
 def score_distribution(percents: Sequence[float], bins: int = 10) -> list[tuple[int, int, int]]:

@@ -13,13 +13,12 @@ from typing import Any
 import nh3
 
 from .tokens import token_key
+from .types import REGISTRY, TYPES
 
-TEXT_LISTS = {
-    "options": "options",
-    "items": "items",
-    "premises": "premises",
-    "responses": "responses",
-}
+TEXT_LISTS: tuple[str, ...] = tuple(
+    dict.fromkeys(name for qtype in TYPES for name in qtype.text_lists)
+)
+"""Every entry list whose texts are stored per language, whatever its type."""
 
 
 def merged(data: dict[str, Any], texts: dict[str, Any]) -> dict[str, Any]:
@@ -54,17 +53,6 @@ def merged(data: dict[str, Any], texts: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-PUBLIC_KEYS = {
-    "single_choice": ("options",),
-    "multiple_response": ("options",),
-    "true_false": (),
-    "numeric": ("unit",),
-    "ordering": ("items",),
-    "matching": ("premises", "responses"),
-    "hotspot": ("image", "max_clicks"),
-}
-
-
 def public_view(qtype: str, data: dict[str, Any], texts: dict[str, Any], order: dict) -> dict:
     """What the browser may see before the review policy allows more: texts, in the
     attempt's order, each entry named by the attempt's opaque token (``order["tokens"]``,
@@ -76,7 +64,8 @@ def public_view(qtype: str, data: dict[str, Any], texts: dict[str, Any], order: 
         "stem": stem_html(texts.get("stem", "")),
         "title": texts.get("title", ""),
     }
-    for key in PUBLIC_KEYS[qtype]:
+    kind = REGISTRY[qtype]
+    for key in kind.public_keys:
         if key not in full:
             continue
         value = full[key]
@@ -97,6 +86,7 @@ def public_view(qtype: str, data: dict[str, Any], texts: dict[str, Any], order: 
             }
         else:
             view[key] = value
+    kind.public_extra(full, view)
     return view
 
 

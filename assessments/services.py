@@ -20,9 +20,9 @@ from courses.services import course_item_complete
 from lms.accounts.models import User
 
 from . import events
+from . import types as question_types
 from .content import merged, texts_cleaned
 from .grading import (
-    ENTRY_LISTS,
     Grade,
     ResponseError,
     grade,
@@ -120,20 +120,15 @@ def _draw(assessment: AssessmentPage, rng: random.Random) -> list[tuple[str, Que
     return drawn
 
 
-ALWAYS_SHUFFLED = frozenset({"items", "responses"})
-"""Lists shuffled whatever the assessment says: ordering items are written in the correct
-order, and matching responses are usually written in the order of their premises (GIFT
-and Moodle write them pair by pair), so their authored order is the answer key."""
-
-
 def _option_order(version: QuestionVersion, shuffle: bool, rng: random.Random) -> dict:
     """The order each list of entries is shown in, and the attempt's opaque token for
     every entry (``tokens``): the page shows tokens, never authored ids."""
     order: dict[str, Any] = {}
-    for key in ENTRY_LISTS.get(version.type, ()):
+    kind = question_types.get(version.type)
+    for key in kind.entry_lists:
         ids = [entry["id"] for entry in version.data.get(key, [])]
         if ids:
-            if shuffle or key in ALWAYS_SHUFFLED:
+            if shuffle or key in kind.always_shuffled:
                 rng.shuffle(ids)
             order[key] = ids
     order["tokens"] = tokens_draw(version.type, version.data)

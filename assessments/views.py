@@ -17,6 +17,7 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST
 
 from . import selectors, services
+from . import types as question_types
 from .content import merged, public_view, stem_html
 from .grading import RESPONSE_ERROR_MESSAGES, ResponseError
 from .models import AssessmentPage, Attempt
@@ -79,10 +80,8 @@ def _questions(attempt: Attempt) -> list[dict[str, Any]]:
         order = response.option_order or {}
         view = public_view(version.type, version.data, texts, order)
         answer = answer_for_browser(version.type, response.answer, order.get("tokens") or {})
-        if version.type == "ordering" and answer and answer.get("order"):
-            # The items as the officer left them, not as first shuffled.
-            by_token = {item["id"]: item for item in view.get("items", [])}
-            view["items"] = [by_token[token] for token in answer["order"] if token in by_token]
+        if answer:
+            question_types.get(version.type).arrange_view(view, answer)
         items.append(
             {
                 "position": response.position,
@@ -112,6 +111,7 @@ def attempt_page(request: HttpRequest, attempt_id: int) -> HttpResponse:
             "attempt": attempt,
             "assessment": attempt.assessment,
             "questions": questions,
+            "type_scripts": question_types.scripts_for(q["type"] for q in questions),
             "attempt_settings": {
                 "answerUrl": reverse("assessments:answer", args=[attempt.pk]),
                 "deadline": attempt.deadline.isoformat() if attempt.deadline else None,

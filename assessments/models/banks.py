@@ -49,16 +49,14 @@ class TaggedQuestion(TaggedItemBase):
     content_object = ParentalKey("assessments.Question", related_name="tagged_items")
 
 
-class Question(ClusterableModel):
-    class Type(models.TextChoices):
-        SINGLE_CHOICE = "single_choice", _("Single choice")
-        MULTIPLE_RESPONSE = "multiple_response", _("Multiple response")
-        TRUE_FALSE = "true_false", _("True or false")
-        NUMERIC = "numeric", _("Numeric")
-        ORDERING = "ordering", _("Ordering")
-        MATCHING = "matching", _("Matching")
-        HOTSPOT = "hotspot", _("Image hotspot")
+def type_choices() -> list[tuple[str, Any]]:
+    """Every registered question type (``assessments/types``), labelled for authors."""
+    from assessments import types
 
+    return [(qtype.name, _(qtype.label)) for qtype in types.TYPES]
+
+
+class Question(ClusterableModel):
     bank = models.ForeignKey(QuestionBank, on_delete=models.CASCADE, related_name="questions")
     uid = models.CharField(_("identifier"), max_length=64)
     tags = TaggableManager(through=TaggedQuestion, blank=True, verbose_name=_("tags"))
@@ -87,7 +85,7 @@ class Question(ClusterableModel):
 class QuestionVersion(models.Model):
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveIntegerField()
-    type = models.CharField(_("type"), max_length=20, choices=Question.Type.choices)
+    type = models.CharField(_("type"), max_length=20, choices=type_choices)
     points = models.DecimalField(_("points"), max_digits=6, decimal_places=2, default=1)
     data = models.JSONField(_("answer key and structure"), default=dict)
     texts = models.JSONField(

@@ -35,9 +35,14 @@
 
   // --- reading and writing answers (in the page's tokens) ---------------------------------
 
+  // A type with its own script (static/js/types/<type>.js, loaded before this one)
+  // registers {read: fn(question) -> answer, write: fn(question, answer)} here.
+  function plugin(type) { return (window.lmsQuestionTypes || {})[type]; }
+
   function read(question) {
     var type = question.getAttribute("data-type");
     var name = "q" + question.getAttribute("data-position");
+    if (plugin(type)) { return plugin(type).read(question); }
     if (type === "single_choice") {
       var chosen = question.querySelector("input[name='" + name + "']:checked");
       return {option: chosen ? chosen.value : null};
@@ -66,6 +71,7 @@
   function write(question, answer) {
     if (!answer) { return; }
     var type = question.getAttribute("data-type");
+    if (plugin(type)) { plugin(type).write(question, answer); return; }
     if (type === "single_choice") {
       each(question.querySelectorAll("input[type=radio]"), function (i) { i.checked = i.value === answer.option; });
     } else if (type === "multiple_response") {
