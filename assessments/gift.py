@@ -1206,7 +1206,7 @@ def _format_number(value: Any) -> str:
 def _numeric_line(answer: Mapping[str, Any], credit: float) -> str:
     weight = "" if credit == 1 else _weight(credit * 100)
     if answer.get("value") is None:
-        line = f"~{weight}" if not credit else f"={weight}"
+        line = f"={weight}" if credit else "~"
         return line + (_feedback_suffix(answer) or "#")
     value = _format_number(answer["value"])
     tolerance = _format_number(answer.get("tolerance", 0))
