@@ -35,7 +35,7 @@ from .content import merged
 from .grading import SCORING_RULES, validate_question
 from .models import AssessmentPage, Question, QuestionBank
 from .models.banks import type_choices
-from .portability import ImportRefused, questions_export, questions_import
+from .portability import ImportRefused, detect_format, questions_export, questions_import
 from .services import question_version_save
 
 
@@ -414,9 +414,16 @@ class QuestionViewSet(_scoped_object_views(lambda question: question.bank_id), M
 
 
 class QuestionImportForm(forms.Form):
-    file = forms.FileField(label=_("File (GIFT or JSON)"))
+    file = forms.FileField(label=_("File (Moodle XML, GIFT or JSON)"))
     format = forms.ChoiceField(
-        label=_("Format"), choices=[("gift", "GIFT (Moodle)"), ("json", "JSON")]
+        label=_("Format"),
+        choices=[
+            ("auto", _("Detect from the file")),
+            ("moodlexml", "Moodle XML"),
+            ("gift", "GIFT (Moodle)"),
+            ("json", "JSON"),
+        ],
+        initial="auto",
     )
     language = forms.ChoiceField(label=_("Language of the texts"), choices=settings.LANGUAGES)
     skip_bad = forms.BooleanField(
@@ -453,11 +460,14 @@ def bank_import_view(request: HttpRequest, bank_id: int) -> HttpResponse:
                     form.add_error("file", _("The file must be UTF-8 text."))
                 else:
                     try:
+                        fmt = form.cleaned_data["format"]
+                        if fmt == "auto":
+                            fmt = detect_format(text, upload.name or "")
                         report = questions_import(
                             actor=request.user,
                             bank=bank,
                             text=text,
-                            fmt=form.cleaned_data["format"],
+                            fmt=fmt,
                             language=form.cleaned_data["language"],
                             skip_bad=form.cleaned_data["skip_bad"],
                         )
@@ -487,14 +497,16 @@ def bank_import_view(request: HttpRequest, bank_id: int) -> HttpResponse:
 
 def bank_export_view(request: HttpRequest, bank_id: int) -> HttpResponse:
     bank = _bank_for(request, bank_id, editable=False)
-    fmt = "gift" if request.GET.get("format") == "gift" else "json"
+    fmt = request.GET.get("format")
+    fmt = fmt if fmt in ("gift", "moodlexml") else "json"
     text, skipped = questions_export(bank=bank, fmt=fmt, language=request.GET.get("language", "en"))
-    response = HttpResponse(
-        text, content_type="application/json" if fmt == "json" else "text/plain"
-    )
-    response["Content-Disposition"] = (
-        f'attachment; filename="bank-{bank.pk}.{"json" if fmt == "json" else "gift.txt"}"'
-    )
+    content_type, suffix = {
+        "json": ("application/json", "json"),
+        "gift": ("text/plain", "gift.txt"),
+        "moodlexml": ("application/xml", "moodle.xml"),
+    }[fmt]
+    response = HttpResponse(text, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="bank-{bank.pk}.{suffix}"'
     if skipped:
         response["X-Not-Exported"] = str(len(skipped))
     return response

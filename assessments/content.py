@@ -8,6 +8,7 @@ options, items, premises, responses and regions keyed by their ids.
 from __future__ import annotations
 
 import copy
+import re
 from typing import Any
 
 import nh3
@@ -92,17 +93,40 @@ def public_view(qtype: str, data: dict[str, Any], texts: dict[str, Any], order: 
 
 STEM_TAGS = frozenset({"p", "strong", "em", "ul", "ol", "li"})
 """The HTML a question stem may hold (QUESTION_FORMAT.md), whatever wrote it: the editor,
-an import or code. No links, images, frames, forms, styles or attributes: a stem is read
-during an exam, and nothing in it may lead elsewhere."""
+an import or code. No links, frames, forms, styles or attributes, and images only from the
+platform's own store (:func:`stem_html`): a stem is read during an exam, and nothing in it
+may lead elsewhere."""
+
+
+STEM_IMAGE_SRC = re.compile(r"/assessments/images/qi-[0-9]+-[0-9a-f]{32}\.png")
+"""The one image source a stem may show: an image stored for its bank
+(:mod:`assessments.question_images`), at the address ``assessments:image`` gives it."""
+_IMAGE_WITHOUT_SRC = re.compile(r"<img(?![^>]*\ssrc=)[^>]*>")
+
+
+def _stem_attribute(element: str, attribute: str, value: str) -> str | None:
+    if element == "img" and attribute == "src":
+        return value if STEM_IMAGE_SRC.fullmatch(value) else None
+    return value
 
 
 def stem_html(html: str) -> str:
-    """A stem's HTML cleaned by nh3 (a maintained HTML sanitiser) to :data:`STEM_TAGS`:
-    anything else is removed (scripts and styles with their content, other elements
-    keeping their text). Stems are cleaned when saved and again when shown."""
+    """A stem's HTML cleaned by nh3 (a maintained HTML sanitiser) to :data:`STEM_TAGS`,
+    plus ``<img src alt>`` whose source is a stored question image (:data:`STEM_IMAGE_SRC`;
+    an image from anywhere else is removed): anything else is removed (scripts and styles
+    with their content, other elements keeping their text). Stems are cleaned when saved
+    and again when shown."""
     if not isinstance(html, str) or not html:
         return ""
-    return nh3.clean(html, tags=set(STEM_TAGS), attributes={}, link_rel=None, strip_comments=True)
+    cleaned = nh3.clean(
+        html,
+        tags=set(STEM_TAGS) | {"img"},
+        attributes={"img": {"src", "alt"}},
+        attribute_filter=_stem_attribute,
+        link_rel=None,
+        strip_comments=True,
+    )
+    return _IMAGE_WITHOUT_SRC.sub("", cleaned) if "<img" in cleaned else cleaned
 
 
 def texts_cleaned(texts: dict[str, Any]) -> dict[str, Any]:

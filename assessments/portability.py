@@ -1,8 +1,11 @@
-"""Moving questions in and out of banks: GIFT (Moodle) and the project's JSON format.
+"""Moving questions in and out of banks: Moodle XML, GIFT (Moodle) and the project's JSON
+format.
 
-Parsing is pure (``gift.py``, ``portable.py``); this module checks every parsed question
-against the grading rules, reports each rejected one with its line and reason, and
-imports nothing on error unless asked to skip the bad items.
+Parsing is pure (``interchange/moodlexml.py``, ``gift.py``, ``portable.py``); this module
+checks every parsed question against the grading rules, reports each rejected one with its
+line and reason, and imports nothing on error unless asked to skip the bad items. Images a
+Moodle XML question brings are stored for the bank (``question_images.py``) when it is
+imported.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from lms.accounts.selectors import can_edit_authored
 from . import gift, portable
 from .content import merged
 from .grading import validate_question
+from .interchange import moodlexml
 from .models import Question, QuestionBank
 from .services import question_version_save
 
@@ -41,16 +45,37 @@ class ImportRefused(Exception):
         self.report = report
 
 
+FORMATS = ("moodlexml", "gift", "json")
+
+
+def detect_format(text: str, filename: str = "") -> str:
+    """The format of an import file: Moodle XML (a ``<quiz>`` root, or a ``.xml`` name),
+    the project's JSON (an object or list, or a ``.json`` name), else GIFT."""
+    suffix = filename.lower().rsplit(".", 1)[-1] if "." in filename else ""
+    if moodlexml.is_moodlexml(text) or suffix == "xml":
+        return "moodlexml"
+    if suffix == "json" or text.lstrip("\ufeff \t\r\n")[:1] in ("{", "["):
+        return "json"
+    return "gift"
+
+
 def parse(text: str, fmt: str) -> gift.ImportResult:
+    if fmt == "moodlexml":
+        return moodlexml.parse_moodlexml(text)
     return portable.parse_json(text) if fmt == "json" else gift.parse_gift(text)
 
 
-def _reason(error: gift.QuestionImportError) -> str:
+def _reason(error: gift.QuestionImportError, *, named: bool = False) -> str:
     template = _(error.reason)
     try:
-        return template.format(**error.params)
+        reason = template.format(**error.params)
     except (KeyError, IndexError):
-        return error.message
+        reason = error.message
+    if named and error.title:
+        # Moodle XML problems name their question: a line alone is hard to find in a file
+        # full of base64 images.
+        return f"“{error.title}”: {reason}"
+    return reason
 
 
 def _slug(text: str) -> str:
@@ -76,12 +101,18 @@ def questions_import(
     if refusal:
         raise PermissionDenied(refusal)
     result = parse(text, fmt)
-    report = ImportReport(rejected=[(error.line, _reason(error)) for error in result.errors])
+    named = fmt == "moodlexml"
+    report = ImportReport(
+        rejected=[(error.line, _reason(error, named=named)) for error in result.errors]
+    )
     good = []
     for parsed in result.questions:
         problems = validate_question(parsed.type, parsed.data)
         if problems:
-            report.rejected.append((parsed.line, "; ".join(p.translated(_) for p in problems)))
+            reason = "; ".join(p.translated(_) for p in problems)
+            report.rejected.append(
+                (parsed.line, f"“{parsed.title}”: {reason}" if named else reason)
+            )
         else:
             good.append(parsed)
     if report.rejected and not skip_bad:
@@ -89,6 +120,12 @@ def questions_import(
     with transaction.atomic():
         taken = set(bank.questions.values_list("uid", flat=True))
         for parsed in good:
+            stem, data = parsed.stem, parsed.data
+            images = getattr(parsed, "images", None)
+            if images:
+                from .question_images import images_stored
+
+                stem, data = images_stored(bank=bank, stem=stem, data=data, images=images)
             uid = parsed.uid or _slug(parsed.title)
             question = bank.questions.filter(uid=uid).first() if parsed.uid else None
             if question is None:
@@ -104,11 +141,11 @@ def questions_import(
                 actor=actor,
                 question=question,
                 qtype=parsed.type,
-                data=parsed.data,
+                data=data,
                 texts={
                     language: {
                         "title": parsed.title,
-                        "stem": parsed.stem,
+                        "stem": stem,
                         "feedback": parsed.feedback,
                     }
                 },
@@ -138,7 +175,8 @@ def bank_import_refusal(actor: User | None, bank: QuestionBank) -> str:
 
 
 def questions_export(*, bank: QuestionBank, fmt: str, language: str = "en") -> tuple[str, list]:
-    """The bank's current questions as GIFT or JSON text, and what GIFT cannot hold."""
+    """The bank's current questions as Moodle XML, GIFT or JSON text, and the questions
+    the format cannot hold (title, reason)."""
     questions: list[dict[str, Any]] = []
     for question in bank.questions.filter(archived=False).select_related("current_version"):
         version = question.current_version
@@ -159,4 +197,11 @@ def questions_export(*, bank: QuestionBank, fmt: str, language: str = "en") -> t
         )
     if fmt == "json":
         return portable.export_json({"title": bank.title}, questions), []
+    if fmt == "moodlexml":
+        from .question_images import images_for_export
+
+        files: dict[str, bytes] = {}
+        questions = [images_for_export(bank, question, files) for question in questions]
+        text, skipped = moodlexml.export_moodlexml(questions, files)
+        return text, [(title, _(reason)) for title, reason in skipped]
     return gift.export_gift(questions)

@@ -2,6 +2,7 @@
 
 from .attempts import Attempt, AttemptEvent, Response
 from .banks import Question, QuestionBank, QuestionVersion, TaggedQuestion
+from .images import QuestionImage
 from .manual import EssayFile, ManualGrade
 from .pages import AssessmentPage, DrawRule, ReviewPolicy
 
@@ -14,6 +15,7 @@ __all__ = [
     "ManualGrade",
     "Question",
     "QuestionBank",
+    "QuestionImage",
     "QuestionVersion",
     "Response",
     "ReviewPolicy",

@@ -1,4 +1,5 @@
-"""Import questions from a GIFT or JSON file into a bank (same checks as the admin)."""
+"""Import questions from a Moodle XML, GIFT or JSON file into a bank (same checks as the
+admin); the format is detected from the file unless --format names it."""
 
 from pathlib import Path
 from typing import Any
@@ -8,17 +9,22 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
 from assessments.models import QuestionBank
-from assessments.portability import ImportRefused, questions_import
+from assessments.portability import FORMATS, ImportRefused, detect_format, questions_import
 from lms.accounts.models import User
 
 
 class Command(BaseCommand):
-    help = "Import GIFT or JSON questions into a question bank."
+    help = "Import Moodle XML, GIFT or JSON questions into a question bank."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("bank", type=int, help="id of the question bank")
         parser.add_argument("file", type=Path)
-        parser.add_argument("--format", choices=["gift", "json"], default=None)
+        parser.add_argument(
+            "--format",
+            choices=FORMATS,
+            default=None,
+            help="the file's format; without it, detected (Moodle XML: a <quiz> root or .xml)",
+        )
         parser.add_argument("--language", default="en")
         parser.add_argument("--skip-bad", action="store_true", help="import the good ones")
         parser.add_argument(
@@ -41,11 +47,11 @@ class Command(BaseCommand):
                     _("No active user named %(name)s.") % {"name": options["username"]}
                 )
         path: Path = options["file"]
-        fmt = options["format"] or ("json" if path.suffix.lower() == ".json" else "gift")
         try:
             text = path.read_text("utf-8-sig")
         except (OSError, UnicodeDecodeError) as error:
             raise CommandError(f"Cannot read {path}: {error}") from error
+        fmt = options["format"] or detect_format(text, path.name)
         try:
             report = questions_import(
                 actor=actor,
