@@ -92,6 +92,10 @@ MESSAGES: dict[str, str] = {
     "must_be_positive": gettext_noop("The field {field} must be greater than zero."),
     "must_not_be_negative": gettext_noop("The field {field} must be zero or more."),
     "must_be_fraction": gettext_noop("The field {field} must be between 0 and 1."),
+    "must_be_credit": gettext_noop("The field {field} must be between -1 and 1."),
+    "must_be_full_credit": gettext_noop(
+        "The field {field} must be 1: the correct option earns full credit."
+    ),
     "too_few_entries": gettext_noop("The field {field} needs at least {minimum} entries."),
     "duplicate_id": gettext_noop("The id “{id}” is used more than once in this question."),
     "duplicate_entry": gettext_noop("The field {field} lists “{id}” more than once."),
@@ -406,11 +410,24 @@ def _question(raw: Any, index: int) -> ParsedQuestion:
 
 
 def _single_choice(data: Any) -> dict[str, Any]:
-    _keys(data, "data", ("options", "correct"))
+    _keys(data, "data", ("options", "correct"), ("fractions",))
     ids = _Ids()
     options = _entries(data["options"], "data.options", ids, feedback=True)
     correct = _reference(data["correct"], "data.correct", ids.seen)
-    return {"options": options, "correct": correct}
+    clean: dict[str, Any] = {"options": options, "correct": correct}
+    if "fractions" in data:  # credit per option (-1..1), as Moodle's single-answer choice
+        if not isinstance(data["fractions"], dict):
+            raise _Invalid("wrong_json_type", field="data.fractions", expected="an object")
+        fractions: dict[str, int | float] = {}
+        for key, value in data["fractions"].items():
+            field = f"data.fractions.{key}"
+            fractions[_reference(key, field, ids.seen)] = credit = _number(value, field)
+            if not -1 <= credit <= 1:
+                raise _Invalid("must_be_credit", field=field)
+        if fractions.get(correct) != 1:
+            raise _Invalid("must_be_full_credit", field=f"data.fractions.{correct}")
+        clean["fractions"] = fractions
+    return clean
 
 
 def _multiple_response(data: Any) -> dict[str, Any]:
