@@ -516,3 +516,191 @@ def test_category_paths_without_context():
 def test_matching_needs_two_distinct_responses():
     [error] = parse_gift("Match {=a -> x =b -> x}").errors
     assert (error.code, error.params) == ("too_few_options", {"minimum": 2, "count": 1})
+
+
+# --- Issue 13: every construct of Moodle's GIFT -------------------------------------------
+ESSAY_DEFAULTS = {
+    "min_words": None,
+    "max_words": None,
+    "attachments": 0,
+    "attachments_required": 0,
+    "file_types": [],
+    "rubric": None,
+    "grader_info": "",
+    "response_template": "",
+}
+
+
+def _one(text):
+    result = parse_gift(text)
+    assert result.errors == []
+    [question] = result.questions
+    return question
+
+
+def test_short_answer_with_weights_feedback_and_wildcard():
+    question = _one(
+        "::Seal::Which prefix? {\n  =PE-#Right.\n  =%50%pe#Lower case.\n  =%0%*#No.\n"
+        "  ####See the register.\n}"
+    )
+    assert question.type == "short_answer"
+    assert question.data == {
+        "answers": [
+            {"id": "a", "text": "PE-", "fraction": 1, "feedback": "Right."},
+            {"id": "b", "text": "pe", "fraction": 0.5, "feedback": "Lower case."},
+            {"id": "c", "text": "*", "fraction": 0, "feedback": "No."},
+        ],
+        "case_sensitive": False,
+        "ignore_accents": False,
+        "ignore_spaces": False,
+    }
+    assert question.feedback == {"correct": "See the register.", "incorrect": "See the register."}
+
+
+def test_short_answer_forms_moodle_reads():
+    # One answer needs no =; lower-case true/false is a short answer, as in Moodle.
+    assert _one("Write one in words {One#Right}").data["answers"] == [
+        {"id": "a", "text": "One", "fraction": 1, "feedback": "Right"}
+    ]
+    assert _one("Q {true}").type == "short_answer"
+    # short answers are plain text, as in Moodle: no HTML decoding in an [html] question
+    assert _one("[html]<p>Q</p> {=a &lt; b}").data["answers"][0]["text"] == "a &lt; b"
+
+
+def test_essay_and_description():
+    essay = _one("::Release::Describe the release procedure. {\n####A model answer.\n}")
+    assert (essay.type, essay.data, essay.points) == ("essay", ESSAY_DEFAULTS, 1)
+    assert essay.feedback == {"correct": "A model answer.", "incorrect": "A model answer."}
+    description = _one("::Intro::You may use the tariff for the next questions.")
+    assert (description.type, description.data, description.points) == ("description", {}, 0)
+    assert description.stem == "<p>You may use the tariff for the next questions.</p>"
+
+
+def test_numeric_alternatives_ranges_and_any_other_answer():
+    question = _one(
+        "TEU? {#\n  =2:0#Right.\n  =%50%1..3#Close.\n  ~4#Four is wrong.\n  ~#Completely wrong.\n}"
+    )
+    assert question.data == {
+        "answers": [
+            {"value": 2, "tolerance": 0, "fraction": 1, "feedback": "Right."},
+            {"value": 2, "tolerance": 1, "fraction": 0.5, "feedback": "Close."},
+            {"value": 4, "tolerance": 0, "fraction": 0, "feedback": "Four is wrong."},
+            {"value": None, "fraction": 0, "feedback": "Completely wrong."},
+        ],
+        "units": [],
+        "unit_handling": "none",
+        "unit_penalty": 0,
+    }
+    # Moodle's own test: the wrong-answer feedback after the answer, without =
+    moodle = _one("::Q5:: What is a number from 1 to 5? {#3:2~#Completely wrong}")
+    assert moodle.data["answers"] == [
+        {"value": 3, "tolerance": 2, "fraction": 1},
+        {"value": None, "fraction": 0, "feedback": "Completely wrong"},
+    ]
+
+
+def test_choice_weights_several_right_answers_and_spaces_before_weights():
+    question = _one("Pick {= a ~ %50% b ~%-33.33333%c =d#Also right. ~e}")
+    assert question.type == "single_choice"
+    assert question.data["correct"] == "a"
+    assert question.data["fractions"] == {"a": 1, "b": 0.5, "c": -0.3333333, "d": 1}
+    assert question.data["options"][3] == {"id": "d", "text": "d", "feedback": "Also right."}
+    # one = answer and no other credit: the classic shape
+    assert "fractions" not in _one("Pick {=a ~b ~c}").data
+
+
+def test_weights_that_are_refused():
+    result = parse_gift(
+        "Too much {=%150%a ~b}\n\nShort {=%-50%a =b}\n\nNumeric {#=%-50%5 =6}\n\n"
+        "No full credit {=%50%a =%50%b}\n\nPick {=%5O%a ~b}"
+    )
+    assert [(e.line, e.code, e.params) for e in result.errors] == [
+        (1, "bad_weight", {"weight": "%150%"}),
+        (3, "negative_weight", {"weight": "%-50%"}),
+        (5, "negative_weight", {"weight": "%-50%"}),
+        (7, "no_correct_answer", {}),
+        (9, "bad_weight", {"weight": "%5O%"}),
+    ]
+
+
+def test_ids_and_tags_in_comments_and_categories():
+    text = (
+        "$CATEGORY: $course$/top/Origin\n\n"
+        "// [id:origin-1]\n// [tag:fred] [tag:barney-wilma]\nQ {T}\n\n"
+        "// [id:origin-2]\n\nQ2 {F}\n\n"
+        "// [id:origin-1]\nQ3 {T}"
+    )
+    result = parse_gift(text)
+    assert [(q.uid, q.tags) for q in result.questions] == [
+        ("origin-1", ["Origin", "fred", "barney-wilma"]),
+        ("origin-2", ["Origin"]),
+    ]
+    assert [(e.line, e.code, e.params) for e in result.errors] == [
+        (12, "duplicate_id", {"value": "origin-1"})
+    ]
+    exported, _ = export_gift(q.as_dict() for q in result.questions)
+    assert "// [id:origin-1]\n::Q::[html]<p>Q</p>" in exported
+    assert [q.uid for q in parse_gift(exported).questions] == ["origin-1", "origin-2"]
+
+
+def test_markdown_stems_become_html():
+    question = _one(
+        "[markdown]Which **two** documents prove _origin_?\\n- a *certificate*\\n"
+        "    - or a declaration\\n- never `an invoice`\\n\\n1. first\\n2. second {T}"
+    )
+    assert question.stem == (
+        "<p>Which <strong>two</strong> documents prove <em>origin</em>?</p>"
+        "<ul><li>a <em>certificate</em><ul><li>or a declaration</li></ul></li>"
+        "<li>never an invoice</li></ul><ol><li>first</li><li>second</li></ol>"
+    )
+    # an answer in Markdown is plain text
+    choice = _one("[markdown]Q {=**bold** answer ~b}")
+    assert choice.data["options"][0]["text"] == "bold answer"
+
+
+def test_every_escape_and_per_answer_formats():
+    question = _one(
+        "::A\\:B::[html]<p>\\{x\\} \\= \\~ \\# \\\\ y\\nz</p> {\n"
+        "  =[plain]<b>kept</b>#[html]<i>fb</i>\n  ~[moodle]m\\:n\n}"
+    )
+    assert question.title == "A:B"
+    assert question.stem == "<p>{x} = ~ # \\ y\nz</p>"
+    assert question.data["options"] == [
+        {"id": "a", "text": "<b>kept</b>", "feedback": "fb"},
+        {"id": "b", "text": "m:n"},
+    ]
+
+
+def test_true_false_needs_capitals_as_in_moodle():
+    assert _one("Q {TRUE#wrong#right####general}").data == {
+        "correct": True,
+        "feedback_true": "right",
+        "feedback_false": "wrong",
+    }
+    assert _one("Q {F}").data == {"correct": False}
+
+
+def test_images_in_html_are_reported_as_warnings():
+    result = parse_gift('[html]<p>Seal <img src="@@PLUGINFILE@@/seal.png"> here</p>{T}')
+    [question] = result.questions
+    assert question.stem == "<p>Seal   here</p>"
+    [warning] = result.warnings
+    assert (warning.line, warning.code, warning.params) == (1, "images_dropped", {"count": 1})
+    assert warning.message.startswith("The question shows 1 image(s)")
+
+
+def test_round_trip_of_every_new_shape():
+    text = (
+        "::S::Seal? {=PE-#Right. =%50%%pe =%0%*#No.}\n\n"
+        "::E::Describe. {}\n\n"
+        "::D::Intro text.\n\n"
+        "::N::TEU? {#=2:0#Right. =%50%1..3 ~#Wrong.}\n\n"
+        "::C::Pick {=a =%50%b ~%-50%c}\n\n"
+        "::M::[markdown]**Match** {=a -> b =c -> d = -> e}"
+    )
+    first = parse_gift(text)
+    assert first.errors == []
+    exported, skipped = export_gift(q.as_dict() for q in first.questions)
+    assert skipped == []
+    second = parse_gift(exported)
+    assert [q.as_dict() for q in second.questions] == [q.as_dict() for q in first.questions]
