@@ -56,17 +56,20 @@ their negatives) within 0.001 %, as Moodle itself requires, else the question is
 (``invalid_grade``); the grade is kept as Moodle's fraction (0.3333333), which the export
 writes back as ``33.33333``.
 
-Types: ``multichoice`` with ``single=true`` becomes ``single_choice`` (exactly one answer at
-100 %; several full-credit answers are refused, a single choice has one right answer here;
-other answers' partial fractions are kept on the options as ``fraction`` and written back,
-grading stays right/wrong); ``single=false`` becomes ``multiple_response``: ``correct`` is
-every option with a positive fraction, ``scoring`` is ``right_minus_wrong`` and every option
-keeps its exact ``fraction``, written back unchanged. ``truefalse`` becomes ``true_false``
-(per-answer feedback as ``feedback_true``/``feedback_false``). ``shortanswer`` becomes
+Types: ``multichoice`` with ``single=true`` becomes ``single_choice``: ``correct`` is the
+first answer at 100 % (none: refused), and when any other answer has a grade, ``fractions``
+holds every non-zero grade (several 100 % answers, partial and negative credit, graded as
+Moodle does), written back unchanged. ``single=false`` becomes ``multiple_response``:
+``correct`` is every option with a positive fraction, ``scoring`` is ``right_minus_wrong``
+(the platform's rule; Moodle adds the chosen options' grades) and every option keeps its
+exact ``fraction``, written back unchanged, so a round trip keeps Moodle's grading.
+``truefalse`` becomes ``true_false`` (per-answer feedback as ``feedback_true`` and
+``feedback_false``). ``shortanswer`` becomes
 ``short_answer`` (``usecase`` is ``case_sensitive``). ``numerical`` becomes ``numeric``: one
 answer at 100 % without units keeps the original shape ``{answer, tolerance}``; otherwise
-the extended one (answers with value, tolerance, fraction, feedback; ``*`` as a catch-all
-value; units with multipliers; ``unitgradingtype`` 0 is ``optional``, else ``required``;
+the extended one (answers with value, tolerance, fraction, feedback; ``*``, Moodle's "any
+other answer", as ``{"value": null, "fraction", "feedback"}``; units with multipliers;
+``unitgradingtype`` 0 is ``optional``, else ``required``;
 ``unitpenalty``). ``match``/``matching`` becomes ``matching`` (subquestions with empty text
 are distractor responses; per premise). ``essay`` keeps every field. ``description``
 has no answer and 0 points. ``multianswer``/``cloze`` becomes ``cloze``: each embedded
@@ -161,10 +164,6 @@ MESSAGES: dict[str, str] = {
     ),
     "no_full_credit": gettext_noop(
         "No answer has a grade of 100 %, so nobody could get full marks."
-    ),
-    "several_full_credit": gettext_noop(
-        "{count} answers have a grade of 100 % in a one-answer multiple choice; the platform's "
-        "single choice has exactly one right answer. Make it a multiple-answer question."
     ),
     "no_correct_option": gettext_noop("No answer has a positive grade."),
     "missing_answer_text": gettext_noop("Answer {number} has no text."),
@@ -981,9 +980,11 @@ def read_multichoice(q: MoodleQuestionReader) -> tuple[str, dict[str, Any]]:
         full = [o for o in options if o["fraction"] == 1]
         if not full:
             q.reject("no_full_credit")
-        if len(full) > 1:
-            q.reject("several_full_credit", count=len(full))
-        return "single_choice", {"options": options, "correct": full[0]["id"]}
+        fractions = {o["id"]: o.pop("fraction") for o in options}
+        data: dict[str, Any] = {"options": options, "correct": full[0]["id"]}
+        if any(f for ident, f in fractions.items() if ident != data["correct"]):
+            data["fractions"] = {ident: f for ident, f in fractions.items() if f}
+        return "single_choice", data
     correct = [o["id"] for o in options if o["fraction"] > 0]
     if not correct:
         q.reject("no_correct_option")
@@ -996,10 +997,11 @@ def read_multichoice(q: MoodleQuestionReader) -> tuple[str, dict[str, Any]]:
 
 def _choice_fractions(data: Mapping[str, Any], qtype: str) -> list[float]:
     options = data["options"]
+    if qtype == "single_choice":
+        fractions = data.get("fractions") or {data["correct"]: 1}
+        return [float(fractions.get(o["id"], 0)) for o in options]
     if all(isinstance(o.get("fraction"), int | float) for o in options):
         return [float(o["fraction"]) for o in options]
-    if qtype == "single_choice":
-        return [1.0 if o["id"] == data["correct"] else 0.0 for o in options]
     correct = set(data["correct"])
     right = len(correct)
     wrong = len(options) - right
@@ -1089,13 +1091,16 @@ def read_numerical(q: MoodleQuestionReader) -> tuple[str, dict[str, Any]]:
     entries = []
     for answer in answers:
         raw = answer.text.strip()
-        value: Any = "*" if raw == "*" else _json_number(q.decimal(raw, f"answer {answer.number}"))
-        tolerance = q.number("tolerance", Decimal(0), element=answer.element) or Decimal(0)
-        entry: dict[str, Any] = {
-            "value": value,
-            "tolerance": _json_number(abs(tolerance)),
-            "fraction": q.grade(answer),
-        }
+        entry: dict[str, Any]
+        if raw == "*":  # Moodle's "any other answer"
+            entry = {"value": None, "fraction": q.grade(answer)}
+        else:
+            tolerance = q.number("tolerance", Decimal(0), element=answer.element) or Decimal(0)
+            entry = {
+                "value": _json_number(q.decimal(raw, f"answer {answer.number}")),
+                "tolerance": _json_number(abs(tolerance)),
+                "fraction": q.grade(answer),
+            }
         if answer.feedback:
             entry["feedback"] = answer.feedback
         entries.append(entry)
@@ -1112,7 +1117,7 @@ def read_numerical(q: MoodleQuestionReader) -> tuple[str, dict[str, Any]]:
             q.keep(key, q.value(key))
     if (
         len(entries) == 1
-        and entries[0]["value"] != "*"
+        and entries[0]["value"] is not None
         and not units
         and "feedback" not in entries[0]
     ):
@@ -1137,9 +1142,9 @@ def write_numerical(w: MoodleQuestionWriter) -> str:
         answers = [{"value": data["answer"], "tolerance": data.get("tolerance", 0), "fraction": 1}]
     for answer in answers:
         value = answer["value"]
-        if value != "*" and not (isinstance(value, int | float) and math.isfinite(value)):
+        if value is not None and not (isinstance(value, int | float) and math.isfinite(value)):
             raise _Unexpressible("export_invalid")
-        text = "*" if value == "*" else _format_number(value)
+        text = "*" if value is None else _format_number(value)
         node = w.answer(answer.get("fraction", 1), text, answer.get("feedback", ""))
         w.add("tolerance", _format_number(answer.get("tolerance", 0)), parent=node)
     units = data.get("units") or (
@@ -1371,18 +1376,19 @@ def read_cloze(q: MoodleQuestionReader) -> tuple[str, dict[str, Any]]:
                 item: dict[str, Any]
                 if kind == "numeric":
                     value, _, tolerance = text.partition(":")
-                    try:
-                        number_value: Any = (
-                            "*" if value.strip() == "*" else _json_number(Decimal(value.strip()))
-                        )
-                        tolerance_value = _json_number(abs(Decimal(tolerance.strip() or "0")))
-                    except InvalidOperation:
-                        raise _Reject("cloze_bad_number", number=number, value=text[:40]) from None
-                    item = {
-                        "value": number_value,
-                        "tolerance": tolerance_value,
-                        "fraction": fraction,
-                    }
+                    if value.strip() == "*":  # "any other answer"
+                        item = {"value": None, "fraction": fraction}
+                    else:
+                        try:
+                            item = {
+                                "value": _json_number(Decimal(value.strip())),
+                                "tolerance": _json_number(abs(Decimal(tolerance.strip() or "0"))),
+                                "fraction": fraction,
+                            }
+                        except InvalidOperation:
+                            raise _Reject(
+                                "cloze_bad_number", number=number, value=text[:40]
+                            ) from None
                 else:
                     item = {"id": f"a{index}", "text": text, "fraction": fraction}
                 if feedback:
@@ -1421,7 +1427,7 @@ def _cloze_gap_text(gap: Mapping[str, Any]) -> str:
         items = [
             (
                 "*"
-                if a["value"] == "*"
+                if a["value"] is None
                 else f"{_format_number(a['value'])}:{_format_number(a.get('tolerance', 0))}",
                 a.get("fraction", 1),
                 a.get("feedback", ""),

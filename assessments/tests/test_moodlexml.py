@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import io
 import os
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -27,6 +28,7 @@ from assessments.interchange.moodlexml import (
     is_moodlexml,
     parse_moodlexml,
 )
+from assessments.types import REGISTRY
 
 CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpora" / "moodlexml"
 EXTRA = [Path(p) for p in os.environ.get("LMS_MOODLEXML_CORPUS", "").split(os.pathsep) if p]
@@ -153,6 +155,7 @@ def test_single_multichoice_keeps_per_answer_feedback_and_drops_the_linked_sound
         ("Danish", "Sorry, listen again."),
     ]
     assert question.data["penalty"] == 0.1
+    assert "fractions" not in question.data  # only the right answer earns credit
     assert "<a" not in question.stem and "bonjour.mp3" not in question.stem
     assert "Listen to this greeting:" in question.stem
     assert question.tags == ["Default for testhead", "Multichoice"]
@@ -183,6 +186,39 @@ def test_shortanswer_answers_fractions_and_feedback():
         ("toad", 0.8, "Toad is an OK good answer."),
         ("*", 0, "That is a bad answer."),
     ]
+
+
+SINGLE_WITH_CREDITS = """<quiz>
+  <question type="multichoice">
+    <name><text>Seals</text></name>
+    <questiontext><text>Which seal?</text></questiontext>
+    <single>true</single>
+    <answer fraction="100"><text>Bolt seal</text></answer>
+    <answer fraction="100"><text>Cable seal</text></answer>
+    <answer fraction="33.33333"><text>Padlock</text></answer>
+    <answer fraction="-50"><text>Tape</text></answer>
+    <answer fraction="0"><text>None</text></answer>
+  </question>
+</quiz>"""
+
+
+def test_single_choice_with_several_right_answers_and_credits():
+    (question,) = parse_moodlexml(SINGLE_WITH_CREDITS).questions
+    assert question.type == "single_choice" and question.data["correct"] == "a"
+    assert question.data["fractions"] == {"a": 1, "b": 1, "c": 0.3333333, "d": -0.5}
+    text, _ = export_moodlexml([question.as_dict()])
+    assert [f for f in re.findall(r'fraction="([^"]+)"', text)] == [
+        "100",
+        "100",
+        "33.33333",
+        "-50",
+        "0",
+    ]
+    again = parse_moodlexml(text).questions[0].data
+    assert {k: v for k, v in again.items() if k != "moodle"} == question.data
+    problems: list[str] = []
+    REGISTRY["single_choice"].validate(question.data, problems)
+    assert problems == []
 
 
 def test_numerical_answer_and_tolerance():
@@ -222,7 +258,7 @@ def test_numerical_with_units_and_several_answers():
     assert question.data["answers"] == [
         {"value": 1500, "tolerance": 10, "fraction": 1, "feedback": "Right."},
         {"value": 1500, "tolerance": 100, "fraction": 0.5, "feedback": "Close."},
-        {"value": "*", "tolerance": 0, "fraction": 0, "feedback": "Weigh it again."},
+        {"value": None, "fraction": 0, "feedback": "Weigh it again."},
     ]
     assert question.data["units"] == [
         {"unit": "kg", "multiplier": 1},
