@@ -15,6 +15,7 @@ from lms.accounts.tests.factories import (
 pytest_plugins = [
     "courses.tests.fixtures",
     "assessments.tests.fixtures",
+    "assessments.tests.essay_fixtures",
     "certificates.tests.fixtures",
 ]
 

@@ -93,9 +93,10 @@ imports score 1 (descriptions 0).
 Text: ``::Title::`` is plain text; a question without one is titled from the start of its
 text. The stem honours the format marker: ``[html]`` keeps HTML but only p, strong, em,
 ul, ol, li survive (b/i become strong/em, other tags are stripped, script/style content is
-dropped, attributes are removed; images are reported as warnings, since a stem cannot hold
-them); ``[markdown]`` is converted (paragraphs, ``**strong**``, ``*em*``/``_em_``, ``-``
-and ``1.`` lists, nested by indentation); ``[plain]`` and ``[moodle]`` (the default) are
+dropped, attributes are removed; images are reported as warnings: a GIFT file does not
+carry the image files, Moodle XML does); ``[markdown]`` is converted (paragraphs,
+``**strong**``, ``*em*``/``_em_``, ``-`` and ``1.`` lists, nested by indentation);
+``[plain]`` and ``[moodle]`` (the default) are
 escaped as text, one ``<p>`` per ``\\n`` line. Answer and feedback texts are plain text:
 for an ``[html]`` or ``[markdown]`` question (or answer) their markup is stripped. Escapes
 ``\\~ \\= \\# \\{ \\} \\: \\\\ \\n`` are honoured everywhere. Missing-word questions (text
@@ -185,8 +186,8 @@ MESSAGES: dict[str, str] = {
     "duplicate_id": gettext_noop("Another question in the file has the same id “{value}”."),
     # Warnings: the question is imported, but lost something on the way.
     "images_dropped": gettext_noop(
-        "The question shows {count} image(s), which were left out: question texts cannot "
-        "hold images."
+        "The question shows {count} image(s), which were left out: a GIFT file does not "
+        "carry image files. Export the questions from Moodle as Moodle XML to keep them."
     ),
     # Export: why a question was left out of a GIFT file.
     "export_ordering": gettext_noop("Ordering questions cannot be written in GIFT."),

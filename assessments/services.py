@@ -33,6 +33,7 @@ from .models import (
     AssessmentPage,
     Attempt,
     AttemptEvent,
+    EssayFile,
     Question,
     QuestionVersion,
     Response,
@@ -125,8 +126,8 @@ def _option_order(version: QuestionVersion, shuffle: bool, rng: random.Random) -
     every entry (``tokens``): the page shows tokens, never authored ids."""
     order: dict[str, Any] = {}
     kind = question_types.get(version.type)
-    for key in kind.entry_lists:
-        ids = [entry["id"] for entry in version.data.get(key, [])]
+    for key, entries in kind.entries(version.data).items():
+        ids = [entry["id"] for entry in entries]
         if ids:
             if shuffle or key in kind.always_shuffled:
                 rng.shuffle(ids)
@@ -270,6 +271,12 @@ def response_save(
             normalized = normalize_response(version.type, merged(version.data, {}), answer)
         except ResponseError as error:
             raise refusal_in_tokens(error, tokens) from None
+        files = normalized.get("files") if isinstance(normalized, dict) else None
+        if files and EssayFile.objects.filter(response=response, key__in=files).count() != len(
+            files
+        ):
+            # An essay names only files stored for this very answer (assessments/marking).
+            raise ResponseError("unknown_file")
         if seq <= response.seq:
             return response, False
         Response.objects.filter(pk=response.pk).update(answer=normalized, seq=seq, saved_at=now)
@@ -308,19 +315,72 @@ def _grades_store(responses: list[Response]) -> None:
 
 
 def _grade_attempt(attempt: Attempt, status: str, actor: User | None, now: datetime) -> None:
-    """Grade every response: a fixed number of queries whatever the number of questions."""
+    """Grade every response: a fixed number of queries whatever the number of questions.
+
+    A response a person must grade (an essay) is left ungraded and marked for the grading
+    queue; the attempt then waits for grading (status ``grading``): no score, no pass, no
+    event that it passed, until the last manual grade (``assessments/marking``) completes
+    it with :func:`attempt_result_store`, as here."""
     responses = list(attempt.responses.select_related("version"))
     graded: list[tuple[float, Grade]] = []
+    scored: list[Response] = []
+    pending: list[Response] = []
     for response in responses:
         version = response.version
         result = grade(version.type, merged(version.data, {}), response.answer)
+        if result.pending:
+            pending.append(response)
+            continue
         response.fraction = result.fraction
         response.points = round(result.fraction * float(version.points), 6)
+        scored.append(response)
         graded.append((float(version.points), result))
-    _grades_store(responses)
-    score, maximum, percent = score_attempt(graded)
-    attempt.status = status
+    _grades_store(scored)
     attempt.submitted_at = now
+    if pending:
+        Response.objects.filter(pk__in=[response.pk for response in pending]).update(
+            needs_grading=True, fraction=None, points=None
+        )
+        attempt.status = Attempt.Status.GRADING
+        attempt.score = attempt.max_score = attempt.percent = attempt.passed = None
+        attempt.save(
+            update_fields=["status", "submitted_at", "score", "max_score", "percent", "passed"]
+        )
+        AttemptEvent.objects.create(
+            attempt=attempt,
+            kind=AttemptEvent.Kind.EXPIRED
+            if status == Attempt.Status.EXPIRED
+            else AttemptEvent.Kind.SUBMITTED,
+            actor=actor,
+            detail={"awaiting_grading": len(pending)},
+        )
+        return
+    attempt_result_store(
+        attempt,
+        status=status,
+        graded=graded,
+        actor=actor,
+        kind=AttemptEvent.Kind.EXPIRED
+        if status == Attempt.Status.EXPIRED
+        else AttemptEvent.Kind.SUBMITTED,
+    )
+
+
+def attempt_result_store(
+    attempt: Attempt,
+    *,
+    status: str,
+    graded: Sequence[tuple[float, Grade]],
+    actor: User | None,
+    kind: str,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """Score a graded attempt, store the result with an event row, and, when it passed,
+    complete its course item and announce it after the commit. Called with the attempt
+    row locked: on submission, and by the last manual grade (or a regrade)."""
+    score, maximum, percent = score_attempt(graded)
+    was_passed = attempt.passed
+    attempt.status = status
     attempt.score, attempt.max_score, attempt.percent = score, maximum, percent
     attempt.passed = percent >= attempt.pass_mark
     attempt.save(
@@ -328,16 +388,21 @@ def _grade_attempt(attempt: Attempt, status: str, actor: User | None, now: datet
     )
     AttemptEvent.objects.create(
         attempt=attempt,
-        kind=AttemptEvent.Kind.EXPIRED
-        if status == Attempt.Status.EXPIRED
-        else AttemptEvent.Kind.SUBMITTED,
+        kind=kind,
         actor=actor,
-        detail={"score": score, "max": maximum, "percent": percent, "passed": attempt.passed},
+        detail={
+            **(detail or {}),
+            "score": score,
+            "max": maximum,
+            "percent": percent,
+            "passed": attempt.passed,
+        },
     )
-    if attempt.passed and attempt.assessment is not None:
-        # A passed assessment completes its item of the course (courses is a lower layer).
-        course_item_complete(user_id=attempt.user_id, item=attempt.assessment)
-    if attempt.passed:
+    if attempt.passed and not was_passed:
+        if attempt.assessment is not None:
+            # A passed assessment completes its item of the course (courses is a lower
+            # layer).
+            course_item_complete(user_id=attempt.user_id, item=attempt.assessment)
         transaction.on_commit(
             lambda: events.assessment_passed.send(
                 sender=Attempt,
@@ -387,6 +452,7 @@ def attempts_close_overdue(*, now: datetime | None = None) -> int:
 __all__ = [
     "AttemptRefused",
     "ResponseError",
+    "attempt_result_store",
     "attempt_start",
     "attempt_submit",
     "attempts_close_overdue",

@@ -25,7 +25,8 @@ from .review import Situation, review_visibility
 from .rules import assessment_rules, questions_kept_back
 from .tokens import answer_for_browser
 
-MAX_ANSWER_BYTES = 16 * 1024
+MAX_ANSWER_BYTES = 96 * 1024
+"""An essay of 20,000 characters (types/essay.MAX_TEXT_CHARS) in UTF-8 JSON fits."""
 MAX_SEQ = 2**31 - 1  # the largest value the database column holds on every backend
 MAX_POSITION = 32767
 

@@ -12,7 +12,9 @@ from .admin_views import (
     bank_export_view,
     bank_import_view,
     item_analysis_view,
+    question_import_view,
 )
+from .marking.admin_views import GradingMenuItem, grading_queue_view, grading_view
 from .models import AssessmentPage, Question, QuestionBank
 
 # Admin URLs naming a bank or question the author may not see answer 404 (their object views
@@ -52,7 +54,25 @@ def analysis_urls() -> list:
         ),
         path("banks/<int:bank_id>/import/", bank_import_view, name="assessments_bank_import"),
         path("banks/<int:bank_id>/export/", bank_export_view, name="assessments_bank_export"),
+        path(
+            "banks/imports/<int:import_id>/",
+            question_import_view,
+            name="assessments_question_import",
+        ),
+        path("grading/", grading_queue_view, name="assessments_grading_queue"),
+        path("grading/<int:response_id>/", grading_view, name="assessments_grading"),
     ]
+
+
+@hooks.register("register_admin_menu_item")
+def grading_menu_item() -> GradingMenuItem:
+    """Essays waiting for a grade: shown to those who grade (marking.selectors)."""
+    return GradingMenuItem(
+        _("Essays to grade"),
+        reverse("assessments_grading_queue"),
+        icon_name="edit",
+        order=262,
+    )
 
 
 @hooks.register("register_page_listing_buttons")

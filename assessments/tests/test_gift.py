@@ -686,7 +686,7 @@ def test_images_in_html_are_reported_as_warnings():
     assert question.stem == "<p>Seal   here</p>"
     [warning] = result.warnings
     assert (warning.line, warning.code, warning.params) == (1, "images_dropped", {"count": 1})
-    assert warning.message.startswith("The question shows 1 image(s)")
+    assert warning.message.startswith("The question shows 1 image(s), which were left out")
 
 
 def test_round_trip_of_every_new_shape():

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from .base import QuestionType
+from .essay import Essay
 from .hotspot import Hotspot
 from .matching import Matching
 from .multiple_response import MultipleResponse
@@ -29,6 +30,7 @@ TYPES: tuple[QuestionType, ...] = (
     Ordering(),
     Matching(),
     Hotspot(),
+    Essay(),
 )
 
 REGISTRY: dict[str, QuestionType] = {qtype.name: qtype for qtype in TYPES}
