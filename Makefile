@@ -21,7 +21,7 @@ PYTEST_ARGS ?= -n 3 --durations=25
 PG_PYTEST_ARGS ?= -m "not browser"
 
 .PHONY: help setup run test lint format check-deploy test-sqlite test-postgres browser-deps lock \
-        postgres messages bench bench-exam bench-certificates bench-tracking bench-content clean
+        postgres messages bench bench-exam bench-certificates bench-tracking bench-content bench-questions clean
 
 help:
 	@echo "make run      install what is needed, migrate, seed the demo, serve on http://$(HOST):$(PORT)"
@@ -32,6 +32,7 @@ help:
 	@echo "make messages refresh and compile the translation catalogues"
 	@echo "make bench    run the benchmarks in bench/ and print their figures"
 	@echo "make bench-content  package imports over the corpora, lesson page of real H5P"
+	@echo "make bench-questions  question imports over the corpora and a 5,000-question file"
 	@echo "make clean    remove the virtualenv, node_modules and the local database"
 
 # --- installation (each step is skipped when already done) -------------------------------
@@ -140,6 +141,9 @@ bench-tracking: setup
 # throw-away SQLite database and media folder (bench/content.py).
 bench-content: setup
 	$(PY) bench/content.py
+
+bench-questions: setup
+	$(PY) bench/questions.py
 
 # Pin what installs: resolve pyproject.toml (with the dev extra) in a fresh virtualenv and
 # write every version to requirements.lock, which 'make setup' installs as constraints.

@@ -10,8 +10,9 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
+from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import translation
@@ -33,6 +34,7 @@ from lms.viewsets import OwnerFieldMixin, OwnerRowActionsMixin, scoped_object_vi
 from . import selectors
 from .content import merged
 from .grading import SCORING_RULES, validate_question
+from .imports import question_import_progress, question_import_queue, question_imports_visible_to
 from .models import AssessmentPage, Question, QuestionBank
 from .models.banks import type_choices
 from .portability import ImportRefused, detect_format, questions_export, questions_import
@@ -451,18 +453,39 @@ def bank_import_view(request: HttpRequest, bank_id: int) -> HttpResponse:
         form = QuestionImportForm(request.POST, request.FILES)
         if form.is_valid():
             upload = form.cleaned_data["file"]
-            if upload.size > MAX_IMPORT_BYTES:
-                form.add_error("file", _("The file is too large (5 MB at most)."))
+            limit = settings.LMS_QUESTION_IMPORT_MAX_BYTES
+            if upload.size > limit:
+                form.add_error(
+                    "file",
+                    _("The file is too large (%(limit)s at most).")
+                    % {"limit": filesizeformat(limit)},
+                )
             else:
+                data = upload.read()
                 try:
-                    text = upload.read().decode("utf-8-sig")
+                    text = data.decode("utf-8-sig")
                 except UnicodeDecodeError:
                     form.add_error("file", _("The file must be UTF-8 text."))
                 else:
+                    fmt = form.cleaned_data["format"]
+                    if fmt == "auto":
+                        fmt = detect_format(text, upload.name or "")
+                    if len(data) > settings.LMS_QUESTION_IMPORT_INLINE_BYTES:
+                        # A large file is imported by the task worker; the author
+                        # watches its progress on the import's own page.
+                        job = question_import_queue(
+                            actor=request.user,
+                            bank=bank,
+                            filename=upload.name or "questions",
+                            data=data,
+                            fmt=fmt,
+                            language=form.cleaned_data["language"],
+                            skip_bad=form.cleaned_data["skip_bad"],
+                        )
+                        return HttpResponseRedirect(
+                            reverse("assessments_question_import", args=[job.pk])
+                        )
                     try:
-                        fmt = form.cleaned_data["format"]
-                        if fmt == "auto":
-                            fmt = detect_format(text, upload.name or "")
                         report = questions_import(
                             actor=request.user,
                             bank=bank,
@@ -495,6 +518,29 @@ def bank_import_view(request: HttpRequest, bank_id: int) -> HttpResponse:
     )
 
 
+def question_import_view(request: HttpRequest, import_id: int) -> HttpResponse:
+    """A background import's progress and outcome, for whoever may change its bank."""
+    job = (
+        question_imports_visible_to(request.user)
+        .select_related("bank")
+        .filter(pk=import_id)
+        .first()
+    )
+    if job is None:
+        raise Http404
+    done, total = question_import_progress(job)
+    return TemplateResponse(
+        request,
+        "assessments/admin/question_import.html",
+        {
+            "job": job,
+            "done": done,
+            "total": total,
+            "percent": int(100 * done / total) if total else 0,
+        },
+    )
+
+
 def bank_export_view(request: HttpRequest, bank_id: int) -> HttpResponse:
     bank = _bank_for(request, bank_id, editable=False)
     fmt = request.GET.get("format")
@@ -510,6 +556,3 @@ def bank_export_view(request: HttpRequest, bank_id: int) -> HttpResponse:
     if skipped:
         response["X-Not-Exported"] = str(len(skipped))
     return response
-
-
-MAX_IMPORT_BYTES = 5 * 1024 * 1024

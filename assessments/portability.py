@@ -11,6 +11,7 @@ imported.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -82,6 +83,10 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:40] or "question"
 
 
+PROGRESS_EVERY = 50
+"""How many questions a background import stores between two progress reports."""
+
+
 def questions_import(
     *,
     actor: User | None,
@@ -90,13 +95,17 @@ def questions_import(
     fmt: str,
     language: str = "en",
     skip_bad: bool = False,
+    progress: Callable[[int, int], None] | None = None,
 ) -> ImportReport:
     """Import questions into ``bank``. Each rejected question is reported with its line
     and reason; with any rejection and without ``skip_bad`` nothing is imported.
 
     ``actor`` must be allowed to change the bank (:func:`bank_import_refusal`), else
     :class:`~django.core.exceptions.PermissionDenied` with the reason, translated, and
-    nothing is imported; ``None`` is the operator at the command line."""
+    nothing is imported; ``None`` is the operator at the command line.
+
+    ``progress(done, total)`` is called as questions are stored (every
+    :data:`PROGRESS_EVERY` and at the end), for imports that run in the background."""
     refusal = bank_import_refusal(actor, bank)
     if refusal:
         raise PermissionDenied(refusal)
@@ -119,7 +128,9 @@ def questions_import(
         raise ImportRefused(report)
     with transaction.atomic():
         taken = set(bank.questions.values_list("uid", flat=True))
-        for parsed in good:
+        for done, parsed in enumerate(good):
+            if progress is not None and done % PROGRESS_EVERY == 0:
+                progress(done, len(good))
             stem, data = parsed.stem, parsed.data
             images = getattr(parsed, "images", None)
             if images:
@@ -153,6 +164,8 @@ def questions_import(
             )
             if parsed.tags:
                 question.tags.add(*parsed.tags)
+    if progress is not None:
+        progress(len(good), len(good))
     report.rejected.sort()
     return report
 

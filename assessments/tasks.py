@@ -9,3 +9,11 @@ from .services import attempts_close_overdue
 def close_overdue_attempts() -> int:
     """Close and grade overdue attempts; schedule it every minute with the task worker."""
     return attempts_close_overdue()
+
+
+@task()
+def run_question_import(import_id: int) -> str:
+    """Import a large question file queued from a bank's import page."""
+    from .imports import question_import_run
+
+    return question_import_run(import_id)

@@ -3,6 +3,7 @@
 from .attempts import Attempt, AttemptEvent, Response
 from .banks import Question, QuestionBank, QuestionVersion, TaggedQuestion
 from .images import QuestionImage
+from .imports import QuestionImport
 from .manual import EssayFile, ManualGrade
 from .pages import AssessmentPage, DrawRule, ReviewPolicy
 
@@ -16,6 +17,7 @@ __all__ = [
     "Question",
     "QuestionBank",
     "QuestionImage",
+    "QuestionImport",
     "QuestionVersion",
     "Response",
     "ReviewPolicy",

@@ -397,6 +397,10 @@ LMS_CREDENTIAL_KEY_FILE = Path(
 LMS_IMPORT_MAX_BYTES = ENV.int("LMS_IMPORT_MAX_BYTES", 10 * 1024 * 1024)
 LMS_IMPORT_MAX_ROWS = ENV.int("LMS_IMPORT_MAX_ROWS", 50_000)
 LMS_IMPORT_TASK_ROWS = ENV.int("LMS_IMPORT_TASK_ROWS", 2_000)
+# Question-bank imports: the largest file accepted, and the size above which the import
+# runs as a background task (the author watches its progress).
+LMS_QUESTION_IMPORT_MAX_BYTES = ENV.int("LMS_QUESTION_IMPORT_MAX_BYTES", 10 * 1024 * 1024)
+LMS_QUESTION_IMPORT_INLINE_BYTES = ENV.int("LMS_QUESTION_IMPORT_INLINE_BYTES", 512 * 1024)
 # Files attached to an essay answer: the largest accepted (each; at most three an answer).
 LMS_ESSAY_FILE_MAX_BYTES = ENV.int("LMS_ESSAY_FILE_MAX_BYTES", 10 * 1024 * 1024)
 # The regional view shows no coverage of an administration with fewer officers than this
