@@ -43,7 +43,11 @@ Weights ``%n%`` (-100..100, decimals allowed) are credit in percent; ``=`` alone
     -- Moodle then awards exactly right chosen / n - wrong chosen / w, floored at 0, which
     is that rule -- and ``-100`` otherwise, the nearest Moodle gets to
     ``all_or_nothing``/``per_option`` (any wrong choice scores 0). GIFT keeps no scoring
-    name, so a re-import always says ``right_minus_wrong``.
+    name, so a re-import always says ``right_minus_wrong``. Weights that rule does not give
+    (``{~%50%a ~%50%b ~c ~%-100%d}``: a wrong option that costs nothing, or costs more or
+    less than 1/w) are kept as ``fractions`` (option id -> credit), which then score as in
+    Moodle (the chosen credits added up, floored at 0, capped at 1) and are written back
+    as they are.
 ``short_answer``
     Only ``=`` answers, or a single answer without any marker (``{Nazareth}``): each
     accepted answer keeps its weight (``=%50%Nazereth``) as ``fraction`` and its feedback;
@@ -850,11 +854,7 @@ def _read_choice(parts: _Source) -> _Read:
     }
     if any(answer.marker == "=" for answer in parsed):
         return _single_choice(options, credits, parts)
-    correct = [ident for ident, credit in credits.items() if credit > 0]
-    if not correct:
-        raise _Reject("no_correct_answer")
-    data = {"options": options, "correct": correct, "scoring": "right_minus_wrong"}
-    return "multiple_response", parts.general_feedback, data
+    return _multiple_response(options, credits, parts)
 
 
 def _single_choice(
@@ -868,6 +868,24 @@ def _single_choice(
     if fractions != {full[0]: 1}:
         data["fractions"] = fractions
     return "single_choice", parts.general_feedback, data
+
+
+def _multiple_response(
+    options: list[dict[str, Any]], credits: dict[str, int | float], parts: _Source
+) -> _Read:
+    correct = [ident for ident, credit in credits.items() if credit > 0]
+    if not correct:
+        raise _Reject("no_correct_answer")
+    data: dict[str, Any] = {"options": options, "correct": correct, "scoring": "right_minus_wrong"}
+    # Weights that right_minus_wrong gives anyway (100/n for each of the n right options,
+    # -100/w for each of the w wrong ones) need no credits of their own.
+    right, wrong = 1 / len(correct), -1 / max(1, len(options) - len(correct))
+    if not all(
+        math.isclose(credit, right if credit > 0 else wrong, abs_tol=1e-6)
+        for credit in credits.values()
+    ):
+        data["fractions"] = {ident: credit for ident, credit in credits.items() if credit}
+    return "multiple_response", parts.general_feedback, data
 
 
 def _read_short_answer(parts: _Source) -> _Read:
@@ -1154,6 +1172,15 @@ def _write_multiple_response(data: Mapping[str, Any], feedback: Mapping[str, Any
     correct = set(data["correct"])
     if not correct or not correct <= {option["id"] for option in options}:
         raise ValueError("correct options missing")
+    if (fractions := data.get("fractions")) is not None:  # Moodle's weights, as they are
+        credits = {o["id"]: _fraction(fractions.get(o["id"], 0), negative=True) for o in options}
+        if {ident for ident, credit in credits.items() if credit > 0} != correct:
+            raise ValueError("credits do not fit the correct options")
+        lines = [
+            _option_line("~" + (_weight(credits[o["id"]] * 100) if credits[o["id"]] else ""), o)
+            for o in options
+        ]
+        return lines + _general(*_feedback_texts(feedback))
     right = 100 / len(correct)
     distractors = max(1, len(options) - len(correct))
     wrong = -100 / distractors if data.get("scoring") == "right_minus_wrong" else -100.0

@@ -93,6 +93,9 @@ MESSAGES: dict[str, str] = {
     "must_not_be_negative": gettext_noop("The field {field} must be zero or more."),
     "must_be_fraction": gettext_noop("The field {field} must be between 0 and 1."),
     "must_be_credit": gettext_noop("The field {field} must be between -1 and 1."),
+    "credits_not_correct": gettext_noop(
+        "The field {field} must give a positive credit to exactly the correct options."
+    ),
     "must_be_full_credit": gettext_noop(
         "The field {field} must be 1: the correct option earns full credit."
     ),
@@ -415,23 +418,29 @@ def _single_choice(data: Any) -> dict[str, Any]:
     options = _entries(data["options"], "data.options", ids, feedback=True)
     correct = _reference(data["correct"], "data.correct", ids.seen)
     clean: dict[str, Any] = {"options": options, "correct": correct}
-    if "fractions" in data:  # credit per option (-1..1), as Moodle's single-answer choice
-        if not isinstance(data["fractions"], dict):
-            raise _Invalid("wrong_json_type", field="data.fractions", expected="an object")
-        fractions: dict[str, int | float] = {}
-        for key, value in data["fractions"].items():
-            field = f"data.fractions.{key}"
-            fractions[_reference(key, field, ids.seen)] = credit = _number(value, field)
-            if not -1 <= credit <= 1:
-                raise _Invalid("must_be_credit", field=field)
+    if "fractions" in data:  # credit per option, as Moodle's single-answer choice
+        fractions = _fractions(data["fractions"], ids)
         if fractions.get(correct) != 1:
             raise _Invalid("must_be_full_credit", field=f"data.fractions.{correct}")
         clean["fractions"] = fractions
     return clean
 
 
+def _fractions(value: Any, ids: _Ids) -> dict[str, int | float]:
+    """Credit per option: option ids -> numbers from -1 to 1."""
+    if not isinstance(value, dict):
+        raise _Invalid("wrong_json_type", field="data.fractions", expected="an object")
+    fractions: dict[str, int | float] = {}
+    for key, credit in value.items():
+        field = f"data.fractions.{key}"
+        fractions[_reference(key, field, ids.seen)] = _number(credit, field)
+        if not -1 <= fractions[key] <= 1:
+            raise _Invalid("must_be_credit", field=field)
+    return fractions
+
+
 def _multiple_response(data: Any) -> dict[str, Any]:
-    _keys(data, "data", ("options", "correct", "scoring"))
+    _keys(data, "data", ("options", "correct", "scoring"), ("fractions",))
     ids = _Ids()
     options = _entries(data["options"], "data.options", ids, feedback=True)
     correct: list[str] = []
@@ -441,7 +450,13 @@ def _multiple_response(data: Any) -> dict[str, Any]:
             raise _Invalid("duplicate_entry", field="data.correct", id=identifier)
         correct.append(identifier)
     scoring = _choice(data["scoring"], "data.scoring", SCORINGS["multiple_response"])
-    return {"options": options, "correct": correct, "scoring": scoring}
+    clean: dict[str, Any] = {"options": options, "correct": correct, "scoring": scoring}
+    if "fractions" in data:  # Moodle's weights per option, which then replace the rule
+        fractions = _fractions(data["fractions"], ids)
+        if {key for key, credit in fractions.items() if credit > 0} != set(correct):
+            raise _Invalid("credits_not_correct", field="data.fractions")
+        clean["fractions"] = fractions
+    return clean
 
 
 def _true_false(data: Any) -> dict[str, Any]:

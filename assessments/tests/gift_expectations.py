@@ -134,6 +134,9 @@ def _check_choices(question: Mapping[str, Any], item: Mapping[str, Any], where: 
         assert not any(c.get("isCorrect") for c in choices), where
         positive = [o["id"] for o, credit in zip(options, credits, strict=True) if credit > 0]
         assert data["correct"] == positive, where
+        if "fractions" in data:  # Moodle's weights, kept as they are
+            ours = [float(data["fractions"].get(o["id"], 0)) for o in options]
+            assert all(close(a, b) for a, b in zip(ours, credits, strict=True)), (where, ours)
 
 
 def _check_short(question: Mapping[str, Any], item: Mapping[str, Any], where: str) -> None:

@@ -348,6 +348,11 @@ class QuestionType:
         rule = data.get("scoring", default)
         return rule if rule in self.scoring_rules else default
 
+    def skeleton(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        """A new question's ``data`` and its texts in one language (without title and
+        stem), where the author starts from when the editor writes the type as JSON."""
+        return {}, {}
+
     # --- delivery ----------------------------------------------------------------------
     def empty_response(self) -> dict[str, Any]:
         value = self.blank

@@ -1,4 +1,11 @@
-"""Multiple response: several options may be right, scored by one of three rules."""
+"""Multiple response: several options may be right, scored by one of three rules.
+
+The optional ``fractions`` (option id -> credit, -1..1; options left out earn 0) replaces
+the rule with Moodle's weights for its "multiple answers" question (GIFT
+``{~%50%a ~%50%b ~%-100%c}``): the chosen options' credits added up, floored at 0 and
+capped at 1. ``correct`` then lists exactly the options with a positive credit, and
+``scoring`` still names a rule for whoever ignores the weights.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +19,7 @@ from .base import (
     QuestionType,
     ResponseError,
     check_entries,
+    check_fraction,
     check_unique,
     gettext_noop,
     ids,
@@ -59,6 +67,54 @@ class MultipleResponse(QuestionType):
                     )
                 )
         self.check_scoring(data, problems)
+        if "fractions" in data:
+            self._validate_fractions(data["fractions"], options, correct, problems)
+
+    @staticmethod
+    def _validate_fractions(
+        fractions: Any, options: list[str], correct: Any, problems: list[str]
+    ) -> None:
+        if not isinstance(fractions, Mapping):
+            problems.append(
+                Problem(gettext_noop("The credits of the options must map option ids to credit."))
+            )
+            return
+        for ident, credit in fractions.items():
+            if ident not in options:
+                problems.append(
+                    Problem(
+                        gettext_noop("The credit is given to “{ident}”, which is not an option."),
+                        ident=show(ident),
+                    )
+                )
+            check_fraction(credit, f"option {show(ident)}", problems, negative=True)
+        positive = {
+            ident
+            for ident, credit in fractions.items()
+            if isinstance(credit, int | float) and not isinstance(credit, bool) and credit > 0
+        }
+        if isinstance(correct, list) and set(correct) != positive:
+            problems.append(
+                Problem(
+                    gettext_noop(
+                        "The correct options must be exactly the options with a positive credit."
+                    )
+                )
+            )
+
+    @staticmethod
+    def weighted(data: Mapping[str, Any], chosen: Iterable[str]) -> Fraction | None:
+        """Moodle's score from ``fractions`` (added up, floored at 0, capped at 1), or
+        None when the question has no credits per option."""
+        fractions = data.get("fractions")
+        if not isinstance(fractions, Mapping):
+            return None
+        total = Fraction(0)
+        for ident in chosen:
+            credit = fractions.get(ident, 0)
+            if isinstance(credit, int | float) and not isinstance(credit, bool):
+                total += Fraction(repr(float(credit)))
+        return min(Fraction(1), max(Fraction(0), total))
 
     def normalize(self, data: Mapping[str, Any], value: Any) -> Any:
         if value is None:
@@ -79,8 +135,11 @@ class MultipleResponse(QuestionType):
         wrong = sorted(chosen_set - correct)
         missed = sorted(correct - chosen_set)
         rule = self.scoring(data)
+        weighted = self.weighted(data, chosen_set)
         if not chosen:
             fraction = Fraction(0)
+        elif weighted is not None:
+            fraction = weighted
         elif rule == "right_minus_wrong":
             # Each right choice earns 1/(correct options), each wrong one costs 1/(wrong
             # options): ticking every box earns 0, whatever the share of correct options.
@@ -92,7 +151,7 @@ class MultipleResponse(QuestionType):
             fraction = Fraction(rightly, max(1, len(options)))
         else:
             fraction = Fraction(int(chosen_set == correct))
-        return fraction, {
+        detail: dict[str, Any] = {
             "scoring": rule,
             "chosen": list(chosen),
             "right": right,
@@ -100,6 +159,9 @@ class MultipleResponse(QuestionType):
             "missed": missed,
             "correct_options": [o for o in options if o in correct],
         }
+        if weighted is not None:
+            detail["credited_options"] = dict(data["fractions"])
+        return fraction, detail
 
     def answer_counts(self, values: Iterable[Any]) -> dict[str, int]:
         counts: Counter[str] = Counter()

@@ -1,5 +1,6 @@
-"""Single choice with credit per option (``fractions``), as Moodle's single-answer multiple
-choice and GIFT's ``{=a =b ~%50%c ~%-50%d}`` (issue 13)."""
+"""Credit per option (``fractions``) on single choice, as Moodle's single-answer multiple
+choice and GIFT's ``{=a =b ~%50%c ~%-50%d}``, and on multiple response, as Moodle's
+"multiple answers" weights ``{~%50%a ~%50%b ~c ~%-100%d}`` (issue 13)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import json
 
 import pytest
 
-from assessments.gift import parse_gift
+from assessments.gift import export_gift, parse_gift
 from assessments.grading import grade, validate_question
 from assessments.portable import export_json, parse_json
 
@@ -81,3 +82,44 @@ def test_the_json_format_keeps_the_credits_and_checks_them():
         broken["questions"][0]["data"]["fractions"] = fractions
         [error] = parse_json(json.dumps(broken)).errors
         assert error.code == code
+
+
+# --- multiple response -------------------------------------------------------------------
+def _multi(**extra):
+    return {"options": OPTIONS, "correct": ["a", "b"], "scoring": "right_minus_wrong", **extra}
+
+
+@pytest.mark.parametrize(
+    ("chosen", "fraction"),
+    [
+        (["a", "b"], 1.0),
+        (["a"], 0.5),
+        (["a", "b", "c"], 1.0),  # c costs nothing, as in Moodle
+        (["a", "b", "d"], 0.0),  # 0.5 + 0.5 - 1
+        (["a", "e"], 0.25),  # 0.5 - 0.25
+        (["d"], 0.0),  # floored at 0
+        ([], 0.0),
+    ],
+)
+def test_multiple_response_weights_add_up_as_in_moodle(chosen, fraction):
+    data = _multi(fractions={"a": 0.5, "b": 0.5, "d": -1, "e": -0.25})
+    assert validate_question("multiple_response", data) == []
+    assert grade("multiple_response", data, {"options": chosen}).fraction == fraction
+
+
+def test_multiple_response_credits_must_fit_the_correct_options():
+    problems = validate_question("multiple_response", _multi(fractions={"a": 1, "c": -1}))
+    assert "The correct options must be exactly the options with a positive credit." in problems
+
+
+def test_gift_weights_right_minus_wrong_gives_anyway_need_no_credits():
+    [standard] = parse_gift("Pick {~%50%a ~%50%b ~%-50%c ~%-50%d}").questions
+    assert "fractions" not in standard.data
+    [moodle] = parse_gift("Pick {~%50%a ~%50%b ~c ~%-100%d}").questions
+    assert moodle.data["correct"] == ["a", "b"]
+    assert moodle.data["fractions"] == {"a": 0.5, "b": 0.5, "d": -1}
+    text, _ = export_gift([moodle.as_dict()])
+    assert "\t~%50%a\n\t~%50%b\n\t~c\n\t~%-100%d\n" in text
+    assert parse_gift(text).questions[0].data == moodle.data
+    [json_back] = parse_json(export_json({"title": "B"}, [moodle.as_dict()])).questions
+    assert json_back.data == moodle.data
