@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from fractions import Fraction
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from .base import (
     Problem,
@@ -17,6 +17,9 @@ from .base import (
     is_id,
     show,
 )
+
+if TYPE_CHECKING:
+    from ..interchange.moodlexml import MoodleQuestionReader, MoodleQuestionWriter
 
 
 class Matching(QuestionType):
@@ -113,3 +116,56 @@ class Matching(QuestionType):
             "unanswered": unanswered,
             "correct_pairs": {p: correct.get(p) for p in premises},
         }
+
+    # --- Moodle XML (the format: assessments/interchange/moodlexml.py) ----------------------
+    moodle_qtypes: ClassVar[tuple[str, ...]] = ("match", "matching")
+
+    def moodlexml_read(self, q: MoodleQuestionReader) -> tuple[str, dict[str, Any]]:
+        """Moodle's ``match`` (``matching`` in its XML): each sub-question with text is a
+        premise, each distinct answer a response (one with empty text is a distractor);
+        Moodle grades per sub-question, so ``per_premise``."""
+        premises: list[dict[str, str]] = []
+        responses: list[dict[str, str]] = []
+        response_ids: dict[str, str] = {}
+        correct: dict[str, str] = {}
+        for node in q.findall("subquestion"):
+            text = q.plain(".", element=node)
+            answer = " ".join(q.text("answer", element=node).split())
+            if not answer:
+                continue
+            if answer not in response_ids:
+                response_ids[answer] = f"r{len(responses) + 1}"
+                responses.append({"id": response_ids[answer], "text": answer})
+            if text:
+                premise = f"p{len(premises) + 1}"
+                premises.append({"id": premise, "text": text})
+                correct[premise] = response_ids[answer]
+        if len(premises) < 2:
+            q.reject("matching_too_few", count=len(premises))
+        for key in ("shuffleanswers", "shownumcorrect"):
+            if q.find(key) is not None:
+                q.keep(key, q.flag(key))
+        return "matching", {
+            "premises": premises,
+            "responses": responses,
+            "correct": correct,
+            "scoring": "per_premise",
+        }
+
+    def moodlexml_write(self, w: MoodleQuestionWriter) -> str:
+        data = w.data
+        w.add("shuffleanswers", "true" if w.moodle.get("shuffleanswers", True) else "false")
+        w.combined_feedback()
+        responses = {r["id"]: r["text"] for r in data["responses"]}
+        used = set()
+        for premise in data["premises"]:
+            node = w.formatted("subquestion", w.plain_html(premise["text"]))
+            answer = w.add("answer", parent=node)
+            w.add("text", responses[data["correct"][premise["id"]]], parent=answer)
+            used.add(data["correct"][premise["id"]])
+        for response in data["responses"]:
+            if response["id"] not in used:
+                node = w.formatted("subquestion", "")
+                answer = w.add("answer", parent=node)
+                w.add("text", response["text"], parent=answer)
+        return "matching"

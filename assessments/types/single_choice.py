@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from fractions import Fraction
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from .base import (
     Problem,
@@ -25,6 +25,9 @@ from .base import (
     is_id,
     show,
 )
+
+if TYPE_CHECKING:
+    from ..interchange.moodlexml import MoodleQuestionReader, MoodleQuestionWriter
 
 
 class SingleChoice(QuestionType):
@@ -112,3 +115,69 @@ class SingleChoice(QuestionType):
     def answer_counts(self, values: Iterable[Any]) -> dict[str, int]:
         counts = Counter(v for v in values if isinstance(v, str) and v)
         return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+    # --- Moodle XML (the format: assessments/interchange/moodlexml.py) ----------------------
+    moodle_qtypes: ClassVar[tuple[str, ...]] = ("multichoice",)
+
+    def moodlexml_read(self, q: MoodleQuestionReader) -> tuple[str, dict[str, Any]]:
+        """Moodle's ``multichoice``. One answer (``single``): a single choice whose
+        ``correct`` is the first answer at 100 % and, when another answer has a grade,
+        ``fractions`` holds every non-zero grade. Several answers: a multiple response;
+        ``correct`` is every answer with a positive grade, ``fractions`` every non-zero
+        grade (Moodle's weights), ``scoring`` ``right_minus_wrong`` for whoever ignores
+        them."""
+        from ..gift import option_id
+
+        answers = q.answers(negative=True)
+        if len(answers) < 2:
+            q.reject("too_few_answers", minimum=2, count=len(answers))
+        options = [
+            q.option_entry(a, option_id(i), q.grade(a, negative=True))
+            for i, a in enumerate(answers)
+        ]
+        for key in ("shuffleanswers", "shownumcorrect", "showstandardinstruction"):
+            if q.find(key) is not None:
+                q.keep(key, q.flag(key))
+        numbering = q.value("answernumbering")
+        if numbering:
+            q.keep("answernumbering", numbering)
+        fractions = {o["id"]: o.pop("fraction") for o in options}
+        if not q.flag("single", default=True):
+            correct = [ident for ident, fraction in fractions.items() if fraction > 0]
+            if not correct:
+                q.reject("no_correct_option")
+            return "multiple_response", {
+                "options": options,
+                "correct": correct,
+                "scoring": "right_minus_wrong",
+                "fractions": {ident: f for ident, f in fractions.items() if f},
+            }
+        full = [ident for ident, fraction in fractions.items() if fraction == 1]
+        if not full:
+            q.reject("no_full_credit")
+        data: dict[str, Any] = {"options": options, "correct": full[0]}
+        if any(f for ident, f in fractions.items() if ident != data["correct"]):
+            data["fractions"] = {ident: f for ident, f in fractions.items() if f}
+        return "single_choice", data
+
+    def moodlexml_write(self, w: MoodleQuestionWriter) -> str:
+        data = w.data
+        fractions = data.get("fractions") or {data["correct"]: 1}
+        return moodlexml_write_multichoice(
+            w, single=True, fractions=[float(fractions.get(o["id"], 0)) for o in data["options"]]
+        )
+
+
+def moodlexml_write_multichoice(
+    w: MoodleQuestionWriter, *, single: bool, fractions: list[float]
+) -> str:
+    """A Moodle ``multichoice`` with one grade per option (single and multiple response)."""
+    w.add("single", "true" if single else "false")
+    w.add("shuffleanswers", "true" if w.moodle.get("shuffleanswers", True) else "false")
+    w.add("answernumbering", w.moodle.get("answernumbering", "abc"))
+    if "showstandardinstruction" in w.moodle:
+        w.add("showstandardinstruction", "1" if w.moodle["showstandardinstruction"] else "0")
+    w.combined_feedback()
+    for option, fraction in zip(w.data["options"], fractions, strict=True):
+        w.answer(fraction, w.plain_html(option["text"]), option.get("feedback", ""))
+    return "multichoice"
