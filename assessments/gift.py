@@ -211,6 +211,10 @@ MESSAGES: dict[str, str] = {
         "question, so it cannot be written in GIFT."
     ),
     "export_bad_number": gettext_noop("The numeric answer or tolerance is not a finite number."),
+    "export_short_answer_arrow": gettext_noop(
+        "An accepted answer of the short-answer question contains ->, which GIFT reads as a "
+        "matching question."
+    ),
 }
 
 
@@ -1211,6 +1215,8 @@ def _write_short_answer(data: Mapping[str, Any], feedback: Mapping[str, Any]) ->
         text = _escape(str(answer["text"]))
         if not text.strip():
             raise ValueError("empty answer")
+        if "->" in text:  # Moodle and this parser would take the question for a matching
+            raise _Unexpressible("export_short_answer_arrow")
         weight = _weight(_fraction(answer["fraction"]) * 100)
         lines.append(f"={weight}{text}{_feedback_suffix(answer)}")
     if not lines:

@@ -475,6 +475,12 @@ def test_unexpressible_questions_are_skipped_with_reasons():
             "data": {"options": [{"id": "a", "text": "A"}], "correct": "z"},
         },
         {"type": "numeric", "title": "Inf", "stem": "<p>x</p>", "data": {"answer": float("inf")}},
+        {
+            "type": "short_answer",
+            "title": "Arrow",
+            "stem": "<p>x</p>",
+            "data": {"answers": [{"id": "a", "text": "a -> b", "fraction": 1}]},
+        },
     ]
     text, skipped = export_gift(questions)
     assert text == ""
@@ -486,6 +492,7 @@ def test_unexpressible_questions_are_skipped_with_reasons():
         ("One option", MESSAGES["export_single_option"]),
         ("Broken", MESSAGES["export_invalid"]),
         ("Inf", MESSAGES["export_bad_number"]),
+        ("Arrow", MESSAGES["export_short_answer_arrow"]),
     ]
 
 
