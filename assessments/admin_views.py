@@ -32,8 +32,9 @@ from lms.accounts.selectors import administration_list_for_user
 from lms.viewsets import OwnerFieldMixin, OwnerRowActionsMixin, scoped_object_view
 
 from . import selectors
+from . import types as question_types
 from .content import merged
-from .grading import SCORING_RULES, validate_question
+from .grading import SCORING_RULES, validate_question, validate_stem
 from .imports import question_import_progress, question_import_queue, question_imports_visible_to
 from .models import AssessmentPage, Question, QuestionBank
 from .models.banks import type_choices
@@ -193,6 +194,11 @@ class QuestionForm(WagtailAdminModelForm):
 
     editor_strings = {
         "editorHeading": _("Question content"),
+        "jsonOnly": _(
+            "Questions of this type are written in JSON below: the answer key and structure, "
+            "then the texts per language. The fields are listed in QUESTION_FORMAT.md; "
+            "a question that does not fit is refused with its problems when you save."
+        ),
         "showJson": _("Show JSON"),
         "hideJson": _("Hide JSON"),
         "unreadable": _(
@@ -322,6 +328,12 @@ class QuestionForm(WagtailAdminModelForm):
             "defaultLanguage": active if active in codes else settings.LANGUAGE_CODE,
             "primaryLanguage": settings.LANGUAGE_CODE,
             "scoring": SCORING_RULES,
+            # Types the editor does not draw start from their skeleton, edited as JSON.
+            "skeletons": {
+                qtype.name: {"data": data, "texts": texts}
+                for qtype in question_types.TYPES
+                for data, texts in [qtype.skeleton()]
+            },
             # Hotspot images the platform generates, served where officers get them.
             "imageUrl": reverse("assessments:image", args=["__name__"]),
             "images": [
@@ -382,6 +394,9 @@ class QuestionForm(WagtailAdminModelForm):
                     continue
                 for problem in validate_question(qtype, merged(data, language_texts)):
                     self.add_error("data", f"{language}: {problem.translated(gettext)}")
+                # The stem of each language against the key (a cloze marks its gaps).
+                for problem in validate_stem(qtype, data, language_texts.get("stem", "")):
+                    self.add_error("texts", f"{language}: {problem.translated(gettext)}")
         elif data is not None and not isinstance(data, dict):
             self.add_error("data", _("The answer key must be a JSON object."))
         return cleaned

@@ -25,6 +25,16 @@
     "image_alt", "unit", "feedback_true", "feedback_false", "data"
   ];
   var FEEDBACK_KEYS = ["correct", "incorrect", "partial"];
+  // The types this editor draws; any other type (and a numeric question with several
+  // answers or units) is edited as JSON, which the editor then never rewrites.
+  var STRUCTURED = {
+    single_choice: true, multiple_response: true, true_false: true, numeric: true,
+    ordering: true, matching: true, hotspot: true
+  };
+  function structured(type, data) {
+    if (!STRUCTURED[type]) { return false; }
+    return !(type === "numeric" && isObj(data) && (data.answers !== undefined || data.units !== undefined));
+  }
   var PARTIAL_CREDIT = {multiple_response: true, ordering: true, matching: true, hotspot: true};
   var SCORED = {multiple_response: true, ordering: true, matching: true};
 
@@ -196,6 +206,12 @@
     this.state.unreadable = false;
     // JSON the author has just repaired by hand stays in sight.
     if (wasUnreadable && !initial) { this.state.showJson = true; }
+    this.state.jsonOnly = !structured(this.typeSelect.value, data);
+    if (this.state.jsonOnly) {
+      if (initial && data === null && texts === null) { this.writeSkeleton(); }
+      this.render();
+      return;
+    }
     var previousLanguage = this.model ? this.model.lang : null;
     this.model = this.load(this.typeSelect.value, data || {}, texts || {});
     if (previousLanguage && this.model.langs.indexOf(previousLanguage) >= 0) { this.model.lang = previousLanguage; }
@@ -419,8 +435,43 @@
     if (redraw) { this.renderBody(); }
   };
 
+  /* A type edited as JSON starts from its skeleton (from the server's type registry),
+     keeping the title and stem already written. */
+  proto.writeSkeleton = function () {
+    var skeleton = (this.config.skeletons || {})[this.typeSelect.value] || {data: {}, texts: {}};
+    var texts = {};
+    var current = {};
+    try { current = JSON.parse(this.textsArea.value.trim() || "{}") || {}; } catch (e) { current = {}; }
+    var codes = Object.keys(current).filter(function (code) { return isObj(current[code]); });
+    if (!codes.length) { codes = [this.config.defaultLanguage]; }
+    codes.forEach(function (code) {
+      texts[code] = clone(skeleton.texts) || {};
+      texts[code].title = str((current[code] || {}).title);
+      texts[code].stem = str((current[code] || {}).stem) || str(texts[code].stem);
+    });
+    this.dataArea.value = JSON.stringify(skeleton.data || {}, null, 2);
+    this.textsArea.value = JSON.stringify(texts, null, 2);
+  };
+
   proto.typeChanged = function () {
-    if (this.state.unreadable || !this.model) { return; }
+    if (this.state.unreadable) { return; }
+    var wasJsonOnly = this.state.jsonOnly;
+    if (!structured(this.typeSelect.value, null)) {
+      this.writeSkeleton();
+      this.state.jsonOnly = true;
+      this.render();
+      return;
+    }
+    if (wasJsonOnly || !this.model) {
+      this.state.jsonOnly = false;
+      this.dataArea.value = "";
+      this.readJson(false);
+      this.model.type = this.typeSelect.value;
+      this.skeleton();
+      this.write();
+      this.render();
+      return;
+    }
     this.model.type = this.typeSelect.value;
     this.state.drawing = [];
     this.skeleton();
@@ -432,7 +483,7 @@
   proto.render = function () {
     var S = this.S, self = this;
     this.root.textContent = "";
-    var showJson = this.state.unreadable || this.state.showJson;
+    var showJson = this.state.unreadable || this.state.showJson || this.state.jsonOnly;
     this.wrappers.forEach(function (wrapper) { wrapper.hidden = !showJson; });
     var toggle = h("button", {
       type: "button", "class": "button button-secondary button-small qe-json-toggle",
@@ -440,7 +491,7 @@
       "data-qe-key": "json-toggle", text: showJson ? S.hideJson : S.showJson,
       onclick: function () { self.state.showJson = !self.state.showJson; self.state.focusKey = "json-toggle"; self.render(); }
     });
-    toggle.hidden = this.state.unreadable;
+    toggle.hidden = this.state.unreadable || this.state.jsonOnly;
     this.root.appendChild(h("div", {"class": "qe-toolbar"}, [h("h2", {"class": "qe-heading", text: S.editorHeading}), toggle]));
     if (this.problems.length) {
       this.root.appendChild(h("div", {"class": "qe-problems", role: "alert"}, [
@@ -450,6 +501,9 @@
     }
     if (this.state.unreadable) {
       this.root.appendChild(h("p", {"class": "qe-notice", role: "status", text: S.unreadable}));
+    } else if (this.state.jsonOnly) {
+      this.root.appendChild(h("p", {"class": "qe-notice", role: "status", "data-qe-json-only": "", text: S.jsonOnly}));
+      return;
     }
     this.bodyNode = h("div", {"class": "qe-body"});
     this.root.appendChild(this.bodyNode);

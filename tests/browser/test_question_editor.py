@@ -476,3 +476,45 @@ def test_the_other_types_are_saved_valid(author_page, bank):
         "correct": {"p1": "r2", "p2": "r1"},
         "scoring": "per_premise",
     }
+
+
+def test_a_type_the_editor_does_not_draw_is_written_as_json_and_never_rewritten(author_page, bank):
+    """Types without a drawn editor (an essay here) show their JSON, start from the
+    type's skeleton, and are saved exactly as written; going back to a drawn type brings
+    the editor back with the title and stem kept."""
+    import json
+
+    page = author_page
+    ed = new_question(page, "json-essay", "single_choice")
+    page.locator("#id_qtype").select_option("essay")
+    expect(ed.locator("[data-qe-json-only]")).to_be_visible()
+    expect(page.locator("#id_data")).to_be_visible()
+    expect(page.locator("#id_texts")).to_be_visible()
+    texts = json.loads(page.locator("#id_texts").input_value())
+    assert texts["en"]["title"] == "About json-essay"
+    assert texts["en"]["stem"]  # the stem written before switching type is kept
+    data = {
+        "min_words": 20,
+        "max_words": 200,
+        "attachments": 0,
+        "attachments_required": 0,
+        "file_types": [],
+        "rubric": None,
+        "grader_info": "",
+        "response_template": "",
+    }
+    page.locator("#id_data").fill(json.dumps(data))
+    page.locator("#id_points").fill("5")
+    assert_clean(page)
+    create(page)
+    version = saved_valid("json-essay")
+    assert version.type == "essay" and version.data == data
+
+    # Back to a drawn type: the editor returns, the title kept.
+    ed = new_question(page, "json-back", "single_choice")
+    page.locator("#id_qtype").select_option("essay")
+    expect(ed.locator("[data-qe-json-only]")).to_be_visible()
+    page.locator("#id_qtype").select_option("true_false")
+    expect(editor(page).get_by_label("Title")).to_have_value("About json-back")
+    expect(page.locator("#id_data")).to_be_hidden()
+    assert_clean(page)
