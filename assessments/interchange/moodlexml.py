@@ -929,9 +929,9 @@ def _serialize(element: ET.Element, depth: int) -> str:
 # and tags are read by the format), ``write(w)`` fills a :class:`MoodleQuestionWriter` after
 # the common fields and returns the Moodle type name. A type module of
 # ``assessments/types/`` may carry them as ``moodle_qtypes``, ``moodlexml_read`` and
-# ``moodlexml_write`` (single_choice, true_false, numeric and matching do); the format asks
-# the type registry first and falls back to the mappings below, kept here until their
-# type's module exists and can take them.
+# ``moodlexml_write`` (single_choice, multiple_response, true_false, numeric, matching and
+# essay do); the format asks the type registry first and falls back to the mappings below,
+# kept here until their type's module is committed and can take them.
 
 
 @dataclass(frozen=True)
@@ -975,38 +975,6 @@ def platform_mapping(platform_type: str) -> _Mapping | None:
     return _WRITERS.get(platform_type)
 
 
-# multiple_response (read as multichoice by SingleChoice.moodlexml_read)
-def write_multiple_response(w: MoodleQuestionWriter) -> str:
-    """Each option's Moodle grade from ``fractions`` (or an option's own ``fraction``);
-    without them each correct option 1/n and, for ``right_minus_wrong``, each wrong one
-    -1/w (Moodle then grades exactly that rule), else -1 (any wrong choice scores 0, the
-    nearest Moodle gets to the other rules)."""
-    from ..types.single_choice import moodlexml_write_multichoice
-
-    data = w.data
-    options = data["options"]
-    if isinstance(data.get("fractions"), Mapping):
-        fractions = [float(data["fractions"].get(o["id"], 0)) for o in options]
-    elif all(isinstance(o.get("fraction"), int | float) for o in options):
-        fractions = [float(o["fraction"]) for o in options]
-    else:
-        correct = set(data["correct"])
-        wrong = len(options) - len(correct)
-        fractions = [
-            1 / len(correct)
-            if o["id"] in correct
-            else (-1 / wrong if data.get("scoring") == "right_minus_wrong" and wrong else -1.0)
-            for o in options
-        ]
-    return moodlexml_write_multichoice(w, single=False, fractions=fractions)
-
-
-def _read_by_single_choice(q: MoodleQuestionReader) -> tuple[str, dict[str, Any]]:
-    from ..types.single_choice import SingleChoice
-
-    return SingleChoice().moodlexml_read(q)
-
-
 # shortanswer -> short_answer
 def read_shortanswer(q: MoodleQuestionReader) -> tuple[str, dict[str, Any]]:
     answers = q.answers()
@@ -1030,53 +998,6 @@ def write_shortanswer(w: MoodleQuestionWriter) -> str:
             answer["fraction"], answer["text"], answer.get("feedback", ""), "moodle_auto_format"
         )
     return "shortanswer"
-
-
-# essay -> essay
-def read_essay(q: MoodleQuestionReader) -> tuple[str, dict[str, Any]]:
-    def whole(path: str) -> int | None:
-        number = q.number(path)
-        return None if number is None or number <= 0 else int(number)
-
-    attachments = int(q.number("attachments", Decimal(0)) or 0)
-    file_types = [t.strip() for t in re.split(r"[,;\s]+", q.value("filetypeslist")) if t.strip()]
-    data: dict[str, Any] = {
-        "min_words": whole("minwordlimit"),
-        "max_words": whole("maxwordlimit"),
-        "attachments": max(0, min(3, attachments)) if attachments >= 0 else 3,
-        "attachments_required": max(
-            0, min(3, int(q.number("attachmentsrequired", Decimal(0)) or 0))
-        ),
-        "file_types": file_types,
-        "rubric": None,
-        "grader_info": q.stem_html(q.text("graderinfo"), q.format("graderinfo")),
-        "response_template": q.plain("responsetemplate"),
-        "response_format": q.value("responseformat", "editor"),
-        "response_required": q.flag("responserequired", default=True),
-    }
-    if q.find("responsefieldlines") is not None:
-        q.keep("responsefieldlines", q.value("responsefieldlines"))
-    if q.find("maxbytes") is not None:
-        q.keep("maxbytes", q.value("maxbytes"))
-    return "essay", data
-
-
-def write_essay(w: MoodleQuestionWriter) -> str:
-    data = w.data
-    w.add("responseformat", data.get("response_format") or "editor")
-    w.add("responserequired", "1" if data.get("response_required", True) else "0")
-    w.add("responsefieldlines", w.moodle.get("responsefieldlines", "15"))
-    if data.get("min_words") is not None or data.get("max_words") is not None:
-        w.add("minwordlimit", data.get("min_words") or "")
-        w.add("maxwordlimit", data.get("max_words") or "")
-    w.add("attachments", int(data.get("attachments") or 0))
-    w.add("attachmentsrequired", int(data.get("attachments_required") or 0))
-    if "maxbytes" in w.moodle:
-        w.add("maxbytes", w.moodle["maxbytes"])
-    w.add("filetypeslist", ",".join(data.get("file_types") or []))
-    w.formatted("graderinfo", data.get("grader_info") or "")
-    w.formatted("responsetemplate", data.get("response_template") or "", "plain_text")
-    return "essay"
 
 
 # description -> description
@@ -1550,7 +1471,6 @@ def write_ddmarker(w: MoodleQuestionWriter) -> str:
 _READERS: dict[str, _Mapping] = {
     # Types whose module (assessments/types/) does not carry its Moodle XML mapping yet.
     "shortanswer": _Mapping(read_shortanswer, write_shortanswer),
-    "essay": _Mapping(read_essay, write_essay, 0.0),
     "description": _Mapping(read_description, write_description, 0.0),
     "multianswer": _Mapping(read_cloze, write_cloze),
     "cloze": _Mapping(read_cloze, write_cloze),
@@ -1560,9 +1480,7 @@ _READERS: dict[str, _Mapping] = {
     "ddmarker": _Mapping(read_ddmarker, write_ddmarker),
 }
 _WRITERS: dict[str, _Mapping] = {
-    "multiple_response": _Mapping(_read_by_single_choice, write_multiple_response),
     "short_answer": _READERS["shortanswer"],
-    "essay": _READERS["essay"],
     "description": _READERS["description"],
     "cloze": _READERS["multianswer"],
     "drag_drop_text": _READERS["gapselect"],

@@ -28,7 +28,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from fractions import Fraction
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from .base import (
     RESPONSE_ERROR_MESSAGES,
@@ -41,6 +41,9 @@ from .base import (
     is_number,
     show,
 )
+
+if TYPE_CHECKING:
+    from ..interchange.moodlexml import MoodleQuestionReader, MoodleQuestionWriter
 
 MAX_TEXT_CHARS = 20_000
 """Longest essay accepted (characters), about 3,000 words."""
@@ -387,3 +390,57 @@ class Essay(QuestionType):
                 given = isinstance(value, str) and bool(value.strip())
             answered, blank = (answered + 1, blank) if given else (answered, blank + 1)
         return {"answered": answered, "blank": blank}
+
+    # --- Moodle XML (the format: assessments/interchange/moodlexml.py) ----------------------
+    moodle_qtypes: ClassVar[tuple[str, ...]] = ("essay",)
+    moodle_default_penalty: ClassVar[float] = 0.0
+
+    def moodlexml_read(self, q: MoodleQuestionReader) -> tuple[str, dict[str, Any]]:
+        """Moodle's ``essay``, every field: word limits, attachments (Moodle's unlimited
+        -1 becomes the most allowed here), file types, grader information (stem HTML),
+        response template (text), response format and whether a response is required;
+        ``responsefieldlines`` and ``maxbytes`` are kept for the export. No rubric."""
+        from decimal import Decimal
+
+        def whole(path: str) -> int | None:
+            number = q.number(path)
+            return None if number is None or number <= 0 else int(number)
+
+        def files(path: str) -> int:
+            number = int(q.number(path, Decimal(0)) or 0)
+            return MAX_ATTACHMENTS if number < 0 else min(MAX_ATTACHMENTS, number)
+
+        types = [t.strip() for t in re.split(r"[,;\s]+", q.value("filetypeslist")) if t.strip()]
+        data: dict[str, Any] = {
+            "min_words": whole("minwordlimit"),
+            "max_words": whole("maxwordlimit"),
+            "attachments": files("attachments"),
+            "attachments_required": files("attachmentsrequired"),
+            "file_types": types,
+            "rubric": None,
+            "grader_info": q.stem_html(q.text("graderinfo"), q.format("graderinfo")),
+            "response_template": q.plain("responsetemplate"),
+            "response_format": q.value("responseformat", "editor"),
+            "response_required": q.flag("responserequired", default=True),
+        }
+        for key in ("responsefieldlines", "maxbytes"):
+            if q.find(key) is not None:
+                q.keep(key, q.value(key))
+        return "essay", data
+
+    def moodlexml_write(self, w: MoodleQuestionWriter) -> str:
+        data = w.data
+        w.add("responseformat", data.get("response_format") or "editor")
+        w.add("responserequired", "1" if data.get("response_required", True) else "0")
+        w.add("responsefieldlines", w.moodle.get("responsefieldlines", "15"))
+        if data.get("min_words") is not None or data.get("max_words") is not None:
+            w.add("minwordlimit", data.get("min_words") or "")
+            w.add("maxwordlimit", data.get("max_words") or "")
+        w.add("attachments", int(data.get("attachments") or 0))
+        w.add("attachmentsrequired", int(data.get("attachments_required") or 0))
+        if "maxbytes" in w.moodle:
+            w.add("maxbytes", w.moodle["maxbytes"])
+        w.add("filetypeslist", ",".join(data.get("file_types") or []))
+        w.formatted("graderinfo", data.get("grader_info") or "")
+        w.formatted("responsetemplate", data.get("response_template") or "", "plain_text")
+        return "essay"

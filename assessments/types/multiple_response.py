@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from fractions import Fraction
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .base import (
     Problem,
@@ -26,6 +26,9 @@ from .base import (
     is_id,
     show,
 )
+
+if TYPE_CHECKING:
+    from ..interchange.moodlexml import MoodleQuestionReader, MoodleQuestionWriter
 
 
 class MultipleResponse(QuestionType):
@@ -169,3 +172,34 @@ class MultipleResponse(QuestionType):
             if isinstance(value, list):
                 counts.update({v for v in value if isinstance(v, str)})
         return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+    # --- Moodle XML (the format: assessments/interchange/moodlexml.py) ----------------------
+    # Read as Moodle's multichoice by SingleChoice.moodlexml_read (``single`` decides).
+
+    def moodlexml_read(self, q: MoodleQuestionReader) -> tuple[str, dict[str, Any]]:
+        from .single_choice import SingleChoice
+
+        return SingleChoice().moodlexml_read(q)
+
+    def moodlexml_write(self, w: MoodleQuestionWriter) -> str:
+        """Each option's Moodle grade from ``fractions``; without them each correct option
+        1/n and, for ``right_minus_wrong``, each wrong one -1/w (Moodle then grades exactly
+        that rule), else -1 (any wrong choice scores 0, the nearest Moodle gets to the
+        other rules)."""
+        from .single_choice import moodlexml_write_multichoice
+
+        data = w.data
+        options = data["options"]
+        if isinstance(data.get("fractions"), Mapping):
+            fractions = [float(data["fractions"].get(o["id"], 0)) for o in options]
+        else:
+            correct = set(data["correct"])
+            wrong = len(options) - len(correct)
+            rule = data.get("scoring")
+            fractions = [
+                1 / len(correct)
+                if o["id"] in correct
+                else (-1 / wrong if rule == "right_minus_wrong" and wrong else -1.0)
+                for o in options
+            ]
+        return moodlexml_write_multichoice(w, single=False, fractions=fractions)
