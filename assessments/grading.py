@@ -103,8 +103,9 @@ Hotspot regions are not listed: they are never shown before the review."""
 
 RESPONSE_ID_SHAPES: dict[str, str | None] = {qtype.name: qtype.response_id_shape for qtype in TYPES}
 """Where entry ids sit in each type's response field: ``one`` (the value is an id),
-``many`` (a list of ids), ``pairs`` (a mapping of ids to ids), ``gaps`` (a mapping of gap
-ids to ids or lists of ids) or ``None`` (no ids). The attempt page swaps them for tokens
+``many`` (a list of ids), ``pairs`` (a mapping of ids to ids), ``keyed`` (a mapping of
+ids to values without ids, e.g. marker points), ``gaps`` (a mapping of gap ids to ids or
+lists of ids) or ``None`` (no ids). The attempt page swaps them for tokens
 and back with this, so a type that shows entries must say where they are in its answers
 (a test checks every type does)."""
 

@@ -111,6 +111,8 @@ def answer_from_browser(qtype: str, answer: Any, tokens: Mapping[str, str]) -> A
         converted = [one(item, ids) for item in value]
     elif shape == "pairs" and isinstance(value, Mapping):
         converted = {one(key, ids): one(item, values) for key, item in value.items()}
+    elif shape == "keyed" and isinstance(value, Mapping):
+        converted = {one(key, ids): item for key, item in value.items()}
     else:
         converted = value
     return {**answer, field: converted}
@@ -133,6 +135,12 @@ def answer_for_browser(qtype: str, answer: Any, tokens: Mapping[str, str]) -> An
             for item in value or []
             if token_key(first, item) in tokens
         ]
+    elif shape == "keyed":
+        converted = {
+            tokens[token_key(first, key)]: item
+            for key, item in (value or {}).items()
+            if token_key(first, key) in tokens
+        }
     else:
         converted = {
             tokens[token_key(first, key)]: tokens[token_key(last, item)]

@@ -13,7 +13,8 @@ question banks can point at what was drawn:
 Images: ``reefer_xray`` (a 40-ft reefer declared as bananas, with a dense block in the
 refrigeration unit and another behind the doors), ``bill_of_lading`` (a bill of lading,
 commercial invoice and seal record with four inconsistent fields) and ``ftz_stock_record``
-(a free-zone warehouse stock record with a wrong balance and an unnotified activity).
+(a free-zone warehouse stock record with a wrong balance and an unnotified activity) and
+``container_doors`` (a container's rear doors, their locking bars and seal, for markers).
 """
 
 from __future__ import annotations
@@ -497,12 +498,69 @@ def ftz_stock_record() -> bytes:
     return _png(image)
 
 
+# --- 4. container doors ---------------------------------------------------------------------
+
+DOORS_WIDTH, DOORS_HEIGHT = 800, 500
+_DOORS = (100, 40, 700, 470)  # the container's rear frame: x0, y0, x1, y1
+_BARS_X = (170, 310, 490, 630)  # the four locking bars (left door: 170, 310; right: 490, 630)
+_BAR_TOP, _BAR_BOTTOM, _HANDLE_Y = 62, 448, 262
+
+DOORS_ZONES: dict[str, dict] = {
+    # The high-security bolt seal on the handle of the right door's inner locking bar.
+    "seal": {"shape": "circle", "coords": [506, 292, 26]},
+    **{
+        f"bar{number}": {"shape": "rect", "coords": [x - 16, _BAR_TOP, 32, _BAR_BOTTOM - _BAR_TOP]}
+        for number, x in enumerate(_BARS_X, start=1)
+    },
+}
+
+
+def container_doors() -> bytes:
+    """The rear doors of a 40-ft container, seen from behind (800x500): two doors, four
+    vertical locking bars with their handles and cam keepers, hinges on the outer edges,
+    and a bolt seal on the handle of the right door's inner bar (``DOORS_ZONES``)."""
+    image = Image.new("RGB", (DOORS_WIDTH, DOORS_HEIGHT), (206, 216, 228))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((0, 470, DOORS_WIDTH, DOORS_HEIGHT), fill=(120, 120, 116))
+    x0, y0, x1, y1 = _DOORS
+    draw.rectangle((x0, y0, x1, y1), fill=(150, 46, 38), outline=(60, 20, 16), width=4)
+    for x in range(x0 + 20, x1, 26):  # corrugation
+        draw.line((x, y0 + 8, x, y1 - 8), fill=(128, 38, 32), width=3)
+    draw.line((400, y0, 400, y1), fill=(40, 12, 10), width=4)  # where the doors meet
+    for y in (80, 180, 330, 430):  # hinges on the outer edges
+        draw.rectangle((x0 - 6, y, x0 + 10, y + 22), fill=(70, 70, 72))
+        draw.rectangle((x1 - 10, y, x1 + 6, y + 22), fill=(70, 70, 72))
+    for x in _BARS_X:
+        draw.rectangle(
+            (x - 6, _BAR_TOP, x + 6, _BAR_BOTTOM), fill=(196, 198, 200), outline=(40, 40, 40)
+        )
+        for y in (_BAR_TOP - 8, _BAR_BOTTOM - 4):  # cam keepers
+            draw.rectangle((x - 12, y, x + 12, y + 12), fill=(90, 90, 92))
+        # Handle: from the bar towards the door's middle, held by a retainer.
+        direction = 1 if x in (170, 490) else -1
+        hx = x + direction * 70
+        draw.line((x, _HANDLE_Y, hx, _HANDLE_Y + 6), fill=(60, 60, 62), width=8)
+        draw.rectangle(
+            (hx - 8, _HANDLE_Y - 6, hx + 8, _HANDLE_Y + 18), outline=(30, 30, 30), width=3
+        )
+    # The bolt seal, hanging from the inner handle of the right door.
+    draw.ellipse((496, 270, 516, 290), fill=(250, 204, 40), outline=(30, 30, 30), width=2)
+    draw.rectangle((500, 288, 512, 312), fill=(250, 204, 40), outline=(30, 30, 30))
+    draw.text((520, 296), "SL 0047712", fill=(255, 255, 255), font=_font(13, bold=True))
+    draw.text((526, 60), "DEMU 481236 5", fill=(255, 255, 255), font=_font(20, bold=True))
+    draw.text((526, 86), "45G1", fill=(255, 255, 255), font=_font(16))
+    draw.rectangle((250, 380, 330, 420), fill=(220, 220, 210), outline=(40, 40, 40))  # CSC plate
+    draw.text((258, 392), "CSC", fill=(40, 40, 40), font=_font(14, bold=True))
+    return _png(image)
+
+
 # --- registry -------------------------------------------------------------------------------
 
 _IMAGES: dict[str, tuple[Callable[[], bytes], tuple[int, int], dict[str, dict]]] = {
     "reefer_xray": (reefer_xray, (REEFER_WIDTH, REEFER_HEIGHT), REEFER_REGIONS),
     "bill_of_lading": (bill_of_lading, (DOCS_WIDTH, DOCS_HEIGHT), DOCS_REGIONS),
     "ftz_stock_record": (ftz_stock_record, (STOCK_WIDTH, STOCK_HEIGHT), STOCK_REGIONS),
+    "container_doors": (container_doors, (DOORS_WIDTH, DOORS_HEIGHT), DOORS_ZONES),
 }
 
 NAMES = tuple(_IMAGES)

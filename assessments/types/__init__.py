@@ -13,6 +13,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from .base import QuestionType
+from .drag_drop_image import DragDropImage
+from .drag_drop_marker import DragDropMarker
+from .drag_drop_text import DragDropText
 from .essay import Essay
 from .hotspot import Hotspot
 from .matching import Matching
@@ -31,6 +34,9 @@ TYPES: tuple[QuestionType, ...] = (
     Matching(),
     Hotspot(),
     Essay(),
+    DragDropText(),
+    DragDropImage(),
+    DragDropMarker(),
 )
 
 REGISTRY: dict[str, QuestionType] = {qtype.name: qtype for qtype in TYPES}
@@ -45,7 +51,7 @@ def scripts_for(names: Iterable[str]) -> list[str]:
     """The static scripts the attempt page loads for these types, once each, in
     registry order."""
     wanted = set(names)
-    return [t.script for t in TYPES if t.name in wanted and t.script]
+    return list(dict.fromkeys(t.script for t in TYPES if t.name in wanted and t.script))
 
 
 def choices() -> list[tuple[str, str]]:

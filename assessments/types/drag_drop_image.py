@@ -1,0 +1,150 @@
+"""Drag and drop onto an image (Moodle's ddimageortext): text items are dropped onto the
+zones of a background image. Where the zones are is shown (they are the drop targets);
+which item belongs in which zone is the key."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from fractions import Fraction
+from typing import Any
+
+from .base import Problem, QuestionType, gettext_noop, is_number
+from .drop_common import (
+    check_group_entries,
+    check_image,
+    check_slot_answers,
+    grade_slots,
+    normalize_slots,
+    public_entries,
+    slot_counts,
+    slot_groups,
+    token_of,
+    valid_entries,
+    valid_slots,
+)
+
+_ITEM_MESSAGES = {
+    "list": gettext_noop("At least one item is needed."),
+    "object": gettext_noop("Item {position} must be an object."),
+    "no_id": gettext_noop("Item {position} has no id."),
+    "no_text": gettext_noop("Item {position} has no text."),
+}
+
+
+class DragDropImage(QuestionType):
+    name = "drag_drop_image"
+    label = gettext_noop("Drag and drop onto an image")
+    response_field = "zones"
+    blank: dict[str, str] = {}
+    entry_lists = ("zones", "items")
+    response_id_shape = "pairs"
+    # Items are often written in the order of their zones: never shown in that order.
+    always_shuffled = frozenset({"items"})
+    public_keys = ("image",)
+    text_lists = ("items",)
+    script = "js/types/drag_drop.js"
+
+    # --- authoring ---------------------------------------------------------------------
+    def validate(self, data: Mapping[str, Any], problems: list[str]) -> None:
+        width, height = check_image(data, problems)
+        items = check_group_entries(data.get("items"), _ITEM_MESSAGES, problems)
+        zones = data.get("zones")
+        if not isinstance(zones, list) or not zones:
+            problems.append(Problem(gettext_noop("At least one drop zone is needed.")))
+            zones = []
+        seen: set[str] = set()
+        for position, zone in enumerate(zones, start=1):
+            if (
+                not isinstance(zone, Mapping)
+                or not isinstance(zone.get("id"), str)
+                or not zone["id"]
+            ):
+                problems.append(
+                    Problem(gettext_noop("Drop zone {position} needs an id."), position=position)
+                )
+                continue
+            if zone["id"] in seen:
+                problems.append(
+                    Problem(
+                        gettext_noop("The id “{ident}” is used more than once."), ident=zone["id"]
+                    )
+                )
+            seen.add(zone["id"])
+            x, y = zone.get("x"), zone.get("y")
+            if not (is_number(x) and is_number(y) and 0 <= x <= width and 0 <= y <= height):
+                problems.append(
+                    Problem(
+                        gettext_noop("Drop zone “{ident}” needs a position x, y inside the image."),
+                        ident=zone["id"],
+                    )
+                )
+            if "label" in zone and not isinstance(zone["label"], str):
+                problems.append(
+                    Problem(
+                        gettext_noop("The label of drop zone “{ident}” must be text."),
+                        ident=zone["id"],
+                    )
+                )
+        check_slot_answers(
+            valid_slots(data, "zones"),
+            items,
+            gettext_noop("The drop zone “{ident}” names an unknown correct item {value}."),
+            problems,
+            reuse_allowed=False,
+        )
+
+    # --- delivery ----------------------------------------------------------------------
+    def normalize(self, data: Mapping[str, Any], value: Any) -> Any:
+        return normalize_slots(
+            value, valid_slots(data, "zones"), valid_entries(data, "items"), reuse_allowed=False
+        )
+
+    def public_layout(
+        self,
+        full: Mapping[str, Any],
+        view: dict[str, Any],
+        tokens: Mapping[str, str],
+        order: Mapping[str, Any],
+    ) -> None:
+        """The items (shuffled, by token) and the zones: position, group and label, in
+        reading order (top to bottom, left to right), by token; never their answer."""
+        items = valid_entries(full, "items")
+        view["items"] = public_entries(items, order.get("items") or list(items), tokens, "items")
+        zones = valid_slots(full, "zones")
+        groups = slot_groups(zones, items)
+        placed = []
+        for zone in zones:
+            token = token_of(tokens, "zones", zone["id"])
+            x, y = zone.get("x"), zone.get("y")
+            if token is None or not (is_number(x) and is_number(y)):
+                continue
+            placed.append(
+                {
+                    "id": token,
+                    "x": x,
+                    "y": y,
+                    "group": groups.get(zone["id"], 1),
+                    "label": zone.get("label", "") if isinstance(zone.get("label"), str) else "",
+                }
+            )
+        placed.sort(key=lambda z: (z["y"], z["x"]))
+        for number, zone in enumerate(placed, start=1):
+            zone["number"] = number
+        view["zones"] = placed
+
+    def arrange_view(self, view: dict[str, Any], answer: Mapping[str, Any]) -> None:
+        """Each zone shows the item saved in it."""
+        filled = answer.get("zones") or {}
+        texts = {i["id"]: i["text"] for i in view.get("items", [])}
+        for zone in view.get("zones", []):
+            token = filled.get(zone["id"])
+            if token in texts:
+                zone["value"], zone["value_text"] = token, texts[token]
+
+    # --- grading -----------------------------------------------------------------------
+    def grade(self, data: Mapping[str, Any], value: Any) -> tuple[Fraction, dict[str, Any]]:
+        return grade_slots(value, valid_slots(data, "zones"))
+
+    # --- item analysis -----------------------------------------------------------------
+    def answer_counts(self, values: Iterable[Any]) -> dict[str, int]:
+        return slot_counts(values)

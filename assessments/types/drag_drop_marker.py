@@ -1,0 +1,293 @@
+"""Markers on an image (Moodle's ddmarker): the officer places markers at points of a
+background image; each zone (circle, rectangle or polygon) expects a marker of one kind.
+The zones are the key: they never reach the browser before the review."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from fractions import Fraction
+from typing import Any
+
+from .base import (
+    TOP_ANSWERS,
+    Problem,
+    QuestionType,
+    ResponseError,
+    gettext_noop,
+    is_id,
+    is_number,
+    number_text,
+    show,
+)
+from .drop_common import check_image, image_size, token_of, valid_entries, valid_slots
+from .geometry import point_in_shape
+
+SHAPES: tuple[str, ...] = ("circle", "rect", "polygon")
+
+
+def _count(marker: Mapping[str, Any]) -> int | None:
+    """How many times a marker may be placed (``None``: as often as there are zones)."""
+    count = marker.get("count")
+    return count if isinstance(count, int) and not isinstance(count, bool) and count >= 1 else None
+
+
+def marker_limit(data: Mapping[str, Any], marker: Mapping[str, Any]) -> int:
+    """The most placements of one marker a response may hold."""
+    count = _count(marker)
+    return count if count is not None else max(1, len(valid_slots(data, "zones")))
+
+
+def _shape_problem(zone: Mapping[str, Any], width: float, height: float) -> str | None:
+    """What is wrong with a zone's shape and coordinates, or ``None``."""
+    shape, coords = zone.get("shape"), zone.get("coords")
+    if shape == "circle":
+        if not (isinstance(coords, list) and len(coords) == 3 and all(map(is_number, coords))):
+            return gettext_noop("Zone “{ident}”: a circle needs three numbers [x, y, radius].")
+        x, y, radius = coords
+        if radius <= 0:
+            return gettext_noop("Zone “{ident}”: the radius must be positive.")
+        points = [(x - radius, y - radius), (x + radius, y + radius)]
+    elif shape == "rect":
+        if not (isinstance(coords, list) and len(coords) == 4 and all(map(is_number, coords))):
+            return gettext_noop(
+                "Zone “{ident}”: a rectangle needs four numbers [x, y, width, height]."
+            )
+        x, y, w, h = coords
+        if w <= 0 or h <= 0:
+            return gettext_noop(
+                "Zone “{ident}”: the rectangle must have a positive width and height."
+            )
+        points = [(x, y), (x + w, y + h)]
+    elif shape == "polygon":
+        if not (
+            isinstance(coords, list)
+            and len(coords) >= 3
+            and all(isinstance(p, list) and len(p) == 2 and all(map(is_number, p)) for p in coords)
+        ):
+            return gettext_noop("Zone “{ident}”: a polygon needs at least 3 points [x, y].")
+        points = [(p[0], p[1]) for p in coords]
+    else:
+        return gettext_noop("Zone “{ident}”: unknown shape; use circle, rect or polygon.")
+    if any(not (0 <= px <= width and 0 <= py <= height) for px, py in points):
+        return gettext_noop("Zone “{ident}” lies outside the image.")
+    return None
+
+
+class DragDropMarker(QuestionType):
+    name = "drag_drop_marker"
+    label = gettext_noop("Markers on an image")
+    response_field = "placements"
+    blank: dict[str, list[list[float]]] = {}
+    entry_lists = ("markers",)
+    response_id_shape = "keyed"
+    public_keys = ("image",)
+    text_lists = ("markers",)
+    script = "js/types/drag_drop.js"
+
+    # --- authoring ---------------------------------------------------------------------
+    def validate(self, data: Mapping[str, Any], problems: list[str]) -> None:
+        width, height = check_image(data, problems)
+        markers = data.get("markers")
+        found: dict[str, Mapping[str, Any]] = {}
+        if not isinstance(markers, list) or not markers:
+            problems.append(Problem(gettext_noop("At least one marker is needed.")))
+            markers = []
+        for position, marker in enumerate(markers, start=1):
+            if not isinstance(marker, Mapping) or not is_id(marker.get("id")):
+                problems.append(
+                    Problem(gettext_noop("Marker {position} needs an id."), position=position)
+                )
+                continue
+            ident = marker["id"]
+            if ident in found:
+                problems.append(
+                    Problem(gettext_noop("The id “{ident}” is used more than once."), ident=ident)
+                )
+            found[ident] = marker
+            text = marker.get("text")
+            if not isinstance(text, str) or not text.strip():
+                problems.append(
+                    Problem(gettext_noop("Marker {position} has no text."), position=position)
+                )
+            count = marker.get("count")
+            if count is not None and _count(marker) is None:
+                problems.append(
+                    Problem(
+                        gettext_noop(
+                            "The count of marker “{ident}” must be a whole number of at least 1, "
+                            "or null for no limit."
+                        ),
+                        ident=ident,
+                    )
+                )
+        zones = data.get("zones")
+        if not isinstance(zones, list) or not zones:
+            problems.append(Problem(gettext_noop("At least one zone is needed.")))
+            zones = []
+        seen: set[str] = set()
+        expected: Counter[str] = Counter()
+        for position, zone in enumerate(zones, start=1):
+            if not isinstance(zone, Mapping) or not is_id(zone.get("id")):
+                problems.append(
+                    Problem(gettext_noop("Zone {position} needs an id."), position=position)
+                )
+                continue
+            ident = zone["id"]
+            if ident in seen:
+                problems.append(
+                    Problem(gettext_noop("The id “{ident}” is used more than once."), ident=ident)
+                )
+            seen.add(ident)
+            if zone.get("marker") not in found:
+                problems.append(
+                    Problem(
+                        gettext_noop("Zone “{ident}” names an unknown marker {value}."),
+                        ident=ident,
+                        value=show(zone.get("marker")),
+                    )
+                )
+            else:
+                expected[zone["marker"]] += 1
+            problem = _shape_problem(zone, width, height)
+            if problem:
+                problems.append(Problem(problem, ident=ident))
+        for ident, wanted in expected.items():
+            count = _count(found[ident])
+            if count is not None and count < wanted:
+                problems.append(
+                    Problem(
+                        gettext_noop(
+                            "Marker “{ident}” may be placed {count} times but {wanted} zones "
+                            "expect it."
+                        ),
+                        ident=ident,
+                        count=count,
+                        wanted=wanted,
+                    )
+                )
+
+    # --- delivery ----------------------------------------------------------------------
+    def normalize(self, data: Mapping[str, Any], value: Any) -> Any:
+        """``{marker id: [[x, y], ...]}``: known markers, points inside the image (floats),
+        at most the marker's count (its zones' number when unlimited); markers without a
+        point are left out; sorted by marker id."""
+        if value is None:
+            return {}
+        if not isinstance(value, Mapping):
+            raise ResponseError("wrong_shape")
+        markers = valid_entries(data, "markers")
+        width, height = image_size(data)
+        placements: dict[str, list[list[float]]] = {}
+        index = 0
+        for ident, points in value.items():
+            if not isinstance(ident, str) or ident not in markers:
+                raise ResponseError("unknown_option", value=show(ident))
+            if points is None:
+                continue
+            if not isinstance(points, list):
+                raise ResponseError("wrong_shape")
+            limit = marker_limit(data, markers[ident])
+            if len(points) > limit:
+                raise ResponseError("too_many_markers", limit=limit, count=len(points))
+            kept: list[list[float]] = []
+            for point in points:
+                index += 1
+                if not isinstance(point, list | tuple) or len(point) != 2:
+                    raise ResponseError("wrong_shape")
+                for coordinate in point:
+                    if isinstance(coordinate, bool) or not isinstance(coordinate, int | float):
+                        raise ResponseError("wrong_shape")
+                    if not math.isfinite(coordinate):
+                        raise ResponseError("not_a_number", value=show(coordinate))
+                x, y = float(point[0]) + 0.0, float(point[1]) + 0.0
+                if not (0 <= x <= width and 0 <= y <= height):
+                    raise ResponseError(
+                        "outside_image",
+                        index=index,
+                        x=number_text(x),
+                        y=number_text(y),
+                        width=number_text(width),
+                        height=number_text(height),
+                    )
+                kept.append([x, y])
+            if kept:
+                placements[ident] = kept
+        return dict(sorted(placements.items()))
+
+    def public_layout(
+        self,
+        full: Mapping[str, Any],
+        view: dict[str, Any],
+        tokens: Mapping[str, str],
+        order: Mapping[str, Any],
+    ) -> None:
+        """The markers (text, how many may be placed) by token; never a zone."""
+        markers = valid_entries(full, "markers")
+        shown = []
+        for ident in order.get("markers") or list(markers):
+            token = token_of(tokens, "markers", ident)
+            if token is None or ident not in markers:
+                continue
+            shown.append(
+                {
+                    "id": token,
+                    "text": markers[ident].get("text", ""),
+                    "limit": marker_limit(full, markers[ident]),
+                }
+            )
+        view["markers"] = shown
+
+    def arrange_view(self, view: dict[str, Any], answer: Mapping[str, Any]) -> None:
+        """The saved placements, for the page to show them again."""
+        placements = answer.get("placements") or {}
+        view["placements"] = {
+            m["id"]: placements[m["id"]] for m in view.get("markers", []) if m["id"] in placements
+        }
+        view["placements_json"] = json.dumps(view["placements"], separators=(",", ":"))
+
+    # --- grading -----------------------------------------------------------------------
+    def grade(self, data: Mapping[str, Any], value: Any) -> tuple[Fraction, dict[str, Any]]:
+        zones = [
+            z
+            for z in valid_slots(data, "zones")
+            if z.get("shape") in SHAPES and is_id(z.get("marker"))
+        ]
+        held: set[str] = set()
+        wrong = 0
+        details = []
+        for marker, points in (value or {}).items():
+            for x, y in points:
+                inside = [
+                    z["id"]
+                    for z in zones
+                    if z["marker"] == marker and point_in_shape(x, y, z["shape"], z["coords"])
+                ]
+                held.update(inside)
+                wrong += not inside
+                details.append({"marker": marker, "x": x, "y": y, "zones": inside})
+        right = [z["id"] for z in zones if z["id"] in held]
+        fraction = (
+            max(Fraction(0), Fraction(len(right) - wrong, len(zones))) if zones else Fraction(0)
+        )
+        return fraction, {
+            "placements": details,
+            "zones_right": right,
+            "zones_missed": [z["id"] for z in zones if z["id"] not in held],
+            "wrong_placements": wrong,
+            "zone_markers": {z["id"]: z["marker"] for z in zones},
+        }
+
+    # --- item analysis -----------------------------------------------------------------
+    def answer_counts(self, values: Iterable[Any]) -> dict[str, int]:
+        """How many markers of each kind were placed, over all responses."""
+        counts: Counter[str] = Counter()
+        for value in values:
+            if isinstance(value, Mapping):
+                for marker, points in value.items():
+                    if isinstance(points, list) and points:
+                        counts[marker] += len(points)
+        ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+        return dict(ranked[:TOP_ANSWERS])

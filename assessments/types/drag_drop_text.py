@@ -1,0 +1,168 @@
+"""Drag and drop into text (Moodle's ddwtos, mode ``drag``) and select missing words
+(Moodle's gapselect, mode ``select``): choices in groups fill the gaps ``{{g1}}`` of the
+stem; a gap takes the choices of its correct choice's group."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from fractions import Fraction
+from typing import Any
+
+from .base import Problem, QuestionType, gettext_noop, show
+from .drop_common import (
+    GAP_MARKER,
+    check_group_entries,
+    check_slot_answers,
+    grade_slots,
+    normalize_slots,
+    public_entries,
+    slot_counts,
+    slot_groups,
+    stem_segments,
+    token_of,
+    valid_entries,
+    valid_slots,
+)
+
+MODES: tuple[str, ...] = ("drag", "select")
+
+_CHOICE_MESSAGES = {
+    "list": gettext_noop("At least one choice is needed."),
+    "object": gettext_noop("Choice {position} must be an object."),
+    "no_id": gettext_noop("Choice {position} has no id."),
+    "no_text": gettext_noop("Choice {position} has no text."),
+}
+
+
+def _mode(data: Mapping[str, Any]) -> str:
+    mode = data.get("mode")
+    return mode if mode in MODES else "drag"
+
+
+class DragDropText(QuestionType):
+    name = "drag_drop_text"
+    label = gettext_noop("Drag and drop into text")
+    response_field = "gaps"
+    blank: dict[str, str] = {}
+    entry_lists = ("gaps", "choices")
+    response_id_shape = "pairs"
+    # Imported choices come in the order of their gaps (Moodle's [[1]], [[2]], ...): their
+    # authored order is the key, so the page never shows it (see public_layout).
+    always_shuffled = frozenset({"choices"})
+    text_lists = ("choices",)
+    script = "js/types/drag_drop.js"
+    stem_inline = True
+
+    # --- authoring ---------------------------------------------------------------------
+    def validate(self, data: Mapping[str, Any], problems: list[str]) -> None:
+        mode = data.get("mode")
+        if mode not in MODES:
+            problems.append(
+                Problem(gettext_noop("Unknown mode {value}; use drag or select."), value=show(mode))
+            )
+        choices = check_group_entries(data.get("choices"), _CHOICE_MESSAGES, problems)
+        gaps = data.get("gaps")
+        if not isinstance(gaps, list) or not gaps:
+            problems.append(Problem(gettext_noop("At least one gap is needed.")))
+            gaps = []
+        seen: set[str] = set()
+        for position, gap in enumerate(gaps, start=1):
+            if not isinstance(gap, Mapping) or not isinstance(gap.get("id"), str) or not gap["id"]:
+                problems.append(
+                    Problem(gettext_noop("Gap {position} needs an id."), position=position)
+                )
+                continue
+            if gap["id"] in seen:
+                problems.append(
+                    Problem(
+                        gettext_noop("The id “{ident}” is used more than once."), ident=gap["id"]
+                    )
+                )
+            seen.add(gap["id"])
+        check_slot_answers(
+            valid_slots(data, "gaps"),
+            choices,
+            gettext_noop("The gap “{ident}” names an unknown correct choice {value}."),
+            problems,
+            reuse_allowed=mode == "select",
+        )
+        if "shuffle" in data and not isinstance(data["shuffle"], bool):
+            problems.append(Problem(gettext_noop("“shuffle” must be true or false.")))
+
+    # --- delivery ----------------------------------------------------------------------
+    def normalize(self, data: Mapping[str, Any], value: Any) -> Any:
+        return normalize_slots(
+            value,
+            valid_slots(data, "gaps"),
+            valid_entries(data, "choices"),
+            reuse_allowed=_mode(data) == "select",
+        )
+
+    def public_layout(
+        self,
+        full: Mapping[str, Any],
+        view: dict[str, Any],
+        tokens: Mapping[str, str],
+        order: Mapping[str, Any],
+    ) -> None:
+        """The stem cut at its gaps (each gap by token, with its group's choices), and the
+        choices: in the attempt's shuffled order, or by text when the author did not ask
+        for shuffling (never in the authored order)."""
+        choices = valid_entries(full, "choices")
+        shown = public_entries(choices, order.get("choices") or list(choices), tokens, "choices")
+        if not full.get("shuffle", True):
+            shown.sort(key=lambda c: (c["text"].casefold(), c["text"]))
+        gaps = valid_slots(full, "gaps")
+        groups = slot_groups(gaps, choices)
+        view["mode"] = _mode(full)
+        view["choices"] = shown
+        segments = []
+        number = 0
+        for segment in stem_segments(view.get("stem", ""), [g["id"] for g in gaps]):
+            if "gap" in segment:
+                token = token_of(tokens, "gaps", segment["gap"])
+                if token is None:
+                    continue
+                number += 1
+                group = groups.get(segment["gap"], 1)
+                segments.append(
+                    {
+                        "gap": token,
+                        "number": number,
+                        "group": group,
+                        "choices": [c for c in shown if c["group"] == group],
+                    }
+                )
+            else:
+                segments.append(segment)
+        view["segments"] = segments
+
+    def arrange_view(self, view: dict[str, Any], answer: Mapping[str, Any]) -> None:
+        """Each gap shows the choice saved in it."""
+        filled = answer.get("gaps") or {}
+        texts = {c["id"]: c["text"] for c in view.get("choices", [])}
+        for segment in view.get("segments", []):
+            token = filled.get(segment.get("gap"))
+            if token in texts:
+                segment["value"], segment["value_text"] = token, texts[token]
+
+    def review_stem(self, html: str) -> str:
+        """The stem with each gap shown as its number, ``[1]``, ``[2]``... (the review lists
+        what filled each)."""
+        numbers: dict[str, int] = {}
+
+        def number(match: re.Match[str]) -> str:
+            numbers.setdefault(match.group(1), len(numbers) + 1)
+            return f"[{numbers[match.group(1)]}]"
+
+        return GAP_MARKER.sub(number, html)
+
+    # --- grading -----------------------------------------------------------------------
+    def grade(self, data: Mapping[str, Any], value: Any) -> tuple[Fraction, dict[str, Any]]:
+        fraction, detail = grade_slots(value, valid_slots(data, "gaps"))
+        return fraction, {"mode": _mode(data), **detail}
+
+    # --- item analysis -----------------------------------------------------------------
+    def answer_counts(self, values: Iterable[Any]) -> dict[str, int]:
+        return slot_counts(values)
