@@ -58,7 +58,10 @@ SCORINGS = {
     "ordering": ("all_or_nothing", "adjacent_pairs"),
     "matching": ("all_or_nothing", "per_premise"),
 }
-FEEDBACK_KEYS = ("correct", "incorrect", "partial")
+FEEDBACK_KEYS = ("correct", "incorrect", "partial", "general")
+MOODLE_KEYS = ("penalty", "hints", "moodle")
+"""Keys any question's ``data`` may carry besides its type's: what a Moodle XML import keeps
+for the export (``assessments/interchange/moodlexml.py``)."""
 _UID_NAMESPACE = uuid.UUID("6f1d7a52-3c1e-4d55-9a47-2b8f0c6e1d93")
 
 
@@ -398,7 +401,11 @@ def _question(raw: Any, index: int) -> ParsedQuestion:
     if uid is not None:
         uid = _string(uid, "uid", non_empty=True)
 
-    data = _DATA_CHECKS[kind](raw["data"])
+    raw_data, extras = raw["data"], {}
+    if isinstance(raw_data, dict) and any(key in raw_data for key in MOODLE_KEYS):
+        raw_data = {k: v for k, v in raw_data.items() if k not in MOODLE_KEYS}
+        extras = _moodle_extras(raw["data"])
+    data = {**_DATA_CHECKS[kind](raw_data), **extras}
     return ParsedQuestion(
         line=index,
         title=title,
@@ -410,6 +417,46 @@ def _question(raw: Any, index: int) -> ParsedQuestion:
         tags=list(tags),
         uid=uid,
     )
+
+
+def _moodle_extras(data: dict[str, Any]) -> dict[str, Any]:
+    """Moodle's penalty (0..1), hints (text and flags) and settings (plain values)."""
+    extras: dict[str, Any] = {}
+    if "penalty" in data:
+        penalty = _number(data["penalty"], "data.penalty")
+        if not 0 <= penalty <= 1:
+            raise _Invalid("must_be_fraction", field="data.penalty")
+        extras["penalty"] = penalty
+    if "hints" in data:
+        hints = []
+        for position, hint in enumerate(_list(data["hints"], "data.hints")):
+            where = f"data.hints[{position}]"
+            hint = _keys(hint, where, ("text",), ("shownumcorrect", "clearwrong", "options"))
+            clean: dict[str, Any] = {"text": _string(hint["text"], f"{where}.text")}
+            for flag in ("shownumcorrect", "clearwrong"):
+                if flag in hint:
+                    if not isinstance(hint[flag], bool):
+                        raise _Invalid(
+                            "wrong_json_type", field=f"{where}.{flag}", expected="true or false"
+                        )
+                    clean[flag] = hint[flag]
+            if "options" in hint:
+                clean["options"] = _string(hint["options"], f"{where}.options")
+            hints.append(clean)
+        extras["hints"] = hints
+    if "moodle" in data:
+        settings = data["moodle"]
+        if not isinstance(settings, dict):
+            raise _Invalid("wrong_json_type", field="data.moodle", expected="object")
+        for key, value in settings.items():
+            if not isinstance(value, str | bool | int) or not isinstance(key, str):
+                raise _Invalid(
+                    "wrong_json_type",
+                    field=f"data.moodle.{key}",
+                    expected="text, a number or true/false",
+                )
+        extras["moodle"] = dict(settings)
+    return extras
 
 
 def _single_choice(data: Any) -> dict[str, Any]:

@@ -716,3 +716,23 @@ def test_export_of_platform_questions_without_moodle_details():
     (question,) = parse_moodlexml(text).questions
     assert question.data["fractions"] == {"a": 0.5, "b": 0.5, "c": -1}
     assert question.data["correct"] == ["a", "b"] and question.feedback == {"correct": "Yes"}
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "moodle37__qtype_multichoice__testquestion.moodle.xml",
+        "moodle37__qtype_truefalse__testquestion.moodle.xml",
+        "moodle37__qtype_match__testquestion.moodle.xml",
+        "moodle37__format_xml__truefalse.xml",
+    ],
+)
+def test_the_json_format_keeps_what_moodle_xml_brought(name):
+    """Penalty, hints, Moodle's settings and the general feedback survive a JSON round trip."""
+    from assessments.portable import export_json, parse_json
+
+    questions = read(name).questions
+    result = parse_json(export_json({"title": "Bank"}, [q.as_dict() for q in questions]))
+    assert result.errors == []
+    for before, after in zip(questions, result.questions, strict=True):
+        assert after.data == before.data and after.feedback == before.feedback
