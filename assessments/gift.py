@@ -65,7 +65,9 @@ Weights ``%n%`` (-100..100, decimals allowed) are credit in percent; ``=`` alone
     ``feedback.correct``); anything else the extended form with ``answers``, each with its
     fraction and feedback. A ``~`` answer without a number (Moodle's "any other answer",
     ``{#3:2~#Completely wrong}``) becomes ``{"value": null, "fraction": 0, "feedback"}``;
-    a ``~`` answer with a number is that number at 0 % (or its weight). ``unit`` and
+    a ``~`` answer with a number is that number at 0 % (or its weight); ``=%50%*`` is any
+    other answer at that credit. Answers after an "any other answer" are never reached
+    and are dropped. ``unit`` and
     ``units`` have no GIFT form and are not exported.
 ``matching``
     ``{=premise -> response ...}``; ``= -> text`` adds a distractor response. Premises get
@@ -739,11 +741,12 @@ def _piece_text(protected: str, text_format: str) -> str:
     return _collapse_spaces(text)
 
 
-def _plain_text(protected: str) -> str:
-    """A text Moodle keeps as typed (short answers, matching responses): escapes undone,
-    a format marker dropped, spaces collapsed, no markup removed."""
+def _plain_text(protected: str, *, format_marker: bool = True) -> str:
+    """A text Moodle keeps as typed (short answers; matching responses, which take no
+    format marker): escapes undone, a format marker dropped, spaces collapsed, no markup
+    removed."""
     text = _restore(protected).strip()
-    if marker := _FORMAT_MARKER.match(text):
+    if format_marker and (marker := _FORMAT_MARKER.match(text)):
         text = text[marker.end() :]
     return _collapse_spaces(text)
 
@@ -920,7 +923,7 @@ def _read_numeric(parts: _Source) -> _Read:
     for answer in _split_answers(body, unmarked_first=True):
         spec = _restore(answer.text).strip()
         entry: dict[str, Any]
-        if spec in ("", "*") and answer.marker != "":  # Moodle's "any other answer"
+        if spec == "*" or (spec == "" and answer.marker == "~"):  # "any other answer"
             entry = {"value": None, "fraction": answer.credit()}
         elif not spec:
             raise _Reject("missing_answer", number=answer.number)
@@ -931,8 +934,10 @@ def _read_numeric(parts: _Source) -> _Read:
             entry["fraction"] = fraction
         _option_feedback(entry, answer, parts)
         if entry["value"] is None and not entry["fraction"] and "feedback" not in entry:
-            continue  # a bare ~ changes nothing
+            break  # a bare ~ changes nothing
         answers.append(entry)
+        if entry["value"] is None:
+            break  # it matches every number: the answers after it are never reached
     if not any(entry["fraction"] == 1 and entry["value"] is not None for entry in answers):
         raise _Reject("no_correct_answer")
     feedback = parts.general_feedback
@@ -991,7 +996,7 @@ def _read_matching(parts: _Source) -> _Read:
         if not arrow:
             raise _Reject("bad_matching_pair", number=answer.number)
         premise = parts.text(premise_text)
-        response = _plain_text(response_text)
+        response = _plain_text(response_text, format_marker=False)
         if not response:
             raise _Reject("missing_answer", number=answer.number)
         response_id = responses.setdefault(response, f"r{len(responses) + 1}")
@@ -1217,6 +1222,8 @@ def _write_short_answer(data: Mapping[str, Any], feedback: Mapping[str, Any]) ->
             raise ValueError("empty answer")
         if "->" in text:  # Moodle and this parser would take the question for a matching
             raise _Unexpressible("export_short_answer_arrow")
+        if _FORMAT_MARKER.match(text):  # a text that starts like a format marker keeps it
+            text = "[moodle]" + text
         weight = _weight(_fraction(answer["fraction"]) * 100)
         lines.append(f"={weight}{text}{_feedback_suffix(answer)}")
     if not lines:
@@ -1240,7 +1247,7 @@ def _format_number(value: Any) -> str:
 def _numeric_line(answer: Mapping[str, Any], credit: float) -> str:
     weight = "" if credit == 1 else _weight(credit * 100)
     if answer.get("value") is None:
-        line = f"={weight}" if credit else "~"
+        line = f"={weight}*" if credit else "~"  # gift-pegjs reads only the second
         return line + (_feedback_suffix(answer) or "#")
     value = _format_number(answer["value"])
     tolerance = _format_number(answer.get("tolerance", 0))

@@ -711,3 +711,16 @@ def test_round_trip_of_every_new_shape():
     assert skipped == []
     second = parse_gift(exported)
     assert [q.as_dict() for q in second.questions] == [q.as_dict() for q in first.questions]
+
+
+def test_numeric_any_other_answer_with_credit_and_what_follows_it():
+    question = _one("Q {#=5:0 =%50%*#Anything else is half. ~6#never reached}")
+    assert question.data["answers"] == [
+        {"value": 5, "tolerance": 0, "fraction": 1},
+        {"value": None, "fraction": 0.5, "feedback": "Anything else is half."},
+    ]
+    text, _ = export_gift([question.as_dict()])
+    assert "\t=%50%*#Anything else is half.\n" in text
+    assert _one(text).data == question.data
+    [error] = parse_gift("Q {#=5:0 =#no number}").errors
+    assert (error.code, error.params) == ("missing_answer", {"number": 2})
