@@ -24,10 +24,11 @@ refused with the file's name.
 How Moodle maps onto the platform
 ---------------------------------
 Common fields: ``name`` is the title (tags stripped); ``questiontext`` is the stem, cleaned
-to the stem HTML (p, strong, em, ul, ol, li; b/i become strong/em; ``<br>`` becomes a line
-break in the text) plus ``<img src alt>`` for embedded images (``@@PLUGINFILE@@/name``
+to the stem HTML (p, strong, em, ul, ol, li; b/i become strong/em) plus ``<img src alt>``
+for embedded images (``@@PLUGINFILE@@/name``
 references to a ``<file>`` of the question, or the Moodle 1.9 ``<image>``/``<image_base64>``
-pair, appended to the stem). Any other image source (``http://...``) is removed. The text
+pair, appended to the stem). Any other image source (``http://...``) is removed. The lines
+that ``<br>`` separated become paragraphs. The text
 formats: ``html`` is cleaned as HTML; ``moodle_auto_format`` as HTML when it holds tags,
 else as text; ``plain_text`` and ``markdown`` are escaped text, one paragraph per line
 (markdown's ``**strong**`` and ``*em*`` kept). Feedback and answer texts are plain text on
@@ -384,6 +385,7 @@ def _markdown(text: str) -> str:
 _HAS_TAG = re.compile(r"<\s*/?\s*[a-zA-Z][^>]*>")
 _TAG_RENAME = re.compile(r"<(/?)\s*(b|i)(?=[\s>/])", re.IGNORECASE)
 _BR = re.compile(r"<br\s*/?>", re.IGNORECASE)
+_LINE_BREAK = "\u2028"  # where a <br> stood, until the stem is cleaned
 _IMG_WITHOUT_SRC = re.compile(r"<img(?![^>]*\ssrc=)[^>]*>")
 
 
@@ -594,7 +596,7 @@ class MoodleQuestionReader:
                 problems.append(problem)
                 return None
 
-        text = _BR.sub("\n", raw)
+        text = _BR.sub(_LINE_BREAK, raw)
         text = _TAG_RENAME.sub(
             lambda m: f"<{m.group(1)}{'strong' if m.group(2).lower() == 'b' else 'em'}", text
         )
@@ -608,7 +610,18 @@ class MoodleQuestionReader:
         )
         if problems:
             raise problems[0]
-        return _IMG_WITHOUT_SRC.sub("", cleaned).strip()
+        cleaned = _IMG_WITHOUT_SRC.sub("", cleaned).strip()
+        if _LINE_BREAK in cleaned:
+            # A stem has no <br>: the lines it separated become paragraphs (the parser
+            # closes a paragraph where a list starts, and no paragraph holds another).
+            cleaned = nh3.clean(
+                "<p>" + cleaned.replace(_LINE_BREAK, "</p><p>") + "</p>",
+                tags=set(STEM_TAGS) | {"img"},
+                attributes={"img": {"src", "alt"}},
+                link_rel=None,
+            )
+            cleaned = re.sub(r"<p>\s*</p>", "", cleaned).strip()
+        return cleaned
 
 
 def _category_tags(path: str) -> list[str]:

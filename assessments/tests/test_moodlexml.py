@@ -596,6 +596,7 @@ def test_text_formats():
         "<p><strong>Seal</strong> the <em>box</em></p><p>next</p>"
     )
     assert stem("html", "<h1>Title</h1><p>x</p>") == "Title<p>x</p>"
+    assert stem("html", "<p>one<br />two<br><br/>three</p>") == "<p>one</p><p>two</p><p>three</p>"
 
 
 # --- Export --------------------------------------------------------------------------------
