@@ -1,6 +1,7 @@
 """Moodle GIFT import and export."""
 
 import copy
+import random
 import string
 
 import pytest
@@ -724,3 +725,27 @@ def test_numeric_any_other_answer_with_credit_and_what_follows_it():
     assert _one(text).data == question.data
     [error] = parse_gift("Q {#=5:0 =#no number}").errors
     assert (error.code, error.params) == ("missing_answer", {"number": 2})
+
+
+FUZZ_PIECES = [
+    *"{}=~#:%-> \n\\[]abc01.T*_&<\t",
+    *("\n\n", "[html]", "[markdown]", "[plain]", "::", "####", "<img>", "<p>", "</p>", "<b>"),
+    *("&amp;", "..", "%50%", "%-100%", "\\n", "TRUE", "F", "**", "\n- ", "\n  - ", "1. "),
+    *("\n// [id:x]\n", "\n// [tag:t]\n", "\n$CATEGORY: $course$/top/a/b\n\n", "~%50%", "=%0%"),
+    *("~#", "{#", "{}", "// note\n"),
+]
+
+
+def test_random_gift_never_crashes_and_reads_back_the_same_after_export():
+    rng = random.Random(13)
+    for _ in range(3000):
+        text = "".join(rng.choice(FUZZ_PIECES) for _ in range(rng.randint(0, 50)))
+        first = parse_gift(text)
+        exported, skipped = export_gift(q.as_dict() for q in first.questions)
+        assert skipped == [], text
+        second = parse_gift(exported)
+        assert second.errors == [], (text, exported)
+        assert [q.as_dict() for q in second.questions] == [q.as_dict() for q in first.questions], (
+            text,
+            exported,
+        )
