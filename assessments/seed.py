@@ -166,6 +166,18 @@ def _answer(qtype: str, data: dict[str, Any], *, right: bool, rng: random.Random
             keys = list(pairs)
             pairs[keys[0]], pairs[keys[1]] = pairs[keys[1]], pairs[keys[0]]
         return {"pairs": pairs}
+    if qtype in ("drag_drop_text", "drag_drop_image"):
+        slots = data.get("gaps") or data.get("zones")
+        filled = {slot["id"]: slot["correct"] for slot in slots}
+        if not right and len(slots) > 1:
+            first, second = slots[0]["id"], slots[1]["id"]
+            filled[first], filled[second] = filled[second], filled[first]
+        return {"gaps" if "gaps" in data else "zones": filled}
+    if qtype == "drag_drop_marker":
+        placements: dict[str, list[list[float]]] = {}
+        for zone in data["zones"] if right else data["zones"][:1]:
+            placements.setdefault(zone["marker"], []).append(_zone_point(zone))
+        return {"placements": placements}
     region = data["regions"][0]
     coords = region["coords"]
     if region["shape"] == "rect":
@@ -173,6 +185,16 @@ def _answer(qtype: str, data: dict[str, Any], *, right: bool, rng: random.Random
     else:
         point = [sum(p[0] for p in coords) / len(coords), sum(p[1] for p in coords) / len(coords)]
     return {"clicks": [point] if right else [[1, 1]]}
+
+
+def _zone_point(zone: dict[str, Any]) -> list[float]:
+    """A point inside a drag-and-drop marker zone (its centre)."""
+    coords = zone["coords"]
+    if zone["shape"] == "circle":
+        return [coords[0], coords[1]]
+    if zone["shape"] == "rect":
+        return [coords[0] + coords[2] / 2, coords[1] + coords[3] / 2]
+    return [sum(p[0] for p in coords) / len(coords), sum(p[1] for p in coords) / len(coords)]
 
 
 @transaction.atomic

@@ -31,6 +31,9 @@ _LISTS: dict[str, tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...]] = {
     "ordering": (("items", ("text",), ()),),
     "matching": (("premises", ("text",), ()), ("responses", ("text",), ())),
     "hotspot": (("regions", ("text",), ()),),
+    "drag_drop_text": (("choices", ("text",), ()),),
+    "drag_drop_image": (("items", ("text",), ()),),
+    "drag_drop_marker": (("markers", ("text",), ()),),
 }
 # Text fields whose name in the merged ``data`` differs from the language block's.
 _OUTPUT_NAMES: dict[str, dict[str, str]] = {"regions": {"text": "label"}}
@@ -40,6 +43,8 @@ _SCALARS: dict[str, tuple[str, ...]] = {
     "numeric": ("unit",),
 }
 _COMMON_TEXT_KEYS = {"title", "stem", "feedback"}
+# Types on a background image: its text alternative is per language (``image_alt``).
+_IMAGE_TYPES = ("hotspot", "drag_drop_image", "drag_drop_marker")
 
 
 class MergeError(ValueError):
@@ -85,7 +90,7 @@ def question_in(language: str, q: dict) -> dict:
     list_specs = _LISTS[qtype]
     scalars = _SCALARS.get(qtype, ())
     allowed = _COMMON_TEXT_KEYS | {name for name, _, _ in list_specs} | set(scalars)
-    if qtype == "hotspot":
+    if qtype in _IMAGE_TYPES:
         allowed.add("image_alt")
     unknown = set(texts) - allowed
     if unknown:
@@ -145,7 +150,7 @@ def question_in(language: str, q: dict) -> dict:
                 raise MergeError(f"{uid}/{language}: {key!r} must be a non-empty string")
             data[key] = texts[key]
 
-    if qtype == "hotspot":
+    if qtype in _IMAGE_TYPES:
         image = data.get("image")
         alt = texts.get("image_alt")
         if not isinstance(image, dict) or "alt" in image:

@@ -39,7 +39,10 @@ TEXT_DATA: dict[str, Any] = {
     ],
     "shuffle": True,
 }
-TEXT_STEM = "<p>The {{gapA}} is the carrier's receipt; the {{gapB}} states the price; the {{gapC}} backs a preference.</p>"
+TEXT_STEM = (
+    "<p>The {{gapA}} is the carrier's receipt; the {{gapB}} states the price; "
+    "the {{gapC}} backs a preference.</p>"
+)
 
 IMAGE_DATA: dict[str, Any] = {
     "image": {"name": "bill_of_lading", "width": 1000, "height": 700, "alt": "Document set"},
@@ -398,3 +401,41 @@ def test_a_forged_answer_is_refused_with_tokens_only(client, sitting):
         content_type="application/json",
     )
     assert authored.status_code == 400 and authored.json()["code"] == "unknown_option"
+
+
+def test_the_stem_must_mark_each_gap_once():
+    from assessments.grading import validate_stem
+
+    assert validate_stem("drag_drop_text", TEXT_DATA, TEXT_STEM) == []
+    found = [
+        str(p)
+        for p in validate_stem(
+            "drag_drop_text", TEXT_DATA, "<p>{{gapA}} {{gapA}} {{gapB}} {{zz}}</p>"
+        )
+    ]
+    assert found == [
+        "The stem must mark the gap “gapA” once, as {{gapA}}; it marks it 2 times.",
+        "The stem must mark the gap “gapC” once, as {{gapC}}; it marks it 0 times.",
+        "The stem marks a gap “zz” that the question lacks.",
+    ]
+
+
+def test_the_demo_banks_hold_each_drag_and_drop_type_in_four_languages():
+    from assessments.demo.merge import BANKS_DIR, load_bank, question_in
+    from assessments.grading import validate_stem
+
+    questions = [
+        q
+        for q in load_bank(BANKS_DIR / "illicit_trade.json")["questions"]
+        if q["type"].startswith("drag_drop")
+    ]
+    assert sorted(q["type"] for q in questions) == [
+        "drag_drop_image",
+        "drag_drop_marker",
+        "drag_drop_text",
+    ]
+    for q in questions:
+        for language in ("en", "es", "pt", "fr"):
+            merged = question_in(language, q)
+            assert validate_question(q["type"], merged["data"]) == [], (q["uid"], language)
+            assert validate_stem(q["type"], merged["data"], merged["stem"]) == []

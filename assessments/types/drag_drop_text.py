@@ -19,6 +19,7 @@ from .drop_common import (
     public_entries,
     slot_counts,
     slot_groups,
+    stem_gap_ids,
     stem_segments,
     token_of,
     valid_entries,
@@ -89,6 +90,32 @@ class DragDropText(QuestionType):
         )
         if "shuffle" in data and not isinstance(data["shuffle"], bool):
             problems.append(Problem(gettext_noop("“shuffle” must be true or false.")))
+
+    def check_stem(self, data: Mapping[str, Any], stem: str, problems: list[str]) -> None:
+        """Each gap is marked ``{{id}}`` exactly once in the stem, and no marker names a gap
+        the question lacks."""
+        marked = stem_gap_ids(stem)
+        known = [g["id"] for g in valid_slots(data, "gaps")]
+        for gap in known:
+            if marked.count(gap) != 1:
+                problems.append(
+                    Problem(
+                        gettext_noop(
+                            "The stem must mark the gap “{ident}” once, as {{{{{ident}}}}}; "
+                            "it marks it {count} times."
+                        ),
+                        ident=gap,
+                        count=marked.count(gap),
+                    )
+                )
+        for gap in dict.fromkeys(marked):
+            if gap not in known:
+                problems.append(
+                    Problem(
+                        gettext_noop("The stem marks a gap “{ident}” that the question lacks."),
+                        ident=gap,
+                    )
+                )
 
     # --- delivery ----------------------------------------------------------------------
     def normalize(self, data: Mapping[str, Any], value: Any) -> Any:
