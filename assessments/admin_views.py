@@ -397,6 +397,9 @@ class QuestionForm(WagtailAdminModelForm):
                 # The stem of each language against the key (a cloze marks its gaps).
                 for problem in validate_stem(qtype, data, language_texts.get("stem", "")):
                     self.add_error("texts", f"{language}: {problem.translated(gettext)}")
+                # The stem of each language against the key (a cloze marks its gaps).
+                for problem in validate_stem(qtype, data, language_texts.get("stem", "")):
+                    self.add_error("texts", f"{language}: {problem.translated(gettext)}")
         elif data is not None and not isinstance(data, dict):
             self.add_error("data", _("The answer key must be a JSON object."))
         return cleaned

@@ -32,15 +32,7 @@ def merged(data: dict[str, Any], texts: dict[str, Any]) -> dict[str, Any]:
         return copy.deepcopy(texts["data"])
     result = copy.deepcopy(data)
     for key in TEXT_LISTS:
-        labels = texts.get(key, {})
-        for entry in result.get(key, []):
-            text = labels.get(entry.get("id"), {})
-            if isinstance(text, str):
-                entry["text"] = text
-            else:
-                entry["text"] = text.get("text", entry.get("text", ""))
-                if text.get("feedback"):
-                    entry["feedback"] = text["feedback"]
+        _merge_entries(result.get(key, []), texts.get(key, {}))
     if "regions" in result:
         labels = texts.get("regions", {})
         for region in result["regions"]:
@@ -52,6 +44,32 @@ def merged(data: dict[str, Any], texts: dict[str, Any]) -> dict[str, Any]:
     if "unit" in texts:
         result["unit"] = texts["unit"]
     return result
+
+
+def _merge_entries(entries: Any, labels: Any) -> None:
+    """Merges one list's texts (``{id: text | {"text", "feedback", <nested list>: {...}}}``)
+    into its entries. A list nested in an entry (the options of a cloze gap) takes its
+    texts from the same key in the entry's texts; an entry that holds lists of its own and
+    no text (a cloze gap) gets no text."""
+    if not isinstance(entries, list) or not isinstance(labels, dict):
+        return
+    for entry in entries:
+        if not isinstance(entry, dict):
+            continue
+        text = labels.get(entry.get("id"), {})
+        if isinstance(text, str):
+            entry["text"] = text
+            continue
+        if not isinstance(text, dict):
+            continue
+        container = "text" not in entry and any(isinstance(v, list) for v in entry.values())
+        if "text" in text or not container:
+            entry["text"] = text.get("text", entry.get("text", ""))
+        if text.get("feedback"):
+            entry["feedback"] = text["feedback"]
+        for key, value in text.items():
+            if isinstance(value, dict) and isinstance(entry.get(key), list):
+                _merge_entries(entry[key], value)
 
 
 def public_view(qtype: str, data: dict[str, Any], texts: dict[str, Any], order: dict) -> dict:
@@ -88,6 +106,9 @@ def public_view(qtype: str, data: dict[str, Any], texts: dict[str, Any], order: 
         else:
             view[key] = value
     kind.public_extra(full, view)
+    kind.public_layout(full, view, tokens, order)
+    if kind.stem_inline:
+        view["stem_inline"] = True
     return view
 
 

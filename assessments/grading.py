@@ -85,6 +85,7 @@ __all__ = [
     "point_in_rect",
     "score_attempt",
     "validate_question",
+    "validate_stem",
 ]
 
 QUESTION_TYPES: tuple[str, ...] = tuple(qtype.name for qtype in TYPES)
@@ -119,6 +120,18 @@ def validate_question(qtype: str, data: dict[str, Any]) -> list[Problem]:
         return [Problem(gettext_noop("The question data must be an object."))]
     problems: list[str] = []
     REGISTRY[qtype].validate(data, problems)
+    return problems  # type: ignore[return-value]
+
+
+def validate_stem(qtype: str, data: dict[str, Any], stem: str) -> list[Problem]:
+    """The problems between one language's stem and the question's ``data`` (a cloze
+    stem must mark exactly its gaps); empty when fine. The stem lives in the texts of each
+    language and ``data`` once, so the editor and the importers call this for every
+    language besides :func:`validate_question`."""
+    if qtype not in REGISTRY or not isinstance(data, Mapping):
+        return []
+    problems: list[str] = []
+    REGISTRY[qtype].check_stem(data, stem if isinstance(stem, str) else "", problems)
     return problems  # type: ignore[return-value]
 
 

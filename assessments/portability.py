@@ -24,7 +24,7 @@ from lms.accounts.selectors import can_edit_authored
 
 from . import gift, portable
 from .content import merged
-from .grading import validate_question
+from .grading import validate_question, validate_stem
 from .interchange import moodlexml
 from .models import Question, QuestionBank
 from .services import question_version_save
@@ -117,6 +117,7 @@ def questions_import(
     good = []
     for parsed in result.questions:
         problems = validate_question(parsed.type, parsed.data)
+        problems += validate_stem(parsed.type, parsed.data, parsed.stem)
         if problems:
             reason = "; ".join(p.translated(_) for p in problems)
             report.rejected.append(

@@ -3,8 +3,9 @@
 Authored ids carry the key far too often: ordering items ``i1, i2, …`` written in the
 correct order, matching premises ``pK`` whose answer is ``rK``, GIFT options ``a, b, c`` in
 the order the author wrote them (the right one often first). So the attempt page never
-shows them. When an attempt starts, every entry a question shows (the lists named by
-:data:`assessments.grading.ENTRY_LISTS`) gets a random token, stored with the attempt's
+shows them. When an attempt starts, every entry a question shows (the lists its type's
+``entries`` names: :data:`assessments.grading.ENTRY_LISTS`, or lists nested in the data
+like the options of each cloze gap) gets a random token, stored with the attempt's
 option order; the page carries tokens only, and answers come back in tokens and are
 turned into ids on the server before they are checked and stored. An answer that names
 an authored id instead of a token is refused like any unknown choice, so guessing the
@@ -21,6 +22,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .grading import ENTRY_LISTS, RESPONSE_FIELDS, RESPONSE_ID_SHAPES, ResponseError
+from .types import REGISTRY
 
 TOKEN_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"
 TOKEN_LENGTH = 10  # 50 bits: unguessable within one question, and short in the page
@@ -38,10 +40,8 @@ def tokens_draw(qtype: str, data: Mapping[str, Any]) -> dict[str, str]:
     two lists (a premise and a response both called "a") get distinct tokens per list."""
     tokens: dict[str, str] = {}
     taken: set[str] = set()
-    for key in ENTRY_LISTS.get(qtype, ()):
-        entries = data.get(key)
-        if not isinstance(entries, list):
-            continue
+    kind = REGISTRY.get(qtype)
+    for key, entries in (kind.entries(data) if kind is not None else {}).items():
         for entry in entries:
             ident = entry.get("id") if isinstance(entry, Mapping) else None
             if not isinstance(ident, str) or not ident:
@@ -64,6 +64,22 @@ def _lists_of(qtype: str) -> tuple[str, str]:
     if not lists:
         return "", ""
     return lists[0], lists[-1]
+
+
+def _gap_list(qtype: str, gap: Any) -> str:
+    """The entry list whose tokens the answer of ``gap`` names (shape ``gaps``)."""
+    kind = REGISTRY.get(qtype)
+    return kind.gap_list(gap) if kind is not None and isinstance(gap, str) else ""
+
+
+def _unique(items: list[Any]) -> None:
+    """Refuses a repeated token, in the browser's words, before any id is known."""
+    seen: set[str] = set()
+    for item in items:
+        if isinstance(item, str) and item in seen:
+            raise ResponseError("duplicate", value=item)
+        if isinstance(item, str):
+            seen.add(item)
 
 
 def _ids_by_token(tokens: Mapping[str, str], list_name: str) -> dict[str, str]:
@@ -101,13 +117,21 @@ def answer_from_browser(qtype: str, answer: Any, tokens: Mapping[str, str]) -> A
     value = answer[field]
     if shape == "one":
         converted: Any = one(value, ids)
+    elif shape == "gaps" and isinstance(value, Mapping):
+        # Gap ids are the page's own names (g1, g2: they say nothing of the key); a gap
+        # whose list has tokens names its entries by token, any other gap holds text.
+        converted = {}
+        for gap, item in value.items():
+            table = _ids_by_token(tokens, _gap_list(qtype, gap))
+            if not table:
+                converted[gap] = item
+            elif isinstance(item, list):
+                _unique(item)
+                converted[gap] = [one(entry, table) for entry in item]
+            else:
+                converted[gap] = one(item, table)
     elif shape == "many" and isinstance(value, list):
-        seen: set[str] = set()
-        for item in value:  # refused in the browser's words, before any id is known
-            if isinstance(item, str) and item in seen:
-                raise ResponseError("duplicate", value=item)
-            if isinstance(item, str):
-                seen.add(item)
+        _unique(value)
         converted = [one(item, ids) for item in value]
     elif shape == "pairs" and isinstance(value, Mapping):
         converted = {one(key, ids): one(item, values) for key, item in value.items()}
@@ -129,6 +153,20 @@ def answer_for_browser(qtype: str, answer: Any, tokens: Mapping[str, str]) -> An
     value = answer[field]
     if shape == "one":
         converted: Any = tokens.get(token_key(first, value)) if isinstance(value, str) else None
+    elif shape == "gaps":
+        converted = {}
+        for gap, item in (value or {}).items():
+            name = _gap_list(qtype, gap)
+            if not _ids_by_token(tokens, name):
+                converted[gap] = item
+            elif isinstance(item, list):
+                converted[gap] = [
+                    tokens[token_key(name, entry)]
+                    for entry in item
+                    if isinstance(entry, str) and token_key(name, entry) in tokens
+                ]
+            elif isinstance(item, str) and token_key(name, item) in tokens:
+                converted[gap] = tokens[token_key(name, item)]
     elif shape == "many":
         converted = [
             tokens[token_key(first, item)]

@@ -226,12 +226,15 @@ def result(request: HttpRequest, attempt_id: int) -> HttpResponse:
         if show_answers and response.version.question_id not in kept_back:
             version = response.version
             texts = version.text_for(attempt.language)
+            kind = question_types.get(version.type)
+            question = merged(version.data, texts)
             review.append(
                 {
                     "position": response.position,
                     "type": version.type,
-                    "stem": stem_html(texts.get("stem", "")),
-                    "question": merged(version.data, texts),
+                    "stem": kind.review_stem(stem_html(texts.get("stem", ""))),
+                    "question": question,
+                    "review": kind.review_view(question, response.answer),
                     "feedback": texts.get("feedback", {}),
                     "answer": response.answer,
                     "fraction": response.fraction,

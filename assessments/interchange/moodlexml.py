@@ -91,7 +91,6 @@ import base64
 import binascii
 import html
 import io
-import math
 import re
 import urllib.parse
 import xml.etree.ElementTree as ET  # types and errors only: parsing goes through defusedxml
@@ -570,6 +569,17 @@ class MoodleQuestionReader:
             )
         return PLUGINFILE + filename
 
+    def background_image(self) -> dict[str, Any]:
+        """The drag-and-drop background: the question's own ``<file>`` (or, as some
+        plugins write it, ``<bgimage><file>``) as ``{name, width, height, alt}``."""
+        for node in [*self.findall("file"), *self.findall("bgimage/file")]:
+            name = node.get("name")
+            if name:
+                reference = self.image(name)
+                image = self.images[name]
+                return {"name": reference, "width": image.width, "height": image.height, "alt": ""}
+        raise _Reject("dd_no_image")
+
     def add_image(self, filename: str, base64_text: str) -> str:
         self._files.setdefault(filename, base64_text)
         return self.image(filename)
@@ -826,6 +836,11 @@ class MoodleQuestionWriter:
     def flag(self, tag: str, value: bool) -> None:
         self.add(tag, "1" if value else "0")
 
+    def image_file(self, node: ET.Element, reference: str) -> None:
+        """The image ``reference`` (``@@PLUGINFILE@@/<name>``) as a ``<file>`` of ``node``."""
+        name = reference[len(PLUGINFILE) :] if reference.startswith(PLUGINFILE) else reference
+        self.file(node, name)
+
     def combined_feedback(self) -> None:
         feedback = self.question.get("feedback") or {}
         self.formatted("correctfeedback", self.plain_html(feedback.get("correct", "")))
@@ -942,9 +957,10 @@ def _serialize(element: ET.Element, depth: int) -> str:
 # and tags are read by the format), ``write(w)`` fills a :class:`MoodleQuestionWriter` after
 # the common fields and returns the Moodle type name. A type module of
 # ``assessments/types/`` may carry them as ``moodle_qtypes``, ``moodlexml_read`` and
-# ``moodlexml_write`` (single_choice, multiple_response, true_false, numeric, matching and
-# essay do); the format asks the type registry first and falls back to the mappings below,
-# kept here until their type's module is committed and can take them.
+# ``moodlexml_write`` (single_choice, multiple_response, true_false, numeric, matching,
+# essay, drag_drop_image and drag_drop_marker do); the format asks the type registry first
+# and falls back to the mappings below, kept here until their type's module is committed
+# and can take them.
 
 
 @dataclass(frozen=True)
@@ -1276,211 +1292,6 @@ def write_gaps_text(w: MoodleQuestionWriter) -> str:
     return "gapselect" if select else "ddwtos"
 
 
-# ddimageortext -> drag_drop_image ; ddmarker -> drag_drop_marker
-def _background(q: MoodleQuestionReader) -> dict[str, Any]:
-    for node in list(q.findall("file")) + list(q.findall("bgimage/file")):
-        name = node.get("name")
-        if name:
-            reference = q.image(name)
-            image = q.images[name]
-            return {"name": reference, "width": image.width, "height": image.height, "alt": ""}
-    raise _Reject("dd_no_image")
-
-
-def read_ddimageortext(q: MoodleQuestionReader) -> tuple[str, dict[str, Any]]:
-    image = _background(q)
-    items = []
-    numbers: dict[str, str] = {}
-    for node in q.findall("drag"):
-        number = q.value("no", element=node)
-        ident = f"i{len(items) + 1}"
-        numbers[number] = ident
-        item: dict[str, Any] = {
-            "id": ident,
-            "text": _plain(q.text(".", element=node), "html"),
-            "group": max(1, int(q.number("draggroup", Decimal(1), element=node) or 1)),
-            "unlimited": node.find("infinite") is not None,
-        }
-        file = node.find("file")
-        if file is not None and file.get("name"):
-            item["image"] = {"name": q.image(file.get("name") or "")}
-        items.append(item)
-    if not items:
-        q.reject("dd_no_choices")
-    zones = []
-    for node in q.findall("drop"):
-        number = q.value("no", element=node)
-        choice = q.value("choice", element=node)
-        if choice not in numbers:
-            raise _Reject("dd_bad_choice", number=number, choice=choice)
-        zone: dict[str, Any] = {
-            "id": f"z{len(zones) + 1}",
-            "x": json_number(q.number("xleft", Decimal(0), element=node) or Decimal(0)),
-            "y": json_number(q.number("ytop", Decimal(0), element=node) or Decimal(0)),
-            "correct": numbers[choice],
-        }
-        label = q.plain("text", element=node)
-        if label:
-            zone["label"] = label
-        zones.append(zone)
-    if not zones:
-        q.reject("dd_no_zones")
-    if q.find("shuffleanswers") is not None:
-        q.keep("shuffleanswers", q.flag("shuffleanswers"))
-    return "drag_drop_image", {"image": image, "items": items, "zones": zones}
-
-
-def _image_filename(reference: str) -> str:
-    return reference[len(PLUGINFILE) :] if reference.startswith(PLUGINFILE) else reference
-
-
-def write_ddimageortext(w: MoodleQuestionWriter) -> str:
-    data = w.data
-    if "shuffleanswers" in w.moodle:
-        w.add("shuffleanswers", "1" if w.moodle["shuffleanswers"] else "0")
-    feedback = w.question.get("feedback") or {}
-    w.formatted("correctfeedback", w.plain_html(feedback.get("correct", "")))
-    w.formatted("partiallycorrectfeedback", w.plain_html(feedback.get("partial", "")))
-    w.formatted("incorrectfeedback", w.plain_html(feedback.get("incorrect", "")))
-    if w.moodle.get("shownumcorrect"):
-        w.add("shownumcorrect")
-    w.file(w.element, _image_filename(data["image"]["name"]))
-    numbers = {}
-    for number, item in enumerate(data["items"], start=1):
-        numbers[item["id"]] = number
-        node = w.add("drag")
-        w.add("no", number, parent=node)
-        w.add("text", item.get("text", ""), parent=node)
-        w.add("draggroup", int(item.get("group", 1)), parent=node)
-        if item.get("unlimited"):
-            w.add("infinite", parent=node)
-        if item.get("image"):
-            w.file(node, _image_filename(item["image"]["name"]))
-    for number, zone in enumerate(data["zones"], start=1):
-        node = w.add("drop")
-        w.add("text", zone.get("label", ""), parent=node)
-        w.add("no", number, parent=node)
-        w.add("choice", numbers[zone["correct"]], parent=node)
-        w.add("xleft", format_number(zone["x"]), parent=node)
-        w.add("ytop", format_number(zone["y"]), parent=node)
-    return "ddimageortext"
-
-
-def _coords(shape: str, text: str, number: str) -> list[Any]:
-    try:
-        pairs = [p for p in text.replace(" ", "").split(";") if p]
-        if shape == "circle":
-            x, y = (float(v) for v in pairs[0].split(","))
-            return [_num(x), _num(y), _num(float(pairs[1]))]
-        if shape == "rectangle":
-            x, y = (float(v) for v in pairs[0].split(","))
-            width, height = (float(v) for v in pairs[1].split(","))
-            return [_num(x), _num(y), _num(width), _num(height)]
-        points = []
-        for pair in pairs:
-            x, y = (float(v) for v in pair.split(","))
-            points.append([_num(x), _num(y)])
-        if len(points) < 3:
-            raise ValueError
-        return points
-    except (ValueError, IndexError):
-        raise _Reject("dd_bad_coords", number=number, coords=text[:60]) from None
-
-
-def _num(value: float) -> int | float:
-    if not math.isfinite(value):
-        raise ValueError
-    return int(value) if value.is_integer() else value
-
-
-_SHAPES = {"circle": "circle", "rectangle": "rect", "polygon": "polygon"}
-
-
-def read_ddmarker(q: MoodleQuestionReader) -> tuple[str, dict[str, Any]]:
-    image = _background(q)
-    markers = []
-    numbers: dict[str, str] = {}
-    for node in q.findall("drag"):
-        number = q.value("no", element=node)
-        ident = f"m{len(markers) + 1}"
-        numbers[number] = ident
-        count = q.number("noofdrags", Decimal(1), element=node)
-        markers.append(
-            {
-                "id": ident,
-                "text": _plain(q.text(".", element=node), "html"),
-                "count": None if node.find("infinite") is not None else int(count or 1),
-            }
-        )
-    if not markers:
-        q.reject("dd_no_choices")
-    zones = []
-    for node in q.findall("drop"):
-        number = q.value("no", element=node)
-        choice = q.value("choice", element=node)
-        if choice not in numbers:
-            raise _Reject("dd_bad_choice", number=number, choice=choice)
-        shape = q.value("shape", element=node).lower()
-        if shape not in _SHAPES:
-            raise _Reject("dd_bad_coords", number=number, coords=shape[:20])
-        zones.append(
-            {
-                "id": f"z{len(zones) + 1}",
-                "marker": numbers[choice],
-                "shape": _SHAPES[shape],
-                "coords": _coords(shape, q.value("coords", element=node), number),
-            }
-        )
-    if not zones:
-        q.reject("dd_no_zones")
-    for key in ("showmisplaced", "shuffleanswers", "shownumcorrect"):
-        if q.find(key) is not None:
-            q.keep(key, q.flag(key))
-    return "drag_drop_marker", {"image": image, "markers": markers, "zones": zones}
-
-
-def write_ddmarker(w: MoodleQuestionWriter) -> str:
-    data = w.data
-    if w.moodle.get("showmisplaced"):
-        w.add("showmisplaced")
-    feedback = w.question.get("feedback") or {}
-    w.formatted("correctfeedback", w.plain_html(feedback.get("correct", "")))
-    w.formatted("partiallycorrectfeedback", w.plain_html(feedback.get("partial", "")))
-    w.formatted("incorrectfeedback", w.plain_html(feedback.get("incorrect", "")))
-    if w.moodle.get("shownumcorrect"):
-        w.add("shownumcorrect")
-    w.file(w.element, _image_filename(data["image"]["name"]))
-    numbers = {}
-    for number, marker in enumerate(data["markers"], start=1):
-        numbers[marker["id"]] = number
-        node = w.add("drag")
-        w.add("no", number, parent=node)
-        w.add("text", marker.get("text", ""), parent=node)
-        if marker.get("count") is None:
-            w.add("infinite", parent=node)
-        else:
-            w.add("noofdrags", int(marker["count"]), parent=node)
-    for number, zone in enumerate(data["zones"], start=1):
-        node = w.add("drop")
-        w.add("no", number, parent=node)
-        shape = {"rect": "rectangle"}.get(zone["shape"], zone["shape"])
-        w.add("shape", shape, parent=node)
-        coords = zone["coords"]
-        if shape == "circle":
-            x, y, radius = (format_number(c) for c in coords)
-            text = f"{x},{y};{radius}"
-        elif shape == "rectangle":
-            text = (
-                f"{format_number(coords[0])},{format_number(coords[1])};"
-                f"{format_number(coords[2])},{format_number(coords[3])}"
-            )
-        else:
-            text = ";".join(f"{format_number(x)},{format_number(y)}" for x, y in coords)
-        w.add("coords", text, parent=node)
-        w.add("choice", numbers[zone["marker"]], parent=node)
-    return "ddmarker"
-
-
 _READERS: dict[str, _Mapping] = {
     # Types whose module (assessments/types/) does not carry its Moodle XML mapping yet.
     "shortanswer": _Mapping(read_shortanswer, write_shortanswer),
@@ -1489,14 +1300,10 @@ _READERS: dict[str, _Mapping] = {
     "cloze": _Mapping(read_cloze, write_cloze),
     "gapselect": _Mapping(read_gaps_text, write_gaps_text),
     "ddwtos": _Mapping(read_gaps_text, write_gaps_text),
-    "ddimageortext": _Mapping(read_ddimageortext, write_ddimageortext),
-    "ddmarker": _Mapping(read_ddmarker, write_ddmarker),
 }
 _WRITERS: dict[str, _Mapping] = {
     "short_answer": _READERS["shortanswer"],
     "description": _READERS["description"],
     "cloze": _READERS["multianswer"],
     "drag_drop_text": _READERS["gapselect"],
-    "drag_drop_image": _READERS["ddimageortext"],
-    "drag_drop_marker": _READERS["ddmarker"],
 }

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from .base import QuestionType
+from .cloze import Cloze
 from .drag_drop_image import DragDropImage
 from .drag_drop_marker import DragDropMarker
 from .drag_drop_text import DragDropText
@@ -34,6 +35,7 @@ TYPES: tuple[QuestionType, ...] = (
     Matching(),
     Hotspot(),
     Essay(),
+    Cloze(),
     DragDropText(),
     DragDropImage(),
     DragDropMarker(),

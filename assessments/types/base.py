@@ -294,6 +294,10 @@ class QuestionType:
     ``script``
         A static script the attempt page loads when the type is in the attempt
         (``static/js/types/<name>.js``), or ``None``.
+    ``stem_inline``
+        The type shows the stem itself, with its controls inside it (the gaps of a
+        cloze): the attempt page leaves the stem out of the question's legend, and the
+        public view says so (``view["stem_inline"]``).
     """
 
     name: ClassVar[str]
@@ -308,6 +312,7 @@ class QuestionType:
     scoring_rules: ClassVar[tuple[str, ...]] = ()
     scored: ClassVar[bool] = True
     script: ClassVar[str | None] = None
+    stem_inline: ClassVar[bool] = False
 
     @property
     def template(self) -> str:
@@ -342,6 +347,10 @@ class QuestionType:
                 )
             )
 
+    def check_stem(self, data: Mapping[str, Any], stem: str, problems: list[str]) -> None:
+        """Checks one language's stem against ``data`` where they must agree (a cloze's
+        gap markers); ``assessments.grading.validate_stem`` calls it (override)."""
+
     def scoring(self, data: Mapping[str, Any]) -> str:
         """The question's scoring rule, or the type's default when it names none we know."""
         default = self.scoring_rules[0] if self.scoring_rules else ""
@@ -364,6 +373,37 @@ class QuestionType:
 
     def public_extra(self, full: Mapping[str, Any], view: dict[str, Any]) -> None:
         """Adds what the browser may see beyond :attr:`public_keys` (override)."""
+
+    def public_layout(
+        self,
+        full: Mapping[str, Any],
+        view: dict[str, Any],
+        tokens: Mapping[str, str],
+        order: Mapping[str, Any],
+    ) -> None:
+        """Adds what needs the attempt's tokens and order beyond :attr:`public_keys`: the
+        stem cut at its gaps, entries nested in the data (override)."""
+
+    def entries(self, data: Mapping[str, Any]) -> dict[str, list[Any]]:
+        """The lists of entries the question shows officers, by list name: each gets
+        its own tokens (``assessments/tokens``) and, when shuffled, its own order. By
+        default the :attr:`entry_lists` at the top of ``data``; a type whose entries sit
+        deeper (the options of each cloze gap) names its lists itself."""
+        return {key: data[key] for key in self.entry_lists if isinstance(data.get(key), list)}
+
+    def gap_list(self, gap: str) -> str:
+        """For the ``gaps`` answer shape: the entry list whose tokens the answer of
+        ``gap`` names (a gap without tokens in that list takes typed text)."""
+        return self.entry_lists[0] if self.entry_lists else ""
+
+    def review_stem(self, html: str) -> str:
+        """The cleaned stem as the review shows it (a cloze numbers its gaps)."""
+        return html
+
+    def review_view(self, question: Mapping[str, Any], answer: Any) -> dict[str, Any]:
+        """What the review template needs beyond the question (merged in the attempt's
+        language) and the answer, e.g. each cloze gap graded (override)."""
+        return {}
 
     def arrange_view(self, view: dict[str, Any], answer: Mapping[str, Any]) -> None:
         """Arranges the public view by the officer's saved answer (in tokens), e.g. the

@@ -6,9 +6,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from fractions import Fraction
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from .base import Problem, QuestionType, gettext_noop, is_number
+
+if TYPE_CHECKING:
+    from ..interchange.moodlexml import MoodleQuestionReader, MoodleQuestionWriter
 from .drop_common import (
     check_group_entries,
     check_image,
@@ -148,3 +151,82 @@ class DragDropImage(QuestionType):
     # --- item analysis -----------------------------------------------------------------
     def answer_counts(self, values: Iterable[Any]) -> dict[str, int]:
         return slot_counts(values)
+
+    # --- Moodle XML (the format: assessments/interchange/moodlexml.py) ----------------------
+    moodle_qtypes: ClassVar[tuple[str, ...]] = ("ddimageortext",)
+
+    def moodlexml_read(self, q: MoodleQuestionReader) -> tuple[str, dict[str, Any]]:
+        """Moodle's ``ddimageortext``: the question's ``<file>`` is the background image,
+        each ``drag`` an item (its ``<file>`` an item image), each ``drop`` a zone at
+        ``xleft``/``ytop`` whose ``choice`` is the item's ``no``."""
+        from decimal import Decimal
+
+        from ..interchange.moodlexml import json_number
+
+        image = q.background_image()
+        items = []
+        numbers: dict[str, str] = {}
+        for node in q.findall("drag"):
+            ident = f"i{len(items) + 1}"
+            numbers[q.value("no", element=node)] = ident
+            item: dict[str, Any] = {
+                "id": ident,
+                "text": q.plain(".", element=node),
+                "group": max(1, int(q.number("draggroup", Decimal(1), element=node) or 1)),
+                "unlimited": node.find("infinite") is not None,
+            }
+            file = node.find("file")
+            if file is not None and file.get("name"):
+                item["image"] = {"name": q.image(file.get("name") or "")}
+            items.append(item)
+        if not items:
+            q.reject("dd_no_choices")
+        zones = []
+        for node in q.findall("drop"):
+            number, choice = q.value("no", element=node), q.value("choice", element=node)
+            if choice not in numbers:
+                q.reject("dd_bad_choice", number=number, choice=choice)
+            zone: dict[str, Any] = {
+                "id": f"z{len(zones) + 1}",
+                "x": json_number(q.number("xleft", Decimal(0), element=node) or Decimal(0)),
+                "y": json_number(q.number("ytop", Decimal(0), element=node) or Decimal(0)),
+                "correct": numbers[choice],
+            }
+            label = q.plain("text", element=node)
+            if label:
+                zone["label"] = label
+            zones.append(zone)
+        if not zones:
+            q.reject("dd_no_zones")
+        for key in ("shuffleanswers", "shownumcorrect"):
+            if q.find(key) is not None:
+                q.keep(key, q.flag(key))
+        return "drag_drop_image", {"image": image, "items": items, "zones": zones}
+
+    def moodlexml_write(self, w: MoodleQuestionWriter) -> str:
+        from ..interchange.moodlexml import format_number
+
+        data = w.data
+        if "shuffleanswers" in w.moodle:
+            w.add("shuffleanswers", "1" if w.moodle["shuffleanswers"] else "0")
+        w.combined_feedback()
+        w.image_file(w.element, data["image"]["name"])
+        numbers = {}
+        for number, item in enumerate(data["items"], start=1):
+            numbers[item["id"]] = number
+            node = w.add("drag")
+            w.add("no", number, parent=node)
+            w.add("text", item.get("text", ""), parent=node)
+            w.add("draggroup", int(item.get("group", 1)), parent=node)
+            if item.get("unlimited"):
+                w.add("infinite", parent=node)
+            if isinstance(item.get("image"), Mapping):
+                w.image_file(node, item["image"]["name"])
+        for number, zone in enumerate(data["zones"], start=1):
+            node = w.add("drop")
+            w.add("text", zone.get("label", ""), parent=node)
+            w.add("no", number, parent=node)
+            w.add("choice", numbers[zone["correct"]], parent=node)
+            w.add("xleft", format_number(zone["x"]), parent=node)
+            w.add("ytop", format_number(zone["y"]), parent=node)
+        return "ddimageortext"

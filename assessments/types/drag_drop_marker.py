@@ -9,7 +9,7 @@ import math
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from fractions import Fraction
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from .base import (
     TOP_ANSWERS,
@@ -24,6 +24,9 @@ from .base import (
 )
 from .drop_common import check_image, image_size, token_of, valid_entries, valid_slots
 from .geometry import point_in_shape
+
+if TYPE_CHECKING:
+    from ..interchange.moodlexml import MoodleQuestionReader, MoodleQuestionWriter
 
 SHAPES: tuple[str, ...] = ("circle", "rect", "polygon")
 
@@ -291,3 +294,121 @@ class DragDropMarker(QuestionType):
                         counts[marker] += len(points)
         ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
         return dict(ranked[:TOP_ANSWERS])
+
+    # --- Moodle XML (the format: assessments/interchange/moodlexml.py) ----------------------
+    moodle_qtypes: ClassVar[tuple[str, ...]] = ("ddmarker",)
+
+    def moodlexml_read(self, q: MoodleQuestionReader) -> tuple[str, dict[str, Any]]:
+        """Moodle's ``ddmarker``: the question's ``<file>`` is the background image, each
+        ``drag`` a marker (``noofdrags`` its count, ``infinite`` none), each ``drop`` a zone
+        (``circle`` ``x,y;r``, ``rectangle`` ``x,y;w,h``, ``polygon`` ``x,y;x,y;...``)."""
+        from decimal import Decimal
+
+        image = q.background_image()
+        markers = []
+        numbers: dict[str, str] = {}
+        for node in q.findall("drag"):
+            ident = f"m{len(markers) + 1}"
+            numbers[q.value("no", element=node)] = ident
+            count = q.number("noofdrags", Decimal(1), element=node)
+            markers.append(
+                {
+                    "id": ident,
+                    "text": q.plain(".", element=node),
+                    "count": None if node.find("infinite") is not None else int(count or 1),
+                }
+            )
+        if not markers:
+            q.reject("dd_no_choices")
+        zones = []
+        for node in q.findall("drop"):
+            number, choice = q.value("no", element=node), q.value("choice", element=node)
+            if choice not in numbers:
+                q.reject("dd_bad_choice", number=number, choice=choice)
+            shape = q.value("shape", element=node).lower()
+            coords = _moodle_coords(shape, q.value("coords", element=node))
+            if coords is None:
+                q.reject(
+                    "dd_bad_coords", number=number, coords=q.value("coords", element=node)[:60]
+                )
+            zones.append(
+                {
+                    "id": f"z{len(zones) + 1}",
+                    "marker": numbers[choice],
+                    "shape": _MOODLE_SHAPES[shape],
+                    "coords": coords,
+                }
+            )
+        if not zones:
+            q.reject("dd_no_zones")
+        for key in ("showmisplaced", "shuffleanswers", "shownumcorrect"):
+            if q.find(key) is not None:
+                q.keep(key, q.flag(key))
+        return "drag_drop_marker", {"image": image, "markers": markers, "zones": zones}
+
+    def moodlexml_write(self, w: MoodleQuestionWriter) -> str:
+        from ..interchange.moodlexml import format_number as number
+
+        data = w.data
+        if w.moodle.get("showmisplaced"):
+            w.add("showmisplaced")
+        w.combined_feedback()
+        w.image_file(w.element, data["image"]["name"])
+        numbers = {}
+        for position, marker in enumerate(data["markers"], start=1):
+            numbers[marker["id"]] = position
+            node = w.add("drag")
+            w.add("no", position, parent=node)
+            w.add("text", marker.get("text", ""), parent=node)
+            if marker.get("count") is None:
+                w.add("infinite", parent=node)
+            else:
+                w.add("noofdrags", int(marker["count"]), parent=node)
+        for position, zone in enumerate(data["zones"], start=1):
+            node = w.add("drop")
+            w.add("no", position, parent=node)
+            coords = zone["coords"]
+            if zone["shape"] == "circle":
+                shape, text = (
+                    "circle",
+                    f"{number(coords[0])},{number(coords[1])};{number(coords[2])}",
+                )
+            elif zone["shape"] == "rect":
+                shape = "rectangle"
+                corner, size = coords[:2], coords[2:]
+                text = ";".join(f"{number(a)},{number(b)}" for a, b in (corner, size))
+            else:
+                shape, text = "polygon", ";".join(f"{number(x)},{number(y)}" for x, y in coords)
+            w.add("shape", shape, parent=node)
+            w.add("coords", text, parent=node)
+            w.add("choice", numbers[zone["marker"]], parent=node)
+        return "ddmarker"
+
+
+_MOODLE_SHAPES = {"circle": "circle", "rectangle": "rect", "polygon": "polygon"}
+
+
+def _moodle_coords(shape: str, text: str) -> list[Any] | None:
+    """Moodle's drop-zone coordinates as the zone's ``coords``; None when unreadable."""
+
+    def point(pair: str) -> list[int | float]:
+        x, y = (float(v) for v in pair.split(","))
+        if not (math.isfinite(x) and math.isfinite(y)):
+            raise ValueError(pair)
+        return [int(v) if v.is_integer() else v for v in (x, y)]
+
+    try:
+        parts = [p for p in text.replace(" ", "").split(";") if p]
+        if shape == "circle":
+            radius = float(parts[1])
+            if not math.isfinite(radius):
+                return None
+            return [*point(parts[0]), int(radius) if radius.is_integer() else radius]
+        if shape == "rectangle":
+            return [*point(parts[0]), *point(parts[1])]
+        if shape == "polygon":
+            points = [point(pair) for pair in parts]
+            return points if len(points) >= 3 else None
+    except (ValueError, IndexError):
+        return None
+    return None

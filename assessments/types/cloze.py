@@ -1,0 +1,814 @@
+"""Cloze (Moodle's embedded answers, ``multianswer``): gaps in the stem, each a short
+answer, a number or a choice (dropdown, radio buttons or checkboxes), each with a weight.
+
+The stem carries one marker per gap, ``{{g1}}`` (QUESTION_FORMAT.md, "Types added with
+issue 13"); the attempt page replaces each marker by the gap's control. The stem lives in
+the texts of each language while the gaps live in ``data``: :meth:`Cloze.check_stem`
+checks that a stem marks exactly the gaps (``assessments.grading.validate_question_texts``
+calls it for every language).
+
+Scoring, per gap, then the weighted mean of the gaps (``weight`` absent means 1):
+
+- ``short_answer``: the first accepted answer (authored order) that matches the typed text
+  gives its fraction; none: 0. Matching as the ``short_answer`` type: surrounding spaces
+  ignored, case ignored unless ``case_sensitive``, ``*`` any run of characters (``\\*`` a
+  literal asterisk), accents and inner spaces ignored on request (``ignore_accents``,
+  ``ignore_spaces``), numbers compared as numbers (``3,5`` = ``3.50``), codes of digits
+  with separators with or without them (``8471.30`` = ``847130``).
+- ``numeric``: the typed number (decimal point or comma) against each answer in the
+  authored order: the first whose ``|typed - value| <= tolerance`` gives its fraction
+  (``"*"`` as the value matches any number: Moodle's catch-all); none: 0.
+- ``choice`` shown as ``dropdown`` or ``radio``: the chosen option's fraction (a negative
+  one gives 0). As ``checkbox`` (Moodle's MULTIRESPONSE): each chosen option adds its
+  fraction, negative fractions subtract; the sum is floored at 0 and capped at 1. The
+  full-credit answer is the set of the options with a positive fraction (their sum is 1).
+
+Plain Python, no Django, relative imports only.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+from .base import (
+    TOP_ANSWERS,
+    Problem,
+    QuestionType,
+    ResponseError,
+    check_entries,
+    check_unique,
+    gettext_noop,
+    is_id,
+    is_number,
+    number_text,
+    parse_number,
+    show,
+)
+
+KINDS: tuple[str, ...] = ("short_answer", "numeric", "choice")
+DISPLAYS: tuple[str, ...] = ("dropdown", "radio", "checkbox")
+MAX_TEXT_LENGTH = 200
+"""Longest text accepted in one short-answer or numeric gap (characters)."""
+
+GAP_MARKER = re.compile(r"\{\{([A-Za-z0-9_-]+)\}\}")
+"""A gap in a stem: ``{{g1}}`` (QUESTION_FORMAT.md)."""
+GAP_ID = re.compile(r"[A-Za-z0-9_-]+")
+_TAG = re.compile(r"""(<(?:[^>"']|"[^"]*"|'[^']*')*>)""")
+_FULL = Fraction(1)
+
+
+def _fraction(value: Any) -> Fraction:
+    """A credit from the data as an exact fraction (decimals as written: 0.3333333)."""
+    if not is_number(value):
+        return Fraction(0)
+    return Fraction(str(value)) if isinstance(value, float) else Fraction(value)
+
+
+def _weight(gap: Mapping[str, Any]) -> int:
+    weight = gap.get("weight", 1)
+    ok = isinstance(weight, int) and not isinstance(weight, bool) and weight >= 1
+    return weight if ok else 1
+
+
+def _gaps(data: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The usable gaps of a question (objects with an id and a known kind)."""
+    gaps = data.get("gaps")
+    if not isinstance(gaps, list):
+        return []
+    return [
+        g for g in gaps if isinstance(g, Mapping) and is_id(g.get("id")) and g.get("kind") in KINDS
+    ]
+
+
+def _options(gap: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
+    options = gap.get("options")
+    if not isinstance(options, list):
+        return {}
+    return {o["id"]: o for o in options if isinstance(o, Mapping) and is_id(o.get("id"))}
+
+
+def _answers(gap: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    answers = gap.get("answers")
+    return [a for a in answers if isinstance(a, Mapping)] if isinstance(answers, list) else []
+
+
+def stem_gap_ids(stem: str) -> list[str]:
+    """The gap ids a stem marks, in reading order (repeats included)."""
+    return [m.group(1) for m in GAP_MARKER.finditer(stem or "")]
+
+
+def stem_segments(stem: str, gap_ids: list[str]) -> list[dict[str, Any]]:
+    """The cleaned stem HTML cut at its gap markers: ``{"html": ...}`` pieces and
+    ``{"gap": id}`` places in reading order. Only markers in text count (never inside a
+    tag); a marker of an unknown gap, or a second marker of one gap, stays as text. Gaps the
+    stem lacks come at its end, so that every gap can be answered."""
+    segments: list[dict[str, Any]] = []
+    known, seen = set(gap_ids), set()
+    html: list[str] = []
+    for part in _TAG.split(stem or ""):
+        if part.startswith("<"):
+            html.append(part)
+            continue
+        last = 0
+        for match in GAP_MARKER.finditer(part):
+            gap = match.group(1)
+            if gap not in known or gap in seen:
+                continue
+            html.append(part[last : match.start()])
+            segments.append({"html": "".join(html)})
+            segments.append({"gap": gap})
+            html, last = [], match.end()
+            seen.add(gap)
+        html.append(part[last:])
+    segments.append({"html": "".join(html)})
+    for gap in gap_ids:
+        if gap not in seen:
+            segments.extend(({"html": " "}, {"gap": gap}))
+    return [s for s in segments if "gap" in s or s["html"]]
+
+
+# ----------------------------------------------------------------------- short answers
+
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:[.,][0-9]+)?|[.,][0-9]+)")
+_CODE = re.compile(r"[0-9A-Za-z]+(?:[ ./-][0-9A-Za-z]+)+")
+_SEPARATORS = re.compile(r"[ ./-]")
+
+
+def _folded(text: str, *, case_sensitive: bool, ignore_accents: bool, ignore_spaces: bool) -> str:
+    text = " ".join(text.split())
+    if not case_sensitive:
+        text = text.casefold()
+    if ignore_accents:
+        text = "".join(
+            c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)
+        )
+    if ignore_spaces:
+        text = text.replace(" ", "")
+    return text
+
+
+def _wildcard(pattern: str) -> re.Pattern[str]:
+    """``*`` any run of characters, ``\\*`` a literal asterisk, the rest literal."""
+    parts = re.split(r"(\\\*|\*)", pattern)
+    body = "".join(
+        ".*" if p == "*" else re.escape("*") if p == "\\*" else re.escape(p) for p in parts
+    )
+    return re.compile(body, re.DOTALL)
+
+
+def short_answer_matches(
+    accepted: str,
+    given: str,
+    *,
+    case_sensitive: bool = False,
+    ignore_accents: bool = False,
+    ignore_spaces: bool = False,
+) -> bool:
+    """Whether the typed ``given`` matches the ``accepted`` answer (QUESTION_FORMAT.md,
+    scoring of ``short_answer``)."""
+    if not isinstance(accepted, str) or not isinstance(given, str):
+        return False
+    a, g = accepted.strip(), given.strip()
+    if not g:
+        return False
+    if _NUMBER.fullmatch(a) and _NUMBER.fullmatch(g):
+        return Decimal(a.replace(",", ".")) == Decimal(g.replace(",", "."))
+    options = {
+        "case_sensitive": case_sensitive,
+        "ignore_accents": ignore_accents,
+        "ignore_spaces": ignore_spaces,
+    }
+    fa, fg = _folded(a, **options), _folded(g, **options)
+    if "*" in a:
+        return _wildcard(fa).fullmatch(fg) is not None
+    if fa == fg:
+        return True
+    if _CODE.fullmatch(a) and any(c.isdigit() for c in a):
+        return _SEPARATORS.sub("", fa) == _SEPARATORS.sub("", fg)
+    return False
+
+
+# ---------------------------------------------------------------------------- the type
+
+
+class Cloze(QuestionType):
+    name = "cloze"
+    label = gettext_noop("Cloze (embedded answers)")
+    response_field = "gaps"
+    blank: dict[str, Any] = {}
+    # The options of each choice gap: one list per gap, named by gap_list (see entries).
+    entry_lists = ("options",)
+    response_id_shape = "gaps"
+    script = "js/types/cloze.js"
+    stem_inline = True
+
+    def gap_list(self, gap: str) -> str:
+        return f"gap.{gap}"
+
+    def entries(self, data: Mapping[str, Any]) -> dict[str, list[Any]]:
+        return {
+            self.gap_list(gap["id"]): gap["options"]
+            for gap in _gaps(data)
+            if gap["kind"] == "choice" and isinstance(gap.get("options"), list)
+        }
+
+    # --- authoring ---------------------------------------------------------------------
+    def validate(self, data: Mapping[str, Any], problems: list[str]) -> None:
+        gaps = data.get("gaps")
+        if not isinstance(gaps, list) or not gaps:
+            problems.append(Problem(gettext_noop("A cloze question needs at least one gap.")))
+            return
+        seen: set[str] = set()
+        for position, gap in enumerate(gaps, start=1):
+            if not isinstance(gap, Mapping):
+                problems.append(
+                    Problem(gettext_noop("Gap {position} must be an object."), position=position)
+                )
+                continue
+            ident = gap.get("id")
+            if not isinstance(ident, str) or not GAP_ID.fullmatch(ident):
+                problems.append(
+                    Problem(
+                        gettext_noop(
+                            "Gap {position} needs an id of letters, digits, - or _ (for "
+                            "example g1)."
+                        ),
+                        position=position,
+                    )
+                )
+                continue
+            if ident in seen:
+                problems.append(
+                    Problem(gettext_noop("The id “{ident}” is used more than once."), ident=ident)
+                )
+            seen.add(ident)
+            weight = gap.get("weight", 1)
+            if not isinstance(weight, int) or isinstance(weight, bool) or weight < 1:
+                problems.append(
+                    Problem(
+                        gettext_noop(
+                            "The weight of gap “{ident}” must be a whole number of 1 or more."
+                        ),
+                        ident=ident,
+                    )
+                )
+            kind = gap.get("kind")
+            if kind == "short_answer":
+                self._check_short_answer(ident, gap, problems)
+            elif kind == "numeric":
+                self._check_numeric(ident, gap, problems)
+            elif kind == "choice":
+                self._check_choice(ident, gap, problems)
+            else:
+                problems.append(
+                    Problem(
+                        gettext_noop(
+                            "Gap “{ident}” has an unknown kind {value}; use short_answer, "
+                            "numeric or choice."
+                        ),
+                        ident=ident,
+                        value=show(kind),
+                    )
+                )
+
+    @staticmethod
+    def _check_answers_list(ident: str, gap: Mapping[str, Any], problems: list[str]) -> list:
+        answers = gap.get("answers")
+        if not isinstance(answers, list) or not answers:
+            problems.append(
+                Problem(gettext_noop("Gap “{ident}” needs at least one answer."), ident=ident)
+            )
+            return []
+        ids = [a.get("id") for a in answers if isinstance(a, Mapping) and "id" in a]
+        for answer_id in ids:
+            if not is_id(answer_id):
+                problems.append(
+                    Problem(
+                        gettext_noop("An answer of gap “{ident}” has an empty id."), ident=ident
+                    )
+                )
+        check_unique([i for i in ids if is_id(i)], problems)
+        return answers
+
+    @staticmethod
+    def _check_answer_common(
+        ident: str, position: int, answer: Mapping[str, Any], problems: list[str]
+    ) -> None:
+        fraction = answer.get("fraction")
+        if not is_number(fraction) or not 0 <= fraction <= 1:
+            problems.append(
+                Problem(
+                    gettext_noop(
+                        "The credit of answer {position} of gap “{ident}” must be a number "
+                        "from 0 to 1."
+                    ),
+                    ident=ident,
+                    position=position,
+                )
+            )
+        if "feedback" in answer and not isinstance(answer["feedback"], str):
+            problems.append(
+                Problem(
+                    gettext_noop(
+                        "The feedback of answer {position} of gap “{ident}” must be text."
+                    ),
+                    ident=ident,
+                    position=position,
+                )
+            )
+
+    @staticmethod
+    def _check_full_credit(ident: str, fractions: list[Any], problems: list[str]) -> None:
+        if not any(is_number(f) and f == 1 for f in fractions):
+            problems.append(
+                Problem(
+                    gettext_noop("Gap “{ident}” needs an answer worth full credit (1)."),
+                    ident=ident,
+                )
+            )
+
+    def _check_short_answer(self, ident: str, gap: Mapping[str, Any], problems: list[str]) -> None:
+        answers = self._check_answers_list(ident, gap, problems)
+        for position, answer in enumerate(answers, start=1):
+            if not isinstance(answer, Mapping):
+                problems.append(
+                    Problem(
+                        gettext_noop("Answer {position} of gap “{ident}” must be an object."),
+                        ident=ident,
+                        position=position,
+                    )
+                )
+                continue
+            text = answer.get("text")
+            if not isinstance(text, str) or not text.strip():
+                problems.append(
+                    Problem(
+                        gettext_noop("Answer {position} of gap “{ident}” has no text."),
+                        ident=ident,
+                        position=position,
+                    )
+                )
+            self._check_answer_common(ident, position, answer, problems)
+        self._check_full_credit(
+            ident, [a.get("fraction") for a in answers if isinstance(a, Mapping)], problems
+        )
+        for flag in ("case_sensitive", "ignore_accents", "ignore_spaces"):
+            if flag in gap and not isinstance(gap[flag], bool):
+                problems.append(
+                    Problem(
+                        gettext_noop("“{flag}” of gap “{ident}” must be true or false."),
+                        flag=flag,
+                        ident=ident,
+                    )
+                )
+
+    def _check_numeric(self, ident: str, gap: Mapping[str, Any], problems: list[str]) -> None:
+        answers = self._check_answers_list(ident, gap, problems)
+        for position, answer in enumerate(answers, start=1):
+            if not isinstance(answer, Mapping):
+                problems.append(
+                    Problem(
+                        gettext_noop("Answer {position} of gap “{ident}” must be an object."),
+                        ident=ident,
+                        position=position,
+                    )
+                )
+                continue
+            value = answer.get("value")
+            if not (is_number(value) or value == "*"):
+                problems.append(
+                    Problem(
+                        gettext_noop(
+                            "The value of answer {position} of gap “{ident}” must be a finite "
+                            "number (or * for any other number)."
+                        ),
+                        ident=ident,
+                        position=position,
+                    )
+                )
+            tolerance = answer.get("tolerance", 0)
+            if not is_number(tolerance) or tolerance < 0:
+                problems.append(
+                    Problem(
+                        gettext_noop(
+                            "The tolerance of answer {position} of gap “{ident}” must be a "
+                            "number of 0 or more."
+                        ),
+                        ident=ident,
+                        position=position,
+                    )
+                )
+            self._check_answer_common(ident, position, answer, problems)
+        self._check_full_credit(
+            ident,
+            [
+                a.get("fraction")
+                for a in answers
+                if isinstance(a, Mapping) and a.get("value") != "*"
+            ],
+            problems,
+        )
+
+    def _check_choice(self, ident: str, gap: Mapping[str, Any], problems: list[str]) -> None:
+        options = gap.get("options")
+        ids = check_entries(options, "option", 2, problems)
+        check_unique(ids, problems)
+        display = gap.get("display")
+        if display not in DISPLAYS:
+            problems.append(
+                Problem(
+                    gettext_noop(
+                        "Gap “{ident}” has an unknown display {value}; use dropdown, radio or "
+                        "checkbox."
+                    ),
+                    ident=ident,
+                    value=show(display),
+                )
+            )
+        fractions: list[Any] = []
+        for position, option in enumerate(options if isinstance(options, list) else [], start=1):
+            if not isinstance(option, Mapping):
+                continue
+            fractions.append(option.get("fraction"))
+            fraction = option.get("fraction")
+            if not is_number(fraction) or not -1 <= fraction <= 1:
+                problems.append(
+                    Problem(
+                        gettext_noop(
+                            "The credit of option {position} of gap “{ident}” must be a number "
+                            "from -1 to 1."
+                        ),
+                        ident=ident,
+                        position=position,
+                    )
+                )
+            if "feedback" in option and not isinstance(option["feedback"], str):
+                problems.append(
+                    Problem(
+                        gettext_noop(
+                            "The feedback of option {position} of gap “{ident}” must be text."
+                        ),
+                        ident=ident,
+                        position=position,
+                    )
+                )
+        if display == "checkbox":
+            positive = sum((_fraction(f) for f in fractions if is_number(f) and f > 0), Fraction(0))
+            if positive < Fraction(999, 1000):
+                problems.append(
+                    Problem(
+                        gettext_noop(
+                            "The options of gap “{ident}” worth credit must add up to 1 "
+                            "together (they add up to {total})."
+                        ),
+                        ident=ident,
+                        total=round(float(positive), 4),
+                    )
+                )
+        else:
+            self._check_full_credit(ident, fractions, problems)
+
+    def skeleton(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        """One gap of each kind, marked in the stem; option texts and answer feedback per
+        language under ``gaps`` (accepted answers and numbers are part of the key)."""
+        data = {
+            "gaps": [
+                {
+                    "id": "g1",
+                    "kind": "short_answer",
+                    "weight": 1,
+                    "case_sensitive": False,
+                    "answers": [{"id": "a1", "text": "", "fraction": 1}],
+                },
+                {
+                    "id": "g2",
+                    "kind": "numeric",
+                    "weight": 1,
+                    "answers": [{"id": "n1", "value": 0, "tolerance": 0, "fraction": 1}],
+                },
+                {
+                    "id": "g3",
+                    "kind": "choice",
+                    "weight": 1,
+                    "display": "dropdown",
+                    "options": [{"id": "a", "fraction": 1}, {"id": "b", "fraction": 0}],
+                },
+            ]
+        }
+        texts = {
+            "stem": "<p>{{g1}} … {{g2}} … {{g3}}</p>",
+            "gaps": {
+                "g1": {"answers": {"a1": {"feedback": ""}}},
+                "g3": {"options": {"a": {"text": ""}, "b": {"text": "", "feedback": ""}}},
+            },
+        }
+        return data, texts
+
+    def check_stem(self, data: Mapping[str, Any], stem: str, problems: list[str]) -> None:
+        """The stem (one language's) marks every gap exactly once and no other gap."""
+        marked = stem_gap_ids(stem)
+        ids = [g.get("id") for g in data.get("gaps") or [] if isinstance(g, Mapping)]
+        counts = Counter(marked)
+        for ident in ids:
+            if isinstance(ident, str) and counts[ident] == 0:
+                problems.append(
+                    Problem(
+                        gettext_noop("The stem has no marker {{{{{ident}}}}} for gap “{ident}”."),
+                        ident=ident,
+                    )
+                )
+        for ident, count in counts.items():
+            if ident not in ids:
+                problems.append(
+                    Problem(
+                        gettext_noop("The stem marks {{{{{ident}}}}}, which is not a gap."),
+                        ident=ident,
+                    )
+                )
+            elif count > 1:
+                problems.append(
+                    Problem(
+                        gettext_noop("The stem marks gap “{ident}” {count} times; mark it once."),
+                        ident=ident,
+                        count=count,
+                    )
+                )
+
+    # --- delivery ----------------------------------------------------------------------
+    def normalize(self, data: Mapping[str, Any], value: Any) -> Any:
+        """``{gap id: text | option id | [option ids]}`` checked against the gaps, in
+        the gaps' order; blank gaps (``None``, ``""``, ``[]``) are left out. Texts are kept
+        as typed without surrounding spaces; a numeric gap must hold a number."""
+        if value is None:
+            return {}
+        if not isinstance(value, Mapping):
+            raise ResponseError("wrong_shape")
+        gaps = {g["id"]: g for g in _gaps(data)}
+        for key in value:
+            if key not in gaps:
+                raise ResponseError("unknown_option", value=show(key))
+        filled: dict[str, Any] = {}
+        for ident, gap in gaps.items():
+            item = value.get(ident)
+            if item is None or item == "" or item == []:
+                continue
+            if gap["kind"] == "choice":
+                options = _options(gap)
+                if gap.get("display") == "checkbox":
+                    if not isinstance(item, list):
+                        raise ResponseError("wrong_shape")
+                    chosen: set[str] = set()
+                    for option in item:
+                        if not isinstance(option, str):
+                            raise ResponseError("wrong_shape")
+                        if option not in options:
+                            raise ResponseError("unknown_option", value=show(option))
+                        chosen.add(option)
+                    filled[ident] = sorted(chosen)
+                else:
+                    if not isinstance(item, str):
+                        raise ResponseError("wrong_shape")
+                    if item not in options:
+                        raise ResponseError("unknown_option", value=show(item))
+                    filled[ident] = item
+                continue
+            if is_number(item) and gap["kind"] == "numeric":
+                item = repr(float(item)) if isinstance(item, float) else str(item)
+            if not isinstance(item, str):
+                raise ResponseError("wrong_shape")
+            text = item.strip()
+            if not text:
+                continue
+            if len(text) > MAX_TEXT_LENGTH:
+                raise ResponseError("too_long", limit=MAX_TEXT_LENGTH)
+            if gap["kind"] == "numeric":
+                parse_number(text)
+            filled[ident] = text
+        return filled
+
+    def public_layout(
+        self,
+        full: Mapping[str, Any],
+        view: dict[str, Any],
+        tokens: Mapping[str, str],
+        order: Mapping[str, Any],
+    ) -> None:
+        """The stem cut at its gaps (``view["segments"]``): each gap with its number in
+        reading order, its kind, and for a choice its display and options by token in the
+        attempt's order. Nothing of the key: no fraction, answer or feedback."""
+        gaps = {g["id"]: g for g in _gaps(full)}
+        segments: list[dict[str, Any]] = []
+        number = 0
+        for segment in stem_segments(view.get("stem", ""), list(gaps)):
+            if "gap" not in segment:
+                segments.append(segment)
+                continue
+            gap = gaps[segment["gap"]]
+            number += 1
+            shown: dict[str, Any] = {"id": gap["id"], "number": number, "kind": gap["kind"]}
+            if gap["kind"] == "choice":
+                name = self.gap_list(gap["id"])
+                options = _options(gap)
+                shown["display"] = (
+                    gap.get("display") if gap.get("display") in DISPLAYS else "dropdown"
+                )
+                shown["options"] = [
+                    {"id": tokens[f"{name}:{ident}"], "text": options[ident].get("text", "")}
+                    for ident in order.get(name) or list(options)
+                    if ident in options and f"{name}:{ident}" in tokens
+                ]
+            else:
+                longest = max(
+                    (len(str(a.get("text", a.get("value", "")))) for a in _answers(gap)),
+                    default=8,
+                )
+                shown["size"] = min(40, max(8, longest + 4))
+            segments.append({"gap": shown})
+        view["segments"] = segments
+
+    def arrange_view(self, view: dict[str, Any], answer: Mapping[str, Any]) -> None:
+        """Each gap shows the saved answer (text, or its options checked)."""
+        saved = answer.get("gaps") if isinstance(answer, Mapping) else None
+        if not isinstance(saved, Mapping):
+            return
+        for segment in view.get("segments", []):
+            gap = segment.get("gap")
+            if not gap or gap["id"] not in saved:
+                continue
+            value = saved[gap["id"]]
+            if gap["kind"] == "choice":
+                chosen = value if isinstance(value, list) else [value]
+                for option in gap["options"]:
+                    option["checked"] = option["id"] in chosen
+            elif isinstance(value, str):
+                gap["value"] = value
+
+    # --- grading -----------------------------------------------------------------------
+    def grade(self, data: Mapping[str, Any], value: Any) -> tuple[Fraction, dict[str, Any]]:
+        value = value if isinstance(value, Mapping) else {}
+        total = Fraction(0)
+        weights = 0
+        detail: dict[str, Any] = {}
+        for gap in _gaps(data):
+            fraction, gap_detail = self.grade_gap(gap, value.get(gap["id"]))
+            weight = _weight(gap)
+            total += weight * fraction
+            weights += weight
+            detail[gap["id"]] = {"weight": weight, **gap_detail}
+        return (total / weights if weights else Fraction(0)), {"gaps": detail}
+
+    def grade_gap(self, gap: Mapping[str, Any], given: Any) -> tuple[Fraction, dict[str, Any]]:
+        """One gap's fraction and review detail: what was given, the fraction, the
+        feedback of the answer or options that earned it, the right answers."""
+        kind = gap["kind"]
+        fraction = Fraction(0)
+        feedback: list[str] = []
+        if kind == "choice":
+            options = _options(gap)
+            right = [i for i, o in options.items() if _fraction(o.get("fraction")) > 0]
+            if gap.get("display") != "checkbox":
+                right = [i for i, o in options.items() if _fraction(o.get("fraction")) == 1]
+            chosen = given if isinstance(given, list) else [given] if isinstance(given, str) else []
+            chosen = [c for c in chosen if c in options]
+            fraction = sum((_fraction(options[c].get("fraction")) for c in chosen), Fraction(0))
+            feedback = [options[c]["feedback"] for c in chosen if options[c].get("feedback")]
+            correct: Any = right
+        elif kind == "numeric":
+            matched = None
+            if isinstance(given, str):
+                try:
+                    number = Decimal(repr(parse_number(given)))
+                except ResponseError:
+                    number = None
+                if number is not None:
+                    matched = next((a for a in _answers(gap) if _numeric_hit(a, number)), None)
+            if matched is not None:
+                fraction = _fraction(matched.get("fraction"))
+                if matched.get("feedback"):
+                    feedback = [matched["feedback"]]
+            correct = [
+                {"value": a.get("value"), "tolerance": a.get("tolerance", 0)}
+                for a in _answers(gap)
+                if _fraction(a.get("fraction")) == 1 and a.get("value") != "*"
+            ]
+        else:
+            matched = None
+            if isinstance(given, str):
+                matched = next(
+                    (
+                        a
+                        for a in _answers(gap)
+                        if short_answer_matches(
+                            a.get("text", ""),
+                            given,
+                            case_sensitive=gap.get("case_sensitive") is True,
+                            ignore_accents=gap.get("ignore_accents") is True,
+                            ignore_spaces=gap.get("ignore_spaces") is True,
+                        )
+                    ),
+                    None,
+                )
+            if matched is not None:
+                fraction = _fraction(matched.get("fraction"))
+                if matched.get("feedback"):
+                    feedback = [matched["feedback"]]
+            correct = [
+                a.get("text", "") for a in _answers(gap) if _fraction(a.get("fraction")) == 1
+            ]
+        fraction = min(_FULL, max(Fraction(0), fraction))
+        return fraction, {
+            "kind": kind,
+            "given": given,
+            "fraction": round(float(fraction), 6) + 0.0,
+            "right": fraction == _FULL,
+            "feedback": feedback,
+            "correct": correct,
+        }
+
+    def review_stem(self, html: str) -> str:
+        """The stem with each gap marker shown as its number, ``[1]``, as the review's
+        list of gaps numbers them."""
+        number = 0
+
+        def numbered(match: re.Match[str]) -> str:
+            nonlocal number
+            number += 1
+            return f"<strong>[{number}]</strong>"
+
+        parts = _TAG.split(html or "")
+        out = []
+        for part in parts:
+            out.append(part if part.startswith("<") else GAP_MARKER.sub(numbered, part))
+        return "".join(out)
+
+    def review_view(self, question: Mapping[str, Any], answer: Any) -> dict[str, Any]:
+        """What the review shows of each gap, in the stem's gap order: the officer's
+        answer (texts of the chosen options), right or not, the right answers, feedback."""
+        given = answer.get("gaps") if isinstance(answer, Mapping) else None
+        given = given if isinstance(given, Mapping) else {}
+        rows = []
+        for number, gap in enumerate(_gaps(question), start=1):
+            fraction, detail = self.grade_gap(gap, given.get(gap["id"]))
+            options = _options(gap)
+            raw = given.get(gap["id"])
+            if gap["kind"] == "choice":
+                chosen = raw if isinstance(raw, list) else [raw] if isinstance(raw, str) else []
+                answer_text = ", ".join(options[c].get("text", "") for c in chosen if c in options)
+                right = ", ".join(options[c].get("text", "") for c in detail["correct"])
+            elif gap["kind"] == "numeric":
+                answer_text = raw if isinstance(raw, str) else ""
+                right = " · ".join(
+                    number_text(c["value"])
+                    + (f" ± {number_text(c['tolerance'])}" if c["tolerance"] else "")
+                    for c in detail["correct"]
+                )
+            else:
+                answer_text = raw if isinstance(raw, str) else ""
+                right = " · ".join(detail["correct"])
+            rows.append(
+                {
+                    "number": number,
+                    "kind": gap["kind"],
+                    "answer": answer_text,
+                    "state": "right" if detail["right"] else "partial" if fraction else "wrong",
+                    "fraction": detail["fraction"],
+                    "percent": round(100 * detail["fraction"]),
+                    "weight": _weight(gap),
+                    "correct": right,
+                    "feedback": detail["feedback"],
+                }
+            )
+        return {"gaps": rows}
+
+    # --- item analysis -----------------------------------------------------------------
+    def answer_counts(self, values: Iterable[Any]) -> dict[str, int]:
+        """How often each answer was given in each gap (``"g1 → text"``; a checkbox gap's
+        options joined with ``+``), the :data:`TOP_ANSWERS` most frequent."""
+        counts: Counter[str] = Counter()
+        for value in values:
+            if not isinstance(value, Mapping):
+                continue
+            for gap, item in value.items():
+                if isinstance(item, list):
+                    item = "+".join(str(i) for i in item)
+                if isinstance(item, str) and item:
+                    counts[f"{gap} → {item}"] += 1
+        ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+        return dict(ranked[:TOP_ANSWERS])
+
+
+def _numeric_hit(answer: Mapping[str, Any], number: Decimal) -> bool:
+    value = answer.get("value")
+    if value == "*":
+        return True
+    if not is_number(value):
+        return False
+    tolerance = answer.get("tolerance", 0)
+    tolerance = tolerance if is_number(tolerance) and tolerance >= 0 else 0
+    return abs(number - Decimal(repr(float(value)))) <= Decimal(repr(float(tolerance)))
