@@ -46,7 +46,8 @@ def _bank(spec: dict[str, Any], report: SeedReport) -> QuestionBank:
             continue
         question = Question.objects.create(bank=bank, uid=q["uid"])
         texts = {}
-        for language in ("en", "es"):
+        # English and Spanish always; Portuguese and French where the question has them.
+        for language in ("en", "es", *(code for code in ("pt", "fr") if code in q)):
             merged = question_in(language, q)
             texts[language] = {
                 "title": merged["title"],
@@ -178,6 +179,8 @@ def _answer(qtype: str, data: dict[str, Any], *, right: bool, rng: random.Random
         for zone in data["zones"] if right else data["zones"][:1]:
             placements.setdefault(zone["marker"], []).append(_zone_point(zone))
         return {"placements": placements}
+    if qtype == "cloze":
+        return {"gaps": _cloze_answer(data, right=right)}
     region = data["regions"][0]
     coords = region["coords"]
     if region["shape"] == "rect":
@@ -185,6 +188,34 @@ def _answer(qtype: str, data: dict[str, Any], *, right: bool, rng: random.Random
     else:
         point = [sum(p[0] for p in coords) / len(coords), sum(p[1] for p in coords) / len(coords)]
     return {"clicks": [point] if right else [[1, 1]]}
+
+
+def _zone_point(zone: dict[str, Any]) -> list[float]:
+    """A point inside a drag-and-drop marker zone (its centre)."""
+    coords = zone["coords"]
+    if zone["shape"] == "circle":
+        return [coords[0], coords[1]]
+    if zone["shape"] == "rect":
+        return [coords[0] + coords[2] / 2, coords[1] + coords[3] / 2]
+    return [sum(p[0] for p in coords) / len(coords), sum(p[1] for p in coords) / len(coords)]
+
+
+def _cloze_answer(data: dict[str, Any], *, right: bool) -> dict[str, Any]:
+    """Every gap answered rightly, or each gap with its first answer worth nothing."""
+    gaps: dict[str, Any] = {}
+    for gap in data["gaps"]:
+        if gap["kind"] == "choice":
+            good = [o["id"] for o in gap["options"] if o["fraction"] > 0]
+            bad = [o["id"] for o in gap["options"] if o["fraction"] <= 0]
+            if gap["display"] != "checkbox":
+                good = [o["id"] for o in gap["options"] if o["fraction"] == 1][:1]
+            chosen = good if right else bad[:1]
+            gaps[gap["id"]] = chosen if gap["display"] == "checkbox" else chosen[0]
+            continue
+        answers = [a for a in gap["answers"] if a.get("value") != "*"]
+        pick = next((a for a in answers if (a["fraction"] == 1) == right), answers[0])
+        gaps[gap["id"]] = str(pick["value"] if gap["kind"] == "numeric" else pick["text"])
+    return gaps
 
 
 def _zone_point(zone: dict[str, Any]) -> list[float]:

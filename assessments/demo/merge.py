@@ -34,6 +34,7 @@ _LISTS: dict[str, tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...]] = {
     "drag_drop_text": (("choices", ("text",), ()),),
     "drag_drop_image": (("items", ("text",), ()),),
     "drag_drop_marker": (("markers", ("text",), ()),),
+    "cloze": (),  # texts per gap: see _cloze_gaps
 }
 # Text fields whose name in the merged ``data`` differs from the language block's.
 _OUTPUT_NAMES: dict[str, dict[str, str]] = {"regions": {"text": "label"}}
@@ -92,6 +93,8 @@ def question_in(language: str, q: dict) -> dict:
     allowed = _COMMON_TEXT_KEYS | {name for name, _, _ in list_specs} | set(scalars)
     if qtype in _IMAGE_TYPES:
         allowed.add("image_alt")
+    if qtype == "cloze":
+        allowed.add("gaps")
     unknown = set(texts) - allowed
     if unknown:
         raise MergeError(f"{uid}/{language}: unknown text keys {sorted(unknown)}")
@@ -159,6 +162,9 @@ def question_in(language: str, q: dict) -> dict:
             raise MergeError(f"{uid}/{language}: needs a non-empty 'image_alt'")
         image["alt"] = alt
 
+    if qtype == "cloze":
+        _cloze_gaps(uid, language, data, texts.get("gaps", {}))
+
     return {
         "uid": uid,
         "type": qtype,
@@ -169,6 +175,56 @@ def question_in(language: str, q: dict) -> dict:
         "feedback": dict(feedback),
         "data": data,
     }
+
+
+def _cloze_gaps(uid: str, language: str, data: dict, texts: object) -> None:
+    """Merges a cloze's texts per gap: ``gaps: {gap id: {"options": {id: {text,
+    feedback?}}, "answers": {id: {feedback}}}}``. Choice options need a text in every
+    language; accepted answers are part of the key (in ``data``), only their feedback is
+    per language."""
+    if not isinstance(texts, dict):
+        raise MergeError(f"{uid}/{language}: gaps texts must be an object keyed by gap id")
+    gaps = {g.get("id"): g for g in data.get("gaps", []) if isinstance(g, dict)}
+    extra = set(texts) - set(gaps)
+    if extra:
+        raise MergeError(f"{uid}/{language}: gaps texts for unknown gaps {sorted(extra)}")
+    for ident, gap in gaps.items():
+        gap_texts = texts.get(ident, {})
+        if not isinstance(gap_texts, dict) or set(gap_texts) - {"options", "answers"}:
+            raise MergeError(f"{uid}/{language}: gaps[{ident!r}] takes options and answers")
+        if gap.get("kind") == "choice":
+            labels = gap_texts.get("options", {})
+            for option in gap.get("options", []):
+                if option.get("id") not in labels:
+                    raise MergeError(f"{uid}/{language}: no text for option {option.get('id')!r}")
+                if "text" in option:
+                    raise MergeError(f"{uid}: data.gaps options must not hold texts")
+                option.update(
+                    _entry_texts(
+                        uid,
+                        f"{language}.gaps.{ident}.options",
+                        option["id"],
+                        labels[option["id"]],
+                        ("text",),
+                        ("feedback",),
+                    )
+                )
+        feedback = gap_texts.get("answers", {})
+        answers = {a.get("id"): a for a in gap.get("answers", []) if isinstance(a, dict)}
+        unknown = set(feedback) - set(answers)
+        if unknown:
+            raise MergeError(f"{uid}/{language}: feedback for unknown answers {sorted(unknown)}")
+        for answer_id, answer_texts in feedback.items():
+            answers[answer_id].update(
+                _entry_texts(
+                    uid,
+                    f"{language}.gaps.{ident}.answers",
+                    answer_id,
+                    answer_texts,
+                    ("feedback",),
+                    (),
+                )
+            )
 
 
 def bank_in(language: str, bank: dict) -> dict:
