@@ -554,6 +554,20 @@ def test_huge_base64_is_refused(monkeypatch):
     assert result.errors[0].params["name"] == "big.png"
 
 
+def test_too_many_pixels_is_refused(monkeypatch):
+    monkeypatch.setattr(moodlexml, "MAX_IMAGE_PIXELS", 10)
+    result = parse_moodlexml(_question_with_file("wide.png", _png(4, 3)))
+    assert [e.code for e in result.errors] == ["image_too_many_pixels"]
+    assert result.errors[0].params == {"name": "wide.png", "width": 4, "height": 3, "limit": 10}
+
+
+def test_bad_base64_is_refused():
+    text = _question_with_file("dot.png", _png()).replace(
+        'encoding="base64">', 'encoding="base64">!!'
+    )
+    assert [e.code for e in parse_moodlexml(text).errors] == ["image_bad_base64"]
+
+
 def test_a_non_image_named_png_is_refused():
     result = parse_moodlexml(_question_with_file("fake.png", b"MZ\x90\x00 not an image at all"))
     assert [e.code for e in result.errors] == ["image_not_image"]

@@ -210,3 +210,51 @@ def test_admin_import_page_takes_moodle_xml_and_offers_its_export(client, per):
     export = client.get(reverse("assessments_bank_export", args=[bank.pk]) + "?format=moodlexml")
     assert export.status_code == 200 and export["Content-Type"] == "application/xml"
     assert b'<question type="truefalse">' in export.content
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
+def test_bank_round_trip_over_the_corpus(path):
+    """Import a corpus file, export the bank as Moodle XML, import that into another bank:
+    the same questions (type, data, title, stem, feedback, points, tags), their images
+    stored again for the new bank."""
+    first = QuestionBank.objects.create(title="First")
+    questions_import(
+        actor=None, bank=first, text=path.read_text("utf-8"), fmt="moodlexml", skip_bad=True
+    )
+    text, skipped = questions_export(bank=first, fmt="moodlexml")
+    assert skipped == []
+    second = QuestionBank.objects.create(title="Second")
+    report = questions_import(actor=None, bank=second, text=text, fmt="moodlexml")
+    assert report.rejected == [] and report.imported == first.questions.count()
+    renamed = {
+        image.name: QuestionImage.objects.get(bank=second, sha256=image.sha256).name
+        for image in QuestionImage.objects.filter(bank=first)
+    }
+
+    def same(value: str) -> str:
+        for old, new in renamed.items():
+            value = value.replace(old, new)
+        return value
+
+    for question in first.questions.select_related("current_version"):
+        before = question.current_version
+        after = second.questions.get(uid=question.uid).current_version
+        assert after.type == before.type
+        assert after.points == before.points
+        assert after.data == json_loads(same(json_dumps(before.data)))
+        assert after.texts == json_loads(same(json_dumps(before.texts)))
+        assert sorted(second.questions.get(uid=question.uid).tags.names()) == sorted(
+            question.tags.names()
+        )
+
+
+def json_dumps(value: object) -> str:
+    import json
+
+    return json.dumps(value, sort_keys=True)
+
+
+def json_loads(text: str) -> object:
+    import json
+
+    return json.loads(text)
