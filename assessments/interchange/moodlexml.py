@@ -25,24 +25,23 @@ How Moodle maps onto the platform
 ---------------------------------
 Common fields: ``name`` is the title (tags stripped); ``questiontext`` is the stem, cleaned
 to the stem HTML (p, strong, em, ul, ol, li; b/i become strong/em) plus ``<img src alt>``
-for embedded images (``@@PLUGINFILE@@/name``
-references to a ``<file>`` of the question, or the Moodle 1.9 ``<image>``/``<image_base64>``
-pair, appended to the stem). Any other image source (``http://...``) is removed. The lines
-that ``<br>`` separated become paragraphs. The text
-formats: ``html`` is cleaned as HTML; ``moodle_auto_format`` as HTML when it holds tags,
-else as text; ``plain_text`` and ``markdown`` are escaped text, one paragraph per line
+for embedded images (``@@PLUGINFILE@@/name`` references to a ``<file>`` of the question, or
+the Moodle 1.9 ``<image>``/``<image_base64>`` pair, appended to the stem); any other image
+source (``http://...``) is removed, and the lines that ``<br>`` separated become paragraphs.
+The text formats: ``html`` is cleaned as HTML; ``moodle_auto_format`` as HTML when it holds
+tags, else as text; ``plain_text`` and ``markdown`` are escaped text, one paragraph per line
 (markdown's ``**strong**`` and ``*em*`` kept). Feedback and answer texts are plain text on
 the platform: their tags are removed and entities decoded (an image in a feedback or an
 answer is not kept). ``defaultgrade`` becomes ``points``; ``penalty`` is kept in
 ``data["penalty"]`` and written back; ``generalfeedback`` becomes ``feedback.general``,
 ``correctfeedback``/``partiallycorrectfeedback``/``incorrectfeedback`` become
-``feedback.correct``/``partial``/``incorrect``; hints are kept in ``data["hints"]``
-(text, shownumcorrect, clearwrong) and written back; Moodle-only display settings
-(shuffleanswers, answernumbering, shownumcorrect, showstandardinstruction, hidden,
-responsefieldlines, showunits, unitsleft, showmisplaced) are kept in ``data["moodle"]``
-for the export. ``idnumber`` becomes the question's identifier (``uid``) when it is a
-valid identifier (letters, digits, ``.``, ``_``, ``-``, at most 64), else it is dropped.
-``<tags>`` become tags.
+``feedback.correct``/``partial``/``incorrect``; hints are kept in ``data["hints"]`` (text,
+shownumcorrect, clearwrong) and written back; Moodle-only display settings (shuffleanswers,
+answernumbering, shownumcorrect, showstandardinstruction, hidden, responsefieldlines,
+showunits, unitsleft, showmisplaced) are kept in ``data["moodle"]`` for the export.
+``idnumber`` becomes the question's identifier (``uid``) when it is a valid identifier
+(letters, digits, ``.``, ``_``, ``-``, at most 64), else it is dropped. ``<tags>`` become
+tags.
 
 Categories: a ``<question type="category">`` applies to the questions after it; the
 segments of its path, without the leading context (``$course$``, ``$system$``, ...) and
