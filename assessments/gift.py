@@ -88,13 +88,15 @@ Rejected on import
     answer at full credit, bad numbers and weights, negative weights outside a multiple
     choice, a repeated ``[id:...]``.
 
-General feedback ``####text`` is shown by Moodle after every attempt, so it becomes both
-``feedback.correct`` and ``feedback.incorrect`` (for short-form numeric questions only
-``feedback.incorrect`` when the answer has its own feedback). On export the general
-feedback is that shared text; when ``correct`` and ``incorrect`` differ both are written into
-it, one per line (short-form numeric questions put ``correct`` on the answer instead, which
-is exact). ``feedback.partial`` and ``points`` have no GIFT form and are not exported;
-imports score 1 (descriptions 0).
+General feedback ``####text`` is shown by Moodle after every attempt whatever the result:
+it becomes ``feedback.general``, as Moodle XML's ``generalfeedback`` does (a short-form
+numeric answer's own ``#feedback`` becomes ``feedback.correct``). On export
+``feedback.general`` is written as the general feedback. A question without one (written in
+the editor) has its ``correct`` and ``incorrect`` feedback written there instead, once when
+they are the same, else one per line (short-form numeric questions put ``correct`` on the
+answer, which is exact); they read back as ``general``. ``correct`` and ``incorrect`` next
+to a ``general`` feedback, ``feedback.partial`` and ``points`` have no GIFT form and are not
+exported; imports score 1 (descriptions 0).
 
 Text: ``::Title::`` is plain text; a question without one is titled from the start of its
 text. The stem honours the format marker: ``[html]`` keeps HTML but only p, strong, em,
@@ -652,7 +654,7 @@ class _Source:
     @property
     def general_feedback(self) -> dict[str, str]:
         general = self.text(self.general) if self.general is not None else ""
-        return {"correct": general, "incorrect": general} if general else {}
+        return {"general": general} if general else {}
 
 
 def _parse_question(title: str | None, source: str, line: int) -> ParsedQuestion:
@@ -1107,6 +1109,14 @@ def _export_question(question: Mapping[str, Any]) -> str:
     return f"{head}[html]{stem} {{\n{body}\n}}"
 
 
+def _general_line(feedback: Mapping[str, Any]) -> list[str]:
+    """The general feedback line: ``feedback.general``, else the feedback shown after a
+    right and a wrong answer."""
+    if general := str(feedback.get("general") or ""):
+        return ["####" + _escape_answer(general)]
+    return _general(*_feedback_texts(feedback))
+
+
 def _general(correct: str, incorrect: str) -> list[str]:
     """The general feedback line for the feedback shown after a right and a wrong answer."""
     if correct == incorrect or not incorrect:
@@ -1173,7 +1183,7 @@ def _write_single_choice(data: Mapping[str, Any], feedback: Mapping[str, Any]) -
         credit = _fraction(fractions.get(option["id"], 0), negative=True)
         marker = "=" if credit == 1 else "~" + (_weight(credit * 100) if credit else "")
         lines.append(_option_line(marker, option))
-    return lines + _general(*_feedback_texts(feedback))
+    return lines + _general_line(feedback)
 
 
 def _write_multiple_response(data: Mapping[str, Any], feedback: Mapping[str, Any]) -> list[str]:
@@ -1189,14 +1199,14 @@ def _write_multiple_response(data: Mapping[str, Any], feedback: Mapping[str, Any
             _option_line("~" + (_weight(credits[o["id"]] * 100) if credits[o["id"]] else ""), o)
             for o in options
         ]
-        return lines + _general(*_feedback_texts(feedback))
+        return lines + _general_line(feedback)
     right = 100 / len(correct)
     distractors = max(1, len(options) - len(correct))
     wrong = -100 / distractors if data.get("scoring") == "right_minus_wrong" else -100.0
     lines = [
         _option_line("~" + _weight(right if o["id"] in correct else wrong), o) for o in options
     ]
-    return lines + _general(*_feedback_texts(feedback))
+    return lines + _general_line(feedback)
 
 
 def _write_true_false(data: Mapping[str, Any], feedback: Mapping[str, Any]) -> list[str]:
@@ -1211,7 +1221,7 @@ def _write_true_false(data: Mapping[str, Any], feedback: Mapping[str, Any]) -> l
         line += f"#{_escape_answer(wrong)}#{_escape_answer(right)}"
     elif wrong:
         line += f"#{_escape_answer(wrong)}"
-    return [line, *_general(*_feedback_texts(feedback))]
+    return [line, *_general_line(feedback)]
 
 
 def _write_short_answer(data: Mapping[str, Any], feedback: Mapping[str, Any]) -> list[str]:
@@ -1228,7 +1238,7 @@ def _write_short_answer(data: Mapping[str, Any], feedback: Mapping[str, Any]) ->
         lines.append(f"={weight}{text}{_feedback_suffix(answer)}")
     if not lines:
         raise ValueError("no answers")
-    return lines + _general(*_feedback_texts(feedback))
+    return lines + _general_line(feedback)
 
 
 def _format_number(value: Any) -> str:
@@ -1262,6 +1272,10 @@ def _write_numeric(data: Mapping[str, Any], feedback: Mapping[str, Any]) -> list
         answer = {"value": data["answer"], "tolerance": data.get("tolerance", 0)}
         if answer["value"] is None:
             raise TypeError("no answer")
+        if feedback.get("general"):
+            if correct:
+                answer["feedback"] = correct
+            return ["#", _numeric_line(answer, 1), *_general_line(feedback)]
         if correct and correct != incorrect:
             answer["feedback"] = correct
             return ["#", _numeric_line(answer, 1), *_general(incorrect, incorrect)]
@@ -1273,7 +1287,7 @@ def _write_numeric(data: Mapping[str, Any], feedback: Mapping[str, Any]) -> list
             break  # Moodle's "any other answer" comes last: nothing after it is reached
     if len(lines) == 1:
         raise ValueError("no answers")
-    return lines + _general(correct, incorrect)
+    return lines + _general_line(feedback)
 
 
 def _write_matching(data: Mapping[str, Any], feedback: Mapping[str, Any]) -> list[str]:
@@ -1293,11 +1307,11 @@ def _write_matching(data: Mapping[str, Any], feedback: Mapping[str, Any]) -> lis
     if len(lines) < 2:
         raise ValueError("too few premises")
     lines.extend(f"= -> {_escape(text)}" for rid, text in responses.items() if rid not in used)
-    return lines + _general(*_feedback_texts(feedback))
+    return lines + _general_line(feedback)
 
 
 def _write_essay(data: Mapping[str, Any], feedback: Mapping[str, Any]) -> list[str]:
-    return _general(*_feedback_texts(feedback))
+    return _general_line(feedback)
 
 
 def _write_description(data: Mapping[str, Any], feedback: Mapping[str, Any]) -> None:

@@ -111,8 +111,9 @@ def test_single_choice_with_option_and_general_feedback(sample):
         ],
         "correct": "a",
     }
-    general = "Article 1: the price actually paid or payable."
-    assert question.feedback == {"correct": general, "incorrect": general}
+    # Moodle's general feedback, shown whatever the result (before Moodle XML brought
+    # feedback.general, it was copied into correct and incorrect)
+    assert question.feedback == {"general": "Article 1: the price actually paid or payable."}
 
 
 def test_multiple_response_from_weights_and_html_is_cleaned(sample):
@@ -151,7 +152,7 @@ def test_true_false_feedback_and_plain_text_is_escaped(sample):
 def test_numeric_forms(sample):
     duty = sample["Duty amount"]
     assert duty.data == {"answer": 120, "tolerance": 0.5}
-    assert duty.feedback == {"correct": "Exactly 120.", "incorrect": "12 % of 1000 is 120."}
+    assert duty.feedback == {"correct": "Exactly 120.", "general": "12 % of 1000 is 120."}
     assert sample["Tolerance range"].data == {"answer": 2, "tolerance": 0.5}
     # Several answers: all kept, with their credit and feedback (issue 13; before, only
     # the first full-credit answer was kept).
@@ -373,7 +374,14 @@ def test_export_of_the_json_examples_skips_ordering_and_hotspot_with_reasons():
         assert parsed.stem == original["stem"]
         assert parsed.data == original["data"]
         assert parsed.tags == original["tags"]
-        assert parsed.feedback == original["feedback"]
+        # correct and incorrect feedback come back as the general feedback (GIFT has only
+        # that); a short-form numeric question keeps correct on its answer
+        feedback = dict(original["feedback"])
+        shared = feedback.pop("incorrect", None)
+        if original["type"] != "numeric" or feedback.get("correct") == shared:
+            feedback.pop("correct", None)
+        feedback.pop("partial", None)
+        assert parsed.feedback == ({"general": shared, **feedback} if shared else feedback)
 
 
 def test_round_trip_keeps_special_characters_and_multiline_text():
@@ -381,7 +389,7 @@ def test_round_trip_keeps_special_characters_and_multiline_text():
         "type": "single_choice",
         "title": "Specials :: {all} of them",
         "stem": "<p>Heading 84:71 = {computers} ~ #1</p>\n<p>a &lt; b &amp; c</p>",
-        "feedback": {"correct": "Line one\nline two", "incorrect": "Line one\nline two"},
+        "feedback": {"general": "Line one\nline two"},
         "data": {
             "options": [
                 {"id": "a", "text": "a ~ b = c # d { e } f : g \\ h", "feedback": "x -> y"},
@@ -430,9 +438,9 @@ def test_true_false_feedback_directions():
 
 def test_numeric_feedback_and_numbers():
     cases = [
-        ({"answer": 0.1, "tolerance": 0.05}, {"correct": "Yes", "incorrect": "No"}),
+        ({"answer": 0.1, "tolerance": 0.05}, {"correct": "Yes", "general": "No"}),
         ({"answer": -3, "tolerance": 0}, {"correct": "Yes"}),
-        ({"answer": 1.5e-7, "tolerance": 1e-8}, {"correct": "Both", "incorrect": "Both"}),
+        ({"answer": 1.5e-7, "tolerance": 1e-8}, {"general": "Both"}),
     ]
     for data, feedback in cases:
         question = {
@@ -445,6 +453,10 @@ def test_numeric_feedback_and_numbers():
         [parsed] = parse_gift(export_gift([question])[0]).questions
         assert parsed.data == data
         assert parsed.feedback == feedback
+    # Feedback written in the editor: correct goes on the answer, incorrect is general.
+    question["feedback"] = {"correct": "Yes", "incorrect": "No"}
+    [parsed] = parse_gift(export_gift([question])[0]).questions
+    assert parsed.feedback == {"correct": "Yes", "general": "No"}
     # The unit has no GIFT form; the number survives.
     question = {"type": "numeric", "title": "N", "stem": "<p>S</p>", "data": {}}
     question["data"] = {"answer": 5, "tolerance": 1, "unit": "years"}
@@ -562,7 +574,7 @@ def test_short_answer_with_weights_feedback_and_wildcard():
         "ignore_accents": False,
         "ignore_spaces": False,
     }
-    assert question.feedback == {"correct": "See the register.", "incorrect": "See the register."}
+    assert question.feedback == {"general": "See the register."}
 
 
 def test_short_answer_forms_moodle_reads():
@@ -578,7 +590,7 @@ def test_short_answer_forms_moodle_reads():
 def test_essay_and_description():
     essay = _one("::Release::Describe the release procedure. {\n####A model answer.\n}")
     assert (essay.type, essay.data, essay.points) == ("essay", ESSAY_DEFAULTS, 1)
-    assert essay.feedback == {"correct": "A model answer.", "incorrect": "A model answer."}
+    assert essay.feedback == {"general": "A model answer."}
     description = _one("::Intro::You may use the tariff for the next questions.")
     assert (description.type, description.data, description.points) == ("description", {}, 0)
     assert description.stem == "<p>You may use the tariff for the next questions.</p>"
@@ -749,3 +761,16 @@ def test_random_gift_never_crashes_and_reads_back_the_same_after_export():
             text,
             exported,
         )
+
+
+def test_correct_and_incorrect_feedback_are_written_as_the_general_feedback():
+    base = {"type": "true_false", "title": "TF", "stem": "<p>S</p>", "data": {"correct": True}}
+    for feedback, general in (
+        ({"correct": "Same", "incorrect": "Same"}, "Same"),
+        ({"correct": "Right"}, "Right"),
+        ({"incorrect": "Wrong"}, "Wrong"),
+        ({"correct": "Right", "incorrect": "Wrong"}, "Right\nWrong"),
+        ({"general": "General", "correct": "Right", "partial": "Half"}, "General"),
+    ):
+        [parsed] = parse_gift(export_gift([{**base, "feedback": feedback}])[0]).questions
+        assert parsed.feedback == {"general": general}

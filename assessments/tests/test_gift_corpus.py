@@ -130,10 +130,7 @@ def test_what_the_corpus_exercises():
         },
         {"id": "c", "text": "*", "fraction": 0, "feedback": "Completely wrong"},
     ]
-    assert short.feedback == {
-        "correct": "Here is some general feedback!",
-        "incorrect": "Here is some general feedback!",
-    }
+    assert short.feedback == {"general": "Here is some general feedback!"}
 
     [seasons] = by_name["escapeColon"].questions
     assert seasons.type == "single_choice"

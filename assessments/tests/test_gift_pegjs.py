@@ -45,7 +45,7 @@ def _short(answers: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-SHARED = {"correct": "Article 1: see the agreement.", "incorrect": "Article 1: see the agreement."}
+SHARED = {"general": "Article 1: see the agreement."}
 
 BANK: list[dict[str, Any]] = [
     {
@@ -91,7 +91,7 @@ BANK: list[dict[str, Any]] = [
         "title": "CIF elements",
         "stem": "<p>Which costs are part of a CIF price?</p>",
         "points": 1,
-        "feedback": {"correct": "See Incoterms.", "incorrect": "See Incoterms."},
+        "feedback": {"general": "See Incoterms."},
         "data": {
             "options": [
                 {"id": "a", "text": "Freight"},
@@ -151,7 +151,7 @@ BANK: list[dict[str, Any]] = [
         "title": "Duty amount",
         "stem": "<p>The duty rate is 12 %. What is the duty on 1000?</p>",
         "points": 1,
-        "feedback": {"correct": "Exactly 120.", "incorrect": "12 % of 1000 is 120."},
+        "feedback": {"correct": "Exactly 120.", "general": "12 % of 1000 is 120."},
         "data": {"answer": 120, "tolerance": 0.5},
         "tags": ["Calculation"],
     },
@@ -215,7 +215,7 @@ BANK: list[dict[str, Any]] = [
         "title": "Release procedure",
         "stem": "<p>Describe the release procedure.</p><ul><li>steps</li><li>documents</li></ul>",
         "points": 1,
-        "feedback": {"correct": "A model answer: …", "incorrect": "A model answer: …"},
+        "feedback": {"general": "A model answer: …"},
         "data": _essay_data(),
         "tags": [],
     },
