@@ -109,7 +109,6 @@ from ..gift import (
     QuestionImportError,
     gettext_noop,
     html_to_text,
-    option_id,
     title_from_stem,
 )
 
@@ -123,6 +122,7 @@ __all__ = [
     "export_moodlexml",
     "is_moodlexml",
     "parse_moodlexml",
+    "plain_text",
 ]
 
 MAX_FILE_BYTES = 100 * 1024 * 1024
@@ -387,7 +387,7 @@ _LINE_BREAK = "\u2028"  # where a <br> stood, until the stem is cleaned
 _IMG_WITHOUT_SRC = re.compile(r"<img(?![^>]*\ssrc=)[^>]*>")
 
 
-def _plain(raw: str, fmt: str) -> str:
+def plain_text(raw: str, fmt: str = "html") -> str:
     """A Moodle text in ``fmt`` as plain text."""
     if not raw or raw.isspace():
         return ""
@@ -429,7 +429,7 @@ class _Answer:
 
     @property
     def text(self) -> str:
-        return _plain(self.raw, self.format)
+        return plain_text(self.raw, self.format)
 
 
 class MoodleQuestionReader:
@@ -505,7 +505,7 @@ class MoodleQuestionReader:
         return number
 
     def plain(self, path: str, element: ET.Element | None = None) -> str:
-        return _plain(self.text(path, element=element), self.format(path, element=element))
+        return plain_text(self.text(path, element=element), self.format(path, element=element))
 
     def keep(self, key: str, value: Any) -> None:
         """Keep a Moodle-only setting for the export (``data["moodle"]``)."""
@@ -957,9 +957,9 @@ def _serialize(element: ET.Element, depth: int) -> str:
 # the common fields and returns the Moodle type name. A type module of
 # ``assessments/types/`` may carry them as ``moodle_qtypes``, ``moodlexml_read`` and
 # ``moodlexml_write`` (single_choice, multiple_response, true_false, numeric, matching,
-# essay, drag_drop_image and drag_drop_marker do); the format asks the type registry first
-# and falls back to the mappings below, kept here until their type's module is committed
-# and can take them.
+# essay, cloze, drag_drop_text, drag_drop_image and drag_drop_marker do); the format asks
+# the type registry first and falls back to the mappings below, kept here until their type's
+# module is committed and can take them.
 
 
 @dataclass(frozen=True)
@@ -1037,272 +1037,12 @@ def write_description(w: MoodleQuestionWriter) -> str:
     return "description"
 
 
-# multianswer / cloze -> cloze
-_CLOZE_KINDS = {
-    "SHORTANSWER": ("short_answer", "SHORTANSWER"),
-    "SA": ("short_answer", "SHORTANSWER"),
-    "MW": ("short_answer", "SHORTANSWER"),
-    "SHORTANSWER_C": ("short_answer", "SHORTANSWER_C"),
-    "SAC": ("short_answer", "SHORTANSWER_C"),
-    "MWC": ("short_answer", "SHORTANSWER_C"),
-    "NUMERICAL": ("numeric", "NUMERICAL"),
-    "NM": ("numeric", "NUMERICAL"),
-}
-for _short, _long in (
-    ("MC", "MULTICHOICE"),
-    ("MCS", "MULTICHOICE_S"),
-    ("MCV", "MULTICHOICE_V"),
-    ("MCVS", "MULTICHOICE_VS"),
-    ("MCH", "MULTICHOICE_H"),
-    ("MCHS", "MULTICHOICE_HS"),
-    ("MR", "MULTIRESPONSE"),
-    ("MRS", "MULTIRESPONSE_S"),
-    ("MRH", "MULTIRESPONSE_H"),
-    ("MRHS", "MULTIRESPONSE_HS"),
-):
-    _CLOZE_KINDS[_short] = _CLOZE_KINDS[_long] = ("choice", _long)
-_CLOZE_DISPLAY = {
-    "MULTICHOICE": "dropdown",
-    "MULTICHOICE_S": "dropdown",
-    "MULTICHOICE_V": "radio",
-    "MULTICHOICE_VS": "radio",
-    "MULTICHOICE_H": "radio",
-    "MULTICHOICE_HS": "radio",
-    "MULTIRESPONSE": "checkbox",
-    "MULTIRESPONSE_S": "checkbox",
-    "MULTIRESPONSE_H": "checkbox",
-    "MULTIRESPONSE_HS": "checkbox",
-}
-_CLOZE = re.compile(
-    r"\{(?P<weight>[0-9]*):(?P<kind>"
-    + "|".join(sorted(_CLOZE_KINDS, key=len, reverse=True))
-    + r")(?::(?P<answers>(?:\\.|[^\\}])*))?\}"
-)
-_UNESCAPED = {"tilde": re.compile(r"(?<!\\)~"), "hash": re.compile(r"(?<!\\)#")}
-_CLOZE_ANSWER = re.compile(
-    r"\s*(?:%(?P<percent>-?[0-9]+(?:\.[0-9]+)?)%|(?P<full>=))?(?P<text>.*)", re.DOTALL
-)
-
-
-def _cloze_unescape(text: str) -> str:
-    return re.sub(r"\\([\\}{#~/\"])", r"\1", text)
-
-
-def _cloze_escape(text: str) -> str:
-    return re.sub(r"([\\}{#~])", r"\\\1", text)
-
-
-def read_cloze(q: MoodleQuestionReader) -> tuple[str, dict[str, Any]]:
-    gaps: list[dict[str, Any]] = []
-
-    def gap(match: re.Match[str]) -> str:
-        number = len(gaps) + 1
-        kind, moodle = _CLOZE_KINDS[match.group("kind")]
-        entry: dict[str, Any] = {
-            "id": f"g{number}",
-            "kind": kind,
-            "weight": int(match.group("weight") or 1) or 1,
-            "moodle": moodle,
-        }
-        answers = []
-        for raw in _UNESCAPED["tilde"].split(match.group("answers") or ""):
-            if not raw.strip():
-                continue
-            parts = _UNESCAPED["hash"].split(raw, maxsplit=1)
-            head = _CLOZE_ANSWER.match(parts[0])
-            assert head is not None
-            percent = Decimal(100) if head.group("full") else Decimal(head.group("percent") or 0)
-            fraction = moodle_grade(percent, negative=kind == "choice")
-            if fraction is None:
-                raise _Reject("invalid_grade", value=format_number(percent), number=number)
-            text = _plain(_cloze_unescape(head.group("text")), "html")
-            feedback = _plain(_cloze_unescape(parts[1]), "html") if len(parts) > 1 else ""
-            answers.append((text, fraction, feedback))
-        if kind == "choice":
-            if len(answers) < 2:
-                raise _Reject("cloze_too_few_choices", number=number, count=len(answers))
-            entry["options"] = [
-                {"id": option_id(i), "text": t, "fraction": f, **({"feedback": fb} if fb else {})}
-                for i, (t, f, fb) in enumerate(answers)
-            ]
-            entry["display"] = _CLOZE_DISPLAY[moodle]
-            full = any(f == 1 for _, f, _ in answers) or (
-                entry["display"] == "checkbox"
-                and abs(sum(f for _, f, _ in answers if f > 0) - 1) < 0.001
-            )
-            if not full:
-                raise _Reject("cloze_no_full_credit", number=number)
-        else:
-            if not answers:
-                raise _Reject("cloze_no_answers", number=number)
-            if not any(f == 1 for _, f, _ in answers):
-                raise _Reject("cloze_no_full_credit", number=number)
-            entries = []
-            for index, (text, fraction, feedback) in enumerate(answers, start=1):
-                item: dict[str, Any]
-                if kind == "numeric":
-                    value, _, tolerance = text.partition(":")
-                    if value.strip() == "*":  # "any other answer"
-                        item = {"value": None, "fraction": fraction}
-                    else:
-                        try:
-                            item = {
-                                "value": json_number(Decimal(value.strip())),
-                                "tolerance": json_number(abs(Decimal(tolerance.strip() or "0"))),
-                                "fraction": fraction,
-                            }
-                        except InvalidOperation:
-                            raise _Reject(
-                                "cloze_bad_number", number=number, value=text[:40]
-                            ) from None
-                else:
-                    item = {"id": f"a{index}", "text": text, "fraction": fraction}
-                if feedback:
-                    item["feedback"] = feedback
-                entries.append(item)
-            entry["answers"] = entries
-            if kind == "short_answer":
-                entry["case_sensitive"] = moodle == "SHORTANSWER_C"
-        gaps.append(entry)
-        return "{{" + entry["id"] + "}}"
-
-    q.stem_raw = _CLOZE.sub(gap, q.stem_raw)
-    if not gaps:
-        q.reject("cloze_no_gaps")
-    if q.find("shuffleanswers") is not None:
-        q.keep("shuffleanswers", q.flag("shuffleanswers"))
-    return "cloze", {"gaps": gaps}
-
-
-def _cloze_gap_text(gap: Mapping[str, Any]) -> str:
-    kind = gap["kind"]
-    moodle = (
-        gap.get("moodle")
-        or {
-            "short_answer": "SHORTANSWER_C" if gap.get("case_sensitive") else "SHORTANSWER",
-            "numeric": "NUMERICAL",
-        }.get(kind)
-        or {"dropdown": "MULTICHOICE", "radio": "MULTICHOICE_V", "checkbox": "MULTIRESPONSE"}[
-            gap.get("display", "dropdown")
-        ]
-    )
-    parts = []
-    if kind == "choice":
-        items = [(o["text"], o.get("fraction", 0), o.get("feedback", "")) for o in gap["options"]]
-    elif kind == "numeric":
-        items = [
-            (
-                "*"
-                if a["value"] is None
-                else f"{format_number(a['value'])}:{format_number(a.get('tolerance', 0))}",
-                a.get("fraction", 1),
-                a.get("feedback", ""),
-            )
-            for a in gap["answers"]
-        ]
-    else:
-        items = [(a["text"], a.get("fraction", 1), a.get("feedback", "")) for a in gap["answers"]]
-    for text, fraction, feedback in items:
-        escaped = text if kind == "numeric" else _cloze_escape(html.escape(text, quote=False))
-        part = f"%{format_percent(fraction)}%{escaped}"
-        if feedback:
-            part += "#" + _cloze_escape(html.escape(feedback, quote=False))
-        parts.append(part)
-    return "{" + f"{gap.get('weight', 1)}:{moodle}:" + "~".join(parts) + "}"
-
-
-def write_cloze(w: MoodleQuestionWriter) -> str:
-    gaps = {g["id"]: g for g in w.data["gaps"]}
-    text = w.element.find("questiontext/text")
-    assert text is not None
-    text.text = re.sub(
-        r"\{\{([A-Za-z0-9_-]+)\}\}",
-        lambda m: _cloze_gap_text(gaps[m.group(1)]) if m.group(1) in gaps else m.group(0),
-        text.text or "",
-    )
-    if "shuffleanswers" in w.moodle:
-        w.add("shuffleanswers", "1" if w.moodle["shuffleanswers"] else "0")
-    return "multianswer"
-
-
-# gapselect / ddwtos -> drag_drop_text
-_DD_GAP = re.compile(r"\[\[([0-9]+)\]\]")
-
-
-def read_gaps_text(q: MoodleQuestionReader) -> tuple[str, dict[str, Any]]:
-    select = q.moodle_type == "gapselect"
-    choices = []
-    for number, node in enumerate(q.findall("selectoption" if select else "dragbox"), start=1):
-        group = int(q.number("group", Decimal(1), element=node) or 1)
-        choices.append(
-            {
-                "id": f"c{number}",
-                "text": _plain(q.text(".", element=node), "html"),
-                "group": max(1, group),
-                "unlimited": node.find("infinite") is not None,
-            }
-        )
-    if not choices:
-        q.reject("dd_no_choices")
-    gaps: list[dict[str, str]] = []
-
-    def gap(match: re.Match[str]) -> str:
-        number = int(match.group(1))
-        if not 1 <= number <= len(choices):
-            raise _Reject("dd_bad_gap", number=number, count=len(choices))
-        gaps.append({"id": f"g{len(gaps) + 1}", "correct": f"c{number}"})
-        return "{{" + gaps[-1]["id"] + "}}"
-
-    q.stem_raw = _DD_GAP.sub(gap, q.stem_raw)
-    if not gaps:
-        q.reject("dd_no_gaps")
-    if q.find("shownumcorrect") is not None:
-        q.keep("shownumcorrect", True)
-    return "drag_drop_text", {
-        "mode": "select" if select else "drag",
-        "choices": choices,
-        "gaps": gaps,
-        "shuffle": q.flag("shuffleanswers"),
-    }
-
-
-def write_gaps_text(w: MoodleQuestionWriter) -> str:
-    data = w.data
-    select = data.get("mode") == "select"
-    numbers = {c["id"]: index for index, c in enumerate(data["choices"], start=1)}
-    gaps = {g["id"]: g for g in data["gaps"]}
-    text = w.element.find("questiontext/text")
-    assert text is not None
-    text.text = re.sub(
-        r"\{\{([A-Za-z0-9_-]+)\}\}",
-        lambda m: (
-            f"[[{numbers[gaps[m.group(1)]['correct']]}]]" if m.group(1) in gaps else m.group(0)
-        ),
-        text.text or "",
-    )
-    w.add("shuffleanswers", "1" if data.get("shuffle") else "0")
-    w.combined_feedback()
-    for choice in data["choices"]:
-        node = w.add("selectoption" if select else "dragbox")
-        w.add("text", choice["text"], parent=node)
-        w.add("group", int(choice.get("group", 1)), parent=node)
-        if choice.get("unlimited") and not select:
-            w.add("infinite", parent=node)
-    return "gapselect" if select else "ddwtos"
-
-
 _READERS: dict[str, _Mapping] = {
     # Types whose module (assessments/types/) does not carry its Moodle XML mapping yet.
     "shortanswer": _Mapping(read_shortanswer, write_shortanswer),
     "description": _Mapping(read_description, write_description, 0.0),
-    "multianswer": _Mapping(read_cloze, write_cloze),
-    "cloze": _Mapping(read_cloze, write_cloze),
-    "gapselect": _Mapping(read_gaps_text, write_gaps_text),
-    "ddwtos": _Mapping(read_gaps_text, write_gaps_text),
 }
 _WRITERS: dict[str, _Mapping] = {
     "short_answer": _READERS["shortanswer"],
     "description": _READERS["description"],
-    "cloze": _READERS["multianswer"],
-    "drag_drop_text": _READERS["gapselect"],
 }

@@ -34,7 +34,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from .base import (
     TOP_ANSWERS,
@@ -50,6 +50,9 @@ from .base import (
     parse_number,
     show,
 )
+
+if TYPE_CHECKING:
+    from ..interchange.moodlexml import MoodleQuestionReader, MoodleQuestionWriter
 
 KINDS: tuple[str, ...] = ("short_answer", "numeric", "choice")
 DISPLAYS: tuple[str, ...] = ("dropdown", "radio", "checkbox")
@@ -802,6 +805,39 @@ class Cloze(QuestionType):
         ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
         return dict(ranked[:TOP_ANSWERS])
 
+    # --- Moodle XML (the format: assessments/interchange/moodlexml.py) ----------------------
+    moodle_qtypes: ClassVar[tuple[str, ...]] = ("multianswer", "cloze")
+
+    def moodlexml_read(self, q: MoodleQuestionReader) -> tuple[str, dict[str, Any]]:
+        """Moodle's ``multianswer`` (``cloze`` in its XML): each embedded answer
+        ``{weight:TYPE:answers}`` becomes a gap and a ``{{gN}}`` marker in the stem (see
+        :func:`_moodle_cloze_gap`)."""
+        gaps: list[dict[str, Any]] = []
+
+        def gap(match: re.Match[str]) -> str:
+            gaps.append(_moodle_cloze_gap(q, match, len(gaps) + 1))
+            return "{{" + gaps[-1]["id"] + "}}"
+
+        q.stem_raw = _MOODLE_CLOZE.sub(gap, q.stem_raw)
+        if not gaps:
+            q.reject("cloze_no_gaps")
+        if q.find("shuffleanswers") is not None:
+            q.keep("shuffleanswers", q.flag("shuffleanswers"))
+        return "cloze", {"gaps": gaps}
+
+    def moodlexml_write(self, w: MoodleQuestionWriter) -> str:
+        gaps = {g["id"]: g for g in w.data["gaps"]}
+        text = w.element.find("questiontext/text")
+        if text is None:
+            raise ValueError("no question text")
+        text.text = GAP_MARKER.sub(
+            lambda m: _moodle_cloze_text(gaps[m.group(1)]) if m.group(1) in gaps else m.group(0),
+            text.text or "",
+        )
+        if "shuffleanswers" in w.moodle:
+            w.add("shuffleanswers", "1" if w.moodle["shuffleanswers"] else "0")
+        return "multianswer"
+
 
 def _numeric_hit(answer: Mapping[str, Any], number: Decimal) -> bool:
     value = answer.get("value")
@@ -812,3 +848,172 @@ def _numeric_hit(answer: Mapping[str, Any], number: Decimal) -> bool:
     tolerance = answer.get("tolerance", 0)
     tolerance = tolerance if is_number(tolerance) and tolerance >= 0 else 0
     return abs(number - Decimal(repr(float(value)))) <= Decimal(repr(float(tolerance)))
+
+
+# --- Moodle XML: the embedded-answers syntax ------------------------------------------------
+_MOODLE_KINDS: dict[str, tuple[str, str]] = {
+    "SHORTANSWER": ("short_answer", "SHORTANSWER"),
+    "SA": ("short_answer", "SHORTANSWER"),
+    "MW": ("short_answer", "SHORTANSWER"),
+    "SHORTANSWER_C": ("short_answer", "SHORTANSWER_C"),
+    "SAC": ("short_answer", "SHORTANSWER_C"),
+    "MWC": ("short_answer", "SHORTANSWER_C"),
+    "NUMERICAL": ("numeric", "NUMERICAL"),
+    "NM": ("numeric", "NUMERICAL"),
+}
+"""Moodle's gap keywords (short and long) -> (gap kind, the long keyword kept in the gap)."""
+_MOODLE_DISPLAY = {"MULTICHOICE": "dropdown", "MULTIRESPONSE": "checkbox"}
+for _short, _long in (
+    ("MC", "MULTICHOICE"),
+    ("MCS", "MULTICHOICE_S"),
+    ("MCV", "MULTICHOICE_V"),
+    ("MCVS", "MULTICHOICE_VS"),
+    ("MCH", "MULTICHOICE_H"),
+    ("MCHS", "MULTICHOICE_HS"),
+    ("MR", "MULTIRESPONSE"),
+    ("MRS", "MULTIRESPONSE_S"),
+    ("MRH", "MULTIRESPONSE_H"),
+    ("MRHS", "MULTIRESPONSE_HS"),
+):
+    _MOODLE_KINDS[_short] = _MOODLE_KINDS[_long] = ("choice", _long)
+    _MOODLE_DISPLAY[_long] = (
+        "checkbox"
+        if _long.startswith("MULTIRESPONSE")
+        else "radio"
+        if "_V" in _long or "_H" in _long
+        else "dropdown"
+    )
+_MOODLE_CLOZE = re.compile(
+    r"\{(?P<weight>[0-9]*):(?P<kind>"
+    + "|".join(sorted(_MOODLE_KINDS, key=len, reverse=True))
+    + r")(?::(?P<answers>(?:\\.|[^\\}])*))?\}"
+)
+_MOODLE_TILDE = re.compile(r"(?<!\\)~")
+_MOODLE_HASH = re.compile(r"(?<!\\)#")
+_MOODLE_ANSWER = re.compile(
+    r"\s*(?:%(?P<percent>-?[0-9]+(?:\.[0-9]+)?)%|(?P<full>=))?(?P<text>.*)", re.DOTALL
+)
+
+
+def _moodle_unescape(text: str) -> str:
+    return re.sub(r"\\([\\}{#~/\"])", r"\1", text)
+
+
+def _moodle_escape(text: str) -> str:
+    return re.sub(r"([\\}{#~])", r"\\\1", text)
+
+
+def _moodle_cloze_gap(q: MoodleQuestionReader, match: re.Match[str], number: int) -> dict[str, Any]:
+    """One embedded answer as a gap: answers separated by ``~``, each ``%grade%``, ``=``
+    (100 %) or nothing (0 %) before its text and ``#feedback`` after; choices need two
+    answers, every gap an answer at 100 % (a MULTIRESPONSE one may reach 100 % in sum);
+    numeric answers are ``value:tolerance`` or ``*`` (any other answer)."""
+    from decimal import InvalidOperation
+
+    from ..gift import option_id
+    from ..interchange.moodlexml import format_number, json_number, moodle_grade, plain_text
+
+    kind, moodle = _MOODLE_KINDS[match.group("kind")]
+    gap: dict[str, Any] = {
+        "id": f"g{number}",
+        "kind": kind,
+        "weight": int(match.group("weight") or 1) or 1,
+        "moodle": moodle,
+    }
+    answers = []
+    for raw in _MOODLE_TILDE.split(match.group("answers") or ""):
+        if not raw.strip():
+            continue
+        parts = _MOODLE_HASH.split(raw, maxsplit=1)
+        head = _MOODLE_ANSWER.match(parts[0])
+        assert head is not None  # the pattern matches any text
+        percent = Decimal(100) if head.group("full") else Decimal(head.group("percent") or 0)
+        fraction = moodle_grade(percent, negative=kind == "choice")
+        if fraction is None:
+            q.reject("invalid_grade", value=format_number(percent), number=number)
+        text = plain_text(_moodle_unescape(head.group("text")))
+        feedback = plain_text(_moodle_unescape(parts[1])) if len(parts) > 1 else ""
+        answers.append((text, fraction, feedback))
+    if kind == "choice":
+        if len(answers) < 2:
+            q.reject("cloze_too_few_choices", number=number, count=len(answers))
+        gap["options"] = [
+            {"id": option_id(i), "text": t, "fraction": f, **({"feedback": fb} if fb else {})}
+            for i, (t, f, fb) in enumerate(answers)
+        ]
+        gap["display"] = _MOODLE_DISPLAY[moodle]
+        positive = sum(f for _, f, _ in answers if f > 0)
+        if not any(f == 1 for _, f, _ in answers) and not (
+            gap["display"] == "checkbox" and abs(positive - 1) < 0.001
+        ):
+            q.reject("cloze_no_full_credit", number=number)
+        return gap
+    if not answers:
+        q.reject("cloze_no_answers", number=number)
+    if not any(f == 1 for _, f, _ in answers):
+        q.reject("cloze_no_full_credit", number=number)
+    entries = []
+    for index, (text, fraction, feedback) in enumerate(answers, start=1):
+        item: dict[str, Any]
+        if kind == "numeric":
+            value, _, tolerance = text.partition(":")
+            if value.strip() == "*":
+                item = {"value": None, "fraction": fraction}
+            else:
+                try:
+                    item = {
+                        "value": json_number(Decimal(value.strip())),
+                        "tolerance": json_number(abs(Decimal(tolerance.strip() or "0"))),
+                        "fraction": fraction,
+                    }
+                except InvalidOperation:
+                    q.reject("cloze_bad_number", number=number, value=text[:40])
+        else:
+            item = {"id": f"a{index}", "text": text, "fraction": fraction}
+        if feedback:
+            item["feedback"] = feedback
+        entries.append(item)
+    gap["answers"] = entries
+    if kind == "short_answer":
+        gap["case_sensitive"] = moodle == "SHORTANSWER_C"
+    return gap
+
+
+def _moodle_cloze_text(gap: Mapping[str, Any]) -> str:
+    """A gap in Moodle's embedded-answers syntax (its kept keyword, else the nearest)."""
+    import html
+
+    from ..interchange.moodlexml import format_number, format_percent
+
+    kind = gap["kind"]
+    display = {"dropdown": "MULTICHOICE", "radio": "MULTICHOICE_V", "checkbox": "MULTIRESPONSE"}
+    moodle = gap.get("moodle") or (
+        ("SHORTANSWER_C" if gap.get("case_sensitive") else "SHORTANSWER")
+        if kind == "short_answer"
+        else "NUMERICAL"
+        if kind == "numeric"
+        else display[gap.get("display", "dropdown")]
+    )
+    if kind == "choice":
+        items = [(o["text"], o.get("fraction", 0), o.get("feedback", "")) for o in gap["options"]]
+    elif kind == "numeric":
+        items = [
+            (
+                "*"
+                if a["value"] is None
+                else f"{format_number(a['value'])}:{format_number(a.get('tolerance', 0))}",
+                a.get("fraction", 1),
+                a.get("feedback", ""),
+            )
+            for a in gap["answers"]
+        ]
+    else:
+        items = [(a["text"], a.get("fraction", 1), a.get("feedback", "")) for a in gap["answers"]]
+    parts = []
+    for text, fraction, feedback in items:
+        escaped = text if kind == "numeric" else _moodle_escape(html.escape(text, quote=False))
+        part = f"%{format_percent(fraction)}%{escaped}"
+        if feedback:
+            part += "#" + _moodle_escape(html.escape(feedback, quote=False))
+        parts.append(part)
+    return "{" + f"{gap.get('weight', 1)}:{moodle}:" + "~".join(parts) + "}"
