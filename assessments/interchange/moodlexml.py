@@ -683,6 +683,7 @@ def parse_moodlexml(source: str | bytes) -> ImportResult:
         result.errors.append(_error(1, None, "not_moodle_xml", root=str(root.tag)[:40]))
         return result
     tags: list[str] = []
+    uids: set[str] = set()
     for element in root.findall("question"):
         line = builder.lines.get(element, 1)
         qtype = (element.get("type") or "").strip()
@@ -694,7 +695,15 @@ def parse_moodlexml(source: str | bytes) -> ImportResult:
             continue
         title = _title(element)
         try:
-            result.questions.append(_read_question(element, line, tags))
+            question = _read_question(element, line, tags)
+            if question.uid is not None:
+                # Moodle's idnumber is unique per category only: a second question with
+                # the same one would replace the first in the bank, so it gets its own.
+                if question.uid in uids:
+                    question.uid = None
+                else:
+                    uids.add(question.uid)
+            result.questions.append(question)
         except _Reject as problem:
             result.errors.append(_error(line, title, problem.code, **problem.params))
         except RecursionError:

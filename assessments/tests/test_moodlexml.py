@@ -419,6 +419,17 @@ def test_categories_become_tags_and_idnumbers_fit_or_not():
     assert question.uid == "seal-01" and question.tags == ["seals"]
 
 
+def test_a_repeated_idnumber_is_kept_once():
+    question = (
+        '<question type="truefalse"><name><text>{name}</text></name>'
+        "<questiontext><text>Sealed?</text></questiontext><idnumber>seal</idnumber>"
+        '<answer fraction="100"><text>true</text></answer>'
+        '<answer fraction="0"><text>false</text></answer></question>'
+    )
+    text = "<quiz>" + question.format(name="A") + question.format(name="B") + "</quiz>"
+    assert [q.uid for q in parse_moodlexml(text).questions] == ["seal", None]
+
+
 def test_old_image_tag_is_kept_as_an_image():
     questions = read("moodle37__format_xml__sample_questions_with_old_image_tag.xml").questions
     for question in questions:
