@@ -434,13 +434,15 @@ class QuestionViewSet(_scoped_object_views(lambda question: question.bank_id), M
 
 
 class QuestionImportForm(forms.Form):
-    file = forms.FileField(label=_("File (Moodle XML, GIFT or JSON)"))
+    file = forms.FileField(label=_("File (Moodle XML, QTI, GIFT, Aiken or JSON)"))
     format = forms.ChoiceField(
         label=_("Format"),
         choices=[
             ("auto", _("Detect from the file")),
             ("moodlexml", "Moodle XML"),
+            ("qti", _("QTI 3.0 or 2.x (item or content package)")),
             ("gift", "GIFT (Moodle)"),
+            ("aiken", "Aiken (Moodle)"),
             ("json", "JSON"),
         ],
         initial="auto",
@@ -480,14 +482,15 @@ def bank_import_view(request: HttpRequest, bank_id: int) -> HttpResponse:
                 )
             else:
                 data = upload.read()
+                fmt = form.cleaned_data["format"]
+                if fmt == "auto":
+                    fmt = detect_format(data, upload.name or "")
                 try:
-                    text = data.decode("utf-8-sig")
+                    # QTI reads bytes (a content package is a ZIP file); the others text.
+                    text: str | bytes = data if fmt == "qti" else data.decode("utf-8-sig")
                 except UnicodeDecodeError:
                     form.add_error("file", _("The file must be UTF-8 text."))
                 else:
-                    fmt = form.cleaned_data["format"]
-                    if fmt == "auto":
-                        fmt = detect_format(text, upload.name or "")
                     if len(data) > settings.LMS_QUESTION_IMPORT_INLINE_BYTES:
                         # A large file is imported by the task worker; the author
                         # watches its progress on the import's own page.
@@ -562,12 +565,13 @@ def question_import_view(request: HttpRequest, import_id: int) -> HttpResponse:
 def bank_export_view(request: HttpRequest, bank_id: int) -> HttpResponse:
     bank = _bank_for(request, bank_id, editable=False)
     fmt = request.GET.get("format")
-    fmt = fmt if fmt in ("gift", "moodlexml") else "json"
+    fmt = fmt if fmt in ("gift", "moodlexml", "qti") else "json"
     text, skipped = questions_export(bank=bank, fmt=fmt, language=request.GET.get("language", "en"))
     content_type, suffix = {
         "json": ("application/json", "json"),
         "gift": ("text/plain", "gift.txt"),
         "moodlexml": ("application/xml", "moodle.xml"),
+        "qti": ("application/zip", "qti.zip"),
     }[fmt]
     response = HttpResponse(text, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="bank-{bank.pk}.{suffix}"'

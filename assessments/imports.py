@@ -87,7 +87,9 @@ def question_import_run(import_id: int) -> str:
     with translation.override(job.interface_language):
         try:
             with job.file.open("rb") as stored:
-                text = stored.read().decode("utf-8-sig")
+                raw = stored.read()
+            # QTI reads bytes (a content package is a ZIP file); the other formats text.
+            text: str | bytes = raw if job.format == "qti" else raw.decode("utf-8-sig")
             report = questions_import(
                 actor=job.uploaded_by,
                 bank=job.bank,

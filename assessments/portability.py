@@ -1,5 +1,5 @@
-"""Moving questions in and out of banks: Moodle XML, GIFT (Moodle) and the project's JSON
-format.
+"""Moving questions in and out of banks: Moodle XML, GIFT (Moodle), QTI (items and content
+packages), Aiken (import only) and the project's JSON format.
 
 Parsing is pure (``interchange/moodlexml.py``, ``gift.py``, ``portable.py``); this module
 checks every parsed question against the grading rules, reports each rejected one with its
@@ -25,7 +25,7 @@ from lms.accounts.selectors import can_edit_authored
 from . import gift, portable
 from .content import merged
 from .grading import validate_question, validate_stem
-from .interchange import moodlexml
+from .interchange import aiken, moodlexml, qti
 from .models import Question, QuestionBank
 from .services import question_version_save
 
@@ -46,21 +46,36 @@ class ImportRefused(Exception):
         self.report = report
 
 
-FORMATS = ("moodlexml", "gift", "json")
+FORMATS = ("moodlexml", "qti", "gift", "aiken", "json")
 
 
-def detect_format(text: str, filename: str = "") -> str:
-    """The format of an import file: Moodle XML (a ``<quiz>`` root, or a ``.xml`` name),
-    the project's JSON (an object or list, or a ``.json`` name), else GIFT."""
+def detect_format(text: str | bytes, filename: str = "") -> str:
+    """The format of an import file: QTI (a ZIP content package, a ``.zip`` name, or an
+    item's ``<qti-assessment-item>`` or ``<assessmentItem>`` root), Moodle XML (a ``<quiz>``
+    root, or a ``.xml`` name), the project's JSON (an object or list, or a ``.json`` name),
+    Aiken (``ANSWER: X`` lines after lettered options), else GIFT."""
     suffix = filename.lower().rsplit(".", 1)[-1] if "." in filename else ""
+    if qti.is_qti(text) or suffix == "zip":
+        return "qti"
+    if isinstance(text, bytes):
+        text = text.decode("utf-8-sig", "replace")
     if moodlexml.is_moodlexml(text) or suffix == "xml":
         return "moodlexml"
     if suffix == "json" or text.lstrip("\ufeff \t\r\n")[:1] in ("{", "["):
         return "json"
+    if aiken.is_aiken(text):
+        return "aiken"
     return "gift"
 
 
-def parse(text: str, fmt: str) -> gift.ImportResult:
+def parse(text: str | bytes, fmt: str) -> gift.ImportResult:
+    """Read an import file; only QTI takes bytes (a ZIP package), other formats text."""
+    if fmt == "qti":
+        return qti.parse_qti(text)
+    if isinstance(text, bytes):
+        text = text.decode("utf-8-sig")
+    if fmt == "aiken":
+        return aiken.parse_aiken(text)
     if fmt == "moodlexml":
         return moodlexml.parse_moodlexml(text)
     return portable.parse_json(text) if fmt == "json" else gift.parse_gift(text)
@@ -91,7 +106,7 @@ def questions_import(
     *,
     actor: User | None,
     bank: QuestionBank,
-    text: str,
+    text: str | bytes,
     fmt: str,
     language: str = "en",
     skip_bad: bool = False,
@@ -110,7 +125,7 @@ def questions_import(
     if refusal:
         raise PermissionDenied(refusal)
     result = parse(text, fmt)
-    named = fmt == "moodlexml"
+    named = fmt in ("moodlexml", "qti")
     report = ImportReport(
         rejected=[(error.line, _reason(error, named=named)) for error in result.errors]
     )
@@ -188,9 +203,12 @@ def bank_import_refusal(actor: User | None, bank: QuestionBank) -> str:
     return _("This question bank belongs to another administration.")
 
 
-def questions_export(*, bank: QuestionBank, fmt: str, language: str = "en") -> tuple[str, list]:
-    """The bank's current questions as Moodle XML, GIFT or JSON text, and the questions
-    the format cannot hold (title, reason)."""
+def questions_export(
+    *, bank: QuestionBank, fmt: str, language: str = "en"
+) -> tuple[str | bytes, list]:
+    """The bank's current questions as Moodle XML, GIFT or JSON text, or as a QTI 3.0
+    content package (ZIP bytes), and the questions the format cannot hold (title,
+    reason)."""
     questions: list[dict[str, Any]] = []
     for question in bank.questions.filter(archived=False).select_related("current_version"):
         version = question.current_version
@@ -218,4 +236,33 @@ def questions_export(*, bank: QuestionBank, fmt: str, language: str = "en") -> t
         questions = [images_for_export(bank, question, files) for question in questions]
         text, skipped = moodlexml.export_moodlexml(questions, files)
         return text, [(title, _(reason)) for title, reason in skipped]
+    if fmt == "qti":
+        from .question_images import images_for_export
+
+        package_files: dict[str, bytes] = {}
+        questions = [
+            _generated_image(images_for_export(bank, question, package_files), package_files)
+            for question in questions
+        ]
+        data, skipped = qti.export_qti_package(questions, package_files, title=bank.title)
+        return data, [(title, _(reason)) for title, reason in skipped]
     return gift.export_gift(questions)
+
+
+def _generated_image(question: dict[str, Any], files: dict[str, bytes]) -> dict[str, Any]:
+    """``question`` with a hotspot image the platform draws itself (``assessments/images``)
+    referenced as ``@@PLUGINFILE@@/<name>.png`` and its bytes added to ``files``, for an
+    export that carries its images (QTI)."""
+    data = question.get("data") or {}
+    image = data.get("image")
+    name = image.get("name") if isinstance(image, dict) else None
+    if not isinstance(name, str) or not name or name.startswith(moodlexml.PLUGINFILE):
+        return question
+    from .images import render_image
+
+    drawn = render_image(name)
+    if drawn is None:
+        return question
+    files[f"{name}.png"] = drawn
+    reference = f"{moodlexml.PLUGINFILE}{name}.png"
+    return {**question, "data": {**data, "image": {**image, "name": reference}}}

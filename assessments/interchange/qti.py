@@ -1019,6 +1019,15 @@ def _read_package(source: bytes, result: ImportResult) -> None:
                 return archive.read(target, max_bytes=MAX_ITEM_BYTES * 4)
 
             _read_document(archive.read(path), result, resolve, path)
+        taken: set[str] = set()
+        for parsed in result.questions:  # two items with one identifier stay two questions
+            if parsed.uid is None:
+                continue
+            uid, number = parsed.uid, 2
+            while uid.lower() in taken:
+                uid, number = f"{parsed.uid[:60]}-{number}", number + 1
+            taken.add(uid.lower())
+            parsed.uid = uid
 
 
 # --- Writing --------------------------------------------------------------------------------

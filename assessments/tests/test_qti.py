@@ -860,3 +860,9 @@ def test_export_reports_what_it_cannot_write() -> None:
         ("No image", MESSAGES["export_image"]),
     ]
     assert parse_qti(data).errors[0].code == "no_items"
+
+
+def test_items_sharing_an_identifier_stay_separate_questions() -> None:
+    files: dict[str, bytes | str] = {"a.xml": item("same"), "b.xml": item("same")}
+    result = parse_qti(package(files, ["a.xml", "b.xml"]))
+    assert [q.uid for q in result.questions] == ["same", "same-2"]

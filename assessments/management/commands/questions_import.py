@@ -1,5 +1,6 @@
-"""Import questions from a Moodle XML, GIFT or JSON file into a bank (same checks as the
-admin); the format is detected from the file unless --format names it."""
+"""Import questions from a Moodle XML, QTI (item or content package), GIFT, Aiken or JSON
+file into a bank (same checks as the admin); the format is detected from the file unless
+--format names it."""
 
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ from lms.accounts.models import User
 
 
 class Command(BaseCommand):
-    help = "Import Moodle XML, GIFT or JSON questions into a question bank."
+    help = "Import Moodle XML, QTI, GIFT, Aiken or JSON questions into a question bank."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("bank", type=int, help="id of the question bank")
@@ -23,7 +24,8 @@ class Command(BaseCommand):
             "--format",
             choices=FORMATS,
             default=None,
-            help="the file's format; without it, detected (Moodle XML: a <quiz> root or .xml)",
+            help="the file's format; without it, detected (QTI: a ZIP package or an item root; "
+            "Moodle XML: a <quiz> root or .xml; Aiken: ANSWER: lines)",
         )
         parser.add_argument("--language", default="en")
         parser.add_argument("--skip-bad", action="store_true", help="import the good ones")
@@ -48,10 +50,12 @@ class Command(BaseCommand):
                 )
         path: Path = options["file"]
         try:
-            text = path.read_text("utf-8-sig")
+            raw = path.read_bytes()
+            fmt = options["format"] or detect_format(raw, path.name)
+            # QTI reads bytes (a content package is a ZIP file); the other formats text.
+            text: str | bytes = raw if fmt == "qti" else raw.decode("utf-8-sig")
         except (OSError, UnicodeDecodeError) as error:
             raise CommandError(f"Cannot read {path}: {error}") from error
-        fmt = options["format"] or detect_format(text, path.name)
         try:
             report = questions_import(
                 actor=actor,
