@@ -444,7 +444,10 @@ class MoodleQuestionReader:
         for file in element.iter("file"):
             name = file.get("name")
             if name and (file.get("encoding") or "base64") == "base64":
-                self._files.setdefault(name, file.text or "")
+                # Referenced as @@PLUGINFILE@@<path><name>; most files sit at the root.
+                folder = (file.get("path") or "/").strip("/")
+                key = f"{folder}/{name}" if folder else name
+                self._files.setdefault(key, file.text or "")
         self.stem_raw = self.text("questiontext")
         self.stem_format = self.format("questiontext")
         self.moodle: dict[str, Any] = {}
@@ -597,7 +600,7 @@ class MoodleQuestionReader:
             if not value.startswith(PLUGINFILE):
                 return None
             filename = urllib.parse.unquote(value[len(PLUGINFILE) :]).lstrip("/")
-            if not filename or "/" in filename or filename not in self._files:
+            if not filename or filename not in self._files:
                 return None
             try:
                 return self.image(filename)
@@ -829,15 +832,20 @@ class MoodleQuestionWriter:
             self.file(node, filename)
 
     def file(self, node: ET.Element, filename: str) -> None:
+        """``files[filename]`` as a ``<file>`` of ``node`` (once); a name with folders
+        (``maps/port.png``) is written as Moodle does, ``path="/maps/"``."""
+        folder, _, name = filename.rpartition("/")
+        path = f"/{folder}/" if folder else "/"
         if filename in self.files and not any(
-            child.get("name") == filename for child in node.findall("file")
+            child.get("name") == name and child.get("path", "/") == path
+            for child in node.findall("file")
         ):
             self.add(
                 "file",
                 base64.b64encode(self.files[filename]).decode("ascii"),
                 parent=node,
-                name=filename,
-                path="/",
+                name=name,
+                path=path,
                 encoding="base64",
             )
 

@@ -558,6 +558,19 @@ def test_a_real_png_is_kept():
     assert question.images["dot.png"].width == 4
 
 
+def test_an_image_in_a_folder_is_kept_and_written_back_there():
+    text = _question_with_file("dot.png", _png(), "@@PLUGINFILE@@/maps/dot.png").replace(
+        'path="/"', 'path="/maps/"'
+    )
+    (question,) = parse_moodlexml(text).questions
+    assert question.stem == '<p>Look <img src="@@PLUGINFILE@@/maps/dot.png" alt="pic"></p>'
+    files = {name: image.data for name, image in question.images.items()}
+    exported, _ = export_moodlexml([question.as_dict()], files)
+    assert '<file name="dot.png" path="/maps/" encoding="base64">' in exported
+    (again,) = parse_moodlexml(exported).questions
+    assert again.stem == question.stem and list(again.images) == ["maps/dot.png"]
+
+
 def test_huge_base64_is_refused(monkeypatch):
     monkeypatch.setattr(moodlexml, "MAX_IMAGE_BYTES", 1000)
     result = parse_moodlexml(_question_with_file("big.png", _png(200, 200) + b"\0" * 2000))
