@@ -208,6 +208,9 @@ class Cloze(QuestionType):
     # The options of each choice gap: one list per gap, named by gap_list (see entries).
     entry_lists = ("options",)
     response_id_shape = "gaps"
+    # Per language: texts["gaps"][gap id] = {"options": {id: {text, feedback}}, "answers":
+    # {id: {feedback}}} (accepted answers and numbers are the key, in data).
+    text_lists = ("gaps",)
     script = "js/types/cloze.js"
     stem_inline = True
 
