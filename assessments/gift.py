@@ -67,8 +67,7 @@ Weights ``%n%`` (-100..100, decimals allowed) are credit in percent; ``=`` alone
     ``{#3:2~#Completely wrong}``) becomes ``{"value": null, "fraction": 0, "feedback"}``;
     a ``~`` answer with a number is that number at 0 % (or its weight); ``=%50%*`` is any
     other answer at that credit. Answers after an "any other answer" are never reached
-    and are dropped. ``unit`` and
-    ``units`` have no GIFT form and are not exported.
+    and are dropped. ``unit`` and ``units`` have no GIFT form and are not exported.
 ``matching``
     ``{=premise -> response ...}``; ``= -> text`` adds a distractor response. Premises get
     ids p1, p2, ...; responses r1, r2, ... in order of first appearance, one per distinct
@@ -104,8 +103,8 @@ ul, ol, li survive (b/i become strong/em, other tags are stripped, script/style 
 dropped, attributes are removed; images are reported as warnings: a GIFT file does not
 carry the image files, Moodle XML does); ``[markdown]`` is converted (paragraphs,
 ``**strong**``, ``*em*``/``_em_``, ``-`` and ``1.`` lists, nested by indentation);
-``[plain]`` and ``[moodle]`` (the default) are
-escaped as text, one ``<p>`` per ``\\n`` line. Answer and feedback texts are plain text:
+``[plain]`` and ``[moodle]`` (the default) are escaped as text, one ``<p>`` per ``\\n``
+line. Answer and feedback texts are plain text:
 for an ``[html]`` or ``[markdown]`` question (or answer) their markup is stripped. Escapes
 ``\\~ \\= \\# \\{ \\} \\: \\\\ \\n`` are honoured everywhere. Missing-word questions (text
 after the braces) get ``_____`` where the answers stood. Export always writes ``[html]``
