@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import django_filters
@@ -175,9 +176,13 @@ class QuestionForm(WagtailAdminModelForm):
         ``island=True`` it is followed by the editor's settings and translated strings,
         as a ``<script type="application/json">`` data island."""
 
-        class Media:
-            js = ["js/question_editor.js"]
-            css = {"all": ["css/question_editor.css"]}
+        @property
+        def media(self) -> forms.Media:
+            # Each type's own editor script registers before the editor starts.
+            scripts = [qtype.editor_script for qtype in question_types.TYPES if qtype.editor_script]
+            return forms.Media(
+                js=[*scripts, "js/question_editor.js"], css={"all": ["css/question_editor.css"]}
+            )
 
         def __init__(self, role: str, *, island: bool = False, rows: int = 10) -> None:
             attrs = {"rows": rows, "class": "monospace", "data-question-editor": role}
@@ -328,7 +333,20 @@ class QuestionForm(WagtailAdminModelForm):
             "defaultLanguage": active if active in codes else settings.LANGUAGE_CODE,
             "primaryLanguage": settings.LANGUAGE_CODE,
             "scoring": SCORING_RULES,
-            # Types the editor does not draw start from their skeleton, edited as JSON.
+            # Each type's editor strings (its script draws its part of the question).
+            "typeStrings": {
+                qtype.name: {key: gettext(text) for key, text in qtype.editor_strings.items()}
+                for qtype in question_types.TYPES
+                if qtype.editor_strings
+            },
+            "typeConfig": {
+                qtype.name: qtype.editor_config()
+                for qtype in question_types.TYPES
+                if qtype.editor_config()
+            },
+            # Types that are never scored (a description): their points are 0.
+            "unscored": [qtype.name for qtype in question_types.TYPES if not qtype.scored],
+            # Types start from their skeleton (types the editor does not draw: as JSON).
             "skeletons": {
                 qtype.name: {"data": data, "texts": texts}
                 for qtype in question_types.TYPES
@@ -347,8 +365,9 @@ class QuestionForm(WagtailAdminModelForm):
         choices=type_choices,
         widget=forms.Select(attrs={"data-question-editor": "type"}),
     )
+    # 0 only for a type that is never scored (a description): see clean().
     points = forms.DecimalField(
-        label=_("Points"), min_value=0.01, max_digits=6, decimal_places=2, initial=1
+        label=_("Points"), min_value=0, max_digits=6, decimal_places=2, initial=1
     )
     data = forms.JSONField(
         label=_("Answer key and structure (JSON)"),
@@ -385,6 +404,12 @@ class QuestionForm(WagtailAdminModelForm):
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
         qtype, data, texts = cleaned.get("qtype"), cleaned.get("data"), cleaned.get("texts")
+        points = cleaned.get("points")
+        if qtype in question_types.REGISTRY and points is not None:
+            if not question_types.get(qtype).scored and points != 0:
+                self.add_error("points", _("This type is not scored: its points must be 0."))
+            elif question_types.get(qtype).scored and points < Decimal("0.01"):
+                self.add_error("points", _("Give at least 0.01 points."))
         if qtype and isinstance(data, dict) and isinstance(texts, dict):
             if not texts:
                 self.add_error("texts", _("Give the texts in at least one language."))
@@ -394,9 +419,6 @@ class QuestionForm(WagtailAdminModelForm):
                     continue
                 for problem in validate_question(qtype, merged(data, language_texts)):
                     self.add_error("data", f"{language}: {problem.translated(gettext)}")
-                # The stem of each language against the key (a cloze marks its gaps).
-                for problem in validate_stem(qtype, data, language_texts.get("stem", "")):
-                    self.add_error("texts", f"{language}: {problem.translated(gettext)}")
                 # The stem of each language against the key (a cloze marks its gaps).
                 for problem in validate_stem(qtype, data, language_texts.get("stem", "")):
                     self.add_error("texts", f"{language}: {problem.translated(gettext)}")

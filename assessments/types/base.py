@@ -357,6 +357,16 @@ class QuestionType:
         rule = data.get("scoring", default)
         return rule if rule in self.scoring_rules else default
 
+    editor_script: ClassVar[str | None] = None
+    """The script that draws the type in the question editor
+    (``static/js/question_editor/<name>.js``); without one the type is written as JSON."""
+    editor_strings: ClassVar[dict[str, str]] = {}
+    """The editor script's texts (marked with ``gettext_noop``), translated for it."""
+
+    def editor_config(self) -> dict[str, Any]:
+        """Settings the editor script needs beyond its strings (JSON-serialisable)."""
+        return {}
+
     def skeleton(self) -> tuple[dict[str, Any], dict[str, Any]]:
         """A new question's ``data`` and its texts in one language (without title and
         stem), where the author starts from when the editor writes the type as JSON."""

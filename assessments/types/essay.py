@@ -169,6 +169,51 @@ class Essay(QuestionType):
     )
 
     # --- authoring ---------------------------------------------------------------------
+    editor_script = "js/question_editor/essay.js"
+    editor_strings: ClassVar[dict[str, str]] = {
+        "answer": gettext_noop("The officer's answer"),
+        "minWords": gettext_noop("Fewest words (empty: no minimum)"),
+        "maxWords": gettext_noop("Most words (empty: no maximum)"),
+        "attachments": gettext_noop("Files the officer may attach"),
+        "attachmentsRequired": gettext_noop("Files the officer must attach"),
+        "fileTypes": gettext_noop("File types accepted"),
+        "responseTemplate": gettext_noop("Text the answer starts from"),
+        "graderInfo": gettext_noop("Information for the grader"),
+        "graderInfoHelp": gettext_noop("Shown to whoever grades, never to the officer."),
+        "rubric": gettext_noop("Rubric"),
+        "rubricHelp": gettext_noop(
+            "The grader chooses one level per criterion; the question's points are shared "
+            "as the levels' points over the best possible."
+        ),
+        "noRubric": gettext_noop(
+            "Without a rubric the grader gives a share of the points and a comment."
+        ),
+        "addRubric": gettext_noop("Add a rubric"),
+        "removeRubric": gettext_noop("Remove the rubric"),
+        "criterion": gettext_noop("Criterion"),
+        "criterionText": gettext_noop("What is assessed"),
+        "addCriterion": gettext_noop("Add a criterion"),
+        "level": gettext_noop("Level"),
+        "levelText": gettext_noop("Description of the level"),
+        "points": gettext_noop("Points"),
+        "addLevel": gettext_noop("Add a level"),
+    }
+
+    def editor_config(self) -> dict[str, Any]:
+        return {"fileTypes": list(FILE_TYPES), "maxAttachments": MAX_ATTACHMENTS}
+
+    def skeleton(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        return {
+            "min_words": None,
+            "max_words": None,
+            "attachments": 0,
+            "attachments_required": 0,
+            "file_types": [],
+            "rubric": None,
+            "grader_info": "",
+            "response_template": "",
+        }, {}
+
     def validate(self, data: Mapping[str, Any], problems: list[str]) -> None:
         limits = {}
         for key in ("min_words", "max_words"):

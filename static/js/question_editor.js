@@ -31,7 +31,12 @@
     single_choice: true, multiple_response: true, true_false: true, numeric: true,
     ordering: true, matching: true, hotspot: true
   };
+  // A type with its own editor script (static/js/question_editor/<type>.js, loaded before
+  // this one) registers {render(ctx), partialCredit?} here: the editor keeps the title,
+  // stem, languages and feedback, and the type draws its part of the question.
+  var PLUGINS = window.lmsQuestionEditorTypes = window.lmsQuestionEditorTypes || {};
   function structured(type, data) {
+    if (PLUGINS[type]) { return true; }
     if (!STRUCTURED[type]) { return false; }
     return !(type === "numeric" && isObj(data) && (data.answers !== undefined || data.units !== undefined));
   }
@@ -239,7 +244,10 @@
       var view = mergedView(data, t);
       var feedback = isObj(t.feedback) ? t.feedback : {};
       var extra = {};
-      Object.keys(t).forEach(function (key) { if (TEXT_KEYS.indexOf(key) < 0) { extra[key] = clone(t[key]); } });
+      Object.keys(t).forEach(function (key) {
+        var common = PLUGINS[type] ? ["title", "stem", "feedback"].indexOf(key) >= 0 : TEXT_KEYS.indexOf(key) >= 0;
+        if (!common) { extra[key] = clone(t[key]); }
+      });
       views[code] = view;
       m.texts[code] = {
         title: str(t.title), stem: str(t.stem), stemInput: null,
@@ -306,6 +314,18 @@
     if (typeof data.targets === "string") { m.targets = data.targets; }
     if (data.max_clicks !== undefined) { m.maxClicks = numberText(data.max_clicks) || String(data.max_clicks); }
     if (data.wrong_click_penalty !== undefined) { m.penalty = numberText(data.wrong_click_penalty) || String(data.wrong_click_penalty); }
+    if (PLUGINS[type]) {
+      m.plugin = true;
+      m.raw = clone(data);
+      (function mark(value) {  // ids already in the question are never given again
+        if (Array.isArray(value)) { value.forEach(mark); }
+        else if (isObj(value)) {
+          if (typeof value.id === "string") { self.used[value.id] = true; }
+          Object.keys(value).forEach(function (key) { mark(value[key]); });
+        }
+      })(data);
+      return m;
+    }
     Object.keys(data).forEach(function (key) { if (DATA_KEYS.indexOf(key) < 0) { m.dataExtra[key] = clone(data[key]); } });
     return m;
   };
@@ -351,6 +371,19 @@
   /* The model as {data, texts}, in the shape of QUESTION_FORMAT.md. */
   proto.serialize = function () {
     var m = this.model, type = m.type;
+    if (m.plugin) {
+      var pluginTexts = {};
+      m.langs.forEach(function (code) {
+        var source = m.texts[code];
+        var out = clone(source.extra);
+        out.title = source.title;
+        out.stem = source.stem;
+        out.feedback = {};
+        FEEDBACK_KEYS.forEach(function (key) { if (source.feedback[key].trim()) { out.feedback[key] = source.feedback[key]; } });
+        pluginTexts[code] = out;
+      });
+      return {data: clone(m.raw), texts: pluginTexts};
+    }
     var data = clone(m.dataExtra);
     function ids(list) { return list.map(function (e) { return {id: e.id}; }); }
     if (type === "single_choice" || type === "multiple_response") {
@@ -453,7 +486,18 @@
     this.textsArea.value = JSON.stringify(texts, null, 2);
   };
 
+  /* A type that is never scored (a description) is worth 0 points; a scored type at 0
+     goes back to 1. The server refuses any other combination. */
+  proto.pointsFollowType = function () {
+    var field = document.querySelector("input[name='points']");
+    if (!field) { return; }
+    var unscored = (this.config.unscored || []).indexOf(this.typeSelect.value) >= 0;
+    if (unscored) { field.value = "0"; }
+    else if (toNumber(field.value) === 0) { field.value = "1"; }
+  };
+
   proto.typeChanged = function () {
+    this.pointsFollowType();
     if (this.state.unreadable) { return; }
     var wasJsonOnly = this.state.jsonOnly;
     if (!structured(this.typeSelect.value, null)) {
@@ -462,6 +506,18 @@
       this.render();
       return;
     }
+    if (PLUGINS[this.typeSelect.value] && this.model && !wasJsonOnly) {
+      // The title, stem and feedback stay; the type's own part starts from its skeleton.
+      var skeleton = (this.config.skeletons || {})[this.typeSelect.value] || {data: {}, texts: {}};
+      var model = this.model;
+      model.type = this.typeSelect.value;
+      model.plugin = true;
+      model.raw = clone(skeleton.data) || {};
+      model.langs.forEach(function (code) { model.texts[code].extra = clone(skeleton.texts) || {}; });
+      this.changed(true);
+      return;
+    }
+    if (this.model) { this.model.plugin = false; }
     if (wasJsonOnly || !this.model) {
       this.state.jsonOnly = false;
       this.dataArea.value = "";
@@ -530,7 +586,9 @@
       single_choice: this.optionsSection, multiple_response: this.optionsSection, true_false: this.trueFalseSection,
       numeric: this.numericSection, ordering: this.orderingSection, matching: this.matchingSection, hotspot: this.hotspotSection
     };
-    if (sections[m.type]) { panel.appendChild(sections[m.type].call(this)); }
+    if (m.plugin && PLUGINS[m.type]) {
+      panel.appendChild(PLUGINS[m.type].render(this.pluginContext()));
+    } else if (sections[m.type]) { panel.appendChild(sections[m.type].call(this)); }
     panel.appendChild(this.feedbackSection());
     this.bodyNode.appendChild(panel);
     if (focusKey) {
@@ -837,7 +895,8 @@
 
   proto.feedbackSection = function () {
     var S = this.S, m = this.model, lang = m.lang;
-    var keys = PARTIAL_CREDIT[m.type] ? FEEDBACK_KEYS : ["correct", "incorrect"];
+    var partial = m.plugin ? PLUGINS[m.type].partialCredit : PARTIAL_CREDIT[m.type];
+    var keys = partial ? FEEDBACK_KEYS : ["correct", "incorrect"];
     var labels = {correct: S.feedbackCorrect, incorrect: S.feedbackIncorrect, partial: S.feedbackPartial};
     var self = this;
     return h("fieldset", {"class": "qe-section"}, [h("legend", {text: S.feedback})].concat(keys.map(function (key) {
@@ -845,6 +904,26 @@
         multiline: true, rows: 2, ref: self.refText(function (c) { return m.texts[c].feedback[key]; })
       });
     })));
+  };
+
+  /* What a type's editor script works with: the question's data (shared by every
+     language) and the current language's texts, the editor's controls, and changed(). */
+  proto.pluginContext = function () {
+    var self = this, m = this.model;
+    return {
+      h: h, labelled: labelled, toNumber: toNumber, numberText: numberText, isObj: isObj, clone: clone,
+      S: (this.config.typeStrings || {})[m.type] || {}, common: this.S,
+      config: (this.config.typeConfig || {})[m.type] || {},
+      data: m.raw, texts: m.texts[m.lang].extra, lang: m.lang, langs: m.langs.slice(),
+      textsOf: function (code) { return m.texts[code].extra; },
+      textField: function () { return self.textField.apply(self, arguments); },
+      numberField: function () { return self.numberField.apply(self, arguments); },
+      button: function () { return self.button.apply(self, arguments); },
+      rowButtons: function () { return self.rowButtons.apply(self, arguments); },
+      newId: function (prefix) { return self.newId(prefix); },
+      focus: function (key) { self.state.focusKey = key; },
+      changed: function (redraw) { self.changed(redraw); }
+    };
   };
 
   // --- hotspot ---------------------------------------------------------------------------

@@ -479,42 +479,87 @@ def test_the_other_types_are_saved_valid(author_page, bank):
 
 
 def test_a_type_the_editor_does_not_draw_is_written_as_json_and_never_rewritten(author_page, bank):
-    """Types without a drawn editor (an essay here) show their JSON, start from the
-    type's skeleton, and are saved exactly as written; going back to a drawn type brings
-    the editor back with the title and stem kept."""
+    """Types without a drawn editor (drag and drop onto an image here) show their JSON,
+    start from the type's skeleton with the title and stem kept, and are saved exactly as
+    written; going back to a drawn type brings the editor back with the title kept."""
     import json
 
     page = author_page
-    ed = new_question(page, "json-essay", "single_choice")
-    page.locator("#id_qtype").select_option("essay")
+    ed = new_question(page, "json-markers", "single_choice")
+    page.locator("#id_qtype").select_option("drag_drop_marker")
     expect(ed.locator("[data-qe-json-only]")).to_be_visible()
     expect(page.locator("#id_data")).to_be_visible()
-    expect(page.locator("#id_texts")).to_be_visible()
     texts = json.loads(page.locator("#id_texts").input_value())
-    assert texts["en"]["title"] == "About json-essay"
+    assert texts["en"]["title"] == "About json-markers"
     assert texts["en"]["stem"]  # the stem written before switching type is kept
-    data = {
-        "min_words": 20,
-        "max_words": 200,
-        "attachments": 0,
-        "attachments_required": 0,
-        "file_types": [],
-        "rubric": None,
-        "grader_info": "",
-        "response_template": "",
-    }
+    data = json.loads(page.locator("#id_data").input_value())
+    assert data["markers"] and data["zones"]  # the type's skeleton
+    data["image"] = {"name": "container_doors", "width": 960, "height": 360}
+    texts["en"]["image_alt"] = "The doors of a container"
+    for marker in texts["en"]["markers"].values():
+        marker["text"] = "Seal"
     page.locator("#id_data").fill(json.dumps(data))
-    page.locator("#id_points").fill("5")
+    page.locator("#id_texts").fill(json.dumps(texts))
     assert_clean(page)
     create(page)
-    version = saved_valid("json-essay")
-    assert version.type == "essay" and version.data == data
+    version = saved_valid("json-markers")
+    assert version.type == "drag_drop_marker" and version.data == data
 
-    # Back to a drawn type: the editor returns, the title kept.
     ed = new_question(page, "json-back", "single_choice")
-    page.locator("#id_qtype").select_option("essay")
+    page.locator("#id_qtype").select_option("drag_drop_marker")
     expect(ed.locator("[data-qe-json-only]")).to_be_visible()
     page.locator("#id_qtype").select_option("true_false")
     expect(editor(page).get_by_label("Title")).to_have_value("About json-back")
     expect(page.locator("#id_data")).to_be_hidden()
     assert_clean(page)
+
+
+def test_an_essay_with_a_rubric_is_drawn_by_its_own_editor_script(author_page, bank):
+    """The essay draws its part of the editor (static/js/question_editor/essay.js): word
+    limits, files, grader information and a rubric of criteria and levels, no JSON."""
+    page = author_page
+    ed = new_question(page, "essay-rubric", "essay")
+    expect(page.locator("#id_data")).to_be_hidden()
+    ed.get_by_label("Fewest words (empty: no minimum)").fill("50")
+    ed.get_by_label("Most words (empty: no maximum)").fill("300")
+    ed.get_by_label("Files the officer may attach").select_option("1")
+    ed.get_by_label(".pdf").check()
+    ed.get_by_label("Information for the grader").fill("Names the reporting channel.")
+    ed.get_by_role("button", name="Add a rubric").click()
+    expect(ed.get_by_role("button", name="Add a criterion")).to_be_focused()
+    criterion = ed.get_by_role("group", name="Criterion 1", exact=True)
+    criterion.get_by_label("What is assessed").fill("Reporting channel")
+    criterion.get_by_role("group", name="Level 1").get_by_label("Description of the level").fill(
+        "Not named"
+    )
+    criterion.get_by_role("group", name="Level 2").get_by_label("Description of the level").fill(
+        "Named"
+    )
+    criterion.get_by_role("group", name="Level 2").get_by_label("Points").fill("2")
+    ed.get_by_role("button", name="Add a criterion").click()
+    second = ed.get_by_role("group", name="Criterion 2", exact=True)
+    expect(second.get_by_label("What is assessed")).to_be_focused()
+    page.keyboard.type("Integrity reasoning")
+    second.get_by_role("group", name="Level 1").get_by_label("Description of the level").fill(
+        "Absent"
+    )
+    second.get_by_role("group", name="Level 2").get_by_label("Description of the level").fill(
+        "Sound"
+    )
+    second.get_by_role("button", name="Add a level").click()
+    page.keyboard.type("Thorough")
+    second.get_by_role("group", name="Level 3").get_by_label("Points").fill("3")
+    page.locator("#id_points").fill("5")
+    assert_clean(page)
+    create(page)
+    version = saved_valid("essay-rubric")
+    data = version.data
+    assert (data["min_words"], data["max_words"], data["attachments"]) == (50, 300, 1)
+    assert data["file_types"] == [".pdf"]
+    assert data["grader_info"] == "Names the reporting channel."
+    criteria = data["rubric"]["criteria"]
+    assert [c["text"] for c in criteria] == ["Reporting channel", "Integrity reasoning"]
+    assert [[(level["text"], level["points"]) for level in c["levels"]] for c in criteria] == [
+        [("Not named", 0), ("Named", 2)],
+        [("Absent", 0), ("Sound", 1), ("Thorough", 3)],
+    ]
