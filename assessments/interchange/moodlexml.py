@@ -60,9 +60,10 @@ Types: ``multichoice`` with ``single=true`` becomes ``single_choice``: ``correct
 first answer at 100 % (none: refused), and when any other answer has a grade, ``fractions``
 holds every non-zero grade (several 100 % answers, partial and negative credit, graded as
 Moodle does), written back unchanged. ``single=false`` becomes ``multiple_response``:
-``correct`` is every option with a positive fraction, ``fractions`` every non-zero grade
-(Moodle's weights: the chosen options' grades added up), ``scoring`` ``right_minus_wrong``
-for whoever ignores the weights; written back unchanged, so a round trip keeps them.
+``correct`` is every option with a positive fraction, ``scoring`` ``right_minus_wrong``
+and, unless the grades are exactly that rule's (1/n and -1/w), ``fractions`` every
+non-zero grade (Moodle's weights: the chosen options' grades added up); written back
+unchanged, so a round trip keeps them.
 ``truefalse`` becomes ``true_false`` (per-answer feedback as ``feedback_true`` and
 ``feedback_false``). ``shortanswer`` becomes
 ``short_answer`` (``usecase`` is ``case_sensitive``). ``numerical`` becomes ``numeric``: one

@@ -753,7 +753,8 @@ def test_export_of_platform_questions_without_moodle_details():
     assert [title for title, _ in skipped] == ["Map", "Steps"]
     assert "$course$/top/Documents" in text
     (question,) = parse_moodlexml(text).questions
-    assert question.data["fractions"] == {"a": 0.5, "b": 0.5, "c": -1}
+    assert re.findall(r'fraction="([^"]+)"', text) == ["50", "50", "-100"]
+    assert "fractions" not in question.data  # exactly right_minus_wrong: the rule says it
     assert question.data["correct"] == ["a", "b"] and question.feedback == {"correct": "Yes"}
 
 

@@ -123,9 +123,10 @@ class SingleChoice(QuestionType):
         """Moodle's ``multichoice``. One answer (``single``): a single choice whose
         ``correct`` is the first answer at 100 % and, when another answer has a grade,
         ``fractions`` holds every non-zero grade. Several answers: a multiple response;
-        ``correct`` is every answer with a positive grade, ``fractions`` every non-zero
-        grade (Moodle's weights), ``scoring`` ``right_minus_wrong`` for whoever ignores
-        them."""
+        ``correct`` is every answer with a positive grade, ``scoring``
+        ``right_minus_wrong`` and, when the grades are not exactly that rule's (1/n for
+        each right answer, -1/w for each wrong one), ``fractions`` every non-zero grade
+        (Moodle's weights, graded as Moodle does)."""
         from ..gift import option_id
 
         answers = q.answers(negative=True)
@@ -146,12 +147,13 @@ class SingleChoice(QuestionType):
             correct = [ident for ident, fraction in fractions.items() if fraction > 0]
             if not correct:
                 q.reject("no_correct_option")
-            return "multiple_response", {
-                "options": options,
-                "correct": correct,
-                "scoring": "right_minus_wrong",
-                "fractions": {ident: f for ident, f in fractions.items() if f},
-            }
+            data = {"options": options, "correct": correct, "scoring": "right_minus_wrong"}
+            wrong = len(options) - len(correct)
+            rule = {i: 1 / len(correct) if i in correct else -1 / wrong for i in fractions}
+            if any(abs(fractions[i] - rule[i]) > 1e-5 for i in fractions):
+                # Weights right_minus_wrong does not give: kept, and graded as Moodle does.
+                data["fractions"] = {ident: f for ident, f in fractions.items() if f}
+            return "multiple_response", data
         full = [ident for ident, fraction in fractions.items() if fraction == 1]
         if not full:
             q.reject("no_full_credit")
