@@ -81,6 +81,12 @@ def parse(text: str | bytes, fmt: str) -> gift.ImportResult:
     return portable.parse_json(text) if fmt == "json" else gift.parse_gift(text)
 
 
+def parse_bytes(data: bytes, filename: str = "") -> gift.ImportResult:
+    """Read an uploaded file in its detected format (QTI reads the bytes, the other formats
+    the UTF-8 text; ``UnicodeDecodeError`` when it is not)."""
+    return parse(data, detect_format(data, filename))
+
+
 def _reason(error: gift.QuestionImportError, *, named: bool = False) -> str:
     template = _(error.reason)
     try:

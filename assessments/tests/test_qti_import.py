@@ -20,7 +20,12 @@ from assessments.grading import validate_question, validate_stem
 from assessments.imports import question_import_run
 from assessments.interchange.qti import parse_qti
 from assessments.models import Question, QuestionBank, QuestionImage, QuestionImport
-from assessments.portability import detect_format, questions_export, questions_import
+from assessments.portability import (
+    detect_format,
+    parse_bytes,
+    questions_export,
+    questions_import,
+)
 from assessments.services import question_version_save
 from assessments.types import REGISTRY
 from lms.accounts.roles import Role
@@ -95,6 +100,13 @@ def test_detection() -> None:
     assert detect_format(item, "item.xml") == "qti"
     assert detect_format("<quiz></quiz>", "bank.xml") == "moodlexml"
     assert detect_format("::T:: Q {T}") == "gift"
+    assert [q.type for q in parse_bytes(AIKEN.encode(), "bank.txt").questions] == ["single_choice"]
+
+
+@corpus
+def test_parse_bytes_reads_a_package() -> None:
+    result = parse_bytes((CORPUS / "1edtech__simple.zip").read_bytes(), "simple.zip")
+    assert [q.uid for q in result.questions] == ["choice"]
 
 
 def test_aiken_import() -> None:
