@@ -44,11 +44,13 @@ def dd_slots_review(q: Mapping[str, Any], a: Mapping[str, Any] | None) -> list[d
 
 
 @register.simple_tag
-def dd_markers_review(q: Mapping[str, Any], a: Mapping[str, Any] | None) -> dict[str, Any]:
+def dd_markers_review(
+    qtype: str, q: Mapping[str, Any], a: Mapping[str, Any] | None
+) -> dict[str, Any]:
     """Each zone with the marker it expects and whether one was placed in it, and the
-    markers placed in no zone of their kind."""
+    markers placed in no zone of their kind (graded by the type ``qtype``)."""
     placements = (a or {}).get("placements") or {}
-    _fraction, detail = question_type("drag_drop_marker").grade(q, placements)
+    _fraction, detail = question_type(qtype).grade(q, placements)
     texts = _texts(valid_entries(q, "markers"))
     held = set(detail["zones_right"])
     zones = [

@@ -28,6 +28,8 @@ from assessments.grading import (
 )
 from assessments.models import AssessmentPage, Attempt, DrawRule
 from assessments.tests.fixtures import QUESTIONS, browser_answer
+from assessments.tests.test_type_drag_drop import QUESTIONS as DRAG_DROP_QUESTIONS
+from assessments.tests.test_type_drag_drop import RIGHT as RIGHT_DD
 from courses import services as course_services
 from courses.tests.fixtures import add
 from lms.seeding import SeedReport
@@ -43,10 +45,12 @@ RIGHT = {
     "cloze": {"gaps": {"g1": "CEN", "g2": "b", "g3": ["a", "c"]}},
     "short_answer": {"text": "PE004512"},
     "description": {"value": None},
+    **{qtype: RIGHT_DD[qtype] for qtype in RIGHT_DD},
 }
 
 # Types whose sample is not in the shared fixture (it would change every attempt there).
 MORE_QUESTIONS = {
+    **DRAG_DROP_QUESTIONS,
     "short_answer": (
         "short_answer",
         {"answers": [{"id": "a1", "text": "PE-004512", "fraction": 1}]},
