@@ -106,7 +106,7 @@ from ..gift import (
     html_to_text,
     title_from_stem,
 )
-from .moodlexml import PLUGINFILE, EmbeddedImage, check_image
+from .moodlexml import MAX_IMAGE_BYTES, PLUGINFILE, EmbeddedImage, check_image
 
 __all__ = [
     "MESSAGES",
@@ -991,7 +991,8 @@ def _read_package(source: bytes, result: ImportResult) -> None:
                     _error(1, href[:120] or None, "bad_reference", path=href[:120])
                 )
                 continue
-            items.append(path)
+            if path not in items:
+                items.append(path)
         if not items:
             result.errors.append(
                 _error(1, None, "no_items", types=", ".join(sorted(t for t in types if t)) or "-")
@@ -1016,7 +1017,9 @@ def _read_package(source: bytes, result: ImportResult) -> None:
                 target = _inside(folder, src)
                 if target is None or target not in archive.files:
                     return None
-                return archive.read(target, max_bytes=MAX_ITEM_BYTES * 4)
+                if archive.files[target].size > MAX_IMAGE_BYTES:
+                    raise _Reject("image_too_large", name=src[:120], limit=MAX_IMAGE_BYTES)
+                return archive.read(target)
 
             _read_document(archive.read(path), result, resolve, path)
         taken: set[str] = set()

@@ -866,3 +866,26 @@ def test_items_sharing_an_identifier_stay_separate_questions() -> None:
     files: dict[str, bytes | str] = {"a.xml": item("same"), "b.xml": item("same")}
     result = parse_qti(package(files, ["a.xml", "b.xml"]))
     assert [q.uid for q in result.questions] == ["same", "same-2"]
+
+
+def test_a_too_large_image_is_left_out_unread(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(qti, "MAX_IMAGE_BYTES", 10)
+    files: dict[str, bytes | str] = {
+        "a.xml": item(extra='<img src="p.png" alt="p"/>'),
+        "p.png": png(),
+    }
+    result = parse_qti(package(files, ["a.xml", "a.xml"]))
+    (parsed,) = result.questions  # listed twice in the manifest, read once
+    assert parsed.images == {}
+    assert [(w.code, w.params["name"]) for w in result.warnings] == [("image_dropped", "p.png")]
+    assert "too large" in result.warnings[0].message
+
+
+def test_a_good_image_in_a_package_is_kept() -> None:
+    files: dict[str, bytes | str] = {
+        "items/a.xml": item(extra='<img src="img/p%20q.png" alt="p"/>'),
+        "items/img/p q.png": png(),
+    }
+    (parsed,) = parse_qti(package(files, ["items/a.xml"])).questions
+    assert parsed.stem.endswith('<img src="@@PLUGINFILE@@/img/p%20q.png" alt="p"></p>')
+    assert parsed.images["img/p%20q.png"].width == 4
