@@ -38,6 +38,8 @@ class ImportReport:
     imported: int = 0
     updated: int = 0
     rejected: list[tuple[int, str]] = field(default_factory=list)  # (line, translated reason)
+    # Questions imported with a loss (an image left out...): (line, translated reason).
+    warnings: list[tuple[int, str]] = field(default_factory=list)
 
 
 class ImportRefused(Exception):
@@ -133,7 +135,8 @@ def questions_import(
     result = parse(text, fmt)
     named = fmt in ("moodlexml", "qti")
     report = ImportReport(
-        rejected=[(error.line, _reason(error, named=named)) for error in result.errors]
+        rejected=[(error.line, _reason(error, named=named)) for error in result.errors],
+        warnings=[(warning.line, _reason(warning, named=named)) for warning in result.warnings],
     )
     good = []
     for parsed in result.questions:

@@ -238,3 +238,22 @@ def test_a_large_package_is_imported_in_the_background(
     assert job.format == "qti" and job.status == QuestionImport.Status.DONE
     assert question_import_run(job.pk) == "done"
     assert bank.questions.get().uid == "choice"
+
+
+@corpus
+def test_losses_are_reported_by_the_command_and_the_admin_page(tmp_path, capsys, client, per):
+    bank = QuestionBank.objects.create(title="Loss", administration=per)
+    source = tmp_path / "choice.xml"  # a loose item: its image is not in the file
+    source.write_bytes((CORPUS / "1edtech__qti22_item__choice.xml").read_bytes())
+    call_command("questions_import", bank.pk, str(source))
+    out = capsys.readouterr().out
+    assert "Imported 1, updated 0." in out
+    assert "Imported with a loss, line 3: “choice”: The image “images/sign.png” was left out" in out
+    author = UserFactory(username="author.loss", administration=per, roles={Role.TRAINING_MANAGER})
+    client.force_login(author)
+    upload = SimpleUploadedFile("choice.xml", source.read_bytes(), "text/xml")
+    page = client.post(
+        reverse("assessments_bank_import", args=[bank.pk]),
+        {"file": upload, "format": "auto", "language": "en"},
+    ).content.decode()
+    assert "Imported with a loss" in page and "images/sign.png" in page

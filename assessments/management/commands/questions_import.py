@@ -77,3 +77,5 @@ class Command(BaseCommand):
         self.stdout.write(f"Imported {report.imported}, updated {report.updated}.")
         for line, reason in report.rejected:
             self.stdout.write(f"Skipped line {line}: {reason}")
+        for line, reason in report.warnings:
+            self.stdout.write(f"Imported with a loss, line {line}: {reason}")
