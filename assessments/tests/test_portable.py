@@ -139,6 +139,45 @@ EXAMPLES = [
         },
         "tags": ["inspection"],
     },
+    {
+        "uid": "5b0e6f0e-0001-4c1e-9a00-000000000008",
+        "type": "cloze",
+        "title": "Seal check",
+        "stem": "<p>The seal reads {{g1}}; the gross weight is {{g2}} t. Next: {{g3}}.</p>",
+        "points": 2,
+        "feedback": {"partial": "Check each gap."},
+        "data": {
+            "gaps": [
+                {
+                    "id": "g1",
+                    "kind": "short_answer",
+                    "weight": 1,
+                    "case_sensitive": False,
+                    "answers": [
+                        {"id": "a1", "text": "PE-004512", "fraction": 1},
+                        {"id": "a2", "text": "PE-*", "fraction": 0.5, "feedback": "Close."},
+                    ],
+                },
+                {
+                    "id": "g2",
+                    "kind": "numeric",
+                    "weight": 2,
+                    "answers": [{"value": 18.4, "tolerance": 0.1, "fraction": 1}],
+                },
+                {
+                    "id": "g3",
+                    "kind": "choice",
+                    "weight": 1,
+                    "display": "checkbox",
+                    "options": [
+                        {"id": "a", "text": "Examine it", "fraction": 1},
+                        {"id": "b", "text": "Release it", "fraction": -1, "feedback": "No."},
+                    ],
+                },
+            ]
+        },
+        "tags": ["inspection"],
+    },
 ]
 
 
@@ -197,7 +236,7 @@ def test_round_trip_of_the_whole_bank_is_byte_identical():
     assert isinstance(result, ImportResult)
     assert result.errors == []
     assert result.bank == BANK
-    assert [q.line for q in result.questions] == list(range(1, 8))
+    assert [q.line for q in result.questions] == list(range(1, len(EXAMPLES) + 1))
     assert export_json(result.bank, [q.as_dict() for q in result.questions]) == text
 
 
@@ -304,7 +343,7 @@ def _both(*changes):
 
 BROKEN = [
     # (example index, change, expected code, expected params subset)
-    (0, _set(["type"], "essay"), "unknown_type", {"type": "essay"}),
+    (0, _set(["type"], "calculated"), "unknown_type", {"type": "calculated"}),
     (0, _set(["type"], 3), "wrong_json_type", {"field": "type"}),
     (0, _delete(["data"]), "missing_field", {"field": "data"}),
     (0, _set(["colour"], "red"), "unknown_field", {"field": "colour"}),
@@ -374,7 +413,7 @@ def test_each_broken_question_is_reported_and_the_others_still_import(index, cha
             question["uid"] = f"uid-{number}"
     result = parse_json(document(questions))
     assert [q.title for q in result.questions] == [q["title"] for q in good]
-    assert [q.line for q in result.questions] == [1, 2, 3, 5, 6, 7, 8]
+    assert [q.line for q in result.questions] == [1, 2, 3, *range(5, len(EXAMPLES) + 2)]
     [error] = result.errors
     assert isinstance(error, QuestionImportError)
     assert (error.line, error.code) == (4, code)

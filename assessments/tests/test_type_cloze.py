@@ -228,6 +228,11 @@ def test_numeric_gaps_take_a_decimal_comma_and_the_first_tolerance_that_holds():
     assert fraction({"weight": "18350"}) == 0.2  # in kilograms: half credit
     detail = grade("cloze", DATA, {"gaps": {"weight": "17"}}).detail["gaps"]["weight"]
     assert detail["feedback"] == ["Tonnes, from the B/L."]
+    # The catch-all as the numeric type writes it (null, Moodle XML's "*" read back).
+    data = json.loads(json.dumps(DATA))
+    data["gaps"][1]["answers"][2] = {"value": None, "fraction": 0.25}
+    assert validate_question("cloze", data) == []
+    assert grade("cloze", data, {"gaps": {"weight": "-3"}}).fraction == 0.1
     assert detail["correct"] == [{"value": 18.4, "tolerance": 0.1}]
 
 

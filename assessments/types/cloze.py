@@ -17,7 +17,7 @@ Scoring, per gap, then the weighted mean of the gaps (``weight`` absent means 1)
   with separators with or without them (``8471.30`` = ``847130``).
 - ``numeric``: the typed number (decimal point or comma) against each answer in the
   authored order: the first whose ``|typed - value| <= tolerance`` gives its fraction
-  (``"*"`` as the value matches any number: Moodle's catch-all); none: 0.
+  (a ``null`` or ``"*"`` value matches any number: Moodle's catch-all); none: 0.
 - ``choice`` shown as ``dropdown`` or ``radio``: the chosen option's fraction (a negative
   one gives 0). As ``checkbox`` (Moodle's MULTIRESPONSE): each chosen option adds its
   fraction, negative fractions subtract; the sum is floored at 0 and capped at 1. The
@@ -58,6 +58,10 @@ KINDS: tuple[str, ...] = ("short_answer", "numeric", "choice")
 DISPLAYS: tuple[str, ...] = ("dropdown", "radio", "checkbox")
 MAX_TEXT_LENGTH = 200
 """Longest text accepted in one short-answer or numeric gap (characters)."""
+
+ANY_NUMBER: tuple[Any, ...] = (None, "*")
+"""The value of a numeric answer that matches any number (Moodle's ``*``): ``null`` as in
+the numeric type, or ``"*"`` as Moodle writes it."""
 
 GAP_MARKER = re.compile(r"\{\{([A-Za-z0-9_-]+)\}\}")
 """A gap in a stem: ``{{g1}}`` (QUESTION_FORMAT.md)."""
@@ -387,12 +391,12 @@ class Cloze(QuestionType):
                 )
                 continue
             value = answer.get("value")
-            if not (is_number(value) or value == "*"):
+            if not (is_number(value) or value in ANY_NUMBER):
                 problems.append(
                     Problem(
                         gettext_noop(
                             "The value of answer {position} of gap “{ident}” must be a finite "
-                            "number (or * for any other number)."
+                            "number (or null for any other number)."
                         ),
                         ident=ident,
                         position=position,
@@ -416,7 +420,7 @@ class Cloze(QuestionType):
             [
                 a.get("fraction")
                 for a in answers
-                if isinstance(a, Mapping) and a.get("value") != "*"
+                if isinstance(a, Mapping) and a.get("value") not in ANY_NUMBER
             ],
             problems,
         )
@@ -701,7 +705,7 @@ class Cloze(QuestionType):
             correct = [
                 {"value": a.get("value"), "tolerance": a.get("tolerance", 0)}
                 for a in _answers(gap)
-                if _fraction(a.get("fraction")) == 1 and a.get("value") != "*"
+                if _fraction(a.get("fraction")) == 1 and a.get("value") not in ANY_NUMBER
             ]
         else:
             matched = None
@@ -844,7 +848,7 @@ class Cloze(QuestionType):
 
 def _numeric_hit(answer: Mapping[str, Any], number: Decimal) -> bool:
     value = answer.get("value")
-    if value == "*":
+    if value in ANY_NUMBER:
         return True
     if not is_number(value):
         return False
