@@ -439,3 +439,45 @@ def test_the_demo_banks_hold_each_drag_and_drop_type_in_four_languages():
             merged = question_in(language, q)
             assert validate_question(q["type"], merged["data"]) == [], (q["uid"], language)
             assert validate_stem(q["type"], merged["data"], merged["stem"]) == []
+
+
+# --- authoring through the question form (its JSON fields) ---------------------------------
+
+AUTHORED = {
+    "drag_drop_text": (
+        {k: v for k, v in TEXT_DATA.items() if k != "choices"}
+        | {"choices": [{k: v for k, v in c.items() if k != "text"} for c in TEXT_DATA["choices"]]},
+        {"choices": {c["id"]: {"text": c["text"]} for c in TEXT_DATA["choices"]}},
+    ),
+    "drag_drop_image": (IMAGE_DATA, {}),
+    "drag_drop_marker": (MARKER_DATA, {}),
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("qtype", sorted(AUTHORED))
+def test_authors_create_each_type_through_the_json_fields(client, regional_author, qtype):
+    bank = make_bank("Authored", questions={})
+    client.force_login(regional_author)
+    page = client.get("/cms/questions/new/").content.decode()
+    assert f'value="{qtype}"' in page  # in the type list
+    data, extra = AUTHORED[qtype]
+    stem = TEXT_STEM if qtype == "drag_drop_text" else "<p>Place them.</p>"
+    texts = {"en": {"title": qtype, "stem": stem, **extra}}
+    form = {"bank": bank.pk, "uid": qtype, "tags": "", "qtype": qtype, "points": "2"}
+    response = client.post(
+        "/cms/questions/new/", {**form, "data": json.dumps(data), "texts": json.dumps(texts)}
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    version = bank.questions.get(uid=qtype).current_version
+    assert version.type == qtype and version.data == data
+    if qtype == "drag_drop_text":  # a stem that misses a gap is refused, per language
+        texts["es"] = {**texts["en"], "stem": "<p>El {{gapA}} y la {{gapB}}.</p>"}
+        response = client.post(
+            "/cms/questions/new/",
+            {**form, "uid": "again", "data": json.dumps(data), "texts": json.dumps(texts)},
+        )
+        assert response.status_code == 200
+        assert "es: The stem must mark the gap “gapC” once" in response.content.decode().replace(
+            "&ldquo;", "“"
+        )
