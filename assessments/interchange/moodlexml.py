@@ -81,8 +81,14 @@ the shuffled ``_S`` variants; the exact Moodle keyword is kept in the gap's ``mo
 ``gapselect`` and ``ddwtos`` become ``drag_drop_text`` (``[[n]]`` markers become ``{{gK}}``
 gaps whose correct choice is choice n). ``ddimageortext`` becomes ``drag_drop_image`` and
 ``ddmarker`` ``drag_drop_marker``, their background image stored like the stems' images.
+``ordering`` (core since Moodle 4.4) becomes ``ordering``: ``ALL_OR_NOTHING`` and
+``RELATIVE_NEXT_EXCLUDE_LAST`` (``adjacent_pairs``) gradings only, all items shown.
 Refused with the question's name and line: calculated, calculatedsimple,
-calculatedmulti, randomsamatch, random, STACK, CodeRunner and any other plugin type.
+calculatedmulti, randomsamatch, random, STACK, CodeRunner and any other plugin type; the
+platform's hotspot, which Moodle's core lacks, is listed as not exported.
+
+Each type's mapping lives in its module (``assessments/types/<type>.py``: ``moodle_qtypes``,
+``moodlexml_read``, ``moodlexml_write``); this module is the format around them.
 """
 
 from __future__ import annotations
@@ -182,6 +188,13 @@ MESSAGES: dict[str, str] = {
     ),
     "cloze_no_answers": gettext_noop("Gap {number} has no answers."),
     "cloze_bad_number": gettext_noop("Gap {number}: “{value}” is not a number."),
+    "ordering_grading": gettext_noop(
+        "The ordering grading “{grading}” is not one the platform has: use all or nothing "
+        "(ALL_OR_NOTHING) or next item in order (RELATIVE_NEXT_EXCLUDE_LAST)."
+    ),
+    "ordering_subset": gettext_noop(
+        "Ordering questions that show only some of the items are not supported."
+    ),
     "dd_no_gaps": gettext_noop("The question text has no [[n]] gaps."),
     "dd_bad_gap": gettext_noop("The gap [[{number}]] names no choice (there are {count})."),
     "dd_no_choices": gettext_noop("The question has no choices to drag."),

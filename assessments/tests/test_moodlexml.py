@@ -750,7 +750,10 @@ def test_export_of_platform_questions_without_moodle_details():
         {"type": "ordering", "title": "Steps", "stem": "", "data": {}, "tags": []},
     ]
     text, skipped = export_moodlexml(questions)
-    assert [title for title, _ in skipped] == ["Map", "Steps"]
+    assert skipped == [
+        ("Map", MESSAGES["export_unknown_type"]),
+        ("Steps", MESSAGES["export_invalid"]),  # no items
+    ]
     assert "$course$/top/Documents" in text
     (question,) = parse_moodlexml(text).questions
     assert re.findall(r'fraction="([^"]+)"', text) == ["50", "50", "-100"]
@@ -776,3 +779,88 @@ def test_the_json_format_keeps_what_moodle_xml_brought(name):
     assert result.errors == []
     for before, after in zip(questions, result.questions, strict=True):
         assert after.data == before.data and after.feedback == before.feedback
+
+
+ORDERING = """<quiz>
+  <question type="ordering">
+    <name><text>Release steps</text></name>
+    <questiontext format="html"><text>Put the steps of a release in order.</text></questiontext>
+    <idnumber>release-steps</idnumber>
+    <layouttype>VERTICAL</layouttype>
+    <selecttype>ALL</selecttype>
+    <selectcount>0</selectcount>
+    <gradingtype>RELATIVE_NEXT_EXCLUDE_LAST</gradingtype>
+    <showgrading>SHOW</showgrading>
+    <numberingstyle>abc</numberingstyle>
+    <correctfeedback format="html"><text>Right order.</text></correctfeedback>
+    <partiallycorrectfeedback format="html"><text>Some pairs.</text></partiallycorrectfeedback>
+    <incorrectfeedback format="html"><text>No.</text></incorrectfeedback>
+    <shownumcorrect>1</shownumcorrect>
+    <answer fraction="2" format="html"><text>Inspection</text>
+      <feedback format="html"><text>Second.</text></feedback></answer>
+    <answer fraction="1" format="html"><text>Declaration</text>
+      <feedback format="html"><text></text></feedback></answer>
+    <answer fraction="3" format="html"><text>Release</text>
+      <feedback format="html"><text></text></feedback></answer>
+    <hint format="html"><text>Paper first.</text></hint>
+  </question>
+</quiz>"""
+# The element paths of Moodle's own ordering export (qtype_ordering's testexport fixture).
+MOODLE_ORDERING_PATHS = {
+    "",
+    "/name",
+    "/name/text",
+    "/questiontext",
+    "/questiontext/text",
+    "/generalfeedback",
+    "/generalfeedback/text",
+    "/defaultgrade",
+    "/penalty",
+    "/hidden",
+    "/idnumber",
+    "/layouttype",
+    "/selecttype",
+    "/selectcount",
+    "/gradingtype",
+    "/showgrading",
+    "/numberingstyle",
+    "/correctfeedback",
+    "/correctfeedback/text",
+    "/partiallycorrectfeedback",
+    "/partiallycorrectfeedback/text",
+    "/incorrectfeedback",
+    "/incorrectfeedback/text",
+    "/shownumcorrect",
+    "/answer",
+    "/answer/text",
+    "/answer/feedback",
+    "/answer/feedback/text",
+    "/hint",
+    "/hint/text",
+}
+
+
+def test_ordering_is_read_and_written_as_moodle_does():
+    (question,) = parse_moodlexml(ORDERING).questions
+    assert question.type == "ordering" and question.uid == "release-steps"
+    assert [i["text"] for i in question.data["items"]] == ["Declaration", "Inspection", "Release"]
+    assert question.data["correct_order"] == ["i1", "i2", "i3"]
+    assert question.data["scoring"] == "adjacent_pairs"
+    assert question.data["items"][1]["feedback"] == "Second."
+    text, skipped = export_moodlexml([question.as_dict()])
+    assert skipped == []
+    (exported,) = [
+        q for q in ET.fromstring(text.encode()).findall("question") if q.get("type") == "ordering"
+    ]
+    assert _paths(exported) == MOODLE_ORDERING_PATHS
+    assert [a.get("fraction") for a in exported.findall("answer")] == ["1", "2", "3"]
+    assert exported.findtext("gradingtype") == "RELATIVE_NEXT_EXCLUDE_LAST"
+    (again,) = parse_moodlexml(text).questions
+    assert again.data == question.data and again.feedback == question.feedback
+
+
+def test_ordering_graded_otherwise_is_refused():
+    other = ORDERING.replace("RELATIVE_NEXT_EXCLUDE_LAST", "LONGEST_ORDERED_SUBSET")
+    assert [e.code for e in parse_moodlexml(other).errors] == ["ordering_grading"]
+    subset = ORDERING.replace("<selecttype>ALL", "<selecttype>RANDOM")
+    assert [e.code for e in parse_moodlexml(subset).errors] == ["ordering_subset"]

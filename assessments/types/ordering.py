@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from fractions import Fraction
 from itertools import pairwise
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from .base import (
     Problem,
@@ -18,6 +18,9 @@ from .base import (
     is_id,
     show,
 )
+
+if TYPE_CHECKING:
+    from ..interchange.moodlexml import MoodleQuestionReader, MoodleQuestionWriter
 
 
 class Ordering(QuestionType):
@@ -92,3 +95,72 @@ class Ordering(QuestionType):
             "pairs_right": pairs_right,
             "pairs_total": len(expected_pairs),
         }
+
+    # --- Moodle XML (the format: assessments/interchange/moodlexml.py) ----------------------
+    moodle_qtypes: ClassVar[tuple[str, ...]] = ("ordering",)
+
+    def moodlexml_read(self, q: MoodleQuestionReader) -> tuple[str, dict[str, Any]]:
+        """Moodle's ``ordering`` (a core type since Moodle 4.4): the answers are the items,
+        each ``fraction`` its place in the right order. ``ALL_OR_NOTHING`` grading is
+        ``all_or_nothing`` and ``RELATIVE_NEXT_EXCLUDE_LAST`` (each item followed by its
+        right successor) is ``adjacent_pairs``; other gradings, and asking for a subset of
+        the items, are refused (the platform would grade them otherwise)."""
+        grading = q.value("gradingtype", "RELATIVE_NEXT_EXCLUDE_LAST").upper()
+        scoring = _MOODLE_GRADING.get(grading)
+        if scoring is None:
+            q.reject("ordering_grading", grading=grading[:40])
+        if q.value("selecttype", "ALL").upper() != "ALL":
+            q.reject("ordering_subset")
+        placed = []
+        for node in q.findall("answer"):
+            try:
+                place = float(node.get("fraction") or "0")
+            except ValueError:
+                place = 0.0
+            placed.append((place, len(placed), q.plain(".", element=node), node))
+        if len(placed) < 2:
+            q.reject("too_few_answers", minimum=2, count=len(placed))
+        items = []
+        for position, (_, _, text, node) in enumerate(sorted(placed), start=1):
+            if not text:
+                q.reject("missing_answer_text", number=position)
+            item = {"id": f"i{position}", "text": text}
+            feedback = q.plain("feedback", element=node)
+            if feedback:
+                item["feedback"] = feedback
+            items.append(item)
+        for key in ("layouttype", "selectcount", "showgrading", "numberingstyle"):
+            if q.find(key) is not None:
+                q.keep(key, q.value(key))
+        if q.find("shownumcorrect") is not None:
+            q.keep("shownumcorrect", q.flag("shownumcorrect"))
+        return "ordering", {
+            "items": items,
+            "correct_order": [item["id"] for item in items],
+            "scoring": scoring,
+        }
+
+    def moodlexml_write(self, w: MoodleQuestionWriter) -> str:
+        data = w.data
+        by_id = {item["id"]: item for item in data["items"]}
+        grading = {value: key for key, value in _MOODLE_GRADING.items()}
+        w.add("layouttype", w.moodle.get("layouttype", "VERTICAL"))
+        w.add("selecttype", "ALL")
+        w.add("selectcount", w.moodle.get("selectcount", "0"))
+        w.add("gradingtype", grading.get(data.get("scoring"), "ALL_OR_NOTHING"))
+        w.add("showgrading", w.moodle.get("showgrading", "SHOW"))
+        w.add("numberingstyle", w.moodle.get("numberingstyle", "none"))
+        w.combined_feedback()
+        for place, ident in enumerate(data["correct_order"], start=1):
+            item = by_id[ident]
+            node = w.add("answer", fraction=str(place), format="html")
+            w.add("text", w.plain_html(item["text"]), parent=node)
+            w.formatted("feedback", w.plain_html(item.get("feedback", "")), parent=node)
+        return "ordering"
+
+
+_MOODLE_GRADING = {
+    "ALL_OR_NOTHING": "all_or_nothing",
+    "RELATIVE_NEXT_EXCLUDE_LAST": "adjacent_pairs",
+}
+"""Moodle's ordering gradings the platform grades alike."""
