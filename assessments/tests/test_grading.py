@@ -52,6 +52,47 @@ TRUE_FALSE = {"correct": False, "feedback_true": "No.", "feedback_false": "Yes."
 
 NUMERIC = {"answer": 5.5, "tolerance": 0.5, "unit": "kg"}
 
+CLOZE = {
+    "gaps": [
+        {
+            "id": "g1",
+            "kind": "short_answer",
+            "weight": 1,
+            "answers": [{"id": "a1", "text": "PE-004512", "fraction": 1}],
+        },
+        {
+            "id": "g2",
+            "kind": "numeric",
+            "weight": 2,
+            "answers": [
+                {"value": 18.4, "tolerance": 0.1, "fraction": 1},
+                {"value": 18400, "tolerance": 100, "fraction": 0.5},
+            ],
+        },
+        {
+            "id": "g3",
+            "kind": "choice",
+            "weight": 1,
+            "display": "checkbox",
+            "options": [
+                {"id": "a", "text": "Seal differs", "fraction": 0.5},
+                {"id": "b", "text": "New consignee", "fraction": 0.5},
+                {"id": "c", "text": "Known shipper", "fraction": -1},
+            ],
+        },
+        {
+            "id": "g4",
+            "kind": "choice",
+            "weight": 1,
+            "display": "dropdown",
+            "options": [
+                {"id": "a", "text": "Release", "fraction": 0},
+                {"id": "b", "text": "Examine", "fraction": 1},
+            ],
+        },
+    ]
+}
+
 
 def ordering(scoring: str) -> dict:
     return {
@@ -102,6 +143,7 @@ VALID_QUESTIONS = {
     "ordering": ordering("adjacent_pairs"),
     "matching": matching("per_premise"),
     "hotspot": hotspot("all"),
+    "cloze": CLOZE,
 }
 
 
@@ -985,6 +1027,15 @@ def sample_response(rng: random.Random, qtype: str, data: dict) -> dict:
     if qtype == "matching":
         responses = [r["id"] for r in data["responses"]] + [None]
         return {"pairs": {p["id"]: rng.choice(responses) for p in data["premises"]}}
+    if qtype == "cloze":
+        return {
+            "gaps": {
+                "g1": rng.choice(["PE-004512", "pe004512", "18,4", "x", " ", None]),
+                "g2": rng.choice(["18,4", "18.45", "18400", "-3", "", None]),
+                "g3": rng.sample(["a", "b", "c"], rng.randint(0, 3)),
+                "g4": rng.choice(["a", "b", "", None]),
+            }
+        }
     width, height = data["image"]["width"], data["image"]["height"]
     clicks = []
     for _ in range(rng.randint(0, data["max_clicks"])):
