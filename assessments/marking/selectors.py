@@ -12,6 +12,7 @@ from lms.accounts.roles import Role, roles_of
 from lms.accounts.selectors import is_regional_author
 
 from ..models import Attempt, EssayFile, ManualGrade, Response
+from ..types.essay import Essay
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
     Actor = User | AnonymousUser
 
 NOTHING = Q(pk__in=[])
-ESSAY = "essay"
+ESSAY = Essay.name
 GRADED_STATUSES = (Attempt.Status.GRADING, Attempt.Status.SUBMITTED, Attempt.Status.EXPIRED)
 
 

@@ -113,6 +113,8 @@ def test_normalise_text_and_files():
         ({"text": "x", "files": ["../../etc/passwd"]}, "wrong_shape"),
         ({"text": "x", "files": ["a" * 32, "b" * 32, "c" * 32]}, "too_many_files"),
         ({"text": "x", "grade": 1}, "unexpected_field"),
+        ({"files": []}, "missing_field"),
+        ({}, "missing_field"),
         ("text", "wrong_shape"),
     ],
 )

@@ -43,6 +43,7 @@ from .base import (
 )
 
 if TYPE_CHECKING:
+    from ..gift import GiftQuestionReader, GiftQuestionWriter
     from ..interchange.moodlexml import MoodleQuestionReader, MoodleQuestionWriter
 
 MAX_TEXT_CHARS = 20_000
@@ -379,10 +380,13 @@ class Essay(QuestionType):
         return {"text": "", "files": []}
 
     def normalize_response(self, data: Mapping[str, Any], response: Mapping[str, Any]) -> dict:
-        """The canonical ``{"text", "files"}``; both fields may be left out (blank)."""
+        """The canonical ``{"text", "files"}``; ``text`` is required (it may be blank),
+        ``files`` may be left out (none)."""
         for key in response:
             if key not in self.response_fields:
                 raise ResponseError("unexpected_field", field=show(key))
+        if "text" not in response:
+            raise ResponseError("missing_field", field="text")
         text = response.get("text")
         if text is None:
             text = ""
@@ -489,3 +493,25 @@ class Essay(QuestionType):
         w.formatted("graderinfo", data.get("grader_info") or "")
         w.formatted("responsetemplate", data.get("response_template") or "", "plain_text")
         return "essay"
+
+    # --- GIFT (the format: assessments/gift.py) ---------------------------------------------
+    gift_shapes: ClassVar[tuple[str, ...]] = ("empty",)
+
+    def gift_read(self, q: GiftQuestionReader) -> tuple[dict[str, str], dict[str, Any]]:
+        """``{}``: the essay defaults (no word limits, no attachments, no rubric)."""
+        data: dict[str, Any] = {
+            "min_words": None,
+            "max_words": None,
+            "attachments": 0,
+            "attachments_required": 0,
+            "file_types": [],
+            "rubric": None,
+            "grader_info": "",
+            "response_template": "",
+        }
+        return q.general_feedback, data
+
+    def gift_write(self, w: GiftQuestionWriter) -> list[str]:
+        """``{}`` with the general feedback: word limits, attachments, rubric, grader
+        information and response template have no GIFT form."""
+        return w.general_line()
