@@ -52,6 +52,26 @@ TRUE_FALSE = {"correct": False, "feedback_true": "No.", "feedback_false": "Yes."
 
 NUMERIC = {"answer": 5.5, "tolerance": 0.5, "unit": "kg"}
 
+ESSAY = {
+    "min_words": 5,
+    "max_words": 200,
+    "attachments": 2,
+    "file_types": [".pdf", ".txt"],
+    "rubric": {
+        "criteria": [
+            {
+                "id": "facts",
+                "text": "Facts",
+                "levels": [
+                    {"id": "none", "text": "Missing", "points": 0},
+                    {"id": "all", "text": "Complete", "points": 2},
+                ],
+            }
+        ]
+    },
+    "grader_info": "<p>Article 189.</p>",
+}
+
 CLOZE = {
     "gaps": [
         {
@@ -143,6 +163,7 @@ VALID_QUESTIONS = {
     "ordering": ordering("adjacent_pairs"),
     "matching": matching("per_premise"),
     "hotspot": hotspot("all"),
+    "essay": ESSAY,
     "cloze": CLOZE,
 }
 
@@ -207,7 +228,23 @@ def test_error_messages_are_marked_for_translation():
         assert value.func.id == "gettext_noop"
         assert isinstance(value.args[0], ast.Constant)
         assert isinstance(value.args[0].value, str)
-    assert len(assignment.value.values) == len(RESPONSE_ERROR_MESSAGES)
+    # A type module may add its own refusals the same way, literally:
+    # RESPONSE_ERROR_MESSAGES.setdefault("code", gettext_noop("...")).
+    added = 0
+    for path in sorted(Path(question_types.__file__).parent.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "setdefault"
+                and isinstance(node.func.value, ast.Name)
+                and node.func.value.id == "RESPONSE_ERROR_MESSAGES"
+            ):
+                message = node.args[1]
+                assert isinstance(message, ast.Call) and message.func.id == "gettext_noop"
+                assert isinstance(message.args[0], ast.Constant), path
+                added += 1
+    assert len(assignment.value.values) + added == len(RESPONSE_ERROR_MESSAGES)
 
 
 TYPE_MODULES = sorted(Path(question_types.__file__).parent.glob("*.py"))
@@ -1036,6 +1073,9 @@ def sample_response(rng: random.Random, qtype: str, data: dict) -> dict:
                 "g4": rng.choice(["a", "b", "", None]),
             }
         }
+    if qtype == "essay":
+        texts = ["", "  ", "Seized.", "Incautado según el artículo 189.\nFin."]
+        return {"text": rng.choice(texts), "files": []}
     width, height = data["image"]["width"], data["image"]["height"]
     clicks = []
     for _ in range(rng.randint(0, data["max_clicks"])):
