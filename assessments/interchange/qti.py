@@ -962,15 +962,16 @@ def _read_package(source: bytes, result: ImportResult) -> None:
         if "imsmanifest.xml" not in archive.files:
             result.errors.append(_error(1, None, "no_manifest"))
             return
+        size = archive.files["imsmanifest.xml"].size
+        if size > MAX_ITEM_BYTES:
+            result.errors.append(
+                _error(1, "imsmanifest.xml", "item_too_large", size=size, limit=MAX_ITEM_BYTES)
+            )
+            return
         try:
-            manifest, _lines = _parse_xml(archive.read("imsmanifest.xml", max_bytes=MAX_ITEM_BYTES))
+            manifest, _lines = _parse_xml(archive.read("imsmanifest.xml"))
         except _Reject as problem:
             result.errors.append(_error(1, "imsmanifest.xml", problem.code, **problem.params))
-            return
-        except Exception:
-            result.errors.append(
-                _error(1, "imsmanifest.xml", "item_too_large", size=0, limit=MAX_ITEM_BYTES)
-            )
             return
         resources = manifest.find("resources")
         items: list[str] = []

@@ -889,3 +889,20 @@ def test_a_good_image_in_a_package_is_kept() -> None:
     (parsed,) = parse_qti(package(files, ["items/a.xml"])).questions
     assert parsed.stem.endswith('<img src="@@PLUGINFILE@@/img/p%20q.png" alt="p"></p>')
     assert parsed.images["img/p%20q.png"].width == 4
+
+
+def test_hostile_manifests_and_items() -> None:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr(
+            "imsmanifest.xml",
+            '<?xml version="1.0"?><!DOCTYPE m [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+            "<manifest><resources>&x;</resources></manifest>",
+        )
+    result = parse_qti(buffer.getvalue())
+    assert [(e.title, e.code) for e in result.errors] == [("imsmanifest.xml", "unsafe_xml")]
+    deep = item(extra="<span>" * 5000 + "x" + "</span>" * 5000)
+    (error,) = parse_qti(deep).errors  # nested too deeply for the parser or the reader
+    assert error.code in ("not_xml", "malformed")
+    assert parse_qti(b"PK\x03\x04 not really a zip").errors[0].code == "package_problem"
+    assert parse_qti("").errors[0].code == "not_xml"
