@@ -489,3 +489,24 @@ def test_the_question_form_checks_every_languages_stem(client, regional_author):
     form["texts"] = json.dumps({"en": {"title": "T", "stem": STEM}})
     assert client.post("/cms/questions/new/", form).status_code == 302
     assert Question.objects.get(uid="cloze-1").current_version.type == "cloze"
+
+
+@pytest.mark.django_db
+def test_the_editor_lists_the_cloze_and_starts_it_from_a_skeleton(client, regional_author):
+    client.force_login(regional_author)
+    html = client.get("/cms/questions/new/").content.decode()
+    assert '<option value="cloze">' in html
+    config = json.loads(
+        re.search(
+            r'<script id="question-editor-config" type="application/json">(.*?)</script>',
+            html,
+            re.S,
+        ).group(1)
+    )
+    skeleton = config["skeletons"]["cloze"]
+    data, texts = skeleton["data"], skeleton["texts"]
+    assert validate_stem("cloze", data, texts["stem"]) == []
+    # Filled in by the author (the empty texts are what the skeleton asks for), it is valid.
+    data["gaps"][0]["answers"][0]["text"] = "CEN"
+    texts["gaps"]["g3"]["options"] = {"a": {"text": "2000"}, "b": {"text": "1987"}}
+    assert validate_question("cloze", merged(data, texts)) == []
