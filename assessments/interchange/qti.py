@@ -61,19 +61,29 @@ the grader information, the response's default value the response template);
 ``qti-hotspot-interaction`` becomes ``hotspot`` (the correct choices are the regions:
 ``rect`` as a rectangle, ``poly`` as a polygon, ``circle`` and ``ellipse`` as a 32-sided
 polygon inside the image; targets ``any`` for one answer, ``all`` for several);
-``qti-graphic-gap-match-interaction`` becomes ``drag_drop_image`` when the platform has
-that type. Everything else (portable custom interactions, sliders, uploads, drawing, hot
-text, inline choice and gap match while the platform has no cloze or drag-and-drop-text
-type, graphic order and associate, select point, position object, media) is refused with
-the interaction's name.
+``qti-graphic-gap-match-interaction`` becomes ``drag_drop_image`` (image items keep their
+image), ``qti-gap-match-interaction`` ``drag_drop_text`` (the text with its gaps is the
+stem, each gap a ``{{marker}}``), an inline choice or several text entries and inline
+choices ``cloze`` (one gap per interaction, each scored by its own response), and an item
+without any interaction ``description``, each while the platform has the type; a choice
+or text entry an export marked ``data-platform-type`` comes back as a ``true_false`` or
+``numeric`` question. Everything else (portable custom interactions, sliders, uploads,
+drawing, hot text, graphic order and associate, select point, position object, media, and
+other mixes of interactions) is refused with the interactions' names.
 
 Export writes QTI 3.0 (namespace :data:`NS`): a response declaration with the correct
 response (and a mapping where credit is partial), ``SCORE`` and ``MAXSCORE`` outcomes, the
 stem and the interaction in the body, and the standard ``match_correct`` or
-``map_response`` template; settings QTI has no attribute for (a scoring rule, word limits,
-accent- and space-insensitive matching, a hotspot's wrong-click penalty) travel as
-``data-`` attributes of the interaction, which QTI 3 allows and other players ignore.
-Lost on export: per-option and per-answer feedback, an essay's rubric and attachments.
+``map_response`` template (a cloze, whose gaps are responses of their own, sums each gap's
+``qti-map-response``); settings QTI has no attribute for (a scoring rule, word limits,
+accent- and space-insensitive matching, a hotspot's wrong-click penalty, a drag-and-drop
+choice's group, a cloze gap's weight) travel as ``data-`` attributes of the interaction,
+which QTI 3 allows and other players ignore. A true/false question is a choice between
+``true`` and ``false`` and a numeric question a text entry of base type float, each marked
+``data-platform-type`` (with the tolerances and unit as ``data-`` attributes) so that they
+come back as what they were; an option's feedback is its ``qti-feedback-inline``. Lost on
+export: per-answer feedback of short answers, numeric answers and cloze gaps, numeric units
+with their penalty (such a question is not written), an essay's rubric and attachments.
 """
 
 from __future__ import annotations
@@ -620,7 +630,11 @@ class QtiItemReader:
                 parts.append(child.tail)
         return " ".join("".join(parts).split())
 
-    def choices(self, tag: str, parent: ET.Element | None = None) -> list[dict[str, str]]:
+    def choices(
+        self, tag: str, parent: ET.Element | None = None, *, feedback: bool = False
+    ) -> list[dict[str, str]]:
+        """The choices ``tag`` of the interaction (or ``parent``): id and text, and with
+        ``feedback`` the text of their inline feedback."""
         entries = []
         for node in (self.interaction if parent is None else parent).findall(tag):
             ident = node.get("identifier", "")
@@ -629,7 +643,14 @@ class QtiItemReader:
                 raise _Reject("choice_math", identifier=ident[:60])
             if not text:
                 raise _Reject("choice_no_text", identifier=ident[:60])
-            entries.append({"id": ident, "text": text})
+            entry = {"id": ident, "text": text}
+            said = " ".join(
+                " ".join("".join(inline.itertext()).split())
+                for inline in node.iter("feedback-inline")
+            ).strip()
+            if feedback and said:
+                entry["feedback"] = said
+            entries.append(entry)
         return entries
 
     # -- images
@@ -1051,6 +1072,7 @@ class QtiItemWriter:
         self.template = "match_correct"  # "" for no response processing (human scored)
         self.inline = False
         self.human = False  # scored by a person (an essay)
+        self.feedback = False  # inline feedback needs the FEEDBACK outcome
         self.before: list[ET.Element] = []  # body elements before the stem (rubric blocks)
 
     @staticmethod
@@ -1192,7 +1214,7 @@ def export_qti_item(
         default = ET.SubElement(node, "qti-default-value")
         ET.SubElement(default, "qti-value").text = value
     feedback = {k: v for k, v in (question.get("feedback") or {}).items() if v}
-    if feedback:
+    if feedback or writer.feedback:
         ET.SubElement(
             root,
             "qti-outcome-declaration",
@@ -1454,7 +1476,8 @@ MULTIPLE_RULES = ("all_or_nothing", "right_minus_wrong", "per_option")
 
 
 def read_choice(q: QtiItemReader) -> tuple[str, dict[str, Any]]:
-    options = q.choices("simple-choice")
+    data: dict[str, Any]
+    options = q.choices("simple-choice", feedback=True)
     if len(options) < 2:
         q.reject("too_few_choices", minimum=2, count=len(options))
     ids = [o["id"] for o in options]
@@ -1463,9 +1486,19 @@ def read_choice(q: QtiItemReader) -> tuple[str, dict[str, Any]]:
         q.reject("no_correct")
     _known(q, correct, ids)
     values = q.mapping() if q.mapped else {}
+    if (
+        q.attr("data-platform-type") == "true_false"
+        and sorted(ids) == ["false", "true"]
+        and q.decl.cardinality == "single"
+    ):
+        data = {"correct": correct[0] == "true"}
+        for option in options:
+            if option.get("feedback"):
+                data[f"feedback_{option['id']}"] = option["feedback"]
+        return "true_false", data
     if q.decl.cardinality == "single":
         right = correct[0]
-        data: dict[str, Any] = {"options": options, "correct": right}
+        data = {"options": options, "correct": right}
         top = values.get(right) or max(values.values(), default=0)
         if top > 0:
             fractions = {i: _clamp(values[i] / top) for i in ids if values.get(i)}
@@ -1485,6 +1518,22 @@ def read_choice(q: QtiItemReader) -> tuple[str, dict[str, Any]]:
         "correct": [i for i in ids if i in chosen],
         "scoring": rule,
     }
+
+
+def _choice(w: QtiItemWriter, element: ET.Element, option: Mapping[str, Any]) -> None:
+    node = w.add(
+        element, "qti-simple-choice", str(option["text"]), identifier=w.ident(option["id"])
+    )
+    if option.get("feedback"):
+        w.add(
+            node,
+            "qti-feedback-inline",
+            str(option["feedback"]),
+            outcome_identifier="FEEDBACK",
+            identifier=w.ident(option["id"]),
+            show_hide="show",
+        )
+        w.feedback = True
 
 
 def write_choice(w: QtiItemWriter) -> None:
@@ -1515,7 +1564,18 @@ def write_choice(w: QtiItemWriter) -> None:
             data_scoring=rule if rule != default else None,
         )
     for option in options:
-        w.add(element, "qti-simple-choice", str(option["text"]), identifier=w.ident(option["id"]))
+        _choice(w, element, option)
+
+
+def write_true_false(w: QtiItemWriter) -> None:
+    data = w.data
+    w.declare("single", "identifier", ["true" if data["correct"] else "false"])
+    element = w.interaction(
+        "qti-choice-interaction", shuffle="false", max_choices=1, data_platform_type="true_false"
+    )
+    for value, text in (("true", "True"), ("false", "False")):
+        option = {"id": value, "text": text, "feedback": data.get(f"feedback_{value}") or ""}
+        _choice(w, element, option)
 
 
 # order -> ordering
@@ -1678,6 +1738,31 @@ def _text_answers(
 
 def read_text_entry(q: QtiItemReader) -> tuple[str, dict[str, Any]]:
     answers, case_sensitive = _text_answers(q, q.decl, q.processing)
+    values = _numbers(a["text"] for a in answers)
+    if q.attr("data-platform-type") == "numeric" and values is not None:
+        tolerances = q.attr("data-tolerances").split()
+        entries = [
+            {
+                "value": int(value) if value.is_integer() else value,
+                "tolerance": _clamp(_number(tolerance, "tolerance"), 0, 1e15) if tolerance else 0,
+                "fraction": answer["fraction"],
+            }
+            for answer, value, tolerance in zip(
+                answers, values, tolerances + [""] * len(answers), strict=False
+            )
+        ]
+        if q.attr("data-shape") != "answers" and len(entries) == 1:
+            data: dict[str, Any] = {"answer": entries[0]["value"]}
+            data["tolerance"] = entries[0]["tolerance"]
+            if q.attr("data-unit"):
+                data["unit"] = q.attr("data-unit")
+            return "numeric", data
+        return "numeric", {
+            "answers": entries,
+            "units": [],
+            "unit_handling": "none",
+            "unit_penalty": 0,
+        }
     return "short_answer", {
         "answers": answers,
         "case_sensitive": case_sensitive,
@@ -1704,6 +1789,36 @@ def write_text_entry(w: QtiItemWriter) -> None:
         expected_length=max(10, longest),
         data_ignore_accents="true" if data.get("ignore_accents") else None,
         data_ignore_spaces="true" if data.get("ignore_spaces") else None,
+    )
+
+
+def write_numeric(w: QtiItemWriter) -> None:
+    data = w.data
+    extended = "answers" in data
+    if extended and data.get("units"):
+        raise ValueError("export_invalid")  # units and their penalty have no QTI form
+    answers = (
+        data["answers"]
+        if extended
+        else [{"value": data["answer"], "tolerance": data.get("tolerance", 0), "fraction": 1}]
+    )
+    if not answers or any(
+        not isinstance(a.get("value"), int | float) or isinstance(a.get("value"), bool)
+        for a in answers
+    ):
+        raise ValueError("export_invalid")  # "*" (any other number) has no QTI form
+    keys = [_format(a["value"]) for a in answers]
+    best = [k for k, a in zip(keys, answers, strict=True) if a.get("fraction", 1) == 1]
+    mapping = [(k, float(a.get("fraction", 1)), None) for k, a in zip(keys, answers, strict=True)]
+    w.declare("single", "float", best[:1], mapping if extended else ())
+    w.interaction(
+        "qti-text-entry-interaction",
+        inline=True,
+        expected_length=max(10, *map(len, keys)),
+        data_platform_type="numeric",
+        data_tolerances=" ".join(_format(a.get("tolerance", 0)) for a in answers),
+        data_unit=data.get("unit") or None,
+        data_shape="answers" if extended else None,
     )
 
 
@@ -2234,10 +2349,12 @@ _READERS: dict[str, _Mapping] = {
 }
 _WRITERS: dict[str, _Mapping] = {
     "single_choice": _READERS["choice-interaction"],
+    "true_false": _Mapping(read_choice, write_true_false, "true_false"),
     "multiple_response": _READERS["choice-interaction"],
     "ordering": _READERS["order-interaction"],
     "matching": _READERS["match-interaction"],
     "short_answer": _READERS["text-entry-interaction"],
+    "numeric": _Mapping(read_text_entry, write_numeric, "numeric"),
     "essay": _READERS["extended-text-interaction"],
     "hotspot": _READERS["hotspot-interaction"],
     "drag_drop_image": _READERS["graphic-gap-match-interaction"],

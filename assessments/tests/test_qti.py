@@ -474,7 +474,10 @@ PLATFORM: list[dict[str, Any]] = [
         "points": 2,
         "feedback": {"correct": "Yes.", "incorrect": "No: chapter 9."},
         "data": {
-            "options": [{"id": "a", "text": "Chapter 8"}, {"id": "b", "text": "Chapter 9"}],
+            "options": [
+                {"id": "a", "text": "Chapter 8", "feedback": "Tea is in chapter 9 too."},
+                {"id": "b", "text": "Chapter 9"},
+            ],
             "correct": "b",
             "fractions": {"a": 0.5, "b": 1},
         },
@@ -629,6 +632,44 @@ PLATFORM: list[dict[str, Any]] = [
 ]
 OPTIONAL: list[dict[str, Any]] = [
     {
+        "uid": "tf",
+        "type": "true_false",
+        "title": "Seal",
+        "stem": "<p>A broken seal must be reported.</p>",
+        "points": 1,
+        "feedback": {},
+        "data": {"correct": True, "feedback_false": "It must: article 12."},
+        "tags": [],
+    },
+    {
+        "uid": "num",
+        "type": "numeric",
+        "title": "Years",
+        "stem": "<p>How many years are records kept?</p>",
+        "points": 1,
+        "feedback": {},
+        "data": {"answer": 5, "tolerance": 0, "unit": "years"},
+        "tags": [],
+    },
+    {
+        "uid": "num-answers",
+        "type": "numeric",
+        "title": "Weight",
+        "stem": "<p>Net weight in kg?</p>",
+        "points": 1,
+        "feedback": {},
+        "data": {
+            "answers": [
+                {"value": 12.5, "tolerance": 0.5, "fraction": 1},
+                {"value": 12, "tolerance": 0, "fraction": 0.5},
+            ],
+            "units": [],
+            "unit_handling": "none",
+            "unit_penalty": 0,
+        },
+        "tags": [],
+    },
+    {
         "uid": "sa",
         "type": "short_answer",
         "title": "Seal",
@@ -728,7 +769,9 @@ OPTIONAL: list[dict[str, Any]] = [
         "tags": [],
     },
 ]
-QUESTIONS = PLATFORM + [q for q in OPTIONAL if q["type"] in REGISTRY]
+QUESTIONS = PLATFORM + [
+    q for q in OPTIONAL if q["type"] in REGISTRY and not validate_question(q["type"], q["data"])
+]
 
 
 @pytest.mark.parametrize("platform", QUESTIONS, ids=lambda q: q["uid"])
@@ -850,7 +893,7 @@ def test_package_manifest() -> None:
 
 
 def test_export_reports_what_it_cannot_write() -> None:
-    unknown = {"uid": "tf", "type": "true_false", "title": "TF", "data": {"correct": True}}
+    unknown = {"uid": "m", "type": "drag_drop_marker", "title": "TF", "data": {}}
     broken = {"uid": "b", "type": "single_choice", "title": "Broken", "data": {}}
     no_image = {**next(q for q in PLATFORM if q["uid"] == "hs"), "uid": "hs2", "title": "No image"}
     data, skipped = export_qti_package([unknown, broken, no_image], {})
