@@ -58,7 +58,8 @@ premise and its response, the other choices extra responses) become ``matching``
 highest, or the correct responses at full credit; case-sensitive unless every entry says
 otherwise); ``qti-extended-text-interaction`` becomes ``essay`` (a scorer's rubric block is
 the grader information, the response's default value the response template);
-``qti-hotspot-interaction`` becomes ``hotspot`` (the correct choices are the regions:
+``qti-hotspot-interaction`` becomes ``hotspot`` (the correct choices are the regions;
+``qti-select-point-interaction`` too, its area mapping's areas with credit the regions:
 ``rect`` as a rectangle, ``poly`` as a polygon, ``circle`` and ``ellipse`` as a 32-sided
 polygon inside the image; targets ``any`` for one answer, ``all`` for several);
 ``qti-graphic-gap-match-interaction`` becomes ``drag_drop_image`` (image items keep their
@@ -68,7 +69,7 @@ choices ``cloze`` (one gap per interaction, each scored by its own response), an
 without any interaction ``description``, each while the platform has the type; a choice
 or text entry an export marked ``data-platform-type`` comes back as a ``true_false`` or
 ``numeric`` question. Everything else (portable custom interactions, sliders, uploads,
-drawing, hot text, graphic order and associate, select point, position object, media, and
+drawing, hot text, graphic order and associate, position object, media, and
 other mixes of interactions) is refused with the interactions' names.
 
 Export writes QTI 3.0 (namespace :data:`NS`): a response declaration with the correct
@@ -373,6 +374,7 @@ class _Declaration:
     mapping: list[tuple[str, float, bool]] = field(default_factory=list)
     default: list[str] = field(default_factory=list)
     upper_bound: float | None = None
+    areas: list[tuple[str, str, float]] = field(default_factory=list)  # shape, coords, value
 
 
 def _number(text: str | None, where: str) -> float:
@@ -420,6 +422,15 @@ def _declarations(root: ET.Element) -> dict[str, _Declaration]:
                         _flag(entry.get("case-sensitive"), True),
                     )
                 )
+        areas = node.find("area-mapping")
+        for entry in [] if areas is None else areas.findall("area-map-entry"):
+            decl.areas.append(
+                (
+                    entry.get("shape", ""),
+                    entry.get("coords", ""),
+                    _number(entry.get("mapped-value"), "mapped-value"),
+                )
+            )
         found[ident] = decl
     return found
 
@@ -1971,6 +1982,28 @@ def read_hotspot(q: QtiItemReader) -> tuple[str, dict[str, Any]]:
     }
 
 
+def read_select_point(q: QtiItemReader) -> tuple[str, dict[str, Any]]:
+    """A select-point interaction scored by its area mapping: each area with credit is a
+    region of a hotspot question."""
+    image = _background(q)
+    areas = [(shape, coords) for shape, coords, value in q.decl.areas if value > 0]
+    if not areas or q.processing == "match_correct":
+        q.reject("no_correct")
+    regions = []
+    for number, (shape, coords) in enumerate(areas, start=1):
+        node = ET.Element("area", {"identifier": f"r{number}", "shape": shape, "coords": coords})
+        regions.append(_region(q, node, image["width"], image["height"]))
+    single = q.decl.cardinality == "single"
+    max_clicks = q.integer("max-choices", 1) or len(regions)
+    return "hotspot", {
+        "image": image,
+        "regions": regions,
+        "targets": "any" if single else "all",
+        "max_clicks": max(1, max_clicks, 0 if single else len(regions)),
+        "wrong_click_penalty": 0,
+    }
+
+
 def _shape_coords(region: Mapping[str, Any]) -> tuple[str, str]:
     coords = region["coords"]
     if region["shape"] == "rect":
@@ -2342,6 +2375,7 @@ _READERS: dict[str, _Mapping] = {
     "text-entry-interaction": _Mapping(read_text_entry, write_text_entry, "short_answer"),
     "extended-text-interaction": _Mapping(read_extended_text, write_extended_text, "essay"),
     "hotspot-interaction": _Mapping(read_hotspot, write_hotspot, "hotspot"),
+    "select-point-interaction": _Mapping(read_select_point, write_hotspot, "hotspot"),
     "graphic-gap-match-interaction": _Mapping(
         read_graphic_gap_match, write_graphic_gap_match, "drag_drop_image"
     ),

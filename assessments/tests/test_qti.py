@@ -949,3 +949,14 @@ def test_hostile_manifests_and_items() -> None:
     assert error.code in ("not_xml", "malformed")
     assert parse_qti(b"PK\x03\x04 not really a zip").errors[0].code == "package_problem"
     assert parse_qti("").errors[0].code == "not_xml"
+
+
+@corpus
+def test_select_point_is_a_hotspot_with_its_scored_areas() -> None:
+    item = question(read("1edtech__qti22_items.zip"), "selectPoint")
+    assert item.type == "hotspot"
+    (region,) = item.data["regions"]
+    for x, y in region["coords"]:  # the area: a circle at (102, 113), radius 16
+        assert abs(((x - 102) ** 2 + (y - 113) ** 2) ** 0.5 - 16) < 0.01
+    assert (item.data["targets"], item.data["max_clicks"]) == ("any", 1)
+    assert item.data["image"]["name"] == "@@PLUGINFILE@@/images/uk.png"
