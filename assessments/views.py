@@ -234,7 +234,9 @@ def result(request: HttpRequest, attempt_id: int) -> HttpResponse:
                     "type": version.type,
                     "stem": kind.review_stem(stem_html(texts.get("stem", ""))),
                     "question": question,
-                    "review": kind.review_view(question, response.answer),
+                    "review": kind.review_view(
+                        question, response.answer, stem=texts.get("stem", "")
+                    ),
                     "feedback": texts.get("feedback", {}),
                     "answer": response.answer,
                     "fraction": response.fraction,

@@ -14,7 +14,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from assessments import services, tokens
+from assessments import services, tokens, types
 from assessments.analysis import option_counts
 from assessments.content import merged, public_view
 from assessments.demo.merge import BANKS_DIR, load_bank, question_in
@@ -510,3 +510,19 @@ def test_the_editor_lists_the_cloze_and_starts_it_from_a_skeleton(client, region
     data["gaps"][0]["answers"][0]["text"] = "CEN"
     texts["gaps"]["g3"]["options"] = {"a": {"text": "2000"}, "b": {"text": "1987"}}
     assert validate_question("cloze", merged(data, texts)) == []
+
+
+def test_the_review_numbers_the_gaps_in_the_stems_reading_order():
+    kind = types.get("cloze")
+    data = {"gaps": list(reversed(json.loads(json.dumps(DATA))["gaps"]))}  # next, ..., seal
+    review = kind.review_view(data, {"gaps": {"seal": "PE-004512", "next": "a"}}, stem=STEM)
+    rows = [(r["number"], r["kind"], r["state"], r["answer"]) for r in review["gaps"]]
+    assert rows == [
+        (1, "short_answer", "right", "PE-004512"),
+        (2, "numeric", "wrong", ""),
+        (3, "choice", "wrong", ""),
+        (4, "choice", "wrong", "Release the container"),
+    ]
+    assert review["gaps"][3]["correct"] == "Refer it for a physical examination"
+    assert kind.review_stem(STEM).count("<strong>[") == 4
+    assert kind.review_stem(STEM).index("[1]") < kind.review_stem(STEM).index("[4]")

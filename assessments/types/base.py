@@ -410,9 +410,12 @@ class QuestionType:
         """The cleaned stem as the review shows it (a cloze numbers its gaps)."""
         return html
 
-    def review_view(self, question: Mapping[str, Any], answer: Any) -> dict[str, Any]:
+    def review_view(
+        self, question: Mapping[str, Any], answer: Any, stem: str = ""
+    ) -> dict[str, Any]:
         """What the review template needs beyond the question (merged in the attempt's
-        language) and the answer, e.g. each cloze gap graded (override)."""
+        language), the answer and the stem in that language, e.g. each cloze gap graded
+        in the stem's order (override)."""
         return {}
 
     def arrange_view(self, view: dict[str, Any], answer: Mapping[str, Any]) -> None:

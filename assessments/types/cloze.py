@@ -207,6 +207,7 @@ def short_answer_matches(
 class Cloze(QuestionType):
     name = "cloze"
     label = gettext_noop("Cloze (embedded answers)")
+    gift_refusal = "export_cloze"  # why GIFT cannot write it (a key of gift.MESSAGES)
     response_field = "gaps"
     blank: dict[str, Any] = {}
     # The options of each choice gap: one list per gap, named by gap_list (see entries).
@@ -742,28 +743,31 @@ class Cloze(QuestionType):
         }
 
     def review_stem(self, html: str) -> str:
-        """The stem with each gap marker shown as its number, ``[1]``, as the review's
-        list of gaps numbers them."""
-        number = 0
+        """The stem with each gap marker shown as its number, ``[1]``, in reading order
+        as the review's list of gaps numbers them (a second marker of a gap stays text)."""
+        seen: list[str] = []
 
         def numbered(match: re.Match[str]) -> str:
-            nonlocal number
-            number += 1
-            return f"<strong>[{number}]</strong>"
+            if match.group(1) in seen:
+                return match.group(0)
+            seen.append(match.group(1))
+            return f"<strong>[{len(seen)}]</strong>"
 
         parts = _TAG.split(html or "")
-        out = []
-        for part in parts:
-            out.append(part if part.startswith("<") else GAP_MARKER.sub(numbered, part))
-        return "".join(out)
+        return "".join(p if p.startswith("<") else GAP_MARKER.sub(numbered, p) for p in parts)
 
-    def review_view(self, question: Mapping[str, Any], answer: Any) -> dict[str, Any]:
-        """What the review shows of each gap, in the stem's gap order: the officer's
-        answer (texts of the chosen options), right or not, the right answers, feedback."""
+    def review_view(
+        self, question: Mapping[str, Any], answer: Any, stem: str = ""
+    ) -> dict[str, Any]:
+        """What the review shows of each gap, numbered in the stem's reading order as
+        :meth:`review_stem` and the attempt page number them: the officer's answer (texts
+        of the chosen options), right or not, the right answers, the feedback."""
         given = answer.get("gaps") if isinstance(answer, Mapping) else None
         given = given if isinstance(given, Mapping) else {}
+        gaps = {gap["id"]: gap for gap in _gaps(question)}
+        ordered = [s["gap"] for s in stem_segments(stem, list(gaps)) if "gap" in s]
         rows = []
-        for number, gap in enumerate(_gaps(question), start=1):
+        for number, gap in enumerate((gaps[ident] for ident in ordered), start=1):
             fraction, detail = self.grade_gap(gap, given.get(gap["id"]))
             options = _options(gap)
             raw = given.get(gap["id"])
