@@ -622,8 +622,6 @@ class QtiItemReader:
                 return
             if node.tag == "img" and node.get("alt"):
                 parts.append(f" {node.get('alt')} ")
-            if node.tag == "object" and not (node.text or "").strip() and node.get("data"):
-                parts.append("")
             if node.text:
                 parts.append(node.text)
             for child in node:
