@@ -73,6 +73,45 @@
     });
   }
 
+  // Zoom, as on a hotspot: the board grows inside its frame, which scrolls; the buttons,
+  // + and - on a focused board, or a trackpad's pinch (Ctrl + wheel).
+  var ZOOM_MIN = 1, ZOOM_MAX = 6;
+  function zoomable(question, board) {
+    var viewport = board.parentNode;
+    var level = question.querySelector("[data-dd-zoom-level]");
+    var zoom = 1;
+    function zoomTo(next) {
+      var frame = viewport.getBoundingClientRect();
+      var box = board.getBoundingClientRect();
+      var fx = box.width ? (frame.left + frame.width / 2 - box.left) / box.width : 0.5;
+      var fy = box.height ? (frame.top + frame.height / 2 - box.top) / box.height : 0.5;
+      zoom = Math.min(ZOOM_MAX, Math.max(ZOOM_MIN, next));
+      board.style.width = (zoom * 100) + "%";
+      var grown = board.getBoundingClientRect();
+      viewport.scrollLeft += grown.left + fx * grown.width - (frame.left + frame.width / 2);
+      viewport.scrollTop += grown.top + fy * grown.height - (frame.top + frame.height / 2);
+      board.setAttribute("data-zoom", String(Math.round(zoom * 100) / 100));
+      if (level) { level.textContent = Math.round(zoom * 100) + " %"; }
+    }
+    each(question.querySelectorAll("[data-dd-zoom]"), function (button) {
+      button.addEventListener("click", function () {
+        var action = button.getAttribute("data-dd-zoom");
+        zoomTo(action === "in" ? zoom * 1.5 : action === "out" ? zoom / 1.5 : 1);
+      });
+    });
+    board.addEventListener("keydown", function (event) {
+      if (event.target !== board) { return; }
+      if (event.key === "+" || event.key === "=") { zoomTo(zoom * 1.5); event.preventDefault(); }
+      else if (event.key === "-" || event.key === "_") { zoomTo(zoom / 1.5); event.preventDefault(); }
+    });
+    viewport.addEventListener("wheel", function (event) {
+      if (!event.ctrlKey) { return; }
+      event.preventDefault();
+      zoomTo(zoom * Math.exp(-event.deltaY / 200));
+    }, {passive: false});
+    if (level) { level.textContent = "100 %"; }
+  }
+
   // --- gaps and zones --------------------------------------------------------------------
 
   function slotsUp(question) {
@@ -194,6 +233,7 @@
         slot.style.left = (100 * Number(slot.getAttribute("data-x")) / width) + "%";
         slot.style.top = (100 * Number(slot.getAttribute("data-y")) / height) + "%";
       });
+      zoomable(question, board);
     }
     refresh();
     root.lmsSlots = {
@@ -222,6 +262,7 @@
     var at = [Math.round(width / 2), Math.round(height / 2)];
     var picked = null; // a marker's token
     board.parentNode.style.maxWidth = width + "px";
+    zoomable(question, board);
 
     function markers() { return Array.prototype.slice.call(root.querySelectorAll("[data-dd-marker]")); }
     function markerOf(token) { return markers().filter(function (m) { return m.getAttribute("data-dd-marker") === token; })[0]; }
@@ -281,6 +322,14 @@
       var point = list.splice(index, 1)[0];
       if (!list.length) { delete placements[token]; }
       return point;
+    }
+    // Keeps the cursor in sight when the board is zoomed.
+    function reveal() {
+      var viewport = board.parentNode;
+      var box = img.getBoundingClientRect(), frame = viewport.getBoundingClientRect();
+      var x = box.left + at[0] * box.width / width, y = box.top + at[1] * box.height / height;
+      if (x < frame.left + 20 || x > frame.right - 20) { viewport.scrollLeft += x - (frame.left + frame.width / 2); }
+      if (y < frame.top + 20 || y > frame.bottom - 20) { viewport.scrollTop += y - (frame.top + frame.height / 2); }
     }
     function imagePoint(event) {
       var box = img.getBoundingClientRect();
@@ -344,6 +393,7 @@
       if (moves[event.key]) {
         at = clamp([at[0] + moves[event.key][0], at[1] + moves[event.key][1]]);
         draw();
+        reveal();
         event.preventDefault();
       } else if (event.key === "Enter" || event.key === " ") {
         put(at);
