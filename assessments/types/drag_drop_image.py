@@ -96,6 +96,18 @@ class DragDropImage(QuestionType):
             reuse_allowed=False,
         )
 
+    def skeleton(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        """A background image (a name of the platform's or a stored image), two items and
+        two zones (top-left corners, in image pixels)."""
+        return {
+            "image": {"name": "", "width": 800, "height": 500},
+            "items": [{"id": f"i{n}", "group": 1, "unlimited": False} for n in (1, 2)],
+            "zones": [
+                {"id": "z1", "x": 100, "y": 100, "correct": "i1"},
+                {"id": "z2", "x": 400, "y": 300, "correct": "i2"},
+            ],
+        }, {"image_alt": "", "items": {"i1": {"text": ""}, "i2": {"text": ""}}}
+
     # --- delivery ----------------------------------------------------------------------
     def normalize(self, data: Mapping[str, Any], value: Any) -> Any:
         return normalize_slots(

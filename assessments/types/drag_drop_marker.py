@@ -172,6 +172,14 @@ class DragDropMarker(QuestionType):
                     )
                 )
 
+    def skeleton(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        """A background image, one marker and one circular zone ``[x, y, radius]``."""
+        return {
+            "image": {"name": "", "width": 800, "height": 500},
+            "markers": [{"id": "m1", "count": 1}],
+            "zones": [{"id": "z1", "marker": "m1", "shape": "circle", "coords": [400, 250, 30]}],
+        }, {"image_alt": "", "markers": {"m1": {"text": ""}}}
+
     # --- delivery ----------------------------------------------------------------------
     def normalize(self, data: Mapping[str, Any], value: Any) -> Any:
         """``{marker id: [[x, y], ...]}``: known markers, points inside the image (floats),

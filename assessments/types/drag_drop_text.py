@@ -117,6 +117,15 @@ class DragDropText(QuestionType):
                     )
                 )
 
+    def skeleton(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Two gaps (the stem marks them ``{{g1}}``, ``{{g2}}``), three choices."""
+        return {
+            "mode": "drag",
+            "choices": [{"id": f"c{n}", "group": 1, "unlimited": False} for n in (1, 2, 3)],
+            "gaps": [{"id": "g1", "correct": "c1"}, {"id": "g2", "correct": "c2"}],
+            "shuffle": True,
+        }, {"choices": {"c1": {"text": ""}, "c2": {"text": ""}, "c3": {"text": ""}}}
+
     # --- delivery ----------------------------------------------------------------------
     def normalize(self, data: Mapping[str, Any], value: Any) -> Any:
         return normalize_slots(
