@@ -48,8 +48,9 @@ are refused, since their score cannot be kept.
 
 Interactions: ``qti-choice-interaction`` with cardinality single becomes ``single_choice``
 (a mapping gives the options' credit as ``fractions``, each mapped value over the correct
-option's), else ``multiple_response`` (``all_or_nothing`` under ``match_correct``,
-``right_minus_wrong`` under a mapping, each option keeping its credit as ``fraction``);
+option's), else ``multiple_response`` (``all_or_nothing`` under ``match_correct``; under a
+mapping the options' credit as ``fractions``, each mapped value over the mapping's upper
+bound or else the sum of the positive values, which the platform adds up as QTI does);
 ``qti-order-interaction`` becomes ``ordering``; ``qti-match-interaction`` (first match set
 the premises, second the responses) and ``qti-associate-interaction`` (each correct pair a
 premise and its response, the other choices extra responses) become ``matching``
@@ -1106,6 +1107,7 @@ class QtiItemWriter:
         mapping: Iterable[tuple[str, float, bool | None]] = (),
         *,
         lower_bound: float | None = None,
+        upper_bound: float | None = None,
         default: str | None = None,
         identifier: str = "RESPONSE",
     ) -> ET.Element:
@@ -1126,6 +1128,8 @@ class QtiItemWriter:
             attrs = {"default-value": "0"}
             if lower_bound is not None:
                 attrs["lower-bound"] = _format(lower_bound)
+            if upper_bound is not None:
+                attrs["upper-bound"] = _format(upper_bound)
             holder = ET.SubElement(node, "qti-mapping", attrs)
             for key, value, case in entries:
                 entry = {"map-key": key, "mapped-value": _format(value)}
@@ -1516,17 +1520,13 @@ def read_choice(q: QtiItemReader) -> tuple[str, dict[str, Any]]:
                 data["fractions"] = fractions
         return "single_choice", data
     rule = q.scoring(MULTIPLE_RULES, "right_minus_wrong" if values else "all_or_nothing")
-    if values:
-        top = round(sum(v for v in values.values() if v > 0), 6) or 1
-        for option in options:
-            if option["id"] in values:
-                option["fraction"] = _clamp(values[option["id"]] / top)
-    chosen = set(correct)
-    return "multiple_response", {
-        "options": options,
-        "correct": [i for i in ids if i in chosen],
-        "scoring": rule,
-    }
+    data = {"options": options, "correct": [i for i in ids if i in set(correct)], "scoring": rule}
+    if values:  # the mapping's credits, over the most one can earn (its upper bound)
+        top = q.decl.upper_bound or round(sum(v for v in values.values() if v > 0), 6) or 1
+        fractions = {i: _clamp(values[i] / top) for i in ids if values.get(i)}
+        data["fractions"] = fractions
+        data["correct"] = [i for i in ids if fractions.get(i, 0) > 0]
+    return "multiple_response", data
 
 
 def _choice(w: QtiItemWriter, element: ET.Element, option: Mapping[str, Any]) -> None:
@@ -1555,14 +1555,15 @@ def write_choice(w: QtiItemWriter) -> None:
         w.declare("single", "identifier", [w.ident(data["correct"])], mapping)
         element = w.interaction("qti-choice-interaction", shuffle="false", max_choices=1)
     else:
-        weighted = [o for o in options if isinstance(o.get("fraction"), int | float)]
-        mapping = [(w.ident(o["id"]), float(o["fraction"]), None) for o in weighted]
+        fractions = data.get("fractions") or {}
+        mapping = [(w.ident(k), float(v), None) for k, v in fractions.items() if v]
         w.declare(
             "multiple",
             "identifier",
             [w.ident(i) for i in data["correct"]],
             mapping,
             lower_bound=0 if mapping else None,
+            upper_bound=1 if mapping else None,
         )
         rule = data.get("scoring", "all_or_nothing")
         default = "right_minus_wrong" if mapping else "all_or_nothing"

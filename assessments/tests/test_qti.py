@@ -196,8 +196,7 @@ def test_multiple_choice_mapping_keeps_credit() -> None:
     item = found[0]  # choice_multiple.xml (choice_multiple_rtl.xml is its Hebrew twin)
     assert item.type == "multiple_response"
     assert item.data["correct"] == ["H", "O"]
-    credit = {o["id"]: o.get("fraction") for o in item.data["options"]}
-    assert credit == {"H": 0.5, "He": None, "C": None, "O": 0.5, "N": None, "Cl": -0.5}
+    assert item.data["fractions"] == {"H": 0.5, "O": 0.5, "Cl": -0.5}
     assert item.data["scoring"] == "right_minus_wrong"
 
 
@@ -510,11 +509,13 @@ PLATFORM: list[dict[str, Any]] = [
         "feedback": {},
         "data": {
             "options": [
-                {"id": "a", "text": "x", "fraction": 0.5},
-                {"id": "b", "text": "y", "fraction": 0.5},
-                {"id": "c", "text": "z", "fraction": -1},
+                {"id": "a", "text": "x"},
+                {"id": "b", "text": "y"},
+                {"id": "c", "text": "z"},
+                {"id": "d", "text": "w"},
             ],
             "correct": ["a", "b"],
+            "fractions": {"a": 1, "b": 0.5, "c": -1},
             "scoring": "right_minus_wrong",
         },
         "tags": [],
