@@ -230,3 +230,42 @@ def test_officer_drags_with_the_mouse_and_zooms(page, drag_assessment, per_offic
     assert abs(point[0] - 500) <= 3 and abs(point[1] - 300) <= 3
     drag(page, marker.locator(".dd-pin"), page.locator("h1"))  # dragged off the image: removed
     expect(marker.locator(".dd-pin")).to_have_count(0)
+
+
+def test_the_drag_and_drop_page_passes_axe(
+    browser, live_server, drag_assessment, per_officer, password
+):
+    """axe-core's WCAG A/AA rules over the attempt page, empty and answered (filled gaps
+    and zones, placed markers), and the review."""
+    from tests.browser.test_accessibility import violations
+
+    context = browser.new_context(base_url=live_server.url, locale="en-GB", bypass_csp=True)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    assessment, tree = drag_assessment
+    per_officer.preferred_language = "en"
+    per_officer.save()
+    course_services.enrolment_create(actor=per_officer, course=tree.course)
+    sign_in(page, per_officer.username, password)
+    page.goto(assessment.url)
+    page.locator("[data-action=start-attempt]").click()
+    expect(page.locator("[data-question]")).to_have_count(3)
+    page.wait_for_load_state("load")
+    assert violations(page) == []
+    text = question(page, "drag_drop_text")
+    text.locator(".dd-pool").get_by_role("button", name="packing list").focus()
+    press(page, "Enter")  # carried: the targets are outlined
+    assert violations(page) == []
+    text.locator("[data-dd-slot]").nth(0).focus()
+    press(page, "Enter")
+    marker = question(page, "drag_drop_marker")
+    marker.locator(".dd-pool").get_by_role("button", name="Hinge").focus()
+    press(page, "Enter")
+    press(page, "Enter")
+    expect(marker.locator(".dd-pin")).to_have_count(1)
+    saved(page, "drag_drop_marker")
+    assert violations(page) == []
+    page.locator("[data-action=submit-attempt]").click()
+    expect(page.locator("[data-review]")).to_have_count(3)
+    assert violations(page) == []
+    context.close()
