@@ -481,3 +481,24 @@ def test_authors_create_each_type_through_the_json_fields(client, regional_autho
         assert "es: The stem must mark the gap “gapC” once" in response.content.decode().replace(
             "&ldquo;", "“"
         )
+
+
+def test_select_mode_renders_a_list_per_gap_with_the_saved_choice():
+    from django.template.loader import render_to_string
+
+    from assessments.types import get
+
+    data = {**TEXT_DATA, "mode": "select"}
+    order = {"tokens": tokens_draw("drag_drop_text", data)}
+    view = public_view("drag_drop_text", data, {"stem": TEXT_STEM}, order)
+    saved = answer_for_browser("drag_drop_text", {"gaps": {"gapB": "keyPL"}}, order["tokens"])
+    get("drag_drop_text").arrange_view(view, saved)
+    page = render_to_string(
+        "assessments/types/drag_drop_text.html", {"q": {"position": 4, "view": view}}
+    )
+    assert page.count("<select") == 3 and "{{" not in page
+    assert not re.search(r"key[A-Z]|gap[A-Z]", page)
+    selects = re.findall(r"<select[^>]*>.*?</select>", page, re.S)
+    assert 'aria-label="Gap 2"' in selects[1]
+    assert f'<option value="{order["tokens"]["choices:keyPL"]}" selected>packing list' in selects[1]
+    assert "seal record" in selects[2] and "seal record" not in selects[0]  # by group
