@@ -54,13 +54,15 @@ _ANSWER = re.compile(r"ANSWER\s*:\s*(.*)", re.IGNORECASE)
 _LETTER = re.compile(r"([A-Za-z])")
 _DETECT = re.compile(r"^[ \t]*ANSWER[ \t]*:[ \t]*[A-Z][ \t]*\r?$", re.MULTILINE)
 _DETECT_OPTION = re.compile(r"^[ \t]*[A-Z][.)][ \t]+\S", re.MULTILINE)
+_GIFT = re.compile(r"\{(?:[^{}]*[=~#][^{}]*|\s*(?:T|F|TRUE|FALSE)?\s*)\}")
+"""A GIFT answer block: ``{=a ~b}``, ``{#3}``, ``{T}``, ``{}``."""
 
 
 def is_aiken(text: str) -> bool:
-    """Whether ``text`` looks like Aiken: ``ANSWER: X`` lines and option lines, and
-    nothing of GIFT's answer braces."""
+    """Whether ``text`` looks like Aiken: ``ANSWER: X`` lines and option lines, and no
+    GIFT answer block (braces holding ``=``, ``~`` or ``#``, or ``{T}``, ``{F}``, ``{}``)."""
     head = text[:200_000]
-    return bool(_DETECT.search(head) and _DETECT_OPTION.search(head)) and "{" not in head
+    return bool(_DETECT.search(head) and _DETECT_OPTION.search(head)) and not _GIFT.search(head)
 
 
 @dataclass

@@ -118,6 +118,8 @@ def test_every_message_formats() -> None:
         (GOOD, True),
         ("Q?\r\nA. x\r\nB. y\r\nANSWER: B\r\n", True),
         ("::Q:: What? {=a ~b}\n", False),
+        ("Q?\nA. x\nB. y\nANSWER: A\n::G:: True? {T}\n", False),
+        ("Which set {a, b} is right?\nA. {a}\nB. {b}\nANSWER: A\n", True),
         ("<quiz></quiz>", False),
         ('{"questions": []}', False),
     ],
