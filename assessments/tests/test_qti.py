@@ -961,3 +961,26 @@ def test_select_point_is_a_hotspot_with_its_scored_areas() -> None:
         assert abs(((x - 102) ** 2 + (y - 113) ** 2) ** 0.5 - 16) < 0.01
     assert (item.data["targets"], item.data["max_clicks"]) == ("any", 1)
     assert item.data["image"]["name"] == "@@PLUGINFILE@@/images/uk.png"
+
+
+def test_a_type_module_may_carry_its_own_qti_mapping(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The format asks the registry first: a type with ``qti_interactions``, ``qti_read``
+    and ``qti_write`` reads and writes its own items."""
+    ordering = REGISTRY["ordering"]
+    calls: list[str] = []
+
+    def read(q: qti.QtiItemReader) -> tuple[str, dict[str, Any]]:
+        calls.append("read")
+        return qti.read_order(q)
+
+    def write(w: qti.QtiItemWriter) -> None:
+        calls.append("write")
+        qti.write_order(w)
+
+    monkeypatch.setattr(type(ordering), "qti_interactions", ("order-interaction",), raising=False)
+    monkeypatch.setattr(ordering, "qti_read", read, raising=False)
+    monkeypatch.setattr(ordering, "qti_write", write, raising=False)
+    platform = next(q for q in PLATFORM if q["uid"] == "ord")
+    (back,) = parse_qti(export_qti_item(platform)).questions
+    assert calls == ["write", "read"]
+    assert back.data == platform["data"]
