@@ -485,6 +485,38 @@ class Cloze(QuestionType):
         else:
             self._check_full_credit(ident, fractions, problems)
 
+    editor_script = "js/question_editor/cloze.js"
+    editor_strings: ClassVar[dict[str, str]] = {
+        "gaps": gettext_noop("Gaps"),
+        "gapsHelp": gettext_noop(
+            "Write each gap's marker in the question text where the gap stands; each "
+            "gap's weight counts in the question's score."
+        ),
+        "gap": gettext_noop("Gap"),
+        "marker": gettext_noop("Marker for the question text:"),
+        "kind": gettext_noop("The officer"),
+        "short_answer": gettext_noop("types a word or a code"),
+        "numeric": gettext_noop("types a number"),
+        "choice": gettext_noop("chooses"),
+        "weight": gettext_noop("Weight"),
+        "display": gettext_noop("Shown as"),
+        "dropdown": gettext_noop("a list"),
+        "radio": gettext_noop("buttons, one to choose"),
+        "checkbox": gettext_noop("boxes, several to tick"),
+        "caseSensitive": gettext_noop("Capitals must match"),
+        "answer": gettext_noop("Answer"),
+        "answerText": gettext_noop("Accepted answer"),
+        "value": gettext_noop("Number"),
+        "tolerance": gettext_noop("Tolerance (±)"),
+        "option": gettext_noop("Option"),
+        "optionText": gettext_noop("Text"),
+        "credit": gettext_noop("Credit"),
+        "feedback": gettext_noop("Feedback"),
+        "addAnswer": gettext_noop("Add an answer"),
+        "addOption": gettext_noop("Add an option"),
+        "addGap": gettext_noop("Add a gap"),
+    }
+
     def skeleton(self) -> tuple[dict[str, Any], dict[str, Any]]:
         """One gap of each kind, marked in the stem; option texts and answer feedback per
         language under ``gaps`` (accepted answers and numbers are part of the key)."""

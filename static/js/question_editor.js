@@ -317,17 +317,21 @@
     if (PLUGINS[type]) {
       m.plugin = true;
       m.raw = clone(data);
-      (function mark(value) {  // ids already in the question are never given again
-        if (Array.isArray(value)) { value.forEach(mark); }
-        else if (isObj(value)) {
-          if (typeof value.id === "string") { self.used[value.id] = true; }
-          Object.keys(value).forEach(function (key) { mark(value[key]); });
-        }
-      })(data);
+      this.markUsed(data);
       return m;
     }
     Object.keys(data).forEach(function (key) { if (DATA_KEYS.indexOf(key) < 0) { m.dataExtra[key] = clone(data[key]); } });
     return m;
+  };
+
+  /* Every id found in `value` (nested entries of a type's data): never given again. */
+  proto.markUsed = function (value) {
+    var self = this;
+    if (Array.isArray(value)) { value.forEach(function (v) { self.markUsed(v); }); }
+    else if (isObj(value)) {
+      if (typeof value.id === "string") { this.used[value.id] = true; }
+      Object.keys(value).forEach(function (key) { self.markUsed(value[key]); });
+    }
   };
 
   /* A new id, never used in this question (nor given to a removed entry). */
@@ -513,6 +517,7 @@
       model.type = this.typeSelect.value;
       model.plugin = true;
       model.raw = clone(skeleton.data) || {};
+      this.markUsed(model.raw);
       model.langs.forEach(function (code) { model.texts[code].extra = clone(skeleton.texts) || {}; });
       this.changed(true);
       return;
@@ -908,6 +913,23 @@
 
   /* What a type's editor script works with: the question's data (shared by every
      language) and the current language's texts, the editor's controls, and changed(). */
+  // Moodle's credits (percent), the ones an imported question may carry.
+  var CREDITS = [100, 90, 83.33333, 80, 75, 70, 66.66667, 60, 50, 40, 33.33333, 30, 25, 20, 16.66667, 14.28571, 12.5, 11.11111, 10, 5, 0];
+
+  /* A select of credits for an answer worth `fraction` (0..1); onChange(fraction). */
+  proto.creditSelect = function (label, key, fraction, onChange, negative) {
+    var self = this;
+    var values = negative ? CREDITS.concat(CREDITS.slice(0, -1).map(function (v) { return -v; }).reverse()) : CREDITS;
+    var select = h("select", {"data-qe-key": key}, values.map(function (value) {
+      return h("option", {value: String(value), text: value + " %"});
+    }));
+    var current = Math.round((typeof fraction === "number" ? fraction : 0) * 1e7) / 1e5;
+    if (values.indexOf(current) < 0) { select.appendChild(h("option", {value: String(current), text: current + " %"})); }
+    select.value = String(current);
+    select.addEventListener("change", function () { onChange(Math.round(Number(select.value) * 1e5) / 1e7); self.changed(false); });
+    return labelled(label, select);
+  };
+
   proto.pluginContext = function () {
     var self = this, m = this.model;
     return {
@@ -920,6 +942,7 @@
       numberField: function () { return self.numberField.apply(self, arguments); },
       button: function () { return self.button.apply(self, arguments); },
       rowButtons: function () { return self.rowButtons.apply(self, arguments); },
+      creditSelect: function () { return self.creditSelect.apply(self, arguments); },
       newId: function (prefix) { return self.newId(prefix); },
       focus: function (key) { self.state.focusKey = key; },
       changed: function (redraw) { self.changed(redraw); }

@@ -563,3 +563,44 @@ def test_an_essay_with_a_rubric_is_drawn_by_its_own_editor_script(author_page, b
         [("Not named", 0), ("Named", 2)],
         [("Absent", 0), ("Sound", 1), ("Thorough", 3)],
     ]
+
+
+def test_a_cloze_is_drawn_by_its_own_editor_script(author_page, bank):
+    """The cloze draws its gaps (static/js/question_editor/cloze.js): a short answer with
+    two accepted answers, a number with a tolerance, a choice shown as a list, their
+    credits, and the markers to write in the question text."""
+    page = author_page
+    ed = new_question(page, "cloze-drawn", "cloze")
+    expect(page.locator("#id_data")).to_be_hidden()
+    ed.get_by_label("Question", exact=True).fill(
+        "A {{g1}} seal on a container of {{g2}} kg is checked {{g3}}."
+    )
+    first = ed.get_by_role("group", name="Gap 1", exact=True)
+    expect(first.locator("code")).to_have_text("{{g1}}")
+    first.get_by_role("group", name="Answer 1").get_by_label("Accepted answer").fill("bolt")
+    first.get_by_role("button", name="Add an answer").click()
+    page.keyboard.type("cable")
+    first.get_by_role("group", name="Answer 2").get_by_label("Credit").select_option("50")
+    second = ed.get_by_role("group", name="Gap 2", exact=True)
+    second.get_by_label("Number").fill("12500")
+    second.get_by_label("Tolerance (±)").fill("50")
+    third = ed.get_by_role("group", name="Gap 3", exact=True)
+    expect(third.get_by_label("Shown as")).to_have_value("dropdown")
+    third.get_by_role("group", name="Option 1").get_by_label("Text").fill("at the gate")
+    third.get_by_role("group", name="Option 2").get_by_label("Text").fill("never")
+    third.get_by_role("group", name="Option 2").get_by_label("Feedback").fill("Always check.")
+    assert_clean(page)
+    create(page)
+    version = saved_valid("cloze-drawn")
+    gaps = {gap["id"]: gap for gap in version.data["gaps"]}
+    assert [(a["text"], a["fraction"]) for a in gaps["g1"]["answers"]] == [
+        ("bolt", 1),
+        ("cable", 0.5),
+    ]
+    assert (gaps["g2"]["answers"][0]["value"], gaps["g2"]["answers"][0]["tolerance"]) == (
+        12500,
+        50,
+    )
+    options = version.texts["en"]["gaps"]["g3"]["options"]
+    assert [options[o["id"]]["text"] for o in gaps["g3"]["options"]] == ["at the gate", "never"]
+    assert options[gaps["g3"]["options"][1]["id"]]["feedback"] == "Always check."
