@@ -65,7 +65,9 @@ ESSAY_QUESTIONS = {
 ESSAY_TEXT = "The container held 400 cartons of undeclared cigarettes, seized under article 189."
 
 
-def essay_page(module, bank, slug: str = "written", pass_mark: int = 60) -> AssessmentPage:
+def essay_page(
+    module, bank, slug: str = "written", pass_mark: int = 60, count: int = 2
+) -> AssessmentPage:
     page = AssessmentPage(
         title="Written assessment",
         slug=slug,
@@ -75,7 +77,7 @@ def essay_page(module, bank, slug: str = "written", pass_mark: int = 60) -> Asse
         shuffle_options=False,
         review_policy="answers",
     )
-    page.draw_rules = [DrawRule(bank=bank, count=2, section="All")]
+    page.draw_rules = [DrawRule(bank=bank, count=count, section="All")]
     return add(module, page)
 
 

@@ -7,6 +7,7 @@ guard, review, files."""
 from __future__ import annotations
 
 import pytest
+from django.db import connection  # noqa: F401 - read by the skipif conditions
 from django.urls import reverse
 
 from assessments import events, services
@@ -291,3 +292,91 @@ def test_a_long_essay_is_autosaved_through_the_answer_endpoint(
     answer = client.post(url, json.dumps(body, ensure_ascii=False), content_type="application/json")
     assert answer.status_code == 400 and answer.json()["code"] == "too_long"
     assert Response.objects.get(pk=essay.pk).answer["text"] == text
+
+
+POSTGRESQL_ONLY = pytest.mark.skipif(
+    "connection.vendor != 'postgresql'", reason="row locks need PostgreSQL (the CI leg runs it)"
+)
+
+
+def _graders_at_once(users_and_posts):
+    """Each (user, url, data) posted by its own client at the same moment; returns the
+    status codes."""
+    import threading
+
+    from django.db import connections
+    from django.test import Client
+
+    barrier = threading.Barrier(len(users_and_posts))
+    statuses = []
+
+    def press(client, url, data):
+        try:
+            barrier.wait()
+            statuses.append(client.post(url, data).status_code)
+        finally:
+            connections.close_all()
+
+    threads = []
+    for user, url, data in users_and_posts:
+        client = Client()
+        client.force_login(user)
+        threads.append(threading.Thread(target=press, args=(client, url, data)))
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sorted(statuses)
+
+
+@pytest.mark.django_db(transaction=True)
+@POSTGRESQL_ONLY
+def test_two_graders_saving_the_same_essay_at_once_grade_it_once(
+    essay_assessment, per_officer, per_author, regional_author, passed_signals
+):
+    make_programme(assessment=essay_assessment.page, min_score=80)
+    attempt = sit(per_officer, essay_assessment)
+    url = grading_url(essay_response(attempt))
+    statuses = _graders_at_once(
+        [(user, url, {**FULL, "based_on": ""}) for user in (per_author, regional_author)]
+    )
+    assert statuses == [302, 400]  # the later one is told it was graded meanwhile
+    assert ManualGrade.objects.filter(attempt=attempt).count() == 1
+    final = AttemptEvent.objects.filter(attempt=attempt, kind=AttemptEvent.Kind.GRADED)
+    assert final.count() == 1
+    assert [s["user_id"] for s in passed_signals] == [per_officer.pk]
+    assert Certificate.objects.filter(holder=per_officer).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+@POSTGRESQL_ONLY
+def test_two_graders_finishing_two_essays_at_once_complete_the_attempt_once(
+    course_tree, per_officer, per_author, regional_author, passed_signals
+):
+    from assessments.tests.essay_fixtures import ESSAY, ESSAY_QUESTIONS, essay_page
+    from assessments.tests.fixtures import make_bank
+
+    bank = make_bank("Two essays", questions={**ESSAY_QUESTIONS, "essay2": ESSAY})
+    page = essay_page(course_tree.module2, bank, slug="two", count=3)
+    make_programme(assessment=page, min_score=80)
+    from types import SimpleNamespace
+
+    attempt = sit(per_officer, SimpleNamespace(page=page, tree=course_tree))
+    essays = list(attempt.responses.filter(version__type="essay").order_by("position"))
+    assert len(essays) == 2
+    statuses = _graders_at_once(
+        [
+            (per_author, grading_url(essays[0]), {**FULL, "based_on": ""}),
+            (regional_author, grading_url(essays[1]), {**FULL, "based_on": ""}),
+        ]
+    )
+    assert statuses == [302, 302]  # no grade lost
+    attempt.refresh_from_db()
+    assert attempt.status == Attempt.Status.SUBMITTED and attempt.passed is True
+    assert ManualGrade.objects.filter(attempt=attempt, current=True).count() == 2
+    completed = [
+        e for e in attempt.events.filter(kind=AttemptEvent.Kind.GRADED) if "passed" in e.detail
+    ]
+    assert len(completed) == 1  # scored once, by whichever grade came last
+    assert [s["user_id"] for s in passed_signals] == [per_officer.pk]
+    assert Certificate.objects.filter(holder=per_officer).count() == 1
