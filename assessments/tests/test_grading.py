@@ -29,6 +29,7 @@ from assessments.grading import (
     score_attempt,
     validate_question,
 )
+from assessments.tests.test_type_drag_drop import IMAGE_DATA, MARKER_DATA, TEXT_DATA
 
 # ----------------------------------------------------------------------------- questions
 
@@ -163,6 +164,9 @@ VALID_QUESTIONS = {
     "ordering": ordering("adjacent_pairs"),
     "matching": matching("per_premise"),
     "hotspot": hotspot("all"),
+    "drag_drop_text": TEXT_DATA,
+    "drag_drop_image": IMAGE_DATA,
+    "drag_drop_marker": MARKER_DATA,
     "essay": ESSAY,
     "cloze": CLOZE,
 }
@@ -1076,6 +1080,31 @@ def sample_response(rng: random.Random, qtype: str, data: dict) -> dict:
     if qtype == "essay":
         texts = ["", "  ", "Seized.", "Incautado según el artículo 189.\nFin."]
         return {"text": rng.choice(texts), "files": []}
+    if qtype in ("drag_drop_text", "drag_drop_image"):
+        slots, entries = ("gaps", "choices") if qtype == "drag_drop_text" else ("zones", "items")
+        filled: dict[str, str] = {}
+        for slot in data[slots]:  # right or wrong entries of the slot's group, each once
+            group = next(e.get("group", 1) for e in data[entries] if e["id"] == slot["correct"])
+            free = [
+                e["id"]
+                for e in data[entries]
+                if e.get("group", 1) == group
+                and (e.get("unlimited") or e["id"] not in filled.values())
+            ]
+            if free and rng.random() < 0.8:
+                filled[slot["id"]] = rng.choice(free)
+        return {slots: filled}
+    if qtype == "drag_drop_marker":
+        width, height = data["image"]["width"], data["image"]["height"]
+        return {
+            "placements": {
+                m["id"]: [
+                    [rng.uniform(0, width), rng.choice([0, height, rng.uniform(0, height)])]
+                    for _ in range(rng.randint(0, m["count"] or len(data["zones"])))
+                ]
+                for m in data["markers"]
+            }
+        }
     width, height = data["image"]["width"], data["image"]["height"]
     clicks = []
     for _ in range(rng.randint(0, data["max_clicks"])):
