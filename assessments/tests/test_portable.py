@@ -7,6 +7,7 @@ import pytest
 
 from assessments.gift import ImportResult, ParsedQuestion, QuestionImportError
 from assessments.portable import FORMAT, MESSAGES, QUESTION_TYPES, export_json, parse_json
+from assessments.tests.test_type_drag_drop import QUESTIONS as DRAG_DROP_QUESTIONS
 
 BANK = {"title": "Valoración aduanera – nivel 1", "tags": ["valuation", "wto"]}
 
@@ -178,6 +179,19 @@ EXAMPLES = [
         },
         "tags": ["inspection"],
     },
+    *(
+        {
+            "uid": f"5b0e6f0e-00dd-4c1e-9a00-00000000000{number}",
+            "type": qtype,
+            "title": f"Drag and drop {number}",
+            "stem": texts["stem"],
+            "points": 2,
+            "feedback": {},
+            "data": copy.deepcopy(data),
+            "tags": ["drag-and-drop"],
+        }
+        for number, (qtype, data, texts) in enumerate(DRAG_DROP_QUESTIONS.values(), start=1)
+    ),
 ]
 
 
