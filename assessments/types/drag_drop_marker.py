@@ -30,9 +30,13 @@ if TYPE_CHECKING:
 
 SHAPES: tuple[str, ...] = ("circle", "rect", "polygon")
 
+UNLIMITED_PLACEMENTS = 20
+"""How often a marker without a count may be placed (more when the question has more
+zones): a fixed number, so that the page does not tell how many zones there are."""
+
 
 def _count(marker: Mapping[str, Any]) -> int | None:
-    """How many times a marker may be placed (``None``: as often as there are zones)."""
+    """How many times a marker may be placed (``None``: no count of its own)."""
     count = marker.get("count")
     return count if isinstance(count, int) and not isinstance(count, bool) and count >= 1 else None
 
@@ -40,7 +44,8 @@ def _count(marker: Mapping[str, Any]) -> int | None:
 def marker_limit(data: Mapping[str, Any], marker: Mapping[str, Any]) -> int:
     """The most placements of one marker a response may hold."""
     count = _count(marker)
-    return count if count is not None else max(1, len(valid_slots(data, "zones")))
+    zones = len(valid_slots(data, "zones"))
+    return count if count is not None else max(UNLIMITED_PLACEMENTS, zones)
 
 
 def _shape_problem(zone: Mapping[str, Any], width: float, height: float) -> str | None:
