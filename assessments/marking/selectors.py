@@ -39,7 +39,8 @@ def _regional_assessment_q(prefix: str) -> Q:
 def gradable_q(actor: Actor, prefix: str = "") -> Q:
     """The attempts (through ``prefix``, e.g. ``"attempt__"``) the actor may grade: a
     training manager bound to an administration grades its officers' attempts; regional
-    authors grade the attempts of regional assessments; nobody else grades."""
+    authors grade the attempts of regional assessments; nobody else grades, and nobody
+    grades their own attempt."""
     if not actor.is_authenticated:
         return NOTHING
     roles = roles_of(actor)
@@ -48,7 +49,8 @@ def gradable_q(actor: Actor, prefix: str = "") -> Q:
         condition |= Q(**{f"{prefix}administration_id": actor.administration_id})
     if is_regional_author(actor):
         condition |= _regional_assessment_q(prefix)
-    return condition
+    # Nobody grades their own attempt (a training manager who also sits assessments).
+    return condition & ~Q(**{f"{prefix}user_id": actor.pk})
 
 
 def attempts_gradable_by(actor: Actor) -> QuerySet[Attempt]:

@@ -335,3 +335,17 @@ def test_queue_page_queries_do_not_grow(
 QUEUE_QUERIES = 12
 """Session, user, the admin's own (menu, site), the catalogues' paths, the count and
 the page of the queue: the same for one waiting essay or twenty."""
+
+
+def test_nobody_grades_their_own_attempt(client, essay_assessment, per, per_author):
+    """A training manager who also sits the assessment cannot grade their own essay."""
+    attempt = sit(per_author, essay_assessment)
+    essay = essay_response(attempt)
+    assert attempt.status == Attempt.Status.GRADING
+    assert list(marking.grading_queue_for_user(per_author)) == []
+    client.force_login(per_author)
+    assert client.get(grading_url(essay)).status_code == 404
+    colleague = UserFactory(
+        username="author.per2", administration=per, roles={Role.TRAINING_MANAGER}
+    )
+    assert [r.pk for r in marking.grading_queue_for_user(colleague)] == [essay.pk]
