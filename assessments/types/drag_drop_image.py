@@ -96,6 +96,26 @@ class DragDropImage(QuestionType):
             reuse_allowed=False,
         )
 
+    editor_script = "js/question_editor/drag_drop_image.js"
+    editor_strings: ClassVar[dict[str, str]] = {
+        "items": gettext_noop("Items to drop"),
+        "item": gettext_noop("Item"),
+        "itemText": gettext_noop("Text"),
+        "group": gettext_noop("Group"),
+        "unlimited": gettext_noop("May fill several zones"),
+        "addItem": gettext_noop("Add an item"),
+        "zones": gettext_noop("Drop zones"),
+        "zonesHelp": gettext_noop(
+            "Each zone's top-left corner, in pixels of the image; a zone takes the items of "
+            "its right item's group."
+        ),
+        "zone": gettext_noop("Zone"),
+        "x": gettext_noop("From the left"),
+        "y": gettext_noop("From the top"),
+        "rightItem": gettext_noop("Right item"),
+        "addZone": gettext_noop("Add a zone"),
+    }
+
     def skeleton(self) -> tuple[dict[str, Any], dict[str, Any]]:
         """A background image (a name of the platform's or a stored image), two items and
         two zones (top-left corners, in image pixels)."""

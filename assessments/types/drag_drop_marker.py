@@ -177,6 +177,27 @@ class DragDropMarker(QuestionType):
                     )
                 )
 
+    editor_script = "js/question_editor/drag_drop_marker.js"
+    editor_strings: ClassVar[dict[str, str]] = {
+        "markers": gettext_noop("Markers"),
+        "marker": gettext_noop("Marker"),
+        "markerText": gettext_noop("Text"),
+        "count": gettext_noop("How many may be placed (empty: as many as zones)"),
+        "addMarker": gettext_noop("Add a marker"),
+        "zones": gettext_noop("Zones"),
+        "zone": gettext_noop("Zone"),
+        "zoneMarker": gettext_noop("Marker that belongs here"),
+        "shape": gettext_noop("Shape"),
+        "circle": gettext_noop("Circle"),
+        "rect": gettext_noop("Rectangle"),
+        "polygon": gettext_noop("Polygon"),
+        "coords": gettext_noop("Coordinates (image pixels)"),
+        "circleHelp": gettext_noop("Centre and radius: x, y, r"),
+        "rectHelp": gettext_noop("Top-left corner, width and height: x, y, w, h"),
+        "polygonHelp": gettext_noop("Points separated by semicolons: x y; x y; x y"),
+        "addZone": gettext_noop("Add a zone"),
+    }
+
     def skeleton(self) -> tuple[dict[str, Any], dict[str, Any]]:
         """A background image, one marker and one circular zone ``[x, y, radius]``."""
         return {

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from fractions import Fraction
-from typing import Any
+from typing import Any, ClassVar
 
 from .base import Problem, QuestionType, gettext_noop, show
 from .drop_common import (
@@ -116,6 +116,30 @@ class DragDropText(QuestionType):
                         ident=gap,
                     )
                 )
+
+    editor_script = "js/question_editor/drag_drop_text.js"
+    editor_strings: ClassVar[dict[str, str]] = {
+        "howFilled": gettext_noop("How the officer fills the gaps"),
+        "mode": gettext_noop("Gaps are filled by"),
+        "modeDrag": gettext_noop("Dragging the choices (or picking them with the keyboard)"),
+        "modeSelect": gettext_noop("Choosing from a list in each gap"),
+        "shuffle": gettext_noop("Shuffle the choices"),
+        "choices": gettext_noop("Choices"),
+        "choice": gettext_noop("Choice"),
+        "choiceText": gettext_noop("Text"),
+        "group": gettext_noop("Group"),
+        "unlimited": gettext_noop("May fill several gaps"),
+        "addChoice": gettext_noop("Add a choice"),
+        "gaps": gettext_noop("Gaps"),
+        "gapsHelp": gettext_noop(
+            "Write each gap's marker in the question text where the gap stands. A gap takes "
+            "the choices of its right choice's group."
+        ),
+        "gap": gettext_noop("Gap"),
+        "marker": gettext_noop("Marker for the question text:"),
+        "rightChoice": gettext_noop("Right choice"),
+        "addGap": gettext_noop("Add a gap"),
+    }
 
     def skeleton(self) -> tuple[dict[str, Any], dict[str, Any]]:
         """Two gaps (the stem marks them ``{{g1}}``, ``{{g2}}``), three choices."""

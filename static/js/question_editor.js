@@ -943,6 +943,19 @@
       button: function () { return self.button.apply(self, arguments); },
       rowButtons: function () { return self.rowButtons.apply(self, arguments); },
       creditSelect: function () { return self.creditSelect.apply(self, arguments); },
+      imageFieldset: function (image) { return self.imageFieldset(image); },
+      // Lists that name entries by their text: typing an entry's text renames it there.
+      renamer: function () {
+        var lists = [];
+        return {
+          track: function (select) { lists.push(select); return select; },
+          rename: function (id, text) {
+            lists.forEach(function (list) {
+              Array.prototype.forEach.call(list.options, function (o) { if (o.value === id) { o.textContent = text || id; } });
+            });
+          }
+        };
+      },
       newId: function (prefix) { return self.newId(prefix); },
       focus: function (key) { self.state.focusKey = key; },
       changed: function (redraw) { self.changed(redraw); }
@@ -956,20 +969,55 @@
     return width > 0 && height > 0 ? [width, height] : null;
   };
 
-  proto.hotspotSection = function () {
-    var S = this.S, m = this.model, self = this, lang = m.lang;
-    var known = this.config.images.map(function (i) { return i.name; });
-    var names = known.slice();
-    if (m.image.name && names.indexOf(m.image.name) < 0) { names.push(m.image.name); }
-    var select = h("select", {"data-qe-key": "image-name"}, [h("option", {value: "", text: S.noImage})].concat(
+  /* A select of the platform's images (and the question's own stored image, kept as it
+     is); onPick(name, width, height), the size known for the platform's images. */
+  proto.imageSelect = function (current, onPick) {
+    var images = this.config.images;
+    var names = images.map(function (i) { return i.name; });
+    if (current && names.indexOf(current) < 0) { names.push(current); }
+    var select = h("select", {"data-qe-key": "image-name"}, [h("option", {value: "", text: this.S.noImage})].concat(
       names.map(function (name) { return h("option", {value: name, text: name}); })
     ));
-    select.value = m.image.name;
+    select.value = current || "";
     select.addEventListener("change", function () {
-      m.image.name = select.value;
-      self.config.images.forEach(function (i) {
-        if (i.name === select.value) { m.image.width = String(i.width); m.image.height = String(i.height); }
-      });
+      var known = images.filter(function (i) { return i.name === select.value; })[0];
+      onPick(select.value, known ? known.width : null, known ? known.height : null);
+    });
+    return select;
+  };
+
+  /* The background image of a type's question: name, size, text alternative per
+     language (texts.image_alt). */
+  proto.imageFieldset = function (image) {
+    var S = this.S, m = this.model, self = this, lang = m.lang;
+    function size(key) {
+      return self.numberField(key === "width" ? S.imageWidth : S.imageHeight, "image-" + key, numberText(image[key]), function (v) {
+        var value = toNumber(v);
+        image[key] = value === null ? v : value;
+        self.changed(false);
+      }, {min: "1", step: "1"});
+    }
+    return h("fieldset", {"class": "qe-section"}, [
+      h("legend", {text: S.image}),
+      h("div", {"class": "qe-entry-row"}, [
+        labelled(S.imageName, this.imageSelect(image.name, function (name, width, height) {
+          image.name = name;
+          if (width) { image.width = width; image.height = height; }
+          self.changed(true);
+        }), "qe-field"),
+        size("width"), size("height")
+      ]),
+      this.textField(S.imageAlt, "image-alt", str(m.texts[lang].extra.image_alt), function (v) { m.texts[lang].extra.image_alt = v; }, {
+        ref: this.refText(function (c) { return str(m.texts[c].extra.image_alt); })
+      })
+    ]);
+  };
+
+  proto.hotspotSection = function () {
+    var S = this.S, m = this.model, self = this, lang = m.lang;
+    var select = this.imageSelect(m.image.name, function (name, width, height) {
+      m.image.name = name;
+      if (width) { m.image.width = String(width); m.image.height = String(height); }
       self.changed(true);
     });
     this.canvasHolder = h("div", {"class": "qe-canvas-holder"});

@@ -604,3 +604,55 @@ def test_a_cloze_is_drawn_by_its_own_editor_script(author_page, bank):
     options = version.texts["en"]["gaps"]["g3"]["options"]
     assert [options[o["id"]]["text"] for o in gaps["g3"]["options"]] == ["at the gate", "never"]
     assert options[gaps["g3"]["options"][1]["id"]]["feedback"] == "Always check."
+
+
+def test_drag_and_drop_questions_are_drawn_by_their_own_editor_scripts(author_page, bank):
+    """Drag and drop into text, onto an image and markers: choices, items and markers with
+    their texts, gaps and zones with their right answers, the platform's image chosen
+    from a list, all without JSON."""
+    page = author_page
+    ed = new_question(page, "dd-text", "drag_drop_text")
+    expect(page.locator("#id_data")).to_be_hidden()
+    ed.get_by_label("Question", exact=True).fill("The {{g1}} proves the {{g2}}.")
+    for number, text in ((1, "certificate"), (2, "origin"), (3, "value")):
+        ed.get_by_role("group", name=f"Choice {number}").get_by_label("Text").fill(text)
+    ed.get_by_label("Gaps are filled by").select_option("select")
+    ed.get_by_role("group", name="Gap 2").get_by_label("Right choice").select_option(label="origin")
+    assert_clean(page)
+    create(page)
+    version = saved_valid("dd-text")
+    assert version.data["mode"] == "select"
+    choices = version.texts["en"]["choices"]
+    assert {gap["id"]: choices[gap["correct"]]["text"] for gap in version.data["gaps"]} == {
+        "g1": "certificate",
+        "g2": "origin",
+    }
+
+    ed = new_question(page, "dd-image", "drag_drop_image")
+    ed.get_by_label("Image", exact=True).select_option("bill_of_lading")
+    ed.get_by_label("Text alternative").fill("A bill of lading")
+    ed.get_by_role("group", name="Item 1").get_by_label("Text").fill("Shipper")
+    ed.get_by_role("group", name="Item 2").get_by_label("Text").fill("Consignee")
+    zone = ed.get_by_role("group", name="Zone 2")
+    zone.get_by_label("From the left").fill("40")
+    zone.get_by_label("From the top").fill("120")
+    assert_clean(page)
+    create(page)
+    version = saved_valid("dd-image")
+    assert version.data["image"]["name"] == "bill_of_lading"
+    assert version.data["image"]["width"] > 0
+    assert version.data["zones"][1] == {"id": "z2", "x": 40, "y": 120, "correct": "i2"}
+
+    ed = new_question(page, "dd-marker", "drag_drop_marker")
+    ed.get_by_label("Image", exact=True).select_option("container_doors")
+    ed.get_by_label("Text alternative").fill("The doors of a container")
+    ed.get_by_role("group", name="Marker 1").get_by_label("Text").fill("Seal")
+    zone = ed.get_by_role("group", name="Zone 1")
+    zone.get_by_label("Shape").select_option("rect")
+    zone.get_by_label("Coordinates (image pixels)").fill("100, 80, 60, 40")
+    assert_clean(page)
+    create(page)
+    version = saved_valid("dd-marker")
+    assert version.data["zones"][0]["shape"] == "rect"
+    assert version.data["zones"][0]["coords"] == [100, 80, 60, 40]
+    assert version.texts["en"]["markers"]["m1"]["text"] == "Seal"
