@@ -12,10 +12,16 @@ Problems are not rendered here. Each error carries a stable ``code``, the plain-
 template in ``reason`` (also in :data:`MESSAGES`, keyed by code) and the ``params`` for its
 ``{placeholders}``; the Django layer translates the template and formats it.
 
-The module has three layers: the GIFT *syntax* (blocks, comments, ``$CATEGORY``, ids and
-tags, titles, format markers, escapes, the answer block, answers with their weights and
-feedback), the per-type *readers* (``_read_<type>``: one small function per question type,
-picked the way Moodle picks the type) and the per-type *writers* (``_write_<type>``).
+The GIFT *syntax* lives here: blocks, comments, ``$CATEGORY``, ids and tags, titles, format
+markers, escapes, the stem, the general feedback, the answer block cut into answers with
+their weights and feedback (:class:`GiftQuestionReader`) and, for export, the escaping of
+texts, numbers and weights (:class:`GiftQuestionWriter`). What a question of each type
+becomes lives in the type's module (``assessments/types/<type>.py``), as for Moodle XML:
+the block's shape (:data:`SHAPES`) is found as Moodle finds it, the registry's types claim
+the shapes they read (``gift_shapes``, optionally ``gift_claims(q)``) and build the
+question's ``data`` in ``gift_read(q)``; export asks the question's type for its answer
+lines (``gift_write(w)``) or, when GIFT has no form for it, for the reason
+(``gift_refusal``).
 
 How GIFT maps onto this project's question format
 -------------------------------------------------
@@ -28,35 +34,18 @@ short answer; no braces at all is a description.
 Weights ``%n%`` (-100..100, decimals allowed) are credit in percent; ``=`` alone is 100 %,
 ``~`` alone 0 %.
 
-``single_choice``
-    A multiple choice with at least one ``=`` answer (Moodle's single-answer multichoice).
-    ``correct`` is the first option with full credit. When any other option earns credit
-    (several ``=`` answers, which Moodle grades as "choosing any of them is right", or
-    weights such as ``~%50%almost`` or ``~%-50%wrong``) the data gets ``fractions``: option
-    id -> credit (-1..1; options left out earn 0; a question never scores below 0).
-``multiple_response``
-    ``{~%50%a ~%50%b ~%-100%c}``: ``~`` answers with weights and no ``=`` answer (Moodle's
-    "multiple answers" question). On import, ``correct`` is every option with a positive
-    weight and ``scoring`` is ``right_minus_wrong``. On export, each correct option gets
-    ``100 / n`` (n = number of correct options, so they sum to 100); each wrong option gets
-    ``-100 / w`` (w = number of wrong options) when the question scores ``right_minus_wrong``
-    -- Moodle then awards exactly right chosen / n - wrong chosen / w, floored at 0, which
-    is that rule -- and ``-100`` otherwise, the nearest Moodle gets to
-    ``all_or_nothing``/``per_option`` (any wrong choice scores 0). GIFT keeps no scoring
-    name, so a re-import always says ``right_minus_wrong``. Weights that rule does not give
-    (``{~%50%a ~%50%b ~c ~%-100%d}``: a wrong option that costs nothing, or costs more or
-    less than 1/w) are kept as ``fractions`` (option id -> credit), which then score as in
-    Moodle (the chosen credits added up, floored at 0, capped at 1) and are written back
-    as they are.
+``single_choice``, ``multiple_response``, ``true_false``, ``matching``, ``essay``
+    See ``gift_read`` and ``gift_write`` in their modules: a multiple choice with an ``=``
+    answer is a single choice (several ``=`` answers or other weights are kept as
+    ``fractions``), one with ``~`` answers only a multiple response (``right_minus_wrong``;
+    weights that rule does not give are kept as ``fractions``); ``{T}``/``{FALSE}`` with
+    Moodle's ``#wrong#right`` feedback; ``{=premise -> response}`` pairs (``per_premise``);
+    ``{}`` an essay with the defaults.
 ``short_answer``
     Only ``=`` answers, or a single answer without any marker (``{Nazareth}``): each
     accepted answer keeps its weight (``=%50%Nazereth``) as ``fraction`` and its feedback;
     ``*`` is Moodle's wildcard. Matching is case-insensitive, as Moodle's default. The
     accepted answers are plain text, as in Moodle (no HTML decoding).
-``true_false``
-    ``{T}``, ``{F}``, ``{TRUE}``, ``{FALSE}``. Moodle's ``{T#wrong#right}``: the first
-    feedback is shown to whoever answers wrongly, the second to whoever answers rightly;
-    they become ``feedback_false``/``feedback_true`` (or the reverse for ``{F}``).
 ``numeric``
     ``{#answer:tolerance}``, ``{#answer}`` (tolerance 0), ``{#low..high}`` (answer = the
     middle, tolerance = half the width, computed in decimal so 0.1..0.3 gives 0.2 +- 0.1),
@@ -68,20 +57,10 @@ Weights ``%n%`` (-100..100, decimals allowed) are credit in percent; ``=`` alone
     a ``~`` answer with a number is that number at 0 % (or its weight); ``=%50%*`` is any
     other answer at that credit. Answers after an "any other answer" are never reached
     and are dropped. ``unit`` and ``units`` have no GIFT form and are not exported.
-``matching``
-    ``{=premise -> response ...}``; ``= -> text`` adds a distractor response. Premises get
-    ids p1, p2, ...; responses r1, r2, ... in order of first appearance, one per distinct
-    text. Moodle grades matching per premise, so imports get ``scoring: per_premise``.
-    Moodle has no per-pair feedback; a ``#feedback`` on a pair is dropped. Responses are
-    plain text, as in Moodle.
-``essay``
-    ``{}``: the essay defaults (no word limits, no attachments, no rubric). Word limits,
-    attachments, rubric, grader information and response template have no GIFT form and
-    are not exported.
 ``description``
     Text without braces: ``data`` is ``{}`` and ``points`` 0.
 ``ordering``, ``hotspot``, ``cloze``, ``drag_drop_*``
-    Not in GIFT: :func:`export_gift` skips them and says why.
+    Not in GIFT: :func:`export_gift` skips them and says why (their ``gift_refusal``).
 Rejected on import
     unknown answer syntax, unbalanced braces, several answer blocks, empty answers, no
     answer at full credit, bad numbers and weights, negative weights outside a multiple
@@ -128,19 +107,23 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from html.parser import HTMLParser
-from typing import Any
+from typing import Any, NoReturn
 
 from .content import STEM_TAGS
 
 __all__ = [
     "ALLOWED_STEM_TAGS",
-    "EXPORTABLE_TYPES",
     "MESSAGES",
+    "SHAPES",
+    "GiftAnswer",
+    "GiftQuestionReader",
+    "GiftQuestionWriter",
     "ImportError",
     "ImportResult",
     "ParsedQuestion",
     "QuestionImportError",
     "export_gift",
+    "exportable_types",
     "html_to_text",
     "markdown_html",
     "option_id",
@@ -636,22 +619,84 @@ def _split_title(source: str) -> tuple[str | None, str]:
 
 
 # --- Reading one question: its parts, then its type --------------------------------------
+SHAPES = ("none", "empty", "number", "choice", "weighted_choice", "pairs", "truth", "text")
+"""What an answer block looks like, told apart as Moodle tells them (in this order): no
+braces, ``{}``, ``{#...}``, any ``~`` with an ``=`` answer, ``~`` answers only, ``=`` with
+``->``, ``T``/``TRUE``/``F``/``FALSE`` (capitals), anything else. A type module claims the
+shapes it reads with ``gift_shapes`` (see :func:`_reading_type`)."""
+
+
 @dataclass
-class _Source:
-    """The parts of one question, still protected (escapes as placeholders)."""
+class GiftQuestionReader:
+    """One question's parts, for a type's ``gift_read(q)``, which returns the question's
+    ``(feedback, data)`` or rejects it through :meth:`reject`. The format has read the
+    title, the format marker, the stem and the general feedback; the answer block is still
+    protected (escapes as placeholders): its pieces become texts through :meth:`text`
+    (feedback and options, markup removed), :meth:`plain` (texts Moodle keeps as typed) or
+    :meth:`restore`."""
 
     text_format: str  # html, moodle, markdown or plain
     before: str  # the text before the answer block (all of it for a description)
     after: str  # the text after the answer block (a missing-word question)
     answers: str | None  # inside the braces, without the general feedback; None: no braces
     general: str | None  # the general feedback (after ####)
+    shape: str = ""  # one of SHAPES
 
     def text(self, protected: str) -> str:
         """An answer or feedback text, as plain text."""
         return _piece_text(protected, self.text_format)
 
+    def plain(self, protected: str, *, format_marker: bool = True) -> str:
+        """A text Moodle keeps as typed (short answers; matching responses, which take no
+        format marker): escapes undone, a format marker dropped, spaces collapsed, no
+        markup removed."""
+        return _plain_text(protected, format_marker=format_marker)
+
+    def restore(self, protected: str) -> str:
+        """A piece with its escapes undone, line breaks as spaces, not stripped."""
+        return _restore(protected)
+
+    def snippet(self, protected: str) -> str:
+        """The start of a piece, for a message."""
+        return _snippet(protected)
+
+    def answer_list(
+        self, body: str | None = None, *, unmarked_first: bool = False
+    ) -> list[GiftAnswer]:
+        """The answers of the block (or of ``body``, a part of it): each starts with = or ~,
+        then an optional weight, its text and an optional ``#feedback``. With
+        ``unmarked_first`` a first answer may come without a marker (Moodle's
+        ``{Nazareth}``, ``{#1822:5}``)."""
+        return _split_answers(
+            self.answers or "" if body is None else body, unmarked_first=unmarked_first
+        )
+
+    def add_feedback(self, entry: dict[str, Any], answer: GiftAnswer) -> None:
+        """Puts the answer's ``#feedback`` (as text) into ``entry["feedback"]``, if any."""
+        if answer.feedback is not None and (feedback := self.text(answer.feedback)):
+            entry["feedback"] = feedback
+
+    def number_range(self, protected: str) -> tuple[Decimal, Decimal]:
+        """``value:tolerance``, ``value`` (tolerance 0) or ``low..high`` (the middle and
+        half the width, in decimal) as ``(value, tolerance)``."""
+        return _numeric_spec(protected)
+
+    def number(self, value: Decimal) -> int | float:
+        """A decimal as the number JSON keeps (an int when it is whole)."""
+        return _json_number(value)
+
+    def option_id(self, index: int) -> str:
+        """The id of the option at ``index`` (0-based): a, b, ..., z, aa, ..."""
+        return option_id(index)
+
+    def reject(self, code: str, **params: Any) -> NoReturn:
+        """Refuses the question: ``code`` is a key of :data:`MESSAGES`, ``params`` fill
+        its placeholders."""
+        raise _Reject(code, **params)
+
     @property
     def general_feedback(self) -> dict[str, str]:
+        """The question's feedback: ``{"general": ...}`` from ``####``, or ``{}``."""
         general = self.text(self.general) if self.general is not None else ""
         return {"general": general} if general else {}
 
@@ -666,7 +711,7 @@ def _parse_question(title: str | None, source: str, line: int) -> ParsedQuestion
     if opening == -1:
         if "}" in source:
             raise _Reject("unbalanced_braces")
-        parts = _Source(text_format, source, "", None, None)
+        parts = GiftQuestionReader(text_format, source, "", None, None)
     else:
         closing = source.find("}", opening + 1)
         if closing == -1 or "}" in source[:opening] or "{" in source[opening + 1 : closing]:
@@ -679,43 +724,71 @@ def _parse_question(title: str | None, source: str, line: int) -> ParsedQuestion
         answers, general = source[opening + 1 : closing], None
         if (split := answers.find("####")) != -1:
             answers, general = answers[:split], answers[split + 4 :]
-        parts = _Source(text_format, source[:opening], after, answers.strip(), general)
+        parts = GiftQuestionReader(text_format, source[:opening], after, answers.strip(), general)
 
     stem = _stem_html(parts)
     if not html_to_text(stem):
         raise _Reject("missing_stem")
-    kind = _question_type(parts.answers)
-    read = _READERS[kind]
-    qtype, feedback, data = read(parts)
+    parts.shape = _answer_shape(parts.answers)
+    qtype = _reading_type(parts)
+    if qtype is not None:
+        kind, scored = str(qtype.name), bool(getattr(qtype, "scored", True))
+        feedback, data = qtype.gift_read(parts)
+    elif parts.shape in _PENDING_READERS:
+        kind, read = _PENDING_READERS[parts.shape]
+        feedback, data = read(parts)
+        scored = parts.shape != "none"
+    else:  # no registered type reads this shape
+        raise _Reject("unknown_syntax", text=_snippet(parts.answers or ""))
     return ParsedQuestion(
         line=line,
         title=title or title_from_stem(stem),
-        type=qtype,
+        type=kind,
         stem=stem,
-        points=0 if qtype == "description" else 1,
+        points=1 if scored else 0,
         feedback=feedback,
         data=data,
     )
 
 
-def _question_type(answers: str | None) -> str:
-    """The reader for an answer block, chosen in Moodle's order."""
+def _answer_shape(answers: str | None) -> str:
+    """The shape (one of :data:`SHAPES`) of an answer block, told apart in Moodle's order."""
     if answers is None:
-        return "description"
+        return "none"
     if not answers:
-        return "essay"
+        return "empty"
     if answers.startswith("#"):
-        return "numeric"
+        return "number"
     if "~" in answers:
-        return "choice"
+        return "choice" if "=" in answers else "weighted_choice"
     if "=" in answers and "->" in answers:
-        return "matching"
+        return "pairs"
     if answers.split("#", 1)[0].strip() in _TRUE_FALSE:
-        return "true_false"
-    return "short_answer"
+        return "truth"
+    return "text"
 
 
-def _stem_html(parts: _Source) -> str:
+def _registry_types() -> Iterable[Any]:
+    try:
+        from . import types as registry
+    except Exception:  # the registry is optional for this pure module
+        return ()
+    return getattr(registry, "TYPES", ())
+
+
+def _reading_type(parts: GiftQuestionReader) -> Any:
+    """The first type of the registry whose ``gift_shapes`` hold the block's shape, and
+    whose ``gift_claims(q)`` (if it has one) accepts it."""
+    for qtype in _registry_types():
+        if parts.shape not in getattr(qtype, "gift_shapes", ()) or not hasattr(qtype, "gift_read"):
+            continue
+        claims = getattr(qtype, "gift_claims", None)
+        if claims is None or claims(parts):
+            return qtype
+    return None
+
+
+def _stem_html(parts: GiftQuestionReader) -> str:
     keep_lines = parts.text_format == "markdown"
     text = _restore(parts.before, keep_lines=keep_lines).strip()
     rest = _restore(parts.after, keep_lines=keep_lines).strip()
@@ -743,9 +816,6 @@ def _piece_text(protected: str, text_format: str) -> str:
 
 
 def _plain_text(protected: str, *, format_marker: bool = True) -> str:
-    """A text Moodle keeps as typed (short answers; matching responses, which take no
-    format marker): escapes undone, a format marker dropped, spaces collapsed, no markup
-    removed."""
     text = _restore(protected).strip()
     if format_marker and (marker := _FORMAT_MARKER.match(text)):
         text = text[marker.end() :]
@@ -753,7 +823,9 @@ def _plain_text(protected: str, *, format_marker: bool = True) -> str:
 
 
 @dataclass
-class _Answer:
+class GiftAnswer:
+    """One answer of a block, as :meth:`GiftQuestionReader.answer_list` reads it."""
+
     number: int  # 1-based position in the answer block, for messages
     marker: str  # "=" or "~" ("" for a first answer written without one)
     weight: Decimal | None  # percent, -100..100
@@ -761,7 +833,8 @@ class _Answer:
     feedback: str | None  # still protected
 
     def credit(self, *, negative: bool = False) -> int | float:
-        """The weight as a fraction of the points (``=`` alone 1, ``~`` alone 0)."""
+        """The weight as a fraction of the points (``=`` alone 1, ``~`` alone 0); a
+        negative weight is refused unless ``negative``."""
         if self.weight is None:
             return 0 if self.marker == "~" else 1
         if self.weight < 0 and not negative:
@@ -769,10 +842,7 @@ class _Answer:
         return _json_number(self.weight / 100)
 
 
-def _split_answers(answers: str, *, unmarked_first: bool = False) -> list[_Answer]:
-    """The answers of a block: each starts with = or ~, then an optional weight, its text
-    and an optional ``#feedback``. With ``unmarked_first`` a first answer may come without
-    a marker (Moodle's ``{Nazareth}``, ``{#1822:5}``)."""
+def _split_answers(answers: str, *, unmarked_first: bool = False) -> list[GiftAnswer]:
     starts = [index for index, char in enumerate(answers) if char in "=~"]
     head = answers[: starts[0]] if starts else answers
     if head.strip():
@@ -798,157 +868,8 @@ def _split_answers(answers: str, *, unmarked_first: bool = False) -> list[_Answe
             raise _Reject("bad_weight", weight=_snippet(shown))
         text, hash_sign, feedback = chunk.partition("#")
         marker = answers[start] if start >= 0 else ""
-        parsed.append(_Answer(number, marker, weight, text, feedback if hash_sign else None))
+        parsed.append(GiftAnswer(number, marker, weight, text, feedback if hash_sign else None))
     return parsed
-
-
-def _option_feedback(entry: dict[str, Any], answer: _Answer, parts: _Source) -> None:
-    if answer.feedback is not None and (feedback := parts.text(answer.feedback)):
-        entry["feedback"] = feedback
-
-
-# --- One reader per question type -------------------------------------------------------
-_Read = tuple[str, dict[str, str], dict[str, Any]]  # (type, feedback, data)
-
-
-def _read_description(parts: _Source) -> _Read:
-    return "description", {}, {}
-
-
-def _read_essay(parts: _Source) -> _Read:
-    data: dict[str, Any] = {
-        "min_words": None,
-        "max_words": None,
-        "attachments": 0,
-        "attachments_required": 0,
-        "file_types": [],
-        "rubric": None,
-        "grader_info": "",
-        "response_template": "",
-    }
-    return "essay", parts.general_feedback, data
-
-
-def _read_true_false(parts: _Source) -> _Read:
-    value, _, comments = (parts.answers or "").partition("#")
-    correct = value.strip() in ("T", "TRUE")
-    wrong, _, right = comments.partition("#")
-    wrong, right = parts.text(wrong), parts.text(right)
-    data: dict[str, Any] = {"correct": correct}
-    on_true, on_false = (right, wrong) if correct else (wrong, right)
-    if on_true:
-        data["feedback_true"] = on_true
-    if on_false:
-        data["feedback_false"] = on_false
-    return "true_false", parts.general_feedback, data
-
-
-def _read_choice(parts: _Source) -> _Read:
-    """Moodle's multichoice: single answer when any answer starts with =, else multiple."""
-    parsed = _split_answers(parts.answers or "")
-    options: list[dict[str, Any]] = []
-    for index, answer in enumerate(parsed):
-        text = parts.text(answer.text)
-        if not text:
-            raise _Reject("missing_answer", number=answer.number)
-        option: dict[str, Any] = {"id": option_id(index), "text": text}
-        _option_feedback(option, answer, parts)
-        options.append(option)
-    if len(options) < 2:
-        raise _Reject("too_few_options", minimum=2, count=len(options))
-    credits = {
-        option["id"]: answer.credit(negative=True)
-        for option, answer in zip(options, parsed, strict=True)
-    }
-    if any(answer.marker == "=" for answer in parsed):
-        return _single_choice(options, credits, parts)
-    return _multiple_response(options, credits, parts)
-
-
-def _single_choice(
-    options: list[dict[str, Any]], credits: dict[str, int | float], parts: _Source
-) -> _Read:
-    full = [ident for ident, credit in credits.items() if credit == 1]
-    if not full:
-        raise _Reject("no_correct_answer")
-    data: dict[str, Any] = {"options": options, "correct": full[0]}
-    fractions = {ident: credit for ident, credit in credits.items() if credit != 0}
-    if fractions != {full[0]: 1}:
-        data["fractions"] = fractions
-    return "single_choice", parts.general_feedback, data
-
-
-def _multiple_response(
-    options: list[dict[str, Any]], credits: dict[str, int | float], parts: _Source
-) -> _Read:
-    correct = [ident for ident, credit in credits.items() if credit > 0]
-    if not correct:
-        raise _Reject("no_correct_answer")
-    data: dict[str, Any] = {"options": options, "correct": correct, "scoring": "right_minus_wrong"}
-    # Weights that right_minus_wrong gives anyway (100/n for each of the n right options,
-    # -100/w for each of the w wrong ones) need no credits of their own.
-    right, wrong = 1 / len(correct), -1 / max(1, len(options) - len(correct))
-    if not all(
-        math.isclose(credit, right if credit > 0 else wrong, abs_tol=1e-6)
-        for credit in credits.values()
-    ):
-        data["fractions"] = {ident: credit for ident, credit in credits.items() if credit}
-    return "multiple_response", parts.general_feedback, data
-
-
-def _read_short_answer(parts: _Source) -> _Read:
-    accepted: list[dict[str, Any]] = []
-    for index, answer in enumerate(_split_answers(parts.answers or "", unmarked_first=True)):
-        text = _plain_text(answer.text)
-        if not text:
-            raise _Reject("missing_answer", number=answer.number)
-        entry: dict[str, Any] = {"id": option_id(index), "text": text, "fraction": answer.credit()}
-        _option_feedback(entry, answer, parts)
-        accepted.append(entry)
-    if not any(entry["fraction"] == 1 for entry in accepted):
-        raise _Reject("no_correct_answer")
-    data = {
-        "answers": accepted,
-        "case_sensitive": False,
-        "ignore_accents": False,
-        "ignore_spaces": False,
-    }
-    return "short_answer", parts.general_feedback, data
-
-
-def _read_numeric(parts: _Source) -> _Read:
-    body = (parts.answers or "")[1:]
-    if not body.strip():
-        raise _Reject("missing_answer", number=1)
-    answers: list[dict[str, Any]] = []
-    for answer in _split_answers(body, unmarked_first=True):
-        spec = _restore(answer.text).strip()
-        entry: dict[str, Any]
-        if spec == "*" or (spec == "" and answer.marker == "~"):  # "any other answer"
-            entry = {"value": None, "fraction": answer.credit()}
-        elif not spec:
-            raise _Reject("missing_answer", number=answer.number)
-        else:
-            value, tolerance = _numeric_spec(answer.text)
-            fraction = answer.credit()
-            entry = {"value": _json_number(value), "tolerance": _json_number(tolerance)}
-            entry["fraction"] = fraction
-        _option_feedback(entry, answer, parts)
-        if entry["value"] is None and not entry["fraction"] and "feedback" not in entry:
-            break  # a bare ~ changes nothing
-        answers.append(entry)
-        if entry["value"] is None:
-            break  # it matches every number: the answers after it are never reached
-    if not any(entry["fraction"] == 1 and entry["value"] is not None for entry in answers):
-        raise _Reject("no_correct_answer")
-    feedback = parts.general_feedback
-    if len(answers) == 1:  # one answer at full credit: the short form
-        [only] = answers
-        if only.get("feedback"):
-            feedback["correct"] = only["feedback"]
-        return "numeric", feedback, {"answer": only["value"], "tolerance": only["tolerance"]}
-    data = {"answers": answers, "units": [], "unit_handling": "none", "unit_penalty": 0}
-    return "numeric", feedback, data
 
 
 def _number(protected: str) -> Decimal:
@@ -986,45 +907,79 @@ def _numeric_spec(protected: str) -> tuple[Decimal, Decimal]:
     return value, tolerance
 
 
-def _read_matching(parts: _Source) -> _Read:
-    premises: list[dict[str, str]] = []
-    responses: dict[str, str] = {}  # text -> id, in order of first appearance
-    correct: dict[str, str] = {}
-    for answer in _split_answers(parts.answers or ""):
-        if answer.marker != "=":
-            raise _Reject("unknown_syntax", text=_snippet("~" + answer.text))
-        premise_text, arrow, response_text = answer.text.partition("->")
-        if not arrow:
-            raise _Reject("bad_matching_pair", number=answer.number)
-        premise = parts.text(premise_text)
-        response = _plain_text(response_text, format_marker=False)
-        if not response:
-            raise _Reject("missing_answer", number=answer.number)
-        response_id = responses.setdefault(response, f"r{len(responses) + 1}")
-        if premise:  # "= -> text" only adds a distractor
-            premise_id = f"p{len(premises) + 1}"
-            premises.append({"id": premise_id, "text": premise})
-            correct[premise_id] = response_id
-    for entries in (premises, responses):
-        if len(entries) < 2:
-            raise _Reject("too_few_options", minimum=2, count=len(entries))
+# --- Readers of the types whose module does not carry its GIFT mapping yet ----------------
+# (their modules were being written when the other types moved; each moves to its
+# ``gift_read`` like the others, and this table goes.)
+_PendingRead = Callable[[GiftQuestionReader], "tuple[dict[str, str], dict[str, Any]]"]
+
+
+def _read_description(q: GiftQuestionReader) -> tuple[dict[str, str], dict[str, Any]]:
+    return {}, {}
+
+
+def _read_short_answer(q: GiftQuestionReader) -> tuple[dict[str, str], dict[str, Any]]:
+    accepted: list[dict[str, Any]] = []
+    for index, answer in enumerate(q.answer_list(unmarked_first=True)):
+        text = q.plain(answer.text)
+        if not text:
+            q.reject("missing_answer", number=answer.number)
+        entry: dict[str, Any] = {
+            "id": q.option_id(index),
+            "text": text,
+            "fraction": answer.credit(),
+        }
+        q.add_feedback(entry, answer)
+        accepted.append(entry)
+    if not any(entry["fraction"] == 1 for entry in accepted):
+        q.reject("no_correct_answer")
     data = {
-        "premises": premises,
-        "responses": [{"id": rid, "text": text} for text, rid in responses.items()],
-        "correct": correct,
-        "scoring": "per_premise",
+        "answers": accepted,
+        "case_sensitive": False,
+        "ignore_accents": False,
+        "ignore_spaces": False,
     }
-    return "matching", parts.general_feedback, data
+    return q.general_feedback, data
 
 
-_READERS: dict[str, Callable[[_Source], _Read]] = {
-    "description": _read_description,
-    "essay": _read_essay,
-    "true_false": _read_true_false,
-    "choice": _read_choice,
-    "short_answer": _read_short_answer,
-    "numeric": _read_numeric,
-    "matching": _read_matching,
+def _read_numeric(q: GiftQuestionReader) -> tuple[dict[str, str], dict[str, Any]]:
+    body = (q.answers or "")[1:]
+    if not body.strip():
+        q.reject("missing_answer", number=1)
+    answers: list[dict[str, Any]] = []
+    for answer in q.answer_list(body, unmarked_first=True):
+        spec = q.restore(answer.text).strip()
+        entry: dict[str, Any]
+        if spec == "*" or (spec == "" and answer.marker == "~"):  # "any other answer"
+            entry = {"value": None, "fraction": answer.credit()}
+        elif not spec:
+            q.reject("missing_answer", number=answer.number)
+        else:
+            value, tolerance = q.number_range(answer.text)
+            fraction = answer.credit()
+            entry = {"value": q.number(value), "tolerance": q.number(tolerance)}
+            entry["fraction"] = fraction
+        q.add_feedback(entry, answer)
+        if entry["value"] is None and not entry["fraction"] and "feedback" not in entry:
+            break  # a bare ~ changes nothing
+        answers.append(entry)
+        if entry["value"] is None:
+            break  # it matches every number: the answers after it are never reached
+    if not any(entry["fraction"] == 1 and entry["value"] is not None for entry in answers):
+        q.reject("no_correct_answer")
+    feedback = q.general_feedback
+    if len(answers) == 1:  # one answer at full credit: the short form
+        [only] = answers
+        if only.get("feedback"):
+            feedback["correct"] = only["feedback"]
+        return feedback, {"answer": only["value"], "tolerance": only["tolerance"]}
+    data = {"answers": answers, "units": [], "unit_handling": "none", "unit_penalty": 0}
+    return feedback, data
+
+
+_PENDING_READERS: dict[str, tuple[str, _PendingRead]] = {
+    "none": ("description", _read_description),
+    "number": ("numeric", _read_numeric),
+    "text": ("short_answer", _read_short_answer),
 }
 
 
@@ -1034,21 +989,103 @@ _READERS: dict[str, Callable[[_Source], _Read]] = {
 # feedback only there), numbers never use exponents, a choice text that starts with "%" or
 # "[" has that character written as an HTML entity (both parsers would take it for a weight
 # or a format), "=" answers of a multiple choice never carry a weight (Moodle would keep it
-# as text) and short answers always do.
-_NOT_IN_GIFT = {
-    "ordering": "export_ordering",
-    "hotspot": "export_hotspot",
-    "cloze": "export_cloze",
-    "drag_drop_text": "export_drag_drop",
-    "drag_drop_image": "export_drag_drop",
-    "drag_drop_marker": "export_drag_drop",
-}
+# as text) and short answers always do. A type writes its answer lines in its module's
+# ``gift_write(w)`` (see :class:`GiftQuestionWriter`); a type GIFT cannot express names
+# the reason as ``gift_refusal`` (a key of :data:`MESSAGES`).
 
 
 class _Unexpressible(Exception):
     def __init__(self, code: str) -> None:
         super().__init__(code)
         self.code = code
+
+
+class GiftQuestionWriter:
+    """One question's answer block, for a type's ``gift_write(w)``, which returns the
+    lines inside the braces (``[]`` for ``{}``), or ``None`` for a question without braces.
+    A ``KeyError``, ``TypeError``, ``ValueError`` or ``AttributeError`` it raises means the
+    question's data is incomplete (``export_invalid``); :meth:`refuse` names another
+    reason. The format writes the id, the title and the stem."""
+
+    def __init__(self, data: Mapping[str, Any], feedback: Mapping[str, Any]) -> None:
+        self.data = data
+        self.feedback = feedback
+
+    def refuse(self, code: str) -> NoReturn:
+        """Leaves the question out of the file: ``code`` is a key of :data:`MESSAGES`."""
+        raise _Unexpressible(code)
+
+    def escape(self, text: str) -> str:
+        """A text with GIFT's special characters escaped (``\\n`` for a line break)."""
+        return _escape(text)
+
+    def answer_text(self, text: str) -> str:
+        """A choice or feedback text for a question exported as [html]."""
+        return _escape_answer(text)
+
+    def starts_like_format(self, text: str) -> bool:
+        """Whether ``text`` starts like a format marker (``[html]``...)."""
+        return bool(_FORMAT_MARKER.match(text))
+
+    def feedback_suffix(self, entry: Mapping[str, Any]) -> str:
+        """``#feedback`` for an entry with ``feedback``, else nothing."""
+        return "#" + _escape_answer(str(entry["feedback"])) if entry.get("feedback") else ""
+
+    def option_line(self, marker: str, option: Mapping[str, Any]) -> str:
+        """``marker`` then the option's text and feedback; an empty text is refused."""
+        text = str(option["text"])
+        if not text.strip():
+            raise ValueError("empty option")
+        return marker + _escape_answer(text) + self.feedback_suffix(option)
+
+    def weight(self, percent: float) -> str:
+        """``%percent%``, without needless decimals."""
+        text = f"{percent:.5f}".rstrip("0").rstrip(".")
+        return f"%{'0' if text == '-0' else text}%"
+
+    def fraction(self, value: Any, *, negative: bool = False) -> float:
+        """A credit 0..1 (-1..1 with ``negative``) as a float; anything else is refused."""
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise TypeError("not a fraction")
+        if not (-1 if negative else 0) <= value <= 1:
+            raise ValueError("fraction out of range")
+        return float(value)
+
+    def number(self, value: Any) -> str:
+        """A number as gift-pegjs and Moodle read it: digits, an optional point, no
+        exponent."""
+        if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+            raise TypeError("not a number")
+        if isinstance(value, int):
+            return str(value)
+        if not math.isfinite(float(value)):
+            raise _Unexpressible("export_bad_number")
+        number = value if isinstance(value, Decimal) else Decimal(repr(float(value)))
+        text = format(number.normalize(), "f")
+        return "0" if text in ("-0", "") else text
+
+    def feedback_texts(self) -> tuple[str, str]:
+        """The feedback shown after a right and after a wrong answer."""
+        feedback = self.feedback
+        return str(feedback.get("correct") or ""), str(feedback.get("incorrect") or "")
+
+    def general_line(self) -> list[str]:
+        """The general feedback line: ``feedback.general``, else the feedback shown after
+        a right and a wrong answer."""
+        if general := str(self.feedback.get("general") or ""):
+            return ["####" + _escape_answer(general)]
+        return self.general(*self.feedback_texts())
+
+    def general(self, correct: str, incorrect: str) -> list[str]:
+        """The general feedback line for the feedback shown after a right and a wrong
+        answer: once when they are the same, else one per line."""
+        if correct == incorrect or not incorrect:
+            shared = correct
+        elif not correct:
+            shared = incorrect
+        else:
+            shared = f"{correct}\n{incorrect}"
+        return ["####" + _escape_answer(shared)] if shared else []
 
 
 def export_gift(questions: Iterable[Mapping[str, Any]]) -> tuple[str, list[tuple[str, str]]]:
@@ -1075,20 +1112,42 @@ def export_gift(questions: Iterable[Mapping[str, Any]]) -> tuple[str, list[tuple
     return (text + "\n" if text else ""), skipped
 
 
-# A writer returns the answer lines, or None for a question without braces (description).
-_Write = Callable[[Mapping[str, Any], Mapping[str, Any]], "list[str] | None"]
+_Write = Callable[[GiftQuestionWriter], "list[str] | None"]
+
+
+def _writer(kind: str) -> _Write:
+    """How questions of the type ``kind`` are written; ``_Unexpressible`` when GIFT cannot
+    write them."""
+    for qtype in _registry_types():
+        if getattr(qtype, "name", None) != kind:
+            continue
+        if hasattr(qtype, "gift_write"):
+            return qtype.gift_write
+        if kind not in _PENDING_WRITERS:
+            raise _Unexpressible(getattr(qtype, "gift_refusal", "export_unknown_type"))
+    if kind in _PENDING_WRITERS:
+        return _PENDING_WRITERS[kind]
+    raise _Unexpressible("export_unknown_type")
+
+
+def exportable_types() -> frozenset[str]:
+    """The question types :func:`export_gift` writes."""
+    names = {str(t.name) for t in _registry_types() if hasattr(t, "gift_write")}
+    return frozenset(names | set(_PENDING_WRITERS))
+
+
+def __getattr__(name: str) -> Any:
+    if name == "EXPORTABLE_TYPES":  # computed: the registry is read when it is asked for
+        return exportable_types()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _export_question(question: Mapping[str, Any]) -> str:
-    kind = str(question.get("type"))
-    if kind in _NOT_IN_GIFT:
-        raise _Unexpressible(_NOT_IN_GIFT[kind])
-    if kind not in _WRITERS:
-        raise _Unexpressible("export_unknown_type")
+    write = _writer(str(question.get("type")))
     data = question.get("data") or {}
     feedback = question.get("feedback") or {}
     try:
-        lines = _WRITERS[kind](data, feedback)
+        lines = write(GiftQuestionWriter(data, feedback))
     except (KeyError, TypeError, ValueError, AttributeError):
         raise _Unexpressible("export_invalid") from None
 
@@ -1108,31 +1167,7 @@ def _export_question(question: Mapping[str, Any]) -> str:
     return f"{head}[html]{stem} {{\n{body}\n}}"
 
 
-def _general_line(feedback: Mapping[str, Any]) -> list[str]:
-    """The general feedback line: ``feedback.general``, else the feedback shown after a
-    right and a wrong answer."""
-    if general := str(feedback.get("general") or ""):
-        return ["####" + _escape_answer(general)]
-    return _general(*_feedback_texts(feedback))
-
-
-def _general(correct: str, incorrect: str) -> list[str]:
-    """The general feedback line for the feedback shown after a right and a wrong answer."""
-    if correct == incorrect or not incorrect:
-        shared = correct
-    elif not correct:
-        shared = incorrect
-    else:
-        shared = f"{correct}\n{incorrect}"
-    return ["####" + _escape_answer(shared)] if shared else []
-
-
-def _feedback_texts(feedback: Mapping[str, Any]) -> tuple[str, str]:
-    return str(feedback.get("correct") or ""), str(feedback.get("incorrect") or "")
-
-
 def _escape_answer(text: str) -> str:
-    """A choice or feedback text for a question exported as [html]."""
     escaped = _escape(html.escape(str(text), quote=False))
     if escaped[:1] == "%":
         return "&\\#37;" + escaped[1:]  # &#37;, its # escaped
@@ -1141,132 +1176,39 @@ def _escape_answer(text: str) -> str:
     return escaped
 
 
-def _feedback_suffix(entry: Mapping[str, Any]) -> str:
-    return "#" + _escape_answer(str(entry["feedback"])) if entry.get("feedback") else ""
-
-
-def _option_line(marker: str, option: Mapping[str, Any]) -> str:
-    text = str(option["text"])
-    if not text.strip():
-        raise ValueError("empty option")
-    return marker + _escape_answer(text) + _feedback_suffix(option)
-
-
-def _weight(value: float) -> str:
-    text = f"{value:.5f}".rstrip("0").rstrip(".")
-    return f"%{'0' if text == '-0' else text}%"
-
-
-def _fraction(value: Any, *, negative: bool = False) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise TypeError("not a fraction")
-    if not (-1 if negative else 0) <= value <= 1:
-        raise ValueError("fraction out of range")
-    return float(value)
-
-
-def _write_single_choice(data: Mapping[str, Any], feedback: Mapping[str, Any]) -> list[str]:
-    options = list(data["options"])
-    ids = [option["id"] for option in options]
-    if data["correct"] not in ids:
-        raise ValueError("correct option missing")
-    if len(options) < 2:
-        raise _Unexpressible("export_single_option")
-    fractions = data.get("fractions")
-    if fractions is None:
-        fractions = {data["correct"]: 1}
-    if not set(fractions) <= set(ids) or fractions.get(data["correct"]) != 1:
-        raise ValueError("fractions do not fit the options")
+# --- Writers of the types whose module does not carry its GIFT mapping yet ----------------
+def _write_short_answer(w: GiftQuestionWriter) -> list[str]:
     lines = []
-    for option in options:
-        credit = _fraction(fractions.get(option["id"], 0), negative=True)
-        marker = "=" if credit == 1 else "~" + (_weight(credit * 100) if credit else "")
-        lines.append(_option_line(marker, option))
-    return lines + _general_line(feedback)
-
-
-def _write_multiple_response(data: Mapping[str, Any], feedback: Mapping[str, Any]) -> list[str]:
-    options = list(data["options"])
-    correct = set(data["correct"])
-    if not correct or not correct <= {option["id"] for option in options}:
-        raise ValueError("correct options missing")
-    if (fractions := data.get("fractions")) is not None:  # Moodle's weights, as they are
-        credits = {o["id"]: _fraction(fractions.get(o["id"], 0), negative=True) for o in options}
-        if {ident for ident, credit in credits.items() if credit > 0} != correct:
-            raise ValueError("credits do not fit the correct options")
-        lines = [
-            _option_line("~" + (_weight(credits[o["id"]] * 100) if credits[o["id"]] else ""), o)
-            for o in options
-        ]
-        return lines + _general_line(feedback)
-    right = 100 / len(correct)
-    distractors = max(1, len(options) - len(correct))
-    wrong = -100 / distractors if data.get("scoring") == "right_minus_wrong" else -100.0
-    lines = [
-        _option_line("~" + _weight(right if o["id"] in correct else wrong), o) for o in options
-    ]
-    return lines + _general_line(feedback)
-
-
-def _write_true_false(data: Mapping[str, Any], feedback: Mapping[str, Any]) -> list[str]:
-    value = data["correct"]
-    if not isinstance(value, bool):
-        raise TypeError("correct must be a boolean")
-    on_true = str(data.get("feedback_true") or "")
-    on_false = str(data.get("feedback_false") or "")
-    right, wrong = (on_true, on_false) if value else (on_false, on_true)
-    line = "TRUE" if value else "FALSE"
-    if right:
-        line += f"#{_escape_answer(wrong)}#{_escape_answer(right)}"
-    elif wrong:
-        line += f"#{_escape_answer(wrong)}"
-    return [line, *_general_line(feedback)]
-
-
-def _write_short_answer(data: Mapping[str, Any], feedback: Mapping[str, Any]) -> list[str]:
-    lines = []
-    for answer in data["answers"]:
-        text = _escape(str(answer["text"]))
+    for answer in w.data["answers"]:
+        text = w.escape(str(answer["text"]))
         if not text.strip():
             raise ValueError("empty answer")
         if "->" in text:  # Moodle and this parser would take the question for a matching
-            raise _Unexpressible("export_short_answer_arrow")
-        if _FORMAT_MARKER.match(text):  # a text that starts like a format marker keeps it
+            w.refuse("export_short_answer_arrow")
+        if w.starts_like_format(text):  # a text that starts like a format marker keeps it
             text = "[moodle]" + text
-        weight = _weight(_fraction(answer["fraction"]) * 100)
-        lines.append(f"={weight}{text}{_feedback_suffix(answer)}")
+        weight = w.weight(w.fraction(answer["fraction"]) * 100)
+        lines.append(f"={weight}{text}{w.feedback_suffix(answer)}")
     if not lines:
         raise ValueError("no answers")
-    return lines + _general_line(feedback)
+    return lines + w.general_line()
 
 
-def _format_number(value: Any) -> str:
-    """A number as gift-pegjs and Moodle read it: digits, an optional point, no exponent."""
-    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
-        raise TypeError("not a number")
-    if isinstance(value, int):
-        return str(value)
-    if not math.isfinite(float(value)):
-        raise _Unexpressible("export_bad_number")
-    number = value if isinstance(value, Decimal) else Decimal(repr(float(value)))
-    text = format(number.normalize(), "f")
-    return "0" if text in ("-0", "") else text
-
-
-def _numeric_line(answer: Mapping[str, Any], credit: float) -> str:
-    weight = "" if credit == 1 else _weight(credit * 100)
+def _numeric_line(w: GiftQuestionWriter, answer: Mapping[str, Any], credit: float) -> str:
+    weight = "" if credit == 1 else w.weight(credit * 100)
     if answer.get("value") is None:
         line = f"={weight}*" if credit else "~"  # gift-pegjs reads only the second
-        return line + (_feedback_suffix(answer) or "#")
-    value = _format_number(answer["value"])
-    tolerance = _format_number(answer.get("tolerance", 0))
+        return line + (w.feedback_suffix(answer) or "#")
+    value = w.number(answer["value"])
+    tolerance = w.number(answer.get("tolerance", 0))
     if tolerance.startswith("-"):
         raise ValueError("negative tolerance")
-    return f"={weight}{value}:{tolerance}{_feedback_suffix(answer)}"
+    return f"={weight}{value}:{tolerance}{w.feedback_suffix(answer)}"
 
 
-def _write_numeric(data: Mapping[str, Any], feedback: Mapping[str, Any]) -> list[str]:
-    correct, incorrect = _feedback_texts(feedback)
+def _write_numeric(w: GiftQuestionWriter) -> list[str]:
+    data, feedback = w.data, w.feedback
+    correct, incorrect = w.feedback_texts()
     if "answers" not in data:  # the short form: one answer at full credit
         answer = {"value": data["answer"], "tolerance": data.get("tolerance", 0)}
         if answer["value"] is None:
@@ -1274,57 +1216,27 @@ def _write_numeric(data: Mapping[str, Any], feedback: Mapping[str, Any]) -> list
         if feedback.get("general"):
             if correct:
                 answer["feedback"] = correct
-            return ["#", _numeric_line(answer, 1), *_general_line(feedback)]
+            return ["#", _numeric_line(w, answer, 1), *w.general_line()]
         if correct and correct != incorrect:
             answer["feedback"] = correct
-            return ["#", _numeric_line(answer, 1), *_general(incorrect, incorrect)]
-        return ["#", _numeric_line(answer, 1), *_general(correct, incorrect)]
+            return ["#", _numeric_line(w, answer, 1), *w.general(incorrect, incorrect)]
+        return ["#", _numeric_line(w, answer, 1), *w.general(correct, incorrect)]
     lines = ["#"]
     for answer in data["answers"]:
-        lines.append(_numeric_line(answer, _fraction(answer["fraction"])))
+        lines.append(_numeric_line(w, answer, w.fraction(answer["fraction"])))
         if answer.get("value") is None:
             break  # Moodle's "any other answer" comes last: nothing after it is reached
     if len(lines) == 1:
         raise ValueError("no answers")
-    return lines + _general_line(feedback)
+    return lines + w.general_line()
 
 
-def _write_matching(data: Mapping[str, Any], feedback: Mapping[str, Any]) -> list[str]:
-    responses = {response["id"]: str(response["text"]) for response in data["responses"]}
-    used: set[str] = set()
-    lines = []
-    for premise in data["premises"]:
-        text = str(premise["text"])
-        if not text.strip():
-            raise ValueError("empty premise")
-        response_id = data["correct"][premise["id"]]
-        used.add(response_id)
-        response = responses[response_id]
-        if not response.strip():
-            raise ValueError("empty response")
-        lines.append(f"={_escape_answer(text)} -> {_escape(response)}")
-    if len(lines) < 2:
-        raise ValueError("too few premises")
-    lines.extend(f"= -> {_escape(text)}" for rid, text in responses.items() if rid not in used)
-    return lines + _general_line(feedback)
-
-
-def _write_essay(data: Mapping[str, Any], feedback: Mapping[str, Any]) -> list[str]:
-    return _general_line(feedback)
-
-
-def _write_description(data: Mapping[str, Any], feedback: Mapping[str, Any]) -> None:
+def _write_description(w: GiftQuestionWriter) -> None:
     return None
 
 
-_WRITERS: dict[str, _Write] = {
-    "single_choice": _write_single_choice,
-    "multiple_response": _write_multiple_response,
-    "true_false": _write_true_false,
+_PENDING_WRITERS: dict[str, _Write] = {
     "short_answer": _write_short_answer,
     "numeric": _write_numeric,
-    "matching": _write_matching,
-    "essay": _write_essay,
     "description": _write_description,
 }
-EXPORTABLE_TYPES = frozenset(_WRITERS)

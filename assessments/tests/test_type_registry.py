@@ -46,10 +46,15 @@ def test_no_module_outside_the_types_names_a_type():
         relative = path.relative_to(root).as_posix()
         if relative.startswith(("types/", "tests/", "migrations/", "demo/", "interchange/")):
             continue
-        if relative in {"gift.py", "portable.py", "seed.py"}:
+        if relative in {"portable.py", "seed.py"}:
             continue  # format modules and demo content: moved into the types by issue 13
+        pending: set[str] = set()
+        if relative == "gift.py":
+            # The GIFT mappings of these types stay in the format until their modules,
+            # still being written, take them as the other types did; no other type.
+            pending = {"short_answer", "numeric", "description"}
         text = path.read_text(encoding="utf-8")
-        for name in NAMES:
+        for name in (name for name in NAMES if name not in pending):
             if f'"{name}"' in text:
                 offenders.append(f"{relative}: {name}")
     assert offenders == []

@@ -37,6 +37,7 @@ _ITEM_MESSAGES = {
 class DragDropImage(QuestionType):
     name = "drag_drop_image"
     label = gettext_noop("Drag and drop onto an image")
+    gift_refusal = "export_drag_drop"  # why GIFT cannot write it (a key of gift.MESSAGES)
     response_field = "zones"
     blank: dict[str, str] = {}
     entry_lists = ("zones", "items")

@@ -87,6 +87,7 @@ def _shape_problem(zone: Mapping[str, Any], width: float, height: float) -> str 
 class DragDropMarker(QuestionType):
     name = "drag_drop_marker"
     label = gettext_noop("Markers on an image")
+    gift_refusal = "export_drag_drop"  # why GIFT cannot write it (a key of gift.MESSAGES)
     response_field = "placements"
     blank: dict[str, list[list[float]]] = {}
     entry_lists = ("markers",)

@@ -44,6 +44,7 @@ def _mode(data: Mapping[str, Any]) -> str:
 class DragDropText(QuestionType):
     name = "drag_drop_text"
     label = gettext_noop("Drag and drop into text")
+    gift_refusal = "export_drag_drop"  # why GIFT cannot write it (a key of gift.MESSAGES)
     response_field = "gaps"
     blank: dict[str, str] = {}
     entry_lists = ("gaps", "choices")

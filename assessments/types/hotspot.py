@@ -177,6 +177,7 @@ def _validate_hotspot_data(data: Mapping[str, Any], problems: list[str]) -> None
 class Hotspot(QuestionType):
     name = "hotspot"
     label = gettext_noop("Image hotspot")
+    gift_refusal = "export_hotspot"  # why GIFT cannot write it (a key of gift.MESSAGES)
     response_field = "clicks"
     blank: list[list[float]] = []
     public_keys = ("image", "max_clicks")

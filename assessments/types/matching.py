@@ -19,6 +19,7 @@ from .base import (
 )
 
 if TYPE_CHECKING:
+    from ..gift import GiftQuestionReader, GiftQuestionWriter
     from ..interchange.moodlexml import MoodleQuestionReader, MoodleQuestionWriter
 
 
@@ -169,3 +170,63 @@ class Matching(QuestionType):
                 answer = w.add("answer", parent=node)
                 w.add("text", response["text"], parent=answer)
         return "matching"
+
+    # --- GIFT (the format: assessments/gift.py) ---------------------------------------------
+    gift_shapes: ClassVar[tuple[str, ...]] = ("pairs",)
+
+    def gift_read(self, q: GiftQuestionReader) -> tuple[dict[str, str], dict[str, Any]]:
+        """``{=premise -> response ...}``; ``= -> text`` adds a distractor response.
+        Premises get ids p1, p2, ...; responses r1, r2, ... in order of first appearance,
+        one per distinct text (plain text, as in Moodle). Moodle grades matching per
+        premise, so ``per_premise``; it has no per-pair feedback, so a ``#feedback`` on a
+        pair is dropped."""
+        premises: list[dict[str, str]] = []
+        responses: dict[str, str] = {}  # text -> id, in order of first appearance
+        correct: dict[str, str] = {}
+        for answer in q.answer_list():
+            if answer.marker != "=":
+                q.reject("unknown_syntax", text=q.snippet("~" + answer.text))
+            premise_text, arrow, response_text = answer.text.partition("->")
+            if not arrow:
+                q.reject("bad_matching_pair", number=answer.number)
+            premise = q.text(premise_text)
+            response = q.plain(response_text, format_marker=False)
+            if not response:
+                q.reject("missing_answer", number=answer.number)
+            response_id = responses.setdefault(response, f"r{len(responses) + 1}")
+            if premise:  # "= -> text" only adds a distractor
+                premise_id = f"p{len(premises) + 1}"
+                premises.append({"id": premise_id, "text": premise})
+                correct[premise_id] = response_id
+        for entries in (premises, responses):
+            if len(entries) < 2:
+                q.reject("too_few_options", minimum=2, count=len(entries))
+        data = {
+            "premises": premises,
+            "responses": [{"id": rid, "text": text} for text, rid in responses.items()],
+            "correct": correct,
+            "scoring": "per_premise",
+        }
+        return q.general_feedback, data
+
+    def gift_write(self, w: GiftQuestionWriter) -> list[str]:
+        """One ``=premise -> response`` line per premise, then ``= -> response`` for each
+        response no premise takes (a distractor)."""
+        data = w.data
+        responses = {response["id"]: str(response["text"]) for response in data["responses"]}
+        used: set[str] = set()
+        lines = []
+        for premise in data["premises"]:
+            text = str(premise["text"])
+            if not text.strip():
+                raise ValueError("empty premise")
+            response_id = data["correct"][premise["id"]]
+            used.add(response_id)
+            response = responses[response_id]
+            if not response.strip():
+                raise ValueError("empty response")
+            lines.append(f"={w.answer_text(text)} -> {w.escape(response)}")
+        if len(lines) < 2:
+            raise ValueError("too few premises")
+        lines.extend(f"= -> {w.escape(text)}" for rid, text in responses.items() if rid not in used)
+        return lines + w.general_line()

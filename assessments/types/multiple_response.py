@@ -9,10 +9,11 @@ capped at 1. ``correct`` then lists exactly the options with a positive credit, 
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from .base import (
     Problem,
@@ -28,6 +29,7 @@ from .base import (
 )
 
 if TYPE_CHECKING:
+    from ..gift import GiftQuestionReader, GiftQuestionWriter
     from ..interchange.moodlexml import MoodleQuestionReader, MoodleQuestionWriter
 
 
@@ -203,3 +205,68 @@ class MultipleResponse(QuestionType):
                 for o in options
             ]
         return moodlexml_write_multichoice(w, single=False, fractions=fractions)
+
+    # --- GIFT (the format: assessments/gift.py) ---------------------------------------------
+    gift_shapes: ClassVar[tuple[str, ...]] = ("weighted_choice",)
+
+    def gift_read(self, q: GiftQuestionReader) -> tuple[dict[str, str], dict[str, Any]]:
+        """``{~%50%a ~%50%b ~%-100%c}``: ``~`` answers with weights and no ``=`` answer
+        (Moodle's "multiple answers" question). ``correct`` is every option with a
+        positive weight and ``scoring`` is ``right_minus_wrong`` (GIFT keeps no scoring
+        name). Weights that rule does not give (``{~%50%a ~%50%b ~c ~%-100%d}``: a wrong
+        option that costs nothing, or costs more or less than 1/w) are kept as
+        ``fractions`` (option id -> credit), which then score as in Moodle."""
+        from .single_choice import gift_read_choices
+
+        options, credits = gift_read_choices(q)
+        correct = [ident for ident, credit in credits.items() if credit > 0]
+        if not correct:
+            q.reject("no_correct_answer")
+        data: dict[str, Any] = {
+            "options": options,
+            "correct": correct,
+            "scoring": "right_minus_wrong",
+        }
+        # Weights that right_minus_wrong gives anyway (100/n for each of the n right
+        # options, -100/w for each of the w wrong ones) need no credits of their own.
+        right, wrong = 1 / len(correct), -1 / max(1, len(options) - len(correct))
+        if not all(
+            math.isclose(credit, right if credit > 0 else wrong, abs_tol=1e-6)
+            for credit in credits.values()
+        ):
+            data["fractions"] = {ident: credit for ident, credit in credits.items() if credit}
+        return q.general_feedback, data
+
+    def gift_write(self, w: GiftQuestionWriter) -> list[str]:
+        """``fractions`` as they are; without them each correct option gets ``100 / n``
+        (n correct options, so they sum to 100) and each wrong option ``-100 / w`` (w wrong
+        options) when the question scores ``right_minus_wrong`` -- Moodle then awards
+        exactly right chosen / n - wrong chosen / w, floored at 0, which is that rule --
+        and ``-100`` otherwise, the nearest Moodle gets to ``all_or_nothing`` and
+        ``per_option`` (any wrong choice scores 0)."""
+        data = w.data
+        options = list(data["options"])
+        correct = set(data["correct"])
+        if not correct or not correct <= {option["id"] for option in options}:
+            raise ValueError("correct options missing")
+        if (fractions := data.get("fractions")) is not None:  # Moodle's weights, as they are
+            credits = {
+                o["id"]: w.fraction(fractions.get(o["id"], 0), negative=True) for o in options
+            }
+            if {ident for ident, credit in credits.items() if credit > 0} != correct:
+                raise ValueError("credits do not fit the correct options")
+            lines = [
+                w.option_line(
+                    "~" + (w.weight(credits[o["id"]] * 100) if credits[o["id"]] else ""), o
+                )
+                for o in options
+            ]
+            return lines + w.general_line()
+        right = 100 / len(correct)
+        distractors = max(1, len(options) - len(correct))
+        wrong = -100 / distractors if data.get("scoring") == "right_minus_wrong" else -100.0
+        lines = [
+            w.option_line("~" + w.weight(right if o["id"] in correct else wrong), o)
+            for o in options
+        ]
+        return lines + w.general_line()

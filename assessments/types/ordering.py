@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 class Ordering(QuestionType):
     name = "ordering"
     label = gettext_noop("Ordering")
+    gift_refusal = "export_ordering"  # why GIFT cannot write it (a key of gift.MESSAGES)
     response_field = "order"
     blank: list[str] = []
     entry_lists = ("items",)

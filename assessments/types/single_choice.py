@@ -27,6 +27,7 @@ from .base import (
 )
 
 if TYPE_CHECKING:
+    from ..gift import GiftQuestionReader, GiftQuestionWriter
     from ..interchange.moodlexml import MoodleQuestionReader, MoodleQuestionWriter
 
 
@@ -168,6 +169,71 @@ class SingleChoice(QuestionType):
         return moodlexml_write_multichoice(
             w, single=True, fractions=[float(fractions.get(o["id"], 0)) for o in data["options"]]
         )
+
+    # --- GIFT (the format: assessments/gift.py) ---------------------------------------------
+    gift_shapes: ClassVar[tuple[str, ...]] = ("choice",)
+
+    def gift_read(self, q: GiftQuestionReader) -> tuple[dict[str, str], dict[str, Any]]:
+        """A multiple choice with at least one ``=`` answer (Moodle's single-answer
+        multichoice). ``correct`` is the first option with full credit. When any other
+        option earns credit (several ``=`` answers, which Moodle grades as "choosing any
+        of them is right", or weights such as ``~%50%almost`` or ``~%-50%wrong``) the data
+        gets ``fractions``: option id -> credit (-1..1; options left out earn 0)."""
+        options, credits = gift_read_choices(q)
+        full = [ident for ident, credit in credits.items() if credit == 1]
+        if not full:
+            q.reject("no_correct_answer")
+        data: dict[str, Any] = {"options": options, "correct": full[0]}
+        fractions = {ident: credit for ident, credit in credits.items() if credit != 0}
+        if fractions != {full[0]: 1}:
+            data["fractions"] = fractions
+        return q.general_feedback, data
+
+    def gift_write(self, w: GiftQuestionWriter) -> list[str]:
+        """``=`` for each option at full credit, ``~`` (with its weight when it has one)
+        for the others; a single option would read back as a short answer."""
+        data = w.data
+        options = list(data["options"])
+        ids = [option["id"] for option in options]
+        if data["correct"] not in ids:
+            raise ValueError("correct option missing")
+        if len(options) < 2:
+            w.refuse("export_single_option")
+        fractions = data.get("fractions")
+        if fractions is None:
+            fractions = {data["correct"]: 1}
+        if not set(fractions) <= set(ids) or fractions.get(data["correct"]) != 1:
+            raise ValueError("fractions do not fit the options")
+        lines = []
+        for option in options:
+            credit = w.fraction(fractions.get(option["id"], 0), negative=True)
+            marker = "=" if credit == 1 else "~" + (w.weight(credit * 100) if credit else "")
+            lines.append(w.option_line(marker, option))
+        return lines + w.general_line()
+
+
+def gift_read_choices(
+    q: GiftQuestionReader,
+) -> tuple[list[dict[str, Any]], dict[str, int | float]]:
+    """The options of a GIFT multiple choice (single and multiple response) with their
+    ids a, b, ..., texts and feedback, and each option's credit (-1..1: weights ``%n%``
+    in percent, ``=`` alone 1, ``~`` alone 0)."""
+    answers = q.answer_list()
+    options: list[dict[str, Any]] = []
+    for index, answer in enumerate(answers):
+        text = q.text(answer.text)
+        if not text:
+            q.reject("missing_answer", number=answer.number)
+        option: dict[str, Any] = {"id": q.option_id(index), "text": text}
+        q.add_feedback(option, answer)
+        options.append(option)
+    if len(options) < 2:
+        q.reject("too_few_options", minimum=2, count=len(options))
+    credits = {
+        option["id"]: answer.credit(negative=True)
+        for option, answer in zip(options, answers, strict=True)
+    }
+    return options, credits
 
 
 def moodlexml_write_multichoice(

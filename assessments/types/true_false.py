@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from .base import Problem, QuestionType, ResponseError, gettext_noop
 
 if TYPE_CHECKING:
+    from ..gift import GiftQuestionReader, GiftQuestionWriter
     from ..interchange.moodlexml import MoodleQuestionReader, MoodleQuestionWriter
 
 
@@ -69,3 +70,37 @@ class TrueFalse(QuestionType):
         w.answer(1 if correct else 0, "true", w.data.get("feedback_true", ""), fmt)
         w.answer(0 if correct else 1, "false", w.data.get("feedback_false", ""), fmt)
         return "truefalse"
+
+    # --- GIFT (the format: assessments/gift.py) ---------------------------------------------
+    gift_shapes: ClassVar[tuple[str, ...]] = ("truth",)
+
+    def gift_read(self, q: GiftQuestionReader) -> tuple[dict[str, str], dict[str, Any]]:
+        """``{T}``, ``{F}``, ``{TRUE}``, ``{FALSE}``. Moodle's ``{T#wrong#right}``: the
+        first feedback is shown to whoever answers wrongly, the second to whoever answers
+        rightly; they become ``feedback_false``/``feedback_true`` (or the reverse for
+        ``{F}``)."""
+        value, _, comments = (q.answers or "").partition("#")
+        correct = value.strip() in ("T", "TRUE")
+        wrong, _, right = comments.partition("#")
+        wrong, right = q.text(wrong), q.text(right)
+        data: dict[str, Any] = {"correct": correct}
+        on_true, on_false = (right, wrong) if correct else (wrong, right)
+        if on_true:
+            data["feedback_true"] = on_true
+        if on_false:
+            data["feedback_false"] = on_false
+        return q.general_feedback, data
+
+    def gift_write(self, w: GiftQuestionWriter) -> list[str]:
+        value = w.data["correct"]
+        if not isinstance(value, bool):
+            raise TypeError("correct must be a boolean")
+        on_true = str(w.data.get("feedback_true") or "")
+        on_false = str(w.data.get("feedback_false") or "")
+        right, wrong = (on_true, on_false) if value else (on_false, on_true)
+        line = "TRUE" if value else "FALSE"
+        if right:
+            line += f"#{w.answer_text(wrong)}#{w.answer_text(right)}"
+        elif wrong:
+            line += f"#{w.answer_text(wrong)}"
+        return [line, *w.general_line()]
