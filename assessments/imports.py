@@ -23,6 +23,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from .models import QuestionBank, QuestionImport
+from .models.imports import WARNING
 from .portability import ImportRefused, bank_import_refusal, questions_import
 
 if TYPE_CHECKING:
@@ -116,6 +117,7 @@ def question_import_run(import_id: int) -> str:
             job.status = QuestionImport.Status.DONE
             job.imported, job.updated = report.imported, report.updated
             job.rejected = [list(item) for item in report.rejected]
+            job.rejected += [[line, reason, WARNING] for line, reason in report.warnings]
             job.total = job.processed = report.imported + report.updated
     job.finished_at = timezone.now()
     job.save()

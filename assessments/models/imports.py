@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -20,7 +21,16 @@ def question_import_path(instance: QuestionImport, filename: str) -> str:
     return f"assessments/imports/{instance.bank_id}/{uuid.uuid4().hex}{extension}"
 
 
+WARNING = "warning"
+"""The third item of a :attr:`QuestionImport.rejected` entry that is a warning: a question
+imported with a loss (an image left out...), ``[line, reason, "warning"]``."""
+
+
 class QuestionImport(models.Model):
+    """A background import. ``rejected`` keeps, in the author's language, ``[line,
+    reason]`` for each refused or skipped question and ``[line, reason, "warning"]`` for
+    each question imported with a loss (see :attr:`rejections` and :attr:`warnings`)."""
+
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")
         RUNNING = "running", _("Importing")
@@ -65,6 +75,16 @@ class QuestionImport(models.Model):
     @property
     def finished(self) -> bool:
         return self.status in {self.Status.DONE, self.Status.REFUSED, self.Status.FAILED}
+
+    @property
+    def rejections(self) -> list[list[Any]]:
+        """``[line, reason]`` of each refused or skipped question."""
+        return [list(item[:2]) for item in self.rejected or [] if item[2:3] != [WARNING]]
+
+    @property
+    def warnings(self) -> list[list[Any]]:
+        """``[line, reason]`` of each question imported with a loss."""
+        return [list(item[:2]) for item in self.rejected or [] if item[2:3] == [WARNING]]
 
     @property
     def percent(self) -> int:
