@@ -183,7 +183,7 @@ class DragDropMarker(QuestionType):
         "markers": gettext_noop("Markers"),
         "marker": gettext_noop("Marker"),
         "markerText": gettext_noop("Text"),
-        "count": gettext_noop("How many may be placed (empty: as many as zones)"),
+        "count": gettext_noop("How many may be placed (empty: no set number)"),
         "addMarker": gettext_noop("Add a marker"),
         "zones": gettext_noop("Zones"),
         "zone": gettext_noop("Zone"),
