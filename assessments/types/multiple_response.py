@@ -168,6 +168,15 @@ class MultipleResponse(QuestionType):
             detail["credited_options"] = dict(data["fractions"])
         return fraction, detail
 
+    def review_view(
+        self, question: Mapping[str, Any], answer: Any, stem: str = ""
+    ) -> dict[str, Any]:
+        """The options as the review shows them: the right ones ticked and, with
+        ``fractions``, every option's credit that is neither 0 nor 100 %."""
+        from .single_choice import review_options
+
+        return {"options": review_options(question, lambda credit: credit > 0)}
+
     def answer_counts(self, values: Iterable[Any]) -> dict[str, int]:
         counts: Counter[str] = Counter()
         for value in values:

@@ -9,7 +9,7 @@ credit (``~%50%almost``, ``~%-50%wrong``). A question never scores below 0.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -23,6 +23,7 @@ from .base import (
     gettext_noop,
     ids,
     is_id,
+    is_number,
     show,
 )
 
@@ -112,6 +113,13 @@ class SingleChoice(QuestionType):
                 ident: credit for ident, credit in fractions.items() if credit
             }
         return self.credit(data, chosen), detail
+
+    def review_view(
+        self, question: Mapping[str, Any], answer: Any, stem: str = ""
+    ) -> dict[str, Any]:
+        """The options as the review shows them (:func:`review_options`): the right one
+        ticked and, with ``fractions``, every option's credit that is not 0."""
+        return {"options": review_options(question, lambda credit: credit == 1)}
 
     def answer_counts(self, values: Iterable[Any]) -> dict[str, int]:
         counts = Counter(v for v in values if isinstance(v, str) and v)
@@ -210,6 +218,33 @@ class SingleChoice(QuestionType):
             marker = "=" if credit == 1 else "~" + (w.weight(credit * 100) if credit else "")
             lines.append(w.option_line(marker, option))
         return lines + w.general_line()
+
+
+def review_options(
+    question: Mapping[str, Any], right: Callable[[float], bool]
+) -> list[dict[str, Any]]:
+    """The question's options for the review, each with ``right`` (ticked: among
+    ``correct``, or, with ``fractions``, ``right(credit)``) and ``percent`` (its credit in
+    percent when the question has ``fractions`` and the credit is neither 0 nor 100, else
+    ``None``), for single choice and multiple response."""
+    options = question.get("options")
+    correct = question.get("correct")
+    keys = set(correct) if isinstance(correct, list) else {correct}
+    fractions = question.get("fractions")
+    shown = []
+    for option in options if isinstance(options, list) else []:
+        if not isinstance(option, Mapping):
+            continue
+        entry = dict(option)
+        entry["right"], entry["percent"] = option.get("id") in keys, None
+        if isinstance(fractions, Mapping):
+            credit = fractions.get(option.get("id"), 0)
+            credit = float(credit) if is_number(credit) else 0.0
+            entry["right"] = right(credit)
+            if credit not in (0, 1):
+                entry["percent"] = round(credit * 100, 2)
+        shown.append(entry)
+    return shown
 
 
 def gift_read_choices(
