@@ -32,8 +32,10 @@ The text formats: ``html`` is cleaned as HTML; ``moodle_auto_format`` as HTML wh
 tags, else as text; ``plain_text`` and ``markdown`` are escaped text, one paragraph per line
 (markdown's ``**strong**`` and ``*em*`` kept). Feedback and answer texts are plain text on
 the platform: their tags are removed and entities decoded (an image in a feedback or an
-answer is not kept). ``defaultgrade`` becomes ``points``; ``penalty`` is kept in
-``data["penalty"]`` and written back; ``generalfeedback`` becomes ``feedback.general``,
+answer is not kept, and neither is an embedded file that is no image of the stem, such as a
+sound behind a link: each loss is reported as a warning with the question's line).
+``defaultgrade`` becomes ``points``; ``penalty`` is kept in ``data["penalty"]`` and written
+back; ``generalfeedback`` becomes ``feedback.general``,
 ``correctfeedback``/``partiallycorrectfeedback``/``incorrectfeedback`` become
 ``feedback.correct``/``partial``/``incorrect``; hints are kept in ``data["hints"]`` (text,
 shownumcorrect, clearwrong) and written back; Moodle-only display settings (shuffleanswers,
@@ -216,6 +218,17 @@ MESSAGES: dict[str, str] = {
         "The image “{name}” is an SVG drawing, which is refused: it can carry scripts."
     ),
     "image_not_image": gettext_noop("The file “{name}” is not a PNG, JPEG, GIF or WebP image."),
+    # Warnings: imported, with a loss.
+    "images_dropped": gettext_noop(
+        "{count} images in feedback or answer texts were left out: those texts are plain "
+        "text on the platform."
+    ),
+    "external_images_dropped": gettext_noop(
+        "{count} images that are not in the file were removed from the question text."
+    ),
+    "files_dropped": gettext_noop(
+        "Embedded files that are not images of the question text were left out: {names}."
+    ),
     # Export.
     "export_unknown_type": gettext_noop("Questions of this type cannot be written in Moodle XML."),
     "export_invalid": gettext_noop(
@@ -306,6 +319,8 @@ class MoodleQuestion(ParsedQuestion):
 
     moodle_type: str = ""
     images: dict[str, EmbeddedImage] = field(default_factory=dict)
+    losses: list[tuple[str, dict[str, Any]]] = field(default_factory=list, repr=False)
+    """What the question lost on the way in: ``(code, params)``, reported as warnings."""
 
 
 # --- Text helpers -----------------------------------------------------------------------
@@ -596,6 +611,10 @@ class MoodleQuestionReader:
                 return {"name": reference, "width": image.width, "height": image.height, "alt": ""}
         raise _Reject("dd_no_image")
 
+    def file_names(self) -> list[str]:
+        """The names of the files embedded in the question."""
+        return list(self._files)
+
     def add_image(self, filename: str, base64_text: str) -> str:
         self._files.setdefault(filename, base64_text)
         return self.image(filename)
@@ -713,6 +732,9 @@ def parse_moodlexml(source: str | bytes) -> ImportResult:
         title = _title(element)
         try:
             question = _read_question(element, line, tags)
+            result.warnings.extend(
+                _error(line, question.title, code, **params) for code, params in question.losses
+            )
             if question.uid is not None:
                 # Moodle's idnumber is unique per category only: a second question with
                 # the same one would replace the first in the bank, so it gets its own.
@@ -806,7 +828,38 @@ def _read_question(element: ET.Element, line: int, tags: list[str]) -> MoodleQue
         uid=idnumber if _UID.fullmatch(idnumber) else None,
         moodle_type=moodle_type,
         images=q.images,
+        losses=_losses(q, element),
     )
+
+
+_IMG = re.compile(r"<img\b", re.IGNORECASE)
+
+
+def _losses(q: MoodleQuestionReader, element: ET.Element) -> list[tuple[str, dict[str, Any]]]:
+    """What the platform could not keep: images in feedback and answer texts (plain text
+    here), images from outside the file, embedded files that are no image of the stem."""
+    losses: list[tuple[str, dict[str, Any]]] = []
+    stem_node = element.find("questiontext/text")
+    in_texts = sum(
+        len(_IMG.findall(node.text or "")) for node in element.iter("text") if node is not stem_node
+    )
+    if in_texts:
+        losses.append(("images_dropped", {"count": in_texts}))
+    kept = len(_IMG.findall(q.stem_raw))
+    referenced = len(re.findall(r"<img\b[^>]*" + re.escape(PLUGINFILE), q.stem_raw, re.I))
+    if kept - referenced > 0:
+        losses.append(("external_images_dropped", {"count": kept - referenced}))
+    pictured = {
+        urllib.parse.unquote(name).lstrip("/")
+        for node in element.iter("text")
+        for name in re.findall(
+            r"<img\b[^>]*" + re.escape(PLUGINFILE) + r"([^\"'>\s]+)", node.text or ""
+        )
+    }
+    unused = sorted(name for name in q.file_names() if name not in set(q.images) | pictured)
+    if unused:
+        losses.append(("files_dropped", {"names": ", ".join(unused)[:300]}))
+    return losses
 
 
 # --- Writing ------------------------------------------------------------------------------

@@ -153,6 +153,12 @@ def test_single_multichoice_keeps_per_answer_feedback_and_drops_the_linked_sound
     assert "fractions" not in question.data  # only the right answer earns credit
     assert "<a" not in question.stem and "bonjour.mp3" not in question.stem
     assert "Listen to this greeting:" in question.stem
+    # What it lost is said: the flags of its answers and the sound behind the link.
+    warnings = read("moodle37__format_xml__multichoice.xml").warnings
+    assert [(w.line, w.title, w.code, w.params) for w in warnings] == [
+        (12, "Greeting", "images_dropped", {"count": 4}),
+        (12, "Greeting", "files_dropped", {"names": "bonjour.mp3"}),
+    ]
     assert question.tags == ["Default for testhead", "Multichoice"]
 
 
@@ -604,10 +610,13 @@ def test_an_svg_with_a_script_is_refused():
 
 
 def test_an_image_from_elsewhere_is_stripped():
-    (question,) = parse_moodlexml(
-        _question_with_file("x.png", _png(), "http://evil/x.png")
-    ).questions
+    result = parse_moodlexml(_question_with_file("x.png", _png(), "http://evil/x.png"))
+    (question,) = result.questions
     assert question.stem == "<p>Look </p>" and question.images == {}
+    assert [(w.code, w.params) for w in result.warnings] == [
+        ("external_images_dropped", {"count": 1}),
+        ("files_dropped", {"names": "x.png"}),
+    ]
     text = (
         '<quiz><question type="truefalse"><name><text>Script</text></name>'
         '<questiontext format="html"><text><![CDATA[<p onclick="x()">Hi<script>alert(1)'

@@ -56,6 +56,14 @@ def test_truefalse_with_images_is_stored_with_its_images():
         actor=None, bank=bank, text=corpus("moodle37__format_xml__truefalse.xml"), fmt="moodlexml"
     )
     assert report.imported == 2 and report.rejected == []
+    assert report.warnings == [
+        (
+            line,
+            f"“{title}”: 3 images in feedback or answer texts were left out: those texts are "
+            "plain text on the platform.",
+        )
+        for line, title in ((12, "Moodle acronym (False)"), (40, "Moodle acronym (True)"))
+    ]
     (image,) = QuestionImage.objects.filter(bank=bank)  # the same logo, stored once
     assert image.original_name == "logo.jpg" and image.content_type == "image/jpeg"
     assert image.file.name.startswith(f"question-images/bank-{bank.pk}/{image.sha256}")
