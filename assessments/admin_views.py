@@ -199,6 +199,7 @@ class QuestionForm(WagtailAdminModelForm):
 
     editor_strings = {
         "editorHeading": _("Question content"),
+        "severalAnswers": _("Several answers or units"),
         "jsonOnly": _(
             "Questions of this type are written in JSON below: the answer key and structure, "
             "then the texts per language. The fields are listed in QUESTION_FORMAT.md; "
@@ -370,6 +371,8 @@ class QuestionForm(WagtailAdminModelForm):
         label=_("Points"), min_value=0, max_digits=6, decimal_places=2, initial=1
     )
     data = forms.JSONField(
+        # A description's data is {}: an empty key is valid, each type says what it needs.
+        required=False,
         label=_("Answer key and structure (JSON)"),
         help_text=_("Ids, correct answers, tolerance, regions... See QUESTION_FORMAT.md."),
         widget=EditorTextarea("data", rows=10),
@@ -403,6 +406,8 @@ class QuestionForm(WagtailAdminModelForm):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
+        if cleaned.get("data") is None and "data" not in self.errors:
+            cleaned["data"] = {}
         qtype, data, texts = cleaned.get("qtype"), cleaned.get("data"), cleaned.get("texts")
         points = cleaned.get("points")
         if qtype in question_types.REGISTRY and points is not None:

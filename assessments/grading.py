@@ -83,6 +83,7 @@ __all__ = [
     "parse_number",
     "point_in_polygon",
     "point_in_rect",
+    "question_points",
     "score_attempt",
     "validate_question",
     "validate_stem",
@@ -193,6 +194,15 @@ def grade(qtype: str, data: dict[str, Any], response: dict[str, Any] | None) -> 
     fraction, detail = kind.grade(data, value)
     score = 0.0 if blank else rounded(fraction)
     return Grade(fraction=score, correct=score == 1.0, detail={"blank": blank, **detail})
+
+
+def question_points(qtype: str, points: Any) -> float:
+    """The points a question counts for in an attempt: its own, or 0 for a type that is
+    never scored (a description), whatever was stored."""
+    kind = REGISTRY.get(qtype)
+    if kind is not None and not kind.scored:
+        return 0.0
+    return float(points)
 
 
 def score_attempt(items: Sequence[tuple[float, Grade]]) -> tuple[float, float, float]:

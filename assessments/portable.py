@@ -25,6 +25,7 @@ response ids together), every id a question refers to must exist, and option, it
 premise and response texts must not be empty. Stems are reduced to the allowed HTML (p,
 strong, em, ul, ol, li). ``title``, ``points`` (1), ``feedback``, ``tags`` and ``uid`` may be
 left out; a missing title is made from the stem. ``uid`` values must be unique in the file.
+A type that is never scored (a description) is worth 0 points whatever ``points`` says.
 Hotspot regions must lie inside the image, have a label and (polygons) an area; with
 ``targets: "all"`` ``max_clicks`` must allow one click per region. These match
 ``assessments.grading.validate_question``.
@@ -48,6 +49,7 @@ from assessments.gift import (
     title_from_stem,
 )
 from assessments.grading import QUESTION_TYPES
+from assessments.types import REGISTRY
 
 __all__ = ["FORMAT", "MESSAGES", "QUESTION_TYPES", "VERSION", "export_json", "parse_json"]
 
@@ -385,9 +387,12 @@ def _question(raw: Any, index: int) -> ParsedQuestion:
     if not html_to_text(stem):
         raise _Invalid("empty_text", field="stem")
     title = _string(raw.get("title", ""), "title").strip() or title_from_stem(stem)
-    points = _number(raw.get("points", 1), "points")
-    if points <= 0:
+    scored = REGISTRY[kind].scored
+    points = _number(raw.get("points", 1 if scored else 0), "points")
+    if scored and points <= 0:
         raise _Invalid("must_be_positive", field="points")
+    if not scored:
+        points = 0  # a description is worth nothing, whatever the file says
     feedback_raw = _keys(raw.get("feedback", {}), "feedback", (), FEEDBACK_KEYS)
     feedback = {
         key: _string(feedback_raw[key], f"feedback.{key}")
@@ -518,6 +523,9 @@ def _true_false(data: Any) -> dict[str, Any]:
 
 
 def _numeric(data: Any) -> dict[str, Any]:
+    if isinstance(data, dict) and "answers" in data:
+        # Several answers, units (issue 13): checked by the type when imported.
+        return _checked_by_its_type(data)
     _keys(data, "data", ("answer", "tolerance"), ("unit",))
     clean: dict[str, Any] = {
         "answer": _number(data["answer"], "data.answer"),

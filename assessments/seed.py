@@ -154,8 +154,16 @@ def _answer(qtype: str, data: dict[str, Any], *, right: bool, rng: random.Random
         return {"options": list(data["correct"]) if right else rng.sample(ids, 1)}
     if qtype == "true_false":
         return {"value": data["correct"] if right else not data["correct"]}
+    if qtype == "numeric" and "answers" in data:
+        return {"value": _numeric_answer(data, right=right)}
     if qtype == "numeric":
         return {"value": str(data["answer"] if right else data["answer"] + 3)}
+    if qtype == "short_answer":
+        typed = [a["text"] for a in data["answers"] if "*" not in a["text"]]
+        full = [a["text"] for a in data["answers"] if a["fraction"] == 1 and "*" not in a["text"]]
+        return {"text": full[0] if right else typed[-1] + " ?"}
+    if qtype == "description":
+        return {"value": None}
     if qtype == "ordering":
         order = list(data["correct_order"])
         if not right:
@@ -167,6 +175,8 @@ def _answer(qtype: str, data: dict[str, Any], *, right: bool, rng: random.Random
             keys = list(pairs)
             pairs[keys[0]], pairs[keys[1]] = pairs[keys[1]], pairs[keys[0]]
         return {"pairs": pairs}
+    if qtype == "cloze":
+        return {"gaps": _cloze_answer(data, right=right)}
     if qtype in ("drag_drop_text", "drag_drop_image"):
         slots = data.get("gaps") or data.get("zones")
         filled = {slot["id"]: slot["correct"] for slot in slots}
@@ -179,8 +189,6 @@ def _answer(qtype: str, data: dict[str, Any], *, right: bool, rng: random.Random
         for zone in data["zones"] if right else data["zones"][:1]:
             placements.setdefault(zone["marker"], []).append(_zone_point(zone))
         return {"placements": placements}
-    if qtype == "cloze":
-        return {"gaps": _cloze_answer(data, right=right)}
     region = data["regions"][0]
     coords = region["coords"]
     if region["shape"] == "rect":
@@ -190,14 +198,15 @@ def _answer(qtype: str, data: dict[str, Any], *, right: bool, rng: random.Random
     return {"clicks": [point] if right else [[1, 1]]}
 
 
-def _zone_point(zone: dict[str, Any]) -> list[float]:
-    """A point inside a drag-and-drop marker zone (its centre)."""
-    coords = zone["coords"]
-    if zone["shape"] == "circle":
-        return [coords[0], coords[1]]
-    if zone["shape"] == "rect":
-        return [coords[0] + coords[2] / 2, coords[1] + coords[3] / 2]
-    return [sum(p[0] for p in coords) / len(coords), sum(p[1] for p in coords) / len(coords)]
+def _numeric_answer(data: dict[str, Any], *, right: bool) -> str:
+    """The first full-credit number (or it plus 3), in the unit of multiplier 1 when the
+    question takes units."""
+    value = next(
+        a["value"] for a in data["answers"] if a["fraction"] == 1 and a["value"] is not None
+    )
+    base = [u["unit"] for u in data.get("units", []) if u["multiplier"] == 1]
+    unit = f" {base[0]}" if base and data.get("unit_handling") in ("optional", "required") else ""
+    return f"{value if right else value + 3}{unit}"
 
 
 def _cloze_answer(data: dict[str, Any], *, right: bool) -> dict[str, Any]:

@@ -93,6 +93,7 @@ def item_analysis(
     from collections import defaultdict
 
     from . import analysis
+    from . import types as question_types
     from .models import QuestionVersion, Response
 
     attempts = Attempt.objects.filter(
@@ -118,6 +119,8 @@ def item_analysis(
     items = []
     for version_id, entries in by_version.items():
         version = versions[version_id]
+        if not question_types.get(version.type).scored:
+            continue  # a text block (a description): nothing was answered
         fractions = [fraction for _a, fraction, _p, _ans in entries]
         rest = [(totals[a] or 0.0) - points for a, _f, points, _ans in entries]
         discrimination = analysis.point_biserial(fractions, rest)

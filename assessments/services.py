@@ -27,6 +27,7 @@ from .grading import (
     ResponseError,
     grade,
     normalize_response,
+    question_points,
     score_attempt,
 )
 from .models import (
@@ -73,6 +74,7 @@ def question_version_save(
     cleaned to the HTML a stem may hold (:func:`assessments.content.stem_html`), whether
     they come from the editor, an import or code."""
     texts = texts_cleaned(texts)
+    points = question_points(qtype, points)  # a description is worth 0, whatever it is given
     with transaction.atomic():
         question = Question.objects.select_for_update().get(pk=question.pk)
         current = question.current_version
@@ -203,7 +205,7 @@ def attempt_start(*, actor: User, assessment: AssessmentPage, language: str = "e
                     version=version,
                     section=section,
                     option_order=_option_order(version, assessment.shuffle_options, rng),
-                    max_points=float(version.points),
+                    max_points=question_points(version.type, version.points),
                 )
                 for position, (section, version) in enumerate(drawn, start=1)
             )
@@ -332,9 +334,10 @@ def _grade_attempt(attempt: Attempt, status: str, actor: User | None, now: datet
             pending.append(response)
             continue
         response.fraction = result.fraction
-        response.points = round(result.fraction * float(version.points), 6)
+        worth = question_points(version.type, version.points)
+        response.points = round(result.fraction * worth, 6)
         scored.append(response)
-        graded.append((float(version.points), result))
+        graded.append((worth, result))
     _grades_store(scored)
     attempt.submitted_at = now
     if pending:

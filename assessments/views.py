@@ -75,17 +75,24 @@ def start(request: HttpRequest, page_id: int) -> HttpResponse:
 def _questions(attempt: Attempt) -> list[dict[str, Any]]:
     """What the attempt page shows: texts and ids only (see content.public_view)."""
     items = []
+    number = 0
     for response in attempt.responses.select_related("version").order_by("position"):
         version = response.version
+        kind = question_types.get(version.type)
         texts = version.text_for(attempt.language)
         order = response.option_order or {}
         view = public_view(version.type, version.data, texts, order)
         answer = answer_for_browser(version.type, response.answer, order.get("tokens") or {})
         if answer:
-            question_types.get(version.type).arrange_view(view, answer)
+            kind.arrange_view(view, answer)
+        # A text block that is never scored (a description) has no number, no points and
+        # no answer: questions are numbered without it.
+        number += 1 if kind.scored else 0
         items.append(
             {
                 "position": response.position,
+                "number": number if kind.scored else None,
+                "scored": kind.scored,
                 "type": version.type,
                 "points": float(version.points),
                 "section": response.section,

@@ -35,7 +35,11 @@ _LISTS: dict[str, tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...]] = {
     "drag_drop_image": (("items", ("text",), ()),),
     "drag_drop_marker": (("markers", ("text",), ()),),
     "cloze": (),  # texts per gap: see _cloze_gaps
+    "short_answer": (),  # accepted answers are the key; their feedback: _answer_feedback
+    "description": (),
 }
+# Types whose answers (``data["answers"]``, with ids) take their feedback per language.
+_ANSWER_FEEDBACK_TYPES = ("short_answer", "numeric")
 # Text fields whose name in the merged ``data`` differs from the language block's.
 _OUTPUT_NAMES: dict[str, dict[str, str]] = {"regions": {"text": "label"}}
 # Plain optional strings copied from the language block into ``data``.
@@ -95,6 +99,8 @@ def question_in(language: str, q: dict) -> dict:
         allowed.add("image_alt")
     if qtype == "cloze":
         allowed.add("gaps")
+    if qtype in _ANSWER_FEEDBACK_TYPES:
+        allowed.add("answers")
     unknown = set(texts) - allowed
     if unknown:
         raise MergeError(f"{uid}/{language}: unknown text keys {sorted(unknown)}")
@@ -165,6 +171,9 @@ def question_in(language: str, q: dict) -> dict:
     if qtype == "cloze":
         _cloze_gaps(uid, language, data, texts.get("gaps", {}))
 
+    if qtype in _ANSWER_FEEDBACK_TYPES:
+        _answer_feedback(uid, language, data, texts.get("answers", {}))
+
     return {
         "uid": uid,
         "type": qtype,
@@ -175,6 +184,28 @@ def question_in(language: str, q: dict) -> dict:
         "feedback": dict(feedback),
         "data": data,
     }
+
+
+def _answer_feedback(uid: str, language: str, data: dict, texts: object) -> None:
+    """Merges the feedback of accepted answers (short answer, numeric): ``answers: {answer
+    id: {"feedback"}}``. The answers themselves are part of the key (in ``data``, shared by
+    every language); an answer without feedback needs no entry."""
+    if not isinstance(texts, dict):
+        raise MergeError(f"{uid}/{language}: answers texts must be an object keyed by id")
+    answers = data.get("answers")
+    if not texts:
+        return
+    by_id = {
+        a["id"]: a for a in answers or [] if isinstance(a, dict) and isinstance(a.get("id"), str)
+    }
+    extra = set(texts) - set(by_id)
+    if extra:
+        raise MergeError(f"{uid}/{language}: answers texts for unknown ids {sorted(extra)}")
+    for ident, text in texts.items():
+        answer = by_id[ident]
+        if "feedback" in answer:
+            raise MergeError(f"{uid}: data.answers[{ident!r}] must not hold its feedback")
+        answer.update(_entry_texts(uid, f"{language}.answers", ident, text, (), ("feedback",)))
 
 
 def _cloze_gaps(uid: str, language: str, data: dict, texts: object) -> None:

@@ -165,7 +165,7 @@ def test_option_counts_ties_are_deterministic():
 
 def test_option_counts_unknown_type():
     with pytest.raises(ValueError, match="unknown question type"):
-        option_counts([], "essay")
+        option_counts([], "no_such_type")
 
 
 def test_option_counts_on_normalized_responses():

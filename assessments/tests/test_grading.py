@@ -53,26 +53,6 @@ TRUE_FALSE = {"correct": False, "feedback_true": "No.", "feedback_false": "Yes."
 
 NUMERIC = {"answer": 5.5, "tolerance": 0.5, "unit": "kg"}
 
-ESSAY = {
-    "min_words": 5,
-    "max_words": 200,
-    "attachments": 2,
-    "file_types": [".pdf", ".txt"],
-    "rubric": {
-        "criteria": [
-            {
-                "id": "facts",
-                "text": "Facts",
-                "levels": [
-                    {"id": "none", "text": "Missing", "points": 0},
-                    {"id": "all", "text": "Complete", "points": 2},
-                ],
-            }
-        ]
-    },
-    "grader_info": "<p>Article 189.</p>",
-}
-
 CLOZE = {
     "gaps": [
         {
@@ -112,6 +92,37 @@ CLOZE = {
             ],
         },
     ]
+}
+
+ESSAY = {
+    "min_words": 5,
+    "max_words": 200,
+    "attachments": 2,
+    "file_types": [".pdf", ".txt"],
+    "rubric": {
+        "criteria": [
+            {
+                "id": "facts",
+                "text": "Facts",
+                "levels": [
+                    {"id": "none", "text": "Missing", "points": 0},
+                    {"id": "all", "text": "Complete", "points": 2},
+                ],
+            }
+        ]
+    },
+    "grader_info": "<p>Article 189.</p>",
+}
+
+SHORT_ANSWER = {
+    "answers": [
+        {"id": "a1", "text": "6109.10", "fraction": 1, "feedback": "Right."},
+        {"id": "a2", "text": "6109", "fraction": 0.5},
+        {"id": "a3", "text": "*", "fraction": 0, "feedback": "Look at chapter 61."},
+    ],
+    "case_sensitive": False,
+    "ignore_accents": True,
+    "ignore_spaces": False,
 }
 
 
@@ -167,13 +178,15 @@ VALID_QUESTIONS = {
     "drag_drop_text": TEXT_DATA,
     "drag_drop_image": IMAGE_DATA,
     "drag_drop_marker": MARKER_DATA,
-    "essay": ESSAY,
     "cloze": CLOZE,
+    "essay": ESSAY,
+    "short_answer": SHORT_ANSWER,
+    "description": {},
 }
 
 
 def test_question_types():
-    assert set(QUESTION_TYPES) == {
+    assert set(QUESTION_TYPES) >= {
         "single_choice",
         "multiple_response",
         "true_false",
@@ -181,6 +194,8 @@ def test_question_types():
         "ordering",
         "matching",
         "hotspot",
+        "short_answer",
+        "description",
     }
     assert set(VALID_QUESTIONS) == set(QUESTION_TYPES)
 
@@ -295,7 +310,7 @@ def test_validate_other_valid_variants():
 
 
 def test_validate_unknown_type_and_bad_data():
-    assert validate_question("essay", {}) == ["Unknown question type essay."]
+    assert validate_question("no_such_type", {}) == ["Unknown question type no_such_type."]
     assert validate_question("single_choice", None) == ["The question data must be an object."]
 
 
@@ -478,6 +493,11 @@ def test_none_normalizes_to_the_empty_response(qtype):
         ("matching", {"pairs": {}}),
         ("matching", {"pairs": {"p1": None, "p2": ""}}),
         ("hotspot", {"clicks": []}),
+        ("short_answer", {"text": ""}),
+        ("short_answer", {"text": " \n "}),
+        ("short_answer", {"text": None}),
+        ("description", {"value": None}),
+        ("description", {"value": ""}),
     ],
 )
 def test_blank_answers_are_allowed(qtype, blank):
@@ -509,9 +529,9 @@ def test_malformed_envelopes_are_refused(qtype):
 
 def test_unknown_type_is_a_programming_error():
     with pytest.raises(ValueError, match="unknown question type"):
-        normalize_response("essay", {}, None)
+        normalize_response("no_such_type", {}, None)
     with pytest.raises(ValueError, match="unknown question type"):
-        empty_response("essay")
+        empty_response("no_such_type")
 
 
 def test_normalize_single_choice():
@@ -1077,6 +1097,11 @@ def sample_response(rng: random.Random, qtype: str, data: dict) -> dict:
                 "g4": rng.choice(["a", "b", "", None]),
             }
         }
+    if qtype == "short_answer":
+        words = ["6109.10", "610910", " 6109 ", "6109,1", "T-shirt", "", "8483.40", "ÉTÉ"]
+        return {"text": rng.choice(words) + rng.choice(["", " ", "x"])}
+    if qtype == "description":
+        return {"value": rng.choice([None, "", "  "])}
     if qtype == "essay":
         texts = ["", "  ", "Seized.", "Incautado según el artículo 189.\nFin."]
         return {"text": rng.choice(texts), "files": []}

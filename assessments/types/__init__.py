@@ -14,6 +14,7 @@ from collections.abc import Iterable
 
 from .base import QuestionType
 from .cloze import Cloze
+from .description import Description
 from .drag_drop_image import DragDropImage
 from .drag_drop_marker import DragDropMarker
 from .drag_drop_text import DragDropText
@@ -23,6 +24,7 @@ from .matching import Matching
 from .multiple_response import MultipleResponse
 from .numeric import Numeric
 from .ordering import Ordering
+from .short_answer import ShortAnswer
 from .single_choice import SingleChoice
 from .true_false import TrueFalse
 
@@ -35,6 +37,8 @@ TYPES: tuple[QuestionType, ...] = (
     Matching(),
     Hotspot(),
     Essay(),
+    ShortAnswer(),
+    Description(),
     Cloze(),
     DragDropText(),
     DragDropImage(),

@@ -329,11 +329,29 @@
   window.addEventListener("online", function () { showConnection(); retryDelay = 1000; Object.keys(pending).forEach(send); });
   showConnection();
 
+  // A typed answer is saved when the officer leaves its field (the change event). Still in
+  // the field when the attempt is submitted (Enter, the deadline), it is saved first.
+  function flushTyping() {
+    var active = document.activeElement;
+    if (!active || !form.contains(active) || (active.tagName !== "INPUT" && active.tagName !== "TEXTAREA")) { return; }
+    var question = active.closest("[data-question]");
+    if (question && !question.hasAttribute("data-unscored")) { changed(question); }
+  }
+  // Enter in a one-line answer saves it: it never submits the whole attempt.
+  form.addEventListener("keydown", function (event) {
+    var target = event.target;
+    if (event.key !== "Enter" || target.tagName !== "INPUT" || (target.type !== "text" && target.type !== "number")) { return; }
+    if (!target.closest("[data-question]")) { return; }
+    event.preventDefault();
+    flushTyping();
+  });
+
   // Submitting first sends what is still unsent; with answers that cannot be sent, the
   // officer is told instead of losing them (the deadline's own submit is not held back).
   var submitNotice = document.querySelector("[data-submit-notice]");
   var submitting = false;
   form.addEventListener("submit", function (event) {
+    if (!submitting) { flushTyping(); }
     if (submitting || Object.keys(pending).length === 0) { return; }
     event.preventDefault();
     Promise.all(Object.keys(pending).map(send)).then(function () {
@@ -351,7 +369,17 @@
     var tick = function () {
       var left = Math.max(0, Math.round((deadline - Date.now()) / 1000));
       timer.textContent = Math.floor(left / 60) + ":" + ("0" + (left % 60)).slice(-2);
-      if (left === 0) { timer.textContent = settings.messages.timeUp; submitting = true; form.submit(); return; }
+      if (left === 0) {
+        timer.textContent = settings.messages.timeUp;
+        submitting = true;
+        // The answer still being typed goes first (a few seconds at most: the server
+        // takes answers for a short grace after the deadline).
+        flushTyping();
+        var sent = Promise.all(Object.keys(pending).map(send));
+        var waited = new Promise(function (resolve) { setTimeout(resolve, 3000); });
+        Promise.race([sent, waited]).then(function () { form.submit(); });
+        return;
+      }
       setTimeout(tick, 1000);
     };
     tick();

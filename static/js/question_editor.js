@@ -35,8 +35,14 @@
   // this one) registers {render(ctx), partialCredit?} here: the editor keeps the title,
   // stem, languages and feedback, and the type draws its part of the question.
   var PLUGINS = window.lmsQuestionEditorTypes = window.lmsQuestionEditorTypes || {};
+  // A type's script may take only some of its questions (accepts(data)): the numeric
+  // script draws several answers and units, the editor's own section a single answer.
+  function pluginFor(type, data) {
+    var plugin = PLUGINS[type];
+    return plugin && (!plugin.accepts || plugin.accepts(data)) ? plugin : null;
+  }
   function structured(type, data) {
-    if (PLUGINS[type]) { return true; }
+    if (pluginFor(type, data)) { return true; }
     if (!STRUCTURED[type]) { return false; }
     return !(type === "numeric" && isObj(data) && (data.answers !== undefined || data.units !== undefined));
   }
@@ -245,7 +251,7 @@
       var feedback = isObj(t.feedback) ? t.feedback : {};
       var extra = {};
       Object.keys(t).forEach(function (key) {
-        var common = PLUGINS[type] ? ["title", "stem", "feedback"].indexOf(key) >= 0 : TEXT_KEYS.indexOf(key) >= 0;
+        var common = pluginFor(type, data) ? ["title", "stem", "feedback"].indexOf(key) >= 0 : TEXT_KEYS.indexOf(key) >= 0;
         if (!common) { extra[key] = clone(t[key]); }
       });
       views[code] = view;
@@ -314,7 +320,7 @@
     if (typeof data.targets === "string") { m.targets = data.targets; }
     if (data.max_clicks !== undefined) { m.maxClicks = numberText(data.max_clicks) || String(data.max_clicks); }
     if (data.wrong_click_penalty !== undefined) { m.penalty = numberText(data.wrong_click_penalty) || String(data.wrong_click_penalty); }
-    if (PLUGINS[type]) {
+    if (pluginFor(type, data)) {
       m.plugin = true;
       m.raw = clone(data);
       this.markUsed(data);
@@ -510,7 +516,7 @@
       this.render();
       return;
     }
-    if (PLUGINS[this.typeSelect.value] && this.model && !wasJsonOnly) {
+    if (pluginFor(this.typeSelect.value, null) && this.model && !wasJsonOnly) {
       // The title, stem and feedback stay; the type's own part starts from its skeleton.
       var skeleton = (this.config.skeletons || {})[this.typeSelect.value] || {data: {}, texts: {}};
       var model = this.model;
@@ -811,7 +817,17 @@
         this.numberField(S.tolerance, "tolerance", m.tolerance, function (v) { m.tolerance = v; self.changed(false); }, {min: "0"}),
         this.textField(S.unit, "unit", m.texts[lang].unit, function (v) { m.texts[lang].unit = v; }, {ref: this.refText(function (c) { return m.texts[c].unit; })})
       ]),
-      h("p", {"class": "qe-help", text: S.toleranceHelp})
+      h("p", {"class": "qe-help", text: S.toleranceHelp}),
+      PLUGINS.numeric ? this.button(S.severalAnswers, "several-answers", function () {
+        // Moodle's numerical: the answer becomes the first of a list, with units to come.
+        m.plugin = true;
+        m.raw = {
+          answers: [{id: self.newId("n"), value: toNumber(m.answer), tolerance: toNumber(m.tolerance) || 0, fraction: 1}],
+          units: [], unit_handling: "none", unit_penalty: 0.1
+        };
+        self.state.focusKey = "add-answer";
+        self.changed(true);
+      }) : null
     ]);
   };
 

@@ -478,40 +478,88 @@ def test_the_other_types_are_saved_valid(author_page, bank):
     }
 
 
-def test_a_type_the_editor_does_not_draw_is_written_as_json_and_never_rewritten(author_page, bank):
-    """Types without a drawn editor (drag and drop onto an image here) show their JSON,
-    start from the type's skeleton with the title and stem kept, and are saved exactly as
-    written; going back to a drawn type brings the editor back with the title kept."""
+def test_a_types_own_editor_and_its_json_stay_in_step(author_page, bank):
+    """A type drawn by its own script (a short answer) may still be written as JSON: the
+    drawn part follows the JSON typed, and the question is saved as written."""
     import json
 
     page = author_page
-    ed = new_question(page, "json-markers", "single_choice")
-    page.locator("#id_qtype").select_option("drag_drop_marker")
-    expect(ed.locator("[data-qe-json-only]")).to_be_visible()
-    expect(page.locator("#id_data")).to_be_visible()
-    texts = json.loads(page.locator("#id_texts").input_value())
-    assert texts["en"]["title"] == "About json-markers"
-    assert texts["en"]["stem"]  # the stem written before switching type is kept
-    data = json.loads(page.locator("#id_data").input_value())
-    assert data["markers"] and data["zones"]  # the type's skeleton
-    data["image"] = {"name": "container_doors", "width": 960, "height": 360}
-    texts["en"]["image_alt"] = "The doors of a container"
-    for marker in texts["en"]["markers"].values():
-        marker["text"] = "Seal"
+    ed = new_question(page, "json-short", "short_answer")
+    ed.get_by_role("button", name="Show JSON").click()
+    data = {
+        "answers": [
+            {"id": "s1", "text": "8471.30", "fraction": 1},
+            {"id": "s2", "text": "8471*", "fraction": 0.5},
+        ],
+        "case_sensitive": False,
+        "ignore_accents": True,
+        "ignore_spaces": False,
+    }
     page.locator("#id_data").fill(json.dumps(data))
-    page.locator("#id_texts").fill(json.dumps(texts))
+    second = ed.get_by_role("group", name="Answer 2", exact=True)
+    expect(second.get_by_label("Accepted answer")).to_have_value("8471*")
+    expect(second.get_by_label("Credit")).to_have_value("50")
+    expect(ed.get_by_label("Accents do not count")).to_be_checked()
     assert_clean(page)
     create(page)
-    version = saved_valid("json-markers")
-    assert version.type == "drag_drop_marker" and version.data == data
+    version = saved_valid("json-short")
+    assert version.type == "short_answer" and version.data == data
 
-    ed = new_question(page, "json-back", "single_choice")
-    page.locator("#id_qtype").select_option("drag_drop_marker")
-    expect(ed.locator("[data-qe-json-only]")).to_be_visible()
-    page.locator("#id_qtype").select_option("true_false")
-    expect(editor(page).get_by_label("Title")).to_have_value("About json-back")
+
+def test_short_answer_numeric_units_and_description_are_drawn(author_page, bank):
+    """Short answer (accepted answers, credits, feedback, matching options), a numeric
+    question turned into several answers with units, and a description worth 0 points."""
+    page = author_page
+    ed = new_question(page, "drawn-short", "short_answer")
+    first = ed.get_by_role("group", name="Answer 1", exact=True)
+    first.get_by_label("Accepted answer").fill("precinto")
+    first.get_by_label("Feedback for this answer").fill("Yes: the seal.")
+    ed.get_by_role("button", name="Add an answer").click()
+    page.keyboard.type("seal")
+    ed.get_by_role("group", name="Answer 2").get_by_label("Credit").select_option("100")
+    ed.get_by_label("Accents do not count").check()
+    assert_clean(page)
+    create(page)
+    version = saved_valid("drawn-short")
+    assert [(a["text"], a["fraction"]) for a in version.data["answers"]] == [
+        ("precinto", 1),
+        ("seal", 1),
+    ]
+    assert version.data["ignore_accents"] is True
+    answers = version.texts["en"]["answers"]
+    assert answers[version.data["answers"][0]["id"]]["feedback"] == "Yes: the seal."
+
+    ed = new_question(page, "drawn-units", "numeric")
+    ed.get_by_label("Correct answer (number)").fill("600")
+    ed.get_by_role("button", name="Several answers or units").click()
+    expect(ed.get_by_role("button", name="Add an answer")).to_be_focused()
+    ed.get_by_role("button", name="Add an answer").click()
+    second = ed.get_by_role("group", name="Answer 2", exact=True)
+    second.get_by_label("Number").fill("6000")
+    second.get_by_label("Credit").select_option("0")
+    second.get_by_label("Feedback").fill("A decimal slip.")
+    ed.get_by_label("The officer", exact=True).select_option("required")
+    ed.get_by_role("button", name="Add a unit").click()
+    page.keyboard.type("kg")
+    ed.get_by_role("button", name="Add a unit").click()
+    page.keyboard.type("t")
+    ed.get_by_role("group", name="Unit 2").get_by_label("Multiplier").fill("0.001")
+    ed.get_by_label("Share of the points lost without a unit (0 to 1)").fill("0.25")
+    assert_clean(page)
+    create(page)
+    version = saved_valid("drawn-units")
+    data = version.data
+    assert [(a["value"], a["fraction"]) for a in data["answers"]] == [(600, 1), (6000, 0)]
+    assert data["units"] == [{"unit": "kg", "multiplier": 1}, {"unit": "t", "multiplier": 0.001}]
+    assert (data["unit_handling"], data["unit_penalty"]) == ("required", 0.25)
+
+    ed = new_question(page, "drawn-description", "description")
+    expect(ed.locator("[data-qe-section=description]")).to_be_visible()
     expect(page.locator("#id_data")).to_be_hidden()
     assert_clean(page)
+    create(page)
+    version = saved_valid("drawn-description")
+    assert version.type == "description" and float(version.points) == 0
 
 
 def test_an_essay_with_a_rubric_is_drawn_by_its_own_editor_script(author_page, bank):
