@@ -171,7 +171,7 @@ def test_a_response_is_checked_and_made_canonical():
         ({"flags": "a"}, "wrong_shape"),
         ({"next": ["b"]}, "wrong_shape"),
         ({"seal": 4512}, "wrong_shape"),
-        ({"seal": "x" * 201}, "too_long"),
+        ({"seal": "x" * 256}, "too_long"),
     ],
 )
 def test_a_response_that_does_not_fit_is_refused(gaps, code):

@@ -10,7 +10,8 @@ calls it for every language).
 Scoring, per gap, then the weighted mean of the gaps (``weight`` absent means 1):
 
 - ``short_answer``: the first accepted answer (authored order) that matches the typed text
-  gives its fraction; none: 0. Matching as the ``short_answer`` type: surrounding spaces
+  gives its fraction; none: 0. Matching is the ``short_answer`` type's own
+  (``short_answer.first_match``): surrounding spaces
   ignored, case ignored unless ``case_sensitive``, ``*`` any run of characters (``\\*`` a
   literal asterisk), accents and inner spaces ignored on request (``ignore_accents``,
   ``ignore_spaces``), numbers compared as numbers (``3,5`` = ``3.50``), codes of digits
@@ -29,7 +30,6 @@ Plain Python, no Django, relative imports only.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
@@ -50,13 +50,14 @@ from .base import (
     parse_number,
     show,
 )
+from .short_answer import MAX_ANSWER_CHARS, canonical_text, first_match
 
 if TYPE_CHECKING:
     from ..interchange.moodlexml import MoodleQuestionReader, MoodleQuestionWriter
 
 KINDS: tuple[str, ...] = ("short_answer", "numeric", "choice")
 DISPLAYS: tuple[str, ...] = ("dropdown", "radio", "checkbox")
-MAX_TEXT_LENGTH = 200
+MAX_TEXT_LENGTH = MAX_ANSWER_CHARS
 """Longest text accepted in one short-answer or numeric gap (characters)."""
 
 ANY_NUMBER: tuple[Any, ...] = (None, "*")
@@ -138,67 +139,6 @@ def stem_segments(stem: str, gap_ids: list[str]) -> list[dict[str, Any]]:
         if gap not in seen:
             segments.extend(({"html": " "}, {"gap": gap}))
     return [s for s in segments if "gap" in s or s["html"]]
-
-
-# ----------------------------------------------------------------------- short answers
-
-_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:[.,][0-9]+)?|[.,][0-9]+)")
-_CODE = re.compile(r"[0-9A-Za-z]+(?:[ ./-][0-9A-Za-z]+)+")
-_SEPARATORS = re.compile(r"[ ./-]")
-
-
-def _folded(text: str, *, case_sensitive: bool, ignore_accents: bool, ignore_spaces: bool) -> str:
-    text = " ".join(text.split())
-    if not case_sensitive:
-        text = text.casefold()
-    if ignore_accents:
-        text = "".join(
-            c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)
-        )
-    if ignore_spaces:
-        text = text.replace(" ", "")
-    return text
-
-
-def _wildcard(pattern: str) -> re.Pattern[str]:
-    """``*`` any run of characters, ``\\*`` a literal asterisk, the rest literal."""
-    parts = re.split(r"(\\\*|\*)", pattern)
-    body = "".join(
-        ".*" if p == "*" else re.escape("*") if p == "\\*" else re.escape(p) for p in parts
-    )
-    return re.compile(body, re.DOTALL)
-
-
-def short_answer_matches(
-    accepted: str,
-    given: str,
-    *,
-    case_sensitive: bool = False,
-    ignore_accents: bool = False,
-    ignore_spaces: bool = False,
-) -> bool:
-    """Whether the typed ``given`` matches the ``accepted`` answer (QUESTION_FORMAT.md,
-    scoring of ``short_answer``)."""
-    if not isinstance(accepted, str) or not isinstance(given, str):
-        return False
-    a, g = accepted.strip(), given.strip()
-    if not g:
-        return False
-    if _NUMBER.fullmatch(a) and _NUMBER.fullmatch(g):
-        return Decimal(a.replace(",", ".")) == Decimal(g.replace(",", "."))
-    options = {
-        "case_sensitive": case_sensitive,
-        "ignore_accents": ignore_accents,
-        "ignore_spaces": ignore_spaces,
-    }
-    fa, fg = _folded(a, **options), _folded(g, **options)
-    if "*" in a:
-        return _wildcard(fa).fullmatch(fg) is not None
-    if fa == fg:
-        return True
-    if _CODE.fullmatch(a) and any(c.isdigit() for c in a):
-        return _SEPARATORS.sub("", fa) == _SEPARATORS.sub("", fg)
-    return False
 
 
 # ---------------------------------------------------------------------------- the type
@@ -623,13 +563,11 @@ class Cloze(QuestionType):
                 continue
             if is_number(item) and gap["kind"] == "numeric":
                 item = repr(float(item)) if isinstance(item, float) else str(item)
-            if not isinstance(item, str):
-                raise ResponseError("wrong_shape")
-            text = item.strip()
+            # As the short-answer type keeps it: line breaks and control characters made
+            # spaces, surrounding spaces dropped, at most MAX_TEXT_LENGTH characters.
+            text = canonical_text(item)
             if not text:
                 continue
-            if len(text) > MAX_TEXT_LENGTH:
-                raise ResponseError("too_long", limit=MAX_TEXT_LENGTH)
             if gap["kind"] == "numeric":
                 parse_number(text)
             filled[ident] = text
@@ -741,22 +679,10 @@ class Cloze(QuestionType):
                 if _fraction(a.get("fraction")) == 1 and a.get("value") not in ANY_NUMBER
             ]
         else:
-            matched = None
-            if isinstance(given, str):
-                matched = next(
-                    (
-                        a
-                        for a in _answers(gap)
-                        if short_answer_matches(
-                            a.get("text", ""),
-                            given,
-                            case_sensitive=gap.get("case_sensitive") is True,
-                            ignore_accents=gap.get("ignore_accents") is True,
-                            ignore_spaces=gap.get("ignore_spaces") is True,
-                        )
-                    ),
-                    None,
-                )
+            # The short-answer type's own matching (case, accents, spaces, wildcards,
+            # numbers, codes), on the gap's answers and options.
+            found = first_match(gap, given) if isinstance(given, str) else None
+            matched = found[1] if found is not None else None
             if matched is not None:
                 fraction = _fraction(matched.get("fraction"))
                 if matched.get("feedback"):
