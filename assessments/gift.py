@@ -34,31 +34,17 @@ short answer; no braces at all is a description.
 Weights ``%n%`` (-100..100, decimals allowed) are credit in percent; ``=`` alone is 100 %,
 ``~`` alone 0 %.
 
-``single_choice``, ``multiple_response``, ``true_false``, ``matching``, ``essay``
+``single_choice``, ``multiple_response``, ``true_false``, ``matching``, ``essay``,
+``short_answer``, ``numeric``, ``description``
     See ``gift_read`` and ``gift_write`` in their modules: a multiple choice with an ``=``
     answer is a single choice (several ``=`` answers or other weights are kept as
     ``fractions``), one with ``~`` answers only a multiple response (``right_minus_wrong``;
     weights that rule does not give are kept as ``fractions``); ``{T}``/``{FALSE}`` with
     Moodle's ``#wrong#right`` feedback; ``{=premise -> response}`` pairs (``per_premise``);
-    ``{}`` an essay with the defaults.
-``short_answer``
-    Only ``=`` answers, or a single answer without any marker (``{Nazareth}``): each
-    accepted answer keeps its weight (``=%50%Nazereth``) as ``fraction`` and its feedback;
-    ``*`` is Moodle's wildcard. Matching is case-insensitive, as Moodle's default. The
-    accepted answers are plain text, as in Moodle (no HTML decoding).
-``numeric``
-    ``{#answer:tolerance}``, ``{#answer}`` (tolerance 0), ``{#low..high}`` (answer = the
-    middle, tolerance = half the width, computed in decimal so 0.1..0.3 gives 0.2 +- 0.1),
-    and several answers ``{#=5:0#right =%50%6:1#close ~#wrong}``. One answer at full
-    credit gives the short form ``{"answer", "tolerance"}`` (its ``#feedback`` becomes
-    ``feedback.correct``); anything else the extended form with ``answers``, each with its
-    fraction and feedback. A ``~`` answer without a number (Moodle's "any other answer",
-    ``{#3:2~#Completely wrong}``) becomes ``{"value": null, "fraction": 0, "feedback"}``;
-    a ``~`` answer with a number is that number at 0 % (or its weight); ``=%50%*`` is any
-    other answer at that credit. Answers after an "any other answer" are never reached
-    and are dropped. ``unit`` and ``units`` have no GIFT form and are not exported.
-``description``
-    Text without braces: ``data`` is ``{}`` and ``points`` 0.
+    ``{}`` an essay with the defaults; accepted answers with their weights and ``*``
+    wildcards a short answer; ``{#...}`` a numeric question (tolerances, ranges, several
+    answers with weights and feedback, Moodle's "any other answer"); text without braces
+    a description (0 points).
 ``ordering``, ``hotspot``, ``cloze``, ``drag_drop_*``
     Not in GIFT: :func:`export_gift` skips them and says why (their ``gift_refusal``).
 Rejected on import
@@ -731,15 +717,10 @@ def _parse_question(title: str | None, source: str, line: int) -> ParsedQuestion
         raise _Reject("missing_stem")
     parts.shape = _answer_shape(parts.answers)
     qtype = _reading_type(parts)
-    if qtype is not None:
-        kind, scored = str(qtype.name), bool(getattr(qtype, "scored", True))
-        feedback, data = qtype.gift_read(parts)
-    elif parts.shape in _PENDING_READERS:
-        kind, read = _PENDING_READERS[parts.shape]
-        feedback, data = read(parts)
-        scored = parts.shape != "none"
-    else:  # no registered type reads this shape
+    if qtype is None:  # no registered type reads this shape
         raise _Reject("unknown_syntax", text=_snippet(parts.answers or ""))
+    feedback, data = qtype.gift_read(parts)
+    kind, scored = str(qtype.name), bool(getattr(qtype, "scored", True))
     return ParsedQuestion(
         line=line,
         title=title or title_from_stem(stem),
@@ -907,82 +888,6 @@ def _numeric_spec(protected: str) -> tuple[Decimal, Decimal]:
     return value, tolerance
 
 
-# --- Readers of the types whose module does not carry its GIFT mapping yet ----------------
-# (their modules were being written when the other types moved; each moves to its
-# ``gift_read`` like the others, and this table goes.)
-_PendingRead = Callable[[GiftQuestionReader], "tuple[dict[str, str], dict[str, Any]]"]
-
-
-def _read_description(q: GiftQuestionReader) -> tuple[dict[str, str], dict[str, Any]]:
-    return {}, {}
-
-
-def _read_short_answer(q: GiftQuestionReader) -> tuple[dict[str, str], dict[str, Any]]:
-    accepted: list[dict[str, Any]] = []
-    for index, answer in enumerate(q.answer_list(unmarked_first=True)):
-        text = q.plain(answer.text)
-        if not text:
-            q.reject("missing_answer", number=answer.number)
-        entry: dict[str, Any] = {
-            "id": q.option_id(index),
-            "text": text,
-            "fraction": answer.credit(),
-        }
-        q.add_feedback(entry, answer)
-        accepted.append(entry)
-    if not any(entry["fraction"] == 1 for entry in accepted):
-        q.reject("no_correct_answer")
-    data = {
-        "answers": accepted,
-        "case_sensitive": False,
-        "ignore_accents": False,
-        "ignore_spaces": False,
-    }
-    return q.general_feedback, data
-
-
-def _read_numeric(q: GiftQuestionReader) -> tuple[dict[str, str], dict[str, Any]]:
-    body = (q.answers or "")[1:]
-    if not body.strip():
-        q.reject("missing_answer", number=1)
-    answers: list[dict[str, Any]] = []
-    for answer in q.answer_list(body, unmarked_first=True):
-        spec = q.restore(answer.text).strip()
-        entry: dict[str, Any]
-        if spec == "*" or (spec == "" and answer.marker == "~"):  # "any other answer"
-            entry = {"value": None, "fraction": answer.credit()}
-        elif not spec:
-            q.reject("missing_answer", number=answer.number)
-        else:
-            value, tolerance = q.number_range(answer.text)
-            fraction = answer.credit()
-            entry = {"value": q.number(value), "tolerance": q.number(tolerance)}
-            entry["fraction"] = fraction
-        q.add_feedback(entry, answer)
-        if entry["value"] is None and not entry["fraction"] and "feedback" not in entry:
-            break  # a bare ~ changes nothing
-        answers.append(entry)
-        if entry["value"] is None:
-            break  # it matches every number: the answers after it are never reached
-    if not any(entry["fraction"] == 1 and entry["value"] is not None for entry in answers):
-        q.reject("no_correct_answer")
-    feedback = q.general_feedback
-    if len(answers) == 1:  # one answer at full credit: the short form
-        [only] = answers
-        if only.get("feedback"):
-            feedback["correct"] = only["feedback"]
-        return feedback, {"answer": only["value"], "tolerance": only["tolerance"]}
-    data = {"answers": answers, "units": [], "unit_handling": "none", "unit_penalty": 0}
-    return feedback, data
-
-
-_PENDING_READERS: dict[str, tuple[str, _PendingRead]] = {
-    "none": ("description", _read_description),
-    "number": ("numeric", _read_numeric),
-    "text": ("short_answer", _read_short_answer),
-}
-
-
 # --- Export -----------------------------------------------------------------------------
 # Written so that Moodle and gift-pegjs read the same thing: stems are [html]; numeric
 # answers always take the "=value:tolerance#feedback" form after "{#" (gift-pegjs reads
@@ -1119,21 +1024,16 @@ def _writer(kind: str) -> _Write:
     """How questions of the type ``kind`` are written; ``_Unexpressible`` when GIFT cannot
     write them."""
     for qtype in _registry_types():
-        if getattr(qtype, "name", None) != kind:
-            continue
-        if hasattr(qtype, "gift_write"):
-            return qtype.gift_write
-        if kind not in _PENDING_WRITERS:
+        if getattr(qtype, "name", None) == kind:
+            if hasattr(qtype, "gift_write"):
+                return qtype.gift_write
             raise _Unexpressible(getattr(qtype, "gift_refusal", "export_unknown_type"))
-    if kind in _PENDING_WRITERS:
-        return _PENDING_WRITERS[kind]
     raise _Unexpressible("export_unknown_type")
 
 
 def exportable_types() -> frozenset[str]:
     """The question types :func:`export_gift` writes."""
-    names = {str(t.name) for t in _registry_types() if hasattr(t, "gift_write")}
-    return frozenset(names | set(_PENDING_WRITERS))
+    return frozenset(str(t.name) for t in _registry_types() if hasattr(t, "gift_write"))
 
 
 def __getattr__(name: str) -> Any:
@@ -1174,69 +1074,3 @@ def _escape_answer(text: str) -> str:
     if escaped[:1] == "[":
         return "&\\#91;" + escaped[1:]
     return escaped
-
-
-# --- Writers of the types whose module does not carry its GIFT mapping yet ----------------
-def _write_short_answer(w: GiftQuestionWriter) -> list[str]:
-    lines = []
-    for answer in w.data["answers"]:
-        text = w.escape(str(answer["text"]))
-        if not text.strip():
-            raise ValueError("empty answer")
-        if "->" in text:  # Moodle and this parser would take the question for a matching
-            w.refuse("export_short_answer_arrow")
-        if w.starts_like_format(text):  # a text that starts like a format marker keeps it
-            text = "[moodle]" + text
-        weight = w.weight(w.fraction(answer["fraction"]) * 100)
-        lines.append(f"={weight}{text}{w.feedback_suffix(answer)}")
-    if not lines:
-        raise ValueError("no answers")
-    return lines + w.general_line()
-
-
-def _numeric_line(w: GiftQuestionWriter, answer: Mapping[str, Any], credit: float) -> str:
-    weight = "" if credit == 1 else w.weight(credit * 100)
-    if answer.get("value") is None:
-        line = f"={weight}*" if credit else "~"  # gift-pegjs reads only the second
-        return line + (w.feedback_suffix(answer) or "#")
-    value = w.number(answer["value"])
-    tolerance = w.number(answer.get("tolerance", 0))
-    if tolerance.startswith("-"):
-        raise ValueError("negative tolerance")
-    return f"={weight}{value}:{tolerance}{w.feedback_suffix(answer)}"
-
-
-def _write_numeric(w: GiftQuestionWriter) -> list[str]:
-    data, feedback = w.data, w.feedback
-    correct, incorrect = w.feedback_texts()
-    if "answers" not in data:  # the short form: one answer at full credit
-        answer = {"value": data["answer"], "tolerance": data.get("tolerance", 0)}
-        if answer["value"] is None:
-            raise TypeError("no answer")
-        if feedback.get("general"):
-            if correct:
-                answer["feedback"] = correct
-            return ["#", _numeric_line(w, answer, 1), *w.general_line()]
-        if correct and correct != incorrect:
-            answer["feedback"] = correct
-            return ["#", _numeric_line(w, answer, 1), *w.general(incorrect, incorrect)]
-        return ["#", _numeric_line(w, answer, 1), *w.general(correct, incorrect)]
-    lines = ["#"]
-    for answer in data["answers"]:
-        lines.append(_numeric_line(w, answer, w.fraction(answer["fraction"])))
-        if answer.get("value") is None:
-            break  # Moodle's "any other answer" comes last: nothing after it is reached
-    if len(lines) == 1:
-        raise ValueError("no answers")
-    return lines + w.general_line()
-
-
-def _write_description(w: GiftQuestionWriter) -> None:
-    return None
-
-
-_PENDING_WRITERS: dict[str, _Write] = {
-    "short_answer": _write_short_answer,
-    "numeric": _write_numeric,
-    "description": _write_description,
-}

@@ -15,9 +15,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from fractions import Fraction
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from .base import QuestionType, ResponseError, gettext_noop
+
+if TYPE_CHECKING:
+    from ..gift import GiftQuestionReader, GiftQuestionWriter
 
 
 class Description(QuestionType):
@@ -47,3 +50,14 @@ class Description(QuestionType):
 
     def answer_counts(self, values: Iterable[Any]) -> dict[str, int]:
         return {}
+
+    # --- GIFT (the format: assessments/gift.py) ---------------------------------------------
+    gift_shapes: ClassVar[tuple[str, ...]] = ("none",)
+
+    def gift_read(self, q: GiftQuestionReader) -> tuple[dict[str, str], dict[str, Any]]:
+        """Text without braces: ``data`` is ``{}`` (its points are 0: never scored)."""
+        return {}, {}
+
+    def gift_write(self, w: GiftQuestionWriter) -> None:
+        """The text alone, without braces."""
+        return None

@@ -66,6 +66,7 @@ from .base import (
 )
 
 if TYPE_CHECKING:
+    from ..gift import GiftQuestionReader, GiftQuestionWriter
     from ..interchange.moodlexml import MoodleQuestionReader, MoodleQuestionWriter
 
 UNIT_HANDLING: tuple[str, ...] = ("none", "optional", "required")
@@ -583,3 +584,92 @@ class Numeric(QuestionType):
             w.add("showunits", w.moodle.get("showunits", "0"))
             w.add("unitsleft", w.moodle.get("unitsleft", "0"))
         return "numerical"
+
+    # --- GIFT (the format: assessments/gift.py) ---------------------------------------------
+    gift_shapes: ClassVar[tuple[str, ...]] = ("number",)
+
+    def gift_read(self, q: GiftQuestionReader) -> tuple[dict[str, str], dict[str, Any]]:
+        """``{#answer:tolerance}``, ``{#answer}`` (tolerance 0), ``{#low..high}`` (answer
+        = the middle, tolerance = half the width, in decimal so 0.1..0.3 gives 0.2 +- 0.1)
+        and several answers ``{#=5:0#right =%50%6:1#close ~#wrong}``. One answer at full
+        credit gives the short form ``{"answer", "tolerance"}`` (its ``#feedback`` becomes
+        ``feedback.correct``); anything else the extended form with ``answers``, each with
+        its fraction and feedback. A ``~`` answer without a number (Moodle's "any other
+        answer", ``{#3:2~#Completely wrong}``) becomes ``{"value": null, "fraction": 0,
+        "feedback"}``; a ``~`` answer with a number is that number at 0 % (or its weight);
+        ``=%50%*`` is any other answer at that credit. Answers after an "any other answer"
+        are never reached and are dropped."""
+        body = (q.answers or "")[1:]
+        if not body.strip():
+            q.reject("missing_answer", number=1)
+        answers: list[dict[str, Any]] = []
+        for answer in q.answer_list(body, unmarked_first=True):
+            spec = q.restore(answer.text).strip()
+            entry: dict[str, Any]
+            if spec == "*" or (spec == "" and answer.marker == "~"):  # "any other answer"
+                entry = {"value": None, "fraction": answer.credit()}
+            elif not spec:
+                q.reject("missing_answer", number=answer.number)
+            else:
+                value, tolerance = q.number_range(answer.text)
+                fraction = answer.credit()
+                entry = {"value": q.number(value), "tolerance": q.number(tolerance)}
+                entry["fraction"] = fraction
+            q.add_feedback(entry, answer)
+            if entry["value"] is None and not entry["fraction"] and "feedback" not in entry:
+                break  # a bare ~ changes nothing
+            answers.append(entry)
+            if entry["value"] is None:
+                break  # it matches every number: the answers after it are never reached
+        if not any(entry["fraction"] == 1 and entry["value"] is not None for entry in answers):
+            q.reject("no_correct_answer")
+        feedback = q.general_feedback
+        if len(answers) == 1:  # one answer at full credit: the short form
+            [only] = answers
+            if only.get("feedback"):
+                feedback["correct"] = only["feedback"]
+            return feedback, {"answer": only["value"], "tolerance": only["tolerance"]}
+        data = {"answers": answers, "units": [], "unit_handling": "none", "unit_penalty": 0}
+        return feedback, data
+
+    def gift_write(self, w: GiftQuestionWriter) -> list[str]:
+        """``{#`` then one ``=value:tolerance#feedback`` line per answer (the form
+        gift-pegjs reads feedback in), numbers without exponents. A short-form question's
+        ``correct`` feedback goes on its answer when it differs from ``incorrect``.
+        ``unit`` and ``units`` have no GIFT form."""
+        data, feedback = w.data, w.feedback
+        correct, incorrect = w.feedback_texts()
+        if "answers" not in data:  # the short form: one answer at full credit
+            answer = {"value": data["answer"], "tolerance": data.get("tolerance", 0)}
+            if answer["value"] is None:
+                raise TypeError("no answer")
+            if feedback.get("general"):
+                if correct:
+                    answer["feedback"] = correct
+                return ["#", gift_answer_line(w, answer, 1), *w.general_line()]
+            if correct and correct != incorrect:
+                answer["feedback"] = correct
+                return ["#", gift_answer_line(w, answer, 1), *w.general(incorrect, incorrect)]
+            return ["#", gift_answer_line(w, answer, 1), *w.general(correct, incorrect)]
+        lines = ["#"]
+        for answer in data["answers"]:
+            lines.append(gift_answer_line(w, answer, w.fraction(answer["fraction"])))
+            if answer.get("value") is None:
+                break  # Moodle's "any other answer" comes last: nothing after it is reached
+        if len(lines) == 1:
+            raise ValueError("no answers")
+        return lines + w.general_line()
+
+
+def gift_answer_line(w: GiftQuestionWriter, answer: Mapping[str, Any], credit: float) -> str:
+    """One numeric answer in GIFT: ``=%weight%value:tolerance#feedback``; "any other
+    answer" as ``=%weight%*`` or, at 0 %, ``~`` (the one gift-pegjs reads)."""
+    weight = "" if credit == 1 else w.weight(credit * 100)
+    if answer.get("value") is None:
+        line = f"={weight}*" if credit else "~"  # gift-pegjs reads only the second
+        return line + (w.feedback_suffix(answer) or "#")
+    value = w.number(answer["value"])
+    tolerance = w.number(answer.get("tolerance", 0))
+    if tolerance.startswith("-"):
+        raise ValueError("negative tolerance")
+    return f"={weight}{value}:{tolerance}{w.feedback_suffix(answer)}"

@@ -46,7 +46,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from .base import (
     TOP_ANSWERS,
@@ -60,6 +60,9 @@ from .base import (
     is_number,
     parse_number,
 )
+
+if TYPE_CHECKING:
+    from ..gift import GiftQuestionReader, GiftQuestionWriter
 
 MAX_ANSWER_CHARS = 255
 """Longest short answer accepted (characters, after surrounding spaces are dropped)."""
@@ -373,3 +376,52 @@ class ShortAnswer(QuestionType):
                 ] += 1
         ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
         return dict(ranked[:TOP_ANSWERS])
+
+    # --- GIFT (the format: assessments/gift.py) ---------------------------------------------
+    gift_shapes: ClassVar[tuple[str, ...]] = ("text",)
+
+    def gift_read(self, q: GiftQuestionReader) -> tuple[dict[str, str], dict[str, Any]]:
+        """Only ``=`` answers, or a single answer without any marker (``{Nazareth}``):
+        each accepted answer keeps its weight (``=%50%Nazereth``) as ``fraction`` and its
+        feedback; ``*`` is Moodle's wildcard. Matching is case-insensitive, as Moodle's
+        default. The accepted answers are plain text, as in Moodle (no HTML decoding)."""
+        accepted: list[dict[str, Any]] = []
+        for index, answer in enumerate(q.answer_list(unmarked_first=True)):
+            text = q.plain(answer.text)
+            if not text:
+                q.reject("missing_answer", number=answer.number)
+            entry: dict[str, Any] = {
+                "id": q.option_id(index),
+                "text": text,
+                "fraction": answer.credit(),
+            }
+            q.add_feedback(entry, answer)
+            accepted.append(entry)
+        if not any(entry["fraction"] == 1 for entry in accepted):
+            q.reject("no_correct_answer")
+        data = {
+            "answers": accepted,
+            "case_sensitive": False,
+            "ignore_accents": False,
+            "ignore_spaces": False,
+        }
+        return q.general_feedback, data
+
+    def gift_write(self, w: GiftQuestionWriter) -> list[str]:
+        """Each accepted answer with its weight, always (``=%100%text``); case
+        sensitivity, accents and spaces have no GIFT form. An answer with ``->`` would be
+        read back as a matching question: the question is left out."""
+        lines = []
+        for answer in w.data["answers"]:
+            text = w.escape(str(answer["text"]))
+            if not text.strip():
+                raise ValueError("empty answer")
+            if "->" in text:  # Moodle and the GIFT reader would take it for a matching
+                w.refuse("export_short_answer_arrow")
+            if w.starts_like_format(text):  # a text that starts like a format marker keeps it
+                text = "[moodle]" + text
+            weight = w.weight(w.fraction(answer["fraction"]) * 100)
+            lines.append(f"={weight}{text}{w.feedback_suffix(answer)}")
+        if not lines:
+            raise ValueError("no answers")
+        return lines + w.general_line()
