@@ -237,10 +237,6 @@ MESSAGES: dict[str, str] = {
     ),
 }
 
-UNSUPPORTED_MOODLE_TYPES = frozenset(
-    {"calculated", "calculatedsimple", "calculatedmulti", "randomsamatch", "random"}
-)
-
 
 class _Reject(Exception):
     def __init__(self, code: str, **params: Any) -> None:
@@ -1034,16 +1030,14 @@ def _serialize(element: ET.Element, depth: int) -> str:
 
 
 # --- Type mappings --------------------------------------------------------------------------
-# Each platform type that Moodle can express has a pair of functions: ``read(q)`` takes a
-# :class:`MoodleQuestionReader` and returns ``(platform type, data)`` (raising through
-# ``q.reject`` when the question cannot be read; the stem, feedback, points, penalty, hints
-# and tags are read by the format), ``write(w)`` fills a :class:`MoodleQuestionWriter` after
-# the common fields and returns the Moodle type name. A type module of
-# ``assessments/types/`` may carry them as ``moodle_qtypes``, ``moodlexml_read`` and
-# ``moodlexml_write`` (single_choice, multiple_response, true_false, numeric, matching,
-# essay, cloze, drag_drop_text, drag_drop_image and drag_drop_marker do); the format asks
-# the type registry first and falls back to the mappings below, kept here until their type's
-# module is committed and can take them.
+# Each platform type that Moodle can express carries its mapping in its module
+# (``assessments/types/<type>.py``): ``moodle_qtypes`` (the Moodle types it reads),
+# ``moodlexml_read(q)``, which takes a :class:`MoodleQuestionReader` and returns ``(platform
+# type, data)`` (refusing through ``q.reject``; the stem, feedback, points, penalty, hints
+# and tags are read by the format), and ``moodlexml_write(w)``, which fills a
+# :class:`MoodleQuestionWriter` after the common fields and returns the Moodle type name.
+# The format finds them through the type registry; a Moodle type no module claims is
+# refused.
 
 
 @dataclass(frozen=True)
@@ -1054,11 +1048,9 @@ class _Mapping:
 
 
 def _registry_types() -> Iterable[Any]:
-    try:
-        from .. import types as registry
-    except Exception:  # the registry is optional for this pure module
-        return ()
-    return getattr(registry, "TYPES", ())
+    from .. import types as registry  # at call time: the types import this module lazily
+
+    return registry.TYPES
 
 
 def _registry_mapping(qtype: Any) -> _Mapping:
@@ -1074,9 +1066,7 @@ def moodle_mapping(moodle_type: str) -> _Mapping | None:
     for qtype in _registry_types():
         if moodle_type in getattr(qtype, "moodle_qtypes", ()) and hasattr(qtype, "moodlexml_read"):
             return _registry_mapping(qtype)
-    if moodle_type in UNSUPPORTED_MOODLE_TYPES:
-        return None
-    return _READERS.get(moodle_type)
+    return None
 
 
 def platform_mapping(platform_type: str) -> _Mapping | None:
@@ -1084,49 +1074,4 @@ def platform_mapping(platform_type: str) -> _Mapping | None:
     for qtype in _registry_types():
         if getattr(qtype, "name", None) == platform_type and hasattr(qtype, "moodlexml_write"):
             return _registry_mapping(qtype)
-    return _WRITERS.get(platform_type)
-
-
-# shortanswer -> short_answer
-def read_shortanswer(q: MoodleQuestionReader) -> tuple[str, dict[str, Any]]:
-    answers = q.answers()
-    if not answers:
-        q.reject("too_few_answers", minimum=1, count=0)
-    entries = [q.option_entry(a, f"a{a.number}", q.grade(a)) for a in answers]
-    if not any(e["fraction"] == 1 for e in entries):
-        q.reject("no_full_credit")
-    return "short_answer", {
-        "answers": entries,
-        "case_sensitive": q.flag("usecase"),
-        "ignore_accents": False,
-        "ignore_spaces": False,
-    }
-
-
-def write_shortanswer(w: MoodleQuestionWriter) -> str:
-    w.add("usecase", "1" if w.data.get("case_sensitive") else "0")
-    for answer in w.data["answers"]:
-        w.answer(
-            answer["fraction"], answer["text"], answer.get("feedback", ""), "moodle_auto_format"
-        )
-    return "shortanswer"
-
-
-# description -> description
-def read_description(q: MoodleQuestionReader) -> tuple[str, dict[str, Any]]:
-    return "description", {}
-
-
-def write_description(w: MoodleQuestionWriter) -> str:
-    return "description"
-
-
-_READERS: dict[str, _Mapping] = {
-    # Types whose module (assessments/types/) does not carry its Moodle XML mapping yet.
-    "shortanswer": _Mapping(read_shortanswer, write_shortanswer),
-    "description": _Mapping(read_description, write_description, 0.0),
-}
-_WRITERS: dict[str, _Mapping] = {
-    "short_answer": _READERS["shortanswer"],
-    "description": _READERS["description"],
-}
+    return None

@@ -21,6 +21,7 @@ from .base import QuestionType, ResponseError, gettext_noop
 
 if TYPE_CHECKING:
     from ..gift import GiftQuestionReader, GiftQuestionWriter
+    from ..interchange.moodlexml import MoodleQuestionReader, MoodleQuestionWriter
 
 
 class Description(QuestionType):
@@ -61,3 +62,14 @@ class Description(QuestionType):
     def gift_write(self, w: GiftQuestionWriter) -> None:
         """The text alone, without braces."""
         return None
+
+    # --- Moodle XML (the format: assessments/interchange/moodlexml.py) ----------------------
+    moodle_qtypes: ClassVar[tuple[str, ...]] = ("description",)
+    moodle_default_penalty: ClassVar[float] = 0.0
+
+    def moodlexml_read(self, q: MoodleQuestionReader) -> tuple[str, dict[str, Any]]:
+        """Moodle's ``description``: the text alone (its points are 0)."""
+        return "description", {}
+
+    def moodlexml_write(self, w: MoodleQuestionWriter) -> str:
+        return "description"

@@ -63,6 +63,7 @@ from .base import (
 
 if TYPE_CHECKING:
     from ..gift import GiftQuestionReader, GiftQuestionWriter
+    from ..interchange.moodlexml import MoodleQuestionReader, MoodleQuestionWriter
 
 MAX_ANSWER_CHARS = 255
 """Longest short answer accepted (characters, after surrounding spaces are dropped)."""
@@ -425,3 +426,30 @@ class ShortAnswer(QuestionType):
         if not lines:
             raise ValueError("no answers")
         return lines + w.general_line()
+
+    # --- Moodle XML (the format: assessments/interchange/moodlexml.py) ----------------------
+    moodle_qtypes: ClassVar[tuple[str, ...]] = ("shortanswer",)
+
+    def moodlexml_read(self, q: MoodleQuestionReader) -> tuple[str, dict[str, Any]]:
+        """Moodle's ``shortanswer``: every answer with its grade and feedback (``*`` is
+        Moodle's wildcard, as here), one at 100 %; ``usecase`` is ``case_sensitive``."""
+        answers = q.answers()
+        if not answers:
+            q.reject("too_few_answers", minimum=1, count=0)
+        entries = [q.option_entry(a, f"a{a.number}", q.grade(a)) for a in answers]
+        if not any(entry["fraction"] == 1 for entry in entries):
+            q.reject("no_full_credit")
+        return "short_answer", {
+            "answers": entries,
+            "case_sensitive": q.flag("usecase"),
+            "ignore_accents": False,
+            "ignore_spaces": False,
+        }
+
+    def moodlexml_write(self, w: MoodleQuestionWriter) -> str:
+        """Moodle has no accent- or space-insensitive matching: those options are lost."""
+        w.add("usecase", "1" if w.data.get("case_sensitive") else "0")
+        for answer in w.data["answers"]:
+            feedback = answer.get("feedback", "")
+            w.answer(answer.get("fraction", 1), answer["text"], feedback, "moodle_auto_format")
+        return "shortanswer"
