@@ -7,9 +7,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from fractions import Fraction
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from .base import Problem, QuestionType, gettext_noop, show
+
+if TYPE_CHECKING:
+    from ..interchange.moodlexml import MoodleQuestionReader, MoodleQuestionWriter
 from .drop_common import (
     GAP_MARKER,
     check_group_entries,
@@ -227,3 +230,69 @@ class DragDropText(QuestionType):
     # --- item analysis -----------------------------------------------------------------
     def answer_counts(self, values: Iterable[Any]) -> dict[str, int]:
         return slot_counts(values)
+
+    # --- Moodle XML (the format: assessments/interchange/moodlexml.py) ----------------------
+    moodle_qtypes: ClassVar[tuple[str, ...]] = ("gapselect", "ddwtos")
+
+    def moodlexml_read(self, q: MoodleQuestionReader) -> tuple[str, dict[str, Any]]:
+        """Moodle's ``gapselect`` (mode ``select``, ``selectoption`` choices) and ``ddwtos``
+        (mode ``drag``, ``dragbox`` choices, ``infinite`` unlimited): each ``[[n]]`` of the
+        text becomes a ``{{gK}}`` gap whose correct choice is choice n."""
+        from decimal import Decimal
+
+        select = q.moodle_type == "gapselect"
+        choices = []
+        for number, node in enumerate(q.findall("selectoption" if select else "dragbox"), 1):
+            choices.append(
+                {
+                    "id": f"c{number}",
+                    "text": q.plain(".", element=node),
+                    "group": max(1, int(q.number("group", Decimal(1), element=node) or 1)),
+                    "unlimited": node.find("infinite") is not None,
+                }
+            )
+        if not choices:
+            q.reject("dd_no_choices")
+        gaps: list[dict[str, str]] = []
+
+        def gap(match: re.Match[str]) -> str:
+            number = int(match.group(1))
+            if not 1 <= number <= len(choices):
+                q.reject("dd_bad_gap", number=number, count=len(choices))
+            gaps.append({"id": f"g{len(gaps) + 1}", "correct": f"c{number}"})
+            return "{{" + gaps[-1]["id"] + "}}"
+
+        q.stem_raw = re.sub(r"\[\[([0-9]+)\]\]", gap, q.stem_raw)
+        if not gaps:
+            q.reject("dd_no_gaps")
+        if q.find("shownumcorrect") is not None:
+            q.keep("shownumcorrect", True)
+        return "drag_drop_text", {
+            "mode": "select" if select else "drag",
+            "choices": choices,
+            "gaps": gaps,
+            "shuffle": q.flag("shuffleanswers"),
+        }
+
+    def moodlexml_write(self, w: MoodleQuestionWriter) -> str:
+        data = w.data
+        select = data.get("mode") == "select"
+        numbers = {c["id"]: index for index, c in enumerate(data["choices"], start=1)}
+        gaps = {g["id"]: numbers[g["correct"]] for g in data["gaps"]}
+        text = w.element.find("questiontext/text")
+        if text is None:
+            raise ValueError("no question text")
+        text.text = re.sub(
+            r"\{\{([A-Za-z0-9_-]+)\}\}",
+            lambda m: f"[[{gaps[m.group(1)]}]]" if m.group(1) in gaps else m.group(0),
+            text.text or "",
+        )
+        w.add("shuffleanswers", "1" if data.get("shuffle") else "0")
+        w.combined_feedback()
+        for choice in data["choices"]:
+            node = w.add("selectoption" if select else "dragbox")
+            w.add("text", choice["text"], parent=node)
+            w.add("group", int(choice.get("group", 1)), parent=node)
+            if choice.get("unlimited") and not select:
+                w.add("infinite", parent=node)
+        return "gapselect" if select else "ddwtos"
