@@ -198,6 +198,44 @@ EXAMPLES = [
         "tags": ["seals"],
     },
     {
+        "uid": "5b0e6f0e-0001-4c1e-9a00-0000000000e1",
+        "type": "essay",
+        "title": "An offered gift",
+        "stem": "<p>A broker offers you a gift after clearance. What do you do, and why?</p>",
+        "points": 4,
+        "feedback": {},
+        "data": {
+            "min_words": 60,
+            "max_words": 250,
+            "attachments": 0,
+            "attachments_required": 0,
+            "file_types": [],
+            "rubric": {
+                "criteria": [
+                    {
+                        "id": "c1",
+                        "text": "Refuses and reports",
+                        "levels": [
+                            {"id": "l1", "text": "No", "points": 0},
+                            {"id": "l2", "text": "Yes", "points": 2},
+                        ],
+                    },
+                    {
+                        "id": "c2",
+                        "text": "Names the integrity rule",
+                        "levels": [
+                            {"id": "l3", "text": "No", "points": 0},
+                            {"id": "l4", "text": "Yes", "points": 2},
+                        ],
+                    },
+                ]
+            },
+            "grader_info": "The code of conduct forbids gifts; the answer names the channel.",
+            "response_template": "",
+        },
+        "tags": ["integrity"],
+    },
+    {
         "uid": "5b0e6f0e-0001-4c1e-9a00-0000000000a2",
         "type": "description",
         "title": "The case",
