@@ -49,6 +49,8 @@ class ImportRefused(Exception):
 
 
 FORMATS = ("moodlexml", "qti", "gift", "aiken", "json")
+EXPORT_FORMATS = ("moodlexml", "qti", "gift", "json")
+"""Aiken is read only, as in Moodle."""
 
 
 def detect_format(text: str | bytes, filename: str = "") -> str:
@@ -255,7 +257,9 @@ def questions_export(
         ]
         data, skipped = qti.export_qti_package(questions, package_files, title=bank.title)
         return data, [(title, _(reason)) for title, reason in skipped]
-    return gift.export_gift(questions)
+    if fmt == "gift":
+        return gift.export_gift(questions)
+    raise ValueError(f"questions cannot be exported as {fmt!r}")
 
 
 def _generated_image(question: dict[str, Any], files: dict[str, bytes]) -> dict[str, Any]:

@@ -72,3 +72,15 @@ def test_commands(tmp_path, bank, capsys):
     assert copy.questions.count() == 2
     call_command("questions_export", str(bank.pk), "--format", "json")
     assert '"customs-lms-questions"' in capsys.readouterr().out
+
+
+def test_aiken_is_read_only(bank, tmp_path):
+    """Aiken is an import format (as in Moodle): the command does not offer it for export
+    and the service refuses it rather than write another format under its name."""
+    from assessments.portability import EXPORT_FORMATS
+
+    assert "aiken" not in EXPORT_FORMATS
+    with pytest.raises(CommandError):
+        call_command("questions_export", str(bank.pk), "--format", "aiken")
+    with pytest.raises(ValueError):
+        questions_export(bank=bank, fmt="aiken")

@@ -8,7 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from assessments.models import QuestionBank
-from assessments.portability import FORMATS, questions_export
+from assessments.portability import EXPORT_FORMATS, questions_export
 
 
 class Command(BaseCommand):
@@ -19,7 +19,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("bank", type=int)
-        parser.add_argument("--format", choices=FORMATS, default="json")
+        parser.add_argument("--format", choices=EXPORT_FORMATS, default="json")
         parser.add_argument("--language", default="en")
         parser.add_argument(
             "--output", type=Path, default=None, help="write to this file (QTI: a .zip)"
