@@ -15,10 +15,13 @@ from wagtail.models import Locale
 from courses.models import CoursePage, ModulePage
 from courses.services import enrolment_create
 from lms.accounts.models import User
+from lms.accounts.roles import Role
 from lms.seeding import SeedReport
 
 from . import services
+from .demo.answers import essay_answer, grader_comment, rubric_levels
 from .demo.merge import load_bank, question_in
+from .marking import services as marking
 from .models import AssessmentPage, Attempt, DrawRule, Question, QuestionBank, ReviewPolicy
 from .tokens import answer_for_browser
 
@@ -32,6 +35,10 @@ TITLES = {"en": "Final assessment", "es": "Evaluación final"}
 # Three attempts from one bank: answers only once none remains (assessments/review.py).
 DEMO_REVIEW_POLICY = ReviewPolicy.AFTER_LAST
 DEMO_OFFICERS = ("officer.per", "officer.per2", "officer.pan", "officer.jam", "officer.bra")
+# Essays (tagged so): each final assessment whose bank has one draws one. The demo grades
+# every demo officer's essay but these officers', which wait in "Essays to grade".
+ESSAY_TAG = "format:essay"
+DEMO_ESSAYS_WAITING = ("officer.per2",)
 
 
 def _bank(spec: dict[str, Any], report: SeedReport) -> QuestionBank:
@@ -96,9 +103,11 @@ def _assessment(
         review_policy=DEMO_REVIEW_POLICY,
         locale=module.locale,
     )
-    page.draw_rules = [
-        DrawRule(bank=bank, count=min(16, bank.questions.count()), section=bank.title)
-    ]
+    rules = []
+    if bank.questions.filter(tags__name=ESSAY_TAG).exists():  # one written answer, always
+        rules.append(DrawRule(bank=bank, tag=ESSAY_TAG, count=1, section=bank.title))
+    count = min(16, bank.questions.count()) - len(rules)
+    page.draw_rules = [*rules, DrawRule(bank=bank, count=count, section=bank.title)]
     module.add_child(instance=page)
     page.save_revision().publish()
     spanish = Locale.objects.get(language_code="es")
@@ -123,15 +132,19 @@ def _demo_attempts(page: AssessmentPage, course: CoursePage, rng: random.Random)
             actor=officer, assessment=page, language=officer.preferred_language
         )
         skill = rng.random()
+        strong: dict[int, bool] = {}  # essays: position -> a strong answer
         for response in attempt.responses.select_related("version"):
             version = response.version
-            answer = answer_for_browser(  # as the attempt page would send it
-                version.type,
-                _answer(
-                    version.type, version.data, right=rng.random() < 0.35 + 0.6 * skill, rng=rng
-                ),
-                response.option_order.get("tokens") or {},
-            )
+            right = rng.random() < 0.35 + 0.6 * skill
+            if version.type == "essay":
+                strong[response.position] = right
+                answer: Any = {"text": essay_answer(attempt.language, strong=right)}
+            else:
+                answer = answer_for_browser(  # as the attempt page would send it
+                    version.type,
+                    _answer(version.type, version.data, right=right, rng=rng),
+                    response.option_order.get("tokens") or {},
+                )
             services.response_save(
                 actor=officer,
                 attempt_id=attempt.pk,
@@ -140,6 +153,48 @@ def _demo_attempts(page: AssessmentPage, course: CoursePage, rng: random.Random)
                 answer=answer,
             )
         services.attempt_submit(actor=officer, attempt_id=attempt.pk)
+        if officer.username not in DEMO_ESSAYS_WAITING:
+            _grade_essays(attempt, officer, skill, strong)
+
+
+def _grader_of(officer: User) -> User | None:
+    """Who grades the officer's essays in the demo: a training manager of the officer's
+    administration, or else a regional author (the demo assessments are regional)."""
+    managers = User.objects.filter(groups__name=Role.TRAINING_MANAGER.value, is_active=True)
+    return (
+        managers.filter(administration_id=officer.administration_id).order_by("pk").first()
+        or managers.filter(administration__isnull=True).order_by("pk").first()
+    )
+
+
+def _grade_essays(attempt: Attempt, officer: User, skill: float, strong: dict[int, bool]) -> None:
+    """Grade the attempt's waiting essays through the grading service, as the grader would
+    on the grading page: one rubric level per criterion, following the answer written (a
+    strong or a weak one) and the officer's skill, and a comment in the officer's language.
+    The last grade completes the attempt (result, events, certificates)."""
+    grader = _grader_of(officer)
+    if grader is None:
+        return
+    waiting = attempt.responses.filter(needs_grading=True).select_related("version")
+    for response in waiting.order_by("position"):
+        good, skilled = strong.get(response.position, False), skill >= 0.5
+        demo = rubric_levels(strong=good, skilled=skilled)
+        target = 0.45 + 0.55 * skill if good else 0.5 * skill
+        chosen: dict[str, str] = {}
+        for criterion in (response.version.data.get("rubric") or {}).get("criteria", []):
+            levels = sorted(criterion["levels"], key=lambda level: level["points"])
+            ids = [level["id"] for level in levels]
+            wanted = demo.get(criterion["id"])
+            chosen[criterion["id"]] = (
+                wanted if wanted in ids else ids[round(target * (len(ids) - 1))]
+            )
+        marking.essay_grade_save(
+            actor=grader,
+            response_id=response.pk,
+            rubric=chosen,
+            fraction=round(target, 2),  # used only when the essay has no rubric
+            comment=grader_comment(attempt.language, strong=good, skilled=skilled),
+        )
 
 
 def _answer(qtype: str, data: dict[str, Any], *, right: bool, rng: random.Random) -> dict[str, Any]:

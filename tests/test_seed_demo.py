@@ -46,6 +46,8 @@ TABLES = [
     "assessments_questionversion",
     "assessments_assessmentpage",
     "assessments_attempt",
+    "assessments_response",
+    "assessments_manualgrade",
 ]
 
 
@@ -120,6 +122,24 @@ def test_demo_curriculum_in_english_and_spanish_and_idempotent(
         ("after_last", 3)
     }
     assert Attempt.objects.filter(status="submitted").count() >= 10
+    # Essays: each integrity attempt draws the demo essay; the training manager of the
+    # officer's administration (a regional author where it has none) grades all but one or
+    # two, which wait in the grading queue of PER's training manager.
+    from assessments.marking.selectors import grading_queue_for_user
+    from assessments.models import ManualGrade, Response
+
+    essays = Response.objects.filter(version__type="essay").select_related("attempt")
+    assert essays.count() >= 3
+    waiting = essays.filter(needs_grading=True, attempt__status="grading")
+    assert 1 <= waiting.count() <= 2
+    assert grading_queue_for_user(User.objects.get(username="author.per")).exists()
+    grades = ManualGrade.objects.select_related("grader", "attempt")
+    assert grades.count() == essays.count() - waiting.count()
+    assert grades.filter(grader__username="author.per").exists()
+    for grade in grades:
+        assert grade.rubric and grade.comment and grade.current and not grade.regrade
+        assert grade.grader.administration_id in (grade.attempt.administration_id, None)
+        assert grade.attempt.status == "submitted" and grade.attempt.percent is not None
 
     first = snapshot()
     output = seed(django_capture_on_commit_callbacks)

@@ -37,6 +37,7 @@ _LISTS: dict[str, tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...]] = {
     "cloze": (),  # texts per gap: see _cloze_gaps
     "short_answer": (),  # accepted answers are the key; their feedback: _answer_feedback
     "description": (),
+    "essay": (),  # word limits, rubric and grader information: data only (not per language)
 }
 # Types whose answers (``data["answers"]``, with ids) take their feedback per language.
 _ANSWER_FEEDBACK_TYPES = ("short_answer", "numeric")
