@@ -67,6 +67,11 @@ def body_limits() -> tuple[BodyLimit, ...]:
         BodyLimit(
             r"/administrations/[^/]+/imports/$", settings.LMS_IMPORT_MAX_BYTES + MULTIPART_SLACK
         ),
+        # Question-bank imports (the admin's upload): LMS_QUESTION_IMPORT_MAX_BYTES.
+        BodyLimit(
+            r"/cms/banks/[0-9]+/import/$",
+            settings.LMS_QUESTION_IMPORT_MAX_BYTES + MULTIPART_SLACK,
+        ),
         # A file attached to an essay answer: LMS_ESSAY_FILE_MAX_BYTES.
         BodyLimit(
             r"/attempts/[0-9]+/files/$", settings.LMS_ESSAY_FILE_MAX_BYTES + MULTIPART_SLACK
@@ -83,7 +88,7 @@ def body_limits() -> tuple[BodyLimit, ...]:
         ),
         BodyLimit(r"/cms/documents/", settings.LMS_DOCUMENT_MAX_BYTES + MULTIPART_SLACK),
         BodyLimit(r"/cms/images/", images + MULTIPART_SLACK),
-        # The rest of the admins: page editor, question bank import (5 MB), redirects...
+        # The rest of the admins: page editor, redirects...
         BodyLimit(r"/(cms|django-admin)/", settings.LMS_ADMIN_REQUEST_MAX_BYTES),
         BodyLimit(r"/", settings.LMS_REQUEST_MAX_BYTES),
     )

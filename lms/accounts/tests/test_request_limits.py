@@ -115,12 +115,12 @@ def test_json_requests_get_json_refusals(client, settings):
 
 
 def test_every_upload_address_has_a_limit_that_fits_its_files(settings):
-    from assessments.admin_views import MAX_IMPORT_BYTES
     from courses.packages.h5p.policy import PolicyLimits
 
     h5p_add = reverse("wagtailsnippets_courses_h5pactivity:add")
     assert body_limit_for(h5p_add).max_bytes > PolicyLimits().max_package_bytes
-    assert body_limit_for("/cms/banks/1/import/").max_bytes > MAX_IMPORT_BYTES
+    question_import = body_limit_for("/cms/banks/1/import/").max_bytes
+    assert question_import > settings.LMS_QUESTION_IMPORT_MAX_BYTES
     imports = reverse("tracking:imports", args=["PER"])
     assert body_limit_for(imports).max_bytes > settings.LMS_IMPORT_MAX_BYTES
     assert body_limit_for("/cms/documents/add/").max_bytes > settings.LMS_DOCUMENT_MAX_BYTES
