@@ -10,6 +10,7 @@ imported.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -56,8 +57,9 @@ EXPORT_FORMATS = ("moodlexml", "qti", "gift", "json")
 def detect_format(text: str | bytes, filename: str = "") -> str:
     """The format of an import file: QTI (a ZIP content package, a ``.zip`` name, or an
     item's ``<qti-assessment-item>`` or ``<assessmentItem>`` root), Moodle XML (a ``<quiz>``
-    root, or a ``.xml`` name), the project's JSON (an object or list, or a ``.json`` name),
-    Aiken (``ANSWER: X`` lines after lettered options), else GIFT."""
+    root, or a ``.xml`` name), the project's JSON (a ``.json`` name, or text that reads as
+    JSON outside a ``.gift`` or ``.txt`` file), Aiken (``ANSWER: X`` lines after lettered
+    options), else GIFT."""
     suffix = filename.lower().rsplit(".", 1)[-1] if "." in filename else ""
     if qti.is_qti(text) or suffix == "zip":
         return "qti"
@@ -65,8 +67,17 @@ def detect_format(text: str | bytes, filename: str = "") -> str:
         text = text.decode("utf-8-sig", "replace")
     if moodlexml.is_moodlexml(text) or suffix == "xml":
         return "moodlexml"
-    if suffix == "json" or text.lstrip("\ufeff \t\r\n")[:1] in ("{", "["):
+    if suffix == "json":
         return "json"
+    if suffix not in ("gift", "txt") and text.lstrip("\ufeff \t\r\n")[:1] in ("{", "["):
+        # A GIFT file may start with a brace or a format marker ([html], [markdown]):
+        # it is JSON only when it reads as JSON.
+        try:
+            json.loads(text.lstrip("\ufeff"))
+        except ValueError:
+            pass
+        else:
+            return "json"
     if aiken.is_aiken(text):
         return "aiken"
     return "gift"

@@ -1,5 +1,6 @@
-"""Shared set-up of the benchmarks that run against PostgreSQL: a throw-away database and
-one published course whose module holds a single-choice assessment."""
+"""Shared set-up of the benchmarks: a throw-away SQLite database and media folder for the
+embedded benches; for those that run against PostgreSQL, a throw-away database and one
+published course whose module holds a single-choice assessment."""
 
 from __future__ import annotations
 
@@ -12,6 +13,23 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def throwaway_sqlite_django(prefix: str) -> Path:
+    """Set Django up on a throw-away SQLite database and media folder (nothing of the dev
+    database is touched), before anything reads the settings; the folder."""
+    import tempfile
+
+    work = Path(tempfile.mkdtemp(prefix=prefix))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lms.settings.dev")
+    os.environ["DJANGO_DEBUG"] = "false"
+    os.environ["DATABASE_URL"] = f"sqlite:///{work / 'db.sqlite3'}"
+    os.environ["DJANGO_MEDIA_ROOT"] = str(work / "media")
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    return work
 
 
 def production_env(db_url: str, host: str, static_name: str) -> dict[str, str]:

@@ -29,8 +29,6 @@ import gzip
 import os
 import re
 import statistics
-import sys
-import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -62,16 +60,9 @@ H5P_BROKEN = {
 MEDIA_HOSTS = ["h5p.org", "youtu.be", "www.youtube.com"]
 
 # A throw-away database and media folder, before Django reads its settings.
-WORK = Path(tempfile.mkdtemp(prefix="lms-bench-content-"))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lms.settings.dev")
-os.environ["DJANGO_DEBUG"] = "false"
-os.environ["DATABASE_URL"] = f"sqlite:///{WORK / 'db.sqlite3'}"
-os.environ["DJANGO_MEDIA_ROOT"] = str(WORK / "media")
-sys.path.insert(0, str(ROOT))
+from common import throwaway_sqlite_django  # noqa: E402
 
-import django  # noqa: E402
-
-django.setup()
+WORK = throwaway_sqlite_django("lms-bench-content-")
 
 from django.contrib.staticfiles import finders  # noqa: E402
 from django.core.files.storage import default_storage  # noqa: E402

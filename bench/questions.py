@@ -22,8 +22,6 @@ import base64
 import io
 import os
 import resource
-import sys
-import tempfile
 import time
 import tracemalloc
 from pathlib import Path
@@ -39,16 +37,9 @@ SUFFIXES = {"moodlexml": (".xml",), "gift": (".gift", ".txt"), "qti": (".xml", "
 QUESTIONS = int(os.environ.get("BENCH_QUESTIONS", "5000"))
 
 # A throw-away database and media folder, before Django reads its settings.
-WORK = Path(tempfile.mkdtemp(prefix="lms-bench-questions-"))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lms.settings.dev")
-os.environ["DJANGO_DEBUG"] = "false"
-os.environ["DATABASE_URL"] = f"sqlite:///{WORK / 'db.sqlite3'}"
-os.environ["DJANGO_MEDIA_ROOT"] = str(WORK / "media")
-sys.path.insert(0, str(ROOT))
+from common import throwaway_sqlite_django  # noqa: E402
 
-import django  # noqa: E402
-
-django.setup()
+WORK = throwaway_sqlite_django("lms-bench-questions-")
 
 from django.core.management import call_command  # noqa: E402
 

@@ -84,3 +84,19 @@ def test_aiken_is_read_only(bank, tmp_path):
         call_command("questions_export", str(bank.pk), "--format", "aiken")
     with pytest.raises(ValueError):
         questions_export(bank=bank, fmt="aiken")
+
+
+@pytest.mark.parametrize("name", ["giftpeg__markdown.gift", "giftpeg__tf1_html.gift"])
+def test_a_gift_file_starting_with_a_format_marker_is_read_as_gift(name, settings):
+    """``[markdown]`` or ``[html]`` at the top of a GIFT file is not JSON's ``[``."""
+    from pathlib import Path
+
+    from assessments.portability import detect_format, parse_bytes
+
+    data = (Path(settings.BASE_DIR).parent / "shared" / "corpora" / "gift" / name).read_bytes()
+    assert data.lstrip()[:1] == b"["
+    assert detect_format(data, name) == detect_format(data, "upload") == "gift"
+    result = parse_bytes(data, name)
+    assert result.errors == [] and result.questions
+    assert detect_format(b'[{"type": "single_choice"}]', "bank") == "json"
+    assert detect_format(b"[html] Is it? {T}", "bank.txt") == "gift"

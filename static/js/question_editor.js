@@ -381,17 +381,20 @@
   /* The model as {data, texts}, in the shape of QUESTION_FORMAT.md. */
   proto.serialize = function () {
     var m = this.model, type = m.type;
+    // What every type shares in a language: title, stem, feedback, and the texts kept as
+    // they came (a type's own, for a type with its own editor script).
+    function common(code) {
+      var source = m.texts[code];
+      var out = clone(source.extra);
+      out.title = source.title;
+      out.stem = source.stem;
+      out.feedback = {};
+      FEEDBACK_KEYS.forEach(function (key) { if (source.feedback[key].trim()) { out.feedback[key] = source.feedback[key]; } });
+      return out;
+    }
     if (m.plugin) {
       var pluginTexts = {};
-      m.langs.forEach(function (code) {
-        var source = m.texts[code];
-        var out = clone(source.extra);
-        out.title = source.title;
-        out.stem = source.stem;
-        out.feedback = {};
-        FEEDBACK_KEYS.forEach(function (key) { if (source.feedback[key].trim()) { out.feedback[key] = source.feedback[key]; } });
-        pluginTexts[code] = out;
-      });
+      m.langs.forEach(function (code) { pluginTexts[code] = common(code); });
       return {data: clone(m.raw), texts: pluginTexts};
     }
     var data = clone(m.dataExtra);
@@ -436,11 +439,7 @@
     var texts = {};
     m.langs.forEach(function (code) {
       var source = m.texts[code];
-      var out = clone(source.extra);
-      out.title = source.title;
-      out.stem = source.stem;
-      out.feedback = {};
-      FEEDBACK_KEYS.forEach(function (key) { if (source.feedback[key].trim()) { out.feedback[key] = source.feedback[key]; } });
+      var out = common(code);
       function keyed(list, withFeedback) {
         var result = {};
         list.forEach(function (e) {
