@@ -316,14 +316,21 @@ def _grades_store(responses: list[Response]) -> None:
         cursor.execute(sql, params)
 
 
-def _grade_attempt(attempt: Attempt, status: str, actor: User | None, now: datetime) -> None:
+def _grade_attempt(
+    attempt: Attempt,
+    status: str,
+    actor: User | None,
+    now: datetime,
+    responses: list[Response] | None = None,
+) -> None:
     """Grade every response: a fixed number of queries whatever the number of questions.
 
     A response a person must grade (an essay) is left ungraded and marked for the grading
     queue; the attempt then waits for grading (status ``grading``): no score, no pass, no
     event that it passed, until the last manual grade (``assessments/marking``) completes
     it with :func:`attempt_result_store`, as here."""
-    responses = list(attempt.responses.select_related("version"))
+    if responses is None:
+        responses = list(attempt.responses.select_related("version"))
     graded: list[tuple[float, Grade]] = []
     scored: list[Response] = []
     pending: list[Response] = []
@@ -427,8 +434,31 @@ def attempt_submit(*, actor: User, attempt_id: int) -> Attempt:
             return attempt
         late = attempt.deadline is not None and now > attempt.deadline + GRACE
         status = Attempt.Status.EXPIRED if late else Attempt.Status.SUBMITTED
-        _grade_attempt(attempt, status, actor, now)
+        responses = list(attempt.responses.select_related("version"))
+        if not late:
+            _refuse_incomplete(responses)
+        _grade_attempt(attempt, status, actor, now, responses)
         return attempt
+
+
+def _refuse_incomplete(responses: list[Response]) -> None:
+    """Refuse a submission while an answer lacks a part its question requires (an essay's
+    required files), naming the questions by their number on the attempt page."""
+    problems = []
+    number = 0
+    for response in sorted(responses, key=lambda r: r.position):
+        kind = question_types.get(response.version.type)
+        number += kind.scored  # descriptions are not numbered on the page
+        problem = kind.submit_problem(merged(response.version.data, {}), response.answer)
+        if problem is not None:
+            problems.append(
+                _("Question %(number)s: %(problem)s")
+                % {"number": number, "problem": problem.translated(_)}
+            )
+    if problems:
+        raise AttemptRefused(
+            _("Your answers were not submitted.") + " " + " ".join(problems), "incomplete"
+        )
 
 
 def attempts_close_overdue(*, now: datetime | None = None) -> int:

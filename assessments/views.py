@@ -188,7 +188,11 @@ def answer(request: HttpRequest, attempt_id: int) -> HttpResponse:
 @require_POST
 def submit(request: HttpRequest, attempt_id: int) -> HttpResponse:
     attempt = selectors.access_attempt(request.user, attempt_id)
-    services.attempt_submit(actor=request.user, attempt_id=attempt.pk)
+    try:
+        services.attempt_submit(actor=request.user, attempt_id=attempt.pk)
+    except services.AttemptRefused as refusal:
+        messages.error(request, refusal.message)
+        return HttpResponseRedirect(reverse("assessments:attempt", args=[attempt.pk]))
     return HttpResponseRedirect(reverse("assessments:result", args=[attempt.pk]))
 
 

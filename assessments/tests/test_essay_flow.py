@@ -15,6 +15,7 @@ from assessments.marking import selectors as marking
 from assessments.marking import services as marking_services
 from assessments.models import Attempt, AttemptEvent, ManualGrade, Response
 from assessments.tests.essay_fixtures import (
+    ESSAY,
     ESSAY_TEXT,
     essay_response,
     sit,
@@ -380,3 +381,50 @@ def test_two_graders_finishing_two_essays_at_once_complete_the_attempt_once(
     assert len(completed) == 1  # scored once, by whichever grade came last
     assert [s["user_id"] for s in passed_signals] == [per_officer.pk]
     assert Certificate.objects.filter(holder=per_officer).count() == 1
+
+
+def test_required_files_must_be_attached_before_the_officer_submits(
+    client, essay_assessment, per_officer
+):
+    """An essay that requires a file is refused at submission without one, with the
+    question's number and nothing graded; once attached the attempt submits. An attempt
+    closed by its deadline is graded as it stands."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from assessments.marking.services import essay_file_upload
+    from assessments.models import QuestionVersion
+
+    QuestionVersion.objects.filter(question__bank=essay_assessment.bank, type="essay").update(
+        data={**ESSAY[1], "attachments_required": 1}
+    )
+    attempt = sit(per_officer, essay_assessment, submit=False)
+    client.force_login(per_officer)
+    refused = client.post(f"/attempts/{attempt.pk}/submit/", follow=True)
+    attempt.refresh_from_db()
+    assert attempt.status == Attempt.Status.OPEN
+    essay = essay_response(attempt)
+    page = refused.content.decode()
+    assert "Your answers were not submitted." in page
+    assert (
+        f"Question {essay.position}: Files to attach to this answer: at least 1; attached: 0."
+        in page
+    )
+    upload = SimpleUploadedFile("report.txt", b"Seizure report: 400 cartons.\n")
+    stored = essay_file_upload(
+        actor=per_officer,
+        attempt_id=attempt.pk,
+        position=essay.position,
+        file=upload,
+        filename="report.txt",
+        size=upload.size,
+    )
+    services.response_save(
+        actor=per_officer,
+        attempt_id=attempt.pk,
+        position=essay.position,
+        seq=2,
+        answer={"text": ESSAY_TEXT, "files": [stored.key]},
+    )
+    client.post(f"/attempts/{attempt.pk}/submit/")
+    attempt.refresh_from_db()
+    assert attempt.status == Attempt.Status.GRADING

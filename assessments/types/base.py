@@ -427,6 +427,12 @@ class QuestionType:
         """The fraction earned by a canonical response value, and the review detail."""
         raise NotImplementedError
 
+    def submit_problem(self, data: Mapping[str, Any], answer: Any) -> Problem | None:
+        """Why the officer may not submit this answer yet (a part the question requires
+        is missing), or ``None``. Asked only when the officer submits: an attempt closed
+        by its deadline is graded as it stands."""
+        return None
+
     def pending(self, data: Mapping[str, Any], value: Any) -> bool:
         """Whether a person must grade this response (an essay)."""
         return False

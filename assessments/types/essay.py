@@ -425,6 +425,22 @@ class Essay(QuestionType):
         text = value.get("text", "") if isinstance(value, Mapping) else (value or "")
         return Fraction(0), {"word_count": word_count(text)}
 
+    def submit_problem(self, data: Mapping[str, Any], answer: Any) -> Problem | None:
+        """The files the question requires (``attachments_required``) must be attached
+        before the officer submits, as in Moodle."""
+        required = data.get("attachments_required") or 0
+        files = answer.get("files") if isinstance(answer, Mapping) else None
+        count = len(files) if isinstance(files, list) else 0
+        if isinstance(required, int) and count < required:
+            return Problem(
+                gettext_noop(
+                    "Files to attach to this answer: at least {required}; attached: {count}."
+                ),
+                required=required,
+                count=count,
+            )
+        return None
+
     def pending(self, data: Mapping[str, Any], value: Any) -> bool:
         return True
 
