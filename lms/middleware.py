@@ -73,9 +73,7 @@ def body_limits() -> tuple[BodyLimit, ...]:
             settings.LMS_QUESTION_IMPORT_MAX_BYTES + MULTIPART_SLACK,
         ),
         # A file attached to an essay answer: LMS_ESSAY_FILE_MAX_BYTES.
-        BodyLimit(
-            r"/attempts/[0-9]+/files/$", settings.LMS_ESSAY_FILE_MAX_BYTES + MULTIPART_SLACK
-        ),
+        BodyLimit(r"/attempts/[0-9]+/files/$", settings.LMS_ESSAY_FILE_MAX_BYTES + MULTIPART_SLACK),
         # H5P packages (the Wagtail admin's upload): the package policy's limit.
         BodyLimit(
             r"/cms/snippets/courses/h5pactivity/",
