@@ -397,6 +397,8 @@ def test_required_files_must_be_attached_before_the_officer_submits(
     QuestionVersion.objects.filter(question__bank=essay_assessment.bank, type="essay").update(
         data={**ESSAY[1], "attachments_required": 1}
     )
+    per_officer.preferred_language = "en"  # the refusal below is read in English
+    per_officer.save(update_fields=["preferred_language"])
     attempt = sit(per_officer, essay_assessment, submit=False)
     client.force_login(per_officer)
     refused = client.post(f"/attempts/{attempt.pk}/submit/", follow=True)

@@ -400,6 +400,8 @@ def cloze_assessment(course_tree, per_officer):
 
 @pytest.mark.django_db
 def test_the_attempt_page_shows_gaps_and_nothing_of_the_key(client, cloze_assessment, per_officer):
+    per_officer.preferred_language = "en"  # the labels below are read in English
+    per_officer.save(update_fields=["preferred_language"])
     attempt = services.attempt_start(actor=per_officer, assessment=cloze_assessment.page)
     client.force_login(per_officer)
     html = client.get(f"/attempts/{attempt.pk}/").content.decode()

@@ -327,6 +327,8 @@ def sitting(course_tree, per_officer, db):
 
 @pytest.mark.django_db
 def test_the_attempt_page_shows_no_key_restores_answers_and_reviews(client, sitting):
+    sitting.officer.preferred_language = "en"  # the labels below are read in English
+    sitting.officer.save(update_fields=["preferred_language"])
     client.force_login(sitting.officer)
     client.post(f"/assessments/{sitting.page.pk}/start/")
     attempt = Attempt.objects.get(user=sitting.officer)
