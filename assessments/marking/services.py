@@ -188,7 +188,7 @@ def essay_grade_save(
         )
     with transaction.atomic():
         attempt = (
-            Attempt.objects.select_for_update()
+            Attempt.objects.select_for_update(of=("self",))
             .select_related("assessment")
             .filter(pk=response.attempt_id, status__in=selectors.GRADED_STATUSES)
             .first()
