@@ -773,7 +773,7 @@ def _read_question(element: ET.Element, line: int, tags: list[str]) -> MoodleQue
         filename = old_image.rsplit("/", 1)[-1] or "image.png"
         reference = q.add_image(filename, old_base64)
         stem += f'<p><img src="{html.escape(reference)}" alt=""></p>'
-    if not html_to_text(stem) and "<img" not in stem and moodle_type != "description":
+    if not html_to_text(stem) and "<img" not in stem and mapping.scored:
         raise _Reject("missing_stem")
     feedback = {}
     for key, path in (
@@ -786,7 +786,7 @@ def _read_question(element: ET.Element, line: int, tags: list[str]) -> MoodleQue
         if text:
             feedback[key] = text
     grade = q.number("defaultgrade", Decimal(1))
-    points = 0 if qtype == "description" else json_number(grade) if grade is not None else 1
+    points = json_number(grade) if grade is not None and mapping.scored else int(mapping.scored)
     penalty = q.number("penalty")
     data["penalty"] = json_number(penalty) if penalty is not None else mapping.default_penalty
     hints = []
@@ -1045,6 +1045,7 @@ class _Mapping:
     read: Callable[[MoodleQuestionReader], tuple[str, dict[str, Any]]]
     write: Callable[[MoodleQuestionWriter], str]
     default_penalty: float = 0.3333333
+    scored: bool = True  # False for a text block that is never scored (no points, may be empty)
 
 
 def _registry_types() -> Iterable[Any]:
@@ -1058,6 +1059,7 @@ def _registry_mapping(qtype: Any) -> _Mapping:
         qtype.moodlexml_read,
         qtype.moodlexml_write,
         getattr(qtype, "moodle_default_penalty", 0.3333333),
+        getattr(qtype, "scored", True),
     )
 
 

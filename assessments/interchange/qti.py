@@ -551,6 +551,11 @@ _INLINE_INTERACTIONS = frozenset(
 )
 
 
+def gap_id(identifier: str) -> str:
+    """A QTI identifier as a gap id of a ``{{marker}}`` (letters, digits, ``_``, ``-``)."""
+    return re.sub(r"[^A-Za-z0-9_-]", "_", identifier)[:60] or "gap"
+
+
 class QtiItemReader:
     """One item, read for a type's ``qti_read``: its interaction, the interaction's response
     declaration, how it is scored, texts and images."""
@@ -597,6 +602,141 @@ class QtiItemReader:
 
     def reject(self, code: str, **params: Any) -> None:
         raise _Reject(code, **params)
+
+    # -- helpers for the types' readers
+    number = staticmethod(_number)
+    gap_id = staticmethod(gap_id)
+
+    @staticmethod
+    def clamp(value: float, low: float = -1.0, high: float = 1.0) -> int | float:
+        """``value`` within ``[low, high]``, rounded, as an int when it is whole."""
+        number = round(min(high, max(low, value)), 7)
+        return int(number) if float(number).is_integer() else number
+
+    @staticmethod
+    def numbers(keys: Iterable[str]) -> list[float] | None:
+        """The keys as finite numbers, or ``None`` when one is not a number."""
+        try:
+            values = [float(key) for key in keys]
+        except ValueError:
+            return None
+        return values if all(math.isfinite(v) for v in values) else None
+
+    def known(self, values: Iterable[str], ids: Iterable[str]) -> None:
+        """Refuse the item when a value names no choice of ``ids``."""
+        known = set(ids)
+        for value in values:
+            if value not in known:
+                self.reject("unknown_choice", value=value[:60])
+
+    def processing_of(self, response: str) -> str:
+        """How the response ``response`` is scored (a cloze's gaps each have their own)."""
+        return _processing(self.root, response)
+
+    def pairs(self) -> list[tuple[str, str]]:
+        """The correct response's pairs (``directedPair`` or ``pair`` values)."""
+        pairs = []
+        for value in self.correct():
+            parts = value.split()
+            if len(parts) != 2:
+                self.reject("match_bad_pair", value=value[:60])
+            pairs.append((parts[0], parts[1]))
+        if not pairs:
+            self.reject("no_correct")
+        return pairs
+
+    def keyed_choices(self) -> tuple[list[dict[str, str]], list[str], dict[str, float]]:
+        """A choice interaction's choices (with their feedback), its correct ones and the
+        mapping's credits (empty unless scored by the mapping); refused with fewer than
+        two choices, no correct one, or a correct one that is no choice."""
+        options = self.choices("simple-choice", feedback=True)
+        if len(options) < 2:
+            self.reject("too_few_choices", minimum=2, count=len(options))
+        correct = self.correct()
+        if not correct:
+            self.reject("no_correct")
+        self.known(correct, (o["id"] for o in options))
+        return options, correct, self.mapping() if self.mapped else {}
+
+    def placed(self, choices: Iterable[str], targets: Iterable[str]) -> dict[str, str]:
+        """The correct response's pairs as ``{target: choice}`` (a gap or a drop zone and
+        what goes there; either order of the pair); refused when a pair names something
+        else or a target gets two choices."""
+        choice_ids, target_ids = set(choices), set(targets)
+        placed: dict[str, str] = {}
+        for first, second in self.pairs():
+            if first in target_ids and second in choice_ids:
+                first, second = second, first
+            if first not in choice_ids or second not in target_ids:
+                self.reject("match_bad_pair", value=f"{first} {second}"[:60])
+            if placed.get(second, first) != first:
+                self.reject("gap_no_partner", identifier=second[:60])
+            placed[second] = first
+        return placed
+
+    def text_answers(
+        self, decl: _Declaration, processing: str
+    ) -> tuple[list[dict[str, Any]], bool]:
+        """The accepted answers of a text entry (credit over the best answer's) and whether
+        they are case-sensitive."""
+        answers: list[dict[str, Any]] = []
+        case_sensitive = True
+        if decl.mapping and processing != "match_correct":
+            entries = [(k, v, cs) for k, v, cs in decl.mapping if v > 0 and k]
+            top = max((v for _k, v, _cs in entries), default=0)
+            for key, value, _cs in entries:
+                answers.append({"text": key, "fraction": self.clamp(value / top, 0)})
+            if entries and not any(cs for _k, _v, cs in entries):
+                case_sensitive = False
+        texts = {a["text"] for a in answers}
+        for value in decl.correct:
+            if value and value not in texts:
+                answers.append({"text": value, "fraction": 1})
+                texts.add(value)
+        if not answers:
+            self.reject("no_correct")
+        return [
+            {"id": f"a{number}", "text": a["text"], "fraction": a["fraction"]}
+            for number, a in enumerate(answers, start=1)
+        ], case_sensitive
+
+    def background(self) -> dict[str, Any]:
+        """The interaction's image (a hotspot's or a graphic gap match's) as the platform's
+        image data; refused when there is none."""
+        for child in self.interaction:
+            found = self.image_element(child)
+            if found is None:
+                continue
+            src, alt, raw_width, raw_height = found
+            reference = self.image(src)
+            image = self.images[src]
+            width = _number(raw_width, "width") if raw_width else image.width
+            height = _number(raw_height, "height") if raw_height else image.height
+            prompt = self.interaction.find("prompt")
+            alt = (
+                alt or (self.plain(prompt) if prompt is not None else "") or posixpath.basename(src)
+            )
+            return {
+                "name": reference,
+                "width": int(width) if float(width).is_integer() else width,
+                "height": int(height) if float(height).is_integer() else height,
+                "alt": alt,
+            }
+        self.reject("hotspot_no_image")
+        return {}
+
+    def region(self, node: ET.Element, width: float, height: float) -> dict[str, Any]:
+        """A hotspot choice or area (``shape`` and ``coords``) as a region of the image:
+        ``rect`` a rectangle, ``poly`` a polygon, ``circle`` and ``ellipse`` a polygon of
+        :data:`CIRCLE_SIDES` sides, all inside the image."""
+        return _region(self, node, width, height)
+
+    def area(
+        self, identifier: str, shape: str, coords: str, width: float, height: float
+    ) -> dict[str, Any]:
+        """An area mapping's entry as a region (see :meth:`region`)."""
+        node = ET.Element("area", {"identifier": identifier, "shape": shape, "coords": coords})
+        return _region(self, node, width, height)
 
     # -- credit
     @property
@@ -776,9 +916,64 @@ class QtiItemReader:
         return inner
 
 
-def gap_id(identifier: str) -> str:
-    """A QTI identifier as a gap id of a ``{{marker}}`` (letters, digits, ``_``, ``-``)."""
-    return re.sub(r"[^A-Za-z0-9_-]", "_", identifier)[:60] or "gap"
+def _coords(q: QtiItemReader, node: ET.Element) -> list[float]:
+    raw = node.get("coords", "")
+    try:
+        return [float(v) for v in raw.replace(" ", "").split(",") if v != ""]
+    except ValueError:
+        q.reject("hotspot_coords", identifier=node.get("identifier", "")[:60], coords=raw[:60])
+    return []
+
+
+def _ellipse(cx: float, cy: float, rx: float, ry: float, width: float, height: float) -> list:
+    clamp = QtiItemReader.clamp
+    points = []
+    for step in range(CIRCLE_SIDES):
+        angle = 2 * math.pi * step / CIRCLE_SIDES
+        x = min(width, max(0.0, cx + rx * math.cos(angle)))
+        y = min(height, max(0.0, cy + ry * math.sin(angle)))
+        points.append([clamp(round(x, 2), 0, width), clamp(round(y, 2), 0, height)])
+    return points
+
+
+def _region(q: QtiItemReader, node: ET.Element, width: float, height: float) -> dict[str, Any]:
+    clamp = QtiItemReader.clamp
+    ident = node.get("identifier", "")
+    shape = (node.get("shape") or "").lower()
+    numbers = _coords(q, node)
+    bad = {"identifier": ident[:60], "coords": node.get("coords", "")[:60]}
+    label = node.get("hotspot-label") or node.get("aria-label") or ident
+    if shape in ("rect", "rectangle"):
+        if len(numbers) != 4:
+            q.reject("hotspot_coords", **bad)
+        x1, y1, x2, y2 = numbers
+        left, top = max(0.0, min(x1, x2)), max(0.0, min(y1, y2))
+        right, bottom = min(width, max(x1, x2)), min(height, max(y1, y2))
+        coords: Any = [clamp(v, 0, 1e9) for v in (left, top, right - left, bottom - top)]
+        return {"id": ident, "label": label, "shape": "rect", "coords": coords}
+    if shape in ("poly", "polygon"):
+        if len(numbers) < 6 or len(numbers) % 2:
+            q.reject("hotspot_coords", **bad)
+        points = [
+            [clamp(min(width, max(0.0, x)), 0, 1e9), clamp(min(height, max(0.0, y)), 0, 1e9)]
+            for x, y in zip(numbers[::2], numbers[1::2], strict=True)
+        ]
+        if len(points) > 3 and points[0] == points[-1]:
+            points.pop()
+        return {"id": ident, "label": label, "shape": "polygon", "coords": points}
+    if shape in ("circle", "ellipse"):
+        if (shape == "circle" and len(numbers) != 3) or (shape == "ellipse" and len(numbers) != 4):
+            q.reject("hotspot_coords", **bad)
+        cx, cy, rx = numbers[:3]
+        ry = numbers[3] if shape == "ellipse" else rx
+        return {
+            "id": ident,
+            "label": label,
+            "shape": "polygon",
+            "coords": _ellipse(cx, cy, rx, ry, width, height),
+        }
+    q.reject("hotspot_shape", identifier=ident[:60], shape=shape[:20] or "default")
+    return {}
 
 
 def _keep_src(element: str, attribute: str, value: str) -> str | None:
@@ -850,38 +1045,42 @@ def _read_item(
         and node.tag.endswith("-interaction")
         and node.tag != "end-attempt-interaction"
     ]
-    if not interactions and _registered("description"):
-        reader = QtiItemReader(root, body, _Declaration(""), "none", resolve)
-        stem = reader.stem_html(body)
-        if not html_to_text(stem) and "<img" not in stem:
-            raise _Reject("no_interaction")
-        return _question(root, line, reader, "description", {}, stem, warnings, label, 0)
     if not interactions:
-        raise _Reject("no_interaction")
-    interaction = interactions[0]
-    gapped = all(node.tag in _GAP_INTERACTIONS for node in interactions) and (
-        len(interactions) > 1 or interaction.tag != "text-entry-interaction"
-    )
-    if gapped and _registered("cloze"):
-        mapping: _Mapping | None = _CLOZE
-    elif len(interactions) > 1:
-        names = sorted({f"qti-{node.tag}" for node in interactions})
-        raise _Reject("several_interactions", count=len(interactions), names=", ".join(names))
+        candidates = _readers("item-body")
+        if not candidates:
+            raise _Reject("no_interaction")
+        reader = QtiItemReader(root, body, _Declaration(""), "none", resolve)
     else:
-        mapping = qti_mapping(interaction.tag)
-    if mapping is None:
-        raise _Reject("unsupported_interaction", name=f"qti-{interaction.tag}")
-    response = interaction.get("response-identifier", "")
-    declarations = _declarations(root)
-    if response not in declarations:
-        raise _Reject("no_declaration", identifier=response[:60])
-    processing = _processing(root, response)
-    reader = QtiItemReader(
-        root, interaction, declarations[response], processing, resolve, declarations, interactions
-    )
-    qtype, data = mapping.read(reader)
+        interaction = interactions[0]
+        candidates = _readers(interaction.tag) if len(interactions) == 1 else []
+        if not candidates:
+            candidates = _gap_readers(interactions)
+        if not candidates and len(interactions) > 1:
+            names = sorted({f"qti-{node.tag}" for node in interactions})
+            raise _Reject("several_interactions", count=len(interactions), names=", ".join(names))
+        if not candidates:
+            raise _Reject("unsupported_interaction", name=f"qti-{interaction.tag}")
+        response = interaction.get("response-identifier", "")
+        declarations = _declarations(root)
+        if response not in declarations:
+            raise _Reject("no_declaration", identifier=response[:60])
+        processing = _processing(root, response)
+        reader = QtiItemReader(
+            root,
+            interaction,
+            declarations[response],
+            processing,
+            resolve,
+            declarations,
+            interactions,
+        )
+    qtype = _chosen(candidates, reader)
+    data = qtype.qti_read(reader)
     stem = reader.stem_html(body)
-    return _question(root, line, reader, qtype, data, stem, warnings, label, _points(root))
+    if not interactions and not html_to_text(stem) and "<img" not in stem:
+        raise _Reject("no_interaction")
+    points = _points(root) if getattr(qtype, "scored", True) else 0
+    return _question(root, line, reader, qtype.name, data, stem, warnings, label, points)
 
 
 def _question(
@@ -1084,6 +1283,7 @@ class QtiItemWriter:
         self.human = False  # scored by a person (an essay)
         self.feedback = False  # inline feedback needs the FEEDBACK outcome
         self.before: list[ET.Element] = []  # body elements before the stem (rubric blocks)
+        self.bare = False  # no interaction at all (a description)
 
     @staticmethod
     def ident(value: Any) -> str:
@@ -1155,6 +1355,58 @@ class QtiItemWriter:
             node.text = text
         return node
 
+    # -- helpers for the types' writers
+    @staticmethod
+    def format(value: float) -> str:
+        """A number as QTI writes it (``2``, ``0.5``)."""
+        return _format(value)
+
+    @staticmethod
+    def node(tag: str, attrs: Mapping[str, str] | None = None) -> ET.Element:
+        """A free-standing element (an inline gap, a rubric block) to place later."""
+        return ET.Element(tag, dict(attrs or {}))
+
+    def stem_elements(self, text: str) -> list[ET.Element]:
+        """HTML (a stem, a rubric) as XHTML elements, images renamed to the package's."""
+        return _stem_elements(text, self.image_path)
+
+    def choice(self, element: ET.Element, option: Mapping[str, Any]) -> None:
+        """A ``qti-simple-choice`` of ``element`` with the option's text and feedback."""
+        node = self.add(
+            element, "qti-simple-choice", str(option["text"]), identifier=self.ident(option["id"])
+        )
+        if option.get("feedback"):
+            self.add(
+                node,
+                "qti-feedback-inline",
+                str(option["feedback"]),
+                outcome_identifier="FEEDBACK",
+                identifier=self.ident(option["id"]),
+                show_hide="show",
+            )
+            self.feedback = True
+
+    def shape_coords(self, region: Mapping[str, Any]) -> tuple[str, str]:
+        """A platform region as QTI's ``shape`` and ``coords``."""
+        coords = region["coords"]
+        if region["shape"] == "rect":
+            x, y, width, height = (float(v) for v in coords)
+            return "rect", ",".join(_format(v) for v in (x, y, x + width, y + height))
+        if region["shape"] == "polygon":
+            return "poly", ",".join(_format(float(v)) for point in coords for v in point)
+        raise ValueError("export_invalid")
+
+    def image_node(self, parent: ET.Element, image: Mapping[str, Any]) -> ET.Element:
+        """The platform image ``image`` as an ``<img>`` of ``parent``."""
+        return self.add(
+            parent,
+            "img",
+            src=self.image_path(str(image["name"])),
+            alt=str(image.get("alt") or ""),
+            width=_format(image["width"]),
+            height=_format(image["height"]),
+        )
+
 
 def _format(value: float) -> str:
     number = float(value)
@@ -1192,18 +1444,19 @@ def export_qti_item(
     ``ValueError`` with a :data:`MESSAGES` code when QTI cannot hold it. ``image_path``
     turns a stem's or hotspot's ``@@PLUGINFILE@@/<name>`` into the file's path in the
     package."""
-    mapping = qti_platform_mapping(str(question.get("type")))
-    if mapping is None:
+    qtype = _writer(str(question.get("type")))
+    if qtype is None:
         raise ValueError("export_unknown_type")
     writer = QtiItemWriter(question, image_path or _plain_image_path)
     try:
-        mapping.write(writer)
+        qtype.qti_write(writer)
     except ValueError:
         raise
     except (KeyError, TypeError, AttributeError, IndexError):
         raise ValueError("export_invalid") from None
-    bare = str(question.get("type")) == "description"
-    if not bare and (writer.declaration is None or (writer.element is None and not writer.gaps)):
+    if not writer.bare and (
+        writer.declaration is None or (writer.element is None and not writer.gaps)
+    ):
         raise ValueError("export_invalid")
     identifier = writer.ident(question.get("uid") or question.get("identifier") or "item")
     root = ET.Element(
@@ -1421,977 +1674,52 @@ def export_qti_package(
     return buffer.getvalue(), skipped
 
 
-# --- Type mappings --------------------------------------------------------------------------
-# Each platform type that QTI can express has a pair of functions: ``read(q)`` takes a
-# :class:`QtiItemReader` and returns ``(platform type, data)`` (raising through
-# ``q.reject`` when the item cannot be read; the stem, points, feedback and title are read
-# by the format), ``write(w)`` declares the response and builds the interaction on a
-# :class:`QtiItemWriter`. A type module of ``assessments/types/`` may carry them as
-# ``qti_interactions`` (the interaction names it reads, without ``qti-``), ``qti_read`` and
-# ``qti_write``; the format asks the type registry first and falls back to the mappings
-# below, each used only while its platform type is registered.
+# --- The types' mappings ----------------------------------------------------------------------
+# Each question type that QTI can express carries its own mapping in its module of
+# ``assessments/types/``: ``qti_interactions`` (the interactions it reads, canonical names
+# without ``qti-``; ``item-body`` for an item without any), ``qti_gap_interactions`` (the
+# inline interactions it reads when an item holds several of them, each a gap),
+# ``qti_accepts(q)`` (whether it reads this very item, e.g. by cardinality or by the
+# ``data-platform-type`` an export wrote), ``qti_read(q)`` (a :class:`QtiItemReader` in,
+# the question's data out, refusing through ``q.reject``; the stem, points, feedback and
+# title are read here) and ``qti_write(w)`` (declares the response and builds the
+# interaction on a :class:`QtiItemWriter`). This module names no type.
 
 
-@dataclass(frozen=True)
-class _Mapping:
-    read: Callable[[QtiItemReader], tuple[str, dict[str, Any]]]
-    write: Callable[[QtiItemWriter], None]
-    platform_type: str = ""
+def _types() -> tuple[Any, ...]:
+    from .. import types as registry  # the registry is pure Python, like this module
+
+    return tuple(registry.TYPES)
 
 
-def _registry_types() -> Iterable[Any]:
-    try:
-        from .. import types as registry
-    except Exception:  # the registry is optional for this pure module
-        return ()
-    return getattr(registry, "TYPES", ())
+def _readers(interaction: str) -> list[Any]:
+    """The types that read a lone ``interaction``."""
+    return [t for t in _types() if interaction in getattr(t, "qti_interactions", ())]
 
 
-def _registered(platform_type: str) -> bool:
-    names = {getattr(qtype, "name", "") for qtype in _registry_types()}
-    return not names or platform_type in names or platform_type in _ALWAYS
-
-
-def qti_mapping(interaction: str) -> _Mapping | None:
-    """How the interaction ``interaction`` (canonical name, e.g. ``choice-interaction``)
-    is read, or ``None`` when the platform has no type for it."""
-    for qtype in _registry_types():
-        if interaction in getattr(qtype, "qti_interactions", ()) and hasattr(qtype, "qti_read"):
-            return _Mapping(qtype.qti_read, qtype.qti_write, qtype.name)
-    mapping = _READERS.get(interaction)
-    if mapping is None or not _registered(mapping.platform_type):
-        return None
-    return mapping
-
-
-def qti_platform_mapping(platform_type: str) -> _Mapping | None:
-    """How questions of ``platform_type`` are written, or ``None``."""
-    for qtype in _registry_types():
-        if getattr(qtype, "name", None) == platform_type and hasattr(qtype, "qti_write"):
-            return _Mapping(qtype.qti_read, qtype.qti_write, platform_type)
-    return _WRITERS.get(platform_type)
-
-
-def _clamp(value: float, low: float = -1.0, high: float = 1.0) -> int | float:
-    number = round(min(high, max(low, value)), 7)
-    return int(number) if float(number).is_integer() else number
-
-
-def _known(q: QtiItemReader, values: Iterable[str], ids: Iterable[str]) -> None:
-    known = set(ids)
-    for value in values:
-        if value not in known:
-            q.reject("unknown_choice", value=value[:60])
-
-
-# choice -> single_choice / multiple_response
-MULTIPLE_RULES = ("all_or_nothing", "right_minus_wrong", "per_option")
-
-
-def read_choice(q: QtiItemReader) -> tuple[str, dict[str, Any]]:
-    data: dict[str, Any]
-    options = q.choices("simple-choice", feedback=True)
-    if len(options) < 2:
-        q.reject("too_few_choices", minimum=2, count=len(options))
-    ids = [o["id"] for o in options]
-    correct = q.correct()
-    if not correct:
-        q.reject("no_correct")
-    _known(q, correct, ids)
-    values = q.mapping() if q.mapped else {}
-    if (
-        q.attr("data-platform-type") == "true_false"
-        and sorted(ids) == ["false", "true"]
-        and q.decl.cardinality == "single"
-    ):
-        data = {"correct": correct[0] == "true"}
-        for option in options:
-            if option.get("feedback"):
-                data[f"feedback_{option['id']}"] = option["feedback"]
-        return "true_false", data
-    if q.decl.cardinality == "single":
-        right = correct[0]
-        data = {"options": options, "correct": right}
-        top = values.get(right) or max(values.values(), default=0)
-        if top > 0:
-            fractions = {i: _clamp(values[i] / top) for i in ids if values.get(i)}
-            fractions[right] = 1
-            if len(fractions) > 1:
-                data["fractions"] = fractions
-        return "single_choice", data
-    rule = q.scoring(MULTIPLE_RULES, "right_minus_wrong" if values else "all_or_nothing")
-    data = {"options": options, "correct": [i for i in ids if i in set(correct)], "scoring": rule}
-    if values:  # the mapping's credits, over the most one can earn (its upper bound)
-        top = q.decl.upper_bound or round(sum(v for v in values.values() if v > 0), 6) or 1
-        fractions = {i: _clamp(values[i] / top) for i in ids if values.get(i)}
-        data["fractions"] = fractions
-        data["correct"] = [i for i in ids if fractions.get(i, 0) > 0]
-    return "multiple_response", data
-
-
-def _choice(w: QtiItemWriter, element: ET.Element, option: Mapping[str, Any]) -> None:
-    node = w.add(
-        element, "qti-simple-choice", str(option["text"]), identifier=w.ident(option["id"])
-    )
-    if option.get("feedback"):
-        w.add(
-            node,
-            "qti-feedback-inline",
-            str(option["feedback"]),
-            outcome_identifier="FEEDBACK",
-            identifier=w.ident(option["id"]),
-            show_hide="show",
-        )
-        w.feedback = True
-
-
-def write_choice(w: QtiItemWriter) -> None:
-    data = w.data
-    single = w.question["type"] == "single_choice"
-    options = data["options"]
-    if single:
-        fractions = data.get("fractions") or {}
-        mapping = [(w.ident(k), float(v), None) for k, v in fractions.items() if v]
-        w.declare("single", "identifier", [w.ident(data["correct"])], mapping)
-        element = w.interaction("qti-choice-interaction", shuffle="false", max_choices=1)
-    else:
-        fractions = data.get("fractions") or {}
-        mapping = [(w.ident(k), float(v), None) for k, v in fractions.items() if v]
-        w.declare(
-            "multiple",
-            "identifier",
-            [w.ident(i) for i in data["correct"]],
-            mapping,
-            lower_bound=0 if mapping else None,
-            upper_bound=1 if mapping else None,
-        )
-        rule = data.get("scoring", "all_or_nothing")
-        default = "right_minus_wrong" if mapping else "all_or_nothing"
-        element = w.interaction(
-            "qti-choice-interaction",
-            shuffle="false",
-            max_choices=0,
-            data_scoring=rule if rule != default else None,
-        )
-    for option in options:
-        _choice(w, element, option)
-
-
-def write_true_false(w: QtiItemWriter) -> None:
-    data = w.data
-    w.declare("single", "identifier", ["true" if data["correct"] else "false"])
-    element = w.interaction(
-        "qti-choice-interaction", shuffle="false", max_choices=1, data_platform_type="true_false"
-    )
-    for value, text in (("true", "True"), ("false", "False")):
-        option = {"id": value, "text": text, "feedback": data.get(f"feedback_{value}") or ""}
-        _choice(w, element, option)
-
-
-# order -> ordering
-def read_order(q: QtiItemReader) -> tuple[str, dict[str, Any]]:
-    items = q.choices("simple-choice")
-    if len(items) < 2:
-        q.reject("too_few_choices", minimum=2, count=len(items))
-    order = list(q.decl.correct)
-    if sorted(order) != sorted(i["id"] for i in items):
-        q.reject("order_incomplete")
-    return "ordering", {
-        "items": items,
-        "correct_order": order,
-        "scoring": q.scoring(("all_or_nothing", "adjacent_pairs"), "all_or_nothing"),
-    }
-
-
-def write_order(w: QtiItemWriter) -> None:
-    data = w.data
-    w.declare("ordered", "identifier", [w.ident(i) for i in data["correct_order"]])
-    rule = data.get("scoring", "all_or_nothing")
-    element = w.interaction(
-        "qti-order-interaction",
-        shuffle="true",
-        data_scoring=rule if rule != "all_or_nothing" else None,
-    )
-    for item in data["items"]:
-        w.add(element, "qti-simple-choice", str(item["text"]), identifier=w.ident(item["id"]))
-
-
-# match / associate -> matching
-MATCHING_RULES = ("all_or_nothing", "per_premise")
-
-
-def _pairs(q: QtiItemReader) -> list[tuple[str, str]]:
-    pairs = []
-    for value in q.correct():
-        parts = value.split()
-        if len(parts) != 2:
-            q.reject("match_bad_pair", value=value[:60])
-        pairs.append((parts[0], parts[1]))
-    if not pairs:
-        q.reject("no_correct")
-    return pairs
-
-
-def read_match(q: QtiItemReader) -> tuple[str, dict[str, Any]]:
-    sets = q.interaction.findall("simple-match-set")
-    if len(sets) != 2:
-        q.reject("match_sets", count=len(sets))
-    premises = q.choices("simple-associable-choice", sets[0])
-    responses = q.choices("simple-associable-choice", sets[1])
-    premise_ids = {p["id"] for p in premises}
-    response_ids = {r["id"] for r in responses}
-    correct: dict[str, str] = {}
-    for first, second in _pairs(q):
-        if first in response_ids and second in premise_ids:
-            first, second = second, first
-        if first not in premise_ids or second not in response_ids:
-            q.reject("match_bad_pair", value=f"{first} {second}"[:60])
-        if correct.get(first, second) != second:
-            q.reject("match_several", premise=first[:60])
-        correct[first] = second
-    for premise in premises:
-        if premise["id"] not in correct:
-            q.reject("match_unpaired", premise=premise["id"][:60])
-    return "matching", {
-        "premises": premises,
-        "responses": responses,
-        "correct": {p["id"]: correct[p["id"]] for p in premises},
-        "scoring": q.scoring(MATCHING_RULES, "per_premise" if q.mapped else "all_or_nothing"),
-    }
-
-
-def read_associate(q: QtiItemReader) -> tuple[str, dict[str, Any]]:
-    choices = q.choices("simple-associable-choice")
-    by_id = {c["id"]: c for c in choices}
-    used: set[str] = set()
-    premises: list[dict[str, str]] = []
-    responses: list[dict[str, str]] = []
-    correct: dict[str, str] = {}
-    for first, second in _pairs(q):
-        if first not in by_id or second not in by_id or first == second:
-            q.reject("match_bad_pair", value=f"{first} {second}"[:60])
-        if first in used or second in used:
-            q.reject("match_several", premise=(first if first in used else second)[:60])
-        used |= {first, second}
-        premises.append(by_id[first])
-        responses.append(by_id[second])
-        correct[first] = second
-    responses += [c for c in choices if c["id"] not in used]
-    return "matching", {
-        "premises": premises,
-        "responses": responses,
-        "correct": correct,
-        "scoring": q.scoring(MATCHING_RULES, "per_premise" if q.mapped else "all_or_nothing"),
-    }
-
-
-def write_match(w: QtiItemWriter) -> None:
-    data = w.data
-    premises, responses = data["premises"], data["responses"]
-    pairs = [f"{w.ident(p)} {w.ident(r)}" for p, r in data["correct"].items()]
-    per_premise = data.get("scoring") == "per_premise"
-    w.declare(
-        "multiple",
-        "directedPair",
-        pairs,
-        [(pair, 1.0, None) for pair in pairs] if per_premise else (),
-        lower_bound=0 if per_premise else None,
-    )
-    element = w.interaction("qti-match-interaction", shuffle="true", max_associations=len(premises))
-    first = w.add(element, "qti-simple-match-set")
-    for premise in premises:
-        w.add(
-            first,
-            "qti-simple-associable-choice",
-            str(premise["text"]),
-            identifier=w.ident(premise["id"]),
-            match_max=1,
-        )
-    second = w.add(element, "qti-simple-match-set")
-    for response in responses:
-        w.add(
-            second,
-            "qti-simple-associable-choice",
-            str(response["text"]),
-            identifier=w.ident(response["id"]),
-            match_max=len(premises),
-        )
-
-
-# text entry -> short_answer
-def _text_answers(
-    q: QtiItemReader, decl: _Declaration, processing: str
-) -> tuple[list[dict[str, Any]], bool]:
-    """The accepted answers of a text entry (credit over the best answer's) and whether
-    they are case-sensitive."""
-    answers: list[dict[str, Any]] = []
-    case_sensitive = True
-    if decl.mapping and processing != "match_correct":
-        entries = [(k, v, cs) for k, v, cs in decl.mapping if v > 0 and k]
-        top = max((v for _k, v, _cs in entries), default=0)
-        for key, value, _cs in entries:
-            answers.append({"text": key, "fraction": _clamp(value / top, 0)})
-        if entries and not any(cs for _k, _v, cs in entries):
-            case_sensitive = False
-    texts = {a["text"] for a in answers}
-    for value in decl.correct:
-        if value and value not in texts:
-            answers.append({"text": value, "fraction": 1})
-            texts.add(value)
-    if not answers:
-        q.reject("no_correct")
+def _gap_readers(interactions: list[ET.Element]) -> list[Any]:
+    """The types that read these inline interactions as the gaps of one text."""
     return [
-        {"id": f"a{number}", "text": a["text"], "fraction": a["fraction"]}
-        for number, a in enumerate(answers, start=1)
-    ], case_sensitive
+        t
+        for t in _types()
+        if all(node.tag in getattr(t, "qti_gap_interactions", ()) for node in interactions)
+        and getattr(t, "qti_gap_interactions", ())
+    ]
 
 
-def read_text_entry(q: QtiItemReader) -> tuple[str, dict[str, Any]]:
-    answers, case_sensitive = _text_answers(q, q.decl, q.processing)
-    values = _numbers(a["text"] for a in answers)
-    if q.attr("data-platform-type") == "numeric" and values is not None:
-        tolerances = q.attr("data-tolerances").split()
-        entries = [
-            {
-                "value": int(value) if value.is_integer() else value,
-                "tolerance": _clamp(_number(tolerance, "tolerance"), 0, 1e15) if tolerance else 0,
-                "fraction": answer["fraction"],
-            }
-            for answer, value, tolerance in zip(
-                answers, values, tolerances + [""] * len(answers), strict=False
-            )
-        ]
-        if q.attr("data-shape") != "answers" and len(entries) == 1:
-            data: dict[str, Any] = {"answer": entries[0]["value"]}
-            data["tolerance"] = entries[0]["tolerance"]
-            if q.attr("data-unit"):
-                data["unit"] = q.attr("data-unit")
-            return "numeric", data
-        return "numeric", {
-            "answers": entries,
-            "units": [],
-            "unit_handling": "none",
-            "unit_penalty": 0,
-        }
-    return "short_answer", {
-        "answers": answers,
-        "case_sensitive": case_sensitive,
-        "ignore_accents": q.attr("data-ignore-accents") == "true",
-        "ignore_spaces": q.attr("data-ignore-spaces") == "true",
-    }
+def _chosen(candidates: list[Any], reader: QtiItemReader) -> Any:
+    """The type that reads the item: the one its export marked (``data-platform-type``)
+    when that one accepts it, else the first that does."""
+    accepting = [t for t in candidates if t.qti_accepts(reader)]
+    if not accepting:
+        raise _Reject("unsupported_interaction", name=f"qti-{reader.name}")
+    marked = reader.attr("data-platform-type")
+    return next((t for t in accepting if t.name == marked), accepting[0])
 
 
-def write_text_entry(w: QtiItemWriter) -> None:
-    data = w.data
-    answers = [a for a in data["answers"] if str(a.get("text", ""))]
-    best = [a for a in answers if a.get("fraction", 1) == 1]
-    case = bool(data.get("case_sensitive"))
-    w.declare(
-        "single",
-        "string",
-        [str(best[0]["text"])] if best else [],
-        [(str(a["text"]), float(a.get("fraction", 1)), case) for a in answers],
-    )
-    longest = max((len(str(a["text"])) for a in answers), default=10)
-    w.interaction(
-        "qti-text-entry-interaction",
-        inline=True,
-        expected_length=max(10, longest),
-        data_ignore_accents="true" if data.get("ignore_accents") else None,
-        data_ignore_spaces="true" if data.get("ignore_spaces") else None,
-    )
-
-
-def write_numeric(w: QtiItemWriter) -> None:
-    data = w.data
-    extended = "answers" in data
-    if extended and data.get("units"):
-        raise ValueError("export_invalid")  # units and their penalty have no QTI form
-    answers = (
-        data["answers"]
-        if extended
-        else [{"value": data["answer"], "tolerance": data.get("tolerance", 0), "fraction": 1}]
-    )
-    if not answers or any(
-        not isinstance(a.get("value"), int | float) or isinstance(a.get("value"), bool)
-        for a in answers
-    ):
-        raise ValueError("export_invalid")  # "*" (any other number) has no QTI form
-    keys = [_format(a["value"]) for a in answers]
-    best = [k for k, a in zip(keys, answers, strict=True) if a.get("fraction", 1) == 1]
-    mapping = [(k, float(a.get("fraction", 1)), None) for k, a in zip(keys, answers, strict=True)]
-    w.declare("single", "float", best[:1], mapping if extended else ())
-    w.interaction(
-        "qti-text-entry-interaction",
-        inline=True,
-        expected_length=max(10, *map(len, keys)),
-        data_platform_type="numeric",
-        data_tolerances=" ".join(_format(a.get("tolerance", 0)) for a in answers),
-        data_unit=data.get("unit") or None,
-        data_shape="answers" if extended else None,
-    )
-
-
-# extended text -> essay
-def read_extended_text(q: QtiItemReader) -> tuple[str, dict[str, Any]]:
-    grader = ""
-    for block in q.root.iter("rubric-block"):
-        if "scorer" in (block.get("view") or "").split():
-            grader += q.fragment_html(block)
-
-    def words(name: str) -> int | None:
-        raw = q.attr(name)
-        if not raw.isdigit():
-            return None
-        return int(raw) or None
-
-    return "essay", {
-        "min_words": words("data-min-words"),
-        "max_words": words("data-max-words"),
-        "attachments": 0,
-        "attachments_required": 0,
-        "file_types": [],
-        "rubric": None,
-        "grader_info": grader,
-        "response_template": q.decl.default[0] if q.decl.default else "",
-    }
-
-
-def write_extended_text(w: QtiItemWriter) -> None:
-    data = w.data
-    w.declare("single", "string", default=data.get("response_template") or None)
-    w.template = ""
-    w.human = True
-    w.interaction(
-        "qti-extended-text-interaction",
-        data_min_words=data.get("min_words") or None,
-        data_max_words=data.get("max_words") or None,
-    )
-    if data.get("grader_info"):
-        block = ET.Element("qti-rubric-block", {"use": "scoring", "view": "scorer"})
-        holder = ET.SubElement(block, "qti-content-body")
-        for element in _stem_elements(str(data["grader_info"]), w.image_path):
-            holder.append(element)
-        w.before.append(block)
-
-
-# hotspot -> hotspot
-def _coords(q: QtiItemReader, node: ET.Element) -> list[float]:
-    raw = node.get("coords", "")
-    try:
-        return [float(v) for v in raw.replace(" ", "").split(",") if v != ""]
-    except ValueError:
-        q.reject("hotspot_coords", identifier=node.get("identifier", "")[:60], coords=raw[:60])
-    return []
-
-
-def _ellipse(cx: float, cy: float, rx: float, ry: float, width: float, height: float) -> list:
-    points = []
-    for step in range(CIRCLE_SIDES):
-        angle = 2 * math.pi * step / CIRCLE_SIDES
-        x = min(width, max(0.0, cx + rx * math.cos(angle)))
-        y = min(height, max(0.0, cy + ry * math.sin(angle)))
-        points.append([_clamp(round(x, 2), 0, width), _clamp(round(y, 2), 0, height)])
-    return points
-
-
-def _region(q: QtiItemReader, node: ET.Element, width: float, height: float) -> dict[str, Any]:
-    ident = node.get("identifier", "")
-    shape = (node.get("shape") or "").lower()
-    numbers = _coords(q, node)
-    bad = {"identifier": ident[:60], "coords": node.get("coords", "")[:60]}
-    label = node.get("hotspot-label") or node.get("aria-label") or ident
-    if shape in ("rect", "rectangle"):
-        if len(numbers) != 4:
-            q.reject("hotspot_coords", **bad)
-        x1, y1, x2, y2 = numbers
-        left, top = max(0.0, min(x1, x2)), max(0.0, min(y1, y2))
-        right, bottom = min(width, max(x1, x2)), min(height, max(y1, y2))
-        coords: Any = [_clamp(v, 0, 1e9) for v in (left, top, right - left, bottom - top)]
-        return {"id": ident, "label": label, "shape": "rect", "coords": coords}
-    if shape in ("poly", "polygon"):
-        if len(numbers) < 6 or len(numbers) % 2:
-            q.reject("hotspot_coords", **bad)
-        points = [
-            [_clamp(min(width, max(0.0, x)), 0, 1e9), _clamp(min(height, max(0.0, y)), 0, 1e9)]
-            for x, y in zip(numbers[::2], numbers[1::2], strict=True)
-        ]
-        if len(points) > 3 and points[0] == points[-1]:
-            points.pop()
-        return {"id": ident, "label": label, "shape": "polygon", "coords": points}
-    if shape in ("circle", "ellipse"):
-        if (shape == "circle" and len(numbers) != 3) or (shape == "ellipse" and len(numbers) != 4):
-            q.reject("hotspot_coords", **bad)
-        cx, cy, rx = numbers[:3]
-        ry = numbers[3] if shape == "ellipse" else rx
-        return {
-            "id": ident,
-            "label": label,
-            "shape": "polygon",
-            "coords": _ellipse(cx, cy, rx, ry, width, height),
-        }
-    q.reject("hotspot_shape", identifier=ident[:60], shape=shape[:20] or "default")
-    return {}
-
-
-def _background(q: QtiItemReader) -> dict[str, Any]:
-    for child in q.interaction:
-        found = q.image_element(child)
-        if found is None:
-            continue
-        src, alt, raw_width, raw_height = found
-        reference = q.image(src)
-        image = q.images[src]
-        width = _number(raw_width, "width") if raw_width else image.width
-        height = _number(raw_height, "height") if raw_height else image.height
-        prompt = q.interaction.find("prompt")
-        alt = alt or (q.plain(prompt) if prompt is not None else "") or posixpath.basename(src)
-        return {
-            "name": reference,
-            "width": int(width) if float(width).is_integer() else width,
-            "height": int(height) if float(height).is_integer() else height,
-            "alt": alt,
-        }
-    q.reject("hotspot_no_image")
-    return {}
-
-
-def read_hotspot(q: QtiItemReader) -> tuple[str, dict[str, Any]]:
-    image = _background(q)
-    choices = {node.get("identifier", ""): node for node in q.interaction.iter("hotspot-choice")}
-    wanted = q.correct()
-    if q.mapped:
-        wanted += [k for k, v in q.mapping().items() if v > 0 and k not in wanted]
-    if not wanted:
-        q.reject("no_correct")
-    _known(q, wanted, choices)
-    regions = [_region(q, choices[i], image["width"], image["height"]) for i in wanted]
-    single = q.decl.cardinality == "single"
-    max_clicks = q.integer("max-choices", 1 if single else len(choices)) or len(choices)
-    targets = "any" if single else "all"
-    if targets == "all":
-        max_clicks = max(max_clicks, len(regions))
-    penalty = q.attr("data-wrong-click-penalty")
-    return "hotspot", {
-        "image": image,
-        "regions": regions,
-        "targets": targets,
-        "max_clicks": max(1, max_clicks),
-        "wrong_click_penalty": _clamp(_number(penalty, "penalty"), 0) if penalty else 0,
-    }
-
-
-def read_select_point(q: QtiItemReader) -> tuple[str, dict[str, Any]]:
-    """A select-point interaction scored by its area mapping: each area with credit is a
-    region of a hotspot question."""
-    image = _background(q)
-    areas = [(shape, coords) for shape, coords, value in q.decl.areas if value > 0]
-    if not areas or q.processing == "match_correct":
-        q.reject("no_correct")
-    regions = []
-    for number, (shape, coords) in enumerate(areas, start=1):
-        node = ET.Element("area", {"identifier": f"r{number}", "shape": shape, "coords": coords})
-        regions.append(_region(q, node, image["width"], image["height"]))
-    single = q.decl.cardinality == "single"
-    max_clicks = q.integer("max-choices", 1) or len(regions)
-    return "hotspot", {
-        "image": image,
-        "regions": regions,
-        "targets": "any" if single else "all",
-        "max_clicks": max(1, max_clicks, 0 if single else len(regions)),
-        "wrong_click_penalty": 0,
-    }
-
-
-def _shape_coords(region: Mapping[str, Any]) -> tuple[str, str]:
-    coords = region["coords"]
-    if region["shape"] == "rect":
-        x, y, width, height = (float(v) for v in coords)
-        return "rect", ",".join(_format(v) for v in (x, y, x + width, y + height))
-    if region["shape"] == "polygon":
-        return "poly", ",".join(_format(float(v)) for point in coords for v in point)
-    raise ValueError("export_invalid")
-
-
-def write_hotspot(w: QtiItemWriter) -> None:
-    data = w.data
-    image = data["image"]
-    regions = data["regions"]
-    single = data.get("targets", "any") == "any"
-    ids = [w.ident(r["id"]) for r in regions]
-    if single:
-        mapping = [(i, 1.0, None) for i in ids] if len(ids) > 1 else []
-        w.declare("single", "identifier", ids[:1], mapping)
-    else:
-        w.declare("multiple", "identifier", ids)
-    penalty = data.get("wrong_click_penalty") or 0
-    element = w.interaction(
-        "qti-hotspot-interaction",
-        max_choices=1 if single else max(len(ids), int(data.get("max_clicks") or 1)),
-        data_wrong_click_penalty=_format(penalty) if penalty else None,
-    )
-    if single and int(data.get("max_clicks") or 1) != 1:
-        raise ValueError("export_invalid")
-    w.add(
-        element,
-        "img",
-        src=w.image_path(str(image["name"])),
-        alt=str(image.get("alt") or ""),
-        width=_format(image["width"]),
-        height=_format(image["height"]),
-    )
-    for region, ident in zip(regions, ids, strict=True):
-        shape, coords = _shape_coords(region)
-        w.add(
-            element,
-            "qti-hotspot-choice",
-            identifier=ident,
-            shape=shape,
-            coords=coords,
-            hotspot_label=str(region.get("label") or "") or None,
-        )
-
-
-# graphic gap match -> drag_drop_image
-def read_graphic_gap_match(q: QtiItemReader) -> tuple[str, dict[str, Any]]:
-    image = _background(q)
-    items = []
-    for node in q.interaction:
-        if node.tag not in ("gap-img", "gap-text"):
-            continue
-        ident = node.get("identifier", "")
-        item: dict[str, Any] = {
-            "id": ident,
-            "text": q.plain(node),
-            "group": 1,
-            "unlimited": node.get("match-max", "1").strip() == "0",
-        }
-        picture = next(
-            (found for child in node if (found := q.image_element(child)) is not None), None
-        )
-        if picture is not None:
-            item["image"] = {"name": q.image(picture[0])}
-            item["text"] = item["text"] or ident
-        if not item["text"]:
-            q.reject("choice_no_text", identifier=ident[:60])
-        items.append(item)
-    item_ids = {i["id"] for i in items}
-    spots = {n.get("identifier", ""): n for n in q.interaction.iter("associable-hotspot")}
-    placed: dict[str, str] = {}
-    for first, second in _pairs(q):
-        if first in spots and second in item_ids:
-            first, second = second, first
-        if first not in item_ids or second not in spots:
-            q.reject("match_bad_pair", value=f"{first} {second}"[:60])
-        if placed.get(second, first) != first:
-            q.reject("gap_no_partner", identifier=second[:60])
-        placed[second] = first
-    zones = []
-    for ident, node in spots.items():
-        if ident not in placed:
-            continue
-        region = _region(q, node, image["width"], image["height"])
-        if region["shape"] == "rect":
-            x, y = region["coords"][0], region["coords"][1]
-        else:
-            x = min(point[0] for point in region["coords"])
-            y = min(point[1] for point in region["coords"])
-        zones.append({"id": ident, "x": x, "y": y, "correct": placed[ident]})
-    return "drag_drop_image", {"image": image, "items": items, "zones": zones}
-
-
-def write_graphic_gap_match(w: QtiItemWriter) -> None:
-    data = w.data
-    image = data["image"]
-    pairs = [f"{w.ident(z['correct'])} {w.ident(z['id'])}" for z in data["zones"]]
-    w.declare("multiple", "directedPair", pairs)
-    element = w.interaction("qti-graphic-gap-match-interaction")
-    w.add(
-        element,
-        "img",
-        src=w.image_path(str(image["name"])),
-        alt=str(image.get("alt") or ""),
-        width=_format(image["width"]),
-        height=_format(image["height"]),
-    )
-    for item in data["items"]:
-        picture = item.get("image") or {}
-        if picture.get("name"):
-            gap = w.add(
-                element,
-                "qti-gap-img",
-                identifier=w.ident(item["id"]),
-                match_max=0 if item.get("unlimited") else 1,
-            )
-            w.add(gap, "img", src=w.image_path(str(picture["name"])), alt=str(item["text"]))
-            continue
-        w.add(
-            element,
-            "qti-gap-text",
-            str(item["text"]),
-            identifier=w.ident(item["id"]),
-            match_max=0 if item.get("unlimited") else 1,
-        )
-    for zone in data["zones"]:
-        x, y = float(zone["x"]), float(zone["y"])
-        right = min(float(image["width"]), x + 40)
-        bottom = min(float(image["height"]), y + 20)
-        w.add(
-            element,
-            "qti-associable-hotspot",
-            identifier=w.ident(zone["id"]),
-            shape="rect",
-            coords=",".join(_format(v) for v in (x, y, right, bottom)),
-            match_max=1,
-        )
-
-
-# several text entries and inline choices -> cloze
-_GAP_INTERACTIONS = frozenset({"text-entry-interaction", "inline-choice-interaction"})
-
-
-def _numbers(keys: Iterable[str]) -> list[float] | None:
-    try:
-        values = [float(key) for key in keys]
-    except ValueError:
-        return None
-    return values if all(math.isfinite(v) for v in values) else None
-
-
-def read_cloze(q: QtiItemReader) -> tuple[str, dict[str, Any]]:
-    gaps: list[dict[str, Any]] = []
-    seen: set[str] = set()
-    for node in q.interactions:
-        response = node.get("response-identifier", "")
-        decl = q.declarations.get(response)
-        if decl is None:
-            q.reject("no_declaration", identifier=response[:60])
-            return "", {}
-        processing = _processing(q.root, response)
-        ident = gap_id(response)
-        while ident in seen:
-            ident += "_"
-        seen.add(ident)
-        raw_weight = q.attr("data-weight", element=node)
-        gap: dict[str, Any] = {
-            "id": ident,
-            "weight": int(raw_weight) if raw_weight.isdigit() else 1,
-        }
-        gap["weight"] = max(1, gap["weight"])
-        if node.tag == "text-entry-interaction":
-            answers, case_sensitive = _text_answers(q, decl, processing)
-            tolerances = q.attr("data-tolerances", element=node).split()
-            values = _numbers(a["text"] for a in answers)
-            if decl.base_type in ("float", "integer") and values is not None:
-                gap["kind"] = "numeric"
-                gap["answers"] = [
-                    {
-                        "value": int(v) if v.is_integer() else v,
-                        "tolerance": _clamp(_number(t, "tolerance"), 0, 1e15) if t else 0,
-                        "fraction": a["fraction"],
-                    }
-                    for a, v, t in zip(
-                        answers, values, tolerances + [""] * len(answers), strict=False
-                    )
-                ]
-            else:
-                gap.update(kind="short_answer", answers=answers, case_sensitive=case_sensitive)
-                for flag in ("ignore_accents", "ignore_spaces"):
-                    if q.attr("data-" + flag.replace("_", "-"), element=node) == "true":
-                        gap[flag] = True
-        else:
-            options = q.choices("inline-choice", node)
-            if len(options) < 2:
-                q.reject("too_few_choices", minimum=2, count=len(options))
-            mapped = processing != "match_correct" and bool(decl.mapping)
-            values_by_id = {k: v for k, v, _cs in decl.mapping} if mapped else {}
-            correct = decl.correct or [k for k, v in values_by_id.items() if v > 0]
-            if not correct:
-                q.reject("no_correct")
-            _known(q, correct, (o["id"] for o in options))
-            top = values_by_id.get(correct[0]) or max(values_by_id.values(), default=0)
-            for option in options:
-                if values_by_id and top > 0:
-                    option["fraction"] = _clamp(values_by_id.get(option["id"], 0) / top)
-                else:
-                    option["fraction"] = 1 if option["id"] == correct[0] else 0
-            display = q.attr("data-display", element=node)
-            gap.update(
-                kind="choice",
-                options=options,
-                display=display if display in ("dropdown", "radio") else "dropdown",
-            )
-        q.markers[node] = "{{" + ident + "}}"
-        gaps.append(gap)
-    return "cloze", {"gaps": gaps}
-
-
-def write_cloze(w: QtiItemWriter) -> None:
-    for gap in w.data["gaps"]:
-        ident = w.ident(gap["id"])
-        kind = gap["kind"]
-        weight = gap.get("weight", 1)
-        if kind == "choice":
-            if gap.get("display") == "checkbox":
-                raise ValueError("export_invalid")
-            options = gap["options"]
-            best = max(options, key=lambda o: o.get("fraction", 0))
-            w.declare(
-                "single",
-                "identifier",
-                [w.ident(best["id"])],
-                [(w.ident(o["id"]), float(o.get("fraction", 0)), None) for o in options],
-                identifier=ident,
-            )
-            node = ET.Element(
-                "qti-inline-choice-interaction",
-                {"response-identifier": ident, "shuffle": "false"},
-            )
-            if gap.get("display") == "radio":
-                node.set("data-display", "radio")
-            for option in options:
-                ET.SubElement(
-                    node, "qti-inline-choice", {"identifier": w.ident(option["id"])}
-                ).text = str(option["text"])
-        else:
-            answers = gap["answers"]
-            numeric = kind == "numeric"
-            if numeric and any(not isinstance(a.get("value"), int | float) for a in answers):
-                raise ValueError("export_invalid")
-            keys = [_format(a["value"]) if numeric else str(a["text"]) for a in answers]
-            best = [k for k, a in zip(keys, answers, strict=True) if a.get("fraction", 1) == 1]
-            case = None if numeric else bool(gap.get("case_sensitive"))
-            w.declare(
-                "single",
-                "float" if numeric else "string",
-                best[:1],
-                [
-                    (k, float(a.get("fraction", 1)), case)
-                    for k, a in zip(keys, answers, strict=True)
-                ],
-                identifier=ident,
-            )
-            node = ET.Element(
-                "qti-text-entry-interaction",
-                {"response-identifier": ident, "expected-length": str(max(10, *map(len, keys)))},
-            )
-            if numeric and any(a.get("tolerance") for a in answers):
-                node.set(
-                    "data-tolerances", " ".join(_format(a.get("tolerance", 0)) for a in answers)
-                )
-            for flag in ("ignore_accents", "ignore_spaces"):
-                if gap.get(flag):
-                    node.set("data-" + flag.replace("_", "-"), "true")
-        if weight != 1:
-            node.set("data-weight", str(weight))
-        w.gaps[gap["id"]] = node
-        w.scored.append(ident)
-
-
-_CLOZE = _Mapping(read_cloze, write_cloze, "cloze")
-
-
-# gap match -> drag_drop_text
-def read_gap_match(q: QtiItemReader) -> tuple[str, dict[str, Any]]:
-    choices = []
-    for node in q.interaction:
-        if node.tag not in ("gap-text", "gap-img"):
-            continue
-        ident = node.get("identifier", "")
-        text = q.plain(node)
-        if not text:
-            q.reject("choice_no_text", identifier=ident[:60])
-        group = q.attr("data-group", element=node)
-        choices.append(
-            {
-                "id": ident,
-                "text": text,
-                "group": int(group) if group.isdigit() and int(group) >= 1 else 1,
-                "unlimited": q.attr("match-max", "1", element=node) == "0",
-            }
-        )
-    choice_ids = {c["id"] for c in choices}
-    gaps = [node.get("identifier", "") for node in q.interaction.iter("gap")]
-    placed: dict[str, str] = {}
-    for first, second in _pairs(q):
-        if first in gaps and second in choice_ids:
-            first, second = second, first
-        if first not in choice_ids or second not in gaps:
-            q.reject("match_bad_pair", value=f"{first} {second}"[:60])
-        if placed.get(second, first) != first:
-            q.reject("gap_no_partner", identifier=second[:60])
-        placed[second] = first
-    for gap in gaps:
-        if gap not in placed:
-            q.reject("match_unpaired", premise=gap[:60])
-    mode = q.attr("data-mode")
-    return "drag_drop_text", {
-        "mode": mode if mode in ("drag", "select") else "drag",
-        "choices": choices,
-        "gaps": [{"id": gap_id(gap), "correct": placed[gap]} for gap in gaps],
-        "shuffle": q.attr("shuffle") == "true",
-    }
-
-
-def write_gap_match(w: QtiItemWriter) -> None:
-    data = w.data
-    pairs = [f"{w.ident(g['correct'])} {w.ident(g['id'])}" for g in data["gaps"]]
-    w.declare("multiple", "directedPair", pairs)
-    mode = data.get("mode", "drag")
-    element = w.interaction(
-        "qti-gap-match-interaction",
-        shuffle="true" if data.get("shuffle") else "false",
-        data_mode=mode if mode != "drag" else None,
-    )
-    for choice in data["choices"]:
-        group = int(choice.get("group", 1))
-        w.add(
-            element,
-            "qti-gap-text",
-            str(choice["text"]),
-            identifier=w.ident(choice["id"]),
-            match_max=0 if choice.get("unlimited") else 1,
-            data_group=group if group != 1 else None,
-        )
-    for gap in data["gaps"]:
-        w.gaps[gap["id"]] = ET.Element("qti-gap", {"identifier": w.ident(gap["id"])})
-    w.stem_inside = True
-
-
-# no interaction -> description
-def write_description(w: QtiItemWriter) -> None:
-    w.template = ""
-
-
-_ALWAYS = frozenset({"short_answer"})
-"""Types the format reads even before the registry has them (checked on import)."""
-
-_READERS: dict[str, _Mapping] = {
-    "choice-interaction": _Mapping(read_choice, write_choice, "single_choice"),
-    "order-interaction": _Mapping(read_order, write_order, "ordering"),
-    "match-interaction": _Mapping(read_match, write_match, "matching"),
-    "associate-interaction": _Mapping(read_associate, write_match, "matching"),
-    "text-entry-interaction": _Mapping(read_text_entry, write_text_entry, "short_answer"),
-    "extended-text-interaction": _Mapping(read_extended_text, write_extended_text, "essay"),
-    "hotspot-interaction": _Mapping(read_hotspot, write_hotspot, "hotspot"),
-    "select-point-interaction": _Mapping(read_select_point, write_hotspot, "hotspot"),
-    "graphic-gap-match-interaction": _Mapping(
-        read_graphic_gap_match, write_graphic_gap_match, "drag_drop_image"
-    ),
-    "gap-match-interaction": _Mapping(read_gap_match, write_gap_match, "drag_drop_text"),
-}
-_WRITERS: dict[str, _Mapping] = {
-    "single_choice": _READERS["choice-interaction"],
-    "true_false": _Mapping(read_choice, write_true_false, "true_false"),
-    "multiple_response": _READERS["choice-interaction"],
-    "ordering": _READERS["order-interaction"],
-    "matching": _READERS["match-interaction"],
-    "short_answer": _READERS["text-entry-interaction"],
-    "numeric": _Mapping(read_text_entry, write_numeric, "numeric"),
-    "essay": _READERS["extended-text-interaction"],
-    "hotspot": _READERS["hotspot-interaction"],
-    "drag_drop_image": _READERS["graphic-gap-match-interaction"],
-    "drag_drop_text": _READERS["gap-match-interaction"],
-    "cloze": _CLOZE,
-    "description": _Mapping(read_cloze, write_description, "description"),
-}
+def _writer(platform_type: str) -> Any:
+    """The type called ``platform_type`` when it can be written as QTI, else ``None``."""
+    for qtype in _types():
+        if qtype.name == platform_type and getattr(qtype, "qti_write", None) is not None:
+            return qtype
+    return None

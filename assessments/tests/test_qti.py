@@ -36,6 +36,7 @@ from assessments.interchange.qti import (
     parse_qti,
 )
 from assessments.types import REGISTRY
+from assessments.types.base import QuestionType
 
 CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpora" / "qti"
 EXTRA = [Path(p) for p in os.environ.get("LMS_QTI_CORPUS", "").split(os.pathsep) if p]
@@ -963,24 +964,45 @@ def test_select_point_is_a_hotspot_with_its_scored_areas() -> None:
     assert item.data["image"]["name"] == "@@PLUGINFILE@@/images/uk.png"
 
 
-def test_a_type_module_may_carry_its_own_qti_mapping(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The format asks the registry first: a type with ``qti_interactions``, ``qti_read``
-    and ``qti_write`` reads and writes its own items."""
-    ordering = REGISTRY["ordering"]
-    calls: list[str] = []
-
-    def read(q: qti.QtiItemReader) -> tuple[str, dict[str, Any]]:
-        calls.append("read")
-        return qti.read_order(q)
-
-    def write(w: qti.QtiItemWriter) -> None:
-        calls.append("write")
-        qti.write_order(w)
-
-    monkeypatch.setattr(type(ordering), "qti_interactions", ("order-interaction",), raising=False)
-    monkeypatch.setattr(ordering, "qti_read", read, raising=False)
-    monkeypatch.setattr(ordering, "qti_write", write, raising=False)
+def test_the_types_carry_the_mappings_and_the_format_has_no_fallback(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """QTI asks the type registry and nothing else: a type without its mapping is neither
+    read nor written."""
     platform = next(q for q in PLATFORM if q["uid"] == "ord")
-    (back,) = parse_qti(export_qti_item(platform)).questions
-    assert calls == ["write", "read"]
-    assert back.data == platform["data"]
+    item = export_qti_item(platform)
+    (back,) = parse_qti(item).questions
+    assert (back.type, back.data) == ("ordering", platform["data"])
+    ordering = type(REGISTRY["ordering"])
+    monkeypatch.setattr(ordering, "qti_interactions", ())
+    result = parse_qti(item)
+    assert result.questions == []
+    assert result.errors[0].params == {"name": "qti-order-interaction"}
+    monkeypatch.delattr(ordering, "qti_write")
+    with pytest.raises(ValueError, match="export_unknown_type"):
+        export_qti_item(platform)
+
+
+def test_one_type_reads_an_interaction_unless_the_export_marked_another() -> None:
+    """Types that share an interaction tell their items apart (``qti_accepts``): a choice
+    is single or multiple by its cardinality; true/false and numeric questions are read
+    as such only from the platform's marked export, else they are the single choice and
+    short answer any other tool's item would be."""
+    claims: dict[str, list[Any]] = {}
+    for qtype in REGISTRY.values():
+        for name in qtype.qti_interactions:
+            claims.setdefault(name, []).append(qtype)
+    shared = {name: types for name, types in claims.items() if len(types) > 1}
+    assert set(shared) == {"choice-interaction", "text-entry-interaction"}
+    for types in shared.values():  # all but one decide which items are theirs
+        takes_all = [t.name for t in types if type(t).qti_accepts is QuestionType.qti_accepts]
+        assert len(takes_all) <= 1, takes_all
+    for uid, marked, unmarked in (
+        ("tf", "true_false", "single_choice"),
+        ("num", "numeric", "short_answer"),
+    ):
+        platform = next(q for q in OPTIONAL if q["uid"] == uid)
+        item = export_qti_item(platform)
+        assert parse_qti(item).questions[0].type == marked
+        stripped = re.sub(r' data-platform-type="[a-z_]+"', "", item)
+        assert parse_qti(stripped).questions[0].type == unmarked

@@ -298,6 +298,11 @@ class QuestionType:
         The type shows the stem itself, with its controls inside it (the gaps of a
         cloze): the attempt page leaves the stem out of the question's legend, and the
         public view says so (``view["stem_inline"]``).
+    ``qti_interactions``, ``qti_gap_interactions``
+        The QTI interactions the type reads (canonical names without ``qti-``;
+        ``item-body`` for an item without any interaction), and the inline ones it
+        reads when an item holds several, each a gap. A type with them implements
+        ``qti_read(q)`` and ``qti_write(w)`` (``assessments/interchange/qti.py``).
     """
 
     name: ClassVar[str]
@@ -313,6 +318,8 @@ class QuestionType:
     scored: ClassVar[bool] = True
     script: ClassVar[str | None] = None
     stem_inline: ClassVar[bool] = False
+    qti_interactions: ClassVar[tuple[str, ...]] = ()
+    qti_gap_interactions: ClassVar[frozenset[str]] = frozenset()
 
     @property
     def template(self) -> str:
@@ -436,6 +443,12 @@ class QuestionType:
     def pending(self, data: Mapping[str, Any], value: Any) -> bool:
         """Whether a person must grade this response (an essay)."""
         return False
+
+    # --- QTI ---------------------------------------------------------------------------
+    def qti_accepts(self, q: Any) -> bool:
+        """Whether the type reads this item among those with its interaction (by
+        cardinality, or by the ``data-platform-type`` the platform's export wrote)."""
+        return True
 
     # --- item analysis -----------------------------------------------------------------
     def answer_counts(self, values: Iterable[Any]) -> dict[str, int]:

@@ -54,6 +54,7 @@ from .short_answer import MAX_ANSWER_CHARS, canonical_text, first_match
 
 if TYPE_CHECKING:
     from ..interchange.moodlexml import MoodleQuestionReader, MoodleQuestionWriter
+    from ..interchange.qti import QtiItemReader, QtiItemWriter
 
 KINDS: tuple[str, ...] = ("short_answer", "numeric", "choice")
 DISPLAYS: tuple[str, ...] = ("dropdown", "radio", "checkbox")
@@ -806,6 +807,146 @@ class Cloze(QuestionType):
         if "shuffleanswers" in w.moodle:
             w.add("shuffleanswers", "1" if w.moodle["shuffleanswers"] else "0")
         return "multianswer"
+
+    # --- QTI 3.0 (the format: assessments/interchange/qti.py) ---------------------------
+    qti_gap_interactions: ClassVar[frozenset[str]] = frozenset(
+        {"text-entry-interaction", "inline-choice-interaction"}
+    )
+
+    def qti_read(self, q: QtiItemReader) -> dict[str, Any]:
+        gaps: list[dict[str, Any]] = []
+        seen: set[str] = set()
+        for node in q.interactions:
+            response = node.get("response-identifier", "")
+            decl = q.declarations.get(response)
+            if decl is None:
+                q.reject("no_declaration", identifier=response[:60])
+                return "", {}
+            processing = q.processing_of(response)
+            ident = q.gap_id(response)
+            while ident in seen:
+                ident += "_"
+            seen.add(ident)
+            raw_weight = q.attr("data-weight", element=node)
+            gap: dict[str, Any] = {
+                "id": ident,
+                "weight": int(raw_weight) if raw_weight.isdigit() else 1,
+            }
+            gap["weight"] = max(1, gap["weight"])
+            if node.tag == "text-entry-interaction":
+                answers, case_sensitive = q.text_answers(decl, processing)
+                tolerances = q.attr("data-tolerances", element=node).split()
+                values = q.numbers(a["text"] for a in answers)
+                if decl.base_type in ("float", "integer") and values is not None:
+                    gap["kind"] = "numeric"
+                    gap["answers"] = [
+                        {
+                            "value": int(v) if v.is_integer() else v,
+                            "tolerance": q.clamp(q.number(t, "tolerance"), 0, 1e15) if t else 0,
+                            "fraction": a["fraction"],
+                        }
+                        for a, v, t in zip(
+                            answers, values, tolerances + [""] * len(answers), strict=False
+                        )
+                    ]
+                else:
+                    gap.update(kind="short_answer", answers=answers, case_sensitive=case_sensitive)
+                    for flag in ("ignore_accents", "ignore_spaces"):
+                        if q.attr("data-" + flag.replace("_", "-"), element=node) == "true":
+                            gap[flag] = True
+            else:
+                options = q.choices("inline-choice", node)
+                if len(options) < 2:
+                    q.reject("too_few_choices", minimum=2, count=len(options))
+                mapped = processing != "match_correct" and bool(decl.mapping)
+                values_by_id = {k: v for k, v, _cs in decl.mapping} if mapped else {}
+                correct = decl.correct or [k for k, v in values_by_id.items() if v > 0]
+                if not correct:
+                    q.reject("no_correct")
+                q.known(correct, (o["id"] for o in options))
+                top = values_by_id.get(correct[0]) or max(values_by_id.values(), default=0)
+                for option in options:
+                    if values_by_id and top > 0:
+                        option["fraction"] = q.clamp(values_by_id.get(option["id"], 0) / top)
+                    else:
+                        option["fraction"] = 1 if option["id"] == correct[0] else 0
+                display = q.attr("data-display", element=node)
+                gap.update(
+                    kind="choice",
+                    options=options,
+                    display=display if display in ("dropdown", "radio") else "dropdown",
+                )
+            q.markers[node] = "{{" + ident + "}}"
+            gaps.append(gap)
+        return {"gaps": gaps}
+
+    def qti_write(self, w: QtiItemWriter) -> None:
+        for gap in w.data["gaps"]:
+            ident = w.ident(gap["id"])
+            kind = gap["kind"]
+            weight = gap.get("weight", 1)
+            if kind == "choice":
+                if gap.get("display") == "checkbox":
+                    raise ValueError("export_invalid")
+                options = gap["options"]
+                best = max(options, key=lambda o: o.get("fraction", 0))
+                w.declare(
+                    "single",
+                    "identifier",
+                    [w.ident(best["id"])],
+                    [(w.ident(o["id"]), float(o.get("fraction", 0)), None) for o in options],
+                    identifier=ident,
+                )
+                node = w.node(
+                    "qti-inline-choice-interaction",
+                    {"response-identifier": ident, "shuffle": "false"},
+                )
+                if gap.get("display") == "radio":
+                    node.set("data-display", "radio")
+                for option in options:
+                    w.add(
+                        node,
+                        "qti-inline-choice",
+                        str(option["text"]),
+                        identifier=w.ident(option["id"]),
+                    )
+            else:
+                answers = gap["answers"]
+                numeric = kind == "numeric"
+                if numeric and any(not isinstance(a.get("value"), int | float) for a in answers):
+                    raise ValueError("export_invalid")
+                keys = [w.format(a["value"]) if numeric else str(a["text"]) for a in answers]
+                best = [k for k, a in zip(keys, answers, strict=True) if a.get("fraction", 1) == 1]
+                case = None if numeric else bool(gap.get("case_sensitive"))
+                w.declare(
+                    "single",
+                    "float" if numeric else "string",
+                    best[:1],
+                    [
+                        (k, float(a.get("fraction", 1)), case)
+                        for k, a in zip(keys, answers, strict=True)
+                    ],
+                    identifier=ident,
+                )
+                node = w.node(
+                    "qti-text-entry-interaction",
+                    {
+                        "response-identifier": ident,
+                        "expected-length": str(max(10, *map(len, keys))),
+                    },
+                )
+                if numeric and any(a.get("tolerance") for a in answers):
+                    node.set(
+                        "data-tolerances",
+                        " ".join(w.format(a.get("tolerance", 0)) for a in answers),
+                    )
+                for flag in ("ignore_accents", "ignore_spaces"):
+                    if gap.get(flag):
+                        node.set("data-" + flag.replace("_", "-"), "true")
+            if weight != 1:
+                node.set("data-weight", str(weight))
+            w.gaps[gap["id"]] = node
+            w.scored.append(ident)
 
 
 def _numeric_hit(answer: Mapping[str, Any], number: Decimal) -> bool:

@@ -22,6 +22,7 @@ from .base import QuestionType, ResponseError, gettext_noop
 if TYPE_CHECKING:
     from ..gift import GiftQuestionReader, GiftQuestionWriter
     from ..interchange.moodlexml import MoodleQuestionReader, MoodleQuestionWriter
+    from ..interchange.qti import QtiItemReader, QtiItemWriter
 
 
 class Description(QuestionType):
@@ -73,3 +74,13 @@ class Description(QuestionType):
 
     def moodlexml_write(self, w: MoodleQuestionWriter) -> str:
         return "description"
+
+    # --- QTI 3.0 (the format: assessments/interchange/qti.py) ---------------------------
+    qti_interactions: ClassVar[tuple[str, ...]] = ("item-body",)
+
+    def qti_read(self, q: QtiItemReader) -> dict[str, Any]:
+        return {}
+
+    def qti_write(self, w: QtiItemWriter) -> None:
+        w.template = ""
+        w.bare = True

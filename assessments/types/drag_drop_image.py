@@ -12,6 +12,7 @@ from .base import Problem, QuestionType, gettext_noop, is_number
 
 if TYPE_CHECKING:
     from ..interchange.moodlexml import MoodleQuestionReader, MoodleQuestionWriter
+    from ..interchange.qti import QtiItemReader, QtiItemWriter
 from .drop_common import (
     check_group_entries,
     check_image,
@@ -263,3 +264,82 @@ class DragDropImage(QuestionType):
             w.add("xleft", format_number(zone["x"]), parent=node)
             w.add("ytop", format_number(zone["y"]), parent=node)
         return "ddimageortext"
+
+    # --- QTI 3.0 (the format: assessments/interchange/qti.py) ---------------------------
+    qti_interactions: ClassVar[tuple[str, ...]] = ("graphic-gap-match-interaction",)
+
+    def qti_read(self, q: QtiItemReader) -> dict[str, Any]:
+        image = q.background()
+        items = []
+        for node in q.interaction:
+            if node.tag not in ("gap-img", "gap-text"):
+                continue
+            ident = node.get("identifier", "")
+            item: dict[str, Any] = {
+                "id": ident,
+                "text": q.plain(node),
+                "group": 1,
+                "unlimited": node.get("match-max", "1").strip() == "0",
+            }
+            picture = next(
+                (found for child in node if (found := q.image_element(child)) is not None), None
+            )
+            if picture is not None:
+                item["image"] = {"name": q.image(picture[0])}
+                item["text"] = item["text"] or ident
+            if not item["text"]:
+                q.reject("choice_no_text", identifier=ident[:60])
+            items.append(item)
+        item_ids = {i["id"] for i in items}
+        spots = {n.get("identifier", ""): n for n in q.interaction.iter("associable-hotspot")}
+        placed = q.placed(item_ids, spots)
+        zones = []
+        for ident, node in spots.items():
+            if ident not in placed:
+                continue
+            region = q.region(node, image["width"], image["height"])
+            if region["shape"] == "rect":
+                x, y = region["coords"][0], region["coords"][1]
+            else:
+                x = min(point[0] for point in region["coords"])
+                y = min(point[1] for point in region["coords"])
+            zones.append({"id": ident, "x": x, "y": y, "correct": placed[ident]})
+        return {"image": image, "items": items, "zones": zones}
+
+    def qti_write(self, w: QtiItemWriter) -> None:
+        data = w.data
+        image = data["image"]
+        pairs = [f"{w.ident(z['correct'])} {w.ident(z['id'])}" for z in data["zones"]]
+        w.declare("multiple", "directedPair", pairs)
+        element = w.interaction("qti-graphic-gap-match-interaction")
+        w.image_node(element, image)
+        for item in data["items"]:
+            picture = item.get("image") or {}
+            if picture.get("name"):
+                gap = w.add(
+                    element,
+                    "qti-gap-img",
+                    identifier=w.ident(item["id"]),
+                    match_max=0 if item.get("unlimited") else 1,
+                )
+                w.add(gap, "img", src=w.image_path(str(picture["name"])), alt=str(item["text"]))
+                continue
+            w.add(
+                element,
+                "qti-gap-text",
+                str(item["text"]),
+                identifier=w.ident(item["id"]),
+                match_max=0 if item.get("unlimited") else 1,
+            )
+        for zone in data["zones"]:
+            x, y = float(zone["x"]), float(zone["y"])
+            right = min(float(image["width"]), x + 40)
+            bottom = min(float(image["height"]), y + 20)
+            w.add(
+                element,
+                "qti-associable-hotspot",
+                identifier=w.ident(zone["id"]),
+                shape="rect",
+                coords=",".join(w.format(v) for v in (x, y, right, bottom)),
+                match_max=1,
+            )

@@ -13,6 +13,7 @@ from .base import Problem, QuestionType, gettext_noop, show
 
 if TYPE_CHECKING:
     from ..interchange.moodlexml import MoodleQuestionReader, MoodleQuestionWriter
+    from ..interchange.qti import QtiItemReader, QtiItemWriter
 from .drop_common import (
     GAP_MARKER,
     check_group_entries,
@@ -296,3 +297,62 @@ class DragDropText(QuestionType):
             if choice.get("unlimited") and not select:
                 w.add("infinite", parent=node)
         return "gapselect" if select else "ddwtos"
+
+    # --- QTI 3.0 (the format: assessments/interchange/qti.py) ---------------------------
+    qti_interactions: ClassVar[tuple[str, ...]] = ("gap-match-interaction",)
+
+    def qti_read(self, q: QtiItemReader) -> dict[str, Any]:
+        choices = []
+        for node in q.interaction:
+            if node.tag not in ("gap-text", "gap-img"):
+                continue
+            ident = node.get("identifier", "")
+            text = q.plain(node)
+            if not text:
+                q.reject("choice_no_text", identifier=ident[:60])
+            group = q.attr("data-group", element=node)
+            choices.append(
+                {
+                    "id": ident,
+                    "text": text,
+                    "group": int(group) if group.isdigit() and int(group) >= 1 else 1,
+                    "unlimited": q.attr("match-max", "1", element=node) == "0",
+                }
+            )
+        choice_ids = {c["id"] for c in choices}
+        gaps = [node.get("identifier", "") for node in q.interaction.iter("gap")]
+        placed = q.placed(choice_ids, gaps)
+        for gap in gaps:
+            if gap not in placed:
+                q.reject("match_unpaired", premise=gap[:60])
+        mode = q.attr("data-mode")
+        return {
+            "mode": mode if mode in ("drag", "select") else "drag",
+            "choices": choices,
+            "gaps": [{"id": q.gap_id(gap), "correct": placed[gap]} for gap in gaps],
+            "shuffle": q.attr("shuffle") == "true",
+        }
+
+    def qti_write(self, w: QtiItemWriter) -> None:
+        data = w.data
+        pairs = [f"{w.ident(g['correct'])} {w.ident(g['id'])}" for g in data["gaps"]]
+        w.declare("multiple", "directedPair", pairs)
+        mode = data.get("mode", "drag")
+        element = w.interaction(
+            "qti-gap-match-interaction",
+            shuffle="true" if data.get("shuffle") else "false",
+            data_mode=mode if mode != "drag" else None,
+        )
+        for choice in data["choices"]:
+            group = int(choice.get("group", 1))
+            w.add(
+                element,
+                "qti-gap-text",
+                str(choice["text"]),
+                identifier=w.ident(choice["id"]),
+                match_max=0 if choice.get("unlimited") else 1,
+                data_group=group if group != 1 else None,
+            )
+        for gap in data["gaps"]:
+            w.gaps[gap["id"]] = w.node("qti-gap", {"identifier": w.ident(gap["id"])})
+        w.stem_inside = True

@@ -45,6 +45,7 @@ from .base import (
 if TYPE_CHECKING:
     from ..gift import GiftQuestionReader, GiftQuestionWriter
     from ..interchange.moodlexml import MoodleQuestionReader, MoodleQuestionWriter
+    from ..interchange.qti import QtiItemReader, QtiItemWriter
 
 MAX_TEXT_CHARS = 20_000
 """Longest essay accepted (characters), about 3,000 words."""
@@ -531,3 +532,45 @@ class Essay(QuestionType):
         """``{}`` with the general feedback: word limits, attachments, rubric, grader
         information and response template have no GIFT form."""
         return w.general_line()
+
+    # --- QTI 3.0 (the format: assessments/interchange/qti.py) ---------------------------
+    qti_interactions: ClassVar[tuple[str, ...]] = ("extended-text-interaction",)
+
+    def qti_read(self, q: QtiItemReader) -> dict[str, Any]:
+        grader = ""
+        for block in q.root.iter("rubric-block"):
+            if "scorer" in (block.get("view") or "").split():
+                grader += q.fragment_html(block)
+
+        def words(name: str) -> int | None:
+            raw = q.attr(name)
+            if not raw.isdigit():
+                return None
+            return int(raw) or None
+
+        return {
+            "min_words": words("data-min-words"),
+            "max_words": words("data-max-words"),
+            "attachments": 0,
+            "attachments_required": 0,
+            "file_types": [],
+            "rubric": None,
+            "grader_info": grader,
+            "response_template": q.decl.default[0] if q.decl.default else "",
+        }
+
+    def qti_write(self, w: QtiItemWriter) -> None:
+        data = w.data
+        w.declare("single", "string", default=data.get("response_template") or None)
+        w.template = ""
+        w.human = True
+        w.interaction(
+            "qti-extended-text-interaction",
+            data_min_words=data.get("min_words") or None,
+            data_max_words=data.get("max_words") or None,
+        )
+        if data.get("grader_info"):
+            block = w.node("qti-rubric-block", {"use": "scoring", "view": "scorer"})
+            holder = w.add(block, "qti-content-body")
+            holder.extend(w.stem_elements(str(data["grader_info"])))
+            w.before.append(block)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from fractions import Fraction
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from .base import (
     Problem,
@@ -20,6 +20,9 @@ from .base import (
     show,
 )
 from .geometry import regions_hit
+
+if TYPE_CHECKING:
+    from ..interchange.qti import QtiItemReader, QtiItemWriter
 
 TARGETS: tuple[str, ...] = ("any", "all")
 
@@ -248,3 +251,93 @@ class Hotspot(QuestionType):
             "wrong_clicks": wrong_clicks,
             "penalty": float(penalty * wrong_clicks),
         }
+
+    # --- QTI 3.0 (the format: assessments/interchange/qti.py) ---------------------------
+    qti_interactions: ClassVar[tuple[str, ...]] = (
+        "hotspot-interaction",
+        "select-point-interaction",
+    )
+
+    def qti_read(self, q: QtiItemReader) -> dict[str, Any]:
+        """A hotspot interaction (its correct choices the regions) or a select-point
+        interaction (its area mapping's areas with credit the regions)."""
+        if q.name == "select-point-interaction":
+            return self._qti_read_select_point(q)
+        return self._qti_read_hotspot(q)
+
+    def _qti_read_hotspot(self, q: QtiItemReader) -> dict[str, Any]:
+        image = q.background()
+        choices = {
+            node.get("identifier", ""): node for node in q.interaction.iter("hotspot-choice")
+        }
+        wanted = q.correct()
+        if q.mapped:
+            wanted += [k for k, v in q.mapping().items() if v > 0 and k not in wanted]
+        if not wanted:
+            q.reject("no_correct")
+        q.known(wanted, choices)
+        regions = [q.region(choices[i], image["width"], image["height"]) for i in wanted]
+        single = q.decl.cardinality == "single"
+        max_clicks = q.integer("max-choices", 1 if single else len(choices)) or len(choices)
+        targets = "any" if single else "all"
+        if targets == "all":
+            max_clicks = max(max_clicks, len(regions))
+        penalty = q.attr("data-wrong-click-penalty")
+        return {
+            "image": image,
+            "regions": regions,
+            "targets": targets,
+            "max_clicks": max(1, max_clicks),
+            "wrong_click_penalty": q.clamp(q.number(penalty, "penalty"), 0) if penalty else 0,
+        }
+
+    def _qti_read_select_point(self, q: QtiItemReader) -> dict[str, Any]:
+        """A select-point interaction scored by its area mapping: each area with credit is a
+        region of a hotspot question."""
+        image = q.background()
+        areas = [(shape, coords) for shape, coords, value in q.decl.areas if value > 0]
+        if not areas or q.processing == "match_correct":
+            q.reject("no_correct")
+        regions = []
+        for number, (shape, coords) in enumerate(areas, start=1):
+            regions.append(q.area(f"r{number}", shape, coords, image["width"], image["height"]))
+        single = q.decl.cardinality == "single"
+        max_clicks = q.integer("max-choices", 1) or len(regions)
+        return {
+            "image": image,
+            "regions": regions,
+            "targets": "any" if single else "all",
+            "max_clicks": max(1, max_clicks, 0 if single else len(regions)),
+            "wrong_click_penalty": 0,
+        }
+
+    def qti_write(self, w: QtiItemWriter) -> None:
+        data = w.data
+        image = data["image"]
+        regions = data["regions"]
+        single = data.get("targets", "any") == "any"
+        ids = [w.ident(r["id"]) for r in regions]
+        if single:
+            mapping = [(i, 1.0, None) for i in ids] if len(ids) > 1 else []
+            w.declare("single", "identifier", ids[:1], mapping)
+        else:
+            w.declare("multiple", "identifier", ids)
+        penalty = data.get("wrong_click_penalty") or 0
+        element = w.interaction(
+            "qti-hotspot-interaction",
+            max_choices=1 if single else max(len(ids), int(data.get("max_clicks") or 1)),
+            data_wrong_click_penalty=w.format(penalty) if penalty else None,
+        )
+        if single and int(data.get("max_clicks") or 1) != 1:
+            raise ValueError("export_invalid")
+        w.image_node(element, image)
+        for region, ident in zip(regions, ids, strict=True):
+            shape, coords = w.shape_coords(region)
+            w.add(
+                element,
+                "qti-hotspot-choice",
+                identifier=ident,
+                shape=shape,
+                coords=coords,
+                hotspot_label=str(region.get("label") or "") or None,
+            )

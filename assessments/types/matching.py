@@ -21,6 +21,7 @@ from .base import (
 if TYPE_CHECKING:
     from ..gift import GiftQuestionReader, GiftQuestionWriter
     from ..interchange.moodlexml import MoodleQuestionReader, MoodleQuestionWriter
+    from ..interchange.qti import QtiItemReader, QtiItemWriter
 
 
 class Matching(QuestionType):
@@ -230,3 +231,103 @@ class Matching(QuestionType):
             raise ValueError("too few premises")
         lines.extend(f"= -> {w.escape(text)}" for rid, text in responses.items() if rid not in used)
         return lines + w.general_line()
+
+    # --- QTI 3.0 (the format: assessments/interchange/qti.py) ---------------------------
+    qti_interactions: ClassVar[tuple[str, ...]] = ("match-interaction", "associate-interaction")
+
+    def qti_read(self, q: QtiItemReader) -> dict[str, Any]:
+        """A match interaction (first match set the premises, second the responses) or an
+        associate interaction (each correct pair a premise and its response, the other
+        choices extra responses)."""
+        if q.name == "associate-interaction":
+            return self._qti_read_associate(q)
+        return self._qti_read_match(q)
+
+    def _qti_read_match(self, q: QtiItemReader) -> dict[str, Any]:
+        sets = q.interaction.findall("simple-match-set")
+        if len(sets) != 2:
+            q.reject("match_sets", count=len(sets))
+        premises = q.choices("simple-associable-choice", sets[0])
+        responses = q.choices("simple-associable-choice", sets[1])
+        premise_ids = {p["id"] for p in premises}
+        response_ids = {r["id"] for r in responses}
+        correct: dict[str, str] = {}
+        for first, second in q.pairs():
+            if first in response_ids and second in premise_ids:
+                first, second = second, first
+            if first not in premise_ids or second not in response_ids:
+                q.reject("match_bad_pair", value=f"{first} {second}"[:60])
+            if correct.get(first, second) != second:
+                q.reject("match_several", premise=first[:60])
+            correct[first] = second
+        for premise in premises:
+            if premise["id"] not in correct:
+                q.reject("match_unpaired", premise=premise["id"][:60])
+        return {
+            "premises": premises,
+            "responses": responses,
+            "correct": {p["id"]: correct[p["id"]] for p in premises},
+            "scoring": q.scoring(
+                self.scoring_rules, "per_premise" if q.mapped else "all_or_nothing"
+            ),
+        }
+
+    def _qti_read_associate(self, q: QtiItemReader) -> dict[str, Any]:
+        choices = q.choices("simple-associable-choice")
+        by_id = {c["id"]: c for c in choices}
+        used: set[str] = set()
+        premises: list[dict[str, str]] = []
+        responses: list[dict[str, str]] = []
+        correct: dict[str, str] = {}
+        for first, second in q.pairs():
+            if first not in by_id or second not in by_id or first == second:
+                q.reject("match_bad_pair", value=f"{first} {second}"[:60])
+            if first in used or second in used:
+                q.reject("match_several", premise=(first if first in used else second)[:60])
+            used |= {first, second}
+            premises.append(by_id[first])
+            responses.append(by_id[second])
+            correct[first] = second
+        responses += [c for c in choices if c["id"] not in used]
+        return {
+            "premises": premises,
+            "responses": responses,
+            "correct": correct,
+            "scoring": q.scoring(
+                self.scoring_rules, "per_premise" if q.mapped else "all_or_nothing"
+            ),
+        }
+
+    def qti_write(self, w: QtiItemWriter) -> None:
+        data = w.data
+        premises, responses = data["premises"], data["responses"]
+        pairs = [f"{w.ident(p)} {w.ident(r)}" for p, r in data["correct"].items()]
+        per_premise = data.get("scoring") == "per_premise"
+        w.declare(
+            "multiple",
+            "directedPair",
+            pairs,
+            [(pair, 1.0, None) for pair in pairs] if per_premise else (),
+            lower_bound=0 if per_premise else None,
+        )
+        element = w.interaction(
+            "qti-match-interaction", shuffle="true", max_associations=len(premises)
+        )
+        first = w.add(element, "qti-simple-match-set")
+        for premise in premises:
+            w.add(
+                first,
+                "qti-simple-associable-choice",
+                str(premise["text"]),
+                identifier=w.ident(premise["id"]),
+                match_max=1,
+            )
+        second = w.add(element, "qti-simple-match-set")
+        for response in responses:
+            w.add(
+                second,
+                "qti-simple-associable-choice",
+                str(response["text"]),
+                identifier=w.ident(response["id"]),
+                match_max=len(premises),
+            )

@@ -31,6 +31,7 @@ from .base import (
 if TYPE_CHECKING:
     from ..gift import GiftQuestionReader, GiftQuestionWriter
     from ..interchange.moodlexml import MoodleQuestionReader, MoodleQuestionWriter
+    from ..interchange.qti import QtiItemReader, QtiItemWriter
 
 
 class MultipleResponse(QuestionType):
@@ -279,3 +280,48 @@ class MultipleResponse(QuestionType):
             for o in options
         ]
         return lines + w.general_line()
+
+    # --- QTI 3.0 (the format: assessments/interchange/qti.py) ---------------------------
+    qti_interactions: ClassVar[tuple[str, ...]] = ("choice-interaction",)
+
+    def qti_accepts(self, q: QtiItemReader) -> bool:
+        return q.decl.cardinality != "single"
+
+    def qti_read(self, q: QtiItemReader) -> dict[str, Any]:
+        options, correct, values = q.keyed_choices()
+        ids = [o["id"] for o in options]
+        rule = q.scoring(self.scoring_rules, "right_minus_wrong" if values else "all_or_nothing")
+        data: dict[str, Any] = {
+            "options": options,
+            "correct": [i for i in ids if i in set(correct)],
+            "scoring": rule,
+        }
+        if values:  # the mapping's credits, over the most one can earn (its upper bound)
+            top = q.decl.upper_bound or round(sum(v for v in values.values() if v > 0), 6) or 1
+            fractions = {i: q.clamp(values[i] / top) for i in ids if values.get(i)}
+            data["fractions"] = fractions
+            data["correct"] = [i for i in ids if fractions.get(i, 0) > 0]
+        return data
+
+    def qti_write(self, w: QtiItemWriter) -> None:
+        data = w.data
+        fractions = data.get("fractions") or {}
+        mapping = [(w.ident(k), float(v), None) for k, v in fractions.items() if v]
+        w.declare(
+            "multiple",
+            "identifier",
+            [w.ident(i) for i in data["correct"]],
+            mapping,
+            lower_bound=0 if mapping else None,
+            upper_bound=1 if mapping else None,
+        )
+        rule = data.get("scoring", "all_or_nothing")
+        default = "right_minus_wrong" if mapping else "all_or_nothing"
+        element = w.interaction(
+            "qti-choice-interaction",
+            shuffle="false",
+            max_choices=0,
+            data_scoring=rule if rule != default else None,
+        )
+        for option in data["options"]:
+            w.choice(element, option)

@@ -68,6 +68,7 @@ from .base import (
 if TYPE_CHECKING:
     from ..gift import GiftQuestionReader, GiftQuestionWriter
     from ..interchange.moodlexml import MoodleQuestionReader, MoodleQuestionWriter
+    from ..interchange.qti import QtiItemReader, QtiItemWriter
 
 UNIT_HANDLING: tuple[str, ...] = ("none", "optional", "required")
 
@@ -659,6 +660,70 @@ class Numeric(QuestionType):
         if len(lines) == 1:
             raise ValueError("no answers")
         return lines + w.general_line()
+
+    # --- QTI 3.0 (the format: assessments/interchange/qti.py) ---------------------------
+    qti_interactions: ClassVar[tuple[str, ...]] = ("text-entry-interaction",)
+
+    def qti_accepts(self, q: QtiItemReader) -> bool:
+        """Only the platform's own export: a text entry marked
+        ``data-platform-type="numeric"`` whose answers are numbers (else a short answer)."""
+        if q.attr("data-platform-type") != self.name:
+            return False
+        answers, _case = q.text_answers(q.decl, q.processing)
+        return q.numbers(a["text"] for a in answers) is not None
+
+    def qti_read(self, q: QtiItemReader) -> dict[str, Any]:
+        answers, _case = q.text_answers(q.decl, q.processing)
+        values = q.numbers(a["text"] for a in answers) or []
+        tolerances = q.attr("data-tolerances").split()
+        entries = [
+            {
+                "value": int(value) if value.is_integer() else value,
+                "tolerance": q.clamp(q.number(tolerance, "tolerance"), 0, 1e15) if tolerance else 0,
+                "fraction": answer["fraction"],
+            }
+            for answer, value, tolerance in zip(
+                answers, values, tolerances + [""] * len(answers), strict=False
+            )
+        ]
+        if q.attr("data-shape") != "answers" and len(entries) == 1:
+            data: dict[str, Any] = {"answer": entries[0]["value"]}
+            data["tolerance"] = entries[0]["tolerance"]
+            if q.attr("data-unit"):
+                data["unit"] = q.attr("data-unit")
+            return data
+        return {"answers": entries, "units": [], "unit_handling": "none", "unit_penalty": 0}
+
+    def qti_write(self, w: QtiItemWriter) -> None:
+        data = w.data
+        extended = "answers" in data
+        if extended and data.get("units"):
+            raise ValueError("export_invalid")  # units and their penalty have no QTI form
+        answers = (
+            data["answers"]
+            if extended
+            else [{"value": data["answer"], "tolerance": data.get("tolerance", 0), "fraction": 1}]
+        )
+        if not answers or any(
+            not isinstance(a.get("value"), int | float) or isinstance(a.get("value"), bool)
+            for a in answers
+        ):
+            raise ValueError("export_invalid")  # "*" (any other number) has no QTI form
+        keys = [w.format(a["value"]) for a in answers]
+        best = [k for k, a in zip(keys, answers, strict=True) if a.get("fraction", 1) == 1]
+        mapping = [
+            (k, float(a.get("fraction", 1)), None) for k, a in zip(keys, answers, strict=True)
+        ]
+        w.declare("single", "float", best[:1], mapping if extended else ())
+        w.interaction(
+            "qti-text-entry-interaction",
+            inline=True,
+            expected_length=max(10, *map(len, keys)),
+            data_platform_type="numeric",
+            data_tolerances=" ".join(w.format(a.get("tolerance", 0)) for a in answers),
+            data_unit=data.get("unit") or None,
+            data_shape="answers" if extended else None,
+        )
 
 
 def gift_answer_line(w: GiftQuestionWriter, answer: Mapping[str, Any], credit: float) -> str:

@@ -21,6 +21,7 @@ from .base import (
 
 if TYPE_CHECKING:
     from ..interchange.moodlexml import MoodleQuestionReader, MoodleQuestionWriter
+    from ..interchange.qti import QtiItemReader, QtiItemWriter
 
 
 class Ordering(QuestionType):
@@ -158,6 +159,34 @@ class Ordering(QuestionType):
             w.add("text", w.plain_html(item["text"]), parent=node)
             w.formatted("feedback", w.plain_html(item.get("feedback", "")), parent=node)
         return "ordering"
+
+    # --- QTI 3.0 (the format: assessments/interchange/qti.py) ---------------------------
+    qti_interactions: ClassVar[tuple[str, ...]] = ("order-interaction",)
+
+    def qti_read(self, q: QtiItemReader) -> dict[str, Any]:
+        items = q.choices("simple-choice")
+        if len(items) < 2:
+            q.reject("too_few_choices", minimum=2, count=len(items))
+        order = list(q.decl.correct)
+        if sorted(order) != sorted(i["id"] for i in items):
+            q.reject("order_incomplete")
+        return {
+            "items": items,
+            "correct_order": order,
+            "scoring": q.scoring(("all_or_nothing", "adjacent_pairs"), "all_or_nothing"),
+        }
+
+    def qti_write(self, w: QtiItemWriter) -> None:
+        data = w.data
+        w.declare("ordered", "identifier", [w.ident(i) for i in data["correct_order"]])
+        rule = data.get("scoring", "all_or_nothing")
+        element = w.interaction(
+            "qti-order-interaction",
+            shuffle="true",
+            data_scoring=rule if rule != "all_or_nothing" else None,
+        )
+        for item in data["items"]:
+            w.add(element, "qti-simple-choice", str(item["text"]), identifier=w.ident(item["id"]))
 
 
 _MOODLE_GRADING = {

@@ -64,6 +64,7 @@ from .base import (
 if TYPE_CHECKING:
     from ..gift import GiftQuestionReader, GiftQuestionWriter
     from ..interchange.moodlexml import MoodleQuestionReader, MoodleQuestionWriter
+    from ..interchange.qti import QtiItemReader, QtiItemWriter
 
 MAX_ANSWER_CHARS = 255
 """Longest short answer accepted (characters, after surrounding spaces are dropped)."""
@@ -453,3 +454,35 @@ class ShortAnswer(QuestionType):
             feedback = answer.get("feedback", "")
             w.answer(answer.get("fraction", 1), answer["text"], feedback, "moodle_auto_format")
         return "shortanswer"
+
+    # --- QTI 3.0 (the format: assessments/interchange/qti.py) ---------------------------
+    qti_interactions: ClassVar[tuple[str, ...]] = ("text-entry-interaction",)
+
+    def qti_read(self, q: QtiItemReader) -> dict[str, Any]:
+        answers, case_sensitive = q.text_answers(q.decl, q.processing)
+        return {
+            "answers": answers,
+            "case_sensitive": case_sensitive,
+            "ignore_accents": q.attr("data-ignore-accents") == "true",
+            "ignore_spaces": q.attr("data-ignore-spaces") == "true",
+        }
+
+    def qti_write(self, w: QtiItemWriter) -> None:
+        data = w.data
+        answers = [a for a in data["answers"] if str(a.get("text", ""))]
+        best = [a for a in answers if a.get("fraction", 1) == 1]
+        case = bool(data.get("case_sensitive"))
+        w.declare(
+            "single",
+            "string",
+            [str(best[0]["text"])] if best else [],
+            [(str(a["text"]), float(a.get("fraction", 1)), case) for a in answers],
+        )
+        longest = max((len(str(a["text"])) for a in answers), default=10)
+        w.interaction(
+            "qti-text-entry-interaction",
+            inline=True,
+            expected_length=max(10, longest),
+            data_ignore_accents="true" if data.get("ignore_accents") else None,
+            data_ignore_spaces="true" if data.get("ignore_spaces") else None,
+        )

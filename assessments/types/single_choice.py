@@ -30,6 +30,7 @@ from .base import (
 if TYPE_CHECKING:
     from ..gift import GiftQuestionReader, GiftQuestionWriter
     from ..interchange.moodlexml import MoodleQuestionReader, MoodleQuestionWriter
+    from ..interchange.qti import QtiItemReader, QtiItemWriter
 
 
 class SingleChoice(QuestionType):
@@ -218,6 +219,34 @@ class SingleChoice(QuestionType):
             marker = "=" if credit == 1 else "~" + (w.weight(credit * 100) if credit else "")
             lines.append(w.option_line(marker, option))
         return lines + w.general_line()
+
+    # --- QTI 3.0 (the format: assessments/interchange/qti.py) ---------------------------
+    qti_interactions: ClassVar[tuple[str, ...]] = ("choice-interaction",)
+
+    def qti_accepts(self, q: QtiItemReader) -> bool:
+        return q.decl.cardinality == "single"
+
+    def qti_read(self, q: QtiItemReader) -> dict[str, Any]:
+        options, correct, values = q.keyed_choices()
+        ids = [o["id"] for o in options]
+        right = correct[0]
+        data: dict[str, Any] = {"options": options, "correct": right}
+        top = values.get(right) or max(values.values(), default=0)
+        if top > 0:  # a mapping's credits, over the correct option's
+            fractions = {i: q.clamp(values[i] / top) for i in ids if values.get(i)}
+            fractions[right] = 1
+            if len(fractions) > 1:
+                data["fractions"] = fractions
+        return data
+
+    def qti_write(self, w: QtiItemWriter) -> None:
+        data = w.data
+        fractions = data.get("fractions") or {}
+        mapping = [(w.ident(k), float(v), None) for k, v in fractions.items() if v]
+        w.declare("single", "identifier", [w.ident(data["correct"])], mapping)
+        element = w.interaction("qti-choice-interaction", shuffle="false", max_choices=1)
+        for option in data["options"]:
+            w.choice(element, option)
 
 
 def review_options(

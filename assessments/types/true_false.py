@@ -12,6 +12,7 @@ from .base import Problem, QuestionType, ResponseError, gettext_noop
 if TYPE_CHECKING:
     from ..gift import GiftQuestionReader, GiftQuestionWriter
     from ..interchange.moodlexml import MoodleQuestionReader, MoodleQuestionWriter
+    from ..interchange.qti import QtiItemReader, QtiItemWriter
 
 
 class TrueFalse(QuestionType):
@@ -104,3 +105,40 @@ class TrueFalse(QuestionType):
         elif wrong:
             line += f"#{w.answer_text(wrong)}"
         return [line, *w.general_line()]
+
+    # --- QTI 3.0 (the format: assessments/interchange/qti.py) ---------------------------
+    qti_interactions: ClassVar[tuple[str, ...]] = ("choice-interaction",)
+
+    def qti_accepts(self, q: QtiItemReader) -> bool:
+        """Only the platform's own export: a single choice between ``true`` and ``false``
+        marked ``data-platform-type="true_false"`` (else it is a single choice)."""
+        return (
+            q.attr("data-platform-type") == self.name
+            and q.decl.cardinality == "single"
+            and sorted(o["id"] for o in q.choices("simple-choice")) == ["false", "true"]
+        )
+
+    def qti_read(self, q: QtiItemReader) -> dict[str, Any]:
+        options = q.choices("simple-choice", feedback=True)
+        correct = q.correct()
+        if not correct:
+            q.reject("no_correct")
+        q.known(correct, ("true", "false"))
+        data: dict[str, Any] = {"correct": correct[0] == "true"}
+        for option in options:
+            if option.get("feedback"):
+                data[f"feedback_{option['id']}"] = option["feedback"]
+        return data
+
+    def qti_write(self, w: QtiItemWriter) -> None:
+        data = w.data
+        w.declare("single", "identifier", ["true" if data["correct"] else "false"])
+        element = w.interaction(
+            "qti-choice-interaction",
+            shuffle="false",
+            max_choices=1,
+            data_platform_type="true_false",
+        )
+        for value, text in (("true", "True"), ("false", "False")):
+            option = {"id": value, "text": text, "feedback": data.get(f"feedback_{value}") or ""}
+            w.choice(element, option)
