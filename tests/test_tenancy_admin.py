@@ -33,7 +33,8 @@ from wagtail.images.tests.utils import get_test_image_file
 from wagtail.log_actions import log
 from wagtail.models import GroupApprovalTask, Page, Workflow, WorkflowPage, WorkflowTask
 
-from assessments.models import AssessmentPage, DrawRule
+from assessments.models import AssessmentPage, DrawRule, QuestionImport
+from assessments.tests.essay_fixtures import ESSAY, ESSAY_TEXT, essay_page, essay_response, sit
 from assessments.tests.fixtures import make_bank
 from certificates.tests.fixtures import make_programme
 from courses.models import CourseIndexPage, CoursePage, LessonPage, ModulePage
@@ -66,11 +67,13 @@ def _question(uid: str) -> dict[str, tuple]:
 
 
 @pytest.fixture(name="world")
-def world_fixture(home_page, per, pan, per_author, pan_author, regional_author, platform_admin):
+def world_fixture(
+    home_page, per, pan, per_author, pan_author, regional_author, platform_admin, per_officer
+):
     """Regional, PER and PAN content of every kind the admin shows; PER's titles carry the
     marker (published pages, a draft, a locked page, a page in moderation, a bank and its
     question, an H5P activity, a SCORM package, a document, an image, a programme, log
-    entries)."""
+    entries, a background question import and an essay waiting for a grader)."""
     regional_index = add(home_page, CourseIndexPage(title="Regional courses", slug="courses"))
     pan_index = add(home_page, CourseIndexPage(title="PAN courses", slug="pan", administration=pan))
     per_index = add(
@@ -172,8 +175,40 @@ def world_fixture(home_page, per, pan, per_author, pan_author, regional_author, 
     per_document.tags.add(f"{MARKER}-document-tag")
     pan_bank.questions.get().tags.add("pan-operation")
 
+    # A question import of PER's bank, and an essay of a PER officer waiting for a grade
+    # (its stem and answer carry the marker).
+    per_import = QuestionImport.objects.create(
+        bank=per_bank,
+        uploaded_by=per_author,
+        filename=f"{MARKER}.xml",
+        format="moodlexml",
+        status=QuestionImport.Status.DONE,
+        total=1,
+        processed=1,
+        rejected=[[3, f"{MARKER} refused question", "error"]],
+    )
+    essay_stem = {"stem": f"<p>{MARKER} essay: describe the seizure.</p>"}
+    essay_bank = make_bank(
+        f"{MARKER} essays",
+        administration=per,
+        questions={"essay": (ESSAY[0], ESSAY[1], essay_stem)},
+    )
+    per_written = essay_page(per_module, essay_bank, slug="written", count=1)
+    per_written.title = f"{MARKER} written assessment"
+    per_written.save()
+    per_essay = essay_response(
+        sit(
+            per_officer,
+            SimpleNamespace(page=per_written, tree=SimpleNamespace(course=per_course)),
+            text=f"{MARKER} answer: {ESSAY_TEXT}",
+        )
+    )
+    assert per_essay.needs_grading
+
     return SimpleNamespace(
-        per_pages=[per_index, per_course, per_module, per_lesson, per_draft, per_exam],
+        per_import=per_import,
+        per_essay=per_essay,
+        per_pages=[per_index, per_course, per_module, per_lesson, per_draft, per_exam, per_written],
         pan_pages=[pan_index, pan_course, pan_module, pan_exam],
         regional_pages=[regional_index, regional_course, regional_module],
         per_bank=per_bank,
@@ -273,6 +308,8 @@ def crawl_targets(world: SimpleNamespace) -> list[Target]:
         "wagtaildocs": _ids(world, ["regional_document"]),
         "wagtailimages": [],
         "programmes": _ids(world, ["regional_programme"]),
+        "imports": [],
+        "essays": [],
     }
     per = {
         "pages": _ids(world, ["per_pages"]),
@@ -283,8 +320,12 @@ def crawl_targets(world: SimpleNamespace) -> list[Target]:
         "wagtaildocs": _ids(world, ["per_document"]),
         "wagtailimages": _ids(world, ["per_image"]),
         "programmes": _ids(world, ["per_programme"]),
+        "imports": _ids(world, ["per_import"]),
+        "essays": _ids(world, ["per_essay"]),
     }
     aliases = {
+        "assessments_question_import": "imports",
+        "assessments_grading": "essays",
         "assessments_bank": "question_banks",
         "wagtailimages": "wagtailimages",
         "wagtaildocs": "wagtaildocs",
@@ -429,6 +470,9 @@ def crawl(client: Client, user: Any, targets: list[Target]) -> CrawlResult:
 
 # Where PER's own author must find the marker (the positive control).
 EXPECTED_FOR_OWNER = {
+    "assessments_question_import",
+    "assessments_grading",
+    "assessments_grading_queue",
     "wagtailadmin_tag_autocomplete",
     "wagtailadmin_choose_page_search",
     "wagtailadmin_pages:search",
