@@ -31,7 +31,12 @@ COURSE_OF_TRACK = {
     "integrity": "integrity-and-corruption-prevention",
     "ftz_aeo": "free-trade-zones-and-aeo",
 }
-TITLES = {"en": "Final assessment", "es": "Evaluación final"}
+TITLES = {
+    "en": "Final assessment",
+    "es": "Evaluación final",
+    "pt-br": "Avaliação final",
+    "fr": "Évaluation finale",
+}
 # Three attempts from one bank: answers only once none remains (assessments/review.py).
 DEMO_REVIEW_POLICY = ReviewPolicy.AFTER_LAST
 DEMO_OFFICERS = ("officer.per", "officer.per2", "officer.pan", "officer.jam", "officer.bra")
@@ -54,7 +59,7 @@ def _bank(spec: dict[str, Any], report: SeedReport) -> QuestionBank:
         question = Question.objects.create(bank=bank, uid=q["uid"])
         texts = {}
         # English and Spanish always; Portuguese and French where the question has them.
-        for language in ("en", "es", *(code for code in ("pt", "fr") if code in q)):
+        for language in ("en", "es", *(code for code in ("pt-br", "fr") if code in q)):
             merged = question_in(language, q)
             texts[language] = {
                 "title": merged["title"],
@@ -110,10 +115,12 @@ def _assessment(
     page.draw_rules = [*rules, DrawRule(bank=bank, count=count, section=bank.title)]
     module.add_child(instance=page)
     page.save_revision().publish()
-    spanish = Locale.objects.get(language_code="es")
-    if module.get_translation_or_none(spanish) is not None:
-        translated = page.copy_for_translation(spanish)
-        translated.title = TITLES["es"]
+    for code, title in TITLES.items():  # in each language the module has
+        locale = Locale.objects.filter(language_code=code).first()
+        if code == "en" or locale is None or module.get_translation_or_none(locale) is None:
+            continue
+        translated = page.copy_for_translation(locale)
+        translated.title = title
         translated.save_revision().publish()
     report["created"] += 1
     return page

@@ -71,7 +71,7 @@ class PrintData:
     number: str  # certificate number, e.g. "PER-2026-000042"
     code_display: str  # verification code in readable groups, e.g. "7K3M-Q9TX-..."
     verify_url: str  # absolute URL, encoded in the QR code and printed
-    language: str  # "en", "es", "pt", "fr"
+    language: str  # "en", "es", "pt-br", "fr"
     platform_name: str
     previous_number: str | None = None  # when this is a renewal
 

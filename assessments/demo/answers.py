@@ -35,7 +35,7 @@ ESSAY_ANSWERS: dict[str, dict[str, str]] = {
             "soborno: hace perder recaudación, debilita la seguridad y perjudica a los "
             "comerciantes honestos."
         ),
-        "pt": (
+        "pt-br": (
             "Eu não tocaria no envelope. Diria educadamente ao motorista que não posso aceitar "
             "dinheiro e que o caminhão será liberado pelo procedimento normal, nem mais rápido nem "
             "mais devagar. Anotaria o que aconteceu, com o horário e a placa do caminhão, e "
@@ -64,7 +64,7 @@ ESSAY_ANSWERS: dict[str, dict[str, str]] = {
             "conocemos bien, pero igual le diría que no, gracias, para no tener problemas. "
             "Aceptar dinero va contra las reglas y podría perder mi trabajo si alguien se entera."
         ),
-        "pt": (
+        "pt-br": (
             "Eu devolveria o envelope ao motorista e diria que aqui as coisas não funcionam "
             "assim e que ele não deve tentar de novo comigo nem com meus colegas. Depois "
             "continuaria conferindo a declaração normalmente.\n\n"
@@ -97,7 +97,7 @@ GRADER_COMMENTS: dict[str, dict[str, str]] = {
         "the Revised Arusha Declaration. Well done.",
         "es": "Rechazo claro, informe el mismo día y razones basadas en el código de conducta "
         "y en la Declaración de Arusha Revisada. Muy bien.",
-        "pt": "Recusa clara, comunicação no mesmo dia e razões tiradas do código de conduta e "
+        "pt-br": "Recusa clara, comunicação no mesmo dia e razões tiradas do código de conduta e "
         "da Declaração de Arusha Revisada. Muito bem.",
     },
     "reasons": {
@@ -107,7 +107,7 @@ GRADER_COMMENTS: dict[str, dict[str, str]] = {
         "es": "La decisión correcta y un informe el mismo día. Sus razones se apoyan en el "
         "código de conducta; vincúlelas también con la Declaración de Arusha Revisada, por "
         "ejemplo con lo que los sobornos cuestan en recaudación y en confianza pública.",
-        "pt": "A decisão certa e a comunicação no mesmo dia. Suas razões se apoiam no código "
+        "pt-br": "A decisão certa e a comunicação no mesmo dia. Suas razões se apoiam no código "
         "de conduta; relacione-as também com a Declaração de Arusha Revisada, por exemplo com "
         "o que o suborno custa em arrecadação e em confiança pública.",
     },
@@ -118,7 +118,7 @@ GRADER_COMMENTS: dict[str, dict[str, str]] = {
         "es": "Rechaza ambas ofertas, y eso es correcto. Ambas deben además anotarse e "
         "informarse el mismo día, y sus razones deberían citar el código de conducta y la "
         "Declaración de Arusha Revisada, no solo el riesgo de ser descubierto.",
-        "pt": "Você recusa as duas ofertas, e isso está certo. As duas também devem ser "
+        "pt-br": "Você recusa as duas ofertas, e isso está certo. As duas também devem ser "
         "anotadas e comunicadas no mesmo dia, e suas razões deveriam citar o código de "
         "conduta e a Declaração de Arusha Revisada, não só o risco de ser descoberto.",
     },

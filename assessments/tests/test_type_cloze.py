@@ -368,7 +368,7 @@ def test_the_demo_cloze_is_valid_in_four_languages():
     displays = {g.get("display") for g in question["data"]["gaps"]} - {None}
     assert kinds == {"short_answer", "numeric", "choice"}
     assert displays == {"dropdown", "radio", "checkbox"}
-    for language in ("en", "es", "pt", "fr"):
+    for language in ("en", "es", "pt-br", "fr"):
         merged_question = question_in(language, question)
         assert validate_question("cloze", merged_question["data"]) == [], language
         assert validate_stem("cloze", merged_question["data"], merged_question["stem"]) == []

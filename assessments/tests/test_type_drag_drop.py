@@ -437,7 +437,7 @@ def test_the_demo_banks_hold_each_drag_and_drop_type_in_four_languages():
         "drag_drop_text",
     ]
     for q in questions:
-        for language in ("en", "es", "pt", "fr"):
+        for language in ("en", "es", "pt-br", "fr"):
             merged = question_in(language, q)
             assert validate_question(q["type"], merged["data"]) == [], (q["uid"], language)
             assert validate_stem(q["type"], merged["data"], merged["stem"]) == []

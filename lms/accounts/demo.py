@@ -31,7 +31,7 @@ ADMINISTRATIONS: tuple[AdministrationFact, ...] = (
         ("nl",),
         "Via the Netherlands (Europe)",
     ),
-    AdministrationFact("BRA", "BR", "Brazil", "Receita Federal do Brasil", ("pt",), AMS),
+    AdministrationFact("BRA", "BR", "Brazil", "Receita Federal do Brasil", ("pt-br",), AMS),
     AdministrationFact("CAN", "CA", "Canada", "Canada Border Services Agency", ("en", "fr"), AMS),
     AdministrationFact(
         "CHL",

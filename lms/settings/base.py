@@ -209,13 +209,14 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = ENV.int("DJANGO_FILE_UPLOAD_MAX_MEMORY_SIZE", 2_62
 # template, 10,000 rather than Django's 1,000).
 DATA_UPLOAD_MAX_NUMBER_FIELDS = ENV.int("DJANGO_DATA_UPLOAD_MAX_NUMBER_FIELDS", 10_000)
 
-# Languages: English and Spanish are complete; Portuguese and French are wired and
-# fall back to English until their catalogues are filled.
+# Languages: every catalogue is complete (tests/test_translations.py). Portuguese is
+# Brazilian ("pt-br"), so that Django's and Wagtail's own strings come from their
+# Brazilian catalogues, not the European ones.
 LANGUAGE_CODE = "en"
 LANGUAGES = [
     ("en", "English"),
     ("es", "Español"),
-    ("pt", "Português"),
+    ("pt-br", "Português (Brasil)"),
     ("fr", "Français"),
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]

@@ -106,7 +106,7 @@ __all__ = [
 
 MAX_BYTES = 20 * 1024 * 1024
 MAX_ROWS = 60_000
-SUPPORTED_LANGUAGES: tuple[str, ...] = ("en", "es", "pt", "fr")
+SUPPORTED_LANGUAGES: tuple[str, ...] = ("en", "es", "pt-br", "fr")
 
 REQUIRED_COLUMNS: tuple[str, ...] = ("employee_number", "full_name", "email")
 OPTIONAL_COLUMNS: tuple[str, ...] = ("unit", "position", "preferred_language", "username")
@@ -171,7 +171,7 @@ Matching applies :func:`normalize_heading` to both sides, so ``Nº de empleado``
 LANGUAGE_NAMES: dict[str, tuple[str, ...]] = {
     "en": ("english", "inglés", "inglês", "anglais"),
     "es": ("spanish", "español", "castellano", "espanhol", "espagnol"),
-    "pt": ("portuguese", "portugués", "português", "portugais"),
+    "pt-br": ("pt", "portuguese", "portugués", "português", "portugais", "brazilian portuguese"),
     "fr": ("french", "francés", "francês", "français"),
 }
 

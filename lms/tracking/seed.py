@@ -203,7 +203,7 @@ NAMINGS: dict[str, Naming] = {
         POSITIONS_ES,
     ),
     "BRA": Naming(
-        "pt",
+        "pt-br",
         (
             "João", "Maria Eduarda", "Lucas", "Ana Clara", "Gabriel", "Juliana", "Rafael",
             "Fernanda", "Thiago", "Camila", "Bruno", "Larissa", "Felipe", "Patrícia",

@@ -64,6 +64,27 @@ def test_switch_needs_the_csrf_token(db):
 
 
 def test_portuguese_and_french_are_wired(client, db):
-    for code in ("pt", "fr"):
+    for code in ("pt-br", "fr"):
         client.post(URL, {"language": code, "next": "/accounts/login/"})
         assert client.get("/accounts/login/")["Content-Language"] == code
+
+
+@pytest.mark.parametrize("header", ["pt", "pt-BR", "pt-PT,pt;q=0.9", "pt-br"])
+def test_a_portuguese_browser_gets_brazilian_portuguese(client, db, header):
+    response = client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE=header)
+    assert response["Content-Language"] == "pt-br"
+
+
+def test_django_and_wagtail_speak_brazilian_portuguese(client, db):
+    """Their own strings come from their Brazilian catalogues, not the European ones
+    (which say "palavra-passe" and "utilizador" where Brazil says "senha" and
+    "usuário")."""
+    from django.utils import translation
+
+    with translation.override("pt-br"):
+        assert translation.gettext("Password") == "Senha"  # django.contrib.auth
+        assert translation.gettext("Users") == "Usuários"  # wagtail.users
+    client.post(URL, {"language": "pt-br", "next": "/cms/login/"})
+    page = client.get("/cms/login/").content.decode().lower()
+    assert "esqueceu a senha?" in page  # Wagtail's "Forgotten password?", in Brazil
+    assert "palavra-passe" not in page

@@ -64,7 +64,7 @@ def test_full_name_replaces_first_and_last_names():
 def test_primary_language_is_the_first_supported_official_language():
     assert AdministrationFactory.build(official_languages=["nl"]).primary_language == "en"
     assert AdministrationFactory.build(official_languages=["gn", "es"]).primary_language == "es"
-    assert AdministrationFactory.build(official_languages=["pt"]).primary_language == "pt"
+    assert AdministrationFactory.build(official_languages=["pt-br"]).primary_language == "pt-br"
 
 
 def test_passwords_are_hashed_with_argon2(per_officer, password):

@@ -66,7 +66,7 @@ def test_officers_get_their_administrations_language():
     assert languages["officer.per"] == "es"
     assert languages["officer.per2"] == "es"
     assert languages["officer.pan"] == "es"
-    assert languages["officer.bra"] == "pt"
+    assert languages["officer.bra"] == "pt-br"
     assert languages["officer.jam"] == "en"
 
 

@@ -488,7 +488,7 @@ def test_every_rejection_reason_with_its_line() -> None:
         (5, "missing_email", {}),
         (6, "bad_email", {"value": "mal@correo"}),
         (7, "unknown_unit", {"value": "NOPE"}),
-        (8, "unsupported_language", {"value": "klingon", "allowed": "en, es, pt, fr"}),
+        (8, "unsupported_language", {"value": "klingon", "allowed": "en, es, pt-br, fr"}),
         (9, "duplicate_employee_number", {"value": "n-1", "first_line": 2}),
         (10, "duplicate_email", {"value": "ANA@x.org", "first_line": 2}),
         (11, "email_taken", {"value": "uno@x.org"}),
@@ -610,7 +610,7 @@ def test_create_update_unchanged() -> None:
         "luis@x.org",
         "CAL-02",
     )
-    assert (update.position, update.preferred_language) == ("Jefe", "pt")
+    assert (update.position, update.preferred_language) == ("Jefe", "pt-br")
     assert update.previous == existing["AB-2"]
     assert [u.line for u in result.unchanged] == [2, 4]
     assert result.unchanged[1].unit_code == ""
@@ -642,11 +642,14 @@ def test_default_language() -> None:
     [
         ("ES", "es"),
         ("es-PE", "es"),
-        ("pt_BR", "pt"),
+        ("pt_BR", "pt-br"),
+        ("pt", "pt-br"),
+        ("pt-PT", "pt-br"),
+        ("PT-BR", "pt-br"),
         ("Français", "fr"),
         ("inglés", "en"),
         ("Castellano", "es"),
-        ("portugues", "pt"),
+        ("portugues", "pt-br"),
         ("English", "en"),
     ],
 )
