@@ -70,6 +70,24 @@ PROGRAMMES: tuple[ProgrammeFact, ...] = (
                 "sabe cómo llegan los datos de incautaciones desde los puntos de contacto "
                 "nacionales, a través de las RILO, a la Red de Control Aduanero (CEN) de la OMA.",
             ),
+            "pt-br": (
+                "Analista certificado em comércio ilícito",
+                "Para servidores que concluíram o curso Detecção do comércio ilícito e "
+                "obtiveram pelo menos 70 % na avaliação final. O titular confronta a "
+                "documentação em busca de sinais de alerta sobre o operador, a rota e o valor, "
+                "reconhece o rip-on/rip-off e outras ocultações em contêineres e sabe como os "
+                "dados de apreensões seguem dos pontos de contato nacionais, pelos RILO, até a "
+                "Rede de Controle Aduaneiro (CEN) da OMA.",
+            ),
+            "fr": (
+                "Analyste certifié du commerce illicite",
+                "Pour les agents qui ont suivi le cours Détecter le commerce illicite et obtenu "
+                "au moins 70 % à son évaluation finale. Le titulaire recoupe les documents pour "
+                "repérer les signaux d'alerte sur l'opérateur, l'itinéraire et la valeur, "
+                "reconnaît le rip-on/rip-off et les autres dissimulations en conteneur, et sait "
+                "comment les données de saisies passent des points de contact nationaux, par "
+                "les BRLR, au Réseau douanier de lutte contre la fraude (CEN) de l'OMD.",
+            ),
         },
     ),
     ProgrammeFact(
@@ -97,6 +115,25 @@ PROGRAMMES: tuple[ProgrammeFact, ...] = (
                 "corrupción. Vigente dos años: la formación en integridad se renueva con más "
                 "frecuencia que otras materias.",
             ),
+            "pt-br": (
+                "Profissional em integridade aduaneira",
+                "Para servidores que concluíram o curso Integridade e prevenção da corrupção e "
+                "obtiveram pelo menos 70 % na avaliação final. O titular enumera os dez fatores "
+                "principais da Declaração de Arusha Revisada da OMA, acompanha o ciclo do Guia "
+                "de Desenvolvimento da Integridade, da autoavaliação à avaliação, e participa "
+                "do mapeamento de riscos de corrupção. Válido por dois anos: a formação em "
+                "integridade é renovada com mais frequência do que outras matérias.",
+            ),
+            "fr": (
+                "Praticien de l'intégrité douanière",
+                "Pour les agents qui ont suivi le cours Intégrité et prévention de la "
+                "corruption et obtenu au moins 70 % à son évaluation finale. Le titulaire cite "
+                "les dix facteurs clés de la Déclaration d'Arusha révisée de l'OMD, suit le "
+                "cycle du Guide pour le développement de l'intégrité, de l'autoévaluation à "
+                "l'évaluation, et participe à la cartographie des risques de corruption. "
+                "Valable deux ans : la formation à l'intégrité se renouvelle plus souvent que "
+                "les autres matières.",
+            ),
         },
     ),
     ProgrammeFact(
@@ -123,6 +160,25 @@ PROGRAMMES: tuple[ProgrammeFact, ...] = (
                 "ningún operador que no demuestre cumplimiento) y cómo funcionan los programas "
                 "de Operador Económico Autorizado y el reconocimiento mutuo en el Marco SAFE "
                 "de la OMA.",
+            ),
+            "pt-br": (
+                "Especialista em controle de zonas francas e OEA",
+                "Para servidores que concluíram o curso Zonas francas e OEA e obtiveram pelo "
+                "menos 70 % na avaliação final. O titular sabe o que o Código de Conduta da "
+                "OCDE para Zonas Francas Limpas exige de uma zona (verificações sem aviso "
+                "prévio, registros digitais do que há na zona a qualquer momento, nenhum "
+                "operador que não demonstre conformidade) e como funcionam os programas de "
+                "Operador Econômico Autorizado e o reconhecimento mútuo no Marco SAFE da OMA.",
+            ),
+            "fr": (
+                "Spécialiste du contrôle des zones franches et des OEA",
+                "Pour les agents qui ont suivi le cours Zones franches et OEA et obtenu au "
+                "moins 70 % à son évaluation finale. Le titulaire sait ce que le Code de "
+                "conduite de l'OCDE pour des zones franches propres exige d'une zone "
+                "(contrôles inopinés, registres numériques de ce qui s'y trouve à tout moment, "
+                "aucun opérateur incapable de prouver sa conformité) et comment fonctionnent "
+                "les programmes d'opérateur économique agréé et la reconnaissance mutuelle dans "
+                "le Cadre SAFE de l'OMD.",
             ),
         },
     ),

@@ -34,13 +34,23 @@ from .packages.h5p.services import h5p_package_import
 from .services import author_groups_sync
 
 DEMO_DIR = Path(__file__).resolve().parent / "demo"
-LANGUAGES = ("en", "es")
+LANGUAGES = ("en", "es", "pt-br", "fr")
+"""The demo's languages; a course, module, lesson or activity is translated into those of
+them its file has (English always)."""
 DEMO_NAMESPACE = uuid.UUID("0d6f4f3c-8f0e-4c55-9d1f-6a2f2f0c9a11")
 CATALOGUE_TEXT = {
     "en": {"title": "Courses", "intro": "<p>Courses for officers of every administration.</p>"},
     "es": {
         "title": "Cursos",
         "intro": "<p>Cursos para los funcionarios de todas las administraciones.</p>",
+    },
+    "pt-br": {
+        "title": "Cursos",
+        "intro": "<p>Cursos para os servidores aduaneiros de todas as administrações.</p>",
+    },
+    "fr": {
+        "title": "Cours",
+        "intro": "<p>Des cours pour les agents des douanes de toutes les administrations.</p>",
     },
 }
 OWN_CATALOGUE_TEXT = {
@@ -98,7 +108,7 @@ def _activities(admin: User, report: SeedReport) -> dict[tuple[str, str], H5PAct
             for activity_key in _activity_keys(course):
                 owners[activity_key] = course["owner"]
     for spec in _load("activities"):
-        for language in LANGUAGES:
+        for language in (code for code in LANGUAGES if code in spec):
             content = dict(spec[language])
             title = content.pop("title")
             key = uuid.uuid5(DEMO_NAMESPACE, f"activity:{spec['key']}:{language}")
@@ -153,7 +163,7 @@ def _stream(blocks: list[dict[str, Any]], ids: list[str], language: str, activit
 def _course(
     index: dict[str, Page], spec: dict[str, Any], activities: dict, report: SeedReport
 ) -> None:
-    en, es = spec["en"], spec["es"]
+    languages = [code for code in LANGUAGES if code in spec and code != "en"]
     course_fields = {
         lang: {
             "title": spec[lang]["title"],
@@ -161,7 +171,7 @@ def _course(
             "outcomes": [{"type": "outcome", "value": text} for text in spec[lang]["outcomes"]],
             "prerequisites": spec[lang].get("prerequisites", ""),
         }
-        for lang in LANGUAGES
+        for lang in ("en", *languages)
     }
     course = _child(
         index["en"],
@@ -174,8 +184,8 @@ def _course(
         sequential=spec.get("sequential", False),
         **course_fields["en"],
     )
-    _translation(course, index["es"].locale, course_fields["es"], report)
-    del en, es
+    for lang in languages:
+        _translation(course, index[lang].locale, course_fields[lang], report)
     for module_spec in spec["modules"]:
         module = _child(
             course,
@@ -185,12 +195,10 @@ def _course(
             title=module_spec["en"]["title"],
             intro=module_spec["en"].get("intro", ""),
         )
-        _translation(
-            module,
-            index["es"].locale,
-            {"title": module_spec["es"]["title"], "intro": module_spec["es"].get("intro", "")},
-            report,
-        )
+        for lang in (code for code in languages if code in module_spec):
+            text = module_spec[lang]
+            fields = {"title": text["title"], "intro": text.get("intro", "")}
+            _translation(module, index[lang].locale, fields, report)
         for lesson_spec in module_spec["lessons"]:
             ids = [
                 str(
@@ -211,15 +219,13 @@ def _course(
                 required=lesson_spec.get("required", True),
                 body=_stream(lesson_spec["en"]["blocks"], ids, "en", activities),
             )
-            _translation(
-                lesson,
-                index["es"].locale,
-                {
-                    "title": lesson_spec["es"]["title"],
-                    "body": _stream(lesson_spec["es"]["blocks"], ids, "es", activities),
-                },
-                report,
-            )
+            for lang in (code for code in languages if code in lesson_spec):
+                text = lesson_spec[lang]
+                fields = {
+                    "title": text["title"],
+                    "body": _stream(text["blocks"], ids, lang, activities),
+                }
+                _translation(lesson, index[lang].locale, fields, report)
 
 
 def _catalogue(
@@ -228,9 +234,11 @@ def _catalogue(
     english = _child(
         home, CourseIndexPage, slug, report, administration=administration, **text["en"]
     )
-    spanish_locale = Locale.objects.get(language_code="es")
-    spanish = _translation(english, spanish_locale, text["es"], report)
-    return {"en": english, "es": spanish}
+    pages = {"en": english}
+    for code in (code for code in LANGUAGES if code in text and code != "en"):
+        locale = Locale.objects.get(language_code=code)
+        pages[code] = _translation(english, locale, text[code], report)
+    return pages
 
 
 def _review_workflow(indexes: list[Page]) -> None:
@@ -257,6 +265,6 @@ def seed_demo(*, stdout: TextIO) -> None:
     for spec in _load("tracks"):
         index = peru if spec.get("owner") == "PER" else regional
         _course(index, spec, activities, report)
-    _review_workflow([regional["en"], regional["es"], peru["en"], peru["es"]])
+    _review_workflow([*regional.values(), *peru.values()])
     author_groups_sync()
     stdout.write(f"courses: {report.line()}\n")

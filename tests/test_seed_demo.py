@@ -1,4 +1,5 @@
-"""The whole demo seed: three regional tracks and PER's own course in English and Spanish,
+"""The whole demo seed: three regional tracks in English, Spanish, Brazilian Portuguese and
+French, and PER's own course in Spanish and English,
 with H5P activities, review workflow and authoring permissions; a second run changes
 nothing."""
 
@@ -69,7 +70,7 @@ def seed(capture):
     return out.getvalue()
 
 
-def test_demo_curriculum_in_english_and_spanish_and_idempotent(
+def test_demo_curriculum_in_four_languages_and_idempotent(
     django_capture_on_commit_callbacks,
 ):
     output = seed(django_capture_on_commit_callbacks)
@@ -78,8 +79,8 @@ def test_demo_curriculum_in_english_and_spanish_and_idempotent(
     for fact in ACCOUNTS:  # the command prints the demo accounts
         assert fact.username in output
     regional = CoursePage.objects.filter(administration__isnull=True)
-    assert regional.filter(locale__language_code="en").count() == 3
-    assert regional.filter(locale__language_code="es").count() == 3
+    for language in ("en", "es", "pt", "fr"):
+        assert regional.filter(locale__language_code=language).count() == 3, language
     assert {c.track for c in regional} == {"illicit_trade", "integrity", "ftz_aeo"}
     for course in regional.filter(locale__language_code="en"):
         modules = ModulePage.objects.child_of(course)
@@ -88,10 +89,16 @@ def test_demo_curriculum_in_english_and_spanish_and_idempotent(
             assert 2 <= LessonPage.objects.child_of(module).count() <= 3, module
         lessons = LessonPage.objects.descendant_of(course)
         assert LessonActivity.objects.filter(lesson__in=lessons).exists(), course
-        spanish = course.get_translation(course.get_translations().first().locale)
-        assert spanish.title != course.title
+        for language in ("es", "pt", "fr"):  # every page of the track, in every language
+            for page in [course, *modules, *lessons]:
+                translated = page.get_translations().filter(locale__language_code=language)
+                assert translated.count() == 1, (page, language)
+            title = course.get_translations().get(locale__language_code=language).title
+            assert title != course.title, language
     per_course = CoursePage.objects.get(administration__code="PER", locale__language_code="en")
     assert per_course.get_parent().specific.administration.code == "PER"
+    per_languages = {page.locale.language_code for page in per_course.get_translations(True)}
+    assert per_languages == {"en", "es"}  # a course in the languages its owner teaches in
     # Every lesson translation uses activities in its own language, sharing block ids.
     for slot in LessonActivity.objects.select_related("activity", "lesson__locale"):
         assert slot.activity.language == slot.lesson.locale.language_code
@@ -100,8 +107,13 @@ def test_demo_curriculum_in_english_and_spanish_and_idempotent(
         H5PActivity.objects.filter(language="es").count()
         == H5PActivity.objects.filter(language="en").count()
     )
-    # Review workflow on the catalogues, authors grouped by ownership.
-    assert WorkflowPage.objects.filter(page__in=CourseIndexPage.objects.all()).count() == 4
+    regional_activities = H5PActivity.objects.filter(administration__isnull=True)
+    english_activities = regional_activities.filter(language="en").count()
+    for language in ("pt", "fr"):
+        assert regional_activities.filter(language=language).count() == english_activities
+    # Review workflow on the catalogues (regional in four languages, PER's in two),
+    # authors grouped by ownership.
+    assert WorkflowPage.objects.filter(page__in=CourseIndexPage.objects.all()).count() == 6
     author = User.objects.get(username="author")
     assert author.groups.filter(name="Course authors · regional").exists()
 
@@ -115,8 +127,14 @@ def test_demo_curriculum_in_english_and_spanish_and_idempotent(
         assert bank.questions.count() >= 16
     every_type = set(QUESTION_TYPES)
     assert {q.current_version.type for b in banks for q in b.questions.all()} == every_type
-    assert AssessmentPage.objects.filter(locale__language_code="en").count() == 3
-    assert AssessmentPage.objects.filter(locale__language_code="es").count() == 3
+    for language in ("en", "es", "pt", "fr"):
+        assert AssessmentPage.objects.filter(locale__language_code=language).count() == 3
+    from certificates.models import Programme
+
+    for programme in Programme.objects.filter(administration__isnull=True):
+        texts = {text.language: text.title for text in programme.texts.all()}
+        assert set(texts) == {"en", "es", "pt", "fr"}, programme.code
+        assert len(set(texts.values())) == 4, texts  # a title written for each language
     # Three attempts from one bank: answers only once none remains (issue 11).
     assert {(p.review_policy, p.max_attempts) for p in AssessmentPage.objects.all()} == {
         ("after_last", 3)

@@ -37,6 +37,30 @@ HOME_TEXT = {
             "puede verificar.</p>"
         ),
     },
+    "pt-br": {
+        "title": "Academia de Integridade e Controle Aduaneiro",
+        "intro": (
+            "Formação para os servidores aduaneiros das Américas e do Caribe: detectar o "
+            "comércio ilícito, prevenir a corrupção e controlar as zonas francas."
+        ),
+        "body": (
+            "<p>Avance no seu ritmo com lições curtas e atividades interativas, faça "
+            "avaliações corrigidas no servidor e obtenha certificados que qualquer pessoa "
+            "pode verificar.</p>"
+        ),
+    },
+    "fr": {
+        "title": "Académie d'intégrité et de contrôle douanier",
+        "intro": (
+            "Formation des agents des douanes des Amériques et des Caraïbes : détecter le "
+            "commerce illicite, prévenir la corruption et contrôler les zones franches."
+        ),
+        "body": (
+            "<p>Progressez à votre rythme grâce à de courtes leçons et à des activités "
+            "interactives, passez des évaluations corrigées sur le serveur et obtenez des "
+            "certificats que chacun peut vérifier.</p>"
+        ),
+    },
 }
 
 
