@@ -23,7 +23,7 @@ TABLES = [
 
 
 def check_demo_certificates() -> None:
-    """Three regional programmes in English and Spanish, certificates in every state, each
+    """Three regional programmes in four languages, certificates in every state, each
     with its PDF. Called by tests/test_seed_demo.py, which runs the whole seed once."""
     programmes = {p.code: p for p in Programme.objects.prefetch_related("texts", "requirements")}
     assert len(programmes) == 3
@@ -32,9 +32,9 @@ def check_demo_certificates() -> None:
         assert programme.administration is None and programme.is_active
         assert programme.recert_window_days == 90
         texts = {text.language: text for text in programme.texts.all()}
-        assert set(texts) == {"en", "es"}
-        assert texts["en"].title != texts["es"].title
-        assert texts["en"].description and texts["es"].description
+        assert set(texts) == {"en", "es", "pt-br", "fr"}
+        assert len({text.title for text in texts.values()}) == 4
+        assert all(text.description for text in texts.values())
         assert programme.validity_months == (24 if programme.track == "integrity" else 36)
         rows = list(programme.requirements.all())
         course = next(row.course for row in rows if row.course_id)
