@@ -1,12 +1,15 @@
 """Every officer and manager page speaks the viewer's language: rendered in Spanish,
-Brazilian Portuguese and French, no page shows an English string of the platform's own
+Brazilian Portuguese and French, no page, export or import template shows an English
+string of the platform's own
 (a message of its catalogue whose translation differs), in its text or in the attributes
 people read. Course content written in English by its authors is not the interface and
 is left out (the fixtures' titles and texts)."""
 
 from __future__ import annotations
 
+import csv
 import functools
+import io
 import itertools
 import re
 from datetime import date, timedelta
@@ -86,8 +89,12 @@ def english_messages(language: str) -> list[tuple[str, re.Pattern[str] | None]]:
     return found
 
 
-def leaks(html: str, language: str, content: set[str]) -> list[str]:
-    texts = [t for t in texts_of(html) if t not in content]
+def leaks(body: str, language: str, content: set[str], *, csv_file: bool = False) -> list[str]:
+    if csv_file:  # an export or a template: its cells
+        parts = [" ".join(cell.split()) for row in csv.reader(io.StringIO(body)) for cell in row]
+    else:
+        parts = texts_of(body)
+    texts = [t for t in parts if t and t not in content]
     problems = []
     for source, pattern in english_messages(language):
         if source in content:
@@ -137,6 +144,9 @@ def world(earned, assessment, per_manager, coordinator):  # noqa: F811
             reverse("tracking:assignments", args=["PER"]),
             reverse("tracking:assignment_new", args=["PER"]),
             reverse("tracking:imports", args=["PER"]),
+            reverse("tracking:import_template", args=["PER", "csv"]),
+            reverse("tracking:matrix_export", args=["PER", "csv"]),
+            reverse("tracking:progress_export", args=["PER", "csv"]),
             reverse("certificates:manage"),
             reverse("certificates:manage_detail", args=[earned.certificate.pk]),
             reverse("api_pages:tokens", args=["PER"]),
@@ -162,9 +172,11 @@ def test_no_page_shows_the_platforms_english(client, world):
             assert response.status_code == 200, (role, url, response.status_code)
             assert response["Content-Language"] == language, url
             pages += 1
-            found = leaks(response.content.decode(), language, content)
+            csv_file = response["Content-Type"].startswith("text/csv")
+            body = b"".join(response.streaming_content) if response.streaming else response.content
+            found = leaks(body.decode("utf-8-sig"), language, content, csv_file=csv_file)
             problems += [f"{language} {role} {url}: {leak}" for leak in found]
-    assert pages == 3 * 23
+    assert pages == 3 * 26
     assert problems == []
 
 
@@ -173,3 +185,5 @@ def test_the_check_sees_english():
     html = "<main><h1>Mis certificados</h1><p>Download the PDF</p><img alt='Sign in'></main>"
     found = leaks(html, "es", content)
     assert any("Sign in" in line for line in found), found
+    exported = leaks("Employee number,Nombre\r\nPER-1,Ana\r\n", "es", content, csv_file=True)
+    assert any("Employee number" in line for line in exported), exported

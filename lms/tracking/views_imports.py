@@ -16,6 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from . import exporting, officers
@@ -176,17 +177,31 @@ def import_discard(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     return HttpResponseRedirect(_detail_url(record))
 
 
+TEMPLATE_HEADINGS: dict[str, str] = {
+    "employee_number": gettext_noop("Employee number"),
+    "full_name": gettext_noop("Full name"),
+    "email": gettext_noop("E-mail"),
+    "unit": gettext_noop("Unit"),
+    "position": gettext_noop("Position"),
+    "preferred_language": gettext_noop("Preferred language"),
+    "username": gettext_noop("Username"),
+}
+"""The import template's heading of each column (translated when written)."""
+
+
 @login_required
 @require_GET
 def import_template(request: HttpRequest, code: str, fmt: str) -> HttpResponse:
-    """An empty file with the column headings the import reads."""
+    """An empty file with the column headings the import reads, in the manager's language
+    (each is one of the headings the import accepts: ``importing.COLUMN_ALIASES``)."""
     administration = access_tracked_administration(request.user, code)
     filename = f"officers-{administration.code}.{fmt}"
+    headings = [_(TEMPLATE_HEADINGS[column]) for column in COLUMNS]
     if fmt == "csv":
-        chunks = exporting.csv_rows(COLUMNS, [])
+        chunks = exporting.csv_rows(headings, [])
         content_type = exporting.CSV_CONTENT_TYPE
     elif fmt == "xlsx":
-        chunks = exporting.xlsx_stream(COLUMNS, [], sheet_title=_("Officers"))
+        chunks = exporting.xlsx_stream(headings, [], sheet_title=_("Officers"))
         content_type = exporting.XLSX_CONTENT_TYPE
     else:
         raise Http404

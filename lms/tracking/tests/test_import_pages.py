@@ -333,7 +333,7 @@ def test_no_file(manager_client, per):
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
 def test_template_has_the_accepted_headings(manager_client, per, fmt):
-    from lms.tracking.importing import COLUMNS, ImportFileError, read_table
+    from lms.tracking.importing import ImportFileError, read_table
 
     response = manager_client.get(reverse("tracking:import_template", args=["PER", fmt]))
     assert response.status_code == 200
@@ -342,7 +342,32 @@ def test_template_has_the_accepted_headings(manager_client, per, fmt):
         read_table(data, f"template.{fmt}")
     assert error.value.code == "no_rows"
     if fmt == "csv":
-        assert data.decode("utf-8-sig").strip() == ",".join(COLUMNS)
+        assert data.decode("utf-8-sig").strip() == (
+            "Employee number,Full name,E-mail,Unit,Position,Preferred language,Username"
+        )
+
+
+@pytest.mark.parametrize("language", ["en", "es", "pt-br", "fr"])
+def test_template_headings_are_in_the_managers_language_and_read_back(
+    client, per, per_manager, language
+):
+    from lms.tracking.importing import COLUMNS, read_table
+
+    per_manager.preferred_language = language
+    per_manager.save(update_fields=["preferred_language"])
+    client.force_login(per_manager)
+    response = client.get(reverse("tracking:import_template", args=["PER", "csv"]))
+    header = b"".join(response.streaming_content).decode("utf-8-sig").strip()
+    expected = {
+        "es": "Número de empleado,Nombre completo,Correo electrónico,Unidad,Cargo,"
+        "Idioma preferido,Nombre de usuario",
+        "fr": "Matricule,Nom complet,Courriel,Unité,Poste,Langue préférée,Nom d'utilisateur",
+    }
+    if language in expected:
+        assert header == expected[language]
+    # Every heading of the template is one the import reads, in every language.
+    table = read_table(f"{header}\r\nPER-9,Ana,ana@x.org,,,,\r\n".encode(), "t.csv")
+    assert table.columns == COLUMNS
 
 
 def test_template_in_an_unknown_format_is_404(manager_client, per):
