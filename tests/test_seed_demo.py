@@ -125,6 +125,8 @@ def test_demo_curriculum_in_four_languages_and_idempotent(
     assert banks.count() == 3
     for bank in banks:
         assert bank.questions.count() >= 16
+        for question in bank.questions.all():  # every question in the four languages
+            assert set(question.current_version.texts) == {"en", "es", "pt-br", "fr"}, question
     every_type = set(QUESTION_TYPES)
     assert {q.current_version.type for b in banks for q in b.questions.all()} == every_type
     for language in ("en", "es", "pt-br", "fr"):
