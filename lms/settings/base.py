@@ -360,7 +360,7 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Customs training platform API",
     "DESCRIPTION": (
         "The administration API. Authenticate with an API token that an administration "
-        "manager creates on the API tokens page (/administrations/<code>/api-tokens/): send "
+        "manager creates on the API tokens page (`/administrations/{code}/api-tokens/`): send "
         "`Authorization: Bearer lms_...`. A token acts for its own administration only; "
         "a *read* token may only read (GET), a *read and write* token may also create and "
         "change officers and assignments. A signed-in manager's browser session works too "
