@@ -361,7 +361,7 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Customs training platform API",
     "DESCRIPTION": (
         "The administration API. Authenticate with an API token that an administration "
-        "manager creates on the API tokens page (/administrations/<code>/api-tokens/): send "
+        "manager creates on the API tokens page (`/administrations/{code}/api-tokens/`): send "
         "`Authorization: Bearer lms_...`. A token acts for its own administration only; "
         "a *read* token may only read (GET), a *read and write* token may also create and "
         "change officers and assignments. A signed-in manager's browser session works too "
@@ -378,7 +378,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    "SWAGGER_UI_SETTINGS": {"persistAuthorization": False, "validatorUrl": None},
+    # No syntax colours in the examples: several of the themes' colours fail WCAG AA
+    # contrast on their dark background (plain text on it passes).
+    "SWAGGER_UI_SETTINGS": {
+        "persistAuthorization": False,
+        "validatorUrl": None,
+        "syntaxHighlight": {"activated": False},
+    },
     # Only the platform's own API is documented, not the Wagtail admin's internal one.
     "PREPROCESSING_HOOKS": ["lms.api.schema.only_platform_api"],
     "COMPONENT_SPLIT_REQUEST": True,

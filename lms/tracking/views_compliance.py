@@ -60,6 +60,8 @@ def matrix(request: HttpRequest, code: str) -> HttpResponse:
             "filters": filters,
             "columns": columns,
             "rows": rows,
+            # The same rows as a list, for phones: each officer's states by programme.
+            "listed": [(row.officer, list(zip(columns, row.cells, strict=True))) for row in rows],
             "page": page,
             "units": _unit_choices(administration),
             "statuses": selectors.Status.choices(),
