@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from courses.selectors import course_for_page
 from lms.accounts import selectors as account_selectors
@@ -148,3 +153,81 @@ def item_analysis(
         "distribution": analysis.score_distribution([p for p in percents if p is not None]),
         "items": items,
     }
+
+
+@dataclass(frozen=True)
+class RecentResult:
+    """One of the officer's latest submitted attempts, for their home page."""
+
+    attempt: Attempt
+    title: str
+    url: str
+    # None while an essay waits for a grader, or when the review policy hides the score.
+    passed: bool | None
+    percent: float | None
+
+
+def recent_result_list_for_user(
+    actor: User, *, limit: int = 5, language: str = "", now: datetime | None = None
+) -> list[RecentResult]:
+    """The actor's own latest submitted attempts, newest first, with the assessment's
+    title in ``language`` (default: the active one) and pass or fail when the review
+    policy shows the score. Two queries whatever ``limit``."""
+    from django.urls import reverse
+    from django.utils import timezone, translation
+
+    from .review import Situation, review_visibility
+    from .rules import strictest
+
+    if not actor.is_authenticated:
+        return []
+    now = now or timezone.now()
+    language = language or translation.get_language() or settings.LANGUAGE_CODE
+    attempts = list(
+        Attempt.objects.filter(
+            user_id=actor.pk,
+            status__in=[Attempt.Status.SUBMITTED, Attempt.Status.EXPIRED, Attempt.Status.GRADING],
+            submitted_at__isnull=False,
+        )
+        .select_related("assessment")
+        .order_by("-submitted_at", "-pk")[:limit]
+    )
+    pages: dict[Any, list[AssessmentPage]] = defaultdict(list)
+    keys = {attempt.assessment_key for attempt in attempts}
+    if keys:
+        for page in (
+            AssessmentPage.objects.live().filter(translation_key__in=keys).select_related("locale")
+        ):
+            pages[page.translation_key].append(page)
+    results = []
+    for attempt in attempts:
+        translations = pages.get(attempt.assessment_key, [])
+        shown = next(
+            (p for p in translations if p.locale.language_code == language),
+            attempt.assessment or (translations[0] if translations else None),
+        )
+        rules = [*translations, attempt.assessment] if attempt.assessment else translations
+        visible = (
+            bool(rules)
+            and review_visibility(
+                Situation(
+                    policy=strictest(rules).review_policy,
+                    attempts_used=0,
+                    max_attempts=None,
+                    attempt_open=False,
+                    available_until=None,
+                    now=now,
+                )
+            ).score
+        )
+        graded = attempt.status != Attempt.Status.GRADING and visible
+        results.append(
+            RecentResult(
+                attempt=attempt,
+                title=shown.title if shown is not None else _("An assessment"),
+                url=reverse("assessments:result", args=[attempt.pk]),
+                passed=bool(attempt.passed) if graded else None,
+                percent=attempt.percent if graded else None,
+            )
+        )
+    return results

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST
 
-from . import selectors, services
+from . import next_steps, selectors, services
 from . import types as question_types
 from .content import merged, public_view, stem_html
 from .grading import RESPONSE_ERROR_MESSAGES, ResponseError
@@ -276,6 +276,7 @@ def result(request: HttpRequest, attempt_id: int) -> HttpResponse:
                 for title, values in sections.items()
             ],
             "review": review,
+            "next_steps": next_steps.next_steps_for(request.user, attempt),
         },
     )
 

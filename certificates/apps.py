@@ -10,3 +10,9 @@ class CertificatesConfig(AppConfig):
         from . import checks, receivers  # noqa: F401 - checks register themselves
 
         receivers.connect()
+
+        from assessments import next_steps
+
+        from .selectors import certificate_links_for_attempt
+
+        next_steps.register(certificate_links_for_attempt)

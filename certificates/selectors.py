@@ -5,8 +5,9 @@ certificate and a missing one raise the same 404."""
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
@@ -21,6 +22,26 @@ from .requirements import AssessmentResult, Facts, Kind, Requirement, Rule
 if TYPE_CHECKING:
     from lms.accounts.models import User
     from lms.accounts.selectors import Actor
+
+
+# The status a person reads: a valid certificate inside its recertification window is
+# "expiring soon"; the model's own states otherwise.
+EXPIRING = "expiring"
+
+
+def window_opens(certificate: Certificate) -> datetime | None:
+    """When the certificate's recertification window opens (None: it never expires)."""
+    if certificate.expires_at is None:
+        return None
+    return certificate.expires_at - timedelta(days=certificate.programme.recert_window_days)
+
+
+def shown_status(certificate: Certificate, now: datetime) -> str:
+    status = certificate.status_at(now)
+    opens = window_opens(certificate)
+    if status == Certificate.Status.VALID and opens is not None and now >= opens:
+        return EXPIRING
+    return status
 
 
 def programme_list_for_user(actor: Actor) -> QuerySet[Programme]:
@@ -175,4 +196,50 @@ def revoked_status_indexes(list_number: int, size: int) -> list[int]:
         for index in Certificate.objects.filter(
             revoked_at__isnull=False, status_index__gte=low, status_index__lt=low + size
         ).values_list("status_index", flat=True)
+    ]
+
+
+def renewal_requirements(programme: Programme) -> list[ProgrammeRequirement]:
+    """The requirement rows a renewal is judged on: the recertification rows when the
+    programme has some, else the first certification's (as the issuing service decides).
+    Reads ``programme.requirements.all()`` (prefetch it)."""
+    rows = [row for row in programme.requirements.all() if row.course_id or row.assessment_id]
+    recert = [row for row in rows if row.purpose == ProgrammeRequirement.Purpose.RECERT]
+    return recert or [row for row in rows if row.purpose == ProgrammeRequirement.Purpose.INITIAL]
+
+
+def certificate_links_for_attempt(actor: User, attempt: Any) -> list[Any]:
+    """For the result page of a passed attempt (``assessments.next_steps``): the actor's
+    current certificates of programmes that require this assessment. Two queries."""
+    from django.urls import reverse
+    from django.utils import timezone, translation
+    from django.utils.translation import gettext as _
+
+    from assessments.next_steps import NextLink
+
+    if not attempt.passed or not actor.is_authenticated:
+        return []
+    now = timezone.now()
+    language = translation.get_language() or "en"
+    certificates = (
+        Certificate.objects.filter(
+            holder_id=actor.pk,
+            revoked_at__isnull=True,
+            superseded_at__isnull=True,
+            programme__requirements__assessment__translation_key=attempt.assessment_key,
+        )
+        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+        .select_related("programme")
+        .prefetch_related("programme__texts")
+        .distinct()
+        .order_by("-issued_at", "-pk")
+    )
+    return [
+        NextLink(
+            kind="certificate",
+            label=_("Download your certificate: %(title)s")
+            % {"title": certificate.programme.title_for(language)},
+            url=reverse("certificates:pdf", args=[certificate.pk]),
+        )
+        for certificate in certificates
     ]

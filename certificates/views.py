@@ -29,6 +29,7 @@ from lms.accounts.roles import Role, roles_of
 from . import issuer, selectors, services
 from .models import Certificate, CertificateEvent, Programme, ProgrammeRequirement
 from .requirements import Evaluation, Facts, Requirement, evaluate
+from .selectors import EXPIRING, shown_status, window_opens
 
 if TYPE_CHECKING:
     from lms.accounts.selectors import Actor
@@ -39,9 +40,6 @@ PER_PAGE = 50
 INITIAL = ProgrammeRequirement.Purpose.INITIAL
 RECERT = ProgrammeRequirement.Purpose.RECERT
 
-# The status a person reads: a valid certificate inside its recertification window is
-# "expiring soon"; the model's own states otherwise.
-EXPIRING = "expiring"
 STATUS_LABELS = {
     Certificate.Status.VALID: Certificate.Status.VALID.label,
     EXPIRING: gettext_lazy("Expiring soon"),
@@ -57,21 +55,6 @@ STATUS_ORDER = {
     Certificate.Status.REVOKED: 3,
     Certificate.Status.SUPERSEDED: 4,
 }
-
-
-def window_opens(certificate: Certificate) -> datetime | None:
-    """When the certificate's recertification window opens (None: it never expires)."""
-    if certificate.expires_at is None:
-        return None
-    return certificate.expires_at - timedelta(days=certificate.programme.recert_window_days)
-
-
-def shown_status(certificate: Certificate, now: datetime) -> str:
-    status = certificate.status_at(now)
-    opens = window_opens(certificate)
-    if status == Certificate.Status.VALID and opens is not None and now >= opens:
-        return EXPIRING
-    return status
 
 
 # --- The officer's certificates -----------------------------------------------------------

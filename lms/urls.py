@@ -33,6 +33,7 @@ urlpatterns = [
     path("", include("courses.urls")),
     path("", include("assessments.urls")),
     path("", include("certificates.urls")),
+    path("", include("lms.home.urls")),
     path("api/v1/", include("lms.api.urls")),
 ]
 

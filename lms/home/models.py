@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import models
 from django.db.models.signals import post_delete, post_save
@@ -14,7 +15,7 @@ from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.fields import RichTextField
 from wagtail.models import Page, Site
 
-from lms.accounts.context_processors import navigation_for
+from lms.accounts.models import Administration
 from lms.authoring import AuthoringPageForm
 
 
@@ -38,9 +39,37 @@ class HomePage(Page):
         verbose_name = _("home page")
 
     def get_context(self, request: HttpRequest, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        from . import selectors  # the home reads every layer; imported when serving
+
         context = super().get_context(request, *args, **kwargs)
-        context["shortcuts"] = [item for item in navigation_for(request.user) if item.key != "home"]
+        user = request.user
+        if user.is_authenticated:
+            context["officer_home"] = selectors.officer_home(user)
+            context["shortcuts"] = selectors.shortcuts_for(user)
         return context
+
+
+class CalendarFeed(models.Model):
+    """An officer's secret calendar address (iCalendar). Only a SHA-256 of the token is
+    stored: the address is shown once, when it is made; making a new one or turning the
+    feed off invalidates the old address at once. The feed answers only while the officer
+    is active and still belongs to the administration they made it in."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feed"
+    )
+    administration = models.ForeignKey(
+        Administration, on_delete=models.PROTECT, related_name="+", db_index=True
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("calendar feed")
+        verbose_name_plural = _("calendar feeds")
+
+    def __str__(self) -> str:
+        return f"{self.user_id} · {self.created_at:%Y-%m-%d}"
 
 
 @register_setting(icon="cog")
