@@ -216,27 +216,54 @@ def _matches(words: list[str], parts: list[str]) -> bool:
     return words[: len(whole)] == whole and words[len(whole)].startswith(last)
 
 
+class _FoldTable(dict):
+    """``str.translate`` table folding each character to one lower-case character
+    without its accent ("É" -> "e"), so positions in the folded text are positions in
+    the text."""
+
+    def __missing__(self, code: int) -> str:
+        self[code] = unicodedata.normalize("NFD", chr(code))[0].lower()[:1] or chr(code)
+        return self[code]
+
+
+FOLD_TABLE = _FoldTable()
+SNIPPET_CHARS = 400
+
+
 def snippet_fragments(text: str, terms: list[str], *, words: int = 30) -> list[Fragment]:
     """The SQLite snippet: about ``words`` words of ``text`` around its first match, the
     matched words marked; the start of the text when nothing matches."""
-    tokens = [match.group() for match in re.finditer(r"\w+|\W+", text)]
+    folded_text = text.translate(FOLD_TABLE)
+    first = len(text)
+    for term in terms:
+        pattern = r"(?<!\w)" + r"\W+".join(re.escape(part) for part in term.split(" "))
+        found = re.search(pattern, folded_text)
+        if found:
+            first = min(first, found.start())
+    first = 0 if first == len(text) else first
+    # Only a window around the first match is cut into words (lessons can be long).
+    begin = max(0, first - SNIPPET_CHARS // 3)
+    window = text[begin : begin + SNIPPET_CHARS]
+    tokens = [match.group() for match in re.finditer(r"\w+|\W+", window)]
+    if begin and tokens and WORD.fullmatch(tokens[0]):
+        tokens = tokens[1:]  # a word cut by the window
     positions = [i for i, token in enumerate(tokens) if WORD.fullmatch(token)]
-    folded = [fold(tokens[i]) for i in positions]
+    folded = [tokens[i].translate(FOLD_TABLE) for i in positions]
     marked: set[int] = set()
     for term in terms:
         parts = term.split(" ")
         for n in range(len(positions) - len(parts) + 1):
             if _matches(folded[n : n + len(parts)], parts):
                 marked.update(positions[n : n + len(parts)])
-    first = next((n for n, i in enumerate(positions) if i in marked), 0)
-    start_word = max(0, first - words // 3)
+    first_word = next((n for n, i in enumerate(positions) if i in marked), 0)
+    start_word = max(0, first_word - words // 3)
     chosen = positions[start_word : start_word + words]
     if not chosen:
         return []
     start, end = chosen[0], chosen[-1] + 1
-    fragments = [Fragment("… ", False)] if start_word else []
+    fragments = [Fragment("… ", False)] if begin or start_word else []
     fragments += [Fragment(tokens[i], i in marked) for i in range(start, end)]
-    if end < len(tokens):
+    if chosen[-1] < positions[-1] or begin + len(window) < len(text):
         fragments.append(Fragment(" …", False))
     return fragments
 

@@ -444,7 +444,17 @@ def page_search_for_user(actor: User, *, query: str, language: str) -> QuerySet[
             course__in=visible_courses.values("pk"),
         )
         .select_related("page", "course", "module")
-        .defer("folded", "vector", "page__draft_title", "page__search_description")
+        # What the results page shows and links to, nothing more (rows stay narrow).
+        .only(
+            "kind",
+            "title",
+            "text",
+            "page__url_path",
+            "page__slug",
+            "page__locale_id",
+            "course__title",
+            "module__title",
+        )
     )
     if connection.vendor == "postgresql":
         from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank

@@ -328,3 +328,9 @@ def test_folding_and_terms():
     assert query_terms("Rip-On  «seal» ?!") == ["rip on", "seal"]
     fragments = snippet_fragments("Check the seals. Rip-on attacks.", ["seal", "rip on"])
     assert [f.text for f in fragments if f.marked] == ["seals", "Rip", "on"]
+    assert "".join(f.text for f in fragments) == "Check the seals. Rip-on attacks"
+    long = "word " * 300 + "Inspección del PRECINTO nº 5. " + "more " * 300
+    fragments = snippet_fragments(long, ["precinto", "inspeccion"])
+    assert [f.text for f in fragments if f.marked] == ["Inspección", "PRECINTO"]
+    assert fragments[0].text == "… " and fragments[-1].text == " …"
+    assert len([f for f in fragments if re.fullmatch(r"\w+", f.text)]) == 30
