@@ -19,7 +19,7 @@ on PostgreSQL and a plain-text fallback on SQLite, rather than Wagtail's search 
   work; punctuation only gives no lexemes, hence no results, never an error) and
   ``ts_headline`` gives the snippet. PostgreSQL's parser keeps hyphenated words whole
   and in parts ("rip-on" is indexed as ``rip-on``, ``rip``, ``on``), so "rip-on" finds
-  them. Accents: the vector indexes the text as written and without accents, so
+  them. Accents: the vector also indexes the accented words without their accents, so
   "inspeccion" finds "inspección".
 - SQLite (the embedded demo) has no stemmer for Spanish, Portuguese or French in FTS5, so
   the fallback is a word-prefix match on a folded copy of the text (lower case, no
@@ -130,18 +130,28 @@ def _course_and_module(page: Page) -> tuple[CoursePage | None, ModulePage | None
     return ancestors.get(CoursePage), ancestors.get(ModulePage)
 
 
-def _vector_sql_update(pks: Iterable[int], language: str) -> None:
-    """Build the stored vectors of ``pks`` (PostgreSQL): the title (weight A), the text as
-    written (B) and without accents (C), in the language's configuration."""
+def _vector_sql_update(pk: int, language: str, accentless: str) -> None:
+    """Build a stored vector (PostgreSQL): the title (weight A), the text (B) and the
+    text's accented words without their accents (C), in the language's configuration."""
     from django.contrib.postgres.search import SearchVector
+    from django.db.models import TextField, Value
 
     config = config_for(language)
-    vector = (
-        SearchVector("title", config=config, weight="A")
-        + SearchVector("text", config=config, weight="B")
-        + SearchVector("folded", config=config, weight="C")
+    vector = SearchVector("title", config=config, weight="A") + SearchVector(
+        "text", config=config, weight="B"
     )
-    SearchDocument.objects.filter(pk__in=list(pks)).update(vector=vector)
+    if accentless:
+        vector += SearchVector(
+            Value(accentless, output_field=TextField()), config=config, weight="C"
+        )
+    SearchDocument.objects.filter(pk=pk).update(vector=vector)
+
+
+def _accentless(text: str) -> str:
+    """The words of ``text`` that carry accents, without them ("inspección" ->
+    "inspeccion"), so a query typed without accents finds them."""
+    words = WORD.findall(f"{text}".lower())
+    return " ".join(dict.fromkeys(fold(word) for word in words if fold(word) != word))
 
 
 def search_document_update(*, page: Page) -> SearchDocument | None:
@@ -171,7 +181,7 @@ def search_document_update(*, page: Page) -> SearchDocument | None:
             },
         )
         if connection.vendor == "postgresql":
-            _vector_sql_update([document.pk], language)
+            _vector_sql_update(document.pk, language, _accentless(f"{page.title} {text}"))
     return document
 
 

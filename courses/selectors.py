@@ -421,8 +421,8 @@ def page_search_for_user(actor: User, *, query: str, language: str) -> QuerySet[
 
     On PostgreSQL each document carries ``rank`` and ``headline`` (``ts_headline`` with
     matches between ``HEADLINE_START`` and ``HEADLINE_STOP``); on SQLite ``rank`` only
-    (see ``courses/search.py`` for the fallback). One query per page of results, plus the
-    count.
+    (see ``courses/search.py`` for the fallback). One query for the visible courses, then
+    one per page of results and the count.
     """
     from wagtail.coreutils import get_supported_content_language_variant
 
@@ -435,13 +435,17 @@ def page_search_for_user(actor: User, *, query: str, language: str) -> QuerySet[
         language = get_supported_content_language_variant(language)
     except LookupError:
         language = settings.LANGUAGE_CODE
-    visible_courses = CoursePage.objects.live().filter(course_visibility_q(actor))
+    # The courses the actor may see, read once (a short list of ids): the search query
+    # then joins only what the results show, which keeps PostgreSQL's planning short.
+    visible_courses = list(
+        CoursePage.objects.live().filter(course_visibility_q(actor)).values_list("pk", flat=True)
+    )
     documents = (
         SearchDocument.objects.filter(
             Q(module__isnull=True) | Q(module__live=True),
             language=language,
             page__live=True,
-            course__in=visible_courses.values("pk"),
+            course_id__in=visible_courses,
         )
         .select_related("page", "course", "module")
         # What the results page shows and links to, nothing more (rows stay narrow).
