@@ -22,7 +22,7 @@ PYTEST_ARGS ?= -n 3 --durations=25
 PG_PYTEST_ARGS ?= -m "not browser" --database-tests-only
 
 .PHONY: help setup run test lint format check-deploy test-sqlite test-postgres browser-deps lock \
-        postgres messages bench bench-exam bench-certificates bench-tracking bench-content bench-questions clean
+        postgres messages bench bench-exam bench-certificates bench-tracking bench-content bench-questions bench-search clean
 
 help:
 	@echo "make run      install what is needed, migrate, seed the demo, serve on http://$(HOST):$(PORT)"
@@ -34,6 +34,7 @@ help:
 	@echo "make bench    run the benchmarks in bench/ and print their figures"
 	@echo "make bench-content  package imports over the corpora, lesson page of real H5P"
 	@echo "make bench-questions  question imports over the corpora and a 5,000-question file"
+	@echo "make bench-search  catalogue search over 500 lessons (SQLite; PostgreSQL with DATABASE_URL)"
 	@echo "make clean    remove the virtualenv, node_modules and the local database"
 
 # --- installation (each step is skipped when already done) -------------------------------
@@ -145,6 +146,11 @@ bench-content: setup
 
 bench-questions: setup
 	$(PY) bench/questions.py
+
+# Catalogue search latency over 500 lessons on a throw-away SQLite database, and on a
+# throw-away PostgreSQL database when DATABASE_URL points at PostgreSQL (bench/search.py).
+bench-search: setup
+	$(PY) bench/search.py
 
 # Pin what installs: resolve pyproject.toml (with the dev extra) in a fresh virtualenv and
 # write every version to requirements.lock, which 'make setup' installs as constraints.

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from wagtail.signals import page_published, post_page_move
+from wagtail.signals import page_published, page_unpublished, post_page_move
 
-from . import services
-from .models import LessonPage
+from . import search, services
+from .models import CoursePage, LessonPage, ModulePage
 
 
 def _lesson_published(sender: Any, instance: LessonPage, **kwargs: Any) -> None:
@@ -18,6 +18,24 @@ def _page_moved(sender: Any, instance: Any, **kwargs: Any) -> None:
     services.course_owners_sync(page=instance)
 
 
+def _searchable_published(sender: Any, instance: Any, **kwargs: Any) -> None:
+    search.search_document_update(page=instance)
+
+
+def _searchable_unpublished(sender: Any, instance: Any, **kwargs: Any) -> None:
+    search.search_document_delete(page=instance)
+
+
+def _searchable_moved(sender: Any, instance: Any, **kwargs: Any) -> None:
+    search.search_subtree_update(page=instance)
+
+
 def connect() -> None:
+    # Search: publishing indexes, unpublishing removes (deleting removes by cascade),
+    # moving re-indexes the subtree (its course or module may have changed).
+    for model in (CoursePage, ModulePage, LessonPage):
+        page_published.connect(_searchable_published, sender=model)
+        page_unpublished.connect(_searchable_unpublished, sender=model)
+    post_page_move.connect(_searchable_moved)
     page_published.connect(_lesson_published, sender=LessonPage)
     post_page_move.connect(_page_moved)

@@ -7,7 +7,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import (
+    Case,
     Count,
     F,
     JSONField,
@@ -17,6 +19,7 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Value,
+    When,
 )
 from django.db.models.functions import Coalesce
 from django.http import Http404
@@ -43,6 +46,7 @@ from .models import (
     LessonActivity,
     LessonPage,
     ModulePage,
+    SearchDocument,
 )
 
 if TYPE_CHECKING:
@@ -436,3 +440,85 @@ def image_list_for_user(actor: User) -> QuerySet[Any]:
     from wagtail.images import get_image_model
 
     return _media_list_for_user(get_image_model(), actor)
+
+
+# --- catalogue search -----------------------------------------------------------------------
+
+HEADLINE_START, HEADLINE_STOP = "\u27e6", "\u27e7"  # ⟦ ⟧ around matches, escaped later
+
+
+def page_search_for_user(actor: User, *, query: str, language: str) -> QuerySet[SearchDocument]:
+    """Live courses, modules and lessons in ``language`` whose text matches ``query``,
+    best first, limited to the courses the actor may see (:func:`course_visibility_q`:
+    regional ones and their own administration's, never another's). Drafts are never in
+    the index; a page whose course or module was unpublished is left out too.
+
+    On PostgreSQL each document carries ``rank`` and ``headline`` (``ts_headline`` with
+    matches between ``HEADLINE_START`` and ``HEADLINE_STOP``); on SQLite ``rank`` only
+    (see ``courses/search.py`` for the fallback). One query for the visible courses, then
+    one per page of results and the count.
+    """
+    from wagtail.coreutils import get_supported_content_language_variant
+
+    from .search import config_for, query_terms
+
+    terms = query_terms(query)
+    if not terms:
+        return SearchDocument.objects.none()
+    try:
+        language = get_supported_content_language_variant(language)
+    except LookupError:
+        language = settings.LANGUAGE_CODE
+    # The courses the actor may see, read once (a short list of ids): the search query
+    # then joins only what the results show, which keeps PostgreSQL's planning short.
+    visible_courses = list(
+        CoursePage.objects.live().filter(course_visibility_q(actor)).values_list("pk", flat=True)
+    )
+    documents = (
+        SearchDocument.objects.filter(
+            Q(module__isnull=True) | Q(module__live=True),
+            language=language,
+            page__live=True,
+            course_id__in=visible_courses,
+        )
+        .select_related("page", "course", "module")
+        # What the results page shows and links to, nothing more (rows stay narrow).
+        .only(
+            "kind",
+            "title",
+            "text",
+            "page__url_path",
+            "page__slug",
+            "page__locale_id",
+            "course__title",
+            "module__title",
+        )
+    )
+    if connection.vendor == "postgresql":
+        from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
+
+        config = config_for(language)
+        search_query = SearchQuery(query, search_type="websearch", config=config)
+        return (
+            documents.filter(vector=search_query)
+            .annotate(
+                rank=SearchRank(F("vector"), search_query),
+                headline=SearchHeadline(
+                    "text",
+                    search_query,
+                    config=config,
+                    start_sel=HEADLINE_START,
+                    stop_sel=HEADLINE_STOP,
+                    max_words=35,
+                    min_words=15,
+                    max_fragments=2,
+                ),
+            )
+            .defer("text")
+            .order_by("-rank", "course__title", "page__path")
+        )
+    in_title = Value(0)
+    for term in terms:
+        documents = documents.filter(folded__contains=f" {term}")
+        in_title = in_title + Case(When(title__icontains=term, then=Value(1)), default=Value(0))
+    return documents.annotate(rank=in_title).order_by("-rank", "course__title", "page__path")

@@ -7,6 +7,7 @@ app_name = "courses"
 urlpatterns = [
     path("learning/", views.my_learning, name="my_learning"),
     path("learning/catalogue/", views.catalogue_redirect, name="catalogue"),
+    path("learning/search/", views.search_results, name="search"),
     path("learning/enrol/<int:course_id>/", views.enrol, name="enrol"),
     path("h5p/xapi/<int:slot_id>/", views.h5p_xapi, name="h5p_xapi"),
     path(

@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
+from django.core.paginator import Paginator
 from django.http import (
     FileResponse,
     Http404,
@@ -31,8 +32,8 @@ from wagtail.models import Locale
 
 from lms.content_origin import content_origin_for
 
-from . import selectors, services
-from .forms import CatalogueFilterForm
+from . import search, selectors, services
+from .forms import CatalogueFilterForm, SearchForm
 from .models import (
     CourseIndexPage,
     CoursePage,
@@ -328,6 +329,26 @@ def catalogue_redirect(request: HttpRequest) -> HttpResponse:
     if index is None:
         raise Http404
     return HttpResponseRedirect(index.url)
+
+
+SEARCH_PAGE_SIZE = 10
+
+
+@login_required
+@require_GET
+def search_results(request: HttpRequest) -> HttpResponse:
+    """Courses, modules and lessons matching the words, in the reader's language, among
+    the courses they may see; a clear message (never an error page) for bad input."""
+    form = SearchForm(request.GET if "q" in request.GET else None)
+    results = None
+    if form.is_valid():
+        query = form.cleaned_data["q"]
+        documents = selectors.page_search_for_user(
+            request.user, query=query, language=translation.get_language()
+        )
+        results = Paginator(documents, SEARCH_PAGE_SIZE).get_page(request.GET.get("page"))
+        results.hits = search.search_hits(results.object_list, query)
+    return render(request, "courses/search.html", {"form": form, "results": results})
 
 
 @login_required

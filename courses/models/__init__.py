@@ -12,6 +12,7 @@ from .h5p import (
 from .learning import Enrolment, LessonProgress
 from .media import AdministrationCollection
 from .pages import CourseIndexPage, CoursePage, LessonPage, Level, ModulePage, Track
+from .search import SearchDocument
 
 __all__ = [
     "AdministrationCollection",
@@ -29,5 +30,6 @@ __all__ = [
     "LessonProgress",
     "Level",
     "ModulePage",
+    "SearchDocument",
     "Track",
 ]
