@@ -21,7 +21,7 @@ def drop_vector_index(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("courses", "0007_h5p_library_versions"),
+        ("courses", "0008_brazilian_portuguese"),
         migrations.swappable_dependency(settings.WAGTAIL_PAGE_MODEL),
     ]
 
