@@ -38,7 +38,8 @@ def local(value: Any, style: str = "datetime") -> str:
         raise template.TemplateSyntaxError(f"local: unknown format {style!r}")
     if not isinstance(value, dt.datetime):
         if isinstance(value, dt.date):  # a date is a whole day: no zone to name
-            return formats.date_format(value, FORMATS[style])
+            short = style in {"short", "short_date"}
+            return formats.date_format(value, "SHORT_DATE_FORMAT" if short else "DATE_FORMAT")
         return str(value)
     return named_moment(value, timezone.get_current_timezone(), FORMATS[style])
 

@@ -155,3 +155,27 @@ def test_platform_admins_set_an_administrations_zone(client, platform_admin, per
     assert client.post(url, {**data, "time_zone": "America/Lima"}).status_code == 302
     per.refresh_from_db()
     assert per.time_zone == "America/Lima"
+
+
+# --- the template library --------------------------------------------------------------------
+
+
+def test_the_local_filter_names_the_active_zone():
+    import datetime as dt
+
+    from django.template import Context, Template
+
+    template = Template(
+        '{% load lms_time %}{{ m|local }}|{{ m|local:"short" }}|{{ m|local:"date" }}|'
+        "{{ d|local }}|{% zone_name %}"
+    )
+    moment = dt.datetime(2026, 3, 12, 3, 30, tzinfo=dt.UTC)
+    with timezone.override("America/Lima"):
+        text = template.render(Context({"m": moment, "d": dt.date(2026, 3, 12)}))
+    assert text.split("|") == [
+        "March 11, 2026, 10:30 p.m. (America/Lima)",
+        "03/11/2026 10:30 p.m. (America/Lima)",
+        "March 11, 2026",
+        "March 12, 2026",
+        "America/Lima",
+    ]
