@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from courses.services import course_item_complete
 from lms.accounts.models import User
+from lms.accounts.timezones import named_moment
 
 from . import events
 from . import types as question_types
@@ -148,10 +149,15 @@ def attempts_allowed(
     strictest of the assessment's translations (:mod:`assessments.rules`), which share
     their attempts."""
     rules = rules or assessment_rules(assessment)
+    zone = timezone.get_current_timezone()  # the viewer's (UserTimeZoneMiddleware)
     if rules.available_from and now < rules.available_from:
-        return False, _("This assessment is not open yet.")
+        return False, _("This assessment opens on %(moment)s.") % {
+            "moment": named_moment(rules.available_from, zone)
+        }
     if rules.available_until and now >= rules.available_until:
-        return False, _("This assessment is closed.")
+        return False, _("This assessment closed on %(moment)s.") % {
+            "moment": named_moment(rules.available_until, zone)
+        }
     if rules.max_attempts is not None and len(previous) >= rules.max_attempts:
         return False, _("You have used all your attempts.")
     if previous and rules.delay_between_attempts_minutes:
@@ -159,7 +165,7 @@ def attempts_allowed(
         wait_until = last + timedelta(minutes=rules.delay_between_attempts_minutes)
         if now < wait_until:
             return False, _("You can try again after %(time)s.") % {
-                "time": timezone.localtime(wait_until).strftime("%Y-%m-%d %H:%M")
+                "time": named_moment(wait_until, zone, "SHORT_DATETIME_FORMAT")
             }
     return True, ""
 

@@ -37,7 +37,8 @@ def assessment_detail(request: HttpRequest, assessment: AssessmentPage) -> HttpR
     course, enrolment = selectors.assessment_context(request.user, assessment)
     attempts = list(selectors.attempt_list_for_user(request.user, assessment))
     open_attempt = next((a for a in attempts if a.status == Attempt.Status.OPEN), None)
-    allowed, reason = services.attempts_allowed(assessment, attempts, timezone.now())
+    rules = assessment_rules(assessment)
+    allowed, reason = services.attempts_allowed(assessment, attempts, timezone.now(), rules)
     return render(
         request,
         assessment.template,
@@ -50,6 +51,7 @@ def assessment_detail(request: HttpRequest, assessment: AssessmentPage) -> HttpR
             "open_attempt": open_attempt,
             "can_start": allowed and enrolment is not None,
             "reason": reason,
+            "rules": rules,
         },
     )
 

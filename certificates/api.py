@@ -31,6 +31,8 @@ from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
+from lms.accounts.timezones import administration_zone
+
 from . import selectors, services
 from .models import Certificate
 
@@ -103,6 +105,7 @@ class Verification:
     renewed_by: str | None
     renewed_by_path: str | None
     verify_url: str
+    time_zone: str = "UTC"  # the issuing administration's: the page's dates are shown in it
 
 
 def verification_of(certificate: Certificate, language: str | None = None) -> Verification:
@@ -141,6 +144,7 @@ def verification_of(certificate: Certificate, language: str | None = None) -> Ve
         renewed_by=services.verify_url(renewal) if renewal else None,
         renewed_by_path=renewal.get_verify_path() if renewal else None,
         verify_url=services.verify_url(certificate),
+        time_zone=str(administration_zone(administration)),
     )
 
 

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from lms.accounts.models import User
 from lms.accounts.roles import Role
+from lms.accounts.timezones import zone_for
 
 from . import codes, selectors
 from .models import Certificate, CertificateEvent, Programme, ProgrammeRequirement
@@ -281,14 +282,18 @@ def print_data(certificate: Certificate):  # -> pdf.PrintData
         if certificate.previous_id
         else None
     )
+    # Dates in the holder's zone (their own choice, else their administration's).
+    zone = zone_for(certificate.holder)
     return PrintData(
         holder_name=certificate.holder_name,
         programme_title=programme.title_for(language),
         programme_description=programme.description_for(language),
         administration_name=certificate.administration.name if certificate.administration else "",
         administration_code=certificate.administration.code if certificate.administration else "",
-        issued_on=timezone.localdate(certificate.issued_at),
-        expires_on=timezone.localdate(certificate.expires_at) if certificate.expires_at else None,
+        issued_on=timezone.localdate(certificate.issued_at, zone),
+        expires_on=(
+            timezone.localdate(certificate.expires_at, zone) if certificate.expires_at else None
+        ),
         number=certificate.number,
         code_display=certificate.code_display,
         verify_url=verify_url(certificate),
@@ -305,7 +310,7 @@ def certificate_render(*, certificate_id: int) -> Certificate:
     from .pdf import render_pdf
 
     certificate = (
-        Certificate.objects.select_related("programme", "administration")
+        Certificate.objects.select_related("programme", "administration", "holder__administration")
         .prefetch_related("programme__texts")
         .get(pk=certificate_id)
     )
@@ -371,7 +376,7 @@ def expiry_reminders_send(*, now: datetime | None = None) -> int:
             expires_at__gt=now,
             expires_at__lte=horizon,
         )
-        .select_related("holder", "programme", "administration")
+        .select_related("holder__administration", "programme", "administration")
         .prefetch_related("programme__texts")
     )
     sent_before: dict[int, set[int]] = {}
@@ -387,7 +392,8 @@ def expiry_reminders_send(*, now: datetime | None = None) -> int:
             continue
         holder = certificate.holder
         language = holder.preferred_language or certificate.language
-        with translation.override(language):
+        # In the holder's language and time zone (the date of expiry is theirs).
+        with translation.override(language), timezone.override(zone_for(holder)):
             context = {
                 "certificate": certificate,
                 "holder": holder,
@@ -418,8 +424,11 @@ def expiry_reminders_send(*, now: datetime | None = None) -> int:
             is_active=True,
             groups__name=Role.ADMINISTRATION_MANAGER.value,
         ).exclude(email="")
-        for manager in managers:
-            with translation.override(manager.preferred_language or settings.LANGUAGE_CODE):
+        for manager in managers.select_related("administration"):
+            with (
+                translation.override(manager.preferred_language or settings.LANGUAGE_CODE),
+                timezone.override(zone_for(manager)),
+            ):
                 _send(
                     [manager.email],
                     _("Certificates expiring soon: %(count)s") % {"count": len(certificates)},

@@ -7,7 +7,7 @@ from .models import Administration, Unit, User
 
 @admin.register(Administration)
 class AdministrationAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "country", "is_active"]
+    list_display = ["code", "name", "country", "time_zone", "is_active"]
     search_fields = ["code", "name", "country"]
 
 
@@ -35,6 +35,7 @@ class UserAdmin(DjangoUserAdmin):
                     "full_name",
                     "email",
                     "preferred_language",
+                    "time_zone",
                     "administration",
                     "unit",
                     "employee_number",

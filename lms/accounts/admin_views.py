@@ -8,11 +8,13 @@ from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 from wagtail.users.forms import UserCreationForm, UserEditForm
 from wagtail.users.views.users import UserViewSet
 
+from .forms import TimeZoneField
 from .models import Administration, Unit, User
 
 PROFILE_FIELDS = [
     "full_name",
     "preferred_language",
+    "time_zone",
     "administration",
     "unit",
     "employee_number",
@@ -64,9 +66,15 @@ class AdministrationViewSet(ModelViewSet):
         "country_code",
         "official_languages",
         "grouping",
+        "time_zone",
         "is_active",
     ]
     inspect_view_enabled = True
+
+    def formfield_for_dbfield(self, db_field, **kwargs):
+        if db_field.name == "time_zone":
+            return TimeZoneField(help_text=db_field.help_text, initial=db_field.default)
+        return super().formfield_for_dbfield(db_field, **kwargs)
 
 
 class UnitViewSet(ModelViewSet):

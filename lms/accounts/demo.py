@@ -87,6 +87,36 @@ ADMINISTRATIONS: tuple[AdministrationFact, ...] = (
     AdministrationFact("USA", "US", "United States", "Customs of the United States", ("en",), AMS),
 )
 
+TIME_ZONES: dict[str, str] = {
+    # The IANA zone of each administration's headquarters (where its due dates end).
+    "ARG": "America/Argentina/Buenos_Aires",
+    "BRB": "America/Barbados",
+    "BOL": "America/La_Paz",
+    "BES": "America/Kralendijk",
+    "BRA": "America/Sao_Paulo",
+    "CAN": "America/Toronto",
+    "CHL": "America/Santiago",
+    "COL": "America/Bogota",
+    "CRI": "America/Costa_Rica",
+    "DMA": "America/Dominica",
+    "DOM": "America/Santo_Domingo",
+    "ECU": "America/Guayaquil",
+    "SLV": "America/El_Salvador",
+    "GRD": "America/Grenada",
+    "GTM": "America/Guatemala",
+    "JAM": "America/Jamaica",
+    "MEX": "America/Mexico_City",
+    "NIC": "America/Managua",
+    "PAN": "America/Panama",
+    "PRY": "America/Asuncion",
+    "PER": "America/Lima",
+    "LCA": "America/St_Lucia",
+    "VCT": "America/St_Vincent",
+    "TTO": "America/Port_of_Spain",
+    "URY": "America/Montevideo",
+    "USA": "America/New_York",
+}
+
 
 class UnitFact(NamedTuple):
     administration: str

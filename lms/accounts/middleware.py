@@ -1,13 +1,15 @@
-"""Activate the signed-in user's preferred language; keep shared caches away from what
-signed-in people receive."""
+"""Activate the signed-in user's preferred language and time zone; keep shared caches away
+from what signed-in people receive."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.cache import patch_cache_control
+
+from .timezones import zone_name_for
 
 
 class UserLanguageMiddleware:
@@ -26,6 +28,22 @@ class UserLanguageMiddleware:
                 translation.activate(language)
                 request.LANGUAGE_CODE = language
         return self.get_response(request)
+
+
+class UserTimeZoneMiddleware:
+    """After authentication: every request runs in the viewer's time zone (their own
+    choice, else their administration's, else ``settings.TIME_ZONE``; see
+    :func:`lms.accounts.timezones.zone_name_for`), so ``|date`` and ``localtime`` show local
+    times. Stored times stay UTC. The zone is set for this request only (a thread serves
+    others next). The Wagtail admin keeps its own per-user time zone setting; API
+    token requests authenticate later (in DRF) and answer in UTC with an offset."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        with timezone.override(zone_name_for(getattr(request, "user", None))):
+            return self.get_response(request)
 
 
 class PrivateResponsesMiddleware:

@@ -10,6 +10,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from .timezones import DEFAULT_ZONE, validate_time_zone
+
 iso_alpha3_validator = RegexValidator(
     r"^[A-Z]{3}$", _("Use the three capital letters of the ISO 3166-1 alpha-3 code.")
 )
@@ -42,6 +44,16 @@ class Administration(models.Model):
         help_text=_("Language codes, for example es, qu, ay."),
     )
     grouping = models.CharField(_("WCO grouping"), max_length=200, blank=True)
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        default=DEFAULT_ZONE,
+        validators=[validate_time_zone],
+        help_text=_(
+            "IANA name, for example America/Lima. Its officers see times in this zone "
+            "unless they choose their own; due dates end at midnight in it."
+        ),
+    )
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
@@ -141,6 +153,13 @@ class User(AbstractUser):
         max_length=8,
         choices=settings.LANGUAGES,
         default="en",
+    )
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        blank=True,
+        validators=[validate_time_zone],
+        help_text=_("Leave empty to use your administration's time zone."),
     )
     administration = models.ForeignKey(
         Administration,

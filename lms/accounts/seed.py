@@ -9,7 +9,7 @@ from django.db import transaction
 from lms.seeding import SeedReport, upsert
 from lms.settings.env import ENV
 
-from .demo import ACCOUNTS, ADMINISTRATIONS, DEFAULT_DEMO_PASSWORD, UNITS
+from .demo import ACCOUNTS, ADMINISTRATIONS, DEFAULT_DEMO_PASSWORD, TIME_ZONES, UNITS
 from .models import Administration, Unit, User
 from .roles import Role, roles_of
 from .services import role_groups_sync, user_set_roles
@@ -34,6 +34,7 @@ def seed_demo(*, stdout: TextIO) -> None:
                 "country_code": fact.country_code,
                 "official_languages": list(fact.languages),
                 "grouping": fact.grouping,
+                "time_zone": TIME_ZONES[fact.code],
                 "is_active": True,
             },
             report,

@@ -22,7 +22,6 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
-from django.utils import timezone
 
 from certificates.models import Certificate, Programme
 from certificates.selectors import certificates_visible_to
@@ -35,6 +34,7 @@ from lms.accounts.selectors import (
     officer_list_for_user,
     unit_list_for_user,
 )
+from lms.accounts.timezones import past_due_q
 from lms.tracking.models import Assignment
 
 from .models import ApiToken
@@ -180,7 +180,6 @@ def api_assignment_list(scope: ApiScope) -> QuerySet[Assignment]:
     if Role.PLATFORM_ADMIN not in roles_of(scope.actor):
         # A manager's (or a manager's token's) own administration only.
         assignments = assignments.filter(administration_id=scope.actor.administration_id)
-    today = timezone.localdate()
     return (
         _in_scope(assignments, scope)
         .select_related("administration", "programme", "course")
@@ -193,7 +192,9 @@ def api_assignment_list(scope: ApiScope) -> QuerySet[Assignment]:
             targeted=Count("records"),
             completed=Count("records", filter=Q(records__completed_at__isnull=False)),
             overdue=Count(
-                "records", filter=Q(records__completed_at__isnull=True, records__due_on__lt=today)
+                "records",
+                filter=Q(records__completed_at__isnull=True)
+                & past_due_q(due="records__due_on", officer="records__officer"),
             ),
         )
         .order_by("-created_at", "-pk")

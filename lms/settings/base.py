@@ -90,6 +90,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "lms.accounts.middleware.UserLanguageMiddleware",
+    "lms.accounts.middleware.UserTimeZoneMiddleware",
     "lms.accounts.middleware.PrivateResponsesMiddleware",
     # Before any view or form reads the body: size limits per address, hostile URLs.
     "lms.middleware.RequestLimitsMiddleware",

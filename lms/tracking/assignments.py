@@ -56,6 +56,13 @@ from courses.models import CoursePage, Enrolment
 from lms.accounts.models import Administration, Unit, User
 from lms.accounts.roles import Role
 from lms.accounts.selectors import can_see_people_of
+from lms.accounts.timezones import (
+    administration_zone,
+    local_date_for,
+    local_date_in,
+    past_due_q,
+    zone_for,
+)
 
 from .models import Assignment, OfficerAssignment
 
@@ -273,7 +280,7 @@ def assignment_create(
             _("These people are not active officers of this administration: %(names)s")
             % {"names": ", ".join(sorted(o.employee_number or o.get_username() for o in strangers))}
         )
-    if due_on < timezone.localdate(now):
+    if due_on < local_date_in(administration_zone(administration), now):
         errors["due_on"].append(_("The due date cannot be in the past."))
     if not units and not officers:
         errors["__all__"].append(_("Choose at least one unit or officer."))
@@ -489,10 +496,6 @@ def _require_people(actor: Actor, administration: Administration) -> None:
         raise Http404
 
 
-def _today(now: dt.datetime | None = None) -> dt.date:
-    return timezone.localdate(now or timezone.now())
-
-
 def assignment_list_for_user(
     actor: Actor, administration: Administration, *, now: dt.datetime | None = None
 ) -> QuerySet[Assignment]:
@@ -500,7 +503,6 @@ def assignment_list_for_user(
     counts (one aggregate query) and ``direct_count`` (officers named directly); active
     ones first, latest due date first. 404 for anyone who may not see its people."""
     _require_people(actor, administration)
-    today = _today(now)
     direct = (
         Assignment.officers.through.objects.filter(assignment_id=OuterRef("pk"))
         .order_by()
@@ -517,7 +519,8 @@ def assignment_list_for_user(
             completed=Count("records", filter=Q(records__completed_at__isnull=False)),
             overdue=Count(
                 "records",
-                filter=Q(records__completed_at__isnull=True, records__due_on__lt=today),
+                filter=Q(records__completed_at__isnull=True)
+                & past_due_q(now=now, due="records__due_on", officer="records__officer"),
             ),
             direct_count=Coalesce(
                 Subquery(direct, output_field=IntegerField()), Value(0), output_field=IntegerField()
@@ -546,7 +549,6 @@ def assignment_records(
     """The assignment's rows per officer (still of its administration), overdue first,
     then open, then completed; by name."""
     _require_people(actor, assignment.administration)
-    today = _today(now)
     return (
         OfficerAssignment.objects.filter(
             assignment=assignment,
@@ -557,7 +559,7 @@ def assignment_records(
         .annotate(
             state=Case(
                 When(completed_at__isnull=False, then=Value(2)),
-                When(due_on__lt=today, then=Value(0)),
+                When(past_due_q(now=now), then=Value(0)),
                 default=Value(1),
                 output_field=IntegerField(),
             )
@@ -568,13 +570,12 @@ def assignment_records(
 
 def assignment_summary(assignment: Assignment, *, now: dt.datetime | None = None) -> dict[str, int]:
     """Targeted, completed and overdue rows of one assignment (one query)."""
-    today = _today(now)
     return OfficerAssignment.objects.filter(
         assignment=assignment, administration_id=assignment.administration_id
     ).aggregate(
         targeted=Count("pk"),
         completed=Count("pk", filter=Q(completed_at__isnull=False)),
-        overdue=Count("pk", filter=Q(completed_at__isnull=True, due_on__lt=today)),
+        overdue=Count("pk", filter=Q(completed_at__isnull=True) & past_due_q(now=now)),
     )
 
 
@@ -677,7 +678,7 @@ def assignments_for_officer(
     completed in the last days, with titles in ``language`` (default: the active one) and
     links: the course page, or the officer's certificates for a programme. Three queries."""
     now = now or timezone.now()
-    today = _today(now)
+    today = local_date_for(officer, now)  # due dates end at midnight in the officer's zone
     language = language or translation.get_language() or settings.LANGUAGE_CODE
     since = now - dt.timedelta(days=RECENTLY_COMPLETED_DAYS)
     records = list(
@@ -771,8 +772,7 @@ def assignment_reminders_send(*, now: dt.datetime | None = None) -> int:
     officer and kind listing every item, in the officer's language. Rows are marked in
     bulk, so running again sends nothing new. Returns how many e-mails went out."""
     now = now or timezone.now()
-    today = _today(now)
-    horizon = today + dt.timedelta(days=reminder_days())
+    days = dt.timedelta(days=reminder_days())
     open_rows = OfficerAssignment.objects.filter(
         completed_at__isnull=True,
         assignment__withdrawn_at__isnull=True,
@@ -780,22 +780,30 @@ def assignment_reminders_send(*, now: dt.datetime | None = None) -> int:
         officer__administration_id=F("administration_id"),
     )
     kinds = {
+        # Due within the window of the officer's own days (the SQL bound is the widest
+        # one, the exact one is checked per officer below).
         DUE: (
-            open_rows.filter(due_on__gte=today, due_on__lte=horizon, reminded_due_at__isnull=True),
+            open_rows.filter(
+                ~past_due_q(now=now),
+                due_on__lte=local_date_in(dt.timezone(dt.timedelta(hours=14)), now) + days,
+                reminded_due_at__isnull=True,
+            ),
             "reminded_due_at",
         ),
         OVERDUE: (
-            open_rows.filter(due_on__lt=today, reminded_overdue_at__isnull=True),
+            open_rows.filter(past_due_q(now=now), reminded_overdue_at__isnull=True),
             "reminded_overdue_at",
         ),
     }
     sent = 0
     for kind, (rows, mark) in kinds.items():
         records = list(
-            rows.select_related("officer", "assignment", "programme")
+            rows.select_related("officer__administration", "assignment", "programme")
             .prefetch_related("programme__texts")
             .order_by("officer_id", "due_on", "pk")
         )
+        if kind == DUE:
+            records = [r for r in records if r.due_on <= local_date_for(r.officer, now) + days]
         if not records:
             continue
         pages = course_pages(r.course_key for r in records if r.course_key)
@@ -808,7 +816,7 @@ def assignment_reminders_send(*, now: dt.datetime | None = None) -> int:
         for officer_records in by_officer.values():
             officer = officer_records[0].officer
             language = officer.preferred_language or settings.LANGUAGE_CODE
-            with translation.override(language):
+            with translation.override(language), timezone.override(zone_for(officer)):
                 items = []
                 for record in officer_records:
                     if record.programme_id:

@@ -56,6 +56,7 @@ from courses.models import Enrolment
 from lms.accounts.models import Administration, Unit, User
 from lms.accounts.roles import Role, roles_of
 from lms.accounts.selectors import access_administration, can_see_people_of
+from lms.accounts.timezones import past_due_q
 
 from .models import OfficerAssignment
 
@@ -182,7 +183,6 @@ def status_rank_expression(
 ) -> Case:
     """The cell's rank (index in :attr:`Status.ORDER`) for the officer ``officer_ref`` of
     the outer query, as one SQL CASE over EXISTS subqueries."""
-    today = timezone.localdate(now)
     horizon = now + dt.timedelta(days=EXPIRING_DAYS)
     certificates = Certificate.objects.filter(
         holder_id=OuterRef(officer_ref), programme_id=column.pk, revoked_at__isnull=True
@@ -196,7 +196,10 @@ def status_rank_expression(
         assigned |= Q(course_key__in=column.course_keys)
     overdue = Exists(
         OfficerAssignment.objects.filter(
-            assigned, officer_id=OuterRef(officer_ref), completed_at__isnull=True, due_on__lt=today
+            assigned,
+            past_due_q(now=now),
+            officer_id=OuterRef(officer_ref),
+            completed_at__isnull=True,
         )
     )
     whens = [
@@ -326,7 +329,7 @@ def _status_candidates(
         if course_keys:
             assigned |= Q(course_key__in=course_keys)
         return OfficerAssignment.objects.filter(
-            assigned, completed_at__isnull=True, due_on__lt=timezone.localdate(now)
+            assigned, past_due_q(now=now), completed_at__isnull=True
         ).values("officer_id")
     if status == Status.IN_PROGRESS:
         return Enrolment.objects.filter(course_key__in=course_keys).values("user_id")
@@ -497,9 +500,7 @@ def key_figures(
         completions=Count("pk", filter=Q(status=Enrolment.Status.COMPLETED)),
     )
     overdue = OfficerAssignment.objects.filter(
-        administration=administration,
-        completed_at__isnull=True,
-        due_on__lt=timezone.localdate(now),
+        past_due_q(now=now), administration=administration, completed_at__isnull=True
     ).count()
     return KeyFigures(
         officers=people["officers"],

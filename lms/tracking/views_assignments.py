@@ -12,7 +12,6 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -85,7 +84,6 @@ def assignment_detail(request: HttpRequest, code: str, pk: int) -> HttpResponse:
             "assignment": assignment,
             "summary": assignments.assignment_summary(assignment),
             "page": page,
-            "today": timezone.localdate(),
         },
     )
 

@@ -7,13 +7,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from certificates.models import Certificate
 from lms.accounts.models import Unit
 from lms.accounts.selectors import access_officer
+from lms.accounts.timezones import local_date_for
 
 from . import selectors
 from .filters import matrix_filters_from_query
@@ -89,7 +89,8 @@ def officer(request: HttpRequest, code: str, pk: int) -> HttpResponse:
             "overview": overview,
             "cells": list(cells),
             "certificates": certificates,
-            "today": timezone.localdate(),
+            # Due dates end at midnight in the officer's zone.
+            "today": local_date_for(overview.officer, administration=administration),
             "can_invite": _can_invite(overview.officer),
         },
     )

@@ -6,6 +6,10 @@ Thin: check access and parse the filters before the response starts (so a refusa
 plain 404), then hand a lazy row generator to :mod:`lms.tracking.exporting`, which
 neutralises formulas and streams. The rows are read in chunks while the response is
 being sent (:func:`selectors.matrix_export_rows`, :func:`selectors.progress_export_rows`).
+
+Times are the administration's local times (whoever downloads), and the header names the
+zone: "Enrolled (America/Lima)". The rows are written after the view has returned, so the
+zone is passed along, never read from the request's active zone.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from courses.models import Enrolment
+from lms.accounts.timezones import administration_zone, local_date_in
 
 from . import exporting, selectors
 from .filters import matrix_filters_from_query
@@ -29,12 +34,17 @@ from .views_dashboard import regional_summary
 FORMATS = {"csv", "xlsx"}
 
 
-def _local_date(moment: dt.datetime | None) -> dt.date | None:
-    return timezone.localdate(moment) if moment else None
+def _local_date(moment: dt.datetime | None, zone: dt.tzinfo) -> dt.date | None:
+    return timezone.localdate(moment, zone) if moment else None
 
 
-def _local_minute(moment: dt.datetime | None) -> str:
-    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
+def _local_minute(moment: dt.datetime | None, zone: dt.tzinfo) -> str:
+    return timezone.localtime(moment, zone).strftime("%Y-%m-%d %H:%M") if moment else ""
+
+
+def _zoned(column: str, zone: dt.tzinfo) -> str:
+    """A column's title naming the zone of its times: "Enrolled (America/Lima)"."""
+    return _("%(column)s (%(zone)s)") % {"column": column, "zone": str(zone)}
 
 
 def _respond(
@@ -44,8 +54,10 @@ def _respond(
     *,
     name: str,
     sheet_title: str,
+    zone: dt.tzinfo | None = None,
 ) -> StreamingHttpResponse:
-    filename = f"{name}-{timezone.localdate().isoformat()}.{fmt}"
+    today = local_date_in(zone) if zone is not None else timezone.localdate()
+    filename = f"{name}-{today.isoformat()}.{fmt}"
     if fmt == "csv":
         return exporting.streaming_response(
             exporting.csv_rows(header, rows),
@@ -76,11 +88,12 @@ def matrix_export(request: HttpRequest, code: str, fmt: str) -> StreamingHttpRes
     administration = selectors.access_tracked_administration(request.user, code)
     filters = matrix_filters_from_query(request.GET)
     columns = selectors.programme_columns(administration)
+    zone = administration_zone(administration)
     header = [_("Employee number"), _("Name"), _("Unit"), _("E-mail")]
     for column in columns:
         header += [
             _("%(programme)s: status") % {"programme": column.title},
-            _("%(programme)s: expires on") % {"programme": column.title},
+            _zoned(_("%(programme)s: expires on") % {"programme": column.title}, zone),
         ]
     now = timezone.now()
     labels = {status: str(label) for status, label in selectors.Status.LABELS.items()}
@@ -95,7 +108,7 @@ def matrix_export(request: HttpRequest, code: str, fmt: str) -> StreamingHttpRes
                 officer.email,
             ]
             for cell in row.cells:
-                line += [labels[cell.status], _local_date(cell.expires_at)]
+                line += [labels[cell.status], _local_date(cell.expires_at, zone)]
             yield line
 
     return _respond(
@@ -104,6 +117,7 @@ def matrix_export(request: HttpRequest, code: str, fmt: str) -> StreamingHttpRes
         rows(),
         name=f"{administration.code}-compliance",
         sheet_title=_("Compliance"),
+        zone=zone,
     )
 
 
@@ -121,14 +135,15 @@ def progress_export(request: HttpRequest, code: str, fmt: str) -> StreamingHttpR
     """A row per enrolment of the administration's officers."""
     _check_format(fmt)
     administration = selectors.access_tracked_administration(request.user, code)
+    zone = administration_zone(administration)
     header = [
         *_officer_columns(),
         _("Course"),
         _("Status"),
         _("Percent complete"),
-        _("Enrolled"),
-        _("Last activity"),
-        _("Completed"),
+        _zoned(_("Enrolled"), zone),
+        _zoned(_("Last activity"), zone),
+        _zoned(_("Completed"), zone),
     ]
     labels = dict(Enrolment.Status.choices)
 
@@ -153,9 +168,9 @@ def progress_export(request: HttpRequest, code: str, fmt: str) -> StreamingHttpR
                 title or str(course_key),
                 str(labels.get(status, status)),
                 percent,
-                _local_minute(enrolled_at),
-                _local_minute(last_activity_at),
-                _local_minute(completed_at),
+                _local_minute(enrolled_at, zone),
+                _local_minute(last_activity_at, zone),
+                _local_minute(completed_at, zone),
             ]
 
     return _respond(
@@ -164,6 +179,7 @@ def progress_export(request: HttpRequest, code: str, fmt: str) -> StreamingHttpR
         rows(),
         name=f"{administration.code}-progress",
         sheet_title=_("Progress"),
+        zone=zone,
     )
 
 
@@ -176,6 +192,7 @@ def scorm_export(request: HttpRequest, code: str, fmt: str) -> StreamingHttpResp
 
     _check_format(fmt)
     administration = selectors.access_tracked_administration(request.user, code)
+    zone = administration_zone(administration)
     header = [
         *_officer_columns(),
         _("SCORM package"),
@@ -185,7 +202,7 @@ def scorm_export(request: HttpRequest, code: str, fmt: str) -> StreamingHttpResp
         _("Score (%)"),
         _("Attempts"),
         _("Minutes spent"),
-        _("Last activity"),
+        _zoned(_("Last activity"), zone),
     ]
 
     def rows() -> Iterator[list[Any]]:
@@ -201,7 +218,7 @@ def scorm_export(request: HttpRequest, code: str, fmt: str) -> StreamingHttpResp
                 result.score_percent,
                 result.attempts,
                 result.minutes,
-                _local_minute(result.last_at),
+                _local_minute(result.last_at, zone),
             ]
 
     return _respond(
@@ -210,6 +227,7 @@ def scorm_export(request: HttpRequest, code: str, fmt: str) -> StreamingHttpResp
         rows(),
         name=f"{administration.code}-scorm",
         sheet_title=_("SCORM"),
+        zone=zone,
     )
 
 

@@ -75,7 +75,7 @@ def test_matrix_export_has_a_row_per_officer_with_status_and_expiry(
         "Unit",
         "E-mail",
         "Certified illicit trade analyst: status",
-        "Certified illicit trade analyst: expires on",
+        "Certified illicit trade analyst: expires on (UTC)",  # the administration's zone
     ]
     rows = by_name(rows)
     assert set(rows) == {
@@ -204,9 +204,9 @@ def test_progress_export_has_a_row_per_enrolment(client, world, per_manager, fmt
         "Course",
         "Status",
         "Percent complete",
-        "Enrolled",
-        "Last activity",
-        "Completed",
+        "Enrolled (UTC)",
+        "Last activity (UTC)",
+        "Completed (UTC)",
     ]
     assert len(rows) == 3  # Elena's enrolment and Ana's; never PAN's
     ana, elena = rows[1], rows[2]
