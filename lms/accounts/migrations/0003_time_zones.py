@@ -7,7 +7,7 @@ import lms.accounts.timezones
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("accounts", "0001_initial"),
+        ("accounts", "0002_brazilian_portuguese"),
     ]
 
     operations = [
