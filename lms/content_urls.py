@@ -44,3 +44,8 @@ urlpatterns += [
 ]
 
 handler404 = "lms.content_origin.not_found"
+# The other errors in plain text too: lms.errors answers so on the content origin (the
+# site's pages need the site's URLconf, which does not answer here).
+handler400 = "lms.errors.bad_request"
+handler403 = "lms.errors.permission_denied"
+handler500 = "lms.errors.server_error"

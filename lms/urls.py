@@ -44,6 +44,13 @@ if settings.DEBUG:
     media_prefix = settings.MEDIA_URL.lstrip("/")
     urlpatterns += [re_path(rf"^{media_prefix}(?P<path>.*)$", serve_public_media)]
 
+# The error pages (lms/errors.py): branded and translated, JSON under /api/. The content
+# origin has handlers of its own (lms/content_urls.py).
+handler400 = "lms.errors.bad_request"
+handler403 = "lms.errors.permission_denied"
+handler404 = "lms.errors.page_not_found"
+handler500 = "lms.errors.server_error"
+
 # Wagtail's page tree last: it answers every path the routes above do not. Pages are found
 # in one query by lms.home.routing, then served by Wagtail as usual.
 urlpatterns += [

@@ -163,6 +163,8 @@ SESSION_COOKIE_AGE = 60 * 60 * 12
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
+# A form sent without a valid CSRF token: the site's page, translated (lms/errors.py).
+CSRF_FAILURE_VIEW = "lms.errors.csrf_failure"
 
 # Failed-login lockout (django-axes), shared by the site and the Wagtail admin.
 AXES_FAILURE_LIMIT = ENV.int("LMS_LOGIN_FAILURE_LIMIT", 5)
