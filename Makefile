@@ -22,7 +22,7 @@ PYTEST_ARGS ?= -n 3 --durations=25
 PG_PYTEST_ARGS ?= -m "not browser" --database-tests-only
 
 .PHONY: help setup run test lint format check-deploy test-sqlite test-postgres browser-deps lock \
-        postgres messages bench bench-exam bench-certificates bench-tracking bench-content bench-questions bench-search clean
+        postgres messages bench bench-exam bench-certificates bench-tracking bench-content bench-questions bench-search bench-pages clean
 
 help:
 	@echo "make run      install what is needed, migrate, seed the demo, serve on http://$(HOST):$(PORT)"
@@ -35,6 +35,7 @@ help:
 	@echo "make bench-content  package imports over the corpora, lesson page of real H5P"
 	@echo "make bench-questions  question imports over the corpora and a 5,000-question file"
 	@echo "make bench-search  catalogue search over 500 lessons (SQLite; PostgreSQL with DATABASE_URL)"
+	@echo "make bench-pages   page weight of the officer's home, catalogue and a text lesson"
 	@echo "make clean    remove the virtualenv, node_modules and the local database"
 
 # --- installation (each step is skipped when already done) -------------------------------
@@ -151,6 +152,10 @@ bench-questions: setup
 # throw-away PostgreSQL database when DATABASE_URL points at PostgreSQL (bench/search.py).
 bench-search: setup
 	$(PY) bench/search.py
+
+# Bytes a first and a repeat visit transfer on the officer's pages (bench/page_weight.py).
+bench-pages: setup
+	$(PY) bench/page_weight.py
 
 # Pin what installs: resolve pyproject.toml (with the dev extra) in a fresh virtualenv and
 # write every version to requirements.lock, which 'make setup' installs as constraints.

@@ -24,69 +24,69 @@ from lms.content_origin import content_token_mint
 from tests.error_urls import SECRET
 
 FAILING = pytest.mark.urls("tests.error_urls")
-LANGUAGES = ["es", "pt", "fr"]
+LANGUAGES = ["es", "pt-br", "fr"]
 
 # msgid -> its translations (the catalogues' text).
 TEXTS = {
     "Page not found": {
         "es": "Página no encontrada",
-        "pt": "Página não encontrada",
+        "pt-br": "Página não encontrada",
         "fr": "Page introuvable",
     },
     "There is nothing at this address, or it is not available to your account.": {
         "es": "No hay nada en esta dirección, o no está disponible para su cuenta.",
-        "pt": "Não há nada neste endereço, ou ele não está disponível para a sua conta.",
+        "pt-br": "Não há nada neste endereço, ou ele não está disponível para a sua conta.",
         "fr": "Il n'y a rien à cette adresse, ou elle n'est pas accessible avec votre compte.",
     },
     "Check the address, or start again from the home page.": {
         "es": "Compruebe la dirección o vuelva a empezar desde la página de inicio.",
-        "pt": "Verifique o endereço ou recomece a partir da página inicial.",
+        "pt-br": "Verifique o endereço ou recomece a partir da página inicial.",
         "fr": "Vérifiez l'adresse, ou repartez de la page d'accueil.",
     },
     "Some pages can be seen only after signing in.": {
         "es": "Algunas páginas solo se pueden ver después de iniciar sesión.",
-        "pt": "Algumas páginas só podem ser vistas depois de entrar.",
+        "pt-br": "Algumas páginas só podem ser vistas depois de entrar.",
         "fr": "Certaines pages ne sont visibles qu'après connexion.",
     },
     "Back to the home page": {
         "es": "Volver a la página de inicio",
-        "pt": "Voltar à página inicial",
+        "pt-br": "Voltar à página inicial",
         "fr": "Retour à la page d'accueil",
     },
-    "Access denied": {"es": "Acceso denegado", "pt": "Acesso negado", "fr": "Accès refusé"},
+    "Access denied": {"es": "Acceso denegado", "pt-br": "Acesso negado", "fr": "Accès refusé"},
     "You do not have permission to open this page.": {
         "es": "No tiene permiso para abrir esta página.",
-        "pt": "Você não tem permissão para abrir esta página.",
+        "pt-br": "Você não tem permissão para abrir esta página.",
         "fr": "Vous n'avez pas l'autorisation d'ouvrir cette page.",
     },
     "You are not signed in. Sign in, then try again.": {
         "es": "No ha iniciado sesión. Inicie sesión e inténtelo de nuevo.",
-        "pt": "Você não está conectado. Entre e tente novamente.",
+        "pt-br": "Você não está conectado. Entre e tente novamente.",
         "fr": "Vous n'êtes pas connecté. Connectez-vous, puis réessayez.",
     },
     "Bad request": {
         "es": "Solicitud incorrecta",
-        "pt": "Solicitação inválida",
+        "pt-br": "Solicitação inválida",
         "fr": "Requête incorrecte",
     },
     "The site could not understand this request. Check the address, or go back and try again.": {
         "es": "El sitio no pudo entender esta solicitud. Compruebe la dirección, o vuelva "
         "atrás e inténtelo de nuevo.",
-        "pt": "O site não conseguiu entender esta solicitação. Verifique o endereço ou volte "
+        "pt-br": "O site não conseguiu entender esta solicitação. Verifique o endereço ou volte "
         "e tente novamente.",
         "fr": "Le site n'a pas pu comprendre cette requête. Vérifiez l'adresse, ou revenez "
         "en arrière et réessayez.",
     },
     "The form has expired": {
         "es": "El formulario ha caducado",
-        "pt": "O formulário expirou",
+        "pt-br": "O formulário expirou",
         "fr": "Le formulaire a expiré",
     },
     "For your security, the form was not sent: its page was open for too long, or you "
     "signed in or out in another tab.": {
         "es": "Por su seguridad, el formulario no se envió: su página estuvo abierta "
         "demasiado tiempo, o inició o cerró sesión en otra pestaña.",
-        "pt": "Para sua segurança, o formulário não foi enviado: a página ficou aberta por "
+        "pt-br": "Para sua segurança, o formulário não foi enviado: a página ficou aberta por "
         "tempo demais, ou você entrou ou saiu em outra aba.",
         "fr": "Pour votre sécurité, le formulaire n'a pas été envoyé : sa page est restée "
         "ouverte trop longtemps, ou vous vous êtes connecté ou déconnecté dans un autre "
@@ -94,7 +94,7 @@ TEXTS = {
     },
     "Go back, reload the page and send the form again.": {
         "es": "Vuelva atrás, recargue la página y envíe el formulario de nuevo.",
-        "pt": "Volte, recarregue a página e envie o formulário novamente.",
+        "pt-br": "Volte, recarregue a página e envie o formulário novamente.",
         "fr": "Revenez en arrière, rechargez la page et renvoyez le formulaire.",
     },
     "This site needs cookies to keep you signed in and to protect its forms. If your "
@@ -102,7 +102,7 @@ TEXTS = {
         "es": "Este sitio necesita cookies para mantener su sesión iniciada y proteger sus "
         "formularios. Si su navegador bloquea las cookies de este sitio, permítalas e "
         "inténtelo de nuevo.",
-        "pt": "Este site precisa de cookies para manter você conectado e proteger os "
+        "pt-br": "Este site precisa de cookies para manter você conectado e proteger os "
         "formulários. Se o seu navegador bloqueia cookies deste site, permita-os e tente "
         "novamente.",
         "fr": "Ce site a besoin de cookies pour que vous restiez connecté et pour protéger "
@@ -111,19 +111,19 @@ TEXTS = {
     },
     "Back to the form": {
         "es": "Volver al formulario",
-        "pt": "Voltar ao formulário",
+        "pt-br": "Voltar ao formulário",
         "fr": "Retour au formulaire",
     },
     "Server error": {
         "es": "Error del servidor",
-        "pt": "Erro no servidor",
+        "pt-br": "Erro no servidor",
         "fr": "Erreur du serveur",
     },
     "Something went wrong on our side and the page could not be shown. Try again in a few "
     "minutes.": {
         "es": "Algo falló por nuestra parte y no se pudo mostrar la página. Inténtelo de "
         "nuevo en unos minutos.",
-        "pt": "Algo deu errado do nosso lado e a página não pôde ser exibida. Tente "
+        "pt-br": "Algo deu errado do nosso lado e a página não pôde ser exibida. Tente "
         "novamente em alguns minutos.",
         "fr": "Un problème est survenu de notre côté et la page n'a pas pu être affichée. "
         "Réessayez dans quelques minutes.",
@@ -131,16 +131,16 @@ TEXTS = {
     "If it keeps happening, tell the platform's support what you were doing and when.": {
         "es": "Si vuelve a ocurrir, indique al soporte de la plataforma qué estaba haciendo "
         "y cuándo.",
-        "pt": "Se continuar acontecendo, informe ao suporte da plataforma o que você estava "
+        "pt-br": "Se continuar acontecendo, informe ao suporte da plataforma o que você estava "
         "fazendo e quando.",
         "fr": "Si le problème persiste, indiquez au support de la plateforme ce que vous "
         "faisiez et à quel moment.",
     },
-    "Error 404": {"es": "Error 404", "pt": "Erro 404", "fr": "Erreur 404"},
-    "Error 403": {"es": "Error 403", "pt": "Erro 403", "fr": "Erreur 403"},
-    "Error 400": {"es": "Error 400", "pt": "Erro 400", "fr": "Erreur 400"},
-    "Error 500": {"es": "Error 500", "pt": "Erro 500", "fr": "Erreur 500"},
-    "Sign in": {"es": "Iniciar sesión", "pt": "Entrar", "fr": "Se connecter"},
+    "Error 404": {"es": "Error 404", "pt-br": "Erro 404", "fr": "Erreur 404"},
+    "Error 403": {"es": "Error 403", "pt-br": "Erro 403", "fr": "Erreur 403"},
+    "Error 400": {"es": "Error 400", "pt-br": "Erro 400", "fr": "Erreur 400"},
+    "Error 500": {"es": "Error 500", "pt-br": "Erro 500", "fr": "Erreur 500"},
+    "Sign in": {"es": "Iniciar sesión", "pt-br": "Entrar", "fr": "Se connecter"},
 }
 
 # What each page says (the English msgids; "Sign in" only to visitors not signed in).
@@ -493,7 +493,7 @@ def test_the_content_origin_answers_errors_in_plain_text(client, db):
     ("language", "heading"),
     [
         ("es", "Inicio de sesión bloqueado por un tiempo"),
-        ("pt", "Acesso bloqueado temporariamente"),
+        ("pt-br", "Acesso bloqueado temporariamente"),
         ("fr", "Connexion bloquée pour un moment"),
     ],
 )

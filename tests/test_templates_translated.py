@@ -20,6 +20,7 @@ _STRIP = [
     r"\{%\s*comment\s*%\}.*?\{%\s*endcomment\s*%\}",
     r"\{#.*?#\}",
     r"\{%\s*blocktranslate\b.*?\{%\s*endblocktranslate\s*%\}",
+    r"\{%\s*block\s+\w*class\w*\s*%\}.*?\{%\s*endblock\b[^%]*%\}",  # a class name
     r"\{%.*?%\}",
     r"\{\{.*?\}\}",
     r"<!--.*?-->",
@@ -56,3 +57,4 @@ def test_the_check_finds_what_it_is_for():
     assert untranslated('<a title="{% translate "Next" %}">{{ label }}</a>') == []
     assert untranslated("{% blocktranslate %}Hello {{ name }}{% endblocktranslate %}") == []
     assert untranslated("<td>{{ n }} min</td><code>lms_{{ p }}</code>") == []
+    assert untranslated("{% block body_class %}error-page{% endblock %}") == []
