@@ -24,15 +24,40 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+TRANSACTIONAL_FIXTURES = frozenset({"transactional_db", "live_server", "django_db_reset_sequences"})
+
+
+def _uses_database(item: pytest.Item) -> bool:
+    return item.get_closest_marker("django_db") is not None or bool(
+        DATABASE_FIXTURES & set(getattr(item, "fixturenames", ()))
+    )
+
+
+def _run_order(item: pytest.Item) -> tuple[int, bool]:
+    """pytest-django's order (database tests, then transactional ones, which empty the
+    database after them, then the rest), with the long tests (marker "slow") first in
+    each group and the long tests that need no database before everything. pytest-xdist
+    hands the first quarter of the list out in turn and the rest to whichever worker is
+    free: the long tests are shared out early instead of keeping one worker busy at the
+    end."""
+    slow = item.get_closest_marker("slow") is not None
+    if not _uses_database(item):
+        return (0, False) if slow else (3, False)
+    marker = item.get_closest_marker("django_db")
+    transactional = bool(
+        TRANSACTIONAL_FIXTURES & set(getattr(item, "fixturenames", ()))
+        or (marker and (marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences")))
+    )
+    return (2 if transactional else 1, not slow)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    items.sort(key=_run_order)
     if not config.getoption("--database-tests-only"):
         return
     kept, deselected = [], []
     for item in items:
-        uses_database = item.get_closest_marker("django_db") is not None or bool(
-            DATABASE_FIXTURES & set(getattr(item, "fixturenames", ()))
-        )
-        (kept if uses_database else deselected).append(item)
+        (kept if _uses_database(item) else deselected).append(item)
     if deselected:
         config.hook.pytest_deselected(items=deselected)
         items[:] = kept
@@ -43,6 +68,7 @@ pytest_plugins = [
     "assessments.tests.fixtures",
     "assessments.tests.essay_fixtures",
     "certificates.tests.fixtures",
+    "tests.database_template",
 ]
 
 

@@ -158,6 +158,7 @@ def world(earned, assessment, per_manager, coordinator):  # noqa: F811
     }
 
 
+@pytest.mark.slow
 def test_no_page_shows_the_platforms_english(client, world):
     content = content_texts()
     problems: list[str] = []

@@ -70,6 +70,7 @@ def seed(capture):
     return out.getvalue()
 
 
+@pytest.mark.slow
 def test_demo_curriculum_in_four_languages_and_idempotent(
     django_capture_on_commit_callbacks,
 ):

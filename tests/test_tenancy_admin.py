@@ -505,6 +505,7 @@ EXPECTED_FOR_OWNER = {
 }
 
 
+@pytest.mark.slow
 def test_an_author_of_one_administration_sees_no_title_of_another_in_the_admin(
     client, world, pan_author, per_author
 ):

@@ -112,6 +112,7 @@ def _remove_stored_packages() -> None:
         path.rmdir() if path.is_dir() else path.unlink()
 
 
+@pytest.mark.slow
 def test_every_real_package_renders_in_its_sandboxed_frame(
     browser, live_server, corpus_lesson, per_officer, password
 ):

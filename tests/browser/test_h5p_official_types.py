@@ -133,6 +133,7 @@ def blocks_done(officer, lesson) -> set[str]:
     return set(progress.values_list("completed_blocks", flat=True).first() or [])
 
 
+@pytest.mark.slow
 def test_an_officer_plays_a_presentation_and_a_question_set_leaves_and_resumes(
     page, lesson, per_officer, password
 ):

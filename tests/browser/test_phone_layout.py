@@ -326,6 +326,7 @@ def visit(page, url: str) -> None:
         expect(frame).to_have_attribute("title", re.compile(r"\w.*: \S"))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "role", ["anonymous", "officer", "manager", "coordinator", "training manager"]
 )

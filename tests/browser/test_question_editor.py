@@ -398,6 +398,7 @@ def saved_valid(uid: str):
     return version
 
 
+@pytest.mark.slow
 def test_the_other_types_are_saved_valid(author_page, bank):
     page = author_page
     ed = new_question(page, "new-mr", "multiple_response")

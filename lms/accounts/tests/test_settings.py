@@ -67,6 +67,7 @@ def test_argon2_is_the_first_hasher():
     assert settings.PASSWORD_HASHERS[0].endswith("Argon2PasswordHasher")
 
 
+@pytest.mark.slow
 def test_deploy_check_asks_for_one_credential_key_for_all_servers():
     env = {k: v for k, v in GOOD_ENV.items() if k != "LMS_CREDENTIAL_KEY"}
     result = manage("check", "--deploy", "--fail-level", "WARNING", env=env)

@@ -5,6 +5,8 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
 from .test_settings import GOOD_ENV, ROOT, manage
 
 PROBE = textwrap.dedent(
@@ -30,6 +32,7 @@ PROBE = textwrap.dedent(
 )
 
 
+@pytest.mark.slow
 def test_static_files_are_fingerprinted_compressed_and_cached_for_a_year(tmp_path):
     env = {**GOOD_ENV, "DJANGO_STATIC_ROOT": str(tmp_path)}
     collected = manage("collectstatic", "--noinput", "-v", "0", env=env)

@@ -237,6 +237,7 @@ def test_split_gives_half_to_the_biggest_and_adds_up():
     assert split(7, ["PER"], "PER", random.Random(1)) == {"PER": 7}
 
 
+@pytest.mark.slow
 def test_on_the_demo_content(django_capture_on_commit_callbacks):
     """The real demo: its three regional programmes, each with a course and an
     assessment, are found and every certificate state appears."""

@@ -282,6 +282,7 @@ def test_xlsx_is_yielded_in_chunks_and_lazily():
     assert ws["C3001"].data_type == "s"
 
 
+@pytest.mark.slow
 def test_xlsx_memory_stays_flat():
     def rows():
         for i in range(10_000):

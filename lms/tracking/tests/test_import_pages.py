@@ -417,6 +417,7 @@ def test_preview_query_count_does_not_grow(manager_client, per, per_officer):
 # --- 50,000 officers --------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_fifty_thousand_officers(manager_client, per, django_capture_on_commit_callbacks):
     rows = "".join(
         f"E{i:06d},Officer Número {i},officer{i}@aduanas.example.org,CALLAO,Inspector,es\n"

@@ -757,6 +757,7 @@ def _sample_params(template: str) -> dict[str, str]:
 # --- Speed ---------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_fifty_thousand_rows(capsys: pytest.CaptureFixture[str]) -> None:
     count = 50_000
     units = sorted(UNITS)
