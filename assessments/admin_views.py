@@ -396,7 +396,6 @@ class QuestionForm(WagtailAdminModelForm):
         label=_("Translations"),
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text=_("Every language has its texts, and each translation is current."),
     )
 
     class Meta:

@@ -24,7 +24,7 @@ from typing import Any
 
 import polib
 from django.db import transaction
-from django.utils.translation import gettext, to_locale
+from django.utils.translation import gettext, ngettext, to_locale
 
 from lms.accounts.models import User
 from lms.translation_status import Status
@@ -205,9 +205,14 @@ def bank_translation_import(
                 report.left.append(question.uid)
                 continue
             if len(filled) < len(paths):
+                count = len(paths) - len(filled)
                 problems.append(
-                    gettext("%(uid)s: %(count)s of its texts are not translated.")
-                    % {"uid": question.uid, "count": len(paths) - len(filled)}
+                    ngettext(
+                        "%(uid)s: %(count)s of its texts is not translated.",
+                        "%(uid)s: %(count)s of its texts are not translated.",
+                        count,
+                    )
+                    % {"uid": question.uid, "count": count}
                 )
                 continue
             texts = copy.deepcopy(version.texts[source])

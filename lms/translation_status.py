@@ -25,7 +25,7 @@ from enum import StrEnum
 from typing import Any
 
 from django.conf import settings
-from django.utils.translation import gettext
+from django.utils.translation import pgettext
 
 
 class Status(StrEnum):
@@ -44,10 +44,10 @@ class LanguageStatus:
     def label(self) -> str:
         """The status in words (translated): text, never colour alone."""
         return {
-            Status.SOURCE: gettext("source"),
-            Status.CURRENT: gettext("current"),
-            Status.OUTDATED: gettext("outdated"),
-            Status.MISSING: gettext("missing"),
+            Status.SOURCE: pgettext("translation status", "source"),
+            Status.CURRENT: pgettext("translation status", "current"),
+            Status.OUTDATED: pgettext("translation status", "outdated"),
+            Status.MISSING: pgettext("translation status", "missing"),
         }[self.status]
 
 

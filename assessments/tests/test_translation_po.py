@@ -151,7 +151,7 @@ def test_a_bad_po_file_is_refused_and_changes_nothing(client, per_author, pan, b
     # A question partly translated.
     partial = polib.pofile(str(filled))
     partial[0].msgstr = ""
-    assert refusal(bank, "pt-br", partial, per_author) == ["q1: 1 of its texts are not translated."]
+    assert refusal(bank, "pt-br", partial, per_author) == ["q1: 1 of its texts is not translated."]
     # Not a PO file at all, through the page: a translated message, status 400.
     client.force_login(per_author)
     client.cookies["lms_language"] = "es"
@@ -170,3 +170,25 @@ def test_an_unknown_language_answers_404(client, per_author, bank):
     client.force_login(per_author)
     assert client.get(f"/cms/banks/{bank.pk}/translations/de/export/").status_code == 404
     assert client.get(f"/cms/banks/{bank.pk}/translations/de/import/").status_code == 404
+
+
+def test_another_administrations_bank_answers_404_and_keeps_its_texts(
+    client, per_author, pan_author, bank
+):
+    question = make_question(bank, "q1")
+    po = polib.pofile(bank_translation_po(bank=bank, language="pt-br"))
+    for entry in po:
+        entry.msgstr = PT[entry.msgid]
+    export_url = f"/cms/banks/{bank.pk}/translations/pt-br/export/"
+    import_url = f"/cms/banks/{bank.pk}/translations/pt-br/import/"
+    client.force_login(pan_author)
+    assert client.get(export_url).status_code == 404
+    assert client.get(import_url).status_code == 404
+    assert upload(client, bank, po).status_code == 404
+    assert question.versions.count() == 1 and status_of(question)["pt-br"] == "missing"
+    # The positive control: PER's author reads and imports.
+    client.force_login(per_author)
+    assert b'msgctxt "q1:stem"' in client.get(export_url).content
+    assert "PER bank" in client.get(import_url).content.decode()
+    assert upload(client, bank, po).status_code == 200
+    assert status_of(question)["pt-br"] == "current"
