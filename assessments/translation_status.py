@@ -115,7 +115,7 @@ def question_translations_confirm(
     texts in, or its source language, is ignored."""
     with transaction.atomic():
         question = (
-            Question.objects.select_for_update()
+            Question.objects.select_for_update(of=("self",))
             .select_related("current_version")
             .get(pk=question.pk)
         )
