@@ -22,6 +22,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.forms import WagtailAdminModelForm
+from wagtail.admin.ui.tables import Column
 from wagtail.admin.views.generic import history as history_views
 from wagtail.admin.views.generic import models as model_views
 from wagtail.admin.views.generic import usage as usage_views
@@ -30,6 +31,7 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from courses.selectors import owner_choices
 from lms.accounts.models import Administration
 from lms.accounts.selectors import administration_list_for_user
+from lms.translation_status import Status
 from lms.viewsets import OwnerFieldMixin, OwnerRowActionsMixin, scoped_object_view
 
 from . import selectors
@@ -41,6 +43,12 @@ from .models import AssessmentPage, Question, QuestionBank
 from .models.banks import type_choices
 from .portability import ImportRefused, detect_format, questions_export, questions_import
 from .services import question_version_save
+from .translation_po import (
+    TranslationImportRefused,
+    bank_translation_import,
+    bank_translation_po,
+)
+from .translation_status import question_languages_summary, question_statuses
 
 
 def _editable(view_class: type, bank_of: Any) -> type:
@@ -384,6 +392,11 @@ class QuestionForm(WagtailAdminModelForm):
         ),
         widget=EditorTextarea("texts", island=True, rows=14),
     )
+    confirm_translations = forms.MultipleChoiceField(
+        label=_("Translations"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
 
     class Meta:
         model = Question
@@ -403,6 +416,26 @@ class QuestionForm(WagtailAdminModelForm):
             self.fields["points"].initial = version.points
             self.fields["data"].initial = version.data
             self.fields["texts"].initial = version.texts
+        self._show_translation_status(version)
+
+    def _show_translation_status(self, version: Any) -> None:
+        """Each language's status, in words, and a box per outdated translation to confirm
+        it still correct without changing it (assessments.translation_status)."""
+        field = self.fields["confirm_translations"]
+        if version is None:
+            field.help_text = _("The languages' status shows once the question is saved.")
+            return
+        items = question_statuses(self.instance)
+        field.help_text = " · ".join(f"{item.language}: {item.label}" for item in items)
+        field.choices = [
+            (
+                item.language,
+                gettext("%(language)s: still correct, confirm it without changing it")
+                % {"language": item.language},
+            )
+            for item in items
+            if item.status is Status.OUTDATED
+        ]
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
@@ -440,6 +473,7 @@ class QuestionForm(WagtailAdminModelForm):
             data=self.cleaned_data["data"],
             texts=self.cleaned_data["texts"],
             points=self.cleaned_data["points"],
+            confirmed=self.cleaned_data.get("confirm_translations") or (),
         )
         return question
 
@@ -451,7 +485,12 @@ class QuestionViewSet(_scoped_object_views(lambda question: question.bank_id), M
     menu_label = _("Questions")
     add_to_admin_menu = True
     menu_order = 261
-    list_display = ["uid", "bank", "current_version"]
+    list_display = [
+        "uid",
+        "bank",
+        "current_version",
+        Column("languages", label=_("Languages"), accessor=question_languages_summary),
+    ]
     filterset_class = BankFilterSet
     search_fields = ["uid"]
     form_fields = ["bank", "uid", "tags"]
@@ -562,7 +601,7 @@ def bank_import_view(request: HttpRequest, bank_id: int) -> HttpResponse:
     return TemplateResponse(
         request,
         "assessments/admin/bank_import.html",
-        {"bank": bank, "form": form, "report": report},
+        {"bank": bank, "form": form, "report": report, "languages": settings.LANGUAGES},
     )
 
 
@@ -605,3 +644,88 @@ def bank_export_view(request: HttpRequest, bank_id: int) -> HttpResponse:
     if skipped:
         response["X-Not-Exported"] = str(len(skipped))
     return response
+
+
+# --- translations for outside translators (assessments.translation_po) ------------------
+
+
+def _language(language: str) -> str:
+    if language not in dict(settings.LANGUAGES):
+        raise Http404
+    return language
+
+
+class TranslationImportForm(forms.Form):
+    file = forms.FileField(label=_("Translated PO file"))
+
+
+def bank_translation_export_view(request: HttpRequest, bank_id: int, language: str) -> HttpResponse:
+    """The bank's texts to translate into ``language``, as a PO file (readers of the bank)."""
+    bank = _bank_for(request, bank_id, editable=False)
+    language = _language(language)
+    response = HttpResponse(
+        bank_translation_po(bank=bank, language=language),
+        content_type="text/x-gettext-translation; charset=utf-8",
+    )
+    response["Content-Disposition"] = f'attachment; filename="bank-{bank.pk}-{language}.po"'
+    return response
+
+
+def bank_translation_import_view(request: HttpRequest, bank_id: int, language: str) -> HttpResponse:
+    """Bring a translated PO file back (those who may change the bank)."""
+    bank = _bank_for(request, bank_id, editable=True)
+    language = _language(language)
+    problems: list[str] = []
+    report = None
+    if request.method == "POST":
+        form = TranslationImportForm(request.POST, request.FILES)
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            limit = settings.LMS_QUESTION_IMPORT_MAX_BYTES
+            if upload.size > limit:
+                form.add_error(
+                    "file",
+                    _("The file is too large (%(limit)s at most).")
+                    % {"limit": filesizeformat(limit)},
+                )
+            else:
+                try:
+                    text = upload.read().decode("utf-8-sig")
+                except UnicodeDecodeError:
+                    form.add_error("file", _("The file must be UTF-8 text."))
+                else:
+                    try:
+                        report = bank_translation_import(
+                            actor=request.user, bank=bank, language=language, text=text
+                        )
+                    except TranslationImportRefused as refusal:
+                        problems = refusal.problems
+                    else:
+                        messages.success(
+                            request,
+                            _(
+                                "Translations imported: %(translated)s questions changed, "
+                                "%(confirmed)s confirmed, %(left)s left as they were."
+                            )
+                            % {
+                                "translated": len(report.translated),
+                                "confirmed": len(report.confirmed),
+                                "left": len(report.left),
+                            },
+                        )
+    else:
+        form = TranslationImportForm()
+    return TemplateResponse(
+        request,
+        "assessments/admin/bank_translation_import.html",
+        {
+            "bank": bank,
+            "language": language,
+            "language_name": dict(settings.LANGUAGES)[language],
+            "languages": settings.LANGUAGES,
+            "form": form,
+            "problems": problems,
+            "report": report,
+        },
+        status=400 if problems else 200,
+    )

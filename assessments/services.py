@@ -42,9 +42,10 @@ from .models import (
 )
 from .rules import Rules, assessment_rules
 from .tokens import answer_from_browser, refusal_in_tokens, tokens_draw
+from .translation_status import translation_records
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Iterable, Sequence
 
 GRACE = timedelta(seconds=30)
 
@@ -69,16 +70,29 @@ def question_version_save(
     data: dict[str, Any],
     texts: dict[str, Any],
     points: float = 1,
+    confirmed: Iterable[str] = (),
 ) -> QuestionVersion:
     """Save a question's content: a version never drawn is updated in place, a version
     already used in an attempt is left as it is and a new version is made. Stems are
     cleaned to the HTML a stem may hold (:func:`assessments.content.stem_html`), whether
-    they come from the editor, an import or code."""
+    they come from the editor, an import or code.
+
+    Translations whose texts changed (or are new), and those in ``confirmed``, are recorded
+    as made from the current source texts; the others keep their record, so a change of the
+    source texts leaves them outdated (:mod:`assessments.translation_status`)."""
     texts = texts_cleaned(texts)
     points = question_points(qtype, points)  # a description is worth 0, whatever it is given
     with transaction.atomic():
         question = Question.objects.select_for_update().get(pk=question.pk)
         current = question.current_version
+        question.source_language, question.translation_sources = translation_records(
+            question=question,
+            actor=actor,
+            before=current.texts if current is not None else {},
+            after=texts,
+            confirmed=confirmed,
+        )
+        question.save(update_fields=["source_language", "translation_sources"])
         if current is not None and current.used_at is None:
             current.type, current.data, current.texts, current.points = qtype, data, texts, points
             current.save(update_fields=["type", "data", "texts", "points"])

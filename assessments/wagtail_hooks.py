@@ -11,6 +11,8 @@ from .admin_views import (
     QuestionViewSet,
     bank_export_view,
     bank_import_view,
+    bank_translation_export_view,
+    bank_translation_import_view,
     item_analysis_view,
     question_import_view,
 )
@@ -54,6 +56,16 @@ def analysis_urls() -> list:
         ),
         path("banks/<int:bank_id>/import/", bank_import_view, name="assessments_bank_import"),
         path("banks/<int:bank_id>/export/", bank_export_view, name="assessments_bank_export"),
+        path(
+            "banks/<int:bank_id>/translations/<str:language>/export/",
+            bank_translation_export_view,
+            name="assessments_bank_translation_export",
+        ),
+        path(
+            "banks/<int:bank_id>/translations/<str:language>/import/",
+            bank_translation_import_view,
+            name="assessments_bank_translation_import",
+        ),
         path(
             "banks/imports/<int:import_id>/",
             question_import_view,

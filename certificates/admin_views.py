@@ -19,6 +19,7 @@ import copy
 from collections.abc import Callable
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.db.models import Q, QuerySet
 from django.forms import BaseForm
@@ -28,7 +29,7 @@ from django.utils import translation
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
-from wagtail.admin.panels import ObjectList
+from wagtail.admin.panels import FieldPanel, InlinePanel, ObjectList
 from wagtail.admin.ui.tables import BooleanColumn, Column
 from wagtail.admin.views.generic import history as history_views
 from wagtail.admin.views.generic import models as model_views
@@ -38,11 +39,17 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from courses.models.pages import owner_of_position
 from courses.selectors import owner_choices
 from lms.authoring import scope_choice_field
+from lms.translation_status import Status
 from lms.viewsets import OwnerFieldMixin, scoped_object_view
 
 from .models import Programme, ProgrammeRequirement
 from .requirements import Kind, Requirement, Rule, rule_problems
 from .selectors import programme_list_for_user
+from .translation_status import (
+    programme_languages_summary,
+    programme_statuses,
+    programme_translations_record,
+)
 
 INITIAL = ProgrammeRequirement.Purpose.INITIAL
 RECERT = ProgrammeRequirement.Purpose.RECERT
@@ -99,10 +106,23 @@ def _validity(programme: Programme) -> str:
 
 class ProgrammeForm(OwnerFieldMixin, WagtailAdminModelForm):
     """A training manager of one administration keeps programmes in it; regional authors
-    may choose any administration, or none (a regional programme)."""
+    may choose any administration, or none (a regional programme).
+
+    Under the texts, each language's translation status (current, outdated, missing: see
+    :mod:`certificates.translation_status`) and a box per outdated translation to confirm
+    it still correct without changing it."""
+
+    confirm_translations = forms.MultipleChoiceField(
+        label=_("Translations"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("The languages' status shows once the programme is saved."),
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self._show_translation_status()
         user = self.for_user
         self.fix_owner_field(user)
         if user is None or user.administration_id is None:
@@ -116,6 +136,41 @@ class ProgrammeForm(OwnerFieldMixin, WagtailAdminModelForm):
             # ProgrammeRequirement.clean says in words what this database constraint
             # guards (a course or an assessment, not both): one message is enough.
             form.validate_constraints = _constraints_checked_by_clean
+
+    def _show_translation_status(self) -> None:
+        field = self.fields["confirm_translations"]
+        items = programme_statuses(self.instance)
+        field.help_text = " · ".join(f"{item.language}: {item.label}" for item in items)
+        field.choices = [
+            (
+                item.language,
+                gettext("%(language)s: still correct, confirm it without changing it")
+                % {"language": item.language},
+            )
+            for item in items
+            if item.status is Status.OUTDATED
+        ]
+
+    def save(self, commit: bool = True) -> Any:
+        """Saves, then records which translations were written (or confirmed) from the
+        current source text."""
+        texts = self.formsets.get("texts")
+        changed = [
+            form.cleaned_data["language"]
+            for form in (texts.forms if texts is not None else ())
+            if getattr(form, "cleaned_data", None)
+            and not form.cleaned_data.get("DELETE")
+            and form.has_changed()
+            and form.cleaned_data.get("language")
+        ]
+        programme = super().save(commit=commit)
+        if commit:
+            programme_translations_record(
+                programme=programme,
+                changed=changed,
+                confirmed=self.cleaned_data.get("confirm_translations") or (),
+            )
+        return programme
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
@@ -245,7 +300,20 @@ class ProgrammeViewSet(ModelViewSet):
     history_view_class = _scoped(history_views.HistoryView)
     usage_view_class = _scoped(usage_views.UsageView)
     inspect_view_class = _scoped(model_views.InspectView)
-    edit_handler = ObjectList(Programme.panels, base_form_class=ProgrammeForm)
+    edit_handler = ObjectList(
+        [
+            *(
+                panel
+                for existing in Programme.panels
+                for panel in (
+                    [existing, FieldPanel("confirm_translations")]
+                    if isinstance(existing, InlinePanel) and existing.relation_name == "texts"
+                    else [existing]
+                )
+            )
+        ],
+        base_form_class=ProgrammeForm,
+    )
 
     icon = "tasks"
     menu_label = _("Certification programmes")
@@ -256,6 +324,7 @@ class ProgrammeViewSet(ModelViewSet):
         Column("title", label=_("Title"), accessor=_title),
         Column("administration", label=_("Administration"), accessor=_owner),
         Column("validity", label=_("Validity"), accessor=_validity),
+        Column("languages", label=_("Languages"), accessor=programme_languages_summary),
         BooleanColumn("is_active", label=_("Active")),
     ]
     list_filter = ["track", "is_active"]

@@ -135,6 +135,11 @@ class ProgrammeText(Orderable):
     language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES)
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"), blank=True)
+    # Translation status (certificates.translation_status): the digest of the source
+    # language's text this translation was made from, and when it was last saved or
+    # confirmed as still correct.
+    source_digest = models.CharField(max_length=64, blank=True, editable=False)
+    source_recorded_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     panels: ClassVar[list] = [
         FieldPanel("language"),

@@ -33,6 +33,7 @@ from lms.seeding import SeedReport
 
 from .models import Certificate, Programme, ProgrammeRequirement, ProgrammeText
 from .services import add_months, certificate_issue, certificate_revoke, certificates_evaluate
+from .translation_status import programme_translations_record
 
 MIN_SCORE = Decimal(70)
 RECERT_WINDOW_DAYS = 90
@@ -237,6 +238,7 @@ def _programme(fact: ProgrammeFact, report: SeedReport) -> Programme | None:
         report["created"] += 1
     else:
         report["unchanged"] += 1
+    new_languages = []
     for position, (language, (title, description)) in enumerate(fact.texts.items()):
         _, created = ProgrammeText.objects.get_or_create(
             programme=programme,
@@ -244,6 +246,10 @@ def _programme(fact: ProgrammeFact, report: SeedReport) -> Programme | None:
             defaults={"title": title, "description": description, "sort_order": position},
         )
         report["created" if created else "unchanged"] += 1
+        if created:
+            new_languages.append(language)
+    # The demo's translations start current (certificates.translation_status).
+    programme_translations_record(programme=programme, changed=new_languages)
     if programme.requirements.exists():
         report["unchanged"] += 1
     else:

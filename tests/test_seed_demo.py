@@ -121,6 +121,13 @@ def test_demo_curriculum_in_four_languages_and_idempotent(
     # Assessments: a bank per track of 16+ questions covering every type, a final
     # assessment in each regional course (both languages), finished demo attempts.
     from assessments.models import AssessmentPage, Attempt, QuestionBank
+    from assessments.translation_status import question_statuses
+    from certificates.models import Programme
+    from certificates.translation_status import programme_statuses
+
+    for programme in Programme.objects.prefetch_related("texts"):
+        statuses = {str(item.status) for item in programme_statuses(programme)}
+        assert "outdated" not in statuses and "source" in statuses, programme
 
     banks = QuestionBank.objects.all()
     assert banks.count() == 3
@@ -128,6 +135,9 @@ def test_demo_curriculum_in_four_languages_and_idempotent(
         assert bank.questions.count() >= 16
         for question in bank.questions.all():  # every question in the four languages
             assert set(question.current_version.texts) == {"en", "es", "pt-br", "fr"}, question
+            # ... each translation current: the demo starts clean (issue 14).
+            statuses = {str(item.status) for item in question_statuses(question)}
+            assert statuses == {"source", "current"}, question
     every_type = set(QUESTION_TYPES)
     assert {q.current_version.type for b in banks for q in b.questions.all()} == every_type
     for language in ("en", "es", "pt-br", "fr"):

@@ -18,10 +18,12 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
 
+import polib
 import pytest
 from django.apps import apps
 from django.contrib.auth.models import Group
 from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.urls.resolvers import RegexPattern, RoutePattern
@@ -36,6 +38,7 @@ from wagtail.models import GroupApprovalTask, Page, Workflow, WorkflowPage, Work
 from assessments.models import AssessmentPage, DrawRule, QuestionImport
 from assessments.tests.essay_fixtures import ESSAY, ESSAY_TEXT, essay_page, essay_response, sit
 from assessments.tests.fixtures import make_bank
+from assessments.translation_po import bank_translation_po
 from certificates.tests.fixtures import make_programme
 from courses.models import CourseIndexPage, CoursePage, LessonPage, ModulePage
 from courses.packages.h5p.services import h5p_package_import
@@ -384,6 +387,8 @@ def crawl_targets(world: SimpleNamespace) -> list[Target]:
             return ["earliest" if parameter.endswith("a") else "latest"]
         if parameter == "action_name":
             return ["approve", "reject"]
+        if parameter == "language":  # a bank's translations (assessments.translation_po)
+            return ["es"]
         return ids_for(name, parameter)
 
     def url_for(name: str, parameters: tuple[str, ...], values: tuple[Any, ...]) -> str:
@@ -471,6 +476,8 @@ def crawl(client: Client, user: Any, targets: list[Target]) -> CrawlResult:
 # Where PER's own author must find the marker (the positive control).
 EXPECTED_FOR_OWNER = {
     "assessments_question_import",
+    "assessments_bank_translation_export",
+    "assessments_bank_translation_import",
     "assessments_grading",
     "assessments_grading_queue",
     "wagtailadmin_tag_autocomplete",
@@ -545,7 +552,7 @@ def _regional_object_urls(world: SimpleNamespace) -> list[str]:
     question = bank.questions.get()
     activity = world.regional_activity
     programme = world.regional_programme
-    urls = [f"/cms/banks/{bank.pk}/import/"]
+    urls = [f"/cms/banks/{bank.pk}/import/", f"/cms/banks/{bank.pk}/translations/es/import/"]
     for prefix, pk in (
         ("question_banks", bank.pk),
         ("questions", question.pk),
@@ -579,6 +586,15 @@ def test_regional_content_refuses_every_change_from_an_author_of_one_administrat
             if status not in (403, 404):
                 refused[f"{method.upper()} {url}"] = status
     assert not refused, refused
+    # A filled translation file is refused too (the bank is not theirs to change).
+    po = polib.pofile(bank_translation_po(bank=bank, language="es"))
+    for entry in po:
+        entry.msgstr = f"{entry.msgid} (es)"
+    sent = client.post(
+        f"/cms/banks/{bank.pk}/translations/es/import/",
+        {"file": SimpleUploadedFile("bank.po", str(po).encode())},
+    )
+    assert sent.status_code == 404
     bank.refresh_from_db()
     activity.refresh_from_db()
     assert (bank.title, bank.administration_id) == ("Regional bank", None)
@@ -588,6 +604,8 @@ def test_regional_content_refuses_every_change_from_an_author_of_one_administrat
     assert bank.questions.get() == question and question.versions.count() == 1
     # Reading stays: the bank exports, the activity is inspected, both are listed.
     assert client.get(f"/cms/banks/{bank.pk}/export/").status_code == 200
+    translations = client.get(f"/cms/banks/{bank.pk}/translations/es/export/")
+    assert translations.status_code == 200 and b'msgctxt "regional-q:stem"' in translations.content
     inspect = f"/cms/snippets/courses/h5pactivity/inspect/{activity.pk}/"
     assert client.get(inspect).status_code == 200
     inspect = f"/cms/snippets/scorm/scormpackage/inspect/{scorm.pk}/"

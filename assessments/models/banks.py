@@ -68,6 +68,11 @@ class Question(ClusterableModel):
         related_name="+",
     )
     archived = models.BooleanField(_("archived"), default=False)
+    # Translation status (assessments.translation_status): the language the texts were
+    # first written in, and for each translation the digest of the source texts it was
+    # made from ({language: {"source": digest, "how": "saved" | "confirmed", "at": ...}}).
+    source_language = models.CharField(_("source language"), max_length=8, blank=True)
+    translation_sources = models.JSONField(default=dict, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
