@@ -1,0 +1,60 @@
+"""What every journey checks on each page it reaches: no English string of the platform's
+own in the visible text (tests/english.py), no serious or critical axe-core violation,
+no horizontal scroll. One helper, so that the journeys stay short and say what they do."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.test_accessibility import AXE, TAGS
+from tests.english import leaks
+
+GRAVE = ("serious", "critical")
+
+
+def axe_problems(page) -> list[str]:
+    """axe-core's serious and critical WCAG A/AA violations on the page as it is now."""
+    if not AXE.exists():
+        pytest.fail(f"axe-core is missing at {AXE}: run 'make test', which installs it.")
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(AXE))
+    found = page.evaluate(
+        "([tags, grave]) => axe.run(document, {runOnly: {type: 'tag', values: tags}})"
+        ".then(r => r.violations.filter(v => grave.includes(v.impact)).map(v => v.id + ' ('"
+        " + v.impact + '): ' + v.help + ' — ' + v.nodes.slice(0, 3).map(n => n.target.join("
+        "' ')).join(', ')))",
+        [TAGS, list(GRAVE)],
+    )
+    return list(found)
+
+
+def page_problems(page, language: str, content: set[str], *, axe: bool = True) -> list[str]:
+    """Everything wrong with the page as the reader sees it, each line naming the page."""
+    page.wait_for_load_state("load")
+    where = page.url.split("//", 1)[-1].split("/", 1)[-1]
+    problems = [f"/{where} English: {leak}" for leak in leaks(page.content(), language, content)]
+    if axe:
+        problems += [f"/{where} axe: {line}" for line in axe_problems(page)]
+    scroll = page.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    if scroll > 1:
+        problems.append(f"/{where} scrolls sideways by {scroll} px")
+    return problems
+
+
+def new_journey_page(browser, live_server, *, locale: str, zone: str | None = None):
+    """One context and one page for a whole journey, in ``locale`` (the browser's
+    Accept-Language). The CSP is bypassed only so that axe-core can be injected: the
+    site's own policy allows no inline script, which is the point."""
+    context = browser.new_context(
+        base_url=live_server.url,
+        locale=locale,
+        timezone_id=zone,
+        viewport={"width": 1280, "height": 900},
+        bypass_csp=True,
+        accept_downloads=True,
+    )
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    return page
