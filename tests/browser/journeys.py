@@ -4,6 +4,8 @@ no horizontal scroll. One helper, so that the journeys stay short and say what t
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from tests.browser.test_accessibility import AXE, TAGS
@@ -58,3 +60,61 @@ def new_journey_page(browser, live_server, *, locale: str, zone: str | None = No
     page = context.new_page()
     page.set_default_timeout(15_000)
     return page
+
+
+# --- The keyboard ------------------------------------------------------------------------
+
+FOCUSED = """() => {
+  const el = document.activeElement;
+  if (!el || el === document.body || el === document.documentElement) return null;
+  const style = getComputedStyle(el);
+  const box = el.getBoundingClientRect();
+  const outline = style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0;
+  return {
+    what: el.tagName.toLowerCase() + (el.id ? '#' + el.id : '')
+      + (el.getAttribute('name') ? '[name=' + el.getAttribute('name') + ']' : '')
+      + ' ' + (el.innerText || el.value || el.getAttribute('aria-label') || '').trim().slice(0, 40),
+    ring: outline || style.boxShadow !== 'none',
+    x: box.left + window.scrollX, y: box.top + window.scrollY,
+    width: box.width, height: box.height,
+  };
+}"""
+
+
+def focused(page) -> dict | None:
+    """The focused element: a short description, whether a focus ring (an outline or a
+    box shadow) shows, and its box on the page."""
+    return page.evaluate(FOCUSED)
+
+
+def tab_to(page, selector: str, *, key: str = "Tab", limit: int = 60) -> list[dict]:
+    """Presses ``key`` until the focused element matches ``selector`` (unless it does
+    already); returns every element focused on the way (the last one matches). Fails
+    if focus is lost (on the body), if an element shows no focus ring, or if
+    ``selector`` is never reached."""
+    visited: list[dict] = []
+    if page.evaluate("s => document.activeElement.matches(s)", selector):
+        return [focused(page)]  # already there (a field with autofocus)
+    for _ in range(limit):
+        page.keyboard.press(key)
+        now = focused(page)
+        assert now is not None, f"focus lost after {[v['what'] for v in visited]}"
+        assert now["ring"], f"no visible focus on {now['what']}"
+        visited.append(now)
+        if page.evaluate("s => document.activeElement.matches(s)", selector):
+            return visited
+    raise AssertionError(f"{selector} not reached by {key}: {[v['what'] for v in visited]}")
+
+
+def in_reading_order(boxes: list[dict]) -> bool:
+    """Each box is after the previous one as a reader goes: to its right on the same
+    line, or on a later line."""
+    for before, after in itertools.pairwise(boxes):
+        same_line = after["y"] < before["y"] + before["height"] and before["y"] < (
+            after["y"] + after["height"]
+        )
+        if same_line and after["x"] < before["x"] + before["width"] - 1:
+            return False
+        if not same_line and after["y"] < before["y"]:
+            return False
+    return True
