@@ -45,15 +45,19 @@ def page_problems(page, language: str, content: set[str], *, axe: bool = True) -
     return problems
 
 
-def new_journey_page(browser, live_server, *, locale: str, zone: str | None = None):
+def new_journey_page(
+    browser, live_server, *, locale: str, zone: str | None = None, width: int = 1280
+):
     """One context and one page for a whole journey, in ``locale`` (the browser's
-    Accept-Language). The CSP is bypassed only so that axe-core can be injected: the
-    site's own policy allows no inline script, which is the point."""
+    Accept-Language), on a screen ``width`` wide (390: a phone). The CSP is bypassed
+    only so that axe-core can be injected: the site's own policy allows no inline
+    script, which is the point."""
     context = browser.new_context(
         base_url=live_server.url,
         locale=locale,
         timezone_id=zone,
-        viewport={"width": 1280, "height": 900},
+        viewport={"width": width, "height": 900 if width > 500 else 844},
+        has_touch=width <= 500,
         bypass_csp=True,
         accept_downloads=True,
     )

@@ -165,7 +165,10 @@ def test_a_brazilian_officer_goes_through_the_platform_in_portuguese(
         "Receita Federal do Brasil",
         "Porto de Santos",
     }
-    page = new_journey_page(browser, live_server, locale="pt-BR", zone="America/Sao_Paulo")
+    # On a phone, as officers in the field read: Portuguese runs longer than English.
+    page = new_journey_page(
+        browser, live_server, locale="pt-BR", zone="America/Sao_Paulo", width=390
+    )
     problems: list[str] = []
 
     def check(**options):
@@ -181,6 +184,13 @@ def test_a_brazilian_officer_goes_through_the_platform_in_portuguese(
     page.goto("/")
     expect(page.locator("html")).to_have_attribute("lang", "pt-br")
     check()
+
+    # Positive control: the check sees the platform's English when a page shows it.
+    page.evaluate(
+        "document.querySelector('main').insertAdjacentHTML('beforeend', '<p id=en>Sign in</p>')"
+    )
+    assert any("'Sign in'" in line for line in page_problems(page, "pt-br", content, axe=False))
+    page.evaluate("document.getElementById('en').remove()")
 
     # The catalogue, in Portuguese, lists the Portuguese course.
     page.goto("/learning/catalogue/")
@@ -237,20 +247,17 @@ def test_a_brazilian_officer_goes_through_the_platform_in_portuguese(
     assert download.value.suggested_filename.endswith(".pdf")
     with open(download.value.path(), "rb") as pdf:
         assert pdf.read(5) == b"%PDF-"
+    page.locator("[data-menu-button]").click()  # the phone's header menu
     page.locator("[data-nav=certificates]").click()
     expect(page.locator("main")).to_contain_text("Analista certificado em comércio ilícito")
     expect(page.locator("main")).to_contain_text(certificate.code_display)
     check()
 
-    # The verification page anyone can open: the moment in the issuing administration's
-    # zone, named.
-    page.goto(f"/verify/{certificate.code_display}/")
-    expect(page.locator("[data-verification]")).to_have_attribute("data-verification", "valid")
-    issued = page.locator("[data-field=issued]")
-    expect(issued).to_contain_text("12:30")
-    expect(issued).to_contain_text("America/Sao_Paulo")
-    expect(issued).to_contain_text(re.compile("10 de março de 2026", re.IGNORECASE))
-    check()
+    # The attempt's start in the officer's zone (the administration's: São Paulo).
+    page.goto(pt.final.url)
+    started = page.locator("[data-started]").first
+    expect(started).to_contain_text("12:30")
+    expect(started).to_contain_text("America/Sao_Paulo")
 
     # The profile: the officer picks Manaus; the attempt's start then reads 11:30.
     page.goto("/accounts/profile/")
@@ -262,9 +269,19 @@ def test_a_brazilian_officer_goes_through_the_platform_in_portuguese(
     brazil.officer.refresh_from_db()
     assert brazil.officer.time_zone == "America/Manaus"
     page.goto(pt.final.url)
-    started = page.locator("[data-started]").first
     expect(started).to_contain_text("11:30")
     expect(started).to_contain_text("America/Manaus")
+
+    # The verification page anyone can open, here signed out (the browser's language):
+    # the moment in the issuing administration's zone, named.
+    page.context.clear_cookies()
+    page.goto(f"/verify/{certificate.code_display}/")
+    expect(page.locator("[data-verification]")).to_have_attribute("data-verification", "valid")
+    issued = page.locator("[data-field=issued]")
+    expect(issued).to_contain_text("12:30")
+    expect(issued).to_contain_text("America/Sao_Paulo")
+    expect(issued).to_contain_text(re.compile("10 de março de 2026", re.IGNORECASE))
+    check()
     page.context.close()
 
     assert problems == []
