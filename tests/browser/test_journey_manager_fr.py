@@ -5,8 +5,7 @@ under the French headings of the downloaded template (previewed, then applied), 
 matrix exported as CSV and XLSX with French headings; then the same administration's
 training manager in the Wagtail admin, in French: the pages listing, a lesson's editor,
 the question banks. Every site page: no English of the platform's own, axe-core clean
-(serious and critical), no sideways scroll; admin pages: no English of the platform's
-own."""
+(WCAG A/AA), no sideways scroll; admin pages: no English of the platform's own."""
 
 from __future__ import annotations
 

@@ -1,11 +1,12 @@
 """A Brazilian officer's whole journey in Brazilian Portuguese, in one browser page whose
-Accept-Language is pt-BR: sign in, the home page (what to do next), the catalogue, a
+Accept-Language is pt-BR, on a phone: sign in, the home page (what to do next), the catalogue, a
 search, the course, a text lesson, an H5P lesson (the player's frame loads), an
-assessment answered by clicking, the result, its next step to the certificate, the
-public verification page, and the profile, where the officer picks another time zone.
-Every page: no English of the platform's own, axe-core clean (serious and critical), no
-sideways scroll. Known moments show in the officer's zone (America/Sao_Paulo, then
-America/Manaus after the profile change)."""
+assessment answered by clicking, the result, its next step (the certificate's PDF), the
+certificates page, the profile, where the officer picks another time zone, and the
+public verification page, signed out. Every page: no English of the platform's own,
+axe-core clean (WCAG A/AA), no sideways scroll. Known moments show in the officer's zone
+(America/Sao_Paulo, then America/Manaus after the profile change) and, on the public
+page, in the issuing administration's."""
 
 from __future__ import annotations
 
