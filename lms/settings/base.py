@@ -236,6 +236,10 @@ WAGTAIL_SITE_NAME = "Customs Integrity & Enforcement Academy"
 WAGTAILADMIN_BASE_URL = ENV.str("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
 WAGTAILADMIN_LOGIN_URL = "wagtailadmin_login"
 WAGTAIL_PASSWORD_RESET_ENABLED = True
+# One time zone per person, chosen on the site's profile (blank: the administration's);
+# Wagtail's own account preference is hidden and the admin follows ours
+# (lms.accounts.middleware.UserTimeZoneMiddleware).
+WAGTAIL_USER_TIME_ZONES: list[str] = []
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 # No third-party avatars: nothing leaves this origin (and the CSP would block it).
 WAGTAIL_GRAVATAR_PROVIDER_URL = None
