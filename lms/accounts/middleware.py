@@ -39,7 +39,7 @@ class UserTimeZoneMiddleware:
     choice, else their administration's, else ``settings.TIME_ZONE``; see
     :func:`lms.accounts.timezones.zone_name_for`), so ``|date`` and ``localtime`` show local
     times. Stored times stay UTC. The zone is set for this request only (a thread serves
-    others next). The API answers in UTC whoever asks (``lms.api.views``).
+    others next). The API answers in UTC whoever asks (``lms.api.middleware``).
 
     The Wagtail admin runs each view in the zone of the user's Wagtail profile
     (``UserProfile.get_current_time_zone()``, else ``settings.TIME_ZONE``). One person has

@@ -91,6 +91,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "lms.accounts.middleware.UserLanguageMiddleware",
     "lms.accounts.middleware.UserTimeZoneMiddleware",
+    # The API answers in UTC, whoever asks (session or token).
+    "lms.api.middleware.ApiUtcMiddleware",
     "lms.accounts.middleware.PrivateResponsesMiddleware",
     # Before any view or form reads the body: size limits per address, hostile URLs.
     "lms.middleware.RequestLimitsMiddleware",
@@ -373,7 +375,11 @@ SPECTACULAR_SETTINGS = {
         "a *read* token may only read (GET), a *read and write* token may also create and "
         "change officers and assignments. A signed-in manager's browser session works too "
         "(writes then need the CSRF token). Lists are paginated (`page`, `page_size` up to "
-        '200) and every error is JSON: `{"detail": "..."}` or a message per field.'
+        '200) and every error is JSON: `{"detail": "..."}` or a message per field. '
+        "Every date-time is ISO 8601 in UTC, written with `Z` (`2026-03-12T04:30:00Z`), "
+        "whoever asks and whatever time zone they chose: convert to local time yourself. "
+        "Dates without a time (`due_on`) are calendar days; a due date ends at the end of "
+        "that day in the officer's time zone."
     ),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
