@@ -586,7 +586,9 @@ def _narrow_comparison(
     for group in groups:
         ordered = sorted(group.bars, key=lambda bar: (-bar.value, bar.label))
         body.append(
-            _narrow_text(0, y + 16, _clip(group.label, 40), "chart-group", full=group.label)
+            _narrow_text(
+                0, y + 16, _clip(group.label, NARROW_LABEL_CHARS), "chart-group", full=group.label
+            )
         )
         y += 24
         rows, bottom = _narrow_rows(ordered, top, y)

@@ -415,6 +415,22 @@ def test_the_checks_see_a_page_that_scrolls_sideways_and_a_serious_violation(
     extra, culprits = sideways(page)
     assert extra > 0 and culprits == ["p.too-wide"]
     assert "image-alt" in {v["id"] for v in axe(page) if v["impact"] in SERIOUS}
+    # And the charts' check: a chart scaled down (16 px text drawn at half size), a label
+    # past its right edge, two labels on top of each other.
+    assert charts_on(page) == (0, [])
+    page.evaluate(
+        "() => { const box = document.createElement('div');"
+        ' box.innerHTML = \'<svg class="chart" aria-labelledby="bad-title"\''
+        ' + \' viewBox="0 0 640 100" width="320" height="50">\''
+        ' + \'<text x="10" y="40">Small</text><text x="10" y="45">Over</text>\''
+        ' + \'<text x="560" y="80">Far too long</text></svg>\';'
+        " document.querySelector('main').prepend(box); }"
+    )
+    count, problems = charts_on(page)
+    assert count == 1
+    assert 'bad-title: "Small" at 8.0px' in problems
+    assert 'bad-title: "Far too long" sticks out' in problems
+    assert 'bad-title: "Small" overlaps "Over"' in problems
     page.context.close()
 
 
