@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import zoneinfo
 from typing import Any
 
 from django import forms
@@ -15,15 +13,7 @@ from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from .models import User
-from .timezones import named_moment, validate_time_zone, zone_choices
-
-
-def _utc_offset(name: str, now: dt.datetime) -> str:
-    offset = now.astimezone(zoneinfo.ZoneInfo(name)).utcoffset() or dt.timedelta()
-    minutes = int(offset.total_seconds()) // 60
-    sign = "+" if minutes >= 0 else "\u2212"
-    hours, minutes = divmod(abs(minutes), 60)
-    return f"UTC{sign}{hours:02d}:{minutes:02d}"
+from .timezones import named_moment, utc_offset_label, validate_time_zone, zone_choices
 
 
 def time_zone_choices(blank_label: str | None = None) -> list[Any]:
@@ -34,7 +24,7 @@ def time_zone_choices(blank_label: str | None = None) -> list[Any]:
     for region, zones in zone_choices():
         label = pgettext_lazy("time zones", "Other") if region == "Other" else region
         choices.append(
-            (label, [(name, f"{place} ({_utc_offset(name, now)})") for name, place in zones])
+            (label, [(name, f"{place} ({utc_offset_label(name, now)})") for name, place in zones])
         )
     return choices
 

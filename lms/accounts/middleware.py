@@ -4,12 +4,16 @@ from what signed-in people receive."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone, translation
 from django.utils.cache import patch_cache_control
 
 from .timezones import zone_name_for
+
+#: Where the Wagtail admin is served (``lms/urls.py``).
+ADMIN_PREFIX = "/cms/"
 
 
 class UserLanguageMiddleware:
@@ -22,7 +26,7 @@ class UserLanguageMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated and not request.path.startswith("/cms/"):
+        if user is not None and user.is_authenticated and not request.path.startswith(ADMIN_PREFIX):
             language = user.preferred_language
             if language and translation.check_for_language(language):
                 translation.activate(language)
@@ -35,15 +39,34 @@ class UserTimeZoneMiddleware:
     choice, else their administration's, else ``settings.TIME_ZONE``; see
     :func:`lms.accounts.timezones.zone_name_for`), so ``|date`` and ``localtime`` show local
     times. Stored times stay UTC. The zone is set for this request only (a thread serves
-    others next). The Wagtail admin keeps its own per-user time zone setting; API
-    token requests authenticate later (in DRF) and answer in UTC with an offset."""
+    others next). The API answers in UTC whoever asks (``lms.api.middleware``).
+
+    The Wagtail admin runs each view in the zone of the user's Wagtail profile
+    (``UserProfile.get_current_time_zone()``, else ``settings.TIME_ZONE``). One person has
+    one zone: Wagtail's own preference is hidden (``WAGTAIL_USER_TIME_ZONES = []``), and for
+    admin requests the profile Wagtail reads is given this zone, in memory only (never
+    saved: a later change of the administration's zone applies at once)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        with timezone.override(zone_name_for(getattr(request, "user", None))):
+        user = getattr(request, "user", None)
+        zone = zone_name_for(user)
+        if user is not None and user.is_authenticated and request.path.startswith(ADMIN_PREFIX):
+            _admin_profile_in(user, zone)
+        with timezone.override(zone):
             return self.get_response(request)
+
+
+def _admin_profile_in(user: Any, zone: str) -> None:
+    """Load the user's Wagtail profile onto ``user`` (where the admin looks for it) with
+    ``zone`` as its current zone."""
+    from wagtail.users.models import UserProfile
+
+    profile = UserProfile.get_for_user(user)
+    profile.current_time_zone = zone
+    user.wagtail_userprofile = profile
 
 
 class PrivateResponsesMiddleware:

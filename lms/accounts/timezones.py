@@ -129,6 +129,28 @@ def named_moment(moment: dt.datetime, zone: dt.tzinfo, format_name: str = "DATET
     return gettext("%(moment)s (%(zone)s)") % {"moment": text, "zone": str(zone)}
 
 
+def utc_offset_label(name: str, now: dt.datetime | None = None) -> str:
+    """The zone's offset from UTC at ``now`` (default: now): "UTC−05:00" (a true minus
+    sign), "UTC+00:00"."""
+    moment = now or timezone.now()
+    offset = moment.astimezone(zoneinfo.ZoneInfo(name)).utcoffset() or dt.timedelta()
+    minutes = int(offset.total_seconds()) // 60
+    sign = "+" if minutes >= 0 else "\u2212"
+    hours, minutes = divmod(abs(minutes), 60)
+    return f"UTC{sign}{hours:02d}:{minutes:02d}"
+
+
+def zone_note(name: str, now: dt.datetime | None = None) -> str:
+    """The sentence a page shows above its dates: which zone they are in, and its offset
+    now ("Dates and times in America/Lima (UTC−05:00)."). Translated."""
+    # Translators: above a page's dates and times; zone is an IANA name such as
+    # America/Lima, offset its difference from UTC such as "UTC−05:00".
+    return gettext("Dates and times in %(zone)s (%(offset)s).") % {
+        "zone": name,
+        "offset": utc_offset_label(name, now),
+    }
+
+
 # --- "today" in SQL ----------------------------------------------------------------------
 
 

@@ -91,6 +91,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "lms.accounts.middleware.UserLanguageMiddleware",
     "lms.accounts.middleware.UserTimeZoneMiddleware",
+    # The API answers in UTC, whoever asks (session or token).
+    "lms.api.middleware.ApiUtcMiddleware",
     "lms.accounts.middleware.PrivateResponsesMiddleware",
     # Before any view or form reads the body: size limits per address, hostile URLs.
     "lms.middleware.RequestLimitsMiddleware",
@@ -236,6 +238,10 @@ WAGTAIL_SITE_NAME = "Customs Integrity & Enforcement Academy"
 WAGTAILADMIN_BASE_URL = ENV.str("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
 WAGTAILADMIN_LOGIN_URL = "wagtailadmin_login"
 WAGTAIL_PASSWORD_RESET_ENABLED = True
+# One time zone per person, chosen on the site's profile (blank: the administration's);
+# Wagtail's own account preference is hidden and the admin follows ours
+# (lms.accounts.middleware.UserTimeZoneMiddleware).
+WAGTAIL_USER_TIME_ZONES: list[str] = []
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 # No third-party avatars: nothing leaves this origin (and the CSP would block it).
 WAGTAIL_GRAVATAR_PROVIDER_URL = None
@@ -369,7 +375,11 @@ SPECTACULAR_SETTINGS = {
         "a *read* token may only read (GET), a *read and write* token may also create and "
         "change officers and assignments. A signed-in manager's browser session works too "
         "(writes then need the CSRF token). Lists are paginated (`page`, `page_size` up to "
-        '200) and every error is JSON: `{"detail": "..."}` or a message per field.'
+        '200) and every error is JSON: `{"detail": "..."}` or a message per field. '
+        "Every date-time is ISO 8601 in UTC, written with `Z` (`2026-03-12T04:30:00Z`), "
+        "whoever asks and whatever time zone they chose: convert to local time yourself. "
+        "Dates without a time (`due_on`) are calendar days; a due date ends at the end of "
+        "that day in the officer's time zone."
     ),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,

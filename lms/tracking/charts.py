@@ -16,6 +16,18 @@ Rules, because the pages run under a strict CSP (``style-src 'self'``):
 
 Coordinates are written with Python's own number formatting (never the active locale's),
 so a decimal comma cannot break the markup.
+
+Two drawings of every chart (issue 14, phones):
+
+* ``svg``, the wide one: a 640-unit ``viewBox`` scaled to its container, labels beside the
+  bars. Scaled down to a phone's 350 px its 12-unit labels would shrink to 6 px;
+* ``narrow``, the phone's: no ``viewBox``, so one unit is one CSS pixel whatever the width;
+  across, everything is placed in percentages of the container (``x="42.5%"``), down, in
+  pixels. Labels keep their CSS size (12 px and up) at any width: above the bars for
+  horizontal bars, every second month under vertical ones, two panels a row for small
+  multiples. ``static/css/charts.css`` shows one of the two by the screen's width; the
+  other is ``display: none`` (out of the accessibility tree, so each chart is announced
+  once).
 """
 
 from __future__ import annotations
@@ -45,7 +57,7 @@ __all__ = [
 #: Width of every chart's coordinate system; the SVG scales to its container.
 WIDTH = 640
 #: Labels longer than this are cut (with an ellipsis) in the SVG; the table has them whole.
-LABEL_CHARS = 30
+LABEL_CHARS = 26
 SVG_NS = "http://www.w3.org/2000/svg"
 
 
@@ -80,6 +92,9 @@ class Table:
     summary: str = ""
 
 
+NOTHING = SafeString("")
+
+
 @dataclass(frozen=True)
 class Chart:
     chart_id: str
@@ -87,6 +102,8 @@ class Chart:
     description: str
     svg: SafeString
     table: Table
+    #: The phone's drawing (see the module's docstring); empty when ``svg`` is.
+    narrow: SafeString = NOTHING
 
     @property
     def empty(self) -> bool:
@@ -129,11 +146,42 @@ def _svg(
     chart_id: str, title: str, description: str, height: float, body: list[str], css: str
 ) -> SafeString:
     return mark_safe(  # noqa: S308 - every text inside went through escape()
-        f'<svg xmlns="{SVG_NS}" class="chart {css}" role="img" focusable="false" '
+        f'<svg xmlns="{SVG_NS}" class="chart chart-wide {css}" role="img" focusable="false" '
         f'viewBox="0 0 {WIDTH} {_n(height)}" preserveAspectRatio="xMinYMin meet" '
         f'aria-labelledby="{chart_id}-title {chart_id}-desc">'
         f'<title id="{chart_id}-title">{escape(title)}</title>'
         f'<desc id="{chart_id}-desc">{escape(description)}</desc>' + "".join(body) + "</svg>"
+    )
+
+
+def _pct(value: float) -> str:
+    """An across coordinate of the narrow drawing: a percentage of the container."""
+    return f"{_n(value)}%"
+
+
+def _narrow_text(
+    x: float, y: float, label: str, css: str, *, anchor: str = "start", full: str = "", dx: int = 0
+) -> str:
+    """A ``<text>`` of the narrow drawing at ``x`` per cent across (and ``dx`` pixels)."""
+    tooltip = f"<title>{escape(full)}</title>" if full and full != label else ""
+    shift = f' dx="{dx}"' if dx else ""
+    return (
+        f'<text class="{css}" x="{_pct(x)}" y="{_n(y)}"{shift} text-anchor="{anchor}">'
+        f"{tooltip}{escape(label)}</text>"
+    )
+
+
+def _narrow_svg(
+    chart_id: str, title: str, description: str, height: float, body: list[str], css: str
+) -> SafeString:
+    """The phone's drawing: as wide as its container, ``height`` pixels high, no
+    ``viewBox`` (nothing is scaled: a 13 px label reads 13 px)."""
+    return mark_safe(  # noqa: S308 - every text inside went through escape()
+        f'<svg xmlns="{SVG_NS}" class="chart chart-narrow {css}" role="img" focusable="false" '
+        f'width="100%" height="{_n(height)}" '
+        f'aria-labelledby="{chart_id}-narrow-title {chart_id}-narrow-desc">'
+        f'<title id="{chart_id}-narrow-title">{escape(title)}</title>'
+        f'<desc id="{chart_id}-narrow-desc">{escape(description)}</desc>' + "".join(body) + "</svg>"
     )
 
 
@@ -239,7 +287,79 @@ def vertical_bar_chart(
         f'y1="{_n(base)}" y2="{_n(base)}"/>'
     )
     svg = _svg(chart_id, title, description, height, body, "chart-vbar")
-    return Chart(chart_id, title, description, svg, table)
+    narrow = _narrow_vertical(bars, values, top, ticks, chart_id, title, description)
+    return Chart(chart_id, title, description, svg, table, narrow)
+
+
+#: Narrow drawings assume a container at least this wide (px) where they reserve room
+#: for a label beside the plot; wider containers only give it more.
+NARROW_MIN = 300
+#: Average width of a 12-13 px character of the site's font, in px (a generous guess).
+CHAR_PX = 7.5
+
+
+def _narrow_vertical(
+    bars: Sequence[Bar],
+    values: Sequence[float],
+    top: float,
+    ticks: Sequence[float],
+    chart_id: str,
+    title: str,
+    description: str,
+) -> SafeString:
+    """Vertical bars on a phone: the scale's numbers left of the plot (room reserved for
+    the longest), values over the bars, and the category under every second bar (the
+    newest always), on two lines (``Jan`` / ``2026``)."""
+    height, top_margin, bottom = 220, 20, 40
+    plot_h = height - top_margin - bottom
+    widest = max(len(_plain(tick)) for tick in ticks)
+    left = min(20.0, (widest * CHAR_PX + 8) / NARROW_MIN * 100)
+    right = 4.0  # the newest month's label, centred under the last bar, needs the room
+    plot_w = 100 - left - right
+    body = ['<g class="chart-grid">']
+    for tick in ticks:
+        y = top_margin + plot_h - plot_h * tick / top
+        body.append(f'<line x1="{_pct(left)}" x2="{_pct(100 - right)}" y1="{_n(y)}" y2="{_n(y)}"/>')
+    body.append("</g>")
+    for tick in ticks:
+        y = top_margin + plot_h - plot_h * tick / top
+        body.append(_narrow_text(left, y + 4, _plain(tick), "chart-tick", anchor="end", dx=-4))
+    slot = plot_w / len(bars)
+    last = len(bars) - 1
+    for index, (bar, value) in enumerate(zip(bars, values, strict=True)):
+        centre = left + slot * (index + 0.5)
+        h = plot_h * value / top
+        y = top_margin + plot_h - h
+        body.append('<g class="chart-item">')
+        if value > 0:
+            body.append(
+                f'<rect class="chart-bar" x="{_pct(left + slot * (index + 0.15))}" '
+                f'y="{_n(y)}" width="{_pct(slot * 0.7)}" height="{_n(h)}">'
+                f"<title>{escape(bar.label)}: {escape(bar.shown)}</title></rect>"
+            )
+            body.append(_narrow_text(centre, y - 4, bar.shown, "chart-value", anchor="middle"))
+        if (last - index) % 2 == 0 or len(bars) <= 6:
+            first, _space, second = bar.label.rpartition(" ")
+            if not first:
+                first, second = bar.label, ""
+            body.append(
+                f'<text class="chart-label" x="{_pct(centre)}" y="{_n(height - 24)}" '
+                f'text-anchor="middle"><title>{escape(bar.label)}</title>'
+                f'<tspan x="{_pct(centre)}">{escape(_clip(first, 8))}</tspan>'
+                + (
+                    f'<tspan x="{_pct(centre)}" dy="15">{escape(_clip(second, 8))}</tspan>'
+                    if second
+                    else ""
+                )
+                + "</text>"
+            )
+        body.append("</g>")
+    base = top_margin + plot_h
+    body.append(
+        f'<line class="chart-axis" x1="{_pct(left)}" x2="{_pct(100 - right)}" '
+        f'y1="{_n(base)}" y2="{_n(base)}"/>'
+    )
+    return _narrow_svg(chart_id, title, description, height, body, "chart-vbar")
 
 
 # --- horizontal bars (coverage per programme, per unit) -----------------------------------
@@ -329,7 +449,62 @@ def horizontal_bar_chart(
         body += _hbar(bar, 4 + ROW * index + (ROW - BAR) / 2, top, x0, plot_w)
     body += _tick_row(ticks, top, x0, plot_w, height - 6, tick_text)
     svg = _svg(chart_id, title, description, height, body, "chart-hbar")
-    return Chart(chart_id, title, description, svg, table)
+    narrow_body, narrow_height = _narrow_rows(bars, top, 0.0)
+    narrow_body += _narrow_ticks(ticks, top, narrow_height + 14, tick_text)
+    narrow = _narrow_svg(
+        chart_id, title, description, narrow_height + 20, narrow_body, "chart-hbar"
+    )
+    return Chart(chart_id, title, description, svg, table, narrow)
+
+
+#: A row of the narrow horizontal bars: the label (and value) on a line, the bar under it.
+NARROW_ROW = 38
+NARROW_BAR = 12
+#: Labels of the narrow drawing are cut at this many characters (the table has them whole).
+NARROW_LABEL_CHARS = 30
+
+
+def _narrow_rows(bars: Sequence[Bar], top: float, y: float) -> tuple[list[str], float]:
+    """Horizontal bars on a phone, from ``y`` down: each bar's label on its own line,
+    the value at the line's right end, the bar under them across the whole width. Gives
+    the markup and the ``y`` under the last row."""
+    body: list[str] = []
+    for bar in bars:
+        value = min(max(0.0, float(bar.value)), top)
+        width = 100 * value / top
+        body.append('<g class="chart-item">')
+        body.append(
+            _narrow_text(
+                0, y + 14, _clip(bar.label, NARROW_LABEL_CHARS), "chart-label", full=bar.label
+            )
+        )
+        body.append(_narrow_text(100, y + 14, bar.shown, "chart-value", anchor="end"))
+        body.append(
+            f'<rect class="chart-track" x="0" y="{_n(y + 20)}" width="100%" height="{NARROW_BAR}"/>'
+        )
+        if width > 0:
+            body.append(
+                f'<rect class="chart-bar" x="0" y="{_n(y + 20)}" width="{_pct(width)}" '
+                f'height="{NARROW_BAR}"><title>{escape(bar.label)}: {escape(bar.shown)}'
+                "</title></rect>"
+            )
+        body.append("</g>")
+        y += NARROW_ROW
+    return body, y
+
+
+def _narrow_ticks(
+    ticks: Sequence[float], top: float, y: float, tick_text: Callable[[float], str]
+) -> list[str]:
+    """The scale under narrow horizontal bars: its ends and middle only (three labels fit
+    any phone)."""
+    chosen = [ticks[0], ticks[len(ticks) // 2], ticks[-1]] if len(ticks) > 2 else list(ticks)
+    parts = []
+    for tick in dict.fromkeys(chosen):
+        x = 100 * tick / top
+        anchor = "start" if x <= 0 else "end" if x >= 100 else "middle"
+        parts.append(_narrow_text(x, y, tick_text(tick), "chart-tick", anchor=anchor))
+    return parts
 
 
 # --- the regional comparison ----------------------------------------------------------------
@@ -391,7 +566,44 @@ def comparison_chart(
     body += _tick_row(ticks, top, x0, plot_w, y + 14, _percent_tick)
     height = y + 22
     svg = _svg(chart_id, title, description, height, body, "chart-hbar chart-compare")
-    return Chart(chart_id, title, description, svg, table)
+    narrow = _narrow_comparison(groups, chart_id, title, description, median_text, median_label)
+    return Chart(chart_id, title, description, svg, table, narrow)
+
+
+def _narrow_comparison(
+    groups: Sequence[Series],
+    chart_id: str,
+    title: str,
+    description: str,
+    median_text: Callable[[float], str],
+    median_label: str,
+) -> SafeString:
+    """The regional comparison on a phone: per group its name, then its members' bars
+    with the labels above them (as :func:`_narrow_rows`), the median across the rows."""
+    top = 100.0
+    body: list[str] = []
+    y = 0.0
+    for group in groups:
+        ordered = sorted(group.bars, key=lambda bar: (-bar.value, bar.label))
+        body.append(
+            _narrow_text(
+                0, y + 16, _clip(group.label, NARROW_LABEL_CHARS), "chart-group", full=group.label
+            )
+        )
+        y += 24
+        rows, bottom = _narrow_rows(ordered, top, y)
+        body += rows
+        middle = median([float(bar.value) for bar in group.bars])
+        if middle is not None:
+            x = 100 * min(max(middle, 0.0), top) / top
+            body.append(
+                f'<line class="chart-median" x1="{_pct(x)}" x2="{_pct(x)}" '
+                f'y1="{_n(y + 18)}" y2="{_n(bottom - 4)}"><title>{escape(median_label)} '
+                f"{escape(median_text(middle))}</title></line>"
+            )
+        y = bottom + 8
+    body += _narrow_ticks([0.0, 50.0, 100.0], top, y + 6, _percent_tick)
+    return _narrow_svg(chart_id, title, description, y + 12, body, "chart-hbar chart-compare")
 
 
 PANEL_W = 200
@@ -477,4 +689,68 @@ def small_multiples(
             )
         body.append("</g>")
     svg = _svg(chart_id, title, description, height + 8, body, "chart-multiples")
-    return Chart(chart_id, title, description, svg, table)
+    narrow = _narrow_multiples(series, top, chart_id, title, description)
+    return Chart(chart_id, title, description, svg, table, narrow)
+
+
+NARROW_PANELS_PER_ROW = 2
+NARROW_PANEL_H = 104
+
+
+def _narrow_multiples(
+    series: Sequence[Series], top: float, chart_id: str, title: str, description: str
+) -> SafeString:
+    """Small multiples on a phone: two panels a row, each half the width (less a gap),
+    the same scale for all; the first and last category under each panel."""
+    per_row = NARROW_PANELS_PER_ROW
+    gap = 6.0  # per cent of the width between two panels
+    panel_w = (100 - gap * (per_row - 1)) / per_row
+    body: list[str] = []
+    for index, item in enumerate(series):
+        px = (index % per_row) * (panel_w + gap)
+        py = (index // per_row) * (NARROW_PANEL_H + 12)
+        total = sum(bar.value for bar in item.bars)
+        body.append('<g class="chart-panel">')
+        body.append(
+            _narrow_text(
+                px,
+                py + 15,
+                f"{_clip(item.label, 14)} · {_plain(total)}",
+                "chart-group",
+                full=item.label,
+            )
+        )
+        plot_top, plot_h = py + 24, NARROW_PANEL_H - 44
+        base = plot_top + plot_h
+        body.append(
+            f'<line class="chart-axis" x1="{_pct(px)}" x2="{_pct(px + panel_w)}" '
+            f'y1="{_n(base)}" y2="{_n(base)}"/>'
+        )
+        if item.bars:
+            slot = panel_w / len(item.bars)
+            for position, bar in enumerate(item.bars):
+                value = max(0.0, float(bar.value))
+                if value <= 0:
+                    continue
+                h = plot_h * value / top
+                body.append(
+                    f'<rect class="chart-bar" x="{_pct(px + slot * position + slot * 0.15)}" '
+                    f'y="{_n(base - h)}" width="{_pct(slot * 0.7)}" height="{_n(h)}">'
+                    f"<title>{escape(item.label)}, {escape(bar.label)}: "
+                    f"{escape(bar.shown)}</title></rect>"
+                )
+            body.append(_narrow_text(px, base + 15, _clip(item.bars[0].label, 9), "chart-tick"))
+            if len(item.bars) > 1:
+                body.append(
+                    _narrow_text(
+                        px + panel_w,
+                        base + 15,
+                        _clip(item.bars[-1].label, 9),
+                        "chart-tick",
+                        anchor="end",
+                    )
+                )
+        body.append("</g>")
+    rows = math.ceil(len(series) / per_row)
+    height = rows * (NARROW_PANEL_H + 12)
+    return _narrow_svg(chart_id, title, description, height, body, "chart-multiples")

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import uuid
 from types import SimpleNamespace
 
 import pytest
@@ -28,6 +29,7 @@ from playwright.sync_api import expect
 
 from assessments import services as assessment_services
 from certificates.tests.fixtures import make_programme
+from courses.models import Enrolment
 from lms.api.services import api_token_create
 from lms.tracking.assignments import assignment_create
 from lms.tracking.models import Assignment, OfficerImport
@@ -281,7 +283,7 @@ SIDEWAYS = """() => {
   const out = [...document.body.querySelectorAll('*')].filter(e => {
     const box = e.getBoundingClientRect();
     return box.width && box.right > width + 1
-      && !e.closest('.table-wrap, .chart-scroll, .hotspot-viewport, .dd-viewport')
+      && !e.closest('.table-wrap, .hotspot-viewport, .dd-viewport')
       && ![...e.children].some(c => c.getBoundingClientRect().right > width + 1);
   });
   return [root.scrollWidth - width, out.slice(0, 3).map(e => e.tagName.toLowerCase()
@@ -295,6 +297,49 @@ def sideways(page) -> tuple[int, list[str]]:
     sticks out."""
     extra, culprits = page.evaluate(SIDEWAYS)
     return extra, culprits
+
+
+#: What is wrong with the charts on the screen: each drawn chart (svg.chart with a box)
+#: must lie inside the viewport, its container must not scroll, and each of its texts
+#: must render at 12 px or more (its font size times the SVG's scale), stay inside the
+#: chart's box and overlap no other text.
+CHARTS = """() => {
+  const width = document.documentElement.clientWidth, problems = [];
+  const drawn = [...document.querySelectorAll('svg.chart')]
+    .filter(svg => svg.getBoundingClientRect().width > 0);
+  for (const svg of drawn) {
+    const box = svg.getBoundingClientRect();
+    const name = svg.getAttribute('aria-labelledby').split(' ')[0];
+    if (box.left < -1 || box.right > width + 1)
+      problems.push(`${name}: from ${box.left} to ${box.right}, the screen is ${width}`);
+    const frame = svg.parentElement;
+    if (frame.scrollWidth > frame.clientWidth + 1) problems.push(`${name}: scrolls sideways`);
+    const view = svg.viewBox.baseVal;
+    const scale = view && view.width ? Math.min(box.width / view.width,
+      box.height / view.height) : 1;
+    const texts = [...svg.querySelectorAll('text')]
+      .map(t => [t, t.getBoundingClientRect()]).filter(([t, r]) => r.width > 0);
+    texts.forEach(([t, r], i) => {
+      const px = parseFloat(getComputedStyle(t).fontSize) * scale;
+      if (px < 12) problems.push(`${name}: "${t.textContent}" at ${px.toFixed(1)}px`);
+      if (r.left < box.left - 1 || r.right > box.right + 1)
+        problems.push(`${name}: "${t.textContent}" sticks out`);
+      for (const [u, q] of texts.slice(i + 1)) {
+        const across = Math.min(r.right, q.right) - Math.max(r.left, q.left);
+        const down = Math.min(r.bottom, q.bottom) - Math.max(r.top, q.top);
+        if (across > 1 && down > 1)
+          problems.push(`${name}: "${t.textContent}" overlaps "${u.textContent}"`);
+      }
+    });
+  }
+  return [drawn.length, problems.slice(0, 8)];
+}"""
+
+
+def charts_on(page) -> tuple[int, list[str]]:
+    """How many charts the screen shows, and what is wrong with them (see CHARTS)."""
+    count, problems = page.evaluate(CHARTS)
+    return count, list(problems)
 
 
 def axe(page) -> list[dict]:
@@ -342,6 +387,7 @@ def test_every_page_fits_a_phone_and_passes_axe(browser, live_server, site, role
             visit(screen, url)
             if name == "phone" and (found := sideways(screen))[0] > 0:
                 overflowing.append(f"{url} scrolls {found[0]}px sideways: {found[1]}")
+            overflowing += [f"{name} {url}: {problem}" for problem in charts_on(screen)[1]]
             for violation in axe(screen):
                 line = (
                     f"{name} {url}: {violation['id']} ({violation['impact']}) {violation['nodes']}"
@@ -370,6 +416,22 @@ def test_the_checks_see_a_page_that_scrolls_sideways_and_a_serious_violation(
     extra, culprits = sideways(page)
     assert extra > 0 and culprits == ["p.too-wide"]
     assert "image-alt" in {v["id"] for v in axe(page) if v["impact"] in SERIOUS}
+    # And the charts' check: a chart scaled down (16 px text drawn at half size), a label
+    # past its right edge, two labels on top of each other.
+    assert charts_on(page) == (0, [])
+    page.evaluate(
+        "() => { const box = document.createElement('div');"
+        ' box.innerHTML = \'<svg class="chart" aria-labelledby="bad-title"\''
+        ' + \' viewBox="0 0 640 100" width="320" height="50">\''
+        ' + \'<text x="10" y="40">Small</text><text x="10" y="45">Over</text>\''
+        ' + \'<text x="560" y="80">Far too long</text></svg>\';'
+        " document.querySelector('main').prepend(box); }"
+    )
+    count, problems = charts_on(page)
+    assert count == 1
+    assert 'bad-title: "Small" at 8.0px' in problems
+    assert 'bad-title: "Far too long" sticks out' in problems
+    assert 'bad-title: "Small" overlaps "Over"' in problems
     page.context.close()
 
 
@@ -505,16 +567,30 @@ def test_a_manager_on_a_phone_reads_the_matrix_as_a_list_and_wide_tables_scroll(
     after = first_cell.bounding_box()
     assert before and after and abs(after["x"] - before["x"]) < 1  # it stayed
 
-    # Charts: the panel's full width, with labels of a readable size.
+    # Charts: drawn for the phone, the panel's full width, labels of 12 px and more; the
+    # desktop keeps the wide drawing.
+    people = [world.people.valid, world.people.progress, world.people.renewed]
+    Enrolment.objects.bulk_create(
+        Enrolment(
+            user=people[number % 3],
+            administration=world.per,
+            course_key=uuid.uuid4(),
+            status=Enrolment.Status.COMPLETED,
+            completed_at=timezone.now() - dt.timedelta(days=29 * (number % 11)),
+        )
+        for number in range(40)
+    )
     page.goto("/administrations/PER/dashboard/")
     assert sideways(page)[0] == 0
-    chart = page.locator("main svg.chart").first
-    scroller = page.locator(".chart-scroll").first
-    figure = page.locator(".chart-figure").first
-    assert scroller.bounding_box()["width"] >= figure.bounding_box()["width"] - 1
-    label_px = chart.evaluate(
-        "svg => svg.getBoundingClientRect().width / svg.viewBox.baseVal.width"
-        " * parseFloat(getComputedStyle(svg.querySelector('text')).fontSize)"
-    )
-    assert label_px >= 10
+    count, problems = charts_on(page)
+    assert (count, problems) == (3, [])
+    figure = page.locator(".chart-figure").first.bounding_box()
+    chart = page.locator("svg.chart-narrow").first.bounding_box()
+    assert chart["width"] >= figure["width"] - 1 and chart["width"] <= PHONE["width"]
+    expect(page.locator("svg.chart-wide").first).to_be_hidden()
+    labels = page.locator("svg.chart-narrow .chart-label")
+    assert labels.count() >= 6
+    page.set_viewport_size(DESKTOP)
+    expect(page.locator("svg.chart-narrow").first).to_be_hidden()
+    assert charts_on(page) == (3, [])
     page.context.close()

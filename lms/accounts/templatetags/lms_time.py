@@ -7,6 +7,8 @@ chooses the format: ``"datetime"`` (the default), ``"short"`` (short date and ti
 ``"time"``, ``"date"`` and ``"short_date"`` (dates only: the zone is not named).
 
 ``{% zone_name %}`` is the active zone's name (for "Times in America/Lima").
+``{% zone_note %}`` is the paragraph a page of dates shows at its top: "Dates and times in
+America/Lima (UTC−05:00)." (translated; the offset is today's).
 """
 
 from __future__ import annotations
@@ -16,8 +18,11 @@ from typing import Any
 
 from django import template
 from django.utils import formats, timezone
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 
 from lms.accounts.timezones import named_moment
+from lms.accounts.timezones import zone_note as zone_sentence
 
 register = template.Library()
 
@@ -47,3 +52,9 @@ def local(value: Any, style: str = "datetime") -> str:
 @register.simple_tag
 def zone_name() -> str:
     return timezone.get_current_timezone_name()
+
+
+@register.simple_tag
+def zone_note() -> SafeString:
+    name = timezone.get_current_timezone_name()
+    return format_html('<p class="zone-note" data-zone="{}">{}</p>', name, zone_sentence(name))

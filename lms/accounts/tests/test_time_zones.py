@@ -58,11 +58,32 @@ def test_zone_precedence(per, per_officer, coordinator):
     assert zone_name_for(coordinator) == "UTC"  # regional staff: no administration
 
 
-def test_the_demo_gives_every_administration_its_zone():
+def zones_by_country() -> dict[str, set[str]]:
+    """The IANA database's own table of which zones are used in which country
+    (``zone.tab``: ISO 3166 alpha-2 code, coordinates, zone name), read from the zone
+    database the standard library uses."""
+    import zoneinfo
+    from pathlib import Path
+
+    table = next(
+        (Path(root) / "zone.tab" for root in zoneinfo.TZPATH if (Path(root) / "zone.tab").exists()),
+        None,
+    )
+    assert table is not None, "the system's IANA zone database has no zone.tab"
+    countries: dict[str, set[str]] = {}
+    for line in table.read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            country, _where, name, *_comment = line.split("\t")
+            countries.setdefault(country, set()).add(name)
+    return countries
+
+
+def test_every_demo_administration_has_a_zone_of_its_own_country():
+    """All 26: a valid IANA name, not UTC, and one the zone database places in the
+    administration's country (Bonaire: BQ, America/Kralendijk)."""
     from lms.accounts.seed import seed_demo
 
     assert set(TIME_ZONES) == {fact.code for fact in ADMINISTRATIONS}
-    assert set(TIME_ZONES.values()) <= valid_zone_names()
     seed_demo(stdout=io.StringIO())
     zones = dict(Administration.objects.values_list("code", "time_zone"))
     assert zones["PER"] == "America/Lima"
@@ -70,7 +91,18 @@ def test_the_demo_gives_every_administration_its_zone():
     assert zones["BRA"] == "America/Sao_Paulo"
     assert zones["CAN"] == "America/Toronto"
     assert zones["JAM"] == "America/Jamaica"
-    assert "UTC" not in zones.values()
+    countries = zones_by_country()
+    rows = list(Administration.objects.values_list("code", "country_code", "time_zone"))
+    assert {code for code, _c, _z in rows} == {fact.code for fact in ADMINISTRATIONS}
+    assert len(rows) == 26
+    wrong = [
+        (code, country, zone)
+        for code, country, zone in rows
+        if zone not in valid_zone_names()
+        or zone == "UTC"
+        or zone not in countries.get(country, set())
+    ]
+    assert wrong == []
 
 
 # --- the middleware --------------------------------------------------------------------------

@@ -65,16 +65,17 @@ def months(values):
 )
 def test_every_chart_is_an_image_with_a_title_a_description_and_no_style(build):
     chart = build()
-    root = parse(chart)
-    assert root.get("role") == "img"
-    assert root.get("aria-labelledby") == "c1-title c1-desc"
-    assert root.find(f"{SVG}title").text == "Completions"
-    assert root.find(f"{SVG}title").get("id") == "c1-title"
-    assert root.find(f"{SVG}desc").text == "Per month"
-    markup = str(chart.svg)
-    assert "style" not in markup  # no style attribute, no <style> element (CSP)
-    assert "fill=" not in markup  # colours come from charts.css
-    assert "<script" not in markup
+    # Both drawings (wide and phone), each with its own ids: both are in the page.
+    for markup, prefix in ((str(chart.svg), "c1"), (str(chart.narrow), "c1-narrow")):
+        root = ET.fromstring(markup)
+        assert root.get("role") == "img"
+        assert root.get("aria-labelledby") == f"{prefix}-title {prefix}-desc"
+        assert root.find(f"{SVG}title").text == "Completions"
+        assert root.find(f"{SVG}title").get("id") == f"{prefix}-title"
+        assert root.find(f"{SVG}desc").text == "Per month"
+        assert "style" not in markup  # no style attribute, no <style> element (CSP)
+        assert "fill=" not in markup  # colours come from charts.css
+        assert "<script" not in markup
     assert chart.table.rows  # the numbers follow the chart
 
 
@@ -89,6 +90,9 @@ def test_labels_titles_and_values_are_escaped():
     markup = str(chart.svg)
     assert "<script>" not in markup and "<b>" not in markup and "<i>" not in markup
     assert "&lt;script&gt;" in markup
+    narrow = str(chart.narrow)
+    assert "<script>" not in narrow and "<b>" not in narrow and "&lt;script&gt;" in narrow
+    ET.fromstring(narrow)
     root = parse(chart)  # still well-formed
     assert root.find(f"{SVG}title").text == "T <i>"
     texts = ["".join(node.itertext()) for node in root.iter(f"{SVG}text")]
@@ -115,7 +119,9 @@ def test_comparison_and_multiples_escape_group_and_member_labels():
     )
     for chart in (comparison, multiples):
         assert "<script>" not in str(chart.svg)
+        assert "<script>" not in str(chart.narrow)
         parse(chart)
+        ET.fromstring(str(chart.narrow))
 
 
 def test_long_labels_are_cut_in_the_svg_with_the_full_label_as_tooltip():
@@ -288,3 +294,84 @@ def test_month_labels_break_onto_two_lines_under_narrow_bars():
         [],
     ]
     assert labels[2].text == "Single"  # a label without a space stays on one line
+
+
+# --- the phone's drawing ----------------------------------------------------------------------
+
+
+def across(root: ET.Element) -> list[str]:
+    """Every across coordinate and width of the drawing (x, x1, x2, width)."""
+    return [
+        node.get(name)
+        for node in root.iter()
+        for name in ("x", "x1", "x2", "width")
+        if node.get(name) is not None
+    ]
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda: charts.vertical_bar_chart(months(range(12)), **common()),
+        lambda: charts.horizontal_bar_chart(months([10, 20, 100]), **common()),
+        lambda: charts.comparison_chart(
+            [Series("P", (Bar("PER", 40), Bar("PAN", 60)))],
+            chart_id="c1",
+            title="t",
+            description="d",
+            label_heading="A",
+        ),
+        lambda: charts.small_multiples(
+            [Series(f"A{n}", tuple(months([1, 0, 2]))) for n in range(3)],
+            chart_id="c1",
+            title="t",
+            description="d",
+            label_heading="A",
+            total_heading="T",
+        ),
+    ],
+)
+def test_the_phone_drawing_is_laid_out_in_percentages_and_never_scaled(build):
+    """No viewBox (a unit is a CSS pixel: labels keep their CSS size); everything across
+    is a percentage of the container, within 0-100 %; a fixed height in pixels."""
+    root = ET.fromstring(str(build().narrow))
+    assert root.get("viewBox") is None
+    assert root.get("width") == "100%"
+    assert float(root.get("height")) > 0
+    assert "chart-narrow" in root.get("class")
+    values = across(root)
+    assert values
+    for value in values:
+        assert value.endswith("%") or value == "0", value
+        assert 0 <= float(value.rstrip("%")) <= 100, value
+
+
+def test_the_phone_drawing_labels_every_second_month_the_newest_always():
+    chart = charts.vertical_bar_chart([Bar(f"M{n} 2026", n + 1) for n in range(12)], **common())
+    root = ET.fromstring(str(chart.narrow))
+    labels = [
+        node.find(f"{SVG}title").text
+        for node in root.iter(f"{SVG}text")
+        if node.get("class") == "chart-label"
+    ]
+    assert labels == [f"M{n} 2026" for n in range(1, 12, 2)]
+    # ...on two lines, month over year.
+    label = next(n for n in root.iter(f"{SVG}text") if n.get("class") == "chart-label")
+    assert [t.text for t in label.iter(f"{SVG}tspan")] == ["M1", "2026"]
+
+
+def test_the_phone_drawing_puts_labels_above_horizontal_bars():
+    chart = charts.horizontal_bar_chart([Bar("Callao", 25, "25 %")], **common())
+    root = ET.fromstring(str(chart.narrow))
+    label = next(n for n in root.iter(f"{SVG}text") if n.get("class") == "chart-label")
+    value = next(n for n in root.iter(f"{SVG}text") if n.get("class") == "chart-value")
+    bar = next(n for n in root.iter(f"{SVG}rect") if n.get("class") == "chart-bar")
+    assert label.text == "Callao" and label.get("x") == "0%"
+    assert value.text == "25 %" and value.get("text-anchor") == "end"
+    assert float(label.get("y")) < float(bar.get("y"))  # the label is above its bar
+    assert bar.get("x") == "0" and bar.get("width") == "25%"  # the whole width is 100 %
+
+
+def test_nothing_to_draw_gives_no_phone_drawing_either():
+    chart = charts.horizontal_bar_chart(months([0, 0]), **common())
+    assert chart.empty and str(chart.narrow) == ""

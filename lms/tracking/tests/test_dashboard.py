@@ -157,7 +157,9 @@ def test_programmes_coverage_and_units_are_shown_with_their_numbers(client, data
     alpha_row = re.search(r'<tr data-programme="alpha">(.*?)</tr>', html, re.S).group(1)
     assert re.findall(r'class="num">([^<]+)<', alpha_row) == ["2", "1", "1", "33.3 %"]
     # Charts: completions per month, coverage per programme and per unit, each with a table.
-    assert html.count('role="img"') == 3
+    # Each chart twice: the wide drawing and the phone's (charts.css shows one).
+    assert html.count('role="img"') == 6
+    assert html.count('class="chart chart-wide') == html.count('class="chart chart-narrow') == 3
     assert html.count('class="chart-data"') == 3
     assert "33.3 %" in html and "16.7 %" in html
     # Units: Callao (3 officers, 2 valid pairs of 6), Paita (2 officers, 1 of 4), no unit.

@@ -115,7 +115,9 @@ def test_coordinators_see_a_line_per_administration_with_totals_and_medians(
 def test_the_comparison_charts_are_drawn_with_their_tables(client, region, coordinator):
     client.force_login(coordinator)
     html = client.get(page_url()).content.decode()
-    assert html.count('role="img"') == 2
+    # Each chart twice: the wide drawing and the phone's (charts.css shows one).
+    assert html.count('role="img"') == 4
+    assert html.count('class="chart chart-wide') == html.count('class="chart chart-narrow') == 2
     assert 'class="chart-median"' in html
     compare = re.search(r'data-chart="chart-regional-coverage"(.*?)</details>', html, re.S).group(1)
     assert re.findall(r'<th scope="row">(\w+)</th>', compare) == ["PAN", "PER"]  # with officers

@@ -162,3 +162,45 @@ def test_progress_export_writes_the_administrations_local_times(
         "Completed (America/Lima)",
     ]
     assert rows[1][-3:] == ["2026-03-11 22:30", "2026-03-11 22:30", ""]
+
+
+# --- pages name the zone of their dates -------------------------------------------------------
+
+# 23:30 on 11 March in Lima (UTC−5), 01:30 on 12 March in São Paulo (UTC−3).
+ISSUED = dt.datetime(2026, 3, 12, 4, 30, tzinfo=dt.UTC)
+
+
+@pytest.mark.parametrize(
+    ("code", "zone", "offset", "issued_on"),
+    [
+        ("PER", "America/Lima", "UTC−05:00", "March 11, 2026"),
+        ("BRA", "America/Sao_Paulo", "UTC−03:00", "March 12, 2026"),
+    ],
+)
+def test_manager_pages_name_the_zone_their_dates_are_in(client, code, zone, offset, issued_on):
+    from certificates.tests.fixtures import issue
+    from lms.accounts.tests.factories import AdministrationFactory, manager, officer
+
+    administration = AdministrationFactory(code=code, time_zone=zone)
+    person = officer(administration, full_name="Dina Dated")
+    boss = manager(administration)
+    certificate = issue(person, make_programme(code=f"zones-{code}"), issued_at=ISSUED)
+    client.force_login(boss)
+    note = f'<p class="zone-note" data-zone="{zone}">Dates and times in {zone} ({offset}).</p>'
+    pages = {
+        "dashboard": reverse("tracking:dashboard", args=[code]),
+        "matrix": reverse("tracking:matrix", args=[code]),
+        "officer": reverse("tracking:officer", args=[code, person.pk]),
+    }
+    for name, url in pages.items():
+        html = client.get(url).content.decode()
+        assert note in html, name
+    # The officer page's certificate and the certificate page: the date of issue in the
+    # manager's zone (a date alone, no zone to name).
+    officer_page = client.get(pages["officer"]).content.decode()
+    assert f"<td>{issued_on}</td>" in officer_page
+    detail = client.get(reverse("certificates:manage_detail", args=[certificate.pk]))
+    assert f"<dd>{issued_on}</dd>" in detail.content.decode()
+    # The holder reads the same day on their own certificates page.
+    client.force_login(person)
+    assert f"<dd>{issued_on}</dd>" in client.get(reverse("certificates:mine")).content.decode()
