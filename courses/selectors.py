@@ -24,6 +24,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from wagtail.documents.models import AbstractDocument
@@ -481,8 +482,9 @@ def reading_languages(actor: User, language: str) -> list[str]:
 def _search_match_q(query: str, languages: Sequence[str]) -> Q:
     """Documents in one of ``languages`` whose text matches ``query``: on PostgreSQL each
     language's vector against the query parsed with that language's configuration (one
-    GIN-indexed condition per language), on SQLite every term starting a folded word."""
-    from .search import query_terms
+    GIN-indexed condition per language), on SQLite every term starting a folded word
+    (read from the FTS5 index where there is one)."""
+    from .search import fts_query, query_terms, sqlite_fts_ready
 
     if connection.vendor == "postgresql":
         match = Q(pk__in=[])
@@ -490,7 +492,16 @@ def _search_match_q(query: str, languages: Sequence[str]) -> Q:
             match |= Q(language=language, vector=_search_query(query, language))
         return match
     match = Q(language__in=list(languages))
-    for term in query_terms(query):
+    terms = query_terms(query)
+    if sqlite_fts_ready():
+        return match & Q(
+            pk__in=RawSQL(
+                "SELECT rowid FROM courses_searchdocument_fts "
+                "WHERE courses_searchdocument_fts MATCH %s",
+                [fts_query(terms)],
+            )
+        )
+    for term in terms:
         match &= Q(folded__contains=f" {term}")
     return match
 

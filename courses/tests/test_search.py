@@ -391,6 +391,39 @@ def test_results_page_query_count_is_pinned(client, library, per_officer):
 PINNED_SEARCH = 6
 
 
+def test_sqlite_reads_the_fts5_index_kept_by_triggers(client, library, per_officer):
+    """On SQLite the search reads the FTS5 table (no scan of every document), which the
+    triggers keep in step with the documents; the rebuild command restores them."""
+    from courses.search import sqlite_fts_install, sqlite_fts_ready, sqlite_has_fts5
+
+    if connection.vendor != "sqlite":
+        assert not sqlite_fts_ready()
+        return
+    assert sqlite_has_fts5() and sqlite_fts_ready()
+
+    def indexed():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT rowid, folded FROM courses_searchdocument_fts ORDER BY 1")
+            return cursor.fetchall()
+
+    assert indexed() == list(SearchDocument.objects.order_by("pk").values_list("pk", "folded"))
+    client.force_login(_officer(per_officer, "en"))
+    with CaptureQueriesContext(connection) as context:
+        assert _hits(client, "seal")[0] == ["checking"]
+    assert any("courses_searchdocument_fts MATCH" in q["sql"] for q in context.captured_queries)
+    document = SearchDocument.objects.get(page=library.seals).pk
+    library.seals.delete()
+    assert document not in {row[0] for row in indexed()}
+    assert indexed() == list(SearchDocument.objects.order_by("pk").values_list("pk", "folded"))
+    # A later migration rebuilding the table would drop its triggers: reinstalled here.
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TRIGGER courses_searchdocument_fts_insert")
+    sqlite_fts_install()
+    add(library.module, LessonPage(title="Tamper tape", slug="tape", body=[rich("<p>x</p>")]))
+    assert _hits(client, "tamper")[0] == ["tape"]  # inserted after the reinstall
+    assert indexed() == list(SearchDocument.objects.order_by("pk").values_list("pk", "folded"))
+
+
 def test_folding_and_terms():
     assert fold("Inspección ÇA") == "inspeccion ca"
     assert query_terms("Rip-On  «seal» ?!") == ["rip on", "seal"]
