@@ -4,7 +4,7 @@ Decision: our own index table (``SearchDocument``) with ``django.contrib.postgre
 on PostgreSQL and a plain-text fallback on SQLite, rather than Wagtail's search backend.
 
 - Wagtail's database backend (``wagtail.search.backends.database``, the one this project
-  already uses for the admin and the course filter) builds every page's ``tsvector`` with
+  already uses for the admin's page search) builds every page's ``tsvector`` with
   one ``SEARCH_CONFIG`` for the whole site. A Spanish lesson stemmed as English misses
   "precintos" for "precinto", and Portuguese and French stop words stay in the index.
   Two backends cannot share its single ``IndexEntry`` table, so there is no way to give
