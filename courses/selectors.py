@@ -524,9 +524,11 @@ def page_search_for_user(actor: User, *, query: str, language: str) -> QuerySet[
     Order: documents in ``language`` first, then each other language in turn; within a
     language the best match first. A page that matches in several languages is listed
     once, in the best of them (a lesson found in English is not listed again in
-    Spanish). Each document carries ``rank`` and ``language_order`` (0 for ``language``);
-    ``courses.search.search_hits`` adds the snippets of one page of results. One query for
-    the visible courses, then one per page of results and the count.
+    Spanish). Each document carries ``rank``, ``language_order`` (0 for ``language``) and,
+    on PostgreSQL, ``headline`` (``ts_headline`` in the document's language, matches
+    between ``HEADLINE_START`` and ``HEADLINE_STOP``, computed for the rows shown only);
+    on SQLite ``courses.search`` cuts the snippet. One query for the visible courses, then
+    one per page of results and the count.
     """
     from .search import query_terms
 
