@@ -7,7 +7,9 @@ from .search import MAX_QUERY_LENGTH, searchable
 
 
 class CatalogueFilterForm(forms.Form):
-    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+    """The catalogue's filters. Words are searched on the search page (``SearchForm``),
+    which looks in every course, module and lesson, not here."""
+
     track = forms.ChoiceField(
         label=_("Track"), required=False, choices=[("", _("All tracks")), *Track.choices]
     )

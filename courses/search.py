@@ -4,7 +4,7 @@ Decision: our own index table (``SearchDocument``) with ``django.contrib.postgre
 on PostgreSQL and a plain-text fallback on SQLite, rather than Wagtail's search backend.
 
 - Wagtail's database backend (``wagtail.search.backends.database``, the one this project
-  already uses for the admin and the course filter) builds every page's ``tsvector`` with
+  already uses for the admin's page search) builds every page's ``tsvector`` with
   one ``SEARCH_CONFIG`` for the whole site. A Spanish lesson stemmed as English misses
   "precintos" for "precinto", and Portuguese and French stop words stay in the index.
   Two backends cannot share its single ``IndexEntry`` table, so there is no way to give
@@ -25,7 +25,12 @@ on PostgreSQL and a plain-text fallback on SQLite, rather than Wagtail's search 
   the fallback is a word-prefix match on a folded copy of the text (lower case, no
   accents, punctuation turned to spaces): every query word must start a word of the page
   ("seal" finds "seals" and "sealed"), and "rip-on" becomes the phrase "rip on".
-  A LIKE scan of a few thousand rows stays in milliseconds (see ``bench/search.py``).
+  The folded text is indexed by an FTS5 table (``FTS_TABLE``, kept in step with the
+  documents by triggers, see :func:`sqlite_fts_install`), queried with prefix phrases
+  (``"rip on"*``), so a search reads the index, not every document; where this Python's
+  SQLite has no FTS5, the same match is a LIKE scan of the folded text.
+- A search looks in each language the reader reads (``courses.selectors.
+  reading_languages``), each with its own configuration on PostgreSQL.
 
 Only what is live is indexed, from the page row (Wagtail keeps the published content
 there; drafts live in revisions): publishing indexes, unpublishing and deleting remove
@@ -35,10 +40,14 @@ search_index_rebuild`` rebuilds everything (a missed signal is never permanent).
 
 from __future__ import annotations
 
+import functools
 import re
+import sqlite3
 import unicodedata
 from collections.abc import Iterable
+from contextlib import closing
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import connection, transaction
 from django.utils import translation
@@ -84,6 +93,77 @@ def query_terms(query: str) -> list[str]:
 def searchable(query: str) -> bool:
     """Whether a query holds at least one word to look for (letters or digits)."""
     return bool(query_terms(query))
+
+
+# --- SQLite: the FTS5 index of the folded text --------------------------------------------
+
+FTS_TABLE = "courses_searchdocument_fts"
+_FTS_DDL = [
+    # Its own copy of the folded text; rowid = the document's id. unicode61 splits on what
+    # ``folded_words`` splits on (the text is already folded: nothing left to remove).
+    "CREATE VIRTUAL TABLE IF NOT EXISTS courses_searchdocument_fts "
+    "USING fts5(folded, tokenize='unicode61')",
+    "CREATE TRIGGER IF NOT EXISTS courses_searchdocument_fts_insert "
+    "AFTER INSERT ON courses_searchdocument BEGIN "
+    "INSERT INTO courses_searchdocument_fts(rowid, folded) VALUES (new.id, new.folded); END",
+    "CREATE TRIGGER IF NOT EXISTS courses_searchdocument_fts_update "
+    "AFTER UPDATE ON courses_searchdocument BEGIN "
+    "DELETE FROM courses_searchdocument_fts WHERE rowid = old.id; "
+    "INSERT INTO courses_searchdocument_fts(rowid, folded) VALUES (new.id, new.folded); END",
+    "CREATE TRIGGER IF NOT EXISTS courses_searchdocument_fts_delete "
+    "AFTER DELETE ON courses_searchdocument BEGIN "
+    "DELETE FROM courses_searchdocument_fts WHERE rowid = old.id; END",
+    # (Re)fill from the documents.
+    "DELETE FROM courses_searchdocument_fts",
+    "INSERT INTO courses_searchdocument_fts(rowid, folded) "
+    "SELECT id, folded FROM courses_searchdocument",
+]
+
+
+@functools.cache
+def sqlite_has_fts5() -> bool:
+    """Whether this Python's SQLite was built with FTS5 (Debian's and python.org's are)."""
+    with closing(sqlite3.connect(":memory:")) as db:
+        try:
+            db.execute("CREATE VIRTUAL TABLE probe USING fts5(text)")
+        except sqlite3.OperationalError:
+            return False
+    return True
+
+
+def sqlite_fts_install(db: Any = None) -> None:
+    """Create the FTS5 table and its triggers, and fill it from the documents (SQLite with
+    FTS5 only; idempotent). Run by migration ``0010`` and by ``search_index_rebuild``:
+    SQLite drops a table's triggers when Django rebuilds the table in a later migration,
+    so that command (run after such a migration) puts them back."""
+    db = db or connection
+    if db.vendor != "sqlite" or not sqlite_has_fts5():
+        return
+    with db.cursor() as cursor:
+        for statement in _FTS_DDL:
+            cursor.execute(statement)
+
+
+def sqlite_fts_remove(db: Any = None) -> None:
+    db = db or connection
+    if db.vendor == "sqlite":
+        with db.cursor() as cursor:
+            for name in ("insert", "update", "delete"):
+                cursor.execute(f"DROP TRIGGER IF EXISTS {FTS_TABLE}_{name}")
+            cursor.execute("DROP TABLE IF EXISTS courses_searchdocument_fts")
+
+
+def sqlite_fts_ready(db: Any = None) -> bool:
+    """Whether searches may read the FTS5 table (SQLite built with FTS5: the migration
+    then created it)."""
+    return (db or connection).vendor == "sqlite" and sqlite_has_fts5()
+
+
+def fts_query(terms: list[str]) -> str:
+    """The FTS5 query of the fallback's terms: each a prefix phrase ("rip on" ->
+    ``"rip on"*``: "rip" then a word starting with "on"), all required. The terms hold
+    only word characters and single spaces (``query_terms``), so nothing needs quoting."""
+    return " AND ".join(f'"{term}"*' for term in terms)
 
 
 # --- extraction -------------------------------------------------------------------------
@@ -201,6 +281,7 @@ def search_subtree_update(*, page: Page) -> int:
 def search_index_rebuild() -> int:
     """Drop and rebuild the whole index from the live pages; the number of documents."""
     with transaction.atomic():
+        sqlite_fts_install()  # its triggers back, should a migration have dropped them
         SearchDocument.objects.all().delete()
         kept = 0
         for model in INDEXED:

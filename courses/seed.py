@@ -1,5 +1,6 @@
-"""Demo seed for courses: the three regional tracks and PER's own course, in English and
-Spanish, with H5P knowledge checks built from the project's own content type.
+"""Demo seed for courses: the three regional tracks in English, Spanish, Brazilian
+Portuguese and French, and PER's own course in Spanish only (a single-language course),
+with H5P knowledge checks built from the project's own content type.
 
 Content lives in ``courses/demo/`` (JSON written for this project). Idempotent: pages and
 activities that exist already are left as they are.
@@ -35,8 +36,8 @@ from .services import author_groups_sync
 
 DEMO_DIR = Path(__file__).resolve().parent / "demo"
 LANGUAGES = ("en", "es", "pt-br", "fr")
-"""The demo's languages; a course, module, lesson or activity is translated into those of
-them its file has (English always)."""
+"""The demo's languages; a course, module, lesson or activity is written in its file's
+``primary_language`` (English unless said) and translated into the others its file has."""
 DEMO_NAMESPACE = uuid.UUID("0d6f4f3c-8f0e-4c55-9d1f-6a2f2f0c9a11")
 CATALOGUE_TEXT = {
     "en": {"title": "Courses", "intro": "<p>Courses for officers of every administration.</p>"},
@@ -100,6 +101,11 @@ def _translation(page: Page, locale: Locale, fields: dict[str, Any], report: See
     return translated
 
 
+def _source(spec: dict[str, Any]) -> str:
+    """The language a demo course is written in (its pages' source locale)."""
+    return spec.get("primary_language", "en")
+
+
 def _activities(admin: User, report: SeedReport) -> dict[tuple[str, str], H5PActivity]:
     activities: dict[tuple[str, str], H5PActivity] = {}
     owners = {spec["key"]: None for spec in _load("activities")}
@@ -134,7 +140,7 @@ def _activity_keys(course: dict[str, Any]) -> list[str]:
         block["activity"]
         for module in course["modules"]
         for lesson in module["lessons"]
-        for block in lesson["en"]["blocks"]
+        for block in lesson[_source(course)]["blocks"]
         if block["type"] == "h5p"
     ]
 
@@ -163,7 +169,8 @@ def _stream(blocks: list[dict[str, Any]], ids: list[str], language: str, activit
 def _course(
     index: dict[str, Page], spec: dict[str, Any], activities: dict, report: SeedReport
 ) -> None:
-    languages = [code for code in LANGUAGES if code in spec and code != "en"]
+    source = _source(spec)
+    languages = [code for code in LANGUAGES if code in spec and code != source]
     course_fields = {
         lang: {
             "title": spec[lang]["title"],
@@ -171,10 +178,10 @@ def _course(
             "outcomes": [{"type": "outcome", "value": text} for text in spec[lang]["outcomes"]],
             "prerequisites": spec[lang].get("prerequisites", ""),
         }
-        for lang in ("en", *languages)
+        for lang in (source, *languages)
     }
     course = _child(
-        index["en"],
+        index[source],
         CoursePage,
         spec["slug"],
         report,
@@ -182,7 +189,7 @@ def _course(
         level=spec["level"],
         estimated_hours=spec["estimated_hours"],
         sequential=spec.get("sequential", False),
-        **course_fields["en"],
+        **course_fields[source],
     )
     for lang in languages:
         _translation(course, index[lang].locale, course_fields[lang], report)
@@ -192,8 +199,8 @@ def _course(
             ModulePage,
             module_spec["slug"],
             report,
-            title=module_spec["en"]["title"],
-            intro=module_spec["en"].get("intro", ""),
+            title=module_spec[source]["title"],
+            intro=module_spec[source].get("intro", ""),
         )
         for lang in (code for code in languages if code in module_spec):
             text = module_spec[lang]
@@ -207,17 +214,17 @@ def _course(
                         f"{spec['slug']}/{module_spec['slug']}/{lesson_spec['slug']}/{n}",
                     )
                 )
-                for n in range(len(lesson_spec["en"]["blocks"]))
+                for n in range(len(lesson_spec[source]["blocks"]))
             ]
             lesson = _child(
                 module,
                 LessonPage,
                 lesson_spec["slug"],
                 report,
-                title=lesson_spec["en"]["title"],
+                title=lesson_spec[source]["title"],
                 estimated_minutes=lesson_spec.get("estimated_minutes", 15),
                 required=lesson_spec.get("required", True),
-                body=_stream(lesson_spec["en"]["blocks"], ids, "en", activities),
+                body=_stream(lesson_spec[source]["blocks"], ids, source, activities),
             )
             for lang in (code for code in languages if code in lesson_spec):
                 text = lesson_spec[lang]

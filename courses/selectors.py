@@ -11,16 +11,20 @@ from django.db import connection
 from django.db.models import (
     Case,
     Count,
+    Exists,
     F,
+    FloatField,
     JSONField,
     OuterRef,
     Prefetch,
     Q,
     QuerySet,
     Subquery,
+    TextField,
     Value,
     When,
 )
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from wagtail.documents.models import AbstractDocument
@@ -92,7 +96,6 @@ def course_list_for_user(
     *,
     language: str = "",
     preferred_language: str = "",
-    query: str = "",
     track: str = "",
     level: str = "",
     index: CourseIndexPage | None = None,
@@ -102,7 +105,7 @@ def course_list_for_user(
     With ``language``, only courses available in that language. Otherwise each course is
     shown in ``preferred_language`` when translated, else in the default language, else
     in the language it exists in, so a course written only in Spanish still appears for
-    a reader of English. One query (plus the search, when searching).
+    a reader of English. One query. (Words are searched by :func:`page_search_for_user`.)
     """
     courses = (
         CoursePage.objects.live()
@@ -115,11 +118,6 @@ def course_list_for_user(
         courses = courses.filter(track=track)
     if level:
         courses = courses.filter(level=level)
-    if query:
-        # The search backend filters only on indexed fields: search first, then narrow.
-        matches = courses.search(query, operator="or")
-        keys = {course.translation_key for course in matches}
-        courses = courses.filter(translation_key__in=keys)
     if language:
         courses = courses.filter(locale__language_code=language)
     order = [preferred_language, settings.LANGUAGE_CODE]
@@ -447,44 +445,128 @@ def image_list_for_user(actor: User) -> QuerySet[Any]:
 HEADLINE_START, HEADLINE_STOP = "\u27e6", "\u27e7"  # ⟦ ⟧ around matches, escaped later
 
 
-def page_search_for_user(actor: User, *, query: str, language: str) -> QuerySet[SearchDocument]:
-    """Live courses, modules and lessons in ``language`` whose text matches ``query``,
-    best first, limited to the courses the actor may see (:func:`course_visibility_q`:
-    regional ones and their own administration's, never another's). Drafts are never in
-    the index; a page whose course or module was unpublished is left out too.
-
-    On PostgreSQL each document carries ``rank`` and ``headline`` (``ts_headline`` with
-    matches between ``HEADLINE_START`` and ``HEADLINE_STOP``); on SQLite ``rank`` only
-    (see ``courses/search.py`` for the fallback). One query for the visible courses, then
-    one per page of results and the count.
-    """
+def _content_language(code: str) -> str | None:
     from wagtail.coreutils import get_supported_content_language_variant
 
-    from .search import config_for, query_terms
+    try:
+        return get_supported_content_language_variant(code)
+    except LookupError:
+        return None
+
+
+def reading_languages(actor: User, language: str) -> list[str]:
+    """The content languages a search looks in, best first: the interface ``language``,
+    then the official languages of the actor's administration that the platform has
+    content in (Peru's Spanish for a Peruvian officer reading in English), then the
+    platform's default language (every regional course is written in it first).
+
+    Decision: an officer who types "precinto" with an English interface reads Spanish, so
+    the Spanish lesson is found, labelled with its language; a language the officer has no
+    tie to (French for that officer) is not searched, so its homographs do not crowd the
+    results.
+    """
+    administration = getattr(actor, "administration", None)
+    candidates = [
+        language,
+        *((administration.official_languages or []) if administration else []),
+        settings.LANGUAGE_CODE,
+    ]
+    languages: list[str] = []
+    for code in candidates:
+        supported = _content_language(code)
+        if supported and supported not in languages:
+            languages.append(supported)
+    return languages or [settings.LANGUAGE_CODE]
+
+
+def _search_match_q(query: str, languages: Sequence[str]) -> Q:
+    """Documents in one of ``languages`` whose text matches ``query``: on PostgreSQL each
+    language's vector against the query parsed with that language's configuration (one
+    GIN-indexed condition per language), on SQLite every term starting a folded word
+    (read from the FTS5 index where there is one)."""
+    from .search import fts_query, query_terms, sqlite_fts_ready
+
+    if connection.vendor == "postgresql":
+        match = Q(pk__in=[])
+        for language in languages:
+            match |= Q(language=language, vector=_search_query(query, language))
+        return match
+    match = Q(language__in=list(languages))
+    terms = query_terms(query)
+    if sqlite_fts_ready():
+        return match & Q(
+            pk__in=RawSQL(
+                "SELECT rowid FROM courses_searchdocument_fts "
+                "WHERE courses_searchdocument_fts MATCH %s",
+                [fts_query(terms)],
+            )
+        )
+    for term in terms:
+        match &= Q(folded__contains=f" {term}")
+    return match
+
+
+def _search_query(query: str, language: str) -> Any:
+    from django.contrib.postgres.search import SearchQuery
+
+    from .search import config_for
+
+    return SearchQuery(query, search_type="websearch", config=config_for(language))
+
+
+def page_search_for_user(actor: User, *, query: str, language: str) -> QuerySet[SearchDocument]:
+    """Live courses, modules and lessons whose text matches ``query``, in the languages
+    the actor reads (:func:`reading_languages`: ``language`` first), limited to the
+    courses the actor may see (:func:`course_visibility_q`: regional ones and their own
+    administration's, never another's). Drafts are never in the index; a page whose
+    course or module was unpublished is left out too.
+
+    Order: documents in ``language`` first, then each other language in turn; within a
+    language the best match first. A page that matches in several languages is listed
+    once, in the best of them (a lesson found in English is not listed again in
+    Spanish). Each document carries ``rank``, ``language_order`` (0 for ``language``) and,
+    on PostgreSQL, ``headline`` (``ts_headline`` in the document's language, matches
+    between ``HEADLINE_START`` and ``HEADLINE_STOP``, computed for the rows shown only);
+    on SQLite ``courses.search`` cuts the snippet. One query for the visible courses, then
+    one per page of results and the count.
+    """
+    from .search import query_terms
 
     terms = query_terms(query)
     if not terms:
         return SearchDocument.objects.none()
-    try:
-        language = get_supported_content_language_variant(language)
-    except LookupError:
-        language = settings.LANGUAGE_CODE
+    languages = reading_languages(actor, language)
     # The courses the actor may see, read once (a short list of ids): the search query
     # then joins only what the results show, which keeps PostgreSQL's planning short.
     visible_courses = list(
         CoursePage.objects.live().filter(course_visibility_q(actor)).values_list("pk", flat=True)
     )
-    documents = (
-        SearchDocument.objects.filter(
-            Q(module__isnull=True) | Q(module__live=True),
-            language=language,
-            page__live=True,
-            course_id__in=visible_courses,
+    shown = Q(
+        Q(module__isnull=True) | Q(module__live=True),
+        page__live=True,
+        course_id__in=visible_courses,
+    )
+    # Listed in language n only when no better language's version of the same page
+    # matches (translations share the page's translation key).
+    once = Q(language=languages[0])
+    for position, other in enumerate(languages[1:], start=1):
+        better = SearchDocument.objects.filter(
+            shown,
+            _search_match_q(query, languages[:position]),
+            page__translation_key=OuterRef("page__translation_key"),
         )
+        once |= Q(language=other) & ~Exists(better)
+    language_order = Case(
+        *(When(language=code, then=Value(n)) for n, code in enumerate(languages)),
+        default=Value(len(languages)),
+    )
+    documents = (
+        SearchDocument.objects.filter(shown, _search_match_q(query, languages), once)
         .select_related("page", "course", "module")
         # What the results page shows and links to, nothing more (rows stay narrow).
         .only(
             "kind",
+            "language",
             "title",
             "text",
             "page__url_path",
@@ -493,32 +575,49 @@ def page_search_for_user(actor: User, *, query: str, language: str) -> QuerySet[
             "course__title",
             "module__title",
         )
+        .annotate(language_order=language_order)
     )
     if connection.vendor == "postgresql":
-        from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
+        from django.contrib.postgres.search import SearchHeadline, SearchRank
 
-        config = config_for(language)
-        search_query = SearchQuery(query, search_type="websearch", config=config)
+        from .search import config_for
+
+        headline = Case(
+            *(
+                When(
+                    language=code,
+                    then=SearchHeadline(
+                        "text",
+                        _search_query(query, code),
+                        config=config_for(code),
+                        start_sel=HEADLINE_START,
+                        stop_sel=HEADLINE_STOP,
+                        max_words=35,
+                        min_words=15,
+                        max_fragments=2,
+                    ),
+                )
+                for code in languages
+            ),
+            default=Value(""),
+            output_field=TextField(),
+        )
+        rank = Case(
+            *(
+                When(language=code, then=SearchRank(F("vector"), _search_query(query, code)))
+                for code in languages
+            ),
+            default=Value(0.0),
+            output_field=FloatField(),
+        )
         return (
-            documents.filter(vector=search_query)
-            .annotate(
-                rank=SearchRank(F("vector"), search_query),
-                headline=SearchHeadline(
-                    "text",
-                    search_query,
-                    config=config,
-                    start_sel=HEADLINE_START,
-                    stop_sel=HEADLINE_STOP,
-                    max_words=35,
-                    min_words=15,
-                    max_fragments=2,
-                ),
-            )
+            documents.annotate(rank=rank, headline=headline)
             .defer("text")
-            .order_by("-rank", "course__title", "page__path")
+            .order_by("language_order", "-rank", "course__title", "page__path")
         )
     in_title = Value(0)
     for term in terms:
-        documents = documents.filter(folded__contains=f" {term}")
         in_title = in_title + Case(When(title__icontains=term, then=Value(1)), default=Value(0))
-    return documents.annotate(rank=in_title).order_by("-rank", "course__title", "page__path")
+    return documents.annotate(rank=in_title).order_by(
+        "language_order", "-rank", "course__title", "page__path"
+    )

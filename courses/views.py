@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -63,13 +64,15 @@ def catalogue(request: HttpRequest, index: CourseIndexPage) -> HttpResponse:
     if redirect := _require_login(request):
         return redirect
     selectors.access_catalogue(request.user, index)
+    if query := request.GET.get("q", "").strip():
+        # The catalogue's old word filter (bookmarks, links): the search page answers it.
+        return HttpResponseRedirect(f"{reverse('courses:search')}?{urlencode({'q': query})}")
     form = CatalogueFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
     courses = selectors.course_list_for_user(
         request.user,
         language=filters.get("language", ""),
         preferred_language=translation.get_language(),
-        query=filters.get("q", ""),
         track=filters.get("track", ""),
         level=filters.get("level", ""),
         index=index,

@@ -41,3 +41,29 @@ def assert_hidden_from(
             problems.append(f"{url}: {outsider.username} got {status}, expected 404")
     client.logout()
     assert not problems, "Tenancy leaks:\n" + "\n".join(problems)
+
+
+def assert_not_found_by_search(
+    client: Client,
+    words: Iterable[str],
+    *,
+    outsider: User,
+    owner: User,
+    url: str = "/learning/search/",
+) -> None:
+    """Assert that searching each of ``words`` finds nothing for ``outsider`` while the
+    positive control ``owner`` finds at least one result (a page of the owner's
+    administration that the words appear in only). The search page answers 200 with an
+    empty list rather than 404: it is the results, not the page, that must not leak."""
+    problems: list[str] = []
+    for word in words:
+        client.force_login(owner)
+        response = client.get(url, {"q": word})
+        if response.status_code != 200 or "data-page=" not in response.content.decode():
+            problems.append(f"{word!r}: the owner found nothing ({response.status_code})")
+        client.force_login(outsider)
+        response = client.get(url, {"q": word})
+        if response.status_code != 200 or "data-page=" in response.content.decode():
+            problems.append(f"{word!r}: {outsider.username} found it ({response.status_code})")
+    client.logout()
+    assert not problems, "Tenancy leaks:\n" + "\n".join(problems)

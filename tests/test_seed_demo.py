@@ -1,5 +1,5 @@
 """The whole demo seed: three regional tracks in English, Spanish, Brazilian Portuguese and
-French, and PER's own course in Spanish and English,
+French, and PER's own course in Spanish only,
 with H5P activities, review workflow and authoring permissions; a second run changes
 nothing."""
 
@@ -96,21 +96,21 @@ def test_demo_curriculum_in_four_languages_and_idempotent(
                 assert translated.count() == 1, (page, language)
             title = course.get_translations().get(locale__language_code=language).title
             assert title != course.title, language
-    per_course = CoursePage.objects.get(administration__code="PER", locale__language_code="en")
+    per_course = CoursePage.objects.get(administration__code="PER")  # one language only
+    assert per_course.locale.language_code == "es"
     assert per_course.get_parent().specific.administration.code == "PER"
-    per_languages = {page.locale.language_code for page in per_course.get_translations(True)}
-    assert per_languages == {"en", "es"}  # a course in the languages its owner teaches in
+    for page in LessonPage.objects.descendant_of(per_course, inclusive=False):
+        assert not page.get_translations().exists(), page  # no other language of its pages
+    assert set(
+        H5PActivity.objects.filter(administration__code="PER").values_list("language", flat=True)
+    ) == {"es"}
     # Every lesson translation uses activities in its own language, sharing block ids.
     for slot in LessonActivity.objects.select_related("activity", "lesson__locale"):
         assert slot.activity.language == slot.lesson.locale.language_code
     assert H5PLibrary.objects.count() == 1  # one library, shared by every activity
-    assert (
-        H5PActivity.objects.filter(language="es").count()
-        == H5PActivity.objects.filter(language="en").count()
-    )
     regional_activities = H5PActivity.objects.filter(administration__isnull=True)
     english_activities = regional_activities.filter(language="en").count()
-    for language in ("pt-br", "fr"):
+    for language in ("es", "pt-br", "fr"):
         assert regional_activities.filter(language=language).count() == english_activities
     # Review workflow on the catalogues (regional in four languages, PER's in two),
     # authors grouped by ownership.
@@ -173,3 +173,40 @@ def test_demo_curriculum_in_four_languages_and_idempotent(
     assert "assessments: 0 created, 0 updated" in output
     assert "certificates: 0 created, 0 updated" in output
     assert "tracking: 0 created, 0 updated" in output
+    check_spanish_only_course_for_an_english_reader()
+
+
+def check_spanish_only_course_for_an_english_reader():
+    """PER's own course exists in Spanish only, yet a Peruvian officer who reads the
+    interface in English sees it in PER's catalogue, labelled with its language, finds
+    it by search, enrols and opens its lessons (issue 14, point 2)."""
+    from django.test import Client
+
+    from courses.models import Enrolment
+    from lms.accounts.roles import Role
+    from lms.accounts.services import user_set_roles
+
+    per = CoursePage.objects.get(administration__code="PER")
+    officer = User.objects.create_user(
+        username="reader.en.per",
+        password=None,
+        administration=per.administration,
+        preferred_language="en",
+    )
+    user_set_roles(actor=None, user=officer, roles={Role.OFFICER})
+    client = Client()
+    client.force_login(officer)
+    catalogue = CourseIndexPage.objects.get(administration__code="PER", locale__language_code="en")
+    html = client.get(catalogue.url).content.decode()
+    card = html.split(f'data-course="{per.slug}"', 1)[1].split("</li>", 1)[0]
+    assert per.title in card and '<span class="badge" lang="es">Español</span>' in card
+    assert client.get(per.url).status_code == 200
+    response = client.post(f"/learning/enrol/{per.pk}/")
+    assert response.status_code == 302
+    assert Enrolment.objects.filter(user=officer, course_key=per.translation_key).exists()
+    lesson = LessonPage.objects.descendant_of(per).live().order_by("path").first()
+    html = client.get(lesson.url).content.decode()
+    assert lesson.title in html and "Callao" in html
+    # The search finds it from an English interface, in Spanish (the only version).
+    html = client.get("/learning/search/", {"q": "Unidad de Control Portuario"}).content.decode()
+    assert f'data-page="{lesson.slug}"' in html and 'data-language="es"' in html

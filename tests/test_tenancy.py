@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from tests.tenancy import assert_hidden_from
+from tests.tenancy import assert_hidden_from, assert_not_found_by_search
 
 pytestmark = pytest.mark.django_db
 
@@ -46,6 +46,22 @@ def test_pan_people_get_404_for_every_per_course_url(
     services.enrolment_create(actor=per_officer, course=course_tree.per_course)
     for outsider in (pan_officer, pan_manager):
         assert_hidden_from(client, per_course_urls, outsider=outsider, owner=per_officer)
+
+
+def test_pan_people_find_nothing_of_per_courses_by_search(
+    client, course_tree, per_officer, pan_officer, pan_manager
+):
+    """The catalogue search: words that appear only in PER's own course (its lesson's
+    text, its title) find nothing for PAN's people; PER's officer finds them."""
+    words = ["PCU", "Callao induction"]
+    for outsider in (pan_officer, pan_manager):
+        assert_not_found_by_search(client, words, outsider=outsider, owner=per_officer)
+
+
+def test_search_helper_reports_a_leak(client, course_tree, per_officer, pan_officer):
+    """The helper must fail when the outsider finds the words (here: a regional course)."""
+    with pytest.raises(AssertionError, match="found it"):
+        assert_not_found_by_search(client, ["Smuggling"], outsider=pan_officer, owner=per_officer)
 
 
 def test_per_officer_gets_404_for_their_colleagues_records(client, per, per_officer, per_manager):

@@ -9,6 +9,7 @@ configuration (GIN-indexed by migration ``0008``, on PostgreSQL only).
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -52,3 +53,8 @@ class SearchDocument(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind}: {self.title} ({self.language})"
+
+    @property
+    def language_name(self) -> str:
+        """The language's own name ("Español"), as the language menus show it."""
+        return dict(settings.WAGTAIL_CONTENT_LANGUAGES).get(self.language, self.language)

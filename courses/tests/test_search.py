@@ -152,6 +152,10 @@ def _hits(client, query, **params):
     return re.findall(r'data-page="([^"]+)"', html), html
 
 
+def _languages(html):
+    return re.findall(r'data-language="([^"]+)"', html)
+
+
 def test_precinto_finds_the_spanish_lesson_on_seals(client, library, per_officer):
     client.force_login(_officer(per_officer, "es"))
     pages, html = _hits(client, "precinto")
@@ -167,8 +171,70 @@ def test_seal_finds_the_english_lesson(client, library, per_officer):
     assert pages == ["checking"]
     assert "Checking the container" in html
     assert "<mark>seal</mark>" in html
-    # Words of the other language are not searched.
-    assert _hits(client, "precinto")[0] == []
+    assert 'data-language="en"' in html and 'class="badge"' not in html  # no label needed
+
+
+def test_an_english_reader_finds_precinto_in_the_spanish_lesson(client, library, per_officer):
+    """Peru's officer reads English on screen and Spanish at work: "precinto" finds the
+    Spanish version of the lesson on seals, labelled with its language; the lesson is
+    listed once, though it exists in English too."""
+    client.force_login(_officer(per_officer, "en"))
+    pages, html = _hits(client, "precinto")
+    assert pages == ["checking"]
+    assert 'data-language="es"' in html and library.es_seals.url in html
+    assert '<h2 lang="es"><a href="' + library.es_seals.url in html
+    assert '<span class="badge" lang="es">Español</span>' in html
+    assert "<mark>precinto</mark>" in html
+    # Found in both languages: listed once, in the reader's.
+    pages, html = _hits(client, "Guayaquil")
+    assert pages == ["insiders"] and 'data-language="en"' in html
+    assert 'data-language="es"' not in html
+
+
+def test_results_in_the_readers_language_come_first(client, library, per_officer):
+    spanish_only = add(
+        library.es_module,
+        LessonPage(
+            title="Rutas del banano",
+            slug="rutas",
+            body=[rich("<p>Los envíos que salen de Guayaquil hacia Europa.</p>")],
+        ),
+    )
+    client.force_login(_officer(per_officer, "en"))
+    pages, html = _hits(client, "Guayaquil")
+    assert pages == ["insiders", "rutas"]  # English first, then the Spanish-only lesson
+    assert html.index('data-language="en"') < html.index('data-language="es"')
+    assert spanish_only.url in html and library.insiders.url in html
+    client.force_login(_officer(per_officer, "es"))
+    pages, html = _hits(client, "Guayaquil")
+    assert sorted(pages) == ["insiders", "rutas"]
+    assert 'data-language="en"' not in html and 'class="badge"' not in html
+
+
+def test_a_language_the_reader_has_no_tie_to_is_not_searched(
+    client, library, per_officer, pan_officer
+):
+    """French is neither the interface language of Peru's officer nor one of Peru's
+    official languages: its pages stay out of their results (positive control: a reader
+    of French finds them). PAN's officer, whose administration speaks Spanish, finds the
+    Spanish lesson from an English interface too."""
+    french = Locale.objects.get(language_code="fr")
+    translate(library.index, french, title="Cours")
+    translate(library.course, french, title="Contrôle des conteneurs", summary="Profilage.")
+    translate(library.module, french, title="Méthodes de dissimulation")
+    translate(
+        library.seals,
+        french,
+        title="Vérifier le conteneur",
+        body=[rich("<p>Comparez le numéro du <b>scellé</b> avec le connaissement.</p>")],
+    )
+    client.force_login(_officer(per_officer, "en"))
+    assert _hits(client, "scellé")[0] == []
+    client.force_login(_officer(per_officer, "fr"))
+    pages, html = _hits(client, "scellé")
+    assert pages == ["checking"] and 'data-language="fr"' in html
+    client.force_login(_officer(pan_officer, "en"))
+    assert _hits(client, "precinto")[0] == ["checking"]
 
 
 def test_rip_on_finds_the_lesson_mentioning_the_attacks(client, library, per_officer):
@@ -224,17 +290,19 @@ def test_drafts_are_never_found_and_publishing_updates_the_index(client, library
     assert _hits(client, "tamper")[0] == []
     assert not SearchDocument.objects.filter(page=library.seals).exists()
 
-    library.insiders.delete()
-    assert _hits(client, "Guayaquil")[0] == []
+    library.insiders.delete()  # the English lesson only: its Spanish version is found
+    pages, html = _hits(client, "Guayaquil")
+    assert pages == ["insiders"] and _languages(html) == ["es"]
 
 
 def test_an_unpublished_course_hides_its_lessons(client, library, per_officer):
     client.force_login(_officer(per_officer, "en"))
     assert _hits(client, "Guayaquil")[0] == ["insiders"]
     # Only the course is unpublished: its lessons stay live pages, yet are not found.
-    library.course.unpublish()
+    library.course.unpublish()  # the English course; the Spanish one stays live
     assert LessonPage.objects.get(pk=library.insiders.pk).live
-    assert _hits(client, "Guayaquil")[0] == []
+    pages, html = _hits(client, "Guayaquil")
+    assert pages == ["insiders"] and _languages(html) == ["es"]
     assert _hits(client, "profiling")[0] == []
 
 
@@ -321,6 +389,39 @@ def test_results_page_query_count_is_pinned(client, library, per_officer):
 
 
 PINNED_SEARCH = 6
+
+
+def test_sqlite_reads_the_fts5_index_kept_by_triggers(client, library, per_officer):
+    """On SQLite the search reads the FTS5 table (no scan of every document), which the
+    triggers keep in step with the documents; the rebuild command restores them."""
+    from courses.search import sqlite_fts_install, sqlite_fts_ready, sqlite_has_fts5
+
+    if connection.vendor != "sqlite":
+        assert not sqlite_fts_ready()
+        return
+    assert sqlite_has_fts5() and sqlite_fts_ready()
+
+    def indexed():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT rowid, folded FROM courses_searchdocument_fts ORDER BY 1")
+            return cursor.fetchall()
+
+    assert indexed() == list(SearchDocument.objects.order_by("pk").values_list("pk", "folded"))
+    client.force_login(_officer(per_officer, "en"))
+    with CaptureQueriesContext(connection) as context:
+        assert _hits(client, "seal")[0] == ["checking"]
+    assert any("courses_searchdocument_fts MATCH" in q["sql"] for q in context.captured_queries)
+    document = SearchDocument.objects.get(page=library.seals).pk
+    library.seals.delete()
+    assert document not in {row[0] for row in indexed()}
+    assert indexed() == list(SearchDocument.objects.order_by("pk").values_list("pk", "folded"))
+    # A later migration rebuilding the table would drop its triggers: reinstalled here.
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TRIGGER courses_searchdocument_fts_insert")
+    sqlite_fts_install()
+    add(library.module, LessonPage(title="Tamper tape", slug="tape", body=[rich("<p>x</p>")]))
+    assert _hits(client, "tamper")[0] == ["tape"]  # inserted after the reinstall
+    assert indexed() == list(SearchDocument.objects.order_by("pk").values_list("pk", "folded"))
 
 
 def test_folding_and_terms():

@@ -35,6 +35,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple, TextIO
 
+from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.db import transaction
@@ -603,7 +604,12 @@ def _enrolments(
         if user is None or (user.pk, key) in existing:
             continue
         pages = courses[key]
-        page = pages.get(user.preferred_language) or pages["en"]
+        # PER's own course exists in Spanish only: every officer gets that version.
+        page = (
+            pages.get(user.preferred_language)
+            or pages.get(settings.LANGUAGE_CODE)
+            or next(iter(pages.values()))
+        )
         rows.append(
             Enrolment(
                 user=user,
@@ -914,7 +920,7 @@ def seed_demo(*, stdout: TextIO) -> None:
         facts = officer_facts()
         users, new_ids = _officers(facts, units, report)
         tracks = _tracks()
-        own = CoursePage.objects.filter(slug=OWN_COURSE_SLUG, locale__language_code="en").first()
+        own = CoursePage.objects.filter(slug=OWN_COURSE_SLUG).order_by("pk").first()
         courses = {track.course_key: track.courses for track in tracks}
         if own is not None:
             courses[own.translation_key] = {

@@ -223,7 +223,7 @@ def site(
                 "/",
                 "/learning/",
                 "/learning/catalogue/",
-                "/learning/search/?q=seal",
+                "/learning/search/?q=tipologias",  # results (the Spanish lesson), not an empty list
                 "/courses/detecting/",
                 "/courses/detecting/landscape/",
                 "/courses/detecting/landscape/typologies/",
