@@ -1,0 +1,181 @@
+"""Page translations that keep up (issue 14, point 3): wagtail-localize translations of a
+lesson are marked outdated when the English changes, are synced, go out to a translator as
+a PO file and come back; new lessons show as missing; all of it within the author's pages.
+The rule is ``courses.translations``; the admin's side ``courses.translation_admin``."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+import polib
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from wagtail.models import Locale
+from wagtail_localize.models import Translation
+
+from courses.models import CourseIndexPage, CoursePage, LessonPage, ModulePage
+from courses.services import author_groups_sync
+from courses.tests.fixtures import add, translate
+from courses.translations import Reason, Status, page_translation_status_for_user
+
+pytestmark = pytest.mark.django_db
+
+REPORT = "/cms/localize/reports/translations/"
+
+
+def _text(html: str) -> dict:
+    return {"type": "text", "value": html, "id": str(uuid.uuid4())}
+
+
+@pytest.fixture(name="per_lesson")
+def per_lesson_fixture(home_page, per, per_author, pan_author):
+    index = add(home_page, CourseIndexPage(title="PER courses", slug="per", administration=per))
+    # PER's catalogue exists in Spanish (as in the demo): its authors' permissions too.
+    translate(index, Locale.objects.get(language_code="es"), title="Cursos de PER")
+    course = add(
+        index,
+        CoursePage(
+            title="Valuation", slug="v", summary="S.", track="illicit_trade", level="foundation"
+        ),
+    )
+    module = add(course, ModulePage(title="Declared values", slug="m"))
+    lesson = add(
+        module,
+        LessonPage(
+            title="Undervaluation",
+            slug="l",
+            body=[_text("<p>Compare the declared value.</p>"), _text("<p>Ask for invoices.</p>")],
+        ),
+    )
+    author_groups_sync()
+    return lesson
+
+
+def _status(user, page, code):
+    statuses = page_translation_status_for_user(user, page)
+    return next(entry for entry in statuses.languages if entry.language == code)
+
+
+def _po(client, translation) -> polib.POFile:
+    response = client.get(f"/cms/localize/translate/{translation.pk}/pofile/download/")
+    assert response.status_code == 200
+    return polib.pofile(response.content.decode())
+
+
+def _upload(client, translation, po: polib.POFile, back: str) -> None:
+    upload = SimpleUploadedFile("lesson-es.po", str(po).encode(), "text/x-gettext-translation")
+    response = client.post(
+        f"/cms/localize/translate/{translation.pk}/pofile/upload/",
+        {"file": upload, "next": back},
+    )
+    assert response.status_code == 302
+
+
+SPANISH = {
+    "Undervaluation": "Subvaloración",
+    "l": "subvaloracion",  # the slug is a text to translate too
+    "Compare the declared value.": "Compare el valor declarado.",
+    "Ask for invoices.": "Pida las facturas.",
+    "Ask for the invoices and the contract.": "Pida las facturas y el contrato.",
+}
+
+
+def _fill(po: polib.POFile) -> list[str]:
+    """Translates the empty entries; returns their source texts."""
+    filled = []
+    for entry in po:
+        if not entry.msgstr and not entry.obsolete and entry.msgid in SPANISH:
+            entry.msgstr = SPANISH[entry.msgid]
+            filled.append(entry.msgid)
+    return filled
+
+
+def _publish_translation(client, page_id: int, on_commit) -> None:
+    """The translation editor's "Publish" (wagtail-localize publishes once committed)."""
+    with on_commit(execute=True):
+        response = client.post(f"/cms/pages/{page_id}/edit/", {"action": "publish"})
+    assert response.status_code in (200, 302)
+
+
+def test_a_translation_goes_outdated_is_synced_and_comes_back_from_a_po_file(
+    client, per_lesson, per_author, platform_admin, django_capture_on_commit_callbacks
+):
+    es = Locale.objects.get(language_code="es")
+    client.force_login(per_author)
+    assert _status(per_author, per_lesson, "es").status == Status.MISSING
+    # "Translate this page" into Spanish (wagtail-localize): a draft, nothing translated.
+    response = client.post(f"/cms/localize/submit/page/{per_lesson.pk}/", {"locales": [es.pk]})
+    assert response.status_code == 302
+    translation = Translation.objects.get(source__object_id=per_lesson.translation_key)
+    spanish = per_lesson.get_translation(es).specific
+    status = _status(per_author, per_lesson, "es")
+    assert status.status == Status.OUTDATED and status.untranslated == 4
+    assert set(status.reasons) == {Reason.UNTRANSLATED, Reason.NOT_PUBLISHED}
+
+    # The outside translator's PO file: every text, translated; the reviewer publishes.
+    po = _po(client, translation)
+    assert set(_fill(po)) == {
+        "Undervaluation",
+        "l",
+        "Compare the declared value.",
+        "Ask for invoices.",
+    }
+    back = f"/cms/pages/{spanish.pk}/edit/"
+    _upload(client, translation, po, back)
+    assert _status(per_author, per_lesson, "es").reasons == (Reason.NOT_PUBLISHED,)
+    client.force_login(platform_admin)
+    _publish_translation(client, spanish.pk, django_capture_on_commit_callbacks)
+    spanish.refresh_from_db()
+    assert spanish.title == "Subvaloración"
+    assert "Pida las facturas." in str(spanish.body)
+    assert _status(per_author, per_lesson, "es").status == Status.CURRENT
+
+    # The English changes and is published: the Spanish is outdated.
+    english = LessonPage.objects.get(pk=per_lesson.pk)
+    english.body = [
+        _keep(english.body[0]),
+        _text("<p>Ask for the invoices and the contract.</p>"),
+    ]
+    english.save_revision().publish()
+    status = _status(per_author, per_lesson, "es")
+    assert status.status == Status.OUTDATED and status.reasons == (Reason.SOURCE_CHANGED,)
+
+    # The report says so, and links to the sync.
+    client.force_login(per_author)
+    report = client.get(REPORT).content.decode()
+    cell = _cell(report, per_lesson.pk, "es")
+    assert 'data-status="outdated"' in cell
+    assert f"/cms/localize/update/{status.translation_id and _source_id(translation)}/" in cell
+
+    # Sync: the changed sentence is untranslated, and the PO file asks for it.
+    response = client.post(f"/cms/localize/update/{_source_id(translation)}/", {})
+    assert response.status_code == 302
+    status = _status(per_author, per_lesson, "es")
+    assert status.status == Status.OUTDATED and status.untranslated == 1
+    assert Reason.SOURCE_CHANGED not in status.reasons
+    po = _po(client, translation)
+    assert _fill(po) == ["Ask for the invoices and the contract."]
+    _upload(client, translation, po, back)
+    client.force_login(platform_admin)
+    _publish_translation(client, spanish.pk, django_capture_on_commit_callbacks)
+    spanish.refresh_from_db()
+    assert "Pida las facturas y el contrato." in str(spanish.body)
+    assert "Compare el valor declarado." in str(spanish.body)
+    assert _status(per_author, per_lesson, "es").status == Status.CURRENT
+
+
+def _keep(block):
+    return {"type": block.block_type, "value": block.value.source, "id": block.id}
+
+
+def _source_id(translation: Translation) -> int:
+    return translation.source_id
+
+
+def _cell(html: str, page_id: int, code: str) -> str:
+    row = re.search(rf'<tr data-page="{page_id}">(.*?)</tr>', html, re.S)
+    assert row, f"page {page_id} not in the report"
+    cell = re.search(rf'<td data-language="{code}"(.*?)</td>', row.group(1), re.S)
+    assert cell
+    return cell.group(0)
