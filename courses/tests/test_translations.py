@@ -179,3 +179,47 @@ def _cell(html: str, page_id: int, code: str) -> str:
     cell = re.search(rf'<td data-language="{code}"(.*?)</td>', row.group(1), re.S)
     assert cell
     return cell.group(0)
+
+
+def test_the_report_lists_the_authors_pages_with_new_lessons_missing_everywhere(
+    client, per_lesson, pan_author, per_author, pan, django_assert_num_queries
+):
+    module = per_lesson.get_parent()
+    new = add(module, LessonPage(title="Transfer pricing", slug="t", body=[_text("<p>x</p>")]))
+    pan_index = add(
+        per_lesson.get_ancestors().get(depth=2),
+        CourseIndexPage(title="PAN courses", slug="pan", administration=pan),
+    )
+    author_groups_sync()
+
+    client.force_login(per_author)
+    with django_assert_num_queries(QUERIES):
+        report = client.get(REPORT)
+    assert report.status_code == 200
+    html = report.content.decode()
+    for code in ("es", "pt-br", "fr"):
+        cell = _cell(html, new.pk, code)
+        assert 'data-status="missing"' in cell
+        assert f"/cms/localize/submit/page/{new.pk}/" in cell
+    assert _cell(html, per_lesson.pk, "fr").count('data-status="missing"') == 1
+    assert "PAN courses" not in html
+    # More pages, the same number of queries.
+    for slug in ("a", "b", "c"):
+        add(module, LessonPage(title=f"Lesson {slug}", slug=slug, body=[_text("<p>y</p>")]))
+    with django_assert_num_queries(QUERIES):
+        assert client.get(REPORT + "?outdated=1").status_code == 200
+
+    # The page editor's status panel says the same.
+    editor = client.get(f"/cms/pages/{new.pk}/edit/").content.decode()
+    panel = editor[editor.index('class="translation-status"') :]
+    assert panel.count('data-status="missing"') == 3
+
+    # author.pan: PAN's catalogue, nothing of PER's.
+    client.force_login(pan_author)
+    html = client.get(REPORT).content.decode()
+    assert f'data-page="{pan_index.pk}"' in html
+    for title in ("PER courses", "Valuation", "Undervaluation", "Transfer pricing"):
+        assert title not in html
+
+
+QUERIES = 17
