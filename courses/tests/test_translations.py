@@ -223,3 +223,48 @@ def test_the_report_lists_the_authors_pages_with_new_lessons_missing_everywhere(
 
 
 QUERIES = 17
+
+
+def test_hand_written_translations_are_adopted_and_then_kept_up(
+    per_lesson, per_author, platform_admin, django_capture_on_commit_callbacks
+):
+    """The demo's translations (plain copies) registered with wagtail-localize: current,
+    their texts and H5P choices paired with the English; outdated once the English
+    changes; a sync and publication keep the hand-written Spanish."""
+    from courses.tests.fixtures import translate
+    from courses.translation_services import page_translations_adopt
+
+    es = Locale.objects.get(language_code="es")
+    english = LessonPage.objects.get(pk=per_lesson.pk)
+    for page in (english.get_parent().get_parent(), english.get_parent()):
+        translate(page.specific, es, title=f"ES {page.title}")
+    body = [
+        {"type": "text", "value": "<p>Compare el valor declarado.</p>", "id": english.body[0].id},
+        {"type": "text", "value": "<p>Pida las facturas.</p>", "id": english.body[1].id},
+    ]
+    spanish = translate(english, es, title="Subvaloración", body=body)
+    assert _status(per_author, english, "es").status == Status.CURRENT  # a plain copy
+    assert _status(per_author, english, "fr").status == Status.MISSING
+
+    assert page_translations_adopt(actor=platform_admin, page=english) == 1
+    assert page_translations_adopt(actor=platform_admin, page=english) == 0  # idempotent
+    status = _status(per_author, english, "es")
+    assert status.translation_id is not None
+    assert (status.status, status.untranslated) == (Status.CURRENT, 0)
+    translation = Translation.objects.get(pk=status.translation_id)
+    assert {e.msgid: e.msgstr for e in translation.export_po()} == {
+        "Undervaluation": "Subvaloración",
+        "l": "l",
+        "Compare the declared value.": "Compare el valor declarado.",
+        "Ask for invoices.": "Pida las facturas.",
+    }
+
+    english.title = "Undervaluation of imports"
+    english.save_revision().publish()
+    assert _status(per_author, english, "es").reasons == (Reason.SOURCE_CHANGED,)
+    translation.source.update_from_db()
+    with django_capture_on_commit_callbacks(execute=True):
+        translation.save_target(user=platform_admin, publish=True)
+    spanish.refresh_from_db()
+    assert "Pida las facturas." in str(spanish.body)  # the hand-written Spanish stays
+    assert _status(per_author, english, "es").reasons == (Reason.UNTRANSLATED,)
