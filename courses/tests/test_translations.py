@@ -148,6 +148,11 @@ def test_a_translation_goes_outdated_is_synced_and_comes_back_from_a_po_file(
     assert 'data-status="outdated"' in cell
     assert f"/cms/localize/update/{status.translation_id and _source_id(translation)}/" in cell
 
+    # Syncing may publish at once: not for an author, who publishes through review.
+    sync = f"/cms/localize/update/{_source_id(translation)}/"
+    assert client.post(sync, {"publish_translations": "on"}).status_code == 404
+    assert _status(per_author, per_lesson, "es").reasons == (Reason.SOURCE_CHANGED,)
+
     # Sync: the changed sentence is untranslated, and the PO file asks for it.
     response = client.post(f"/cms/localize/update/{_source_id(translation)}/", {})
     assert response.status_code == 302
