@@ -273,3 +273,22 @@ def test_hand_written_translations_are_adopted_and_then_kept_up(
     spanish.refresh_from_db()
     assert "Pida las facturas." in str(spanish.body)  # the hand-written Spanish stays
     assert _status(per_author, english, "es").reasons == (Reason.UNTRANSLATED,)
+
+
+def test_translating_into_a_language_without_a_catalogue_keeps_the_page_the_authors(
+    client, per_lesson, per_author, pan_author, django_capture_on_commit_callbacks
+):
+    """PER has no French catalogue: translating makes one, and PER's authors may edit it
+    (and so translate there), PAN's may not."""
+    fr = Locale.objects.get(language_code="fr")
+    client.force_login(per_author)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/cms/localize/submit/page/{per_lesson.pk}/", {"locales": [fr.pk]})
+    assert response.status_code == 302
+    french = per_lesson.get_translation(fr)
+    assert french.get_ancestors().type(CourseIndexPage).get().specific.administration.code == "PER"
+    translation = Translation.objects.get(target_locale=fr)
+    assert "Compare the declared value." in [e.msgid for e in _po(client, translation)]
+    client.force_login(pan_author)
+    download = f"/cms/localize/translate/{translation.pk}/pofile/download/"
+    assert client.get(download).status_code == 404
