@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import transaction
+from django.db.models.signals import post_save
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
 from . import search, services
-from .models import CoursePage, LessonPage, ModulePage
+from .models import CourseIndexPage, CoursePage, LessonPage, ModulePage
 
 
 def _lesson_published(sender: Any, instance: LessonPage, **kwargs: Any) -> None:
@@ -30,6 +32,13 @@ def _searchable_moved(sender: Any, instance: Any, **kwargs: Any) -> None:
     search.search_subtree_update(page=instance)
 
 
+def _catalogue_created(
+    sender: Any, instance: CourseIndexPage, created: bool, **kwargs: Any
+) -> None:
+    if created and not kwargs.get("raw"):
+        transaction.on_commit(services.author_groups_sync)
+
+
 def connect() -> None:
     # Search: publishing indexes, unpublishing removes (deleting removes by cascade),
     # moving re-indexes the subtree (its course or module may have changed).
@@ -39,3 +48,6 @@ def connect() -> None:
     post_page_move.connect(_searchable_moved)
     page_published.connect(_lesson_published, sender=LessonPage)
     post_page_move.connect(_page_moved)
+    # A new catalogue (one made in a new language when a page is translated into it, with
+    # wagtail-localize, included): its owner's authors may edit it.
+    post_save.connect(_catalogue_created, sender=CourseIndexPage)

@@ -1,6 +1,7 @@
 """Demo seed for courses: the three regional tracks in English, Spanish, Brazilian
 Portuguese and French, and PER's own course in Spanish only (a single-language course),
-with H5P knowledge checks built from the project's own content type.
+with H5P knowledge checks built from the project's own content type; the translations are
+registered with wagtail-localize.
 
 Content lives in ``courses/demo/`` (JSON written for this project). Idempotent: pages and
 activities that exist already are left as they are.
@@ -33,7 +34,10 @@ from .models import CourseIndexPage, CoursePage, H5PActivity, LessonPage, Module
 from .packages.h5p.build import build_package
 from .packages.h5p.services import h5p_package_import
 from .services import author_groups_sync
+from .translation_services import page_translations_adopt
 
+COURSE_PAGES = (CourseIndexPage, CoursePage, ModulePage, LessonPage)
+"""The pages this seed builds (assessment pages are the assessments seed's)."""
 DEMO_DIR = Path(__file__).resolve().parent / "demo"
 LANGUAGES = ("en", "es", "pt-br", "fr")
 """The demo's languages; a course, module, lesson or activity is written in its file's
@@ -175,7 +179,16 @@ def _course(
         lang: {
             "title": spec[lang]["title"],
             "summary": spec[lang]["summary"],
-            "outcomes": [{"type": "outcome", "value": text} for text in spec[lang]["outcomes"]],
+            # The same block ids in every language, as the lessons' blocks: each outcome
+            # pairs with its translation (courses/translation_services.py).
+            "outcomes": [
+                {
+                    "type": "outcome",
+                    "value": text,
+                    "id": str(uuid.uuid5(DEMO_NAMESPACE, f"{spec['slug']}/outcome/{n}")),
+                }
+                for n, text in enumerate(spec[lang]["outcomes"])
+            ],
             "prerequisites": spec[lang].get("prerequisites", ""),
         }
         for lang in (source, *languages)
@@ -272,6 +285,13 @@ def seed_demo(*, stdout: TextIO) -> None:
     for spec in _load("tracks"):
         index = peru if spec.get("owner") == "PER" else regional
         _course(index, spec, activities, report)
+    # The hand-written translations become wagtail-localize translations: synced, marked
+    # outdated when the English changes (courses/translations.py).
+    for english in (regional["en"], peru["en"]):
+        pages = english.get_descendants(inclusive=True).type(*COURSE_PAGES).specific()
+        for page in pages:
+            if page_translations_adopt(actor=admin, page=page):
+                report["updated"] += 1
     _review_workflow([*regional.values(), *peru.values()])
     author_groups_sync()
     stdout.write(f"courses: {report.line()}\n")

@@ -17,7 +17,7 @@ from wagtail.snippets.models import register_snippet
 
 from lms import admin_tenancy
 
-from . import selectors
+from . import selectors, translation_admin
 from .admin_views import (
     HOMEPAGE_PANEL_REPLACEMENTS,
     ExternalMediaHostViewSet,
@@ -89,6 +89,11 @@ admin_tenancy.register(
             "wagtailsnippetchoosers_courses_h5pactivity",
         ),
     )
+)
+
+# wagtail-localize's views: only for the pages the actor may edit, in every language.
+admin_tenancy.register_namespace_guard(
+    translation_admin.LOCALIZE_NAMESPACE, translation_admin.may_use_localize
 )
 
 

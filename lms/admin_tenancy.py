@@ -90,11 +90,28 @@ def scope_for(model: type[Model]) -> TenantScope | None:
     return next((scope for scope in _scopes if scope.model is model), None)
 
 
+_namespace_guards: dict[str, Callable[[HttpRequest, ResolverMatch], bool]] = {}
+
+
+def register_namespace_guard(
+    namespace: str, allowed: Callable[[HttpRequest, ResolverMatch], bool]
+) -> None:
+    """Views of a namespace whose own checks are too weak (a third-party app that checks a
+    model permission, not which object): ``allowed(request, match)`` decides for every
+    user, regional authors included; a refusal answers 404."""
+    _namespace_guards[namespace] = allowed
+
+
 def refused(request: HttpRequest) -> bool:
     """Does this admin request name a row its user may not see?"""
     user = request.user
     match = request.resolver_match
-    if match is None or not user.is_authenticated or is_regional_author(user):
+    if match is None or not user.is_authenticated:
+        return False
+    guard = _namespace_guards.get(match.namespace)
+    if guard is not None and not guard(request, match):
+        return True
+    if is_regional_author(user):
         return False
     for scope in _scopes:
         ids = scope.ids_in(match, request)

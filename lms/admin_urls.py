@@ -10,6 +10,7 @@ from django.views.decorators.cache import never_cache
 from wagtail.admin.auth import require_admin_access
 
 from courses.admin_views import TenantBrowseView, TenantPageTypesUsageView
+from courses.translation_admin import translations_report
 from lms.admin_tags import (
     TenantDocumentsIndexView,
     TenantImagesIndexView,
@@ -34,6 +35,14 @@ urlpatterns = [
     path(
         "reports/page-types-usage/results/",
         _admin(TenantPageTypesUsageView.as_view(results_only=True)),
+    ),
+    # Translations: the course pages the author may edit, in place of wagtail-localize's
+    # report of every translation (courses/translation_admin.py).
+    path("localize/reports/translations/", _admin(translations_report)),
+    path(
+        "localize/reports/translations/results/",
+        _admin(translations_report),
+        {"results_only": True},
     ),
     # Tags: only those on what the author may see (lms/admin_tags.py).
     path("tag-autocomplete/", _admin(tag_autocomplete)),

@@ -112,6 +112,35 @@ def test_demo_curriculum_in_four_languages_and_idempotent(
     english_activities = regional_activities.filter(language="en").count()
     for language in ("es", "pt-br", "fr"):
         assert regional_activities.filter(language=language).count() == english_activities
+    # The hand-written translations are wagtail-localize translations, all up to date,
+    # each lesson's H5P activities in its language (issue 14); PER's pages are missing in
+    # the languages PER does not teach in.
+    from wagtail.models import Page
+    from wagtail_localize.models import SegmentOverride
+
+    from assessments.models import AssessmentPage
+    from courses.translations import Status, translation_status_list_for_user
+
+    statuses = translation_status_list_for_user(User.objects.get(username="admin"))
+    states = {
+        (entry.page.pk, language.language): language
+        for entry in statuses
+        for language in entry.languages
+    }
+    assert len(statuses) >= 50
+    per_pages = set(
+        per_course.get_parent().get_descendants(inclusive=True).values_list("pk", flat=True)
+    )
+    # (the assessments seed's pages are plain copies, current all the same)
+    copies = set(Page.objects.type(AssessmentPage).values_list("pk", flat=True))
+    for (page_id, language), state in states.items():
+        if page_id in per_pages and language in ("pt-br", "fr"):
+            assert state.status == Status.MISSING
+        else:
+            assert state.status == Status.CURRENT, (page_id, language)
+            assert (state.translation_id is None) == (page_id in copies), (page_id, language)
+    translated_slots = LessonActivity.objects.exclude(lesson__locale__language_code="en")
+    assert SegmentOverride.objects.count() == translated_slots.count()
     # Review workflow on the catalogues (regional in four languages, PER's in two),
     # authors grouped by ownership.
     assert WorkflowPage.objects.filter(page__in=CourseIndexPage.objects.all()).count() == 6

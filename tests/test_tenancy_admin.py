@@ -33,7 +33,16 @@ from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
 from wagtail.images.tests.utils import get_test_image_file
 from wagtail.log_actions import log
-from wagtail.models import GroupApprovalTask, Page, Workflow, WorkflowPage, WorkflowTask
+from wagtail.models import (
+    GroupApprovalTask,
+    Locale,
+    Page,
+    Workflow,
+    WorkflowPage,
+    WorkflowTask,
+)
+from wagtail_localize.models import StringTranslation, Translation
+from wagtail_localize.operations import TranslationCreator
 
 from assessments.models import AssessmentPage, DrawRule, QuestionImport
 from assessments.tests.essay_fixtures import ESSAY, ESSAY_TEXT, essay_page, essay_response, sit
@@ -45,7 +54,7 @@ from courses.packages.h5p.services import h5p_package_import
 from courses.packages.scorm.services import scorm_package_import
 from courses.packages.scorm.tests.packages import package as scorm_package
 from courses.services import author_groups_sync, media_collection_for
-from courses.tests.fixtures import add, package
+from courses.tests.fixtures import add, package, translate
 from lms.accounts.roles import Role
 
 pytestmark = pytest.mark.django_db
@@ -116,7 +125,20 @@ def world_fixture(
     task.groups.set(Group.objects.filter(name__in=[Role.PLATFORM_ADMIN, Role.TRAINING_MANAGER]))
     WorkflowTask.objects.create(workflow=workflow, task=task, sort_order=0)
     WorkflowPage.objects.create(workflow=workflow, page=home_page)
+    # Both catalogues exist in Spanish (as in the demo), so that their authors may edit the
+    # Spanish pages that wagtail-localize makes below.
+    spanish = Locale.objects.get(language_code="es")
+    translate(per_index, spanish, title=f"{MARKER} catálogo")
+    translate(regional_index, spanish, title="Cursos regionales")
     author_groups_sync()
+    # Translations through wagtail-localize (issue 14): PER's lesson (its texts, and so its
+    # PO file, carry the marker) and a regional module, into Spanish.
+    TranslationCreator(per_author, [spanish]).create_translations(per_lesson)
+    TranslationCreator(regional_author, [spanish]).create_translations(regional_module)
+    per_translation = Translation.objects.get(source__object_id=per_lesson.translation_key)
+    regional_translation = Translation.objects.get(
+        source__object_id=regional_module.translation_key
+    )
     workflow_state = workflow.start(per_draft, per_author)
     per_lesson.locked, per_lesson.locked_by, per_lesson.locked_at = True, per_author, timezone.now()
     per_lesson.save()
@@ -209,6 +231,8 @@ def world_fixture(
     assert per_essay.needs_grading
 
     return SimpleNamespace(
+        per_translation=per_translation,
+        regional_translation=regional_translation,
         per_import=per_import,
         per_essay=per_essay,
         per_pages=[per_index, per_course, per_module, per_lesson, per_draft, per_exam, per_written],
@@ -358,7 +382,20 @@ def crawl_targets(world: SimpleNamespace) -> list[Target]:
                 return key
         return next((kind for alias, kind in aliases.items() if alias in name), None)
 
+    per_translation = world.per_translation
+    localize_ids = {
+        "translation_id": [per_translation.pk, world.regional_translation.pk],
+        "translation_source_id": [per_translation.source_id, world.regional_translation.source_id],
+        "string_segment_id": list(
+            per_translation.source.stringsegment_set.values_list("pk", flat=True)
+        ),
+        "overridable_segment_id": [1],
+        "mode": ["preview"],
+    }
+
     def ids_for(name: str, parameter: str) -> list[Any]:
+        if parameter in localize_ids:
+            return localize_ids[parameter]
         if parameter == "revision_id":
             return revisions
         if parameter == "task_state_id":
@@ -509,6 +546,13 @@ EXPECTED_FOR_OWNER = {
     "wagtailsnippetchoosers_scorm_scormpackage:choose",
     "wagtailsnippetchoosers_scorm_scormpackage:chosen",
     "wagtailsnippets_scorm_scormpackage:edit",
+    # Page translations (wagtail-localize, issue 14): the report, the sync and translate
+    # forms, the PO file of PER's lesson.
+    "wagtail_localize:translations_report",
+    "wagtail_localize:translations_report_results",
+    "wagtail_localize:submit_page_translation",
+    "wagtail_localize:update_translations",
+    "wagtail_localize:download_pofile",
 }
 
 
@@ -611,6 +655,52 @@ def test_regional_content_refuses_every_change_from_an_author_of_one_administrat
     inspect = f"/cms/snippets/scorm/scormpackage/inspect/{scorm.pk}/"
     assert client.get(inspect).status_code == 200
     assert "Regional bank" in client.get("/cms/question_banks/").content.decode()
+
+
+def test_regional_translations_refuse_every_change_from_an_author_of_one_administration(
+    client, world, pan_author, platform_admin
+):
+    """wagtail-localize's views check a model permission at best: the guard
+    (courses/translation_admin.py) lets through only those who may edit the pages."""
+    translation = world.regional_translation
+    spanish_module = translation.get_target_instance()
+    segment = translation.source.stringsegment_set.first()
+    urls = [
+        f"/cms/localize/submit/page/{world.regional_pages[1].pk}/",
+        f"/cms/localize/update/{translation.source_id}/",
+        f"/cms/localize/translate/{translation.pk}/strings/{segment.pk}/edit/",
+        f"/cms/localize/translate/{translation.pk}/pofile/download/",
+        f"/cms/localize/translate/{translation.pk}/pofile/upload/",
+        f"/cms/localize/translate/{translation.pk}/preview/",
+        f"/cms/localize/translate/{translation.pk}/disable/",
+        f"/cms/localize/page/{spanish_module.pk}/convert_to_alias/",
+    ]
+    client.force_login(platform_admin)  # the positive control: these URLs answer
+    answers = {url: client.get(url).status_code for url in urls}
+    assert all(status in (200, 302, 405) for status in answers.values()), answers
+
+    client.force_login(pan_author)
+    locales = list(Locale.objects.exclude(language_code="en").values_list("pk", flat=True))
+    data = {
+        "locales": locales,
+        "publish_translations": "on",
+        "value": "Taken",
+        "action": "publish",
+        "file": ContentFile(b'msgid ""\nmsgstr ""\n', name="taken.po"),
+    }
+    refused = {}
+    for url in urls:
+        for method in ("get", "post"):
+            status = getattr(client, method)(url, data if method == "post" else {}).status_code
+            if status not in (403, 404):
+                refused[f"{method.upper()} {url}"] = status
+            data["file"].seek(0)
+    assert not refused, refused
+    translation.refresh_from_db()
+    spanish_module.refresh_from_db()
+    assert translation.enabled and spanish_module.title == "Open module"
+    assert not StringTranslation.objects.filter(context__object_id=translation.source.object_id)
+    assert world.regional_pages[1].get_translations().count() == 1  # Spanish only
 
 
 # --- documents --------------------------------------------------------------------------------

@@ -59,6 +59,9 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
     Role.OFFICER: [],
     Role.TRAINING_MANAGER: [
         "wagtailadmin.access_admin",
+        # Translating pages with wagtail-localize; which pages, the page permissions say
+        # (courses/translation_admin.py).
+        "wagtail_localize.submit_translation",
         # Images and documents: no model-level grant. Wagtail's collection permission
         # policy reads only collection-level grants, which follow ownership
         # (courses.services.author_groups_sync); model-level ones would still show every
@@ -75,6 +78,7 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
     Role.REGIONAL_COORDINATOR: [],
     Role.PLATFORM_ADMIN: [
         "wagtailadmin.access_admin",
+        "wagtail_localize.submit_translation",
         "accounts.add_administration",
         "accounts.change_administration",
         "accounts.view_administration",
