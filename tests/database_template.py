@@ -1,13 +1,17 @@
-"""One migrated test database per set of migrations, copied for every test process.
+"""On PostgreSQL, one migrated test database per set of migrations, copied for every
+test process.
 
 Every pytest-xdist worker used to build its own test database by running all the
-migrations (some 220 of them, 20 s of CPU or more each time), three times per database
-on both legs of CI. Now the first process to take the lock migrates once and keeps the
-result as a template named after a digest of every migration file, and every process
-copies the template: SQLite through the backup API into its in-memory database,
-PostgreSQL with ``CREATE DATABASE ... TEMPLATE``. A changed, added or removed migration
-changes the digest, so a stale template is never used; a template left by an older set
-of migrations is dropped when a new one is built.
+migrations (some 220 of them, 20 s of CPU or more each time, more on PostgreSQL). Now
+the first process to take the lock migrates once and keeps the result as a template
+named after a digest of every migration file, and every process copies it with
+``CREATE DATABASE ... TEMPLATE``; the template stays on the server for the next run. A
+changed, added or removed migration changes the digest, so a stale template is never
+used; a template left by an older set of migrations is dropped when a new one is built.
+
+SQLite keeps pytest-django's own set-up: its test database lives in memory, and a copy
+made with SQLite's backup API lost its tables for the browser tests that followed
+database tests in the same process (the cause was not found), so each process migrates.
 
 ``LMS_TEST_DB_TEMPLATE=0`` falls back to pytest-django's own set-up (each process
 migrates), for instance to time the migrations themselves.
@@ -16,10 +20,8 @@ migrates), for instance to time the migrations themselves.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import os
-import sqlite3
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -47,41 +49,10 @@ def migrations_digest() -> str:
     return digest.hexdigest()[:16]
 
 
-@contextlib.contextmanager
-def _file_lock(path: Path) -> Iterator[None]:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
 def _use_name(connection: Any, name: str) -> None:
     connection.close()
     settings.DATABASES[connection.alias]["NAME"] = name
     connection.settings_dict["NAME"] = name
-
-
-def _sqlite_from_template(connection: Any, digest: str) -> None:
-    directory = Path(settings.BASE_DIR) / "var" / "test-db"
-    template = directory / f"sqlite-{digest}.sqlite3"
-    with _file_lock(directory / "sqlite.lock"):
-        if not template.exists():
-            # This process migrates its own in-memory database, then keeps a copy.
-            connection.creation.create_test_db(verbosity=0, autoclobber=True)
-            for old in directory.glob("sqlite-*.sqlite3"):
-                old.unlink()
-            partial = template.with_suffix(".partial")
-            with contextlib.closing(sqlite3.connect(partial)) as copy:
-                connection.connection.backup(copy)
-            partial.rename(template)
-            return
-    _use_name(connection, connection.creation._get_test_db_name())
-    connection.ensure_connection()
-    with contextlib.closing(sqlite3.connect(f"file:{template}?mode=ro", uri=True)) as source:
-        source.backup(connection.connection)
 
 
 def _postgres_from_template(connection: Any, digest: str) -> None:
@@ -125,21 +96,17 @@ def django_db_setup(
     from django.test.utils import setup_databases, teardown_databases
 
     connection = connections["default"]
-    use_template = os.environ.get("LMS_TEST_DB_TEMPLATE", "1") != "0" and connection.vendor in {
-        "sqlite",
-        "postgresql",
-    }
+    use_template = (
+        os.environ.get("LMS_TEST_DB_TEMPLATE", "1") != "0" and connection.vendor == "postgresql"
+    )
     with django_db_blocker.unblock():
         if not use_template:
             config = setup_databases(verbosity=0, interactive=False)
         else:
             original_name = connection.settings_dict["NAME"]
             test_name = connection.settings_dict["TEST"].get("NAME")
-            if connection.vendor == "sqlite":
-                _sqlite_from_template(connection, migrations_digest())
-            else:
-                _postgres_from_template(connection, migrations_digest())
-                connection.settings_dict["TEST"]["NAME"] = test_name
+            _postgres_from_template(connection, migrations_digest())
+            connection.settings_dict["TEST"]["NAME"] = test_name
     yield
     with django_db_blocker.unblock():
         if not use_template:

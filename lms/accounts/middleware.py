@@ -61,10 +61,11 @@ class UserTimeZoneMiddleware:
 
 def _admin_profile_in(user: Any, zone: str) -> None:
     """Load the user's Wagtail profile onto ``user`` (where the admin looks for it) with
-    ``zone`` as its current zone."""
+    ``zone`` as its current zone. A user without a profile gets an unsaved one: reading the
+    admin writes nothing (Wagtail saves it when the user changes a preference)."""
     from wagtail.users.models import UserProfile
 
-    profile = UserProfile.get_for_user(user)
+    profile = UserProfile.objects.filter(user=user).first() or UserProfile(user=user)
     profile.current_time_zone = zone
     user.wagtail_userprofile = profile
 
