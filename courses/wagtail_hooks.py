@@ -6,6 +6,7 @@ from typing import Any
 from django.contrib.auth.views import redirect_to_login
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.documents import get_document_model
@@ -166,3 +167,14 @@ def register_h5p_library_log_actions(actions: Any) -> None:
     actions.register_action(LIBRARY_ROLLBACK_ACTION)(
         type("RollbackFormatter", (PatchFormatter,), {"label": _("H5P library rolled back")})
     )
+
+
+@hooks.register("construct_reports_menu")
+def translations_report_in_the_readers_language(request: HttpRequest, items: list) -> None:
+    """wagtail-localize labels its Reports › Translations item with ``gettext`` when the
+    menu is first built, so every later reader saw the first reader's language: the label
+    is made lazy, read in each request's language."""
+    url = reverse("wagtail_localize:translations_report")
+    for item in items:
+        if item.url == url:
+            item.label = _("Translations")

@@ -292,3 +292,15 @@ def test_translating_into_a_language_without_a_catalogue_keeps_the_page_the_auth
     client.force_login(pan_author)
     download = f"/cms/localize/translate/{translation.pk}/pofile/download/"
     assert client.get(download).status_code == 404
+
+
+def test_the_reports_menu_names_the_translations_report_in_each_readers_language(
+    client, per_author
+):
+    """wagtail-localize's menu label was fixed in the language of the first reader."""
+    client.force_login(per_author)
+    assert '"Translations"' in client.get("/cms/").content.decode()
+    french = client.get("/cms/", headers={"accept-language": "fr"}).content.decode()
+    assert 'lang="fr"' in french
+    assert '"Traductions"' in french
+    assert '"Translations"' not in french
