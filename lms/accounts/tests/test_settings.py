@@ -1,5 +1,6 @@
 """Production settings: refusal without configuration, and a clean deploy check."""
 
+import json
 import os
 import secrets
 import subprocess
@@ -10,6 +11,7 @@ import pytest
 from django.conf import settings
 
 from certificates.credentials import IssuerKey
+from lms.settings.base import database_from_url
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -75,3 +77,52 @@ def test_deploy_check_asks_for_one_credential_key_for_all_servers():
     broken = {**GOOD_ENV, "LMS_CREDENTIAL_KEY": "-----BEGIN PRIVATE KEY-----\nnope\n"}
     result = manage("check", "--deploy", env=broken)
     assert result.returncode != 0 and "certificates.E001" in result.stderr
+
+
+def database_options(env: dict[str, str]) -> dict | None:
+    """The default database's OPTIONS as a settings module computes them from ``env``."""
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_"))}
+    code = (
+        "import json; from django.conf import settings; "
+        "print(json.dumps(settings.DATABASES['default'].get('OPTIONS')))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**base, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_sqlite_takes_the_write_lock_at_once_and_waits_its_turn(tmp_path):
+    """The embedded default (make run): IMMEDIATE transactions, a busy timeout well above
+    Python's 5 s, WAL for a database file (tests/test_sqlite_concurrency.py shows why)."""
+    options = database_options(
+        {
+            "DJANGO_SETTINGS_MODULE": "lms.settings.dev",
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+            "LMS_VAR_DIR": str(tmp_path),
+        }
+    )
+    assert options == {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+    }
+    # An in-memory database has no journal to put in WAL mode.
+    assert database_from_url("sqlite:///:memory:")["OPTIONS"] == {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+    }
+    # Options written in the URL win.
+    assert database_from_url("sqlite:////srv/db.sqlite3?timeout=60")["OPTIONS"]["timeout"] == 60
+
+
+def test_postgresql_gets_none_of_the_sqlite_options():
+    options = database_options(GOOD_ENV)
+    assert options == {"options": "-c jit=off"}
+    assert "OPTIONS" not in database_from_url("postgres://lms@db.internal:5432/lms")
