@@ -95,6 +95,7 @@ check-deploy: $(STAMP_PY)
 	DJANGO_SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(64))')" \
 	DJANGO_ALLOWED_HOSTS=training.customs.example \
 	LMS_CONTENT_ORIGIN=https://content.training.customs.example \
+	LMS_PUBLIC_URL=https://training.customs.example \
 	DATABASE_URL=$(PG_URL) \
 	LMS_CREDENTIAL_KEY="$$($(PY) -c 'from certificates.credentials import IssuerKey; print(IssuerKey.generate().private_pem().decode())')" \
 	$(MANAGE) check --deploy --fail-level WARNING

@@ -272,7 +272,12 @@ WAGTAIL_CONTENT_LANGUAGES = LANGUAGES
 # translation is published by whoever may publish it (authors: through the review workflow).
 WAGTAILLOCALIZE_SYNC_LIVE_STATUS_ON_TRANSLATE = False
 WAGTAIL_SITE_NAME = "Customs Integrity & Enforcement Academy"
-WAGTAILADMIN_BASE_URL = ENV.str("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
+# The site's public address, the origin officers open (https://training.customs.example):
+# the one source of every absolute link, in certificates, QR codes, Open Badges
+# credentials, e-mails and calendar feeds (lms/public_url.py), and of Wagtail's own.
+# Required in production (deploy check); the embedded default is make run's address.
+LMS_PUBLIC_URL = ENV.str("LMS_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+WAGTAILADMIN_BASE_URL = LMS_PUBLIC_URL
 WAGTAILADMIN_LOGIN_URL = "wagtailadmin_login"
 WAGTAIL_PASSWORD_RESET_ENABLED = True
 # One time zone per person, chosen on the site's profile (blank: the administration's);
@@ -441,8 +446,6 @@ SPECTACULAR_SETTINGS = {
 }
 
 LMS_PLATFORM_NAME = _("Customs Integrity & Enforcement Academy")
-# The public address of the site, used in certificates, QR codes and credentials.
-LMS_PUBLIC_URL = WAGTAILADMIN_BASE_URL
 # The Ed25519 key that signs Open Badges credentials and status lists: PEM text from the
 # environment, else this file (generated on first use, never committed: var/ is ignored).
 LMS_CREDENTIAL_KEY = ENV.str("LMS_CREDENTIAL_KEY", "")

@@ -14,6 +14,10 @@ ALLOWED_HOSTS = ENV.list("DJANGO_ALLOWED_HOSTS")
 if not ALLOWED_HOSTS:
     ENV.required("DJANGO_ALLOWED_HOSTS", "the comma-separated host names the site answers to.")
 ALLOWED_HOSTS = with_content_host(ALLOWED_HOSTS)  # LMS_CONTENT_ORIGIN's host
+# The public address: no default here (the deploy check refuses an unset, local or plain
+# HTTP one, lms/public_url.py).
+LMS_PUBLIC_URL = ENV.str("LMS_PUBLIC_URL").rstrip("/")
+WAGTAILADMIN_BASE_URL = LMS_PUBLIC_URL
 DATABASES = {
     "default": database_from_url(
         ENV.required("DATABASE_URL", "for example postgres://user:password@host:5432/lms."),

@@ -22,11 +22,14 @@ GOOD_ENV = {
     "DATABASE_URL": "postgres://lms@db.internal:5432/lms",
     "LMS_CREDENTIAL_KEY": IssuerKey.generate().private_pem().decode(),
     "LMS_CONTENT_ORIGIN": "https://content.training.customs.example",
+    "LMS_PUBLIC_URL": "https://training.customs.example",
 }
 
 
 def manage(*args, env):
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_"))}
+    base = {
+        k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_", "LMS_"))
+    }
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
@@ -79,15 +82,17 @@ def test_deploy_check_asks_for_one_credential_key_for_all_servers():
     assert result.returncode != 0 and "certificates.E001" in result.stderr
 
 
-def database_options(env: dict[str, str]) -> dict | None:
-    """The default database's OPTIONS as a settings module computes them from ``env``."""
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_"))}
+def settings_of(env: dict[str, str], *names: str) -> dict:
+    """These settings as a settings module computes them from ``env`` (no app is loaded)."""
+    base = {
+        k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_", "LMS_"))
+    }
     code = (
-        "import json; from django.conf import settings; "
-        "print(json.dumps(settings.DATABASES['default'].get('OPTIONS')))"
+        "import json, sys; from django.conf import settings; "
+        "print(json.dumps({name: getattr(settings, name) for name in sys.argv[1:]}))"
     )
     result = subprocess.run(
-        [sys.executable, "-c", code],
+        [sys.executable, "-c", code, *names],
         cwd=ROOT,
         env={**base, **env},
         capture_output=True,
@@ -96,6 +101,10 @@ def database_options(env: dict[str, str]) -> dict | None:
     )
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
+
+
+def database_options(env: dict[str, str]) -> dict | None:
+    return settings_of(env, "DATABASES")["DATABASES"]["default"].get("OPTIONS")
 
 
 def test_sqlite_takes_the_write_lock_at_once_and_waits_its_turn(tmp_path):
@@ -126,3 +135,29 @@ def test_postgresql_gets_none_of_the_sqlite_options():
     options = database_options(GOOD_ENV)
     assert options == {"options": "-c jit=off"}
     assert "OPTIONS" not in database_from_url("postgres://lms@db.internal:5432/lms")
+
+
+def test_the_public_address_is_the_one_source_of_absolute_links():
+    """Wagtail's own links (its e-mails) use the same address as ours."""
+    values = settings_of(GOOD_ENV, "LMS_PUBLIC_URL", "WAGTAILADMIN_BASE_URL")
+    assert values == {
+        "LMS_PUBLIC_URL": "https://training.customs.example",
+        "WAGTAILADMIN_BASE_URL": "https://training.customs.example",
+    }
+
+
+@pytest.mark.parametrize(
+    ("public_url", "expected"),
+    [
+        (None, ["lms.E110", "LMS_PUBLIC_URL is not set"]),
+        ("http://127.0.0.1:8000", ["lms.E112", "lms.E113", "must use https"]),
+    ],
+)
+def test_deploy_check_refuses_a_missing_or_local_public_address(public_url, expected):
+    env = {k: v for k, v in GOOD_ENV.items() if k != "LMS_PUBLIC_URL"}
+    if public_url:
+        env["LMS_PUBLIC_URL"] = public_url
+    result = manage("check", "--deploy", env=env)
+    assert result.returncode != 0
+    for text in expected:
+        assert text in result.stderr
