@@ -55,13 +55,15 @@ SETTINGS = {
     ),
     "after": "from lms.settings.dev import *  # noqa: F403\n",
 }
-MULTIPLE_CHOICE = {
+KNOWLEDGE_CHECK = {  # the project's own content type (courses/packages/h5p/library)
     "question": "<p>Which channel carries an operation's live messages?</p>",
+    "multipleAnswers": False,
     "options": [
-        {"text": "The seizure database", "correct": False},
-        {"text": "The closed live channel", "correct": True},
+        {"text": "The seizure database", "correct": False, "feedback": "It stores seizures."},
+        {"text": "The closed live channel", "correct": True, "feedback": "Yes."},
     ],
 }
+LIBRARY = "CustomsLms.KnowledgeCheck-1.0"
 
 
 def prepare(officers: int) -> tuple[Path, int, list[dict[str, object]]]:
@@ -89,7 +91,7 @@ def prepare(officers: int) -> tuple[Path, int, list[dict[str, object]]]:
     course, exam = bench_course(QUESTIONS)
     activity = h5p_package_import(
         actor=None,
-        data=build_package(content=MULTIPLE_CHOICE, title="Live channel", language="en"),
+        data=build_package(content=KNOWLEDGE_CHECK, title="Live channel", language="en"),
         title="Live channel",
     )
     lesson = LessonPage(
@@ -217,7 +219,7 @@ def statement() -> dict[str, Any]:
             "contextActivities": {
                 "category": [
                     {
-                        "id": "http://h5p.org/libraries/H5P.MultiChoice-1.16",
+                        "id": f"http://h5p.org/libraries/{LIBRARY}",
                         "objectType": "Activity",
                     }
                 ]

@@ -31,7 +31,6 @@ VOCABULARIES = ("https://www.w3.org/", "https://purl.imsglobal.org/", "https://w
 @pytest.fixture(autouse=True)
 def public_address(settings):
     settings.LMS_PUBLIC_URL = PUBLIC
-    settings.WAGTAILADMIN_BASE_URL = PUBLIC
 
 
 def test_links_are_built_on_the_public_origin(settings):
