@@ -22,7 +22,7 @@ PYTEST_ARGS ?= -n 3 --durations=25
 PG_PYTEST_ARGS ?= -m "not browser" --database-tests-only
 
 .PHONY: help setup run test lint format check-deploy test-sqlite test-postgres browser-deps lock \
-        postgres messages bench bench-exam bench-certificates bench-tracking bench-content bench-questions bench-search bench-pages clean
+        postgres messages bench bench-exam bench-certificates bench-tracking bench-content bench-questions bench-search bench-pages bench-sqlite clean
 
 help:
 	@echo "make run      install what is needed, migrate, seed the demo, serve on http://$(HOST):$(PORT)"
@@ -36,6 +36,7 @@ help:
 	@echo "make bench-questions  question imports over the corpora and a 5,000-question file"
 	@echo "make bench-search  catalogue search over 500 lessons (SQLite; PostgreSQL with DATABASE_URL)"
 	@echo "make bench-pages   page weight of the officer's home, catalogue and a text lesson"
+	@echo "make bench-sqlite  concurrent xAPI posts and exam autosaves on SQLite (make run's server)"
 	@echo "make clean    remove the virtualenv, node_modules and the local database"
 
 # --- installation (each step is skipped when already done) -------------------------------
@@ -94,6 +95,7 @@ check-deploy: $(STAMP_PY)
 	DJANGO_SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(64))')" \
 	DJANGO_ALLOWED_HOSTS=training.customs.example \
 	LMS_CONTENT_ORIGIN=https://content.training.customs.example \
+	LMS_PUBLIC_URL=https://training.customs.example \
 	DATABASE_URL=$(PG_URL) \
 	LMS_CREDENTIAL_KEY="$$($(PY) -c 'from certificates.credentials import IssuerKey; print(IssuerKey.generate().private_pem().decode())')" \
 	$(MANAGE) check --deploy --fail-level WARNING
@@ -156,6 +158,12 @@ bench-search: setup
 # Bytes a first and a repeat visit transfer on the officer's pages (bench/page_weight.py).
 bench-pages: setup
 	$(PY) bench/page_weight.py
+
+# Concurrent xAPI statements and exam autosaves against make run's server on a throw-away
+# SQLite database, with Django's SQLite defaults and with the project's options
+# (bench/sqlite_concurrency.py).
+bench-sqlite: setup
+	$(PY) bench/sqlite_concurrency.py
 
 # Pin what installs: resolve pyproject.toml (with the dev extra) in a fresh virtualenv and
 # write every version to requirements.lock, which 'make setup' installs as constraints.

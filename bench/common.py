@@ -41,6 +41,7 @@ def production_env(db_url: str, host: str, static_name: str) -> dict[str, str]:
         "DJANGO_SETTINGS_MODULE": "lms.settings.production",
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(64),
         "DJANGO_ALLOWED_HOSTS": host,
+        "LMS_PUBLIC_URL": f"http://{host}",
         "DATABASE_URL": db_url,
         "DJANGO_SECURE_SSL_REDIRECT": "false",
         "DATABASE_CONN_MAX_AGE": "60",

@@ -11,6 +11,8 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from lms.public_url import public_url
+
 from . import credentials, selectors
 from .models import Certificate
 from .services import STATUS_LIST_SIZE, verify_url
@@ -25,27 +27,23 @@ def issuer_key() -> credentials.IssuerKey:
     )
 
 
-def absolute(path: str) -> str:
-    return settings.LMS_PUBLIC_URL.rstrip("/") + path
-
-
 def issuer_id() -> str:
-    return absolute(reverse("certificates:issuer"))
+    return public_url(reverse("certificates:issuer"))
 
 
 def jwks_url() -> str:
-    return absolute(reverse("certificates:jwks"))
+    return public_url(reverse("certificates:jwks"))
 
 
 def status_list_url(list_number: int) -> str:
-    return absolute(reverse("certificates:status_list", args=[list_number]))
+    return public_url(reverse("certificates:status_list", args=[list_number]))
 
 
 def profile() -> dict[str, Any]:
     return credentials.issuer_profile(
         issuer_id=issuer_id(),
         name=str(settings.LMS_PLATFORM_NAME),
-        url=settings.LMS_PUBLIC_URL.rstrip("/") + "/",
+        url=public_url("/"),
         email=settings.DEFAULT_FROM_EMAIL,
     )
 
@@ -55,7 +53,7 @@ def public_jwks() -> dict[str, Any]:
 
 
 def achievement_url(certificate: Certificate) -> str:
-    return absolute(reverse("certificates:achievement", args=[certificate.programme.code]))
+    return public_url(reverse("certificates:achievement", args=[certificate.programme.code]))
 
 
 def badge_credential(certificate: Certificate) -> dict[str, Any]:

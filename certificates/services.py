@@ -20,12 +20,14 @@ from django.core.files.base import ContentFile
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from lms.accounts.models import User
 from lms.accounts.roles import Role
 from lms.accounts.timezones import zone_for
+from lms.public_url import public_url
 
 from . import codes, selectors
 from .models import Certificate, CertificateEvent, Programme, ProgrammeRequirement
@@ -267,7 +269,7 @@ def certificate_revoke(*, actor: User, certificate: Certificate, reason: str) ->
 
 
 def verify_url(certificate: Certificate) -> str:
-    return settings.WAGTAILADMIN_BASE_URL.rstrip("/") + certificate.get_verify_path()
+    return public_url(certificate.get_verify_path())
 
 
 def print_data(certificate: Certificate):  # -> pdf.PrintData
@@ -400,8 +402,7 @@ def expiry_reminders_send(*, now: datetime | None = None) -> int:
                 "programme_title": certificate.programme.title_for(language),
                 "days_left": max(0, (certificate.expires_at - now).days),
                 "platform_name": settings.LMS_PLATFORM_NAME,
-                "my_certificates_url": settings.WAGTAILADMIN_BASE_URL.rstrip("/")
-                + "/certificates/",
+                "my_certificates_url": public_url(reverse("certificates:mine")),
             }
             _send(
                 [holder.email],

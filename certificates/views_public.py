@@ -18,6 +18,8 @@ from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
+from lms.public_url import public_url
+
 from . import codes, credentials, selectors
 from . import issuer as ob_issuer
 from .api import check_throttle, verification_of
@@ -191,7 +193,7 @@ def achievement(request: HttpRequest, code: str) -> HttpResponse:
     title = programme.title_for(language)
     document = {
         "@context": [credentials.OB_V3_CONTEXT],
-        "id": ob_issuer.absolute(reverse("certificates:achievement", args=[programme.code])),
+        "id": public_url(reverse("certificates:achievement", args=[programme.code])),
         "type": ["Achievement"],
         "achievementType": "Certificate",
         "name": title,

@@ -23,6 +23,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermission, Page
 
+from lms.public_url import public_origin
+
 from . import events
 from .models import (
     CoursePage,
@@ -336,13 +338,13 @@ def _iso(moment: datetime) -> str:
 
 def _officer_agent(actor: User) -> dict[str, Any]:
     account, _created = XAPIAccount.objects.get_or_create(user=actor)
-    return xapi.officer_agent(home_page=settings.LMS_PUBLIC_URL, name=str(account.name))
+    return xapi.officer_agent(home_page=public_origin(), name=str(account.name))
 
 
 def platform_authority() -> dict[str, Any]:
     """The ``authority`` of every statement: the platform, which vouches that the officer
     signed in sent it (the result itself stays the browser's claim)."""
-    return {"objectType": "Agent", "account": {"homePage": settings.LMS_PUBLIC_URL, "name": "lms"}}
+    return {"objectType": "Agent", "account": {"homePage": public_origin(), "name": "lms"}}
 
 
 def _locked_progress(*, actor: User, slot: LessonActivity) -> LessonProgress:

@@ -32,6 +32,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from wagtail.models import Locale
 
 from lms.content_origin import content_origin_for
+from lms.public_url import public_url
 
 from . import search, selectors, services
 from .forms import CatalogueFilterForm, SearchForm
@@ -252,7 +253,7 @@ def _player_settings(
         ),
         "readyTimeout": settings.LMS_H5P_READY_TIMEOUT_SECONDS,
         "storageKey": f"lms-h5p-pending-{request.user.pk}",
-        "objectIri": request.build_absolute_uri(lesson.url),
+        "objectIri": public_url(lesson.url),
         # The name H5P shows ("by ..."); never the e-mail address: the statements' actor is
         # set by the server (courses/packages/h5p/xapi.py), the frame need not know it.
         "userName": request.user.get_full_name(),

@@ -36,6 +36,8 @@ from django.utils import translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from lms.public_url import public_origin
+
 from .models import User
 from .throttles import Budget, Rate
 
@@ -106,7 +108,7 @@ def password_reset_send(*, email: str, purpose: str, language: str) -> int:
     ``email``, in the account's language (else ``language``, the one the request was
     made in). Returns how many e-mails went out. Runs as a background task."""
     mail = MAILS[purpose]
-    public = urlsplit(settings.LMS_PUBLIC_URL)
+    public = urlsplit(public_origin())
     sent = 0
     for user in _recipients(email, mail):
         context: dict[str, Any] = {

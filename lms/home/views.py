@@ -14,6 +14,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from lms.public_url import public_host, public_url
+
 from . import calendar, ical, selectors
 from .models import CalendarFeed
 
@@ -31,10 +33,10 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
         body = ical.render_calendar(
             [
                 ical.AllDayEvent(
-                    uid=f"{event.uid}@{request.get_host()}",
+                    uid=f"{event.uid}@{public_host()}",
                     on=event.on,
                     summary=event.summary,
-                    url=request.build_absolute_uri(event.url),
+                    url=public_url(event.url) if event.url else "",
                 )
                 for event in events
             ],
@@ -62,7 +64,7 @@ def calendar_address(request: HttpRequest) -> HttpResponse:
     feed = CalendarFeed.objects.filter(user_id=request.user.pk).first()
     feed_url = ""
     if token:
-        feed_url = request.build_absolute_uri(reverse("home:calendar_feed", args=[token]))
+        feed_url = public_url(reverse("home:calendar_feed", args=[token]))
     return render(
         request,
         "home/calendar_address.html",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import dj_database_url
@@ -128,8 +129,39 @@ TEMPLATES = [
 ]
 
 # Databases: DATABASE_URL (postgres://..., sqlite:///...). The embedded default is SQLite.
+SQLITE_ENGINE = "django.db.backends.sqlite3"
+# SQLite under a classroom's concurrent writes (xAPI statements, exam autosaves): every
+# transaction takes the write lock when it begins (IMMEDIATE), so two requests never both
+# read and then try to upgrade to writing, a deadlock SQLite breaks by answering "database
+# is locked" at once whatever the timeout; a writer waits its turn up to
+# DATABASE_SQLITE_TIMEOUT seconds; a database file is in WAL mode, where readers never
+# block the writer nor it them, and syncs at checkpoints only (synchronous=NORMAL: safe in
+# WAL mode; a power cut may lose the last commits, never corrupt the file). An in-memory
+# database has no journal to change. bench/sqlite_concurrency.py measures it.
+SQLITE_TIMEOUT_SECONDS = ENV.int("DATABASE_SQLITE_TIMEOUT", 20)
+
+
+def sqlite_is_in_memory(name: str) -> bool:
+    return not name or name == ":memory:" or "mode=memory" in name
+
+
+def database_from_url(url: str, **options: Any) -> dict[str, Any]:
+    """The ``DATABASES`` entry of ``url`` (``dj_database_url.parse`` with ``options``), with
+    the concurrency options above when it is SQLite. PostgreSQL's entry is left as parsed;
+    options given in the URL's query string win."""
+    config: dict[str, Any] = dict(dj_database_url.parse(url, **options))
+    if config["ENGINE"] != SQLITE_ENGINE:
+        return config
+    sqlite = config.setdefault("OPTIONS", {})
+    sqlite.setdefault("transaction_mode", "IMMEDIATE")
+    sqlite.setdefault("timeout", SQLITE_TIMEOUT_SECONDS)
+    if not sqlite_is_in_memory(str(config.get("NAME") or "")):
+        sqlite.setdefault("init_command", "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL")
+    return config
+
+
 DATABASES = {
-    "default": dj_database_url.parse(
+    "default": database_from_url(
         ENV.str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
         conn_max_age=ENV.int("DATABASE_CONN_MAX_AGE", 0),
         conn_health_checks=True,
@@ -240,7 +272,12 @@ WAGTAIL_CONTENT_LANGUAGES = LANGUAGES
 # translation is published by whoever may publish it (authors: through the review workflow).
 WAGTAILLOCALIZE_SYNC_LIVE_STATUS_ON_TRANSLATE = False
 WAGTAIL_SITE_NAME = "Customs Integrity & Enforcement Academy"
-WAGTAILADMIN_BASE_URL = ENV.str("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
+# The site's public address, the origin officers open (https://training.customs.example):
+# the one source of every absolute link, in certificates, QR codes, Open Badges
+# credentials, e-mails and calendar feeds (lms/public_url.py), and of Wagtail's own.
+# Required in production (deploy check); the embedded default is make run's address.
+LMS_PUBLIC_URL = ENV.str("LMS_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+WAGTAILADMIN_BASE_URL = LMS_PUBLIC_URL
 WAGTAILADMIN_LOGIN_URL = "wagtailadmin_login"
 WAGTAIL_PASSWORD_RESET_ENABLED = True
 # One time zone per person, chosen on the site's profile (blank: the administration's);
@@ -409,8 +446,6 @@ SPECTACULAR_SETTINGS = {
 }
 
 LMS_PLATFORM_NAME = _("Customs Integrity & Enforcement Academy")
-# The public address of the site, used in certificates, QR codes and credentials.
-LMS_PUBLIC_URL = WAGTAILADMIN_BASE_URL
 # The Ed25519 key that signs Open Badges credentials and status lists: PEM text from the
 # environment, else this file (generated on first use, never committed: var/ is ignored).
 LMS_CREDENTIAL_KEY = ENV.str("LMS_CREDENTIAL_KEY", "")

@@ -4,7 +4,7 @@ Refuses to start without DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS and DATABASE_UR
 """
 
 from .base import *  # noqa: F403
-from .base import ENV, dj_database_url, with_content_host
+from .base import ENV, database_from_url, with_content_host
 
 DEBUG = False
 SECRET_KEY = ENV.required(
@@ -14,8 +14,12 @@ ALLOWED_HOSTS = ENV.list("DJANGO_ALLOWED_HOSTS")
 if not ALLOWED_HOSTS:
     ENV.required("DJANGO_ALLOWED_HOSTS", "the comma-separated host names the site answers to.")
 ALLOWED_HOSTS = with_content_host(ALLOWED_HOSTS)  # LMS_CONTENT_ORIGIN's host
+# The public address: no default here (the deploy check refuses an unset, local or plain
+# HTTP one, lms/public_url.py).
+LMS_PUBLIC_URL = ENV.str("LMS_PUBLIC_URL").rstrip("/")
+WAGTAILADMIN_BASE_URL = LMS_PUBLIC_URL
 DATABASES = {
-    "default": dj_database_url.parse(
+    "default": database_from_url(
         ENV.required("DATABASE_URL", "for example postgres://user:password@host:5432/lms."),
         conn_max_age=ENV.int("DATABASE_CONN_MAX_AGE", 60),
         conn_health_checks=True,

@@ -63,6 +63,7 @@ from lms.accounts.timezones import (
     past_due_q,
     zone_for,
 )
+from lms.public_url import public_url
 
 from .models import Assignment, OfficerAssignment
 
@@ -732,14 +733,12 @@ OVERDUE = "overdue"
 def _send_reminder(officer: User, kind: str, items: list[AssignedItem], now: dt.datetime) -> bool:
     if not officer.email:
         return False
-    base = settings.WAGTAILADMIN_BASE_URL.rstrip("/")
     context = {
         "officer": officer,
         "kind": kind,
         "items": items,
         "platform_name": settings.LMS_PLATFORM_NAME,
-        "my_assignments_url": base + reverse("tracking:my_assignments"),
-        "base_url": base,
+        "my_assignments_url": public_url(reverse("tracking:my_assignments")),
     }
     earliest = min(item.due_on for item in items)
     if kind == DUE:
@@ -810,8 +809,7 @@ def assignment_reminders_send(*, now: dt.datetime | None = None) -> int:
         by_officer: dict[int, list[OfficerAssignment]] = defaultdict(list)
         for record in records:
             by_officer[record.officer_id].append(record)
-        base = settings.WAGTAILADMIN_BASE_URL.rstrip("/")
-        certificates_url = base + reverse("certificates:mine")
+        certificates_url = public_url(reverse("certificates:mine"))
         reminded: list[int] = []
         for officer_records in by_officer.values():
             officer = officer_records[0].officer
@@ -823,7 +821,7 @@ def assignment_reminders_send(*, now: dt.datetime | None = None) -> int:
                         url = certificates_url
                     else:
                         page = course_page_in(pages.get(record.course_key, []), language)
-                        url = _page_link(page, base)
+                        url = _page_link(page)
                     items.append(
                         AssignedItem(
                             record=record,
@@ -845,8 +843,6 @@ def assignment_reminders_send(*, now: dt.datetime | None = None) -> int:
     return sent
 
 
-def _page_link(page: CoursePage | None, base: str) -> str:
-    if page is None:
-        return ""
-    url = page.get_url() or ""
-    return url if url.startswith("http") else base + url
+def _page_link(page: CoursePage | None) -> str:
+    url = page.get_url() if page is not None else None
+    return public_url(url) if url else ""

@@ -47,6 +47,7 @@ from django.utils.translation import gettext_lazy
 from lms.accounts.models import Administration, Unit, User
 from lms.accounts.roles import Role
 from lms.accounts.selectors import can_see_people_of
+from lms.public_url import public_url
 
 from .importing import (
     COLUMNS,
@@ -684,7 +685,7 @@ def invitation_url(user: User) -> str:
             "token": default_token_generator.make_token(user),
         },
     )
-    return settings.LMS_PUBLIC_URL.rstrip("/") + path
+    return public_url(path)
 
 
 def officer_invitations_send(*, officer_ids: Sequence[int]) -> int:

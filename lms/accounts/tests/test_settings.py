@@ -1,5 +1,6 @@
 """Production settings: refusal without configuration, and a clean deploy check."""
 
+import json
 import os
 import secrets
 import subprocess
@@ -10,6 +11,7 @@ import pytest
 from django.conf import settings
 
 from certificates.credentials import IssuerKey
+from lms.settings.base import database_from_url
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -20,11 +22,14 @@ GOOD_ENV = {
     "DATABASE_URL": "postgres://lms@db.internal:5432/lms",
     "LMS_CREDENTIAL_KEY": IssuerKey.generate().private_pem().decode(),
     "LMS_CONTENT_ORIGIN": "https://content.training.customs.example",
+    "LMS_PUBLIC_URL": "https://training.customs.example",
 }
 
 
 def manage(*args, env):
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_"))}
+    base = {
+        k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_", "LMS_"))
+    }
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
@@ -75,3 +80,76 @@ def test_deploy_check_asks_for_one_credential_key_for_all_servers():
     broken = {**GOOD_ENV, "LMS_CREDENTIAL_KEY": "-----BEGIN PRIVATE KEY-----\nnope\n"}
     result = manage("check", "--deploy", env=broken)
     assert result.returncode != 0 and "certificates.E001" in result.stderr
+
+
+def settings_of(env: dict[str, str], *names: str) -> dict:
+    """These settings as a settings module computes them from ``env`` (no app is loaded)."""
+    base = {
+        k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_", "LMS_"))
+    }
+    code = (
+        "import json, sys; from django.conf import settings; "
+        "print(json.dumps({name: getattr(settings, name) for name in sys.argv[1:]}))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code, *names],
+        cwd=ROOT,
+        env={**base, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def database_options(env: dict[str, str]) -> dict | None:
+    return settings_of(env, "DATABASES")["DATABASES"]["default"].get("OPTIONS")
+
+
+def test_sqlite_takes_the_write_lock_at_once_and_waits_its_turn(tmp_path):
+    """The embedded default (make run): IMMEDIATE transactions, a busy timeout well above
+    Python's 5 s, WAL for a database file (tests/test_sqlite_concurrency.py shows why)."""
+    options = database_options(
+        {
+            "DJANGO_SETTINGS_MODULE": "lms.settings.dev",
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+            "LMS_VAR_DIR": str(tmp_path),
+        }
+    )
+    assert options == {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+    }
+    # An in-memory database has no journal to put in WAL mode.
+    assert database_from_url("sqlite:///:memory:")["OPTIONS"] == {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+    }
+    # Options written in the URL win.
+    assert database_from_url("sqlite:////srv/db.sqlite3?timeout=60")["OPTIONS"]["timeout"] == 60
+
+
+def test_postgresql_gets_none_of_the_sqlite_options():
+    options = database_options(GOOD_ENV)
+    assert options == {"options": "-c jit=off"}
+    assert "OPTIONS" not in database_from_url("postgres://lms@db.internal:5432/lms")
+
+
+def test_the_public_address_is_the_one_source_of_absolute_links():
+    """Wagtail's own links (its e-mails) use the same address as ours."""
+    values = settings_of(GOOD_ENV, "LMS_PUBLIC_URL", "WAGTAILADMIN_BASE_URL")
+    assert values == {
+        "LMS_PUBLIC_URL": "https://training.customs.example",
+        "WAGTAILADMIN_BASE_URL": "https://training.customs.example",
+    }
+
+
+def test_deploy_check_refuses_production_without_a_public_address():
+    """Production has no default address (the check's other refusals, plain HTTP and
+    local addresses, are tested in-process in tests/test_public_url.py)."""
+    env = {k: v for k, v in GOOD_ENV.items() if k != "LMS_PUBLIC_URL"}
+    result = manage("check", "--deploy", env=env)
+    assert result.returncode != 0
+    assert "lms.E110" in result.stderr and "LMS_PUBLIC_URL is not set" in result.stderr

@@ -16,6 +16,9 @@ from lms.home.models import CalendarFeed
 from lms.tracking.models import OfficerAssignment
 from lms.tracking.tests.test_assignments import assign, in_days
 
+# The site's public address (LMS_PUBLIC_URL): feed addresses, event URLs and UIDs use it.
+PUBLIC = "https://training.customs.example"
+
 # --- a strict reader ----------------------------------------------------------------------
 
 NAME = re.compile(r"^[A-Za-z0-9-]+$")
@@ -126,7 +129,13 @@ def make_address(client, officer) -> str:
     assert "no-store" in response["Cache-Control"] or "no-cache" in response["Cache-Control"]
     url = re.search(r'value="([^"]+\.ics)" data-feed-url', response.content.decode()).group(1)
     client.logout()
-    return url.replace("http://testserver", "")
+    assert url.startswith(PUBLIC + "/")  # the public address, whatever host was asked
+    return url.removeprefix(PUBLIC)
+
+
+@pytest.fixture(autouse=True)
+def _public_address(settings):
+    settings.LMS_PUBLIC_URL = PUBLIC
 
 
 @pytest.fixture
@@ -155,14 +164,14 @@ def test_the_feed_serves_the_officers_due_dates(client, dates, per_officer):
     assert response.status_code == 200
     assert response["Content-Type"] == "text/calendar; charset=utf-8"
     events = {event["UID"][1]: event for event in read_calendar(response.content)}
-    due = events[f"assignment-{dates['due'].pk}@testserver"]
+    due = events[f"assignment-{dates['due'].pk}@training.customs.example"]
     # The officer reads Spanish; the programme has only an English title.
     assert unescape_text(due["SUMMARY"][1]).endswith(dates["title"])
     assert date_of(due["DTSTART"][1]) == in_days(9)
-    assert due["URL"][1] == "http://testserver" + reverse("certificates:mine")
-    overdue = events[f"assignment-{dates['overdue'].pk}@testserver"]
+    assert due["URL"][1] == PUBLIC + reverse("certificates:mine")
+    overdue = events[f"assignment-{dates['overdue'].pk}@training.customs.example"]
     assert date_of(overdue["DTSTART"][1]) == in_days(-2)
-    certificate = events[f"certificate-{dates['certificate'].pk}@testserver"]
+    certificate = events[f"certificate-{dates['certificate'].pk}@training.customs.example"]
     assert date_of(certificate["DTSTART"][1]) == timezone.localdate(dates["certificate"].expires_at)
     assert len(events) == 3
     assert "Panama only" not in response.content.decode()
