@@ -20,6 +20,7 @@ GOOD_ENV = {
     "DATABASE_URL": "postgres://lms@db.internal:5432/lms",
     "LMS_CREDENTIAL_KEY": IssuerKey.generate().private_pem().decode(),
     "LMS_CONTENT_ORIGIN": "https://content.training.customs.example",
+    "REDIS_URL": "redis://cache.internal:6379/0",
 }
 
 
