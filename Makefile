@@ -63,9 +63,10 @@ browser-deps:
 	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
 	command -v pdftoppm >/dev/null || missing="$$missing poppler-utils"; \
 	command -v zbarimg >/dev/null || missing="$$missing zbar-tools"; \
+	[ -x /usr/bin/redis-server ] || missing="$$missing redis-server"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = "0" ]; then \
-	    echo "Installing Debian packages for the browser and PDF tests:$$missing"; \
+	    echo "Installing Debian packages for the browser, PDF and shared-cache tests:$$missing"; \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	  else \
 	    echo "The tests need Debian's$$missing: run 'sudo apt-get install$$missing', then 'make test' again." >&2; \
@@ -97,6 +98,7 @@ check-deploy: $(STAMP_PY)
 	LMS_CONTENT_ORIGIN=https://content.training.customs.example \
 	LMS_PUBLIC_URL=https://training.customs.example \
 	DATABASE_URL=$(PG_URL) \
+	REDIS_URL=redis://127.0.0.1:6379/0 \
 	LMS_CREDENTIAL_KEY="$$($(PY) -c 'from certificates.credentials import IssuerKey; print(IssuerKey.generate().private_pem().decode())')" \
 	$(MANAGE) check --deploy --fail-level WARNING
 

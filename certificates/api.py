@@ -28,9 +28,9 @@ from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
-from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
+from lms.accounts.throttles import BudgetThrottle
 from lms.accounts.timezones import administration_zone
 
 from . import selectors, services
@@ -41,10 +41,13 @@ DEFAULT_VERIFY_RATE = "60/min"
 NOT_FOUND_MESSAGE = _("No certificate has this verification code.")
 
 
-class VerifyThrottle(SimpleRateThrottle):
+class VerifyThrottle(BudgetThrottle):
     """Verification lookups per client address, for the API and the HTML page alike
-    (one budget per client). The rate is ``REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
-    ["verify"]``, read on every request so that ``override_settings`` applies.
+    (one budget per client, shared by every app process through the shared cache; while
+    Redis is unreachable it is counted in the database, see
+    :class:`lms.accounts.throttles.Budget`). The rate is ``REST_FRAMEWORK
+    ["DEFAULT_THROTTLE_RATES"]["verify"]``, read on every request so that
+    ``override_settings`` applies.
 
     The client is ``REMOTE_ADDR``. ``X-Forwarded-For`` counts only when DRF's
     ``NUM_PROXIES`` says how many proxies stand in front (DRF itself would trust the

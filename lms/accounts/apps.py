@@ -12,6 +12,8 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
+        from lms import cache  # noqa: F401 - registers the shared cache's deploy check
+
         from . import services
 
         post_migrate.connect(services.role_groups_sync_on_migrate)

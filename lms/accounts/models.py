@@ -214,3 +214,18 @@ class User(AbstractUser):
             raise ValidationError(
                 {"employee_number": _("An employee number needs an administration.")}
             )
+
+
+class BudgetCount(models.Model):
+    """One identity's hits in one budget window, counted here only while the shared
+    cache (Redis) cannot be reached (:class:`lms.accounts.throttles.Budget`). Rows whose
+    window ended are deleted as new ones come."""
+
+    key = models.CharField(max_length=200, unique=True)
+    count = models.PositiveIntegerField(default=0)
+    # Seconds since the epoch (time.time(), as the cache's windows).
+    started_at = models.FloatField()
+    expires_at = models.FloatField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.count}"

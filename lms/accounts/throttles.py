@@ -6,10 +6,15 @@
   address the outermost trusted proxy saw, read from ``X-Forwarded-For`` as Django REST
   framework's ``NUM_PROXIES`` reads it. Without proxies the header is ignored: anyone can
   write it, and a limit per address that trusts it limits nobody.
-- :class:`Budget` counts hits per identity in fixed windows of the cache (``cache.add``
-  then ``cache.incr``: atomic with the local-memory cache and with Redis), so that every
-  app process sharing the cache shares the budget. Identities are hashed into the key
-  (an e-mail address is not a safe cache key).
+- :class:`Budget` counts hits per identity in windows of the cache (``cache.add`` then
+  ``cache.incr``: atomic with the local-memory cache and with Redis), so that every app
+  process sharing the cache shares the budget. Identities are hashed into the key (an
+  e-mail address is not a safe cache key). While Redis is unreachable it counts in the
+  database instead (never "allow everything"). Every throttle and lockout count of the
+  platform is a budget: sign-in failures per address, password resets, API
+  authentication failures, and the DRF throttles (:class:`BudgetThrottle`: certificate
+  verification lookups, API requests). django-axes' per-account counts are database
+  rows already.
 """
 
 from __future__ import annotations
@@ -22,10 +27,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
+from django.db import transaction
+from rest_framework.throttling import SimpleRateThrottle
 
+from lms.cache import CacheUnavailable, counting_cache
 from lms.settings.env import RATE
+
+from .models import BudgetCount
 
 _PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
@@ -72,36 +81,102 @@ class Rate:
 
 @dataclass(frozen=True)
 class Budget:
-    """``rate`` hits per identity in ``scope``, counted in fixed windows of the cache."""
+    """``rate`` hits per identity in ``scope``. A window opens at an identity's first hit
+    and lasts the rate's period; the hits in it are counted atomically (``add`` then
+    ``incr``), so every app process sharing the cache shares the budget, however many
+    requests race.
+
+    While the shared cache cannot be reached (:class:`lms.cache.CacheUnavailable`), the
+    same windows are counted in the database (:class:`BudgetCount`, one row per identity,
+    locked while it is counted): a Redis outage never lets attempts through uncounted (a
+    throttle that failed open would be a hole; one that failed closed would shut out
+    every officer signing in and every employer verifying a certificate). The database
+    counts start afresh with the outage, and the cache's when Redis comes back: a client
+    gets at most one extra budget at each change."""
 
     scope: str
     rate: Rate
 
-    def _key(self, identity: str, window: int) -> str:
+    def _key(self, identity: str) -> str:
         digest = hashlib.sha256(identity.encode("utf-8", "surrogatepass")).hexdigest()[:32]
-        return f"lms-budget:{self.scope}:{digest}:{window}"
+        return f"lms-budget:{self.scope}:{self.rate.count}/{self.rate.seconds}:{digest}"
 
-    def _window(self, now: float | None) -> tuple[int, float]:
-        now = time.time() if now is None else now
-        window = int(now // self.rate.seconds)
-        wait = (window + 1) * self.rate.seconds - now
-        return window, max(1, math.ceil(wait))
+    def _wait(self, started: float | None, now: float) -> int:
+        ends = (now if started is None else started) + self.rate.seconds
+        return max(1, math.ceil(ends - now))
 
     def spent(self, identity: str, *, now: float | None = None) -> int | None:
-        """Seconds to wait when ``identity`` has no hit left in this window, else None.
+        """Seconds to wait when ``identity`` has no hit left in its window, else None.
         Counts nothing."""
-        window, wait = self._window(now)
-        used = cache.get(self._key(identity, window), 0)
-        return int(wait) if used >= self.rate.count else None
+        now = time.time() if now is None else now
+        key = self._key(identity)
+        try:
+            store = counting_cache()
+            used = store.get(f"{key}:n", 0)
+            started = store.get(f"{key}:t") if used >= self.rate.count else None
+        except CacheUnavailable:
+            used, started = _database_count(key, self.rate.seconds, now, hit=False)
+        return self._wait(started, now) if used >= self.rate.count else None
 
     def hit(self, identity: str, *, now: float | None = None) -> int | None:
         """Count one hit; seconds to wait when it went over the budget, else None."""
-        window, wait = self._window(now)
-        key = self._key(identity, window)
-        cache.add(key, 0, timeout=self.rate.seconds + 1)
+        now = time.time() if now is None else now
+        key = self._key(identity)
         try:
-            used = cache.incr(key)
-        except ValueError:  # evicted between add and incr
-            cache.set(key, 1, timeout=self.rate.seconds + 1)
-            used = 1
-        return int(wait) if used > self.rate.count else None
+            used, started = self._cache_hit(key, now)
+        except CacheUnavailable:
+            used, started = _database_count(key, self.rate.seconds, now, hit=True)
+        return self._wait(started, now) if used > self.rate.count else None
+
+    def _cache_hit(self, key: str, now: float) -> tuple[int, float | None]:
+        store, timeout = counting_cache(), self.rate.seconds
+        store.add(f"{key}:t", now, timeout=timeout)
+        store.add(f"{key}:n", 0, timeout=timeout)
+        try:
+            used = store.incr(f"{key}:n")
+        except ValueError:  # the window ended between add and incr
+            store.set(f"{key}:t", now, timeout=timeout)
+            store.set(f"{key}:n", 1, timeout=timeout)
+            return 1, now
+        return used, (store.get(f"{key}:t") if used > self.rate.count else None)
+
+
+def _database_count(key: str, seconds: int, now: float, *, hit: bool) -> tuple[int, float]:
+    """Hits of ``key``'s window in the database (the cache is unreachable), after
+    counting one more when ``hit``; and when the window started."""
+    if not hit:
+        row = BudgetCount.objects.filter(key=key, expires_at__gt=now).first()
+        return (row.count, row.started_at) if row else (0, now)
+    with transaction.atomic():
+        row, created = BudgetCount.objects.select_for_update().get_or_create(
+            key=key, defaults={"count": 0, "started_at": now, "expires_at": now + seconds}
+        )
+        if not created and row.expires_at <= now:
+            row.count, row.started_at, row.expires_at = 0, now, now + seconds
+        row.count += 1
+        row.save(update_fields=["count", "started_at", "expires_at"])
+    if created:  # now and then: forget the windows that ended
+        BudgetCount.objects.filter(expires_at__lte=now).delete()
+    return row.count, row.started_at
+
+
+class BudgetThrottle(SimpleRateThrottle):
+    """A Django REST framework throttle counted by a :class:`Budget` (atomic across app
+    processes, counted in the database while the cache is unreachable) instead of DRF's
+    list of timestamps, which two processes can overwrite. Subclasses give the scope, the
+    rate (``get_rate``) and the identity (``get_cache_key``)."""
+
+    retry: int | None = None
+
+    def allow_request(self, request: Any, view: Any) -> bool:
+        if self.rate is None:
+            return True
+        identity = self.get_cache_key(request, view)
+        if identity is None:
+            return True
+        rate = Rate.parse(self.rate, setting=f"the {self.scope} throttle rate")
+        self.retry = Budget(f"throttle-{self.scope}", rate).hit(identity)
+        return self.retry is None
+
+    def wait(self) -> float | None:
+        return self.retry

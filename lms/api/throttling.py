@@ -8,7 +8,7 @@
   invalid, expired or revoked tokens, every token it sends gets 429 with ``Retry-After``
   until the window ends (a token guessed right in the meantime would be refused too, so
   guessing gains nothing). Other clients are not affected; the count lives in the cache,
-  shared by every app process.
+  shared by every app process (in the database while the cache is unreachable).
 """
 
 from __future__ import annotations
@@ -18,9 +18,8 @@ from typing import Any
 
 from django.conf import settings
 from rest_framework.settings import api_settings
-from rest_framework.throttling import SimpleRateThrottle
 
-from lms.accounts.throttles import Budget, Rate
+from lms.accounts.throttles import Budget, BudgetThrottle, Rate
 
 from .models import ApiToken
 
@@ -28,7 +27,10 @@ THROTTLE_SCOPE = "api"
 DEFAULT_API_RATE = "1000/hour"
 
 
-class ApiRateThrottle(SimpleRateThrottle):
+class ApiRateThrottle(BudgetThrottle):
+    """API requests per token (or signed-in person), shared by every app process; counted
+    in the database while Redis is unreachable (:class:`lms.accounts.throttles.Budget`)."""
+
     scope = THROTTLE_SCOPE
 
     def get_rate(self) -> str | None:

@@ -46,10 +46,22 @@ LANGUAGE_COOKIE_SECURE = True
 SESSION_COOKIE_NAME = "__Host-lms_session"
 CSRF_COOKIE_NAME = "__Host-lms_csrftoken"
 
-# Shared cache (Redis) so that several app processes agree on throttles and caches.
+# Shared cache (Redis) so that several app processes agree on throttles, lockouts and
+# cached site settings. An outage degrades instead of failing pages, and throttles count in
+# the database meanwhile (lms/cache.py). Without REDIS_URL the cache is per process, which
+# the deploy check refuses (lms.E201) unless WEB_CONCURRENCY=1 declares a single process.
+LMS_APP_PROCESSES = ENV.int("WEB_CONCURRENCY", 0)  # 0: not declared
 if redis_url := ENV.str("REDIS_URL"):
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis_url}
+        "default": {
+            "BACKEND": "lms.cache.FailSafeRedisCache",
+            "LOCATION": redis_url,
+            "OPTIONS": {
+                "socket_connect_timeout": ENV.int("REDIS_CONNECT_TIMEOUT_MS", 250) / 1000,
+                "socket_timeout": ENV.int("REDIS_TIMEOUT_MS", 500) / 1000,
+                "pause_after_error": ENV.int("REDIS_PAUSE_AFTER_ERROR_MS", 1000) / 1000,
+            },
+        }
     }
 
 # Object storage for media and H5P content (S3-compatible, through django-storages).

@@ -23,6 +23,7 @@ GOOD_ENV = {
     "LMS_CREDENTIAL_KEY": IssuerKey.generate().private_pem().decode(),
     "LMS_CONTENT_ORIGIN": "https://content.training.customs.example",
     "LMS_PUBLIC_URL": "https://training.customs.example",
+    "REDIS_URL": "redis://cache.internal:6379/0",
 }
 
 
