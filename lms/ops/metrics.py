@@ -12,6 +12,7 @@ Counted in each process (prometheus-client):
 
 Computed from the database when scraped (one process answers for all):
 
+- ``lms_metrics_database_up``: 1 when the gauges below could be read;
 - ``lms_attempts_open``: exam attempts in progress, all administrations together;
 - ``lms_task_queue_ready``, ``lms_task_queue_failed``, ``lms_task_queue_lag_seconds``:
   the database task queue, when the backend has one (``lms.ops.task_queue``).
@@ -30,12 +31,13 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
-import os
+import logging
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
 from django.conf import settings
+from django.db import DatabaseError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -52,6 +54,8 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from .task_queue import queue_state
+
+logger = logging.getLogger("lms.ops")
 
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 UNMATCHED = "unmatched"
@@ -118,9 +122,23 @@ def _count_task(sender: Any, task_result: Any, **kwargs: Any) -> None:
 
 
 class DatabaseCollector(Collector):
-    """Gauges read from the database at scrape time (aggregates only)."""
+    """Gauges read from the database at scrape time (aggregates only). When the database
+    cannot answer, ``lms_metrics_database_up`` is 0 and the process metrics still come."""
 
     def collect(self) -> Iterator[Metric]:
+        try:
+            gauges = list(self._gauges())
+        except DatabaseError:
+            logger.warning("The database gauges could not be read", exc_info=True)
+            gauges = []
+        yield GaugeMetricFamily(
+            "lms_metrics_database_up",
+            "1 when the database gauges below were read at this scrape, 0 otherwise.",
+            value=1 if gauges else 0,
+        )
+        yield from gauges
+
+    def _gauges(self) -> Iterator[Metric]:
         from assessments.models import Attempt
 
         attempts = GaugeMetricFamily(
@@ -149,9 +167,9 @@ class DatabaseCollector(Collector):
 
 def scrape_registry() -> CollectorRegistry:
     """This process's metrics, or every worker's in multiprocess mode, plus the gauges."""
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    if settings.PROMETHEUS_MULTIPROC_DIR:
         registry = CollectorRegistry()
-        multiprocess.MultiProcessCollector(registry)
+        multiprocess.MultiProcessCollector(registry, path=settings.PROMETHEUS_MULTIPROC_DIR)
     else:
         registry = CollectorRegistry()
         registry.register(_Process(REGISTRY))

@@ -479,6 +479,9 @@ LOGGING = {
 LMS_TASK_QUEUE_MAX_LAG_SECONDS = ENV.int("LMS_TASK_QUEUE_MAX_LAG_SECONDS", 300)
 LMS_METRICS_TOKEN = ENV.str("METRICS_TOKEN")
 LMS_METRICS_LOOPBACK = ENV.bool("LMS_METRICS_LOOPBACK", False)
+# Several worker processes: the folder where prometheus-client keeps each one's metrics
+# (it reads the variable itself, at import; set it before the app starts).
+PROMETHEUS_MULTIPROC_DIR = ENV.str("PROMETHEUS_MULTIPROC_DIR")
 # Error reports to Sentry (production.py): on when SENTRY_DSN is set and sentry-sdk is
 # installed (the "sentry" extra).
 SENTRY_DSN = ENV.str("SENTRY_DSN")

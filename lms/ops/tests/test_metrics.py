@@ -3,7 +3,11 @@ and nothing in a label that names a person, an administration or a row."""
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from django.test import override_settings
@@ -14,6 +18,7 @@ from assessments import services as assessment_services
 from courses import services as course_services
 
 pytestmark = pytest.mark.django_db
+ROOT = Path(__file__).resolve().parents[3]
 
 TOKEN = "metrics-token-for-the-tests-0123456789abcdef"
 AUTH = {"HTTP_AUTHORIZATION": f"Bearer {TOKEN}"}
@@ -116,3 +121,39 @@ def test_no_label_names_a_row_a_person_or_an_administration(
     for secret in (per.code, per.name, per_officer.username, per_manager.username, attempt_url):
         assert not any(secret in value for value in values), secret
     assert not any(str(attempt.pk) == value for value in values)
+
+
+MULTIPROCESS_SCRIPT = """
+import django
+django.setup()
+from django.test import Client
+client = Client()
+client.get("/healthz")
+print(client.get("/metrics", HTTP_AUTHORIZATION="Bearer %s").content.decode())
+"""
+
+
+def test_with_a_multiprocess_folder_the_scrape_reads_the_workers_files(tmp_path):
+    """gunicorn's workers: prometheus-client's multiprocess mode, in a real process."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_"))}
+    env.update(
+        DJANGO_SETTINGS_MODULE="lms.settings.test",
+        PROMETHEUS_MULTIPROC_DIR=str(tmp_path),
+        METRICS_TOKEN=TOKEN,
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", MULTIPROCESS_SCRIPT % TOKEN],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert list(tmp_path.glob("counter_*.db")), "no worker file written"
+    samples = {
+        family.name: family.samples for family in text_string_to_metric_families(result.stdout)
+    }
+    assert requests_counted(samples, route="ops:healthz", method="GET", status="2xx") == 1
+    # That process's database has no tables: the scrape still answers, and says so.
+    assert [s.value for s in samples["lms_metrics_database_up"]] == [0]
