@@ -20,10 +20,12 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import inspect
 import logging
 import uuid
 from collections.abc import Callable
 
+from asgiref.sync import async_to_sync
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import resolve
@@ -105,9 +107,14 @@ def readiness_checks() -> dict[str, HealthCheck]:
 
 
 def _run(name: str, check: HealthCheck) -> dict[str, str]:
-    """One check, in this thread (Django's connections are per thread)."""
+    """One check, from this thread (Django's database connections are per thread): a
+    synchronous check runs here, an asynchronous one (the cache's) in an event loop whose
+    thread-sensitive calls come back here."""
     try:
-        check.run()
+        if inspect.iscoroutinefunction(check.run):
+            async_to_sync(check.run)()
+        else:
+            check.run()
     except HealthCheckException as error:
         logger.warning("Readiness check %s failed: %s", name, error, exc_info=error.__cause__)
         answer = {"status": "unavailable"}
