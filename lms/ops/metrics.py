@@ -40,17 +40,11 @@ from django.conf import settings
 from django.db import DatabaseError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
-from prometheus_client import (
-    CONTENT_TYPE_LATEST,
-    REGISTRY,
-    CollectorRegistry,
-    Counter,
-    Histogram,
-    generate_latest,
-    multiprocess,
-)
+from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram, multiprocess
 from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.django import PrometheusDjangoView
 from prometheus_client.registry import Collector
 
 from .task_queue import queue_state
@@ -207,8 +201,16 @@ def may_scrape(request: HttpRequest) -> bool:
     return any(address in network for network in LOOPBACK)
 
 
-@never_cache
-def metrics_view(request: HttpRequest) -> HttpResponse:
-    if not may_scrape(request):
-        raise Http404
-    return HttpResponse(generate_latest(scrape_registry()), content_type=CONTENT_TYPE_LATEST)
+@method_decorator(never_cache, name="dispatch")
+class MetricsView(PrometheusDjangoView):
+    """prometheus-client's Django view (text or OpenMetrics, gzip when asked), behind the
+    token: anyone else gets the site's 404 whatever the method."""
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not may_scrape(request):
+            raise Http404
+        self.registry = scrape_registry()
+        return super().dispatch(request, *args, **kwargs)
+
+
+metrics_view = MetricsView.as_view()
