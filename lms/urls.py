@@ -16,6 +16,8 @@ from lms.home import routing
 guard_urlpatterns(wagtailadmin_urls.urlpatterns)
 
 urlpatterns = [
+    # /healthz, /readyz, /metrics (lms/ops/): answered before the site's middleware.
+    path("", include("lms.ops.urls")),
     # The admin's password reset, with the site's rules (lms/accounts/password_reset.py).
     path(
         "cms/password_reset/",

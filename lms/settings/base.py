@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "certificates",
     "lms.tracking",
     "lms.api",
+    "lms.ops",
     # Wagtail.
     "wagtail.contrib.settings",
     "wagtail.contrib.forms",
@@ -82,6 +83,13 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # A request id for the response and every log line (lms/ops/request_id.py).
+    "lms.ops.request_id.RequestIdMiddleware",
+    # Request counts and latencies by route (lms/ops/metrics.py).
+    "lms.ops.metrics.MetricsMiddleware",
+    # /healthz, /readyz (and /metrics for its token) before the host check, the HTTPS
+    # redirect, sessions and languages: load balancers probe instances by address.
+    "lms.ops.probes.OperatorEndpointsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "lms.middleware.ContentSecurityPolicyMiddleware",
     # Requests to the content origin (LMS_CONTENT_ORIGIN): content routes only, no cookies.
@@ -469,10 +477,28 @@ LMS_REGIONAL_MIN_GROUP = ENV.int("LMS_REGIONAL_MIN_GROUP", 5)
 # Officers are reminded of an assignment this many days before its due date.
 LMS_ASSIGNMENT_REMINDER_DAYS = ENV.int("LMS_ASSIGNMENT_REMINDER_DAYS", 7)
 
+# Logs: one line per record on standard error, each with the id of its request
+# (lms/ops/request_id.py; "-" outside requests). DJANGO_LOG_FORMAT: "text" (the default
+# here) or "json" (production's default: one JSON object per line, python-json-logger).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "lms.ops.request_id.RequestIdFilter"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(request_id)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": ENV.str("DJANGO_LOG_FORMAT", "text"),
+        }
+    },
     "root": {"handlers": ["console"], "level": ENV.str("DJANGO_LOG_LEVEL", "INFO")},
     "loggers": {
         "axes": {"level": "WARNING"},
@@ -481,6 +507,20 @@ LOGGING = {
         "django_tasks": {"level": "WARNING"},
     },
 }
+
+# Operations (lms/ops/): the readiness probe fails when the oldest task ready to run has
+# waited longer than this; /metrics answers a bearer token (METRICS_TOKEN), or, without
+# one, loopback clients where LMS_METRICS_LOOPBACK is on (development only).
+LMS_TASK_QUEUE_MAX_LAG_SECONDS = ENV.int("LMS_TASK_QUEUE_MAX_LAG_SECONDS", 300)
+LMS_METRICS_TOKEN = ENV.str("METRICS_TOKEN")
+LMS_METRICS_LOOPBACK = ENV.bool("LMS_METRICS_LOOPBACK", False)
+# Several worker processes: the folder where prometheus-client keeps each one's metrics
+# (it reads the variable itself, at import; set it before the app starts).
+PROMETHEUS_MULTIPROC_DIR = ENV.str("PROMETHEUS_MULTIPROC_DIR")
+# Error reports to Sentry (production.py): on when SENTRY_DSN is set and sentry-sdk is
+# installed (the "sentry" extra).
+SENTRY_DSN = ENV.str("SENTRY_DSN")
+SENTRY_ENABLED = False
 
 # Forwarding H5P's xAPI statements to an external learning record store
 # (courses/packages/h5p/lrs.py): off while LMS_LRS_ENDPOINT (the LRS's xAPI base address,

@@ -17,3 +17,5 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
+# /metrics for a scraper on this machine without a token (lms/ops/metrics.py).
+LMS_METRICS_LOOPBACK = ENV.bool("LMS_METRICS_LOOPBACK", True)

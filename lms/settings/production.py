@@ -4,7 +4,7 @@ Refuses to start without DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS and DATABASE_UR
 """
 
 from .base import *  # noqa: F403
-from .base import ENV, database_from_url, with_content_host
+from .base import ENV, LOGGING, SENTRY_DSN, database_from_url, with_content_host
 
 DEBUG = False
 SECRET_KEY = ENV.required(
@@ -34,8 +34,10 @@ if DATABASES["default"]["ENGINE"].endswith("postgresql"):
         "DATABASE_PG_OPTIONS", "-c jit=off"
     )
 
-# HTTPS only.
+# HTTPS only (the probes are answered before the redirect, lms/ops/probes.py; listed here
+# too so that a reordered MIDDLEWARE still lets load balancers probe over HTTP).
 SECURE_SSL_REDIRECT = ENV.bool("DJANGO_SECURE_SSL_REDIRECT", True)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_HSTS_SECONDS = ENV.int("DJANGO_HSTS_SECONDS", 60 * 60 * 24 * 365)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
@@ -103,3 +105,18 @@ TASKS = {
         )
     }
 }
+
+# Logs: one JSON object per line, with the request id (DJANGO_LOG_FORMAT=text for lines).
+LOGGING["handlers"]["console"]["formatter"] = ENV.str("DJANGO_LOG_FORMAT", "json")
+
+# Errors to Sentry when SENTRY_DSN is set and sentry-sdk is installed (lms/ops/sentry.py);
+# without the package the site starts and the deploy check warns (ops.W001).
+if SENTRY_DSN:
+    from lms.ops.sentry import init_sentry
+
+    SENTRY_ENABLED = init_sentry(
+        SENTRY_DSN,
+        environment=ENV.str("SENTRY_ENVIRONMENT", "production"),
+        release=ENV.str("SENTRY_RELEASE"),
+        traces_sample_rate=float(ENV.str("SENTRY_TRACES_SAMPLE_RATE", "0")),
+    )

@@ -115,6 +115,9 @@ NOT_PAGES = {
     "certificates:achievement": "a JSON document",
     "wagtailcore_authenticate_with_password": "Wagtail's private-page form (no page is private)",
     "wagtailcore_login": "redirects to accounts:login",
+    "ops:healthz": "plain text, for load balancers",
+    "ops:readyz": "JSON, for load balancers",
+    "ops:metrics": "Prometheus text, for the operator's scraper",
 }
 #: Prefixes of what is not the site's own pages.
 OUTSIDE = ("cms/", "django-admin/", "documents/", "api/v1/")
