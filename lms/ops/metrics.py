@@ -79,7 +79,9 @@ def route_of(request: HttpRequest) -> str:
     match = getattr(request, "resolver_match", None)
     if match is None:
         return UNMATCHED
-    return match.view_name or match.route or UNMATCHED
+    # ``view_name`` of an unnamed pattern is the view's dotted path (a decorator's name,
+    # often): the pattern says more.
+    return (match.view_name if match.url_name else match.route) or UNMATCHED
 
 
 def status_class(status: int) -> str:

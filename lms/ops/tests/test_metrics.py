@@ -11,11 +11,12 @@ from pathlib import Path
 
 import pytest
 from django.test import override_settings
-from django.urls import reverse
+from django.urls import URLResolver, get_resolver, reverse
 from prometheus_client.parser import text_string_to_metric_families
 
 from assessments import services as assessment_services
 from courses import services as course_services
+from lms.ops import metrics
 
 pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parents[3]
@@ -26,6 +27,15 @@ ROUTE_NAME = re.compile(r"^[A-Za-z0-9_-]+(:[A-Za-z0-9_-]+)*$")
 """A URL pattern's name, such as ``assessments:attempt`` (an unnamed pattern gives its
 route, such as ``attempts/<int:attempt_id>/``, which carries no id either)."""
 LITERAL_ID = re.compile(r"(^|/)\d+(/|$)")
+
+
+def url_patterns(resolver: URLResolver | None = None, prefix: str = "") -> set[str]:
+    """Every URL pattern of the site as the resolver writes a match's ``route``."""
+    found: set[str] = set()
+    for pattern in (resolver or get_resolver()).url_patterns:
+        route = prefix + str(pattern.pattern)
+        found |= url_patterns(pattern, route) if isinstance(pattern, URLResolver) else {route}
+    return found
 
 
 def scrape(client) -> dict[str, list]:
@@ -104,12 +114,15 @@ def test_no_label_names_a_row_a_person_or_an_administration(
     dashboard_url = reverse("tracking:dashboard", args=[per.code])
     assert client.get(dashboard_url).status_code == 200
     client.get(f"/no-such-page-{per_officer.username}/")
+    client.get("/cms/tag-autocomplete/")  # a route without a name: its pattern is the label
     client.logout()
 
     samples = scrape(client)
     routes = {s.labels["route"] for s in samples["lms_http_requests"]}
-    assert {"assessments:attempt", "tracking:dashboard"} <= routes
-    assert all(ROUTE_NAME.match(route) or "<" in route for route in routes), routes
+    assert {"assessments:attempt", "tracking:dashboard", "cms/tag-autocomplete/"} <= routes
+    # A name, or the pattern of an unnamed route (whatever the suite served before).
+    patterns = url_patterns() | {metrics.UNMATCHED}
+    assert all(ROUTE_NAME.match(route) or route in patterns for route in routes), routes
     assert not any(LITERAL_ID.search(route) for route in routes), routes
     values = {
         value
