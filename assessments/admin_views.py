@@ -31,7 +31,7 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from courses.selectors import owner_choices
 from lms.accounts.models import Administration
 from lms.accounts.selectors import administration_list_for_user
-from lms.translation_status import Status
+from lms.translation_status import show_in_confirm_field
 from lms.viewsets import OwnerFieldMixin, OwnerRowActionsMixin, scoped_object_view
 
 from . import selectors
@@ -426,16 +426,7 @@ class QuestionForm(WagtailAdminModelForm):
             field.help_text = _("The languages' status shows once the question is saved.")
             return
         items = question_statuses(self.instance)
-        field.help_text = " · ".join(f"{item.language}: {item.label}" for item in items)
-        field.choices = [
-            (
-                item.language,
-                gettext("%(language)s: still correct, confirm it without changing it")
-                % {"language": item.language},
-            )
-            for item in items
-            if item.status is Status.OUTDATED
-        ]
+        show_in_confirm_field(field, items)
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()

@@ -39,7 +39,7 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from courses.models.pages import owner_of_position
 from courses.selectors import owner_choices
 from lms.authoring import scope_choice_field
-from lms.translation_status import Status
+from lms.translation_status import show_in_confirm_field
 from lms.viewsets import OwnerFieldMixin, scoped_object_view
 
 from .models import Programme, ProgrammeRequirement
@@ -140,16 +140,7 @@ class ProgrammeForm(OwnerFieldMixin, WagtailAdminModelForm):
     def _show_translation_status(self) -> None:
         field = self.fields["confirm_translations"]
         items = programme_statuses(self.instance)
-        field.help_text = " · ".join(f"{item.language}: {item.label}" for item in items)
-        field.choices = [
-            (
-                item.language,
-                gettext("%(language)s: still correct, confirm it without changing it")
-                % {"language": item.language},
-            )
-            for item in items
-            if item.status is Status.OUTDATED
-        ]
+        show_in_confirm_field(field, items)
 
     def save(self, commit: bool = True) -> Any:
         """Saves, then records which translations were written (or confirmed) from the

@@ -25,7 +25,7 @@ from enum import StrEnum
 from typing import Any
 
 from django.conf import settings
-from django.utils.translation import pgettext
+from django.utils.translation import gettext, pgettext
 
 
 class Status(StrEnum):
@@ -134,3 +134,19 @@ def summary(items: Iterable[LanguageStatus]) -> str:
         else:
             parts.append(f"{item.language} ({item.label})")
     return " · ".join(parts)
+
+
+def show_in_confirm_field(field: Any, items: Iterable[LanguageStatus]) -> None:
+    """A form's "still correct" field: each language's status in words as its help, and a
+    box per outdated translation (the question and programme editors share it)."""
+    items = list(items)
+    field.help_text = " · ".join(f"{item.language}: {item.label}" for item in items)
+    field.choices = [
+        (
+            item.language,
+            gettext("%(language)s: still correct, confirm it without changing it")
+            % {"language": item.language},
+        )
+        for item in items
+        if item.status is Status.OUTDATED
+    ]
