@@ -29,6 +29,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from lms.accounts.models import Administration, User
+from lms.accounts.timezones import zone_for
 from lms.public_url import public_url
 
 from . import selectors
@@ -96,7 +97,10 @@ def _mail_link(export: MailedExport) -> None:
     context = {
         "export": export,
         "url": public_url(reverse("tracking:mailed_export", args=[export.token])),
-        "days": settings.LMS_EXPORT_KEEP_DAYS,
+        "until": timezone.localdate(
+            export.ready_at + dt.timedelta(days=settings.LMS_EXPORT_KEEP_DAYS),
+            zone_for(requester),
+        ),
         "platform_name": settings.LMS_PLATFORM_NAME,
     }
     EmailMessage(
