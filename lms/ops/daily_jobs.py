@@ -15,73 +15,36 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from .models import DailyJobRun
 
 log = logging.getLogger(__name__)
 
 
-def _expiry_reminders() -> object:
-    from certificates.services import expiry_reminders_send
-
-    return expiry_reminders_send()
-
-
-def _evaluate_certificates() -> object:
-    from certificates.services import certificates_evaluate_all
-
-    return certificates_evaluate_all()
-
-
-def _render_missing_certificates() -> object:
-    from certificates.services import certificates_render_missing
-
-    return certificates_render_missing()
-
-
-def _close_overdue_attempts() -> object:
-    from assessments.services import attempts_close_overdue
-
-    return attempts_close_overdue()
-
-
-def _assignment_reminders() -> object:
-    from lms.tracking.assignments import assignment_reminders_send
-
-    return assignment_reminders_send()
-
-
-def _sync_assignments() -> object:
-    from lms.tracking.assignments import assignments_sync
-
-    return assignments_sync()
-
-
-def _delete_expired_exports() -> object:
-    from lms.tracking.mailed_exports import mailed_exports_delete_expired
-
-    return mailed_exports_delete_expired()
-
-
 @dataclass(frozen=True)
 class DailyJob:
     name: str
-    run: Callable[[], object]
+    service: str
+    """The dotted path of the service it calls, without arguments (imported when run:
+    the higher layers are not imported by this module)."""
+
+    def run(self) -> object:
+        return import_string(self.service)()
 
 
 DAILY_JOBS: tuple[DailyJob, ...] = (
-    DailyJob("close_overdue_attempts", _close_overdue_attempts),
-    DailyJob("evaluate_certificates", _evaluate_certificates),
-    DailyJob("render_missing_certificates", _render_missing_certificates),
-    DailyJob("certificate_expiry_reminders", _expiry_reminders),
-    DailyJob("sync_assignments", _sync_assignments),
-    DailyJob("assignment_reminders", _assignment_reminders),
-    DailyJob("delete_expired_exports", _delete_expired_exports),
+    DailyJob("close_overdue_attempts", "assessments.services.attempts_close_overdue"),
+    DailyJob("evaluate_certificates", "certificates.services.certificates_evaluate_all"),
+    DailyJob("render_missing_certificates", "certificates.services.certificates_render_missing"),
+    DailyJob("certificate_expiry_reminders", "certificates.services.expiry_reminders_send"),
+    DailyJob("sync_assignments", "lms.tracking.assignments.assignments_sync"),
+    DailyJob("assignment_reminders", "lms.tracking.assignments.assignment_reminders_send"),
+    DailyJob("delete_expired_exports", "lms.tracking.mailed_exports.mailed_exports_delete_expired"),
 )
 JOBS_BY_NAME = {job.name: job for job in DAILY_JOBS}
 
