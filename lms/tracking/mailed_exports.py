@@ -37,6 +37,9 @@ from .models import MailedExport
 
 log = logging.getLogger(__name__)
 
+PENDING_MINUTES = 30
+"""An export still queued after this long is asked for again (its task may be lost)."""
+
 
 def is_large(administration: Administration) -> bool:
     """More officers than a request should export at once (one count query)."""
@@ -47,15 +50,28 @@ def is_large(administration: Administration) -> bool:
 def mailed_export_request(
     *, actor: User, administration: Administration, kind: str, query: QueryDict
 ) -> MailedExport:
-    """Record the export and queue its building once the row is committed."""
+    """Record the export and queue its building once the row is committed. The same
+    export asked again while it is still being built (a second click) is not queued
+    twice."""
     from .tasks import build_mailed_export
 
+    asked = dict(query.lists())
+    pending = MailedExport.objects.filter(
+        administration=administration,
+        requested_by_id=actor.pk,
+        kind=kind,
+        status=MailedExport.Status.QUEUED,
+        created_at__gte=timezone.now() - dt.timedelta(minutes=PENDING_MINUTES),
+    )
+    for export in pending:
+        if export.query == asked:
+            return export
     with transaction.atomic():
         export = MailedExport.objects.create(
             administration=administration,
             requested_by=actor,
             kind=kind,
-            query=dict(query.lists()),
+            query=asked,
             language=translation.get_language() or settings.LANGUAGE_CODE,
         )
         transaction.on_commit(lambda: build_mailed_export.enqueue(export.pk))

@@ -10,7 +10,7 @@ from lms.ops.checks import check_task_backend
 
 IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 SHOW_BACKEND = (
-    "import django; django.setup(); from django_tasks import default_task_backend as b; "
+    "from django_tasks import task_backends; b = task_backends['default']; "
     "print(type(b).__module__, type(b).__name__)"
 )
 

@@ -130,3 +130,11 @@ def test_expired_exports_are_deleted_with_their_files(
     assert mailed_exports_delete_expired(now=timezone.now() + timedelta(days=8)) == 1
     assert not storage.exists(name) and not MailedExport.objects.exists()
     assert client.get(path).status_code == 404
+
+
+def test_a_second_click_while_it_is_built_queues_nothing_more(client, large):
+    administration, _names = large
+    client.force_login(manager(administration))
+    for _ in range(2):
+        assert client.get(export_url(administration)).status_code == 202
+    assert MailedExport.objects.count() == 1  # its task waits for the commit: still queued
