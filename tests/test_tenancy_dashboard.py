@@ -65,7 +65,13 @@ def test_platform_admins_reach_every_page(
 
 @pytest.mark.parametrize("outsider", ["pan_manager", "per_officer", "coordinator"])
 def test_a_mailed_export_link_is_hidden(
-    client, per_manager, outsider, request, settings, django_capture_on_commit_callbacks
+    client,
+    per_manager,
+    per_officer,
+    outsider,
+    request,
+    settings,
+    django_capture_on_commit_callbacks,
 ):
     """A large administration's XLSX export, mailed as a link to PER's manager (issue 15)."""
     from lms.tracking.models import MailedExport
