@@ -1,17 +1,17 @@
 """Background tasks: thin wrappers around services."""
 
-from django_tasks import task
+from lms.tasks_retry import HEAVY_POLICY, retrying_task
 
 from .services import attempts_close_overdue
 
 
-@task()
+@retrying_task()
 def close_overdue_attempts() -> int:
     """Close and grade overdue attempts; schedule it every minute with the task worker."""
     return attempts_close_overdue()
 
 
-@task()
+@retrying_task(HEAVY_POLICY)
 def run_question_import(import_id: int) -> str:
     """Import a large question file queued from a bank's import page."""
     from .imports import question_import_run

@@ -9,6 +9,7 @@ last guard.
 from __future__ import annotations
 
 import calendar
+import contextlib
 import logging
 import secrets
 from dataclasses import dataclass
@@ -319,7 +320,7 @@ def certificate_render(*, certificate_id: int) -> Certificate:
     old_name = certificate.pdf.name if certificate.pdf else None
     try:
         content = render_pdf(print_data(certificate))
-        certificate.pdf.save(f"{certificate.uuid}.pdf", ContentFile(content), save=False)
+        certificate.pdf.name = _store_pdf(certificate, content)
     except Exception as error:
         CertificateEvent.objects.create(
             certificate=certificate,
@@ -335,6 +336,32 @@ def certificate_render(*, certificate_id: int) -> Certificate:
         certificate=certificate, kind=CertificateEvent.Kind.RENDERED, detail={"bytes": len(content)}
     )
     return certificate
+
+
+def _store_pdf(certificate: Certificate, content: bytes) -> str:
+    """Store a complete PDF and return its name; never leaves an empty or partial file.
+
+    Rendering happens in memory first, so a failed render writes nothing. A write that
+    fails half-way (a full disk, a lost connection to the storage) or stores fewer bytes
+    than given is deleted before the error is raised; the task then retries."""
+    if not (content.startswith(b"%PDF-") and content.rstrip().endswith(b"%%EOF")):
+        raise ValueError("The rendered PDF is incomplete")
+    field = certificate.pdf.field
+    storage = certificate.pdf.storage
+    name = storage.get_available_name(
+        field.generate_filename(certificate, f"{certificate.uuid}.pdf")
+    )
+    stored = ""
+    try:
+        stored = storage.save(name, ContentFile(content))
+        if storage.size(stored) != len(content):
+            raise OSError(f"Stored {storage.size(stored)} of {len(content)} bytes")
+    except Exception:
+        with contextlib.suppress(Exception):
+            if storage.exists(stored or name):
+                storage.delete(stored or name)
+        raise
+    return stored
 
 
 def certificates_render_missing() -> int:

@@ -61,3 +61,28 @@ def test_platform_admins_reach_every_page(
         assert response.status_code == 200, url
         if response.streaming:
             b"".join(response.streaming_content)
+
+
+@pytest.mark.parametrize("outsider", ["pan_manager", "per_officer", "coordinator"])
+def test_a_mailed_export_link_is_hidden(
+    client,
+    per_manager,
+    per_officer,
+    outsider,
+    request,
+    settings,
+    django_capture_on_commit_callbacks,
+):
+    """A large administration's XLSX export, mailed as a link to PER's manager (issue 15)."""
+    from lms.tracking.models import MailedExport
+
+    settings.LMS_EXPORT_MAILED_ABOVE_OFFICERS = 0
+    client.force_login(per_manager)
+    with django_capture_on_commit_callbacks(execute=True):
+        asked = client.get(reverse("tracking:progress_export", args=["PER", "xlsx"]))
+    assert asked.status_code == 202
+    export = MailedExport.objects.get(requested_by=per_manager)
+    link = reverse("tracking:mailed_export", args=[export.token])
+    assert_hidden_from(
+        client, [link], outsider=request.getfixturevalue(outsider), owner=per_manager
+    )

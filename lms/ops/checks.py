@@ -34,3 +34,24 @@ def check_operations(app_configs: Any = None, **kwargs: Any) -> list[CheckMessag
             )
         )
     return problems
+
+
+@register(Tags.security, deploy=True)
+def check_task_backend(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """Production runs background work in a worker (manage.py db_worker), never inside the
+    request (lms.E301), unless the operator declares the immediate backend acceptable."""
+    backend = settings.TASKS.get("default", {}).get("BACKEND", "")
+    if backend.rsplit(".", 1)[-1] != "ImmediateBackend" or settings.LMS_TASKS_IMMEDIATE_ACCEPTED:
+        return []
+    return [
+        Error(
+            "Background tasks run inside the web request (DJANGO_TASKS_BACKEND is the "
+            "immediate backend): certificate PDFs, e-mails, imports and exports would "
+            "slow or fail officers' requests and would never be retried.",
+            hint="Unset DJANGO_TASKS_BACKEND (the database queue, "
+            "django_tasks_db.DatabaseBackend, is the default) and run the worker: "
+            "python manage.py db_worker. To keep tasks in the request on purpose, set "
+            "LMS_TASKS_IMMEDIATE_ACCEPTED=true.",
+            id="lms.E301",
+        )
+    ]

@@ -70,6 +70,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI's files, served from our own static files
     "django_tasks",
+    # The database task queue and its worker (manage.py db_worker), production's default.
+    "django_tasks_db",
     # Django.
     "lms.admin.PlatformAdminConfig",
     "django.contrib.auth",
@@ -322,8 +324,19 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
-# Background tasks (django-tasks): run immediately in the embedded default.
-TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+# Background tasks (django-tasks): run immediately in the embedded default, so that
+# `make run` needs no worker; DJANGO_TASKS_BACKEND=django_tasks_db.DatabaseBackend queues
+# them in the database for `manage.py db_worker` (production's default, production.py).
+IMMEDIATE_TASKS_BACKEND = "django_tasks.backends.immediate.ImmediateBackend"
+TASKS = {"default": {"BACKEND": ENV.str("DJANGO_TASKS_BACKEND", IMMEDIATE_TASKS_BACKEND)}}
+# Production refuses the immediate backend (tasks inside the request) unless declared
+# acceptable here (deploy check lms.E301, lms/tasks_retry.py).
+LMS_TASKS_IMMEDIATE_ACCEPTED = ENV.bool("LMS_TASKS_IMMEDIATE_ACCEPTED", False)
+# Exports (XLSX) of an administration with more officers than this are built by a task and
+# mailed to the requester as a link; smaller ones stream at once.
+LMS_EXPORT_MAILED_ABOVE_OFFICERS = ENV.int("LMS_EXPORT_MAILED_ABOVE_OFFICERS", 2000)
+# How long a mailed export can be downloaded (days); run_daily_jobs deletes older ones.
+LMS_EXPORT_KEEP_DAYS = ENV.int("LMS_EXPORT_KEEP_DAYS", 7)
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 

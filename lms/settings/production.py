@@ -97,14 +97,10 @@ MAILERS = {
     }
 }
 
-# Background tasks go to a worker through the database queue unless told otherwise.
-TASKS = {
-    "default": {
-        "BACKEND": ENV.str(
-            "DJANGO_TASKS_BACKEND", "django_tasks.backends.immediate.ImmediateBackend"
-        )
-    }
-}
+# Background tasks go to a worker (manage.py db_worker) through the database queue unless
+# told otherwise; the immediate backend is refused by the deploy check (lms.E301) unless
+# LMS_TASKS_IMMEDIATE_ACCEPTED=true.
+TASKS = {"default": {"BACKEND": ENV.str("DJANGO_TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
 
 # Logs: one JSON object per line, with the request id (DJANGO_LOG_FORMAT=text for lines).
 LOGGING["handlers"]["console"]["formatter"] = ENV.str("DJANGO_LOG_FORMAT", "json")

@@ -181,3 +181,42 @@ class OfficerImport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.filename} ({self.status})"
+
+
+def mailed_export_path(instance: MailedExport, filename: str) -> str:
+    """A random name under the administration's folder; served only through the download
+    view, which checks who asks (lms/tracking/mailed_exports.py)."""
+    return f"tracking/exports/{instance.administration.code}/{uuid.uuid4().hex}.xlsx"
+
+
+class MailedExport(models.Model):
+    """An XLSX export too large to stream in the request: built by a task, then mailed to
+    its requester as a link to the download view (lms/tracking/mailed_exports.py)."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        READY = "ready", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    token = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    administration = models.ForeignKey(
+        Administration, on_delete=models.PROTECT, related_name="mailed_exports"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    kind = models.CharField(max_length=20)
+    query = models.JSONField(default=dict, blank=True)
+    language = models.CharField(max_length=10)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
+    file = models.FileField(upload_to=mailed_export_path, blank=True)
+    filename = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    ready_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["administration", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.administration_id} ({self.status})"

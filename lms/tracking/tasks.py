@@ -1,9 +1,9 @@
 """Background tasks of tracking: thin wrappers around services."""
 
-from django_tasks import task
+from lms.tasks_retry import HEAVY_POLICY, retrying_task
 
 
-@task()
+@retrying_task()
 def send_assignment_reminders() -> int:
     """Daily: remind officers of assignments due soon and of overdue ones."""
     from .assignments import assignment_reminders_send
@@ -11,7 +11,7 @@ def send_assignment_reminders() -> int:
     return assignment_reminders_send()
 
 
-@task()
+@retrying_task()
 def sync_assignments() -> None:
     """Nightly: give later joiners of assigned units their rows, whatever a lost signal
     missed."""
@@ -20,7 +20,7 @@ def sync_assignments() -> None:
     assignments_sync()
 
 
-@task()
+@retrying_task(HEAVY_POLICY)
 def apply_officer_import(officer_import_id: int, actor_id: int) -> str:
     """Apply a large officer import queued from its preview page."""
     from django.contrib.auth.models import AnonymousUser
@@ -34,9 +34,17 @@ def apply_officer_import(officer_import_id: int, actor_id: int) -> str:
     return officer_import_apply(actor=actor, officer_import_id=officer_import_id).code
 
 
-@task()
+@retrying_task()
 def send_officer_invitations(officer_ids: list[int]) -> int:
     """Invite newly imported officers to choose a password (a batch of them)."""
     from .officers import officer_invitations_send
 
     return officer_invitations_send(officer_ids=officer_ids)
+
+
+@retrying_task(HEAVY_POLICY)
+def build_mailed_export(export_id: int) -> int:
+    """Build a large administration's XLSX export and mail its link to the requester."""
+    from .mailed_exports import mailed_export_build
+
+    return mailed_export_build(export_id=export_id).pk

@@ -26,6 +26,7 @@ urlpatterns = [
         views_exports.scorm_export,
         name="scorm_export",
     ),
+    path("exports/<uuid:token>/", views_exports.mailed_export_download, name="mailed_export"),
     path("regional/", views_dashboard.regional, name="regional"),
     path("regional/export.<str:fmt>/", views_exports.regional_export, name="regional_export"),
 ]

@@ -15,19 +15,29 @@ zone is passed along, never read from the request's active zone.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, StreamingHttpResponse
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    QueryDict,
+    StreamingHttpResponse,
+)
+from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from courses.models import Enrolment
+from lms.accounts.models import Administration
 from lms.accounts.timezones import administration_zone, local_date_in
 
-from . import exporting, selectors
+from . import exporting, mailed_exports, selectors
 from .filters import matrix_filters_from_query
 from .views_dashboard import regional_summary
 
@@ -47,25 +57,31 @@ def _zoned(column: str, zone: dt.tzinfo) -> str:
     return _("%(column)s (%(zone)s)") % {"column": column, "zone": str(zone)}
 
 
-def _respond(
-    fmt: str,
-    header: Sequence[str],
-    rows: Iterable[Sequence[Any]],
-    *,
-    name: str,
-    sheet_title: str,
-    zone: dt.tzinfo | None = None,
-) -> StreamingHttpResponse:
-    today = local_date_in(zone) if zone is not None else timezone.localdate()
-    filename = f"{name}-{today.isoformat()}.{fmt}"
+@dataclass
+class ExportSpec:
+    """What an export holds: its header, its (lazy) rows, and how to name it."""
+
+    header: Sequence[str]
+    rows: Iterable[Sequence[Any]]
+    name: str
+    sheet_title: str
+    zone: dt.tzinfo | None = None
+
+    def filename(self, fmt: str) -> str:
+        today = local_date_in(self.zone) if self.zone is not None else timezone.localdate()
+        return f"{self.name}-{today.isoformat()}.{fmt}"
+
+
+def _respond(fmt: str, spec: ExportSpec) -> StreamingHttpResponse:
+    filename = spec.filename(fmt)
     if fmt == "csv":
         return exporting.streaming_response(
-            exporting.csv_rows(header, rows),
+            exporting.csv_rows(spec.header, spec.rows),
             filename=filename,
             content_type=exporting.CSV_CONTENT_TYPE,
         )
     return exporting.streaming_response(
-        exporting.xlsx_stream(header, rows, sheet_title=sheet_title),
+        exporting.xlsx_stream(spec.header, spec.rows, sheet_title=spec.sheet_title),
         filename=filename,
         content_type=exporting.XLSX_CONTENT_TYPE,
     )
@@ -79,14 +95,10 @@ def _check_format(fmt: str) -> None:
 # --- the compliance matrix -------------------------------------------------------------------
 
 
-@login_required
-@require_GET
-def matrix_export(request: HttpRequest, code: str, fmt: str) -> StreamingHttpResponse:
+def matrix_spec(administration: Administration, query: QueryDict) -> ExportSpec:
     """The matrix with the page's filters: a row per officer; per programme, the status
     and the current certificate's expiry date."""
-    _check_format(fmt)
-    administration = selectors.access_tracked_administration(request.user, code)
-    filters = matrix_filters_from_query(request.GET)
+    filters = matrix_filters_from_query(query)
     columns = selectors.programme_columns(administration)
     zone = administration_zone(administration)
     header = [_("Employee number"), _("Name"), _("Unit"), _("E-mail")]
@@ -111,14 +123,52 @@ def matrix_export(request: HttpRequest, code: str, fmt: str) -> StreamingHttpRes
                 line += [labels[cell.status], _local_date(cell.expires_at, zone)]
             yield line
 
-    return _respond(
-        fmt,
+    return ExportSpec(
         header,
         rows(),
         name=f"{administration.code}-compliance",
         sheet_title=_("Compliance"),
         zone=zone,
     )
+
+
+@login_required
+@require_GET
+def matrix_export(request: HttpRequest, code: str, fmt: str) -> HttpResponse:
+    return _administration_export(request, code, fmt, "matrix")
+
+
+def _administration_export(request: HttpRequest, code: str, fmt: str, kind: str) -> HttpResponse:
+    """Stream the export; an XLSX of a large administration is built by a task and
+    mailed to the requester as a link (lms/tracking/mailed_exports.py)."""
+    _check_format(fmt)
+    administration = selectors.access_tracked_administration(request.user, code)
+    if fmt == "xlsx" and mailed_exports.is_large(administration):
+        mailed_exports.mailed_export_request(
+            actor=request.user, administration=administration, kind=kind, query=request.GET
+        )
+        return render(
+            request,
+            "tracking/export_mailed.html",
+            {"administration": administration, "email": request.user.email},
+            status=202,
+        )
+    return _respond(fmt, SPECS[kind](administration, request.GET))
+
+
+@login_required
+@require_GET
+def mailed_export_download(request: HttpRequest, token: str) -> FileResponse:
+    """A mailed export, for its requester only (lms/tracking/mailed_exports.py)."""
+    export = mailed_exports.access_mailed_export(request.user, token)
+    response = FileResponse(
+        export.file.open("rb"),
+        as_attachment=True,
+        filename=export.filename,
+        content_type=exporting.XLSX_CONTENT_TYPE,
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 # --- progress ------------------------------------------------------------------------------
@@ -129,12 +179,8 @@ def _officer_columns() -> list[str]:
     return [_("Employee number"), _("Name"), _("Unit")]
 
 
-@login_required
-@require_GET
-def progress_export(request: HttpRequest, code: str, fmt: str) -> StreamingHttpResponse:
+def progress_spec(administration: Administration, query: QueryDict) -> ExportSpec:
     """A row per enrolment of the administration's officers."""
-    _check_format(fmt)
-    administration = selectors.access_tracked_administration(request.user, code)
     zone = administration_zone(administration)
     header = [
         *_officer_columns(),
@@ -173,8 +219,7 @@ def progress_export(request: HttpRequest, code: str, fmt: str) -> StreamingHttpR
                 _local_minute(completed_at, zone),
             ]
 
-    return _respond(
-        fmt,
+    return ExportSpec(
         header,
         rows(),
         name=f"{administration.code}-progress",
@@ -185,13 +230,15 @@ def progress_export(request: HttpRequest, code: str, fmt: str) -> StreamingHttpR
 
 @login_required
 @require_GET
-def scorm_export(request: HttpRequest, code: str, fmt: str) -> StreamingHttpResponse:
+def progress_export(request: HttpRequest, code: str, fmt: str) -> HttpResponse:
+    return _administration_export(request, code, fmt, "progress")
+
+
+def scorm_spec(administration: Administration, query: QueryDict) -> ExportSpec:
     """A row per officer and SCORM package played in the administration: completion,
     success, score (reported by the browser: progress only), attempts, time spent."""
     from courses.packages.scorm.selectors import scorm_results_of_administration
 
-    _check_format(fmt)
-    administration = selectors.access_tracked_administration(request.user, code)
     zone = administration_zone(administration)
     header = [
         *_officer_columns(),
@@ -221,14 +268,19 @@ def scorm_export(request: HttpRequest, code: str, fmt: str) -> StreamingHttpResp
                 _local_minute(result.last_at, zone),
             ]
 
-    return _respond(
-        fmt,
+    return ExportSpec(
         header,
         rows(),
         name=f"{administration.code}-scorm",
         sheet_title=_("SCORM"),
         zone=zone,
     )
+
+
+@login_required
+@require_GET
+def scorm_export(request: HttpRequest, code: str, fmt: str) -> HttpResponse:
+    return _administration_export(request, code, fmt, "scorm")
 
 
 # --- the regional aggregates -----------------------------------------------------------------
@@ -262,4 +314,12 @@ def regional_export(request: HttpRequest, fmt: str) -> StreamingHttpResponse:
         line += [count for _month, count in row.completions]
         line.append(sum(count for _month, count in row.completions))
         rows.append(line)
-    return _respond(fmt, header, rows, name="regional", sheet_title=_("Regional"))
+    return _respond(fmt, ExportSpec(header, rows, name="regional", sheet_title=_("Regional")))
+
+
+SPECS: dict[str, Callable[[Administration, QueryDict], ExportSpec]] = {
+    "matrix": matrix_spec,
+    "progress": progress_spec,
+    "scorm": scorm_spec,
+}
+"""The administration exports by kind (a mailed export names its kind)."""
