@@ -19,7 +19,6 @@ import signal
 import socket
 import ssl
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -386,7 +385,11 @@ def request(
     try:
         connection.request(method, path, body=body, headers={"Host": host, **(headers or {})})
         response = connection.getresponse()
-        return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
+        headers: dict[str, str] = {}
+        for name, value in response.getheaders():  # several Set-Cookie: one a line
+            name = name.lower()
+            headers[name] = f"{headers[name]}\n{value}" if name in headers else value
+        return response.status, headers, response.read()
     finally:
         connection.close()
 
