@@ -11,36 +11,28 @@
 # the object store's own tools (and keep versioning on); this script dumps the database.
 # The credential key (LMS_CREDENTIAL_KEY or its file) is not in the database: keep a copy
 # of it apart from these backups (README, "Back up and restore").
-# deploy/restore.sh restores such a folder; tests/test_deploy.py runs both.
-set -euo pipefail
+# deploy/restore.sh restores such a folder; tests/test_backup_restore.py runs both.
+# shellcheck source=deploy/backup-common.sh
+. "$(dirname "$0")/backup-common.sh" "$@"
 
-if [ $# -ne 1 ]; then
-  echo "usage: $0 BACKUP_FOLDER (a new folder)" >&2
-  exit 2
-fi
-destination=$1
-: "${DATABASE_URL:?set DATABASE_URL (the production database)}"
-here=$(cd "$(dirname "$0")/.." && pwd)
-media_root=${DJANGO_MEDIA_ROOT:-${LMS_VAR_DIR:-$here/var}/media}
-
-if [ -e "$destination" ] && [ -n "$(ls -A "$destination")" ]; then
-  echo "$destination is not empty: choose a new folder." >&2
+if [ -e "$folder" ] && [ -n "$(ls -A "$folder")" ]; then
+  echo "$folder is not empty: choose a new folder." >&2
   exit 1
 fi
 umask 077
-mkdir -p "$destination"
+mkdir -p "$folder"
 
-pg_dump --format=custom --no-owner --no-privileges --file="$destination/database.dump" "$DATABASE_URL"
+pg_dump --format=custom --no-owner --no-privileges --file="$folder/database.dump" "$DATABASE_URL"
 
 if [ "${DJANGO_STORAGE:-}" = "s3" ]; then
   echo "Media in object storage: copy the bucket with the object store's tools." >&2
 elif [ -d "$media_root" ]; then
-  tar -C "$media_root" -czf "$destination/media.tar.gz" .
+  tar -C "$media_root" -czf "$folder/media.tar.gz" .
 else
   echo "No media folder at $media_root (DJANGO_MEDIA_ROOT)." >&2
   exit 1
 fi
 
-(cd "$destination" && sha256sum -- * > SHA256SUMS)
-echo "Backed up to $destination:"
-cat "$destination/SHA256SUMS"
+(cd "$folder" && sha256sum -- * > SHA256SUMS)
+echo "Backed up to $folder:"
+cat "$folder/SHA256SUMS"

@@ -9,19 +9,11 @@
 # (DATABASE_URL naming the new database, DJANGO_MEDIA_ROOT the new media folder), every
 # app instance and worker stopped. It refuses a database that has tables or a media folder
 # that has files: it never writes over data.
-set -euo pipefail
-
-if [ $# -ne 1 ]; then
-  echo "usage: $0 BACKUP_FOLDER" >&2
-  exit 2
-fi
-source_folder=$1
-: "${DATABASE_URL:?set DATABASE_URL (the new, empty database)}"
-here=$(cd "$(dirname "$0")/.." && pwd)
-media_root=${DJANGO_MEDIA_ROOT:-${LMS_VAR_DIR:-$here/var}/media}
+# shellcheck source=deploy/backup-common.sh
+. "$(dirname "$0")/backup-common.sh" "$@"
 python=${PYTHON:-$here/.venv/bin/python}
 
-(cd "$source_folder" && sha256sum --check --quiet SHA256SUMS)
+(cd "$folder" && sha256sum --check --quiet SHA256SUMS)
 
 tables=$(psql --no-psqlrc --tuples-only --no-align --dbname="$DATABASE_URL" \
   --command="SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")
@@ -29,19 +21,19 @@ if [ "$tables" != "0" ]; then
   echo "The database of DATABASE_URL has $tables tables: restore into a new, empty one." >&2
   exit 1
 fi
-if [ -f "$source_folder/media.tar.gz" ] && [ -d "$media_root" ] && [ -n "$(ls -A "$media_root")" ]; then
+if [ -f "$folder/media.tar.gz" ] && [ -d "$media_root" ] && [ -n "$(ls -A "$media_root")" ]; then
   echo "$media_root (DJANGO_MEDIA_ROOT) is not empty: restore into a new folder." >&2
   exit 1
 fi
 
 pg_restore --no-owner --no-privileges --exit-on-error --single-transaction \
-  --dbname="$DATABASE_URL" "$source_folder/database.dump"
+  --dbname="$DATABASE_URL" "$folder/database.dump"
 
-if [ -f "$source_folder/media.tar.gz" ]; then
+if [ -f "$folder/media.tar.gz" ]; then
   mkdir -p "$media_root"
-  tar -C "$media_root" -xzf "$source_folder/media.tar.gz"
+  tar -C "$media_root" -xzf "$folder/media.tar.gz"
 fi
 
 # The release's migrations (none when it is the release that made the backup).
 (cd "$here" && "$python" manage.py migrate --noinput)
-echo "Restored $source_folder into the database of DATABASE_URL and $media_root."
+echo "Restored $folder into the database of DATABASE_URL and $media_root."

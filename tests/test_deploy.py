@@ -511,46 +511,27 @@ def test_nginx_in_front_of_the_app(tmp_path):
 
             # Bodies: the largest the site's addresses accept reaches the app (which refuses
             # an anonymous one with its own message); one byte more is refused by nginx.
+            # Documents (201 MiB) have a location of their own.
             json_headers = {"Accept": "application/json", "Content-Type": "application/json"}
-            status, _, body = request(
-                https_port,
-                "POST",
-                "/verify/",
-                headers=json_headers,
-                body=b" " * (11 * MiB),
-                tls=tls,
-                host=SITE,
-            )
-            assert status == 413 and "detail" in json.loads(body)  # the app's answer
-            status, _, body = request(
-                https_port,
-                "POST",
-                "/verify/",
-                headers={**json_headers, "Content-Length": str(11 * MiB + 1)},
-                tls=tls,
-                host=SITE,
-            )
-            assert status == 413 and b"<html>" in body  # nginx's, before the body is sent
-            # Documents: larger bodies pass to the app, up to 201 MiB.
-            status, _, body = request(
-                https_port,
-                "POST",
-                "/cms/documents/add/",
-                headers=json_headers,
-                body=b" " * (12 * MiB),
-                tls=tls,
-                host=SITE,
-            )
-            assert status == 413 and "detail" in json.loads(body)
-            status, _, body = request(
-                https_port,
-                "POST",
-                "/cms/documents/add/",
-                headers={**json_headers, "Content-Length": str(201 * MiB + 1)},
-                tls=tls,
-                host=SITE,
-            )
-            assert status == 413 and b"<html>" in body
+            for path, passes, refused in (
+                ("/verify/", 11 * MiB, 11 * MiB + 1),
+                ("/cms/documents/add/", 12 * MiB, 201 * MiB + 1),
+            ):
+                status, _, body = request(
+                    https_port, "POST", path, headers=json_headers, body=b" " * passes,
+                    tls=tls, host=SITE,
+                )  # fmt: skip
+                # The app's answer (it refuses by Content-Length, before reading the body),
+                # or 502 when gunicorn closed the connection on the unread body while nginx
+                # was still sending it: either way nginx let it through.
+                assert status in {413, 502}, path
+                assert status == 502 or "detail" in json.loads(body), path
+                # nginx's answer, before the body is sent.
+                status, _, body = request(
+                    https_port, "POST", path,
+                    headers={**json_headers, "Content-Length": str(refused)}, tls=tls, host=SITE,
+                )  # fmt: skip
+                assert status == 413 and b"<html>" in body, path
 
             # /metrics: answered with the token by the instance, never through the site.
             bearer = {"Authorization": f"Bearer {METRICS_TOKEN}"}
