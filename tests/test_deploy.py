@@ -449,9 +449,18 @@ def test_nginx_in_front_of_the_app(tmp_path):
     (static / "css" / "certificates.css").write_bytes(stylesheet)
     (static / "h5p-standalone").mkdir()
     (static / "h5p-standalone" / "main.bundle.js").write_bytes(b"/* the player */")
-    env = production_environment(tmp_path, DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    # A metrics file left by a previous run: deploy/gunicorn.conf.py empties the folder.
+    metrics = tmp_path / "metrics"
+    metrics.mkdir()
+    (metrics / "counter_99999.db").write_bytes(b"stale")
+    env = production_environment(
+        tmp_path,
+        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        PROMETHEUS_MULTIPROC_DIR=str(metrics),
+    )
     http_port, https_port = free_port(), free_port()
     with app_process(tmp_path, env) as app_port:
+        assert not (metrics / "counter_99999.db").exists()
         main = render_nginx(
             tmp_path,
             http_port=http_port,
@@ -535,7 +544,8 @@ def test_nginx_in_front_of_the_app(tmp_path):
 
             # /metrics: answered with the token by the instance, never through the site.
             bearer = {"Authorization": f"Bearer {METRICS_TOKEN}"}
-            assert request(app_port, "GET", "/metrics", headers=bearer)[0] == 200
+            status, _, body = request(app_port, "GET", "/metrics", headers=bearer)
+            assert status == 200 and b'route="ops:healthz"' in body
             status, _, body = request(
                 https_port, "GET", "/metrics", headers=bearer, tls=tls, host=SITE
             )
