@@ -41,3 +41,22 @@ def child_exit(server, worker) -> None:
         from prometheus_client import multiprocess
 
         multiprocess.mark_process_dead(worker.pid)
+
+
+# A request the app answered without reading its whole body (a 413 for a body too large for
+# the sender, decided by Content-Length): read the rest before the worker closes the
+# connection. Closing a socket with unread data resets it, and nginx, still sending the
+# body, would then answer 502 instead of the app's message. At most this much is read
+# (nginx sends no more than client_max_body_size: deploy/nginx/lms.conf; gunicorn's timeout
+# bounds the time).
+UNREAD_BODY_MAX_BYTES = 256 * 1024 * 1024
+
+
+def post_request(worker, req, environ, resp) -> None:
+    body = environ.get("wsgi.input")
+    remaining = UNREAD_BODY_MAX_BYTES
+    while body is not None and remaining > 0:
+        chunk = body.read(min(remaining, 256 * 1024))
+        if not chunk:
+            break
+        remaining -= len(chunk)
