@@ -33,7 +33,11 @@ UNITS = DEPLOY / "systemd"
 VENV = ROOT / ".venv"
 SITE = "training.customs.example"
 CONTENT = "content.training.customs.example"
-SERVICES = ("lms-app.service", "lms-worker.service", "lms-daily-jobs.service")
+SERVICES = ("lms-app.service", "lms-worker.service", "lms-job@.service")
+TIMERS = {
+    "lms-daily-jobs.timer": "run_daily_jobs",
+    "lms-overdue-attempts.timer": "close_overdue_attempts",
+}
 HARDENING = {
     "NoNewPrivileges": "yes",
     "ProtectSystem": "strict",
@@ -79,7 +83,7 @@ def test_systemd_accepts_every_unit(tmp_path):
     value or a missing program is reported (the release's paths point at this checkout)."""
     analyze = find_program("systemd-analyze")
     names = sorted(path.name for path in UNITS.iterdir())
-    assert set(SERVICES) | {"lms-daily-jobs.timer"} <= set(names)
+    assert set(SERVICES) | set(TIMERS) <= set(names)
     for name in names:
         text = (UNITS / name).read_text().replace("/srv/lms/.venv", str(VENV))
         (tmp_path / name).write_text(text)
@@ -102,7 +106,8 @@ def test_the_units_run_the_app_the_worker_and_the_daily_jobs_hardened():
     assert app["Type"] == "notify"  # gunicorn tells systemd when it is ready
     assert "check --deploy --fail-level WARNING" in app["ExecStartPre"]
     assert worker["ExecStart"] == "/srv/lms/.venv/bin/python manage.py db_worker"
-    assert jobs["ExecStart"] == "/srv/lms/.venv/bin/python manage.py run_daily_jobs"
+    # One template for the scheduled commands: the instance names the command.
+    assert jobs["ExecStart"] == "/srv/lms/.venv/bin/python manage.py %i"
     assert jobs["Type"] == "oneshot"
     for service in (app, worker, jobs):
         assert service["EnvironmentFile"] == "/etc/lms/lms.env"
@@ -111,17 +116,20 @@ def test_the_units_run_the_app_the_worker_and_the_daily_jobs_hardened():
         assert service["Restart"] in {"on-failure", "always"}
         for key, value in HARDENING.items():
             assert service[key] == value, key
-    timer = unit("lms-daily-jobs.timer")["Timer"]
-    assert timer["Persistent"] == "true"  # a day missed while off runs at the next boot
-    assert timer["Unit"] == "lms-daily-jobs.service"
-    assert timer["OnCalendar"].startswith("*-*-*")
+    timers = {name: unit(name)["Timer"] for name in TIMERS}
+    for name, command in TIMERS.items():
+        assert timers[name]["Unit"] == f"lms-job@{command}.service"
+    daily = timers["lms-daily-jobs.timer"]
+    assert daily["Persistent"] == "true"  # a day missed while off runs at the next boot
+    assert daily["OnCalendar"].startswith("*-*-*")
+    assert timers["lms-overdue-attempts.timer"]["OnCalendar"] == "minutely"
 
 
 def test_the_commands_the_units_run_exist():
     from django.core.management import get_commands
 
     commands = get_commands()
-    for name in ("db_worker", "run_daily_jobs", "migrate", "check", "collectstatic"):
+    for name in ("db_worker", *TIMERS.values(), "migrate", "check", "collectstatic"):
         assert name in commands, name
 
 
@@ -131,7 +139,16 @@ def test_the_commands_the_units_run_exist():
 def test_the_compose_file_runs_the_units_commands_with_its_services():
     compose = yaml.safe_load((DEPLOY / "compose.yaml").read_text())
     services = compose["services"]
-    assert {"app", "worker", "daily-jobs", "db", "redis", "nginx", "migrate"} <= set(services)
+    assert {
+        "app",
+        "worker",
+        "daily-jobs",
+        "overdue-attempts",
+        "db",
+        "redis",
+        "nginx",
+        "migrate",
+    } <= set(services)
 
     def command(name: str) -> str:
         return " ".join(services[name]["command"])
@@ -141,8 +158,12 @@ def test_the_compose_file_runs_the_units_commands_with_its_services():
 
     assert command("app") == unit_command("lms-app.service")
     assert command("worker") == unit_command("lms-worker.service")
-    assert unit_command("lms-daily-jobs.service") in command("daily-jobs")
-    for name in ("app", "worker", "daily-jobs", "migrate"):
+    for service, timer in (
+        ("daily-jobs", "lms-daily-jobs.timer"),
+        ("overdue-attempts", "lms-overdue-attempts.timer"),
+    ):
+        assert f"python manage.py {TIMERS[timer]};" in command(service)
+    for name in ("app", "worker", "daily-jobs", "overdue-attempts", "migrate"):
         service = services[name]
         assert service["build"] == {"context": "..", "dockerfile": "deploy/Containerfile"}
         assert service["env_file"] == "lms.env"
