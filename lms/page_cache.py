@@ -22,9 +22,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from contextvars import ContextVar
 from typing import Any
 
 from django.core.cache import cache
+from django.core.signals import request_finished, request_started
 from django.db.models.signals import post_delete, post_save
 
 GENERATION_KEY = "lms:pages:generation"
@@ -32,13 +34,32 @@ GENERATION_KEY = "lms:pages:generation"
 ENTRY_SECONDS = 60 * 60
 
 
+_OUTSIDE_REQUESTS = -1
+#: The generation read in this request (None: not yet read), so that it costs one cache
+#: read per request; outside requests (commands, workers) it is read every time.
+_in_request: ContextVar[int | None] = ContextVar("lms_page_generation", default=_OUTSIDE_REQUESTS)
+
+
+def _request_started(**kwargs: Any) -> None:
+    _in_request.set(None)
+
+
+def _request_finished(**kwargs: Any) -> None:
+    _in_request.set(_OUTSIDE_REQUESTS)
+
+
 def generation() -> int:
     """The current generation of the page tree (made from the clock when unknown)."""
+    known = _in_request.get()
+    if known is not None and known != _OUTSIDE_REQUESTS:
+        return known
     found = cache.get(GENERATION_KEY)
     if found is None:
         found = time.time_ns()
         if not cache.add(GENERATION_KEY, found, None):
             found = cache.get(GENERATION_KEY) or found
+    if known is None:
+        _in_request.set(int(found))
     return int(found)
 
 
@@ -47,7 +68,10 @@ def bump(*args: Any, **kwargs: Any) -> None:
 
     A signal receiver (any arguments). The new value comes from the clock so that it is
     never one an earlier cache restart already used."""
-    cache.set(GENERATION_KEY, max(time.time_ns(), int(cache.get(GENERATION_KEY) or 0) + 1), None)
+    new = max(time.time_ns(), int(cache.get(GENERATION_KEY) or 0) + 1)
+    cache.set(GENERATION_KEY, new, None)
+    if _in_request.get() != _OUTSIDE_REQUESTS:
+        _in_request.set(new)
 
 
 def key(*parts: Any) -> str:
@@ -76,6 +100,8 @@ def connect() -> None:
     from wagtail.models import Locale, PageViewRestriction, Site
     from wagtail.signals import page_published, page_unpublished, post_page_move
 
+    request_started.connect(_request_started, dispatch_uid="lms.page_cache.started")
+    request_finished.connect(_request_finished, dispatch_uid="lms.page_cache.finished")
     # Every page model's save and delete (a revision published saves the page).
     post_save.connect(_page_changed, dispatch_uid="lms.page_cache.saved")
     post_delete.connect(_page_changed, dispatch_uid="lms.page_cache.deleted")
