@@ -14,6 +14,7 @@ from django.utils.cache import patch_cache_control
 from django.utils.functional import empty
 
 from . import preferences
+from .timezones import zone_name_for
 
 #: Where the Wagtail admin is served (``lms/urls.py``).
 ADMIN_PREFIX = "/cms/"
@@ -56,11 +57,15 @@ class UserTimeZoneMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        viewer = preferences.for_request(request)
-        zone = viewer.zone if viewer is not None else settings.TIME_ZONE
         user = getattr(request, "user", None)
-        if viewer is not None and request.path.startswith(ADMIN_PREFIX) and user.is_authenticated:
-            _admin_profile_in(user, zone)
+        if request.path.startswith(ADMIN_PREFIX):
+            # The admin loads the user anyway: its zone is read from the user itself.
+            zone = zone_name_for(user)
+            if user is not None and user.is_authenticated:
+                _admin_profile_in(user, zone)
+        else:
+            viewer = preferences.for_request(request)
+            zone = viewer.zone if viewer is not None else settings.TIME_ZONE
         with timezone.override(zone):
             return self.get_response(request)
 
