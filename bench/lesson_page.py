@@ -2,7 +2,10 @@
 
 Run with ``make bench`` (after ``make setup``; it seeds the demo if needed). Prints:
 - server time per request for a signed-in officer (median and p95 over many requests),
-  measured in-process through Django's full middleware stack on the demo database;
+  measured in-process through Django's full middleware stack on the demo database, wall
+  clock and this process's CPU time (steadier on a shared machine), beside the same for a
+  bare view (answers "ok", reads nothing) requested with the same session through the
+  same middleware, and their ratio;
 - the query count of one request;
 - bytes a first visit transfers (HTML, CSS, JS; H5P content and libraries excluded) and a
   repeat visit (static files are fingerprinted and cached for a year, so only the HTML),
@@ -30,8 +33,10 @@ django.setup()
 from django.contrib.staticfiles import finders  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
-from django.test import Client  # noqa: E402
+from django.http import HttpRequest, HttpResponse  # noqa: E402
+from django.test import Client, override_settings  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.urls import path  # noqa: E402
 
 from courses import services  # noqa: E402
 from courses.models import LessonActivity, LessonPage  # noqa: E402
@@ -50,10 +55,44 @@ STATIC_ASSETS = [
 ]
 
 
+def bare(request: HttpRequest) -> HttpResponse:
+    """The bare signed-in view: the middleware's cost alone."""
+    return HttpResponse("ok")
+
+
+def urls() -> list:
+    from lms.urls import urlpatterns
+
+    return [path("bench/bare/", bare), *urlpatterns]
+
+
+class BenchUrls:
+    """The site's URLs with the bare view in front (``ROOT_URLCONF`` names a module)."""
+
+    urlpatterns = property(lambda self: urls())
+
+
+def measure(client: Client, url: str, requests: int) -> tuple[list[float], list[float]]:
+    """Wall-clock and CPU milliseconds of each request, sorted."""
+    wall, cpu = [], []
+    for _ in range(requests):
+        start, start_cpu = time.perf_counter(), time.process_time()
+        response = client.get(url)
+        cpu.append((time.process_time() - start_cpu) * 1000)
+        wall.append((time.perf_counter() - start) * 1000)
+        assert response.status_code == 200, (url, response.status_code)
+    return sorted(wall), sorted(cpu)
+
+
+def p95(values: list[float]) -> float:
+    return values[int(len(values) * 0.95) - 1]
+
+
 def gz(data: bytes) -> int:
     return len(gzip.compress(data, compresslevel=9))
 
 
+@override_settings(ROOT_URLCONF=BenchUrls())
 def main() -> None:
     officer = User.objects.filter(username="officer.jam").first()
     if officer is None:
@@ -73,14 +112,23 @@ def main() -> None:
     url = lesson.url
     for _ in range(20):
         assert client.get(url).status_code == 200
-    timings = []
-    for _ in range(REQUESTS):
-        start = time.perf_counter()
-        response = client.get(url)
-        timings.append((time.perf_counter() - start) * 1000)
+        assert client.get("/bench/bare/").status_code == 200
+    # Interleaved in rounds, so that a busy machine slows both alike.
+    lesson_wall, lesson_cpu, bare_wall, bare_cpu = [], [], [], []
+    for _ in range(10):
+        wall, cpu = measure(client, url, REQUESTS // 10)
+        lesson_wall += wall
+        lesson_cpu += cpu
+        wall, cpu = measure(client, "/bench/bare/", REQUESTS // 10)
+        bare_wall += wall
+        bare_cpu += cpu
+    for values in (lesson_wall, lesson_cpu, bare_wall, bare_cpu):
+        values.sort()
+    response = client.get(url)
     with CaptureQueriesContext(connection) as context:
         html = client.get(url).content
-    timings.sort()
+    with CaptureQueriesContext(connection) as bare_context:
+        client.get("/bench/bare/")
     assets = {}
     for name in STATIC_ASSETS:
         path = finders.find(name)
@@ -89,11 +137,23 @@ def main() -> None:
     first_gz = gz(html) + sum(gz(data) for data in assets.values())
     print(f"lesson page: {url} (officer.jam, {slot.activity.title!r})")
     print(f"requests measured: {REQUESTS}; status {response.status_code}")
+    for name, wall, cpu in (
+        ("server time", lesson_wall, lesson_cpu),
+        ("bare signed-in view", bare_wall, bare_cpu),
+    ):
+        print(
+            f"{name}: median {statistics.median(wall):.2f} ms (p95 {p95(wall):.2f}), "
+            f"CPU median {statistics.median(cpu):.2f} ms (p95 {p95(cpu):.2f})"
+        )
     print(
-        f"server time: median {statistics.median(timings):.1f} ms, "
-        f"p95 {timings[int(len(timings) * 0.95) - 1]:.1f} ms"
+        "lesson / bare: "
+        f"{statistics.median(lesson_wall) / statistics.median(bare_wall):.1f}x wall, "
+        f"{statistics.median(lesson_cpu) / statistics.median(bare_cpu):.1f}x CPU"
     )
-    print(f"queries per request: {len(context.captured_queries)}")
+    print(
+        f"queries per request: {len(context.captured_queries)} "
+        f"(bare view: {len(bare_context.captured_queries)})"
+    )
     print(
         f"first visit: {first_raw / 1024:.1f} KiB raw, {first_gz / 1024:.1f} KiB gzip "
         f"(HTML {len(html) / 1024:.1f} KiB + {len(assets)} CSS/JS files)"

@@ -5,11 +5,20 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
-from django.db.models.signals import post_save
+from django.db.models.signals import post_delete, post_save
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
+from lms import page_cache
+
 from . import search, services
-from .models import CourseIndexPage, CoursePage, LessonPage, ModulePage
+from .models import (
+    CourseIndexPage,
+    CoursePage,
+    H5PActivity,
+    LessonActivity,
+    LessonPage,
+    ModulePage,
+)
 
 
 def _lesson_published(sender: Any, instance: LessonPage, **kwargs: Any) -> None:
@@ -51,3 +60,8 @@ def connect() -> None:
     # A new catalogue (one made in a new language when a page is translated into it, with
     # wagtail-localize, included): its owner's authors may edit it.
     post_save.connect(_catalogue_created, sender=CourseIndexPage)
+    # Lessons show their activities' titles and slots from the page cache.
+    for model in (H5PActivity, LessonActivity):
+        for signal in (post_save, post_delete):
+            uid = f"page_cache.{model.__name__}.{id(signal)}"
+            signal.connect(page_cache.bump, sender=model, dispatch_uid=uid)

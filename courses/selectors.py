@@ -14,12 +14,10 @@ from django.db.models import (
     Exists,
     F,
     FloatField,
-    JSONField,
     OuterRef,
     Prefetch,
     Q,
     QuerySet,
-    Subquery,
     TextField,
     Value,
     When,
@@ -30,6 +28,7 @@ from django.http import Http404
 from wagtail.documents.models import AbstractDocument
 from wagtail.models import Collection, Page
 
+from lms import page_cache
 from lms.accounts.roles import Role, has_role
 from lms.accounts.selectors import (
     authored_editable_q,
@@ -55,6 +54,8 @@ from .models import (
 
 if TYPE_CHECKING:
     from lms.accounts.models import Administration, User
+
+NOT_CACHED = 0  # stands for "no such page" in the cache (which cannot keep None)
 
 
 def _sees_everything(actor: User) -> bool:
@@ -150,6 +151,8 @@ def enrolment_list_for_user(actor: User) -> QuerySet[Enrolment]:
 
 ENROLMENT_FIELDS = (
     "id",
+    "user_id",
+    "course_key",
     "administration_id",
     "course_id",
     "status",
@@ -159,33 +162,26 @@ ENROLMENT_FIELDS = (
 
 
 def course_for_page(actor: User, page: Page) -> tuple[CoursePage, Enrolment | None]:
-    """The course a module or lesson belongs to, with the actor's enrolment, in one query;
-    404 when the actor may not see the course."""
+    """The course a module or lesson belongs to (from the page cache: it changes only
+    when pages do), with the actor's enrolment in one small query; 404 when the actor may
+    not see the course."""
     course_depth = page.depth - (1 if isinstance(page, ModulePage) else 2)
-    mine = Enrolment.objects.filter(user_id=actor.pk, course_key=OuterRef("translation_key"))
-    annotations = {
-        f"enrolment_{name}": Subquery(
-            mine.values(name)[:1],
-            output_field=JSONField() if name == "lesson_status" else None,
-        )
-        for name in ENROLMENT_FIELDS
-    }
-    course = (
-        CoursePage.objects.filter(path=page.path[: course_depth * Page.steplen])
-        .annotate(**annotations)
-        .first()
+    path = page.path[: course_depth * Page.steplen]
+    course = page_cache.remember(
+        page_cache.key("course", path),
+        lambda: CoursePage.objects.filter(path=path).first() or NOT_CACHED,
     )
-    if course is None:
+    if not course:
         raise Http404
     access_course(actor, course)
     enrolment = None
-    if getattr(course, "enrolment_id", None) is not None:
-        enrolment = Enrolment(
-            user_id=actor.pk,
-            course_key=course.translation_key,
-            **{name: getattr(course, f"enrolment_{name}") for name in ENROLMENT_FIELDS},
+    if actor.is_authenticated:
+        enrolment = (
+            Enrolment.objects.filter(user_id=actor.pk, course_key=course.translation_key)
+            .only(*ENROLMENT_FIELDS)
+            .first()
         )
-        enrolment._state.adding = False
+    if enrolment is not None:
         enrolment.lesson_status = enrolment.lesson_status or {}
     return course, enrolment
 
@@ -257,10 +253,16 @@ def _outline(course: CoursePage, pages: Iterable[Page], enrolment: Enrolment | N
 
 
 def course_outline(course: CoursePage, enrolment: Enrolment | None) -> Outline:
-    """Modules and lessons of a course in tree order with the officer's status, in one
-    query whatever the size of the course (statuses come with the enrolment)."""
-    pages = _outline_pages().filter(
-        path__startswith=course.path, depth__in=(course.depth + 1, course.depth + 2)
+    """Modules and lessons of a course in tree order with the officer's status. The pages
+    come from the page cache (one query when the tree changed, whatever the size of the
+    course); the statuses come with the enrolment."""
+    pages = page_cache.remember(
+        page_cache.key("outline", course.pk),
+        lambda: list(
+            _outline_pages().filter(
+                path__startswith=course.path, depth__in=(course.depth + 1, course.depth + 2)
+            )
+        ),
     )
     return _outline(course, pages, enrolment)
 
@@ -290,20 +292,29 @@ def course_outlines(
 
 
 def lesson_slots(actor: User, lesson: LessonPage) -> dict[str, LessonActivity]:
-    """The lesson's H5P slots with their activity and the actor's saved state
-    (``saved_state``), in one query."""
-    saved = H5PUserData.objects.filter(
-        user_id=actor.pk,
-        activity_id=OuterRef("activity_id"),
-        data_type="state",
-        sub_content_id="",
-    ).values("data")[:1]
-    slots = (
-        LessonActivity.objects.filter(lesson=lesson)
-        .select_related("activity")
-        .annotate(saved_state=Subquery(saved))
-        .order_by("position")
+    """The lesson's H5P slots with their activity (from the page cache: publishing the
+    lesson or saving an activity starts a new generation) and the actor's saved state
+    (``saved_state``), read in one small query when the lesson has activities."""
+    slots = page_cache.remember(
+        page_cache.key("lesson-slots", lesson.pk),
+        lambda: list(
+            LessonActivity.objects.filter(lesson=lesson)
+            .select_related("activity")
+            .order_by("position")
+        ),
     )
+    saved: dict[int, Any] = {}
+    if slots and actor.is_authenticated:
+        saved = dict(
+            H5PUserData.objects.filter(
+                user_id=actor.pk,
+                activity_id__in={slot.activity_id for slot in slots},
+                data_type="state",
+                sub_content_id="",
+            ).values_list("activity_id", "data")
+        )
+    for slot in slots:
+        slot.saved_state = saved.get(slot.activity_id)
     return {slot.block_id: slot for slot in slots}
 
 

@@ -11,6 +11,11 @@ urlpatterns = [
     path("learning/enrol/<int:course_id>/", views.enrol, name="enrol"),
     path("h5p/xapi/<int:slot_id>/", views.h5p_xapi, name="h5p_xapi"),
     path(
+        "h5p/messages/<str:language>/<str:version>.js",
+        views.h5p_player_messages,
+        name="h5p_player_messages",
+    ),
+    path(
         "h5p/state/<int:slot_id>/<str:data_type>/<str:sub_content_id>/",
         views.h5p_state,
         name="h5p_state",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import json
 from typing import Any
 from urllib.parse import urlencode
@@ -10,6 +12,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
@@ -26,11 +29,14 @@ from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from wagtail.models import Locale
 
+from lms import page_cache
 from lms.content_origin import content_origin_for
 from lms.public_url import public_url
 
@@ -39,6 +45,7 @@ from .forms import CatalogueFilterForm, SearchForm
 from .models import (
     CourseIndexPage,
     CoursePage,
+    Enrolment,
     ExternalMediaHost,
     H5PActivity,
     LessonActivity,
@@ -164,8 +171,10 @@ def lesson_detail(request: HttpRequest, lesson: LessonPage) -> HttpResponse:
             "following": following,
             "number": number,
             "total": len(outline.lessons),
-            "body": _body_items(lesson, slots, request=request, scorm=scorm),
+            "body_html": _lesson_body_html(request, lesson, slots, scorm),
+            "outline_html": _outline_html(request, course, lesson, outline, enrolment),
             "h5p_settings": _player_settings(request, lesson, slots) if slots else None,
+            "h5p_messages_url": player_messages_url() if slots else None,
             "scorm_settings": scorm_player.page_settings(request, scorm) if scorm else None,
         },
     )
@@ -191,11 +200,99 @@ def lesson_preview(request: HttpRequest, lesson: LessonPage) -> HttpResponse:
         if item["h5p"]:
             raw = next(r for r in lesson.body.raw_data if r["id"] == item["id"])
             item["title"] = titles.get(raw["value"].get("activity"), "")
+    body_html = render_to_string(BODY_TEMPLATE, {"body": items, "preview": True})
     return render(
         request,
         lesson.template,
-        {"page": lesson, "self": lesson, "preview": True, "body": items, "outline": None},
+        {"page": lesson, "self": lesson, "preview": True, "body_html": body_html, "outline": None},
     )
+
+
+BODY_TEMPLATE = "courses/components/lesson_body.html"
+OUTLINE_TEMPLATE = "courses/components/outline.html"
+BODY_CACHE_SECONDS = 5 * 60
+"""Short enough that an image address signed by the object storage (an hour by default)
+is always still valid when a cached body is served."""
+
+
+def _fingerprint(value: Any) -> str:
+    return hashlib.sha256(repr(value).encode()).hexdigest()[:32]
+
+
+def _outline_html(
+    request: HttpRequest,
+    course: CoursePage,
+    lesson: LessonPage,
+    outline: selectors.Outline,
+    enrolment: Enrolment | None,
+) -> str:
+    """The course outline beside a lesson, kept in the page cache by everything it shows:
+    the course's pages (the generation), the current lesson, the language, and the
+    officer's state of each lesson (so officers in the same state share it; it names
+    nobody)."""
+    state = tuple((entry.lesson.pk, entry.status, entry.locked) for entry in outline.lessons)
+    site = getattr(request, "_wagtail_site", None)
+    key = page_cache.key(
+        "outline-html",
+        course.pk,
+        lesson.pk,
+        site.pk if site else "",
+        translation.get_language(),
+        enrolment is not None,
+        _fingerprint(state),
+    )
+    # Rendered with the request only as the page links' site (no context processors).
+    return page_cache.remember(
+        key,
+        lambda: render_to_string(
+            OUTLINE_TEMPLATE,
+            {"outline": outline, "page": lesson, "enrolment": enrolment, "request": request},
+        ),
+        BODY_CACHE_SECONDS,
+    )
+
+
+def _frame_placeholder(block_id: str) -> str:
+    return f"lms-h5p-frame-url-{block_id}"
+
+
+def _lesson_body_html(
+    request: HttpRequest,
+    lesson: LessonPage,
+    slots: dict[str, LessonActivity],
+    scorm: dict[str, Any],
+) -> SafeString:
+    """The lesson's blocks as HTML, rendered once per lesson revision, language and H5P
+    activities (their titles) and kept in the page cache (:mod:`lms.page_cache`); each
+    request only puts in its own player addresses (tokens for this officer). Rendered
+    without the request, so nothing of the officer can be kept. A lesson with SCORM
+    blocks (whose blocks carry per-officer launch data) is rendered for each request."""
+    if scorm:
+        items = _body_items(lesson, slots, request=request, scorm=scorm)
+        return render_to_string(BODY_TEMPLATE, {"body": items}, request=request)
+    origin = content_origin_for(request)
+    activities = tuple((block_id, slot.pk, slot.activity.title) for block_id, slot in slots.items())
+    key = page_cache.key(
+        "lesson-body",
+        lesson.pk,
+        lesson.live_revision_id,
+        translation.get_language(),
+        bool(origin),
+        _fingerprint(activities),
+    )
+    html = cache.get(key)
+    if html is None:
+        items = _body_items(lesson, slots)
+        for item in items:
+            if item.get("slot") is not None and origin:
+                item["frame_url"] = _frame_placeholder(item["id"])
+        html = str(render_to_string(BODY_TEMPLATE, {"body": items}))
+        cache.set(key, html, BODY_CACHE_SECONDS)
+    for block_id, slot in slots.items():
+        frame = h5p_player_module.frame_url(request, slot)
+        if frame is not None:
+            html = html.replace(_frame_placeholder(block_id), escape(frame))
+    return mark_safe(html)  # noqa: S308  (rendered by the template above, addresses escaped)
 
 
 def _body_items(
@@ -258,52 +355,86 @@ def _player_settings(
         # set by the server (courses/packages/h5p/xapi.py), the frame need not know it.
         "userName": request.user.get_full_name(),
         "language": translation.get_language(),
-        "messages": {
-            "loading": _("Loading the activity…"),
-            "ready": _("Answer the activity; your result is saved automatically."),
-            "completed": _("You have completed this activity. You can try it again."),
-            "saving": _("Saving your result…"),
-            "saved": _("Result saved."),
-            "offline": _("No connection: your result will be sent when it returns."),
-            "retrying": _("The server did not answer: trying again…"),
-            "refused": _("Your result was not accepted: {reason}"),
-            "error": _("This activity cannot be shown: {reason}"),
-            "partly": _("Part of this activity cannot be shown: {reason}"),
-            "reasons": {
-                "missing_library": _(
-                    "a part of it ({library}) is missing on this site. Please tell your "
-                    "training manager."
-                ),
-                "missing_file": _(
-                    "a file it needs ({file}) is missing on this site. Please tell your "
-                    "training manager."
-                ),
-                "broken_library": _(
-                    "its content type ({library}) did not load: the library is missing or "
-                    "broken. Please tell your training manager."
-                ),
-                "script_error": _("it stopped with an error ({detail})."),
-                "media_unreachable": _(
-                    "its media on {hosts} could not be loaded. Check your connection, then "
-                    "reload the page."
-                ),
-                "blocked_media": _(
-                    "it loads media from {hosts}, which this platform does not allow."
-                ),
-                "timeout": _(
-                    "it did not load in time. Check your connection, then reload the page."
-                ),
-                "load_failed": _(
-                    "it could not be loaded. Check your connection, then reload the page."
-                ),
-                "unavailable": _("this server has no address for activities configured."),
-            },
-        },
         "blocks": {
             block_id: {"id": str(slot.pk), "state": slot.saved_state}
             for block_id, slot in slots.items()
         },
     }
+
+
+def player_messages() -> dict[str, Any]:
+    """What the lesson page's player script shows, in the active language. Served as a
+    script of its own (:func:`h5p_player_messages`), cached by the browser: the same for
+    every lesson and officer, it need not travel with every page."""
+    return {
+        "loading": _("Loading the activity…"),
+        "ready": _("Answer the activity; your result is saved automatically."),
+        "completed": _("You have completed this activity. You can try it again."),
+        "saving": _("Saving your result…"),
+        "saved": _("Result saved."),
+        "offline": _("No connection: your result will be sent when it returns."),
+        "retrying": _("The server did not answer: trying again…"),
+        "refused": _("Your result was not accepted: {reason}"),
+        "error": _("This activity cannot be shown: {reason}"),
+        "partly": _("Part of this activity cannot be shown: {reason}"),
+        "reasons": {
+            "missing_library": _(
+                "a part of it ({library}) is missing on this site. Please tell your "
+                "training manager."
+            ),
+            "missing_file": _(
+                "a file it needs ({file}) is missing on this site. Please tell your "
+                "training manager."
+            ),
+            "broken_library": _(
+                "its content type ({library}) did not load: the library is missing or "
+                "broken. Please tell your training manager."
+            ),
+            "script_error": _("it stopped with an error ({detail})."),
+            "media_unreachable": _(
+                "its media on {hosts} could not be loaded. Check your connection, then "
+                "reload the page."
+            ),
+            "blocked_media": _("it loads media from {hosts}, which this platform does not allow."),
+            "timeout": _("it did not load in time. Check your connection, then reload the page."),
+            "load_failed": _(
+                "it could not be loaded. Check your connection, then reload the page."
+            ),
+            "unavailable": _("this server has no address for activities configured."),
+        },
+    }
+
+
+def player_messages_url() -> str:
+    """The address of :func:`player_messages` in the active language, named by a hash of
+    its text: a new translation is a new address, so the browser may keep it for a year."""
+    language = translation.get_language()
+    return reverse(
+        "courses:h5p_player_messages", args=[language, _player_messages_version(language)]
+    )
+
+
+@functools.cache
+def _player_messages_version(language: str) -> str:
+    with translation.override(language):
+        text = json.dumps(player_messages(), sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+@require_GET
+def h5p_player_messages(request: HttpRequest, language: str, version: str) -> HttpResponse:
+    """``window.lmsH5pMessages = {...}`` in ``language`` (public text, no session needed).
+    The current version may be kept for a year; another (an old page) only briefly."""
+    if not translation.check_for_language(language):
+        raise Http404
+    with translation.override(language):
+        script = f"window.lmsH5pMessages = {json.dumps(player_messages())};\n"
+    response = HttpResponse(script, content_type="text/javascript; charset=utf-8")
+    if version == _player_messages_version(language):
+        response["Cache-Control"] = "public, max-age=31536000, immutable"
+    else:
+        response["Cache-Control"] = "public, max-age=300"
+    return response
 
 
 @login_required

@@ -18,6 +18,7 @@ from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page, PageViewRestriction
 from wagtail.search import index
 
+from lms import page_cache
 from lms.accounts.models import Administration
 from lms.authoring import AuthoringPageForm
 
@@ -43,10 +44,17 @@ class ViewRestrictionsInOneQuery:
     (restrictions set on the source of an aliased ancestor are included)."""
 
     def get_view_restrictions(self) -> models.QuerySet[PageViewRestriction]:
+        """The queryset comes filled from the page cache (:mod:`lms.page_cache`: saving
+        any restriction or page starts a new generation), so serving a page reads none;
+        a derived queryset (``order_by``, ``filter``) queries as usual."""
         paths = [self.path[:end] for end in range(Page.steplen, len(self.path) + 1, Page.steplen)]
-        return PageViewRestriction.objects.filter(
+        restrictions = PageViewRestriction.objects.filter(
             models.Q(page__path__in=paths) | models.Q(page__aliases__path__in=paths)
         ).distinct()
+        restrictions._result_cache = page_cache.remember(
+            page_cache.key("view-restrictions", self.path), lambda: list(restrictions.all())
+        )
+        return restrictions
 
 
 class CourseIndexPage(ViewRestrictionsInOneQuery, Page):

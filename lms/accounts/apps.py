@@ -14,9 +14,10 @@ class AccountsConfig(AppConfig):
 
         from lms import cache  # noqa: F401 - registers the shared cache's deploy check
 
-        from . import services
+        from . import preferences, services
 
         post_migrate.connect(services.role_groups_sync_on_migrate)
+        preferences.connect()
 
 
 class LmsWagtailUsersConfig(WagtailUsersAppConfig):

@@ -6,10 +6,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
+from django.contrib.auth import SESSION_KEY
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone, translation
 from django.utils.cache import patch_cache_control
+from django.utils.functional import empty
 
+from . import preferences
 from .timezones import zone_name_for
 
 #: Where the Wagtail admin is served (``lms/urls.py``).
@@ -19,15 +23,17 @@ ADMIN_PREFIX = "/cms/"
 class UserLanguageMiddleware:
     """After authentication: a signed-in user's preferred language wins over the cookie
     and the browser's Accept-Language (which LocaleMiddleware used for anonymous visitors).
-    The Wagtail admin keeps its own per-user language setting."""
+    The Wagtail admin keeps its own per-user language setting. The preference is read
+    through :mod:`lms.accounts.preferences`, without loading the user."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated and not request.path.startswith(ADMIN_PREFIX):
-            language = user.preferred_language
+        if not request.path.startswith(ADMIN_PREFIX) and (
+            viewer := preferences.for_request(request)
+        ):
+            language = viewer.language
             if language and translation.check_for_language(language):
                 translation.activate(language)
                 request.LANGUAGE_CODE = language
@@ -52,9 +58,14 @@ class UserTimeZoneMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
-        zone = zone_name_for(user)
-        if user is not None and user.is_authenticated and request.path.startswith(ADMIN_PREFIX):
-            _admin_profile_in(user, zone)
+        if request.path.startswith(ADMIN_PREFIX):
+            # The admin loads the user anyway: its zone is read from the user itself.
+            zone = zone_name_for(user)
+            if user is not None and user.is_authenticated:
+                _admin_profile_in(user, zone)
+        else:
+            viewer = preferences.for_request(request)
+            zone = viewer.zone if viewer is not None else settings.TIME_ZONE
         with timezone.override(zone):
             return self.get_response(request)
 
@@ -82,7 +93,17 @@ class PrivateResponsesMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated and not response.has_header("Cache-Control"):
+        if _signed_in(request) and not response.has_header("Cache-Control"):
             patch_cache_control(response, private=True, no_store=True)
         return response
+
+
+def _signed_in(request: HttpRequest) -> bool:
+    """Whether the request is, or may be, a signed-in person's: a user the view loaded,
+    or a session naming one (then not loaded here: private either way)."""
+    user = getattr(request, "user", None)
+    loaded = user is not None and getattr(user, "_wrapped", None) is not empty
+    if loaded:
+        return bool(user.is_authenticated)
+    session = getattr(request, "session", None)
+    return session is not None and session.get(SESSION_KEY) is not None

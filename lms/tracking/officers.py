@@ -44,6 +44,7 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from lms.accounts import preferences
 from lms.accounts.models import Administration, Unit, User
 from lms.accounts.roles import Role
 from lms.accounts.selectors import can_see_people_of
@@ -449,6 +450,9 @@ def _write(
             moved_ids.append(pk)
     for fields, rows in by_fields.items():
         _update(User, [name.removesuffix("_id") for name in fields], rows)
+    if updated_ids:  # no signal is sent: the cached languages must be forgotten here
+        forgotten = list(updated_ids)
+        transaction.on_commit(lambda: preferences.forget(forgotten))
     return created_ids, updated_ids, moved_ids
 
 

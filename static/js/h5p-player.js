@@ -30,7 +30,9 @@
   if (!node) { return; }
   var settings = JSON.parse(node.textContent);
   var CONTENT = settings.contentOrigin;
-  var messages = settings.messages;
+  // The texts come from their own cached script, loaded before this one (its address is
+  // in the page: courses.views.player_messages_url).
+  var messages = window.lmsH5pMessages || {};
   var SAFE_SEGMENT = /^[A-Za-z0-9_.-]{1,64}$/;
   var RETRY_MAX = 30000;
 
