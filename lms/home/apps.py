@@ -8,4 +8,4 @@ class HomeConfig(AppConfig):
     verbose_name = _("Home page and site settings")
 
     def ready(self) -> None:
-        from lms import content_origin, public_url  # noqa: F401  (their system checks)
+        from lms import content_origin, public_url, storage  # noqa: F401  (their system checks)
