@@ -176,7 +176,7 @@ class SeaweedServer:
         # shutdown, which takes ten seconds.
         self.process.terminate()
         try:
-            self.process.wait(timeout=2)
+            self.process.wait(timeout=0.5)
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait(timeout=5)

@@ -295,6 +295,36 @@ def test_images_keep_stable_public_addresses_served_from_the_bucket(object_stora
     assert Client().get(f"/media/{name}").status_code == 404
 
 
+# --- documents ----------------------------------------------------------------------------
+
+
+def test_a_document_is_streamed_from_the_bucket_to_its_administration_only(
+    object_storage, per, per_officer, pan_officer
+):
+    from django.core.files.base import ContentFile
+    from wagtail.documents.models import Document
+
+    from courses.services import media_collection_for
+
+    document = Document.objects.create(
+        title="Risk profile",
+        file=ContentFile(b"%PDF-1.4 risk profile", name="risk.pdf"),
+        collection=media_collection_for(per),
+    )
+    assert document.file.name in keys(object_storage, "documents/")
+    client = Client()
+    client.force_login(per_officer)
+    response = client.get(document.url)
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == b"%PDF-1.4 risk profile"
+    client.force_login(pan_officer)
+    assert client.get(document.url).status_code == 404
+    assert Client().get(document.url).status_code == 302  # to the sign-in page
+    assert Client().get(f"/media/{document.file.name}").status_code == 404
+    status, _ = object_storage.get(direct_url(object_storage, document.file.name))
+    assert status == 403
+
+
 # --- readiness --------------------------------------------------------------------------------
 
 
