@@ -15,8 +15,8 @@ Who may read what:
 - **Everything else is private**: the bucket is not public and an object's own address
   answers 403 without a signature. The application streams such files after its own
   permission checks (documents, certificate PDFs, H5P and SCORM content on the content
-  origin), or hands out a short-lived signed address (:func:`signed_url`) to someone it
-  has checked, which stops working after ``LMS_SIGNED_URL_SECONDS``.
+  origin, exports). ``storage.url(name)`` of such an object is a signed address that stops
+  working after ``LMS_SIGNED_URL_SECONDS``: hand one only to someone already checked.
 
 The deploy check :func:`check_shared_storage` refuses production with several app
 processes and a local media folder (lms.E203): a file one process stored would be missing
@@ -25,23 +25,16 @@ on the others' machines.
 
 from __future__ import annotations
 
-import secrets
-import tempfile
-from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
 from django.core.checks import Error, Tags, register
-from django.core.files import File
-from django.core.files.storage import FileSystemStorage, Storage, default_storage
+from django.core.files.storage import FileSystemStorage
 from django.utils.encoding import filepath_to_uri
-from django.utils.http import content_disposition_header
 from storages.backends.s3 import S3Storage
 
 #: Images (originals and renditions): public course media.
 PUBLIC_MEDIA_PREFIXES = ("original_images/", "images/")
-
-_SPOOL_BYTES = 8 * 1024 * 1024
 
 
 def is_public_media(name: str) -> bool:
@@ -64,43 +57,6 @@ class ObjectStorage(S3Storage):
             return f"{settings.MEDIA_URL}{filepath_to_uri(name)}"
         expire = expire if expire is not None else settings.LMS_SIGNED_URL_SECONDS
         return super().url(name, parameters=parameters, expire=expire, http_method=http_method)
-
-
-def is_local(storage: Storage | Any = None) -> bool:
-    """Whether ``storage`` (the default one when omitted) keeps files on this machine."""
-    storage = default_storage if storage is None else storage
-    try:
-        storage.path("")
-    except NotImplementedError:
-        return False
-    return True
-
-
-def signed_url(name: str, *, seconds: int | None = None, filename: str | None = None) -> str | None:
-    """A signed address of a private object that stops working after ``seconds``
-    (``LMS_SIGNED_URL_SECONDS`` when omitted), downloaded as ``filename`` when given; None
-    with local storage, whose files only the application serves. Hand it only to someone
-    the caller has checked: anyone holding it may read the object until it expires."""
-    if is_local():
-        return None
-    parameters = None
-    if filename:
-        parameters = {"ResponseContentDisposition": content_disposition_header(True, filename)}
-    return default_storage.url(
-        name, parameters=parameters, expire=seconds or settings.LMS_SIGNED_URL_SECONDS
-    )
-
-
-def private_file_save(chunks: Iterable[bytes], *, folder: str, filename: str) -> str:
-    """Store ``chunks`` (an export, a report) under ``folder/<random>/filename``; the stored
-    name. The random part keeps names unguessable and two saves apart; the file is spooled
-    to disk above a few megabytes rather than held in memory."""
-    target = f"{folder}/{secrets.token_urlsafe(16)}/{filename}"
-    with tempfile.SpooledTemporaryFile(max_size=_SPOOL_BYTES) as spool:
-        for chunk in chunks:
-            spool.write(chunk)
-        spool.seek(0)
-        return default_storage.save(target, File(spool, name=filename))
 
 
 # --- deploy check ------------------------------------------------------------------------
