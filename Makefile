@@ -102,6 +102,7 @@ check-deploy: $(STAMP_PY)
 	LMS_PUBLIC_URL=https://training.customs.example \
 	DATABASE_URL=$(PG_URL) \
 	REDIS_URL=redis://127.0.0.1:6379/0 \
+	AWS_STORAGE_BUCKET_NAME=lms-media AWS_S3_ENDPOINT_URL=https://objects.training.customs.example \
 	LMS_CREDENTIAL_KEY="$$($(PY) -c 'from certificates.credentials import IssuerKey; print(IssuerKey.generate().private_pem().decode())')" \
 	$(MANAGE) check --deploy --fail-level WARNING
 

@@ -69,6 +69,7 @@ pytest_plugins = [
     "assessments.tests.essay_fixtures",
     "certificates.tests.fixtures",
     "tests.database_template",
+    "tests.s3_server",
 ]
 
 

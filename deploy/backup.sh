@@ -7,7 +7,7 @@
 # Reads the production environment: DATABASE_URL, and DJANGO_MEDIA_ROOT (default
 # $LMS_VAR_DIR/media, as the settings). The database is dumped first, then the media: every
 # file the dump refers to is in the tar (a file added in between is only an extra).
-# With object storage (DJANGO_STORAGE=s3) the media is in the bucket: copy the bucket with
+# With object storage (AWS_STORAGE_BUCKET_NAME set) the media is in the bucket: copy the bucket with
 # the object store's own tools (and keep versioning on); this script dumps the database.
 # The credential key (LMS_CREDENTIAL_KEY or its file) is not in the database: keep a copy
 # of it apart from these backups (README, "Back up and restore").
@@ -24,7 +24,7 @@ mkdir -p "$folder"
 
 pg_dump --format=custom --no-owner --no-privileges --file="$folder/database.dump" "$DATABASE_URL"
 
-if [ "${DJANGO_STORAGE:-}" = "s3" ]; then
+if [ -n "${AWS_STORAGE_BUCKET_NAME:-}" ] || [ "${DJANGO_STORAGE:-}" = "s3" ]; then
   echo "Media in object storage: copy the bucket with the object store's tools." >&2
 elif [ -d "$media_root" ]; then
   tar -C "$media_root" -czf "$folder/media.tar.gz" .

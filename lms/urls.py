@@ -7,7 +7,7 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
-from lms import admin_urls
+from lms import admin_urls, media
 from lms.accounts import views as account_views
 from lms.admin_tenancy import guard_urlpatterns
 from lms.home import routing
@@ -39,12 +39,11 @@ urlpatterns = [
     path("api/v1/", include("lms.api.urls")),
 ]
 
-if settings.DEBUG:
-    # Images only: documents and other media are served by views that check who asks.
-    from lms.media import serve_public_media
-
-    media_prefix = settings.MEDIA_URL.lstrip("/")
-    urlpatterns += [re_path(rf"^{media_prefix}(?P<path>.*)$", serve_public_media)]
+# Public images only, from storage (lms/media.py): documents and other media are served by
+# views that check who asks. A proxy may answer these addresses first from a local folder.
+urlpatterns += [
+    re_path(rf"^{settings.MEDIA_URL.lstrip('/')}(?P<path>.*)$", media.serve_public_media),
+]
 
 # The error pages (lms/errors.py): branded and translated, JSON under /api/. The content
 # origin has handlers of its own (lms/content_urls.py).

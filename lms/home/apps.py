@@ -8,6 +8,6 @@ class HomeConfig(AppConfig):
     verbose_name = _("Home page and site settings")
 
     def ready(self) -> None:
-        from lms import content_origin, page_cache, public_url  # noqa: F401  (system checks)
+        from lms import content_origin, page_cache, public_url, storage  # noqa: F401  (system checks)
 
         page_cache.connect()

@@ -10,7 +10,7 @@ import dj_database_url
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
-from .env import ENV
+from .env import ENV, Env
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(ENV.str("LMS_VAR_DIR", str(BASE_DIR / "var")))
@@ -149,6 +149,33 @@ SQLITE_ENGINE = "django.db.backends.sqlite3"
 # WAL mode; a power cut may lose the last commits, never corrupt the file). An in-memory
 # database has no journal to change. bench/sqlite_concurrency.py measures it.
 SQLITE_TIMEOUT_SECONDS = ENV.int("DATABASE_SQLITE_TIMEOUT", 20)
+
+
+def object_storage_from_env(env: Env) -> dict[str, Any] | None:
+    """The default storage on S3-compatible object storage (lms/storage.py) when
+    AWS_STORAGE_BUCKET_NAME names a bucket, else None (the local media folder). The keys
+    may be left unset where the machine's own credentials (an instance role) serve."""
+    bucket = env.str("AWS_STORAGE_BUCKET_NAME")
+    if not bucket:
+        return None
+    return {
+        "BACKEND": "lms.storage.ObjectStorage",
+        "OPTIONS": {
+            "bucket_name": bucket,
+            "endpoint_url": env.str("AWS_S3_ENDPOINT_URL") or None,
+            "region_name": env.str("AWS_S3_REGION_NAME") or None,
+            "access_key": env.str("AWS_ACCESS_KEY_ID") or None,
+            "secret_key": env.str("AWS_SECRET_ACCESS_KEY") or None,
+            "addressing_style": env.str("AWS_S3_ADDRESSING_STYLE") or None,
+            "signature_version": "s3v4",
+            # Private objects: no ACL of their own (the bucket's policy rules), signed
+            # addresses only, never a file replaced under a name someone was given.
+            "default_acl": None,
+            "querystring_auth": True,
+            "querystring_expire": env.int("LMS_SIGNED_URL_SECONDS", 300),
+            "file_overwrite": False,
+        },
+    }
 
 
 def sqlite_is_in_memory(name: str) -> bool:
@@ -319,6 +346,8 @@ STATICFILES_DIRS = [
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(ENV.str("DJANGO_MEDIA_ROOT", str(VAR_DIR / "media")))
 WHITENOISE_MAX_AGE = 60 * 60 * 24 * 365
+# How long a signed address of a private stored object works (lms/storage.py).
+LMS_SIGNED_URL_SECONDS = ENV.int("LMS_SIGNED_URL_SECONDS", 300)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},

@@ -4,7 +4,15 @@ Refuses to start without DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS and DATABASE_UR
 """
 
 from .base import *  # noqa: F403
-from .base import ENV, LOGGING, SENTRY_DSN, database_from_url, with_content_host
+from .base import (
+    ENV,
+    LOGGING,
+    SENTRY_DSN,
+    STORAGES,
+    database_from_url,
+    object_storage_from_env,
+    with_content_host,
+)
 
 DEBUG = False
 SECRET_KEY = ENV.required(
@@ -66,22 +74,16 @@ if redis_url := ENV.str("REDIS_URL"):
         }
     }
 
-# Object storage for media and H5P content (S3-compatible, through django-storages).
+# Object storage (S3-compatible, lms/storage.py) when AWS_STORAGE_BUCKET_NAME is set: media,
+# H5P and SCORM content, certificate PDFs, exports. Without it files stay in MEDIA_ROOT,
+# which the deploy check refuses (lms.E203) unless WEB_CONCURRENCY=1 declares one process
+# or LMS_SINGLE_MACHINE=true declares that every process runs on this one machine (its disk
+# is then shared by all of them: the systemd install of one machine, or compose).
+LMS_SINGLE_MACHINE = ENV.bool("LMS_SINGLE_MACHINE", False)
 if ENV.str("DJANGO_STORAGE") == "s3":
-    STORAGES = {
-        "default": {
-            "BACKEND": "storages.backends.s3.S3Storage",
-            "OPTIONS": {
-                "bucket_name": ENV.required("AWS_STORAGE_BUCKET_NAME", "the media bucket."),
-                "endpoint_url": ENV.str("AWS_S3_ENDPOINT_URL") or None,
-                "region_name": ENV.str("AWS_S3_REGION_NAME") or None,
-                "default_acl": None,
-                "querystring_auth": True,
-                "file_overwrite": False,
-            },
-        },
-        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
-    }
+    ENV.required("AWS_STORAGE_BUCKET_NAME", "the bucket of the object storage.")
+if object_storage := object_storage_from_env(ENV):
+    STORAGES = {**STORAGES, "default": object_storage}
 
 # E-mail through SMTP.
 MAILERS = {

@@ -24,6 +24,8 @@ GOOD_ENV = {
     "LMS_CONTENT_ORIGIN": "https://content.training.customs.example",
     "LMS_PUBLIC_URL": "https://training.customs.example",
     "REDIS_URL": "redis://cache.internal:6379/0",
+    "AWS_STORAGE_BUCKET_NAME": "lms-media",
+    "AWS_S3_ENDPOINT_URL": "https://objects.internal",
 }
 
 
