@@ -8,7 +8,6 @@ several tabs press Start in the same instant.
 from __future__ import annotations
 
 import re
-import threading
 from collections import Counter
 
 import pytest
@@ -17,7 +16,7 @@ from django.test.utils import CaptureQueriesContext
 
 from assessments import services, tokens
 from assessments.models import AssessmentPage, Attempt, AttemptEvent, DrawRule, Question, Response
-from assessments.tests.fixtures import QUESTIONS, make_bank
+from assessments.tests.fixtures import QUESTIONS, make_bank, press_in_every_tab
 from courses import services as course_services
 from courses.tests.fixtures import add
 
@@ -136,35 +135,6 @@ def test_tokens_are_drawn_evenly_from_the_alphabet():
     assert all(abs(count - expected) < 0.15 * expected for count in letters.values())
 
 
-def _press_start_in_every_tab(officer, page, tabs: int) -> list[tuple[int, str]]:
-    """``tabs`` signed-in tabs of ``officer`` press Start at the same instant, over HTTP."""
-    from django.db import connections
-    from django.test import Client
-
-    barrier = threading.Barrier(tabs)
-    clients = []
-    for _ in range(tabs):
-        tab = Client()
-        tab.force_login(officer)
-        clients.append(tab)
-    received: list[tuple[int, str]] = []
-
-    def press(tab):
-        try:
-            barrier.wait()
-            response = tab.post(f"/assessments/{page.pk}/start/")
-            received.append((response.status_code, response["Location"]))
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=press, args=(tab,)) for tab in clients]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return received
-
-
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.skipif(
     "connection.vendor != 'postgresql'", reason="row locks need PostgreSQL (the CI leg runs it)"
@@ -174,19 +144,19 @@ def test_tabs_pressing_start_at_once_share_one_attempt_and_respect_the_limit(ass
     every tab sent to it. After it is submitted, eight tabs again: one second attempt.
     After that one, eight tabs: none, every tab sent back to the assessment."""
     page = assessment.page
-    first = _press_start_in_every_tab(officer, page, 8)
+    first = press_in_every_tab(officer, f"/assessments/{page.pk}/start/", 8)
     attempt = Attempt.objects.get(user=officer)
     assert first == [(302, f"/attempts/{attempt.pk}/")] * 8
     assert attempt.responses.count() == len(QUESTIONS)
     services.attempt_submit(actor=officer, attempt_id=attempt.pk)
 
-    second = _press_start_in_every_tab(officer, page, 8)
+    second = press_in_every_tab(officer, f"/assessments/{page.pk}/start/", 8)
     again = Attempt.objects.get(user=officer, number=2)
     assert second == [(302, f"/attempts/{again.pk}/")] * 8
     assert again.responses.count() == len(QUESTIONS)
     services.attempt_submit(actor=officer, attempt_id=again.pk)
 
-    third = _press_start_in_every_tab(officer, page, 8)
+    third = press_in_every_tab(officer, f"/assessments/{page.pk}/start/", 8)
     assert third == [(302, page.url)] * 8
     assert Attempt.objects.filter(user=officer).count() == 2
     assert AttemptEvent.objects.filter(attempt__user=officer, kind="started").count() == 2
