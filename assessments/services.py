@@ -7,8 +7,11 @@ and submission lock the attempt row; a stale or replayed autosave changes nothin
 
 from __future__ import annotations
 
+import json
 import random
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, connection, transaction
@@ -17,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from courses.services import course_item_complete
+from lms import bulk_sql
 from lms.accounts.models import User
 from lms.accounts.timezones import named_moment
 
@@ -115,41 +119,71 @@ def question_version_save(
 # --- attempts -------------------------------------------------------------------------
 
 
-def _draw(assessment: AssessmentPage, rng: random.Random) -> list[tuple[str, QuestionVersion]]:
-    drawn: list[tuple[str, QuestionVersion]] = []
+@dataclass(frozen=True)
+class _Drawn:
+    """A drawn question: what an attempt's response needs of its current version."""
+
+    section: str
+    version_id: int
+    type: str
+    data: dict[str, Any]
+    points: Decimal
+    used: bool
+
+
+def _draw(assessment: AssessmentPage, rng: random.Random) -> list[_Drawn]:
+    """The attempt's questions: for each draw rule in order, ``count`` questions of its
+    bank (and tag) not drawn by an earlier rule, at random; then shuffled if the page says
+    so. Only ids are read for the pools, whatever their size, and only the drawn versions'
+    type, data and points (never their texts): a query per rule, and two more."""
+    picked: list[tuple[str, int]] = []
     seen: set[int] = set()
-    for rule in assessment.draw_rules.select_related("bank").order_by("sort_order"):
+    rules = assessment.draw_rules.order_by("sort_order").values_list(
+        "bank_id", "bank__title", "tag", "count", "section"
+    )
+    for bank_id, bank_title, tag, count, section in rules:
         questions = Question.objects.filter(
-            bank=rule.bank, archived=False, current_version__isnull=False
-        ).exclude(pk__in=seen)
-        if rule.tag:
-            questions = questions.filter(tags__name=rule.tag)
-        pool = list(questions.select_related("current_version").distinct())
-        if len(pool) < rule.count:
+            bank_id=bank_id, archived=False, current_version__isnull=False
+        )
+        if tag:
+            questions = questions.filter(tags__name=tag)
+        pool = [
+            (question, version)
+            for question, version in questions.values_list("pk", "current_version_id").distinct()
+            if question not in seen
+        ]
+        if len(pool) < count:
             raise AttemptRefused(
                 _("This assessment cannot start: a question bank has too few questions."),
                 "bank_too_small",
             )
-        for question in rng.sample(pool, rule.count):
-            seen.add(question.pk)
-            drawn.append((rule.section or rule.bank.title, question.current_version))
+        pool.sort()  # the database returns them in any order: the sample alone decides
+        for question, version in rng.sample(pool, count):
+            seen.add(question)
+            picked.append((section or bank_title, version))
     if assessment.shuffle_questions:
-        rng.shuffle(drawn)
-    return drawn
+        rng.shuffle(picked)
+    versions = {
+        pk: (qtype, data, points, used_at is not None)
+        for pk, qtype, data, points, used_at in QuestionVersion.objects.filter(
+            pk__in={version for _section, version in picked}
+        ).values_list("pk", "type", "data", "points", "used_at")
+    }
+    return [_Drawn(section, version, *versions[version]) for section, version in picked]
 
 
-def _option_order(version: QuestionVersion, shuffle: bool, rng: random.Random) -> dict:
+def _option_order(qtype: str, data: dict[str, Any], shuffle: bool, rng: random.Random) -> dict:
     """The order each list of entries is shown in, and the attempt's opaque token for
     every entry (``tokens``): the page shows tokens, never authored ids."""
     order: dict[str, Any] = {}
-    kind = question_types.get(version.type)
-    for key, entries in kind.entries(version.data).items():
+    kind = question_types.get(qtype)
+    for key, entries in kind.entries(data).items():
         ids = [entry["id"] for entry in entries]
         if ids:
             if shuffle or key in kind.always_shuffled:
                 rng.shuffle(ids)
             order[key] = ids
-    order["tokens"] = tokens_draw(version.type, version.data)
+    order["tokens"] = tokens_draw(qtype, data)
     return order
 
 
@@ -218,20 +252,26 @@ def attempt_start(*, actor: User, assessment: AssessmentPage, language: str = "e
                 deadline=deadline,
                 pass_mark=rules.pass_mark,
             )
-            Response.objects.bulk_create(
-                Response(
-                    attempt=attempt,
-                    position=position,
-                    version=version,
-                    section=section,
-                    option_order=_option_order(version, assessment.shuffle_options, rng),
-                    max_points=question_points(version.type, version.points),
-                )
-                for position, (section, version) in enumerate(drawn, start=1)
+            _responses_insert(
+                attempt.pk,
+                [
+                    (
+                        position,
+                        item.version_id,
+                        item.section,
+                        json.dumps(
+                            _option_order(item.type, item.data, assessment.shuffle_options, rng)
+                        ),
+                        question_points(item.type, item.points),
+                    )
+                    for position, item in enumerate(drawn, start=1)
+                ],
             )
-            QuestionVersion.objects.filter(
-                pk__in={version.pk for _section, version in drawn}, used_at__isnull=True
-            ).update(used_at=now)
+            unused = {item.version_id for item in drawn if not item.used}
+            if unused:  # a version is marked once, by the first attempt that draws it
+                QuestionVersion.objects.filter(pk__in=unused, used_at__isnull=True).update(
+                    used_at=now
+                )
             AttemptEvent.objects.create(
                 attempt=attempt, kind=AttemptEvent.Kind.STARTED, actor=actor
             )
@@ -308,32 +348,51 @@ def response_save(
 
 def _grades_store(responses: list[Response]) -> None:
     """Store every response's fraction and points in one UPDATE, whatever the number of
-    questions. ``bulk_update`` builds a CASE per row and field, which costs more to
-    compile than the grading itself; PostgreSQL gets three arrays (three parameters, so
-    the driver has nothing long to parse), other databases a VALUES list."""
+    questions (``bulk_update`` builds a CASE per row and field, which costs more to compile
+    than the grading itself)."""
     if not responses:
         return
     table = connection.ops.quote_name(Response._meta.db_table)
-    ids = [response.pk for response in responses]
-    fractions = [float(response.fraction) for response in responses]
-    points = [float(response.points) for response in responses]
-    if connection.vendor == "postgresql":
-        sql = (
-            f"UPDATE {table} SET fraction = graded.fraction, points = graded.points "  # noqa: S608
-            "FROM unnest(%s::bigint[], %s::float8[], %s::float8[]) "
-            f"AS graded (id, fraction, points) WHERE {table}.id = graded.id"
-        )
-        params: list[Any] = [ids, fractions, points]
-    else:
-        rows = ", ".join(["(%s, %s, %s)"] * len(responses))
-        sql = (
-            f"WITH graded (id, fraction, points) AS (VALUES {rows}) "  # noqa: S608
-            f"UPDATE {table} SET fraction = graded.fraction, points = graded.points "
-            f"FROM graded WHERE {table}.id = graded.id"
-        )
-        params = [value for row in zip(ids, fractions, points, strict=True) for value in row]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+    cte, params = bulk_sql.rows_cte(
+        "graded",
+        (("id", "bigint"), ("fraction", "float8"), ("points", "float8")),
+        [(r.pk, float(r.fraction), float(r.points)) for r in responses],
+    )
+    bulk_sql.execute(
+        f"{cte} UPDATE {table} SET fraction = graded.fraction, "  # noqa: S608
+        f"points = graded.points FROM graded WHERE {table}.id = graded.id",
+        params,
+    )
+
+
+def _responses_insert(attempt_id: int, rows: list[tuple[int, int, str, str, float]]) -> None:
+    """Insert an attempt's responses, (position, version id, section, option order as
+    JSON text, max points) each, in one statement: ``bulk_create`` prepared the forty rows
+    field by field, which cost more than the rest of starting the attempt."""
+    table = connection.ops.quote_name(Response._meta.db_table)
+    cte, params = bulk_sql.rows_cte(
+        "drawn",
+        (
+            ("position", "int"),
+            ("version_id", "bigint"),
+            ("section", "text"),
+            ("option_order", "text"),
+            ("max_points", "float8"),
+        ),
+        rows,
+    )
+    order = (
+        "CAST(drawn.option_order AS jsonb)"
+        if connection.vendor == "postgresql"
+        else ("drawn.option_order")
+    )
+    bulk_sql.execute(
+        f"{cte} INSERT INTO {table} (attempt_id, position, version_id, section, "  # noqa: S608
+        "option_order, answer, seq, saved_at, fraction, points, max_points, needs_grading) "
+        f"SELECT %s, drawn.position, drawn.version_id, drawn.section, {order}, NULL, 0, "
+        "NULL, NULL, NULL, drawn.max_points, %s FROM drawn",
+        [*params, attempt_id, False],
+    )
 
 
 def _grade_attempt(

@@ -26,31 +26,42 @@ from .types import REGISTRY
 
 TOKEN_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"
 TOKEN_LENGTH = 10  # 50 bits: unguessable within one question, and short in the page
+# 32 letters: the low five bits of a random byte pick one with equal chances, so one read
+# of the system's random source serves every token of a question (a read per letter cost
+# more than the rest of starting an attempt).
+_LETTER = bytes(TOKEN_ALPHABET, "ascii") * (256 // len(TOKEN_ALPHABET))
 
 
-def _new_token(taken: set[str]) -> str:
-    while True:
-        token = "".join(secrets.choice(TOKEN_ALPHABET) for _ in range(TOKEN_LENGTH))
-        if token not in taken:
-            return token
+def _new_tokens(count: int) -> list[str]:
+    """``count`` distinct random tokens, from one read of :mod:`secrets`."""
+    tokens: list[str] = []
+    while len(tokens) < count:
+        letters = secrets.token_bytes(TOKEN_LENGTH * (count - len(tokens))).translate(_LETTER)
+        for start in range(0, len(letters), TOKEN_LENGTH):
+            token = letters[start : start + TOKEN_LENGTH].decode("ascii")
+            if token not in tokens:  # 2**-50 per pair: a repeat is redrawn
+                tokens.append(token)
+    return tokens
+
+
+def token_names(qtype: str, data: Mapping[str, Any]) -> list[str]:
+    """The names (:func:`token_key`) of the entries of a question that get a token: every
+    entry id the type shows, per list (a premise and a response both called "a" are two)."""
+    names: dict[str, None] = {}
+    kind = REGISTRY.get(qtype)
+    for key, entries in (kind.entries(data) if kind is not None else {}).items():
+        for entry in entries:
+            ident = entry.get("id") if isinstance(entry, Mapping) else None
+            if isinstance(ident, str) and ident:
+                names[token_key(key, ident)] = None
+    return list(names)
 
 
 def tokens_draw(qtype: str, data: Mapping[str, Any]) -> dict[str, str]:
     """A fresh token for every entry id the type shows (``{id: token}``); ids shared by
     two lists (a premise and a response both called "a") get distinct tokens per list."""
-    tokens: dict[str, str] = {}
-    taken: set[str] = set()
-    kind = REGISTRY.get(qtype)
-    for key, entries in (kind.entries(data) if kind is not None else {}).items():
-        for entry in entries:
-            ident = entry.get("id") if isinstance(entry, Mapping) else None
-            if not isinstance(ident, str) or not ident:
-                continue
-            name = token_key(key, ident)
-            if name not in tokens:
-                tokens[name] = _new_token(taken)
-                taken.add(tokens[name])
-    return tokens
+    names = token_names(qtype, data)
+    return dict(zip(names, _new_tokens(len(names)), strict=True))
 
 
 def token_key(list_name: str, ident: str) -> str:

@@ -17,7 +17,8 @@ Two load models:
   to back with no think time at all; a saturation test of the machine.
 
 Options: BENCH_OFFICERS (default 300), BENCH_QUESTIONS (40), BENCH_WORKERS (3),
-BENCH_THREADS (4), BENCH_CLIENTS, BENCH_THINK_MIN, BENCH_THINK_MAX.
+BENCH_THREADS (4), BENCH_CLIENTS, BENCH_THINK_MIN, BENCH_THINK_MAX, BENCH_DB (the throw-away
+database's name, default customs_lms_bench), BENCH_PORT (8765).
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from pathlib import Path
 from common import bench_course, fresh_django, production_env, start_gunicorn
 
 ROOT = Path(__file__).resolve().parent.parent
-DB_NAME = "customs_lms_bench"
+DB_NAME = os.environ.get("BENCH_DB", "customs_lms_bench")
 DB_URL = f"postgres://postgres@127.0.0.1:5432/{DB_NAME}"
 HOST, PORT = "127.0.0.1", int(os.environ.get("BENCH_PORT", "8765"))
 OFFICERS = int(os.environ.get("BENCH_OFFICERS", "300"))
@@ -200,7 +201,7 @@ def main() -> None:
         f"requests {total} in {elapsed:.1f} s: {total / elapsed:.0f} requests/s "
         f"(load generator used {client_cpu:.1f} s of CPU on the same 2 cores)"
     )
-    for kind in ("start", "autosave", "submit"):
+    for kind in ("start", "page", "autosave", "submit"):
         values = timings[kind]
         if values:
             print(

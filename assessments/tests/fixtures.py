@@ -162,3 +162,35 @@ def graded(course_tree, per, pan):
             )
         services.attempt_submit(actor=officer, attempt_id=attempt.pk)
     return page
+
+
+def press_in_every_tab(officer, url: str, tabs: int) -> list[tuple[int, str]]:
+    """``tabs`` signed-in tabs of ``officer`` POST to ``url`` at the same instant, over
+    HTTP, each on its own connection; the (status, Location) each received."""
+    import threading
+
+    from django.db import connections
+    from django.test import Client
+
+    barrier = threading.Barrier(tabs)
+    clients = []
+    for _ in range(tabs):
+        tab = Client()
+        tab.force_login(officer)
+        clients.append(tab)
+    received: list[tuple[int, str]] = []
+
+    def press(tab):
+        try:
+            barrier.wait()
+            response = tab.post(url)
+            received.append((response.status_code, response["Location"]))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=press, args=(tab,)) for tab in clients]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return received

@@ -12,7 +12,7 @@ from django.utils import timezone
 from assessments import events, services
 from assessments.grading import ResponseError
 from assessments.models import Attempt, AttemptEvent, Question, Response
-from assessments.tests.fixtures import QUESTIONS, browser_answer, make_bank
+from assessments.tests.fixtures import QUESTIONS, browser_answer, make_bank, press_in_every_tab
 from courses import services as course_services
 
 pytestmark = pytest.mark.django_db
@@ -255,38 +255,15 @@ def test_fifty_concurrent_starts_create_one_attempt(assessment, officer):
 )
 def test_submitting_from_several_tabs_at_once_grades_once(assessment, officer):
     """Ten tabs of the same officer press "Submit" at the same moment, over HTTP."""
-    from django.db import connections
-    from django.test import Client
-
     attempt = start(officer, assessment)
     answer_all(officer, attempt)
-    received = []
     passed = []
 
     def heard(**kwargs):
         passed.append(kwargs["attempt"].pk)
 
     events.assessment_passed.connect(heard)
-    barrier = threading.Barrier(10)
-    tabs = []
-    for _ in range(10):
-        tab = Client()
-        tab.force_login(officer)
-        tabs.append(tab)
-
-    def press(tab):
-        try:
-            barrier.wait()
-            response = tab.post(f"/attempts/{attempt.pk}/submit/")
-            received.append((response.status_code, response["Location"]))
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=press, args=(tab,)) for tab in tabs]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    received = press_in_every_tab(officer, f"/attempts/{attempt.pk}/submit/", 10)
     events.assessment_passed.disconnect(heard)
     assert received == [(302, f"/attempts/{attempt.pk}/result/")] * 10
     attempt.refresh_from_db()

@@ -1,0 +1,41 @@
+"""Many rows as one SQL row source, for writes whose cost is the ORM rather than the database.
+
+``bulk_create`` and ``bulk_update`` prepare every value of every row field by field (and
+``bulk_update`` builds a CASE per row and field); for the forty responses of an attempt
+that costs more than the database's work. :func:`rows_cte` gives a ``WITH`` clause naming
+the rows instead: PostgreSQL gets one array per column (a parameter per column, so the
+driver has nothing long to parse), other databases a ``VALUES`` list. The caller's
+statement reads the rows by the CTE's name (``INSERT ... SELECT ... FROM name`` or
+``UPDATE ... FROM name``). Values are passed as parameters, never in the SQL text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django.db import connection
+
+
+def rows_cte(
+    name: str, columns: Sequence[tuple[str, str]], rows: Sequence[Sequence[Any]]
+) -> tuple[str, list[Any]]:
+    """``WITH name (columns) AS (...)`` holding ``rows``, and its parameters.
+
+    ``columns`` are (column name, PostgreSQL type) pairs; the names and types are the
+    caller's constants, never input. Cast a column in the caller's statement where the
+    database needs it (``CAST(x AS jsonb)``)."""
+    names = ", ".join(column for column, _type in columns)
+    if connection.vendor == "postgresql":
+        arrays = ", ".join(f"%s::{kind}[]" for _column, kind in columns)
+        clause = f"WITH {name} ({names}) AS (SELECT * FROM unnest({arrays}))"  # noqa: S608
+        params: list[Any] = [[row[index] for row in rows] for index in range(len(columns))]
+        return clause, params
+    one = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    clause = f"WITH {name} ({names}) AS (VALUES {', '.join([one] * len(rows))})"
+    return clause, [value for row in rows for value in row]
+
+
+def execute(sql: str, params: Sequence[Any]) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
