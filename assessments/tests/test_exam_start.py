@@ -74,12 +74,13 @@ def test_starting_uses_the_same_queries_whatever_the_questions_and_the_pool(
 def test_pressing_start_over_http_has_a_pinned_query_count(
     client, course_tree, per_officer, django_assert_num_queries
 ):
-    """The whole request: session, user, the page, the course and enrolment, then the
-    service's ten (and the savepoint pair of the transaction inside the test's)."""
+    """The whole request: session, user, the page, the course (read once, then kept in
+    the page cache: cold here) and the enrolment, then the service's ten (and the savepoint
+    pair of the transaction inside the test's)."""
     page = _exam(course_tree, 40, 40)
     course_services.enrolment_create(actor=per_officer, course=course_tree.course)
     client.force_login(per_officer)
-    with django_assert_num_queries(16):
+    with django_assert_num_queries(17):
         response = client.post(f"/assessments/{page.pk}/start/")
     attempt = Attempt.objects.get(user=per_officer)
     assert response.status_code == 302 and response["Location"] == f"/attempts/{attempt.pk}/"
