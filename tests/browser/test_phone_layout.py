@@ -102,6 +102,8 @@ NOT_PAGES = {
     "tracking:scorm_export": "a download",
     "tracking:regional_export": "a download",
     "tracking:import_template": "a download",
+    "tracking:mailed_export": "a download (the link of a mailed export)",
+    "courses:h5p_player_messages": "a script (the H5P player's texts)",
     "home:calendar_feed": "an iCalendar file",
     "home:calendar_address_off": "POST only",
     "tracking:import_apply": "POST only",
