@@ -13,6 +13,7 @@ from wagtail.models import Locale
 from courses.models import CourseIndexPage, CoursePage, LessonPage, ModulePage
 from courses.packages.h5p.build import build_package
 from courses.packages.h5p.services import h5p_package_import
+from tests.quiet_indexing import quiet_indexing
 
 QUESTION = {
     "en": {
@@ -41,17 +42,20 @@ def package(language: str = "en", title: str = "Live channel") -> bytes:
 
 
 def publish(page):
-    page.save_revision().publish()
+    with quiet_indexing():
+        page.save_revision().publish()
     return page
 
 
 def add(parent, page):
-    parent.add_child(instance=page)
+    with quiet_indexing():
+        parent.add_child(instance=page)
     return publish(page)
 
 
 def translate(page, locale, **fields):
-    copy = page.copy_for_translation(locale, copy_parents=True)
+    with quiet_indexing():
+        copy = page.copy_for_translation(locale, copy_parents=True)
     for name, value in fields.items():
         setattr(copy, name, value)
     return publish(copy)
