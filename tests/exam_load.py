@@ -55,8 +55,9 @@ class Load:
     attempts: dict[int, int] = field(default_factory=dict)  # attempt: officer number
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def latencies(self, kind: str) -> list[float]:
-        return [milliseconds for _, milliseconds in self.timings[kind]]
+    def latencies(self, kind: str, until: float = float("inf")) -> list[float]:
+        """The ``kind`` requests' milliseconds, of those finished before ``until``."""
+        return [milliseconds for at, milliseconds in self.timings[kind] if at < until]
 
     @property
     def requests(self) -> int:
@@ -76,15 +77,18 @@ class Load:
             return None
         return last - since
 
-    def summary(self) -> list[str]:
+    def summary(self, until: float = float("inf")) -> list[str]:
+        """One line per request kind: count, p50, p95, p99, errors (of the requests that
+        finished before ``until``)."""
         lines = []
         for kind in KINDS:
-            values = self.latencies(kind)
+            values = self.latencies(kind, until)
             if values:
+                errors = [at for at, _ in self.errors[kind] if at < until]
                 lines.append(
                     f"{kind:9} n={len(values):6} p50 {percentile(values, 0.5):7.1f} ms  "
                     f"p95 {percentile(values, 0.95):7.1f} ms  "
-                    f"p99 {percentile(values, 0.99):7.1f} ms  errors {len(self.errors[kind])}"
+                    f"p99 {percentile(values, 0.99):7.1f} ms  errors {len(errors)}"
                 )
         return lines
 

@@ -101,6 +101,7 @@ class Run:
     started: float = 0.0
     ended: float = 0.0
     failures: list[str] = field(default_factory=list)
+    budget_keys_after: int = 0  # throttle counts in Redis after its restart
 
     def errors_in(self, name: str) -> list[str]:
         begin, end = self.windows[name]
@@ -187,6 +188,18 @@ def lookups(topology: Topology, source: str, count: int) -> list[int]:
     return statuses
 
 
+def lookups_after_restart(topology: Topology, statuses: list[int]) -> Callable[[Run], None]:
+    """Another client's lookups once the instances use Redis again (they leave it alone
+    for a second after an error: REDIS_PAUSE_AFTER_ERROR_MS)."""
+
+    def action(run: Run) -> None:
+        time.sleep(1.5)
+        statuses.extend(lookups(topology, "127.0.1.3", 2 * VERIFY_RATE))
+        run.budget_keys_after = budget_keys(topology)
+
+    return action
+
+
 def kill_instance(topology: Topology, number: int) -> Callable[[Run], None]:
     def action(run: Run) -> None:
         topology.kill_instance(topology.apps[number])
@@ -210,9 +223,23 @@ def redis_restart(topology: Topology, outage: float) -> Callable[[Run], None]:
     return action
 
 
+def runbook_text(readme: Path) -> str:
+    return readme.read_text().split("### Runbook", 1)[1].split("\n### ", 1)[0]
+
+
+def runbook(title: str, readme: Path = ROOT / "README.md") -> str:
+    """The README runbook's paragraph ``title`` (up to the next one), spaces collapsed."""
+    text = runbook_text(readme)
+    return " ".join(text.split(f"**{title}**:", 1)[1].split("\n**", 1)[0].split())
+
+
 def scale_out(topology: Topology) -> Callable[[Run], None]:
-    """The runbook's "Scale out": start an instance, add its ``server`` line to
-    upstream.conf, ``nginx -s reload``; then traffic reaches it."""
+    """The runbook's "Scale out" as it reads: start an instance, add its ``server`` line
+    to upstream.conf, ``nginx -s reload``; then traffic reaches it."""
+    steps = runbook("Scale out")
+    for words in ("start `lms-app`", "add a `server` line to `/etc/nginx/lms/upstream.conf`",
+                  "`nginx -s reload`"):  # fmt: skip
+        assert words in steps, f"the README's scale out no longer says {words!r}"
 
     def action(run: Run) -> None:
         instance = topology.start_instance()
@@ -236,11 +263,13 @@ def served_by(instance) -> float:
 
 def upgrade_steps(readme: Path = ROOT / "README.md") -> list[str]:
     """The commands of the README's "Upgrade with migrations", one a line, comments off."""
-    text = readme.read_text()
-    section = text.split("**Upgrade with migrations**", 1)[1]
+    section = runbook_text(readme).split("**Upgrade with migrations**:", 1)[1]
     block = re.search(r"```sh\n(.*?)```", section, re.DOTALL)
     assert block, "the README's upgrade has no commands"
     return [line.split("#", 1)[0].strip() for line in block[1].splitlines() if line.strip()]
+
+
+RELOAD = "ExecReload=/bin/kill -HUP $MAINPID"  # what `systemctl reload lms-app` does
 
 
 def upgrade(topology: Topology) -> Callable[[Run], None]:
@@ -248,6 +277,9 @@ def upgrade(topology: Topology) -> Callable[[Run], None]:
     commands as written, ``systemctl reload lms-app`` as the unit's ExecReload does it
     (SIGHUP to gunicorn) on each instance in turn, ``systemctl restart lms-worker`` as a
     stop and a start. The release is this checkout: its dependencies are installed."""
+
+    unit = (ROOT / "deploy" / "systemd" / "lms-app.service").read_text()
+    assert RELOAD in unit.splitlines(), "lms-app.service reloads otherwise than with SIGHUP"
 
     def action(run: Run) -> None:
         for step in upgrade_steps():

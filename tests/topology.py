@@ -496,6 +496,7 @@ class Topology:
         nginx = Process(nginx_command(main), env=dict(os.environ), log=self.folder / "nginx.log")
         nginx.start(lambda: answers(self.http_port))
         self.processes.append(nginx)
+        self.nginx_process = nginx
         self.worker = Process(
             [sys.executable, "manage.py", "db_worker", "--interval", "0.5"],
             env=self.env,
@@ -612,3 +613,10 @@ def cpu_seconds(pid: int) -> float:
     ticks = os.sysconf("SC_CLK_TCK")
     # utime, stime, cutime, cstime: fields 14-17 of proc(5), 12-15 after the name
     return sum(int(value) for value in fields[11:15]) / ticks
+
+
+def instance_cpu(instance: Instance) -> float:
+    """CPU seconds of an instance so far: its master, its live workers, and the workers
+    it replaced (waited for by the master)."""
+    master = instance.process.pid
+    return cpu_seconds(master) + sum(cpu_seconds(pid) for pid in worker_pids(master))
