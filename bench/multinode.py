@@ -40,7 +40,7 @@ from pathlib import Path
 
 from common import ROOT, fresh_django, production_env
 
-from tests.exam_load import percentile
+from tests.exam_load import KINDS, percentile
 from tests.multinode_run import (
     THINK_SECONDS,
     VERIFY_RATE,
@@ -66,6 +66,7 @@ INSTANCES = int(os.environ.get("BENCH_INSTANCES", "2"))
 WEB_CONCURRENCY = int(os.environ.get("BENCH_WEB_CONCURRENCY", "2"))
 OUTAGE = float(os.environ.get("BENCH_OUTAGE", "5"))
 STEADY = 0.3  # the share of the expected exam time before the first event
+BURST = 0.1  # by then every officer has started and read the attempt page
 STATIC = ROOT / "var" / "bench-multinode-static"
 
 
@@ -101,18 +102,16 @@ def main() -> None:
 
         # One lane: the events in turn (an offset already past runs at once); and the
         # upgrade side by side with them.
-        steady: dict[str, float] = {}
+        samples: list[tuple[float, float, float]] = []  # (time, app CPU, load average)
 
         def app_cpu() -> float:
             return sum(instance_cpu(app) for app in topology.apps if app.process.alive)
 
         def sample(run) -> None:
-            steady.update(
-                at=time.monotonic(), cpu=app_cpu() - steady["cpu"], load=os.getloadavg()[0]
-            )
+            samples.append((time.monotonic(), app_cpu(), os.getloadavg()[0]))
 
         load_before = os.getloadavg()
-        steady["cpu"] = app_cpu()
+        samples.append((0.0, app_cpu(), load_before[0]))
         run = run_exam(
             topology,
             exam,
@@ -120,6 +119,7 @@ def main() -> None:
             time_scale=TIME_SCALE,
             lanes=[
                 [
+                    (BURST * expected, "sample after the start", sample),
                     (STEADY * expected, "steady sample", sample),
                     (STEADY * expected, "kill", kill_and_count),
                     ((STEADY + 0.15) * expected, "redis", redis_restart(topology, OUTAGE)),
@@ -160,21 +160,41 @@ def main() -> None:
     )
     for line in load.summary():
         print(line)
-    quiet = steady["at"] - run.started
-    counted = sum(len(load.latencies(kind, steady["at"])) for kind in load.timings)
+    (_, cpu_0, _), (burst_at, cpu_1, _), (steady_at, cpu_2, steady_load) = samples
+
+    def finished(since: float, until: float, kinds=KINDS) -> int:
+        return sum(1 for kind in kinds for at, _ in load.timings[kind] if since <= at < until)
+
+    quiet = steady_at - run.started
+    counted = finished(0, steady_at)
     print(
         f"steady phase (the first {quiet:.1f} s, synchronised start included, before any "
         f"event): {counted} requests, {counted / quiet:.1f} requests/s, app instances' CPU "
-        f"{steady['cpu']:.1f} s = {1000 * steady['cpu'] / max(1, counted):.1f} ms per request; "
-        f"load average {steady['load']:.2f}"
+        f"{cpu_2 - cpu_0:.1f} s = {1000 * (cpu_2 - cpu_0) / max(1, counted):.1f} ms per "
+        f"request; load average {steady_load:.2f}"
     )
-    for line in load.summary(until=steady["at"]):
+    for line in load.summary(until=steady_at):
         print(f"  {line}")
+    # CPU per kind: from the start burst's end to the steady sample only autosaves are
+    # sent; before it, starts and pages with the first autosaves.
+    autosaves = finished(burst_at, steady_at)
+    if autosaves and finished(burst_at, steady_at, ("start", "page")) == 0:
+        per_autosave = (cpu_2 - cpu_1) / autosaves
+        early = finished(0, burst_at, ("autosave",))
+        pairs = finished(0, burst_at, ("start",))
+        per_pair = (cpu_1 - cpu_0 - early * per_autosave) / max(1, pairs)
+        print(
+            f"  app CPU per autosave {1000 * per_autosave:.1f} ms ({autosaves} autosaves "
+            f"after the start burst); per start with its attempt page "
+            f"{1000 * per_pair:.1f} ms ({pairs} in the burst)"
+        )
     print("events:")
     for name, (begin, end) in sorted(run.windows.items(), key=lambda item: item[1]):
+        meanwhile = [ms for at, ms in load.timings["autosave"] if begin <= at <= end + 1]
+        p99 = f"{percentile(meanwhile, 0.99):.0f} ms" if meanwhile else "-"
         print(
-            f"  {name:14} at {begin - run.started:6.1f} s, {end - begin:5.1f} s long, "
-            f"errors meanwhile {len(run.errors_in(name))}"
+            f"  {name:22} at {begin - run.started:6.1f} s, {end - begin:5.1f} s long, "
+            f"errors meanwhile {len(run.errors_in(name))}, autosave p99 meanwhile {p99}"
         )
     for note in run.notes:
         print(f"  {note}")

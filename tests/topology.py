@@ -460,6 +460,14 @@ class Topology:
     # --- start and stop --------------------------------------------------------------
 
     def start(self) -> Topology:
+        """Everything started, or, when a part fails to start, everything stopped."""
+        try:
+            return self._start()
+        except BaseException:
+            self.stop()
+            raise
+
+    def _start(self) -> Topology:
         from django.conf import settings
 
         from certificates.credentials import IssuerKey
@@ -512,6 +520,7 @@ class Topology:
         self.redis.stop()
         if self.own_s3 and self.s3 is not None:
             self.s3.stop()
+            self.s3 = None
 
     def __enter__(self) -> Topology:
         return self.start()
