@@ -13,6 +13,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import random
 import re
 import socket
 import ssl
@@ -158,11 +159,14 @@ def officer_run(
     choose: str | None = None,
     tries: int = 1,
     number: int = 0,
+    keep_answering: Callable[[], bool] = lambda: False,
 ) -> None:
     """One officer takes the exam: Start (all at once behind ``starting_gun``), the
     attempt page, one autosave per question after ``think()``, then Submit. ``choose``
-    names the option to pick by its text (the last one of each question otherwise). A
-    request that fails is sent again up to ``tries`` times in all, a second apart."""
+    names the option to pick by its text (the last one of each question otherwise). While
+    ``keep_answering()`` is true after the last question, the officer reviews: changes an
+    answer, then changes it back. A request that fails is sent again up to ``tries`` times
+    in all, a second apart."""
 
     def again(kind: str, method: str, path: str, body=None, ok=lambda s, loc: s == 200):
         for attempt in range(tries):
@@ -192,25 +196,34 @@ def officer_run(
     # The page names each option by the attempt's opaque token: read them as the page does.
     _, _, page = again("page", "GET", f"/attempts/{attempt_id}/")
     choices: dict[int, str] = {}
+    others: dict[int, list[str]] = defaultdict(list)
     for position, token, text in OPTION.findall(page.decode(errors="replace")):
         if choose is None or text == choose:
             choices[int(position)] = token
-    for position in range(1, questions + 1):
-        think()
-        token = choices.get(position)
-        status, _, _ = again(
-            "autosave",
-            "POST",
-            f"/attempts/{attempt_id}/answer/",
-            lambda attempt, position=position, token=token: {
-                "position": position,
-                "seq": attempt + 1,
-                "answer": {"option": token},
-            },
-        )
+        else:
+            others[int(position)].append(token)
+    sequence: dict[int, int] = defaultdict(int)
+
+    def save(position: int, token: str | None) -> None:
+        def body(attempt: int) -> dict:
+            sequence[position] += 1  # every save and every new try: the next number
+            return {"position": position, "seq": sequence[position], "answer": {"option": token}}
+
+        status, _, _ = again("autosave", "POST", f"/attempts/{attempt_id}/answer/", body)
         if status == 200:
             with load.lock:
                 load.acknowledged[(attempt_id, position)] = token
+
+    for position in range(1, questions + 1):
+        think()
+        save(position, choices.get(position))
+    # Reviewing until told to stop: an answer changed, then changed back.
+    while keep_answering():
+        position = random.randint(1, questions)
+        think()
+        save(position, random.choice(others[position] or [choices.get(position)]))
+        think()
+        save(position, choices.get(position))
     _, location, _ = again(
         "submit",
         "POST",

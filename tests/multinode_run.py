@@ -120,10 +120,12 @@ def run_exam(
     questions: int,
     time_scale: float,
     lanes: list[list[tuple[float, str, Callable[[Run], None]]]],
+    review_until_events_end: bool = False,
 ) -> Run:
     """Every officer starts at once and takes the exam through nginx; meanwhile the events
     of each lane run at their offset (seconds after the start), one after the other, the
-    lanes side by side."""
+    lanes side by side. With ``review_until_events_end``, officers who answered every
+    question keep reviewing answers until the last event ended, then submit."""
     run = Run()
     target = Target(topology.https_port, SITE, "127.0.0.1", topology.tls)
     low, high = (seconds * time_scale for seconds in THINK_SECONDS)
@@ -142,6 +144,11 @@ def run_exam(
                 run.failures.append(f"{name}: {error!r}")
             run.windows[name] = (begin, time.monotonic())
 
+    threads = [threading.Thread(target=scheduler, args=(lane,)) for lane in lanes]
+
+    def events_running() -> bool:
+        return review_until_events_end and any(thread.is_alive() for thread in threads)
+
     with ThreadPoolExecutor(max_workers=len(exam.sessions)) as pool:
         for number, session in enumerate(exam.sessions):
             pool.submit(
@@ -156,10 +163,10 @@ def run_exam(
                 choose=Exam.choice(number),
                 tries=10,
                 number=number,
+                keep_answering=events_running,
             )
         gun.wait()
         run.started = time.monotonic()
-        threads = [threading.Thread(target=scheduler, args=(lane,)) for lane in lanes]
         for thread in threads:
             thread.start()
     run.ended = time.monotonic()
