@@ -193,7 +193,7 @@ def main() -> None:
         meanwhile = [ms for at, ms in load.timings["autosave"] if begin <= at <= end + 1]
         p99 = f"{percentile(meanwhile, 0.99):.0f} ms" if meanwhile else "-"
         print(
-            f"  {name:22} at {begin - run.started:6.1f} s, {end - begin:5.1f} s long, "
+            f"  {name:28} at {begin - run.started:6.1f} s, {end - begin:5.1f} s long, "
             f"errors meanwhile {len(run.errors_in(name))}, autosave p99 meanwhile {p99}"
         )
     for note in run.notes:

@@ -305,7 +305,10 @@ def upgrade(topology: Topology) -> Callable[[Run], None]:
                 topology.worker.start()
             else:
                 raise AssertionError(f"a step the runbook check does not know: {step}")
-            run.notes.append(f"upgrade: {step} ({time.monotonic() - began:.1f} s)")
+            run.windows[f"  {step.removeprefix('.venv/bin/python manage.py ')}"] = (
+                began,
+                time.monotonic(),
+            )
 
     return action
 
