@@ -26,7 +26,7 @@ PG_PYTEST_ARGS ?= -m "not browser" --database-tests-only
 PG_LEG_ARGS ?= -n 2 --durations=25
 
 .PHONY: help setup run test lint format check-deploy test-sqlite test-postgres browser-deps lock \
-        postgres messages bench bench-exam bench-certificates bench-tracking bench-content bench-questions bench-search bench-pages bench-sqlite clean
+        postgres messages bench bench-exam bench-certificates bench-tracking bench-content bench-questions bench-search bench-pages bench-sqlite bench-multinode clean
 
 help:
 	@echo "make run      install what is needed, migrate, seed the demo, serve on http://$(HOST):$(PORT)"
@@ -41,6 +41,8 @@ help:
 	@echo "make bench-search  catalogue search over 500 lessons (SQLite; PostgreSQL with DATABASE_URL)"
 	@echo "make bench-pages   page weight of the officer's home, catalogue and a text lesson"
 	@echo "make bench-sqlite  concurrent xAPI posts and exam autosaves on SQLite (make run's server)"
+	@echo "make bench-multinode  an exam through nginx and several app instances (PostgreSQL): an instance"
+	@echo "                   killed, Redis restarted, scale out and upgrade mid-run; figures and checks"
 	@echo "make clean    remove the virtualenv, node_modules and the local database"
 
 # --- installation (each step is skipped when already done) -------------------------------
@@ -173,6 +175,13 @@ bench-pages: setup
 # (bench/sqlite_concurrency.py).
 bench-sqlite: setup
 	$(PY) bench/sqlite_concurrency.py
+
+# The multi-node proof in full (bench/multinode.py): nginx, BENCH_INSTANCES app instances, the
+# task worker, Redis and SeaweedFS on a throw-away PostgreSQL database; needs what the
+# suite's deployment tests need (browser-deps: nginx, redis-server).
+bench-multinode: setup browser-deps
+	@scripts/ensure-postgres.sh
+	$(PY) bench/multinode.py
 
 # Pin what installs: resolve pyproject.toml (with the dev extra) in a fresh virtualenv and
 # write every version to requirements.lock, which 'make setup' installs as constraints.

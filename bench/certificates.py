@@ -40,7 +40,9 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from common import bench_course, fresh_django, production_env, start_gunicorn
+from common import fresh_django, production_env, start_gunicorn
+
+from tests.exam_load import exam_course
 
 ROOT = Path(__file__).resolve().parent.parent
 DB_NAME = "customs_lms_bench_certificates"
@@ -88,7 +90,7 @@ def prepare() -> tuple[object, list, list]:
     from lms.accounts.roles import Role
     from lms.accounts.services import user_set_roles
 
-    course, page = bench_course(QUESTIONS, shuffle_questions=False)
+    course, page = exam_course(QUESTIONS, shuffle_questions=False)
     administrations = [
         Administration.objects.create(
             code=code,

@@ -10,9 +10,12 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+# The benches use the project's packages and the load tools of tests/ (tests/exam_load.py,
+# tests/topology.py), shared with the suite.
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
 
 
 def throwaway_sqlite_django(prefix: str) -> Path:
@@ -65,47 +68,6 @@ def fresh_django(db_name: str, env: dict[str, str]) -> None:
 
     call_command("migrate", verbosity=0)
     call_command("collectstatic", interactive=False, verbosity=0)
-
-
-def bench_course(questions: int, **assessment_options: Any) -> tuple[Any, Any]:
-    """A published course with one module holding an assessment that draws ``questions``
-    single-choice questions (the right option is always "b"). Returns (course, page)."""
-    from assessments.models import AssessmentPage, DrawRule, Question, QuestionBank
-    from assessments.services import question_version_save
-    from courses.models import CourseIndexPage, CoursePage, ModulePage
-    from lms.home.models import HomePage
-    from lms.home.seed import seed_demo as seed_home
-
-    with open(os.devnull, "w") as quiet:
-        seed_home(stdout=quiet)
-    home = HomePage.objects.get(locale__language_code="en")
-    index = CourseIndexPage(title="Courses", slug="courses")
-    home.add_child(instance=index)
-    course = CoursePage(title="Bench", slug="bench", summary="x", track="illicit_trade")
-    index.add_child(instance=course)
-    module = ModulePage(title="M", slug="m")
-    course.add_child(instance=module)
-    bank = QuestionBank.objects.create(title="Bench bank")
-    for number in range(questions):
-        question = Question.objects.create(bank=bank, uid=f"q{number}")
-        question_version_save(
-            actor=None,
-            question=question,
-            qtype="single_choice",
-            data={"options": [{"id": i} for i in "abcd"], "correct": "b"},
-            texts={
-                "en": {
-                    "stem": f"<p>Question {number}</p>",
-                    "options": {i: {"text": f"Option {i}"} for i in "abcd"},
-                }
-            },
-        )
-    page = AssessmentPage(title="Exam", slug="exam", pass_mark=50, **assessment_options)
-    page.draw_rules = [DrawRule(bank=bank, count=questions)]
-    module.add_child(instance=page)
-    for item in (index, course, module, page):
-        item.save_revision().publish()
-    return course, page
 
 
 def start_gunicorn(

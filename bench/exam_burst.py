@@ -23,20 +23,17 @@ database's name, default customs_lms_bench), BENCH_PORT (8765).
 
 from __future__ import annotations
 
-import http.client
-import json
 import os
 import random
-import re
 import resource
-import secrets
 import threading
 import time
-from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from common import bench_course, fresh_django, production_env, start_gunicorn
+from common import fresh_django, production_env, start_gunicorn
+
+from tests.exam_load import Load, Target, exam_course, officer_run, signed_in
 
 ROOT = Path(__file__).resolve().parent.parent
 DB_NAME = os.environ.get("BENCH_DB", "customs_lms_bench")
@@ -55,15 +52,12 @@ ENV = production_env(DB_URL, HOST, "bench-static")
 def prepare() -> tuple[int, list[tuple[str, str]]]:
     """Fresh database, one course with a 40-question assessment, officers with sessions."""
     fresh_django(DB_NAME, ENV)
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
-
     from courses.services import enrolment_create
     from lms.accounts.models import Administration, User
     from lms.accounts.roles import Role
     from lms.accounts.services import user_set_roles
 
-    course, page = bench_course(QUESTIONS, time_limit_minutes=60)
+    course, page = exam_course(QUESTIONS, time_limit_minutes=60)
     administration = Administration.objects.create(
         code="XBN", name="Bench", country="Bench", country_code="XB", official_languages=["en"]
     )
@@ -74,86 +68,13 @@ def prepare() -> tuple[int, list[tuple[str, str]]]:
         )
         user_set_roles(actor=None, user=user, roles={Role.OFFICER})
         enrolment_create(actor=user, course=course)
-        store = SessionStore()
-        store[SESSION_KEY] = str(user.pk)
-        store[BACKEND_SESSION_KEY] = "lms.accounts.backends.ModelBackend"
-        store[HASH_SESSION_KEY] = user.get_session_auth_hash()
-        store.create()
-        sessions.append((store.session_key, secrets.token_hex(16)))
+        sessions.append(signed_in(user))
     return page.pk, sessions
 
 
-def request(kind, method, path, session, body=None, timings=None, errors=None):
-    session_key, csrf = session
-    headers = {
-        "Host": HOST,
-        "Cookie": f"__Host-lms_session={session_key}; __Host-lms_csrftoken={csrf}",
-        "X-CSRFToken": csrf,
-    }
-    data = None
-    if body is not None:
-        data = json.dumps(body)
-        headers["Content-Type"] = "application/json"
-    start = time.perf_counter()
-    connection = http.client.HTTPConnection(HOST, PORT, timeout=120)
-    try:
-        connection.request(method, path, body=data, headers=headers)
-        response = connection.getresponse()
-        payload = response.read()
-        status = response.status
-        location = response.getheader("Location", "")
-    except OSError as error:
-        errors[kind].append(repr(error))
-        return None, None, None
-    finally:
-        connection.close()
-    timings[kind].append((time.perf_counter() - start) * 1000)
-    if status >= 400:
-        errors[kind].append(f"{status} {payload[:120]!r}")
-    return status, location, payload
-
-
-def think():
+def think() -> None:
     if PACED:
         time.sleep(random.uniform(min(THINK_MIN, THINK_MAX), THINK_MAX))  # noqa: S311
-
-
-def officer_run(page_id, session, timings, errors, starting_gun, paced=True):
-    if starting_gun is not None:
-        starting_gun.wait()
-    status, location, _ = request(
-        "start", "POST", f"/assessments/{page_id}/start/", session, None, timings, errors
-    )
-    if status != 302 or "/attempts/" not in location:
-        errors["start"].append(f"unexpected {status} {location}")
-        return
-    attempt_id = int(location.rstrip("/").rsplit("/", 1)[-1])
-    # The page names each option by the attempt's opaque token: read them as the page does.
-    _status, _location, page = request(
-        "page", "GET", f"/attempts/{attempt_id}/", session, None, timings, errors
-    )
-    choices = {
-        int(position): token
-        for position, token in re.findall(r'name="q(\d+)" value="([^"]+)"', (page or b"").decode())
-    }
-    for position in range(1, QUESTIONS + 1):
-        if paced:
-            think()
-        request(
-            "autosave",
-            "POST",
-            f"/attempts/{attempt_id}/answer/",
-            session,
-            {"position": position, "seq": 1, "answer": {"option": choices.get(position)}},
-            timings,
-            errors,
-        )
-    request("submit", "POST", f"/attempts/{attempt_id}/submit/", session, None, timings, errors)
-
-
-def percentile(values, share):
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 def main() -> None:
@@ -164,20 +85,29 @@ def main() -> None:
     threads = os.environ.get("BENCH_THREADS", "4")
     server = start_gunicorn(HOST, PORT, ENV, workers, threads)
     try:
-        warm_timings, warm_errors = defaultdict(list), defaultdict(list)
+        target = Target(PORT, HOST, HOST)
         with ThreadPoolExecutor(max_workers=4) as pool:  # imports, templates, connections
             for session in sessions[OFFICERS:]:
-                pool.submit(officer_run, page_id, session, warm_timings, warm_errors, None, False)
+                pool.submit(officer_run, target, Load(), page_id, session, questions=QUESTIONS)
         sessions = sessions[:OFFICERS]
         warm_attempts = set(Attempt.objects.values_list("pk", flat=True))
-        timings, errors = defaultdict(list), defaultdict(list)
+        load = Load()
         # Paced: every officer presses "Start" at the same moment.
         starting_gun = threading.Barrier(len(sessions)) if len(sessions) <= CLIENTS else None
         cpu_before = resource.getrusage(resource.RUSAGE_SELF)
         started = time.perf_counter()
         with ThreadPoolExecutor(max_workers=CLIENTS) as pool:
             for session in sessions:
-                pool.submit(officer_run, page_id, session, timings, errors, starting_gun)
+                pool.submit(
+                    officer_run,
+                    target,
+                    load,
+                    page_id,
+                    session,
+                    questions=QUESTIONS,
+                    think=think,
+                    starting_gun=starting_gun,
+                )
         elapsed = time.perf_counter() - started
         cpu_after = resource.getrusage(resource.RUSAGE_SELF)
         client_cpu = (cpu_after.ru_utime - cpu_before.ru_utime) + (
@@ -187,7 +117,7 @@ def main() -> None:
         server.terminate()
         server.wait(timeout=30)
 
-    total = sum(len(v) for v in timings.values())
+    total = load.requests
     model = (
         f"paced, think time {THINK_MIN:g}-{THINK_MAX:g} s per question"
         if PACED
@@ -201,14 +131,8 @@ def main() -> None:
         f"requests {total} in {elapsed:.1f} s: {total / elapsed:.0f} requests/s "
         f"(load generator used {client_cpu:.1f} s of CPU on the same 2 cores)"
     )
-    for kind in ("start", "page", "autosave", "submit"):
-        values = timings[kind]
-        if values:
-            print(
-                f"{kind:9} n={len(values):6} p50 {percentile(values, 0.5):7.1f} ms  "
-                f"p95 {percentile(values, 0.95):7.1f} ms  p99 {percentile(values, 0.99):7.1f} ms  "
-                f"errors {len(errors[kind])}"
-            )
+    for line in load.summary():
+        print(line)
     measured = Attempt.objects.exclude(pk__in=warm_attempts)
     submitted = measured.filter(status="submitted").count()
     answered = Response.objects.filter(attempt__in=measured, answer__isnull=False).count()
@@ -217,8 +141,8 @@ def main() -> None:
         f"{answered} of {OFFICERS * QUESTIONS} expected; "
         f"lost {OFFICERS * QUESTIONS - answered}"
     )
-    for kind, messages in errors.items():
-        for message in messages[:3]:
+    for kind, messages in load.errors.items():
+        for _, message in messages[:3]:
             print(f"  {kind} error: {message}")
 
 

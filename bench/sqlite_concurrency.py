@@ -39,7 +39,9 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from common import ROOT, bench_course, throwaway_sqlite_django
+from common import ROOT, throwaway_sqlite_django
+
+from tests.exam_load import exam_course
 
 MODES = os.environ.get("BENCH_MODES", "before,after").split(",")
 CONNECTIONS = [int(n) for n in os.environ.get("BENCH_CONNECTIONS", "4,8").split(",")]
@@ -88,7 +90,7 @@ def prepare(officers: int) -> tuple[Path, int, list[dict[str, object]]]:
     from lms.accounts.services import user_set_roles
 
     call_command("migrate", verbosity=0)
-    course, exam = bench_course(QUESTIONS)
+    course, exam = exam_course(QUESTIONS)
     activity = h5p_package_import(
         actor=None,
         data=build_package(content=KNOWLEDGE_CHECK, title="Live channel", language="en"),

@@ -13,7 +13,7 @@ import re
 import subprocess
 from http.cookies import SimpleCookie
 from pathlib import Path
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import psycopg
 import pytest
@@ -26,7 +26,16 @@ from certificates import credentials, issuer, services
 from certificates.tests.fixtures import issue
 from lms.accounts.roles import Role
 from lms.accounts.tests.factories import UserFactory
-from tests.test_deploy import DEPLOY, ROOT, VENV, app_process, production_environment, request
+from tests.topology import (
+    DEPLOY,
+    ROOT,
+    VENV,
+    app_process,
+    production_environment,
+    request,
+    static_manifest,
+)
+from tests.topology import database_url as topology_database_url
 
 pytestmark = [
     # RFC 9864 deprecates the alg name "EdDSA" for "Ed25519"; OB 3.0 issuers still use it.
@@ -36,11 +45,7 @@ HTTPS = {"X-Forwarded-Proto": "https"}  # as nginx sends it (deploy/nginx/lms.co
 
 
 def database_url(name: str) -> str:
-    config = connection.settings_dict
-    user = quote(config["USER"] or "postgres")
-    password = f":{quote(config['PASSWORD'])}" if config["PASSWORD"] else ""
-    host = config["HOST"] or "127.0.0.1"
-    return f"postgres://{user}{password}@{host}:{config['PORT'] or 5432}/{name}"
+    return topology_database_url(connection.settings_dict, name)
 
 
 def run(script: str, *args: str, env: dict[str, str]) -> str:
@@ -90,19 +95,6 @@ def sign_in(port: int, username: str, password: str) -> dict[str, str]:
     )
     assert status == 302, body[:2000]
     return {**cookies, **cookies_of(headers)}
-
-
-def static_manifest(static_root: Path) -> None:
-    """Static files are not what this test is about, and collectstatic takes half a minute:
-    a manifest naming every static file as itself lets production's storage render pages
-    (their stylesheets' addresses are then unversioned)."""
-    from django.contrib.staticfiles.finders import get_finders
-
-    names = {path for finder in get_finders() for path, _ in finder.list(None)}
-    static_root.mkdir(parents=True, exist_ok=True)
-    (static_root / "staticfiles.json").write_text(
-        json.dumps({"version": "1.1", "paths": {name: name for name in names}, "hash": ""})
-    )
 
 
 @pytest.fixture

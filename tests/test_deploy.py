@@ -7,32 +7,36 @@ the restored copy served by a real app process and checked as an outside verifie
 
 from __future__ import annotations
 
-import datetime
 import gzip
 import hashlib
-import http.client
 import json
 import os
 import re
-import shutil
-import signal
-import socket
-import ssl
 import subprocess
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
-DEPLOY = ROOT / "deploy"
+from tests.topology import (
+    CONTENT,
+    DEPLOY,
+    METRICS_TOKEN,
+    ROOT,
+    SITE,
+    VENV,
+    answers,
+    app_process,
+    find_program,
+    free_port,
+    nginx_command,
+    production_environment,
+    render_nginx,
+    request,
+    running,
+    tls_context,
+)
+
 UNITS = DEPLOY / "systemd"
-VENV = ROOT / ".venv"
-SITE = "training.customs.example"
-CONTENT = "content.training.customs.example"
 SERVICES = ("lms-app.service", "lms-worker.service", "lms-job@.service")
 TIMERS = {
     "lms-daily-jobs.timer": "run_daily_jobs",
@@ -48,14 +52,6 @@ HARDENING = {
     "RestrictSUIDSGID": "yes",
 }
 MiB = 1024 * 1024
-METRICS_TOKEN = "t" * 40
-
-
-def find_program(name: str) -> str:
-    """A Debian program (the Makefile's browser-deps installs it); a missing one fails."""
-    found = shutil.which(name) or shutil.which(name, path="/usr/sbin:/sbin")
-    assert found, f"{name} is not installed: run 'make browser-deps'"
-    return found
 
 
 # --- systemd ----------------------------------------------------------------------------
@@ -238,107 +234,13 @@ def test_nginx_lets_through_the_largest_body_of_each_address_and_no_more(setting
     assert largest == limits
 
 
-def self_signed(folder: Path) -> tuple[Path, Path]:
-    """A throwaway certificate for both host names, and its key."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, SITE)])
-    now = datetime.datetime.now(datetime.UTC)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(days=1))
-        .add_extension(
-            x509.SubjectAlternativeName([x509.DNSName(SITE), x509.DNSName(CONTENT)]), False
-        )
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
-        .sign(key, hashes.SHA256())
-    )
-    cert_path, key_path = folder / "fullchain.pem", folder / "privkey.pem"
-    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    return cert_path, key_path
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def render_nginx(
-    folder: Path, *, http_port: int, https_port: int, app_port: int, static_root: Path
-) -> Path:
-    """deploy/nginx/*.conf with this machine's paths and ports, under a main configuration
-    that keeps every file nginx writes in ``folder`` (no root needed)."""
-    cert, key = self_signed(folder)
-    media = folder / "var"
-    (media / "media").mkdir(parents=True)
-    site = (DEPLOY / "nginx" / "lms.conf").read_text()
-    for old, new in {
-        "listen 80 ": f"listen 127.0.0.1:{http_port} ",
-        "listen 443 ": f"listen 127.0.0.1:{https_port} ",
-        "/etc/ssl/lms/fullchain.pem": str(cert),
-        "/etc/ssl/lms/privkey.pem": str(key),
-        "/srv/lms/staticfiles/": f"{static_root}/",
-        "root /var/lib/lms;": f"root {media};",
-        "/etc/nginx/lms/upstream.conf": str(folder / "upstream.conf"),
-    }.items():
-        assert old in site, old
-        site = site.replace(old, new)
-    site = "\n".join(line for line in site.splitlines() if "listen [::]" not in line)
-    (folder / "lms.conf").write_text(site)
-    upstream = (DEPLOY / "nginx" / "upstream.conf").read_text()
-    assert "server 127.0.0.1:8000 " in upstream
-    (folder / "upstream.conf").write_text(
-        upstream.replace("127.0.0.1:8000", f"127.0.0.1:{app_port}")
-    )
-    mime_types = Path("/etc/nginx/mime.types")
-    main = folder / "nginx.conf"
-    # As root, nginx's workers would switch to "nobody", who cannot read pytest's folders.
-    user = "user root;\n" if os.geteuid() == 0 else ""
-    main.write_text(
-        f"""{user}daemon off;
-pid {folder}/nginx.pid;
-error_log {folder}/error.log warn;
-events {{ worker_connections 64; }}
-http {{
-    include {mime_types};
-    default_type application/octet-stream;
-    access_log {folder}/access.log;
-    client_body_temp_path {folder}/body;
-    proxy_temp_path {folder}/proxy;
-    fastcgi_temp_path {folder}/fastcgi;
-    uwsgi_temp_path {folder}/uwsgi;
-    scgi_temp_path {folder}/scgi;
-    include {folder}/lms.conf;
-}}
-"""
-    )
-    return main
-
-
-def nginx_command(main: Path, *args: str) -> list[str]:
-    return [find_program("nginx"), "-p", str(main.parent), "-c", str(main), *args]
-
-
 def test_nginx_accepts_the_shipped_configuration(tmp_path):
     main = render_nginx(
-        tmp_path, http_port=free_port(), https_port=free_port(), app_port=8000, static_root=tmp_path
+        tmp_path,
+        http_port=free_port(),
+        https_port=free_port(),
+        servers=["127.0.0.1:8000"],
+        static_root=tmp_path,
     )
     result = subprocess.run(nginx_command(main, "-t"), capture_output=True, text=True, timeout=30)
     assert result.returncode == 0, result.stderr
@@ -347,113 +249,6 @@ def test_nginx_accepts_the_shipped_configuration(tmp_path):
 
 
 # --- real processes ---------------------------------------------------------------------
-
-
-@contextmanager
-def running(command: list[str], *, env: dict[str, str], log: Path, ready) -> Iterator[None]:
-    """``command`` started in its own process group, until ``ready()`` is true (60 s at
-    most), stopped at the end."""
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            command,
-            cwd=ROOT,
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        deadline = time.monotonic() + 60
-        while not ready():
-            assert process.poll() is None, log.read_text()[-3000:]
-            assert time.monotonic() < deadline, log.read_text()[-3000:]
-            time.sleep(0.1)
-        yield
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-
-
-def answers(port: int, path: str = "/healthz") -> bool:
-    try:
-        status, _, _ = request(port, "GET", path)
-    except OSError:
-        return False
-    return status == 200
-
-
-def request(
-    port: int,
-    method: str,
-    path: str,
-    *,
-    headers: dict[str, str] | None = None,
-    body: bytes | None = None,
-    tls: ssl.SSLContext | None = None,
-    host: str = "127.0.0.1",
-) -> tuple[int, dict[str, str], bytes]:
-    """One request to 127.0.0.1:``port``, over TLS with ``host`` as the server name when
-    ``tls`` is given."""
-    sock = socket.create_connection(("127.0.0.1", port), timeout=30)
-    if tls is not None:
-        sock = tls.wrap_socket(sock, server_hostname=host)
-    connection = http.client.HTTPConnection(host, port, timeout=30)
-    connection.sock = sock
-    try:
-        connection.request(method, path, body=body, headers={"Host": host, **(headers or {})})
-        response = connection.getresponse()
-        headers: dict[str, str] = {}
-        for name, value in response.getheaders():  # several Set-Cookie: one a line
-            name = name.lower()
-            headers[name] = f"{headers[name]}\n{value}" if name in headers else value
-        return response.status, headers, response.read()
-    finally:
-        connection.close()
-
-
-def production_environment(folder: Path, **extra: str) -> dict[str, str]:
-    """The environment of an app process with production settings, as in lms.env.example."""
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("DJANGO_", "DATABASE_", "LMS_", "REDIS_", "PROMETHEUS_"))
-    }
-    env.update(
-        DJANGO_SETTINGS_MODULE="lms.settings.production",
-        DJANGO_SECRET_KEY="deploy-test-" + "k" * 50,
-        DJANGO_ALLOWED_HOSTS=f"{SITE},127.0.0.1",
-        LMS_PUBLIC_URL=f"https://{SITE}",
-        LMS_CONTENT_ORIGIN=f"https://{CONTENT}",
-        DJANGO_NUM_PROXIES="1",
-        WEB_CONCURRENCY="1",
-        LMS_VAR_DIR=str(folder / "var"),
-        DJANGO_MEDIA_ROOT=str(folder / "media"),
-        DJANGO_STATIC_ROOT=str(folder / "static"),
-        METRICS_TOKEN=METRICS_TOKEN,
-        DJANGO_LOG_FORMAT="text",
-        PATH=f"{VENV / 'bin'}:{os.environ.get('PATH', '')}",
-    )
-    env.update(extra)
-    return env
-
-
-@contextmanager
-def app_process(folder: Path, env: dict[str, str]) -> Iterator[int]:
-    """gunicorn with deploy/gunicorn.conf.py, as lms-app.service starts it."""
-    port = free_port()
-    env = {**env, "GUNICORN_BIND": f"127.0.0.1:{port}"}
-    command = [str(VENV / "bin" / "gunicorn"), "--config", "deploy/gunicorn.conf.py", "lms.wsgi"]
-    with running(command, env=env, log=folder / "gunicorn.log", ready=lambda: answers(port)):
-        yield port
-
-
-def tls_context(cert: Path) -> ssl.SSLContext:
-    context = ssl.create_default_context(cafile=str(cert))
-    return context
 
 
 @pytest.mark.slow
@@ -486,7 +281,7 @@ def test_nginx_in_front_of_the_app(tmp_path):
             tmp_path,
             http_port=http_port,
             https_port=https_port,
-            app_port=app_port,
+            servers=[f"127.0.0.1:{app_port}"],
             static_root=static,
         )
         with running(
