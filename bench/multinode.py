@@ -55,7 +55,14 @@ from tests.multinode_run import (
     topology_env,
     upgrade,
 )
-from tests.topology import SITE, Topology, cpu_seconds, instance_cpu, worker_pids
+from tests.topology import (
+    SITE,
+    Topology,
+    cpu_seconds,
+    instance_cpu,
+    postgres_cpu,
+    worker_pids,
+)
 
 DB_NAME = os.environ.get("BENCH_DB", "customs_lms_bench_multinode")
 DB_URL = f"postgres://postgres@127.0.0.1:5432/{DB_NAME}"
@@ -102,16 +109,17 @@ def main() -> None:
 
         # One lane: the events in turn (an offset already past runs at once); and the
         # upgrade side by side with them.
-        samples: list[tuple[float, float, float]] = []  # (time, app CPU, load average)
+        # (time, app CPU, load average, PostgreSQL CPU)
+        samples: list[tuple[float, float, float, float]] = []
 
         def app_cpu() -> float:
             return sum(instance_cpu(app) for app in topology.apps if app.process.alive)
 
         def sample(run) -> None:
-            samples.append((time.monotonic(), app_cpu(), os.getloadavg()[0]))
+            samples.append((time.monotonic(), app_cpu(), os.getloadavg()[0], postgres_cpu()))
 
         load_before = os.getloadavg()
-        samples.append((0.0, app_cpu(), load_before[0]))
+        samples.append((0.0, app_cpu(), load_before[0], postgres_cpu()))
         run = run_exam(
             topology,
             exam,
@@ -160,7 +168,7 @@ def main() -> None:
     )
     for line in load.summary():
         print(line)
-    (_, cpu_0, _), (burst_at, cpu_1, _), (steady_at, cpu_2, steady_load) = samples
+    (_, cpu_0, _, db_0), (burst_at, cpu_1, _, db_1), (steady_at, cpu_2, steady_load, db_2) = samples
 
     def finished(since: float, until: float, kinds=KINDS) -> int:
         return sum(1 for kind in kinds for at, _ in load.timings[kind] if since <= at < until)
@@ -171,7 +179,9 @@ def main() -> None:
         f"steady phase (the first {quiet:.1f} s, synchronised start included, before any "
         f"event): {counted} requests, {counted / quiet:.1f} requests/s, app instances' CPU "
         f"{cpu_2 - cpu_0:.1f} s = {1000 * (cpu_2 - cpu_0) / max(1, counted):.1f} ms per "
-        f"request; load average {steady_load:.2f}"
+        f"request; PostgreSQL's CPU {db_2 - db_0:.1f} s = "
+        f"{1000 * (db_2 - db_0) / max(1, counted):.1f} ms per request; load average "
+        f"{steady_load:.2f}"
     )
     for line in load.summary(until=steady_at):
         print(f"  {line}")
@@ -186,7 +196,8 @@ def main() -> None:
         print(
             f"  app CPU per autosave {1000 * per_autosave:.1f} ms ({autosaves} autosaves "
             f"after the start burst); per start with its attempt page "
-            f"{1000 * per_pair:.1f} ms ({pairs} in the burst)"
+            f"{1000 * per_pair:.1f} ms ({pairs} in the burst); PostgreSQL's CPU per "
+            f"autosave {1000 * (db_2 - db_1) / autosaves:.1f} ms"
         )
     print("events:")
     for name, (begin, end) in sorted(run.windows.items(), key=lambda item: item[1]):

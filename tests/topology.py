@@ -624,6 +624,41 @@ def cpu_seconds(pid: int) -> float:
     return sum(int(value) for value in fields[11:15]) / ticks
 
 
+def postgres_cpu() -> float:
+    """CPU seconds of the local PostgreSQL server so far: its postmaster (with every
+    backend it has reaped) and its live backends. The bench reads it before and after a
+    phase, on a server nothing else uses meanwhile."""
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        name, rest = stat.split("(", 1)[1].rsplit(")", 1)
+        if name != "postgres":
+            continue
+        parent = int(rest.split()[1])
+        try:
+            parent_name = Path(f"/proc/{parent}/stat").read_text().split("(", 1)[1]
+        except OSError:
+            parent_name = ""
+        is_postmaster = not parent_name.startswith("postgres)")
+        # The postmaster's own time with its reaped children's; a backend's without.
+        total += cpu_seconds(int(entry.name)) if is_postmaster else own_cpu(int(entry.name))
+    return total
+
+
+def own_cpu(pid: int) -> float:
+    """User and system CPU time of ``pid`` alone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def instance_cpu(instance: Instance) -> float:
     """CPU seconds of an instance so far: its master, its live workers, and the workers
     it replaced (waited for by the master)."""

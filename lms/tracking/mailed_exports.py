@@ -33,6 +33,8 @@ from lms.accounts.timezones import zone_for
 from lms.public_url import public_url
 
 from . import selectors
+from .export_specs import SPECS
+from .exporting import xlsx_stream
 from .models import MailedExport
 
 log = logging.getLogger(__name__)
@@ -81,8 +83,6 @@ def mailed_export_request(
 def mailed_export_build(*, export_id: int) -> MailedExport:
     """Build the workbook, store it and mail the link; does nothing for an export
     already built. Raises on failure (the task retries)."""
-    from .exporting import xlsx_stream
-    from .views_exports import SPECS
 
     export = MailedExport.objects.select_related("administration", "requested_by").get(pk=export_id)
     if export.status == MailedExport.Status.READY:
