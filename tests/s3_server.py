@@ -17,7 +17,6 @@ import contextlib
 import json
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -31,21 +30,9 @@ import pytest
 
 from lms.settings.base import object_storage_from_env
 from lms.settings.env import Env
+from tests.ports import free_ports
 
 START_TIMEOUT = 30.0
-
-
-def _free_ports(count: int) -> list[int]:
-    sockets = []
-    try:
-        for _ in range(count):
-            sock = socket.socket()
-            sock.bind(("127.0.0.1", 0))
-            sockets.append(sock)
-        return [sock.getsockname()[1] for sock in sockets]
-    finally:
-        for sock in sockets:
-            sock.close()
 
 
 def weed_binary() -> str:
@@ -83,7 +70,7 @@ class SeaweedServer:
                 }
             )
         )
-        master, master_grpc, volume, volume_grpc, filer, filer_grpc, s3, s3_grpc = _free_ports(8)
+        master, master_grpc, volume, volume_grpc, filer, filer_grpc, s3, s3_grpc = free_ports(8)
         self.endpoint = f"http://127.0.0.1:{s3}"
         began = time.monotonic()
         self.process = subprocess.Popen(

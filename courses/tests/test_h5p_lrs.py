@@ -9,7 +9,6 @@ import base64
 import json
 import os
 import secrets
-import socket
 import subprocess
 import sys
 import time
@@ -30,14 +29,9 @@ from courses.models import LessonActivity
 from courses.models.h5p import H5PStatement, XAPIAccount
 from courses.packages.h5p import lrs
 from courses.tests.h5p_statements import answered, h5p_statement
+from tests.ports import free_port
 
 pytestmark = pytest.mark.django_db
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture(scope="session")
