@@ -19,6 +19,8 @@ from django.utils.translation import gettext_lazy as _
 
 from lms.accounts.models import Administration, User
 from lms.accounts.selectors import can_see_people_of
+from lms.audit.models import AuditAction
+from lms.audit.services import audit_record
 
 from .models import ApiToken
 
@@ -47,6 +49,17 @@ def token_digest(raw: str) -> str:
 def _new_secret() -> tuple[str, str]:
     prefix = secrets.token_hex(4)
     return prefix, f"{TOKEN_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
+
+
+def _token_state(token: ApiToken) -> dict[str, object]:
+    """What the trail keeps of a token (never its secret or digest)."""
+    return {
+        "name": token.name,
+        "prefix": token.prefix,
+        "scopes": token.scopes,
+        "expires_at": token.expires_at,
+        "revoked_at": token.revoked_at,
+    }
 
 
 def api_token_create(
@@ -87,6 +100,14 @@ def api_token_create(
             created_by=actor,
             expires_at=timezone.now() + dt.timedelta(days=expires_in_days),
         )
+        audit_record(
+            actor=actor,
+            action=AuditAction.API_TOKEN_CREATE,
+            administration=administration,
+            target=token,
+            target_repr=f"{token.name} ({token.prefix})",
+            after=_token_state(token),
+        )
     return token, secret
 
 
@@ -97,9 +118,19 @@ def api_token_revoke(*, actor: User, token: ApiToken) -> ApiToken:
     with transaction.atomic():
         locked = ApiToken.objects.select_for_update().get(pk=token.pk)
         if locked.revoked_at is None:
+            before = _token_state(locked)
             locked.revoked_at = timezone.now()
             locked.revoked_by = actor
             locked.save(update_fields=["revoked_at", "revoked_by"])
+            audit_record(
+                actor=actor,
+                action=AuditAction.API_TOKEN_REVOKE,
+                administration=locked.administration_id,
+                target=locked,
+                target_repr=f"{locked.name} ({locked.prefix})",
+                before=before,
+                after=_token_state(locked),
+            )
     return locked
 
 

@@ -45,6 +45,7 @@ DAILY_JOBS: tuple[DailyJob, ...] = (
     DailyJob("sync_assignments", "lms.tracking.assignments.assignments_sync"),
     DailyJob("assignment_reminders", "lms.tracking.assignments.assignment_reminders_send"),
     DailyJob("delete_expired_exports", "lms.tracking.mailed_exports.mailed_exports_delete_expired"),
+    DailyJob("prune_audit_trail", "lms.audit.retention.audit_records_prune"),
 )
 JOBS_BY_NAME = {job.name: job for job in DAILY_JOBS}
 

@@ -37,6 +37,7 @@ CSRF_TRUSTED_ORIGINS = ENV.list("DJANGO_CSRF_TRUSTED_ORIGINS")
 INSTALLED_APPS = [
     # The platform, lowest layer first.
     "lms.accounts",
+    "lms.audit",
     "lms.home",
     "courses",
     "courses.packages.scorm",
@@ -87,6 +88,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # A request id for the response and every log line (lms/ops/request_id.py).
     "lms.ops.request_id.RequestIdMiddleware",
+    # The client address, user agent and request id of privileged actions (lms/audit).
+    "lms.audit.context.AuditOriginMiddleware",
     # Request counts and latencies by route (lms/ops/metrics.py).
     "lms.ops.metrics.MetricsMiddleware",
     # /healthz, /readyz (and /metrics for its token) before the host check, the HTTPS
@@ -366,6 +369,8 @@ LMS_TASKS_IMMEDIATE_ACCEPTED = ENV.bool("LMS_TASKS_IMMEDIATE_ACCEPTED", False)
 LMS_EXPORT_MAILED_ABOVE_OFFICERS = ENV.int("LMS_EXPORT_MAILED_ABOVE_OFFICERS", 2000)
 # How long a mailed export can be downloaded (days); run_daily_jobs deletes older ones.
 LMS_EXPORT_KEEP_DAYS = ENV.int("LMS_EXPORT_KEEP_DAYS", 7)
+# Days an audit record is kept (lms/audit/retention.py); older ones are pruned daily.
+LMS_AUDIT_RETENTION_DAYS = ENV.int("LMS_AUDIT_RETENTION_DAYS", 3650)
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
