@@ -23,6 +23,8 @@ from courses.services import course_item_complete
 from lms import bulk_sql
 from lms.accounts.models import User
 from lms.accounts.timezones import named_moment
+from lms.audit.models import AuditAction
+from lms.audit.services import audit_record
 
 from . import events
 from . import types as question_types
@@ -97,6 +99,12 @@ def question_version_save(
             confirmed=confirmed,
         )
         question.save(update_fields=["source_language", "translation_sources"])
+        if current is not None and (current.type, current.data, float(current.points)) != (
+            qtype,
+            data,
+            float(points),
+        ):
+            _audit_key_edit(actor, question, current, qtype=qtype, data=data, points=points)
         if current is not None and current.used_at is None:
             current.type, current.data, current.texts, current.points = qtype, data, texts, points
             current.save(update_fields=["type", "data", "texts", "points"])
@@ -114,6 +122,38 @@ def question_version_save(
         question.current_version = version
         question.save(update_fields=["current_version"])
         return version
+
+
+def _audit_key_edit(
+    actor: User | None,
+    question: Question,
+    current: QuestionVersion,
+    *,
+    qtype: str,
+    data: dict[str, Any],
+    points: float,
+) -> None:
+    """The trail of a change to a question's key (its type, data or points)."""
+    bank = question.bank
+    audit_record(
+        actor=actor,
+        action=AuditAction.QUESTION_KEY_EDIT,
+        administration=bank.administration_id,
+        target=question,
+        target_repr=f"{bank.title}: {question}",
+        before={
+            "version": current.number,
+            "type": current.type,
+            "data": current.data,
+            "points": current.points,
+        },
+        after={
+            "version": current.number if current.used_at is None else current.number + 1,
+            "type": qtype,
+            "data": data,
+            "points": points,
+        },
+    )
 
 
 # --- attempts -------------------------------------------------------------------------

@@ -28,6 +28,8 @@ from django.utils.translation import gettext as _
 from lms.accounts.models import User
 from lms.accounts.roles import Role
 from lms.accounts.timezones import zone_for
+from lms.audit.models import AuditAction
+from lms.audit.services import audit_record
 from lms.public_url import public_url
 
 from . import codes, selectors
@@ -132,6 +134,15 @@ def certificate_issue(
                 at=issued_at,
                 actor=actor,
                 detail={"renewed_by": certificate.number},
+            )
+            audit_record(
+                actor=actor,
+                action=AuditAction.CERTIFICATE_REISSUE,
+                administration=certificate.administration_id,
+                target=certificate,
+                target_repr=f"{certificate.number} ({certificate.holder_name})",
+                before={"number": previous.number, "expires_at": previous.expires_at},
+                after={"number": certificate.number, "expires_at": certificate.expires_at},
             )
         transaction.on_commit(lambda: _render_later(certificate.pk))
     return certificate
@@ -264,6 +275,15 @@ def certificate_revoke(*, actor: User, certificate: Certificate, reason: str) ->
             at=now,
             actor=actor,
             detail={"reason": reason[:2000]},
+        )
+        audit_record(
+            actor=actor,
+            action=AuditAction.CERTIFICATE_REVOKE,
+            administration=certificate.administration_id,
+            target=certificate,
+            target_repr=f"{certificate.number} ({certificate.holder_name})",
+            before={"revoked_at": None},
+            after={"revoked_at": now, "reason": reason[:2000]},
         )
     certificate.refresh_from_db()
     return certificate

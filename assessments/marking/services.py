@@ -23,6 +23,9 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from lms.audit.models import AuditAction
+from lms.audit.services import audit_record
+
 from ..content import merged
 from ..grading import Grade
 from ..models import Attempt, AttemptEvent, EssayFile, ManualGrade, Response
@@ -223,6 +226,15 @@ def essay_grade_save(
         )
         Response.objects.filter(pk=response.pk).update(
             fraction=value, points=points, needs_grading=False
+        )
+        audit_record(
+            actor=actor,
+            action=AuditAction.GRADE_MANUAL,
+            administration=attempt.administration_id,
+            target=response,
+            target_repr=f"{attempt.assessment.title} #{response.position} ({attempt.pk})",
+            before={"fraction": response.fraction, "points": response.points},
+            after={"fraction": value, "points": points, "rubric": chosen, "regrade": regrade},
         )
         detail = {"position": response.position, "points": points, "regrade": regrade}
         waiting = Response.objects.filter(attempt=attempt, needs_grading=True).exists()

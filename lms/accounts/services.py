@@ -9,6 +9,9 @@ from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from django.db.models import Q
 
+from lms.audit.models import AuditAction
+from lms.audit.services import audit_record
+
 from .models import User
 from .roles import RETIRED_PERMISSIONS, ROLE_PERMISSIONS, Role
 
@@ -65,6 +68,16 @@ def user_set_roles(*, actor: User | None, user: User, roles: set[Role]) -> None:
             user.groups.remove(*(current - wanted))
         if wanted - current:
             user.groups.add(*(wanted - current))
+        if current != wanted:
+            audit_record(
+                actor=actor,
+                action=AuditAction.USER_ROLES_CHANGE,
+                administration=user.administration_id,
+                target=user,
+                target_repr=f"{user.get_full_name()} ({user.get_username()})",
+                before={"roles": sorted(group.name for group in current)},
+                after={"roles": sorted(group.name for group in wanted)},
+            )
         for cached in ("_lms_roles", "_role_names"):
             if hasattr(user, cached):
                 delattr(user, cached)

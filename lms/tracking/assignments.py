@@ -63,6 +63,8 @@ from lms.accounts.timezones import (
     past_due_q,
     zone_for,
 )
+from lms.audit.models import AuditAction
+from lms.audit.services import audit_record
 from lms.public_url import public_url
 
 from .models import Assignment, OfficerAssignment
@@ -234,6 +236,13 @@ def _check_manager(actor: Actor, administration: Administration) -> None:
         raise PermissionDenied(_("You may not assign training in this administration."))
 
 
+def _assignment_repr(
+    course: CoursePage | None, programme: Programme | None, due_on: dt.date
+) -> str:
+    what = course.title if course is not None else (str(programme) if programme else "")
+    return f"{what} ({due_on.isoformat()})"
+
+
 def assignment_create(
     *,
     actor: User,
@@ -325,6 +334,22 @@ def assignment_create(
             for officer_id, _unit_id in officer_rows
         ]
         OfficerAssignment.objects.bulk_create(rows, batch_size=BATCH_SIZE)
+        audit_record(
+            actor=actor,
+            action=AuditAction.ASSIGNMENT_CREATE,
+            administration=administration,
+            target=assignment,
+            target_repr=_assignment_repr(course, programme, due_on),
+            after={
+                "course_key": course_key,
+                "programme": programme.pk if programme is not None else None,
+                "due_on": due_on,
+                "units": sorted(unit.pk for unit in units),
+                "officers": sorted(officer_ids),
+                "include_subunits": include_subunits,
+                "targeted": len(rows),
+            },
+        )
     assignment.targeted_count = len(rows)
     return assignment
 
@@ -341,9 +366,20 @@ def assignment_withdraw(
             withdrawn_at=now, withdrawn_by=actor
         )
         if updated:
-            OfficerAssignment.objects.filter(
+            removed, _by_model = OfficerAssignment.objects.filter(
                 assignment_id=assignment.pk, completed_at__isnull=True
             ).delete()
+            audit_record(
+                actor=actor,
+                action=AuditAction.ASSIGNMENT_WITHDRAW,
+                administration=assignment.administration_id,
+                target=assignment,
+                target_repr=_assignment_repr(
+                    assignment.course, assignment.programme, assignment.due_on
+                ),
+                before={"withdrawn_at": None},
+                after={"withdrawn_at": now, "open_rows_removed": removed},
+            )
     assignment.refresh_from_db()
     return assignment
 

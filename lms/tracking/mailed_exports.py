@@ -30,6 +30,8 @@ from django.utils.translation import gettext as _
 
 from lms.accounts.models import Administration, User
 from lms.accounts.timezones import zone_for
+from lms.audit.models import AuditAction
+from lms.audit.services import audit_record
 from lms.public_url import public_url
 
 from . import selectors
@@ -75,6 +77,14 @@ def mailed_export_request(
             kind=kind,
             query=asked,
             language=translation.get_language() or settings.LANGUAGE_CODE,
+        )
+        audit_record(
+            actor=actor,
+            action=AuditAction.EXPORT_REQUEST,
+            administration=administration,
+            target=export,
+            target_repr=f"{kind}.xlsx",
+            after={"kind": kind, "format": "xlsx", "filters": asked},
         )
         transaction.on_commit(lambda: build_mailed_export.enqueue(export.pk))
     return export

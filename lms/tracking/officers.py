@@ -48,6 +48,8 @@ from lms.accounts import preferences
 from lms.accounts.models import Administration, Unit, User
 from lms.accounts.roles import Role
 from lms.accounts.selectors import can_see_people_of
+from lms.audit.models import AuditAction
+from lms.audit.services import audit_record
 from lms.public_url import public_url
 
 from .importing import (
@@ -949,6 +951,22 @@ def officer_import_apply(*, actor: Actor, officer_import_id: int) -> ApplyOutcom
                 plan=plan,
                 send_invitations=record.send_invitations,
                 record=record,
+            )
+            audit_record(
+                actor=actor if actor.is_authenticated else None,
+                action=AuditAction.OFFICER_IMPORT_APPLY,
+                administration=record.administration,
+                target=record,
+                target_repr=record.filename,
+                after={
+                    "filename": record.filename,
+                    "sha256": record.sha256,
+                    "rows": record.row_count,
+                    "created": record.created_count,
+                    "updated": record.updated_count,
+                    "unchanged": record.unchanged_count,
+                    "invited": record.invited_count,
+                },
             )
     except (DatabaseError, ImportFileError, ImportRefused, PermissionDenied) as error:
         log.exception("Officer import %s failed", officer_import_id)

@@ -28,6 +28,9 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from lms.audit.models import AuditAction
+from lms.audit.services import audit_record
+
 from . import exporting, mailed_exports, selectors
 from .export_specs import SPECS, ExportSpec
 from .views_dashboard import regional_summary
@@ -79,7 +82,16 @@ def _administration_export(request: HttpRequest, code: str, fmt: str, kind: str)
             {"administration": administration, "email": request.user.email},
             status=202,
         )
-    return _respond(fmt, SPECS[kind](administration, request.GET))
+    spec = SPECS[kind](administration, request.GET)
+    audit_record(
+        actor=request.user,
+        action=AuditAction.EXPORT_DOWNLOAD,
+        administration=administration,
+        target=administration,
+        target_repr=spec.filename(fmt),
+        after={"kind": kind, "format": fmt, "filters": dict(request.GET.lists())},
+    )
+    return _respond(fmt, spec)
 
 
 @login_required
@@ -87,6 +99,14 @@ def _administration_export(request: HttpRequest, code: str, fmt: str, kind: str)
 def mailed_export_download(request: HttpRequest, token: str) -> FileResponse:
     """A mailed export, for its requester only (lms/tracking/mailed_exports.py)."""
     export = mailed_exports.access_mailed_export(request.user, token)
+    audit_record(
+        actor=request.user,
+        action=AuditAction.EXPORT_DOWNLOAD,
+        administration=export.administration_id,
+        target=export,
+        target_repr=export.filename,
+        after={"kind": export.kind, "format": "xlsx", "filters": export.query},
+    )
     response = FileResponse(
         export.file.open("rb"),
         as_attachment=True,
