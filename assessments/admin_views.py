@@ -10,6 +10,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -42,7 +43,7 @@ from .imports import question_import_progress, question_import_queue, question_i
 from .models import AssessmentPage, Question, QuestionBank
 from .models.banks import type_choices
 from .portability import ImportRefused, detect_format, questions_export, questions_import
-from .services import question_version_save
+from .services import bank_owner_record, question_version_save
 from .translation_po import (
     TranslationImportRefused,
     bank_translation_import,
@@ -128,9 +129,29 @@ class QuestionBankForm(OwnerFieldMixin, WagtailAdminModelForm):
         return owner_choices(user)
 
 
+class BankEditView(_editable(model_views.EditView, lambda bank: bank.pk)):
+    """Saving a bank records a change of owner in the audit trail, in the same
+    transaction (assessments.services.bank_owner_record)."""
+
+    def save_instance(self) -> QuestionBank:
+        with transaction.atomic():
+            previous = (
+                QuestionBank.objects.select_for_update()
+                .filter(pk=self.object.pk)
+                .values_list("administration_id", flat=True)
+                .first()
+            )
+            instance = super().save_instance()
+            bank_owner_record(
+                actor=self.request.user, bank=instance, previous_administration_id=previous
+            )
+        return instance
+
+
 class QuestionBankViewSet(_scoped_object_views(lambda bank: bank.pk), ModelViewSet):
     model = QuestionBank
     index_view_class = BankIndexView
+    edit_view_class = BankEditView
 
     def get_form_class(self, for_update: bool = False) -> type[QuestionBankForm]:
         return QuestionBankForm

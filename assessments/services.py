@@ -43,6 +43,7 @@ from .models import (
     AttemptEvent,
     EssayFile,
     Question,
+    QuestionBank,
     QuestionVersion,
     Response,
 )
@@ -122,6 +123,28 @@ def question_version_save(
         question.current_version = version
         question.save(update_fields=["current_version"])
         return version
+
+
+def bank_owner_record(
+    *, actor: User | None, bank: QuestionBank, previous_administration_id: int | None
+) -> None:
+    """The trail of a bank given to another owner (an administration, or none: regional):
+    one record for each administration concerned, the one that had it and the one that
+    has it, so that each one's managers see it; a platform-wide record between two
+    regional owners cannot happen. Called in the transaction that saved the bank."""
+    if bank.administration_id == previous_administration_id:
+        return
+    concerned = {previous_administration_id, bank.administration_id} - {None}
+    for administration_id in sorted(concerned):
+        audit_record(
+            actor=actor,
+            action=AuditAction.BANK_OWNER_CHANGE,
+            administration=administration_id,
+            target=bank,
+            target_repr=bank.title,
+            before={"administration": previous_administration_id},
+            after={"administration": bank.administration_id},
+        )
 
 
 def _audit_key_edit(

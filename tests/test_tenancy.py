@@ -18,6 +18,9 @@ def per_urls(per, per_officer, per_manager):
         reverse("tracking:officer", args=["PER", per_manager.pk]),
         reverse("tracking:matrix", args=["PER"]),
         reverse("tracking:matrix", args=["per"]) + "?status=valid",
+        reverse("audit:trail", args=["PER"]),
+        reverse("audit:trail", args=["PER"]) + "?action=api_token.create",
+        reverse("audit:trail_export", args=["PER"]),
     ]
 
 

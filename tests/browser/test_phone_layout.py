@@ -78,6 +78,8 @@ SWEPT = {
     "tracking:import": "manager",
     "api_pages:tokens": "manager",
     "api_pages:token_revoke": "manager",
+    "audit:trail": "manager",
+    "audit:platform_trail": "platform admin",
     "certificates:manage": "manager",
     "certificates:manage_detail": "manager",
     "tracking:regional": "coordinator",
@@ -103,6 +105,8 @@ NOT_PAGES = {
     "tracking:regional_export": "a download",
     "tracking:import_template": "a download",
     "tracking:mailed_export": "a download (the link of a mailed export)",
+    "audit:trail_export": "a download",
+    "audit:platform_trail_export": "a download",
     "courses:h5p_player_messages": "a script (the H5P player's texts)",
     "home:calendar_feed": "an iCalendar file",
     "home:calendar_address_off": "POST only",
@@ -157,6 +161,7 @@ def site(
     per_manager,
     coordinator,
     regional_author,
+    platform_admin,
     password,
     tmp_path,
     django_capture_on_commit_callbacks,
@@ -212,6 +217,7 @@ def site(
             "manager": per_manager.username,
             "coordinator": coordinator.username,
             "training manager": regional_author.username,
+            "platform admin": platform_admin.username,
         },
         lesson=lesson,
         pages={
@@ -258,12 +264,15 @@ def site(
                 f"/administrations/PER/imports/{officer_import.pk}/",
                 "/administrations/PER/api-tokens/",
                 f"/administrations/PER/api-tokens/{token.pk}/revoke/",
+                "/administrations/PER/audit/",
+                "/administrations/PER/audit/?action=api_token.create",
                 "/certificates/manage/",
                 f"/certificates/manage/{certificate.pk}/",
                 "/api/v1/docs/",
             ],
             "coordinator": ["/regional/", "/accounts/profile/"],
             "training manager": ["/learning/", "/accounts/profile/"],
+            "platform admin": ["/audit/"],
         },
     )
 
@@ -378,7 +387,8 @@ def visit(page, url: str) -> None:
 
 @pytest.mark.slow
 @pytest.mark.parametrize(
-    "role", ["anonymous", "officer", "manager", "coordinator", "training manager"]
+    "role",
+    ["anonymous", "officer", "manager", "coordinator", "training manager", "platform admin"],
 )
 def test_every_page_fits_a_phone_and_passes_axe(browser, live_server, site, role):
     phone = new_screen(browser, live_server, PHONE)

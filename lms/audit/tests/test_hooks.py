@@ -189,3 +189,22 @@ def test_a_mailed_export_request(client, per_manager, per, per_officer, settings
     record = only(AuditAction.EXPORT_REQUEST)
     assert (record.actor_id, record.administration_id) == (per_manager.pk, per.pk)
     assert record.after["kind"] == "matrix" and record.after["format"] == "xlsx"
+
+
+def test_bank_ownership_change_in_the_wagtail_admin(client, regional_author, per, pan):
+    bank = make_bank("Shared bank", administration=per)
+    client.force_login(regional_author)
+    url = f"/cms/question_banks/edit/{bank.pk}/"
+    # A change of title only: no record.
+    saved = client.post(url, {"title": "Shared", "description": "", "administration": per.pk})
+    assert saved.status_code == 302
+    assert not AuditRecord.objects.filter(action=AuditAction.BANK_OWNER_CHANGE).exists()
+    moved = client.post(url, {"title": "Shared", "description": "", "administration": pan.pk})
+    assert moved.status_code == 302
+    records = AuditRecord.objects.filter(action=AuditAction.BANK_OWNER_CHANGE)
+    # One record for each administration concerned: PER lost the bank, PAN got it.
+    assert sorted(records.values_list("administration_id", flat=True)) == sorted([per.pk, pan.pk])
+    for record in records:
+        assert record.actor_id == regional_author.pk and record.target_id == str(bank.pk)
+        assert record.before == {"administration": per.pk}
+        assert record.after == {"administration": pan.pk}

