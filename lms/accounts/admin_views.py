@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from django import forms
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 from wagtail.users.forms import UserCreationForm, UserEditForm
-from wagtail.users.views.users import UserViewSet
+from wagtail.users.views.users import CreateView, EditView, UserViewSet
 
 from .forms import TimeZoneField
 from .models import Administration, Unit, User
+from .services import user_privileges, user_privileges_record
 
 PROFILE_FIELDS = [
     "full_name",
@@ -47,7 +49,31 @@ class LmsUserEditForm(UserEditForm):
         }
 
 
+class _RecordsPrivileges:
+    """Saving a user in the Wagtail admin records a change of their groups, superuser
+    flag, active flag or administration in the audit trail, in the same transaction."""
+
+    def save_instance(self) -> User:
+        with transaction.atomic():
+            current = getattr(self, "object", None)
+            before = user_privileges(current.pk if current is not None else None)
+            instance = super().save_instance()
+            user_privileges_record(actor=self.request.user, user=instance, before=before)
+        return instance
+
+
+class LmsUserCreateView(_RecordsPrivileges, CreateView):
+    pass
+
+
+class LmsUserEditView(_RecordsPrivileges, EditView):
+    pass
+
+
 class LmsUserViewSet(UserViewSet):
+    add_view_class = LmsUserCreateView
+    edit_view_class = LmsUserEditView
+
     def get_form_class(self, for_update: bool = False) -> type[forms.ModelForm]:
         return LmsUserEditForm if for_update else LmsUserCreationForm
 

@@ -81,3 +81,47 @@ def user_set_roles(*, actor: User | None, user: User, roles: set[Role]) -> None:
         for cached in ("_lms_roles", "_role_names"):
             if hasattr(user, cached):
                 delattr(user, cached)
+
+
+def user_privileges(user_id: int | None) -> dict[str, Any] | None:
+    """What the trail keeps of a user's privileges, read from the database (None: no
+    such user yet): every group, superuser, active, administration."""
+    if user_id is None:
+        return None
+    row = (
+        User.objects.filter(pk=user_id)
+        .values("is_superuser", "is_active", "administration_id")
+        .first()
+    )
+    if row is None:
+        return None
+    groups = Group.objects.filter(user__pk=user_id).order_by("name").values_list("name", flat=True)
+    return {
+        "groups": list(groups),
+        "is_superuser": row["is_superuser"],
+        "is_active": row["is_active"],
+        "administration": row["administration_id"],
+    }
+
+
+def user_privileges_record(
+    *, actor: User | None, user: User, before: dict[str, Any] | None
+) -> None:
+    """Record a change of ``user``'s privileges (groups, superuser, active, administration)
+    made by a form (the Wagtail admin's user pages) since ``before``; nothing when they
+    are the same. Called in the transaction that saved the user; a user moved between
+    administrations is recorded for both."""
+    after = user_privileges(user.pk)
+    if after == before:
+        return
+    concerned = {user.administration_id, (before or {}).get("administration")} - {None}
+    for administration_id in sorted(concerned) or [None]:
+        audit_record(
+            actor=actor,
+            action=AuditAction.USER_ROLES_CHANGE,
+            administration=administration_id,
+            target=user,
+            target_repr=f"{user.get_full_name()} ({user.get_username()})",
+            before=before,
+            after=after,
+        )

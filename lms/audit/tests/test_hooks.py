@@ -111,27 +111,26 @@ def test_a_question_key_edit(per, per_author):
     assert not AuditRecord.objects.filter(action=AuditAction.QUESTION_KEY_EDIT).exists()
     data = deepcopy(current.data)
     data["edited"] = True
-    question_version_save(
-        actor=per_author,
-        question=question,
-        qtype=current.type,
-        data=data,
-        texts=current.texts,
-        points=float(current.points),
-    )
+    reworded = deepcopy(current.texts)
+    reworded["en"]["title"] = "Reworded"
+
+    def save(texts: dict) -> None:
+        question_version_save(
+            actor=per_author,
+            question=question,
+            qtype=current.type,
+            data=data,
+            texts=texts,
+            points=float(current.points),
+        )
+
+    save(current.texts)
     record = only(AuditAction.QUESTION_KEY_EDIT)
     assert (record.actor_id, record.administration_id) == (per_author.pk, per.pk)
     assert record.target_id == str(question.pk)
     assert "edited" not in record.before["data"] and record.after["data"]["edited"] is True
-    # Texts only (no key change): no record.
-    question_version_save(
-        actor=per_author,
-        question=question,
-        qtype=current.type,
-        data=data,
-        texts=current.texts,
-        points=float(current.points),
-    )
+    # A change of texts only (the key is the same): no record.
+    save(reworded)
     assert AuditRecord.objects.filter(action=AuditAction.QUESTION_KEY_EDIT).count() == 1
 
 
@@ -208,3 +207,35 @@ def test_bank_ownership_change_in_the_wagtail_admin(client, regional_author, per
         assert record.actor_id == regional_author.pk and record.target_id == str(bank.pk)
         assert record.before == {"administration": per.pk}
         assert record.after == {"administration": pan.pk}
+
+
+def _form_data(form) -> dict:
+    """What the browser would send back for ``form`` unchanged."""
+    data = {}
+    for name in form.fields:
+        value = form[name].value()
+        if value is None or value is False:
+            continue
+        data[name] = "on" if value is True else value
+    return data
+
+
+def test_groups_changed_in_the_wagtail_admin(client, platform_admin, per_officer, per):
+    from django.contrib.auth.models import Group
+
+    client.force_login(platform_admin)
+    url = reverse("wagtailusers_users:edit", args=[per_officer.pk])
+    form = client.get(url).context["form"]
+    data = _form_data(form)
+    saved = client.post(url, data)  # unchanged: no record
+    assert saved.status_code == 302, saved.context["form"].errors
+    before = AuditRecord.objects.filter(action=AuditAction.USER_ROLES_CHANGE).count()
+    managers = Group.objects.get(name=Role.ADMINISTRATION_MANAGER.value)
+    data["groups"] = [*data.get("groups", []), managers.pk]
+    assert client.post(url, data).status_code == 302
+    record = AuditRecord.objects.filter(action=AuditAction.USER_ROLES_CHANGE).latest("id")
+    assert AuditRecord.objects.filter(action=AuditAction.USER_ROLES_CHANGE).count() == before + 1
+    assert (record.actor_id, record.administration_id) == (platform_admin.pk, per.pk)
+    assert record.target_id == str(per_officer.pk)
+    assert record.before["groups"] == ["Officers"]
+    assert record.after["groups"] == ["Administration managers", "Officers"]
