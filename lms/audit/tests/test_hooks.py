@@ -22,7 +22,7 @@ from lms.accounts.services import user_set_roles
 from lms.api.services import api_token_create, api_token_revoke
 from lms.audit.models import AuditAction, AuditRecord
 from lms.tracking.assignments import assignment_create, assignment_withdraw
-from lms.tracking.models import OfficerImport
+from lms.tracking.models import MailedExport, OfficerImport
 from lms.tracking.tests.test_import_pages import csv_file, upload
 
 pytestmark = pytest.mark.django_db
@@ -180,14 +180,23 @@ def test_a_streamed_export(client, per_manager, per, per_officer):
     assert record.client_ip == "198.51.100.4"
 
 
-def test_a_mailed_export_request(client, per_manager, per, per_officer, settings):
+def test_a_mailed_export_request_and_its_download(
+    client, per_manager, per, per_officer, settings, django_capture_on_commit_callbacks
+):
     settings.LMS_EXPORT_MAILED_ABOVE_OFFICERS = 0
     client.force_login(per_manager)
-    response = client.get(reverse("tracking:matrix_export", args=["PER", "xlsx"]))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.get(reverse("tracking:matrix_export", args=["PER", "xlsx"]))
     assert response.status_code == 202
     record = only(AuditAction.EXPORT_REQUEST)
     assert (record.actor_id, record.administration_id) == (per_manager.pk, per.pk)
     assert record.after["kind"] == "matrix" and record.after["format"] == "xlsx"
+    assert not AuditRecord.objects.filter(action=AuditAction.EXPORT_DOWNLOAD).exists()
+    export = MailedExport.objects.get()
+    assert client.get(reverse("tracking:mailed_export", args=[export.token])).status_code == 200
+    download = only(AuditAction.EXPORT_DOWNLOAD)
+    assert (download.actor_id, download.administration_id) == (per_manager.pk, per.pk)
+    assert download.target_id == str(export.pk) and download.after["kind"] == "matrix"
 
 
 def test_bank_ownership_change_in_the_wagtail_admin(client, regional_author, per, pan):

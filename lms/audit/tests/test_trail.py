@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 from django.db import DatabaseError, connection, transaction
 from django.test import override_settings
 from django.utils import timezone
@@ -119,6 +120,12 @@ def test_pruning_deletes_only_rows_past_the_retention(per_manager, per):
     with pytest.raises(DatabaseError, match="DELETE refused"):
         _raw(f"DELETE FROM {TABLE}", [])
     assert AuditRecord.objects.count() == len(recent) + 2
+
+
+@override_settings(LMS_AUDIT_RETENTION_DAYS=0)
+def test_a_retention_below_one_day_is_refused():
+    with pytest.raises(ImproperlyConfigured):
+        audit_records_prune()
 
 
 def test_pruning_is_a_daily_job():
