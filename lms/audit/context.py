@@ -2,7 +2,7 @@
 request id, kept for the current request so that services (which never see the request)
 can write them into the audit trail.
 
-:class:`AuditOriginMiddleware` sets it once per request from
+:class:`AuditOriginMiddleware` keeps the request; a record reads its origin from
 :func:`lms.accounts.throttles.client_address` (the one rule for "the client's address")
 and :mod:`lms.ops.request_id`; outside a request (a task, a command) the origin is empty.
 """
@@ -30,7 +30,15 @@ class Origin:
 
 
 NO_ORIGIN = Origin()
-current_origin: ContextVar[Origin] = ContextVar("lms_audit_origin", default=NO_ORIGIN)
+# The request being served, read only when a privileged action writes a record: most
+# requests write none, so their origin is never worked out.
+_current_request: ContextVar[HttpRequest | None] = ContextVar("lms_audit_request", default=None)
+
+
+def current_origin() -> Origin:
+    """The origin of the request being served; empty outside a request."""
+    request = _current_request.get()
+    return NO_ORIGIN if request is None else origin_of(request)
 
 
 def origin_of(request: HttpRequest) -> Origin:
@@ -43,16 +51,16 @@ def origin_of(request: HttpRequest) -> Origin:
 
 
 class AuditOriginMiddleware:
-    """After the request id middleware: records the request's origin for the trail."""
+    """After the request id middleware: keeps the request for the trail's origin."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        current_origin.set(origin_of(request))
+        _current_request.set(request)
         return self.get_response(request)
 
 
 @receiver(request_finished, dispatch_uid="lms.audit.context.forget")
 def _forget_origin(**kwargs: object) -> None:
-    current_origin.set(NO_ORIGIN)
+    _current_request.set(None)

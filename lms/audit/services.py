@@ -34,7 +34,7 @@ def audit_record(
     ``actor`` None is the platform itself (a command, a seed); the origin defaults to the
     current request's (lms/audit/context.py). Called inside the caller's transaction, so
     that the action and its record commit or roll back together."""
-    origin = origin or current_origin.get()
+    origin = origin or current_origin()
     administration_id = (
         administration.pk if isinstance(administration, Administration) else administration
     )
