@@ -22,8 +22,8 @@ PYTEST_ARGS ?= -n 3 --durations=25
 PG_PYTEST_ARGS ?= -m "not browser" --database-tests-only
 # `make test` runs both legs at once: the SQLite leg waits on Chromium for much of its
 # time and each leg alone left a core idle, so side by side they finish in about the
-# time of the longer one. The PostgreSQL leg takes two processes, the SQLite leg three.
-PG_LEG_ARGS ?= -n 2 --durations=25
+# time of the longer one. Each leg takes three processes.
+PG_LEG_ARGS ?= -n 3 --durations=25
 
 .PHONY: help setup run test lint format check-deploy test-sqlite test-postgres browser-deps lock \
         postgres messages bench bench-exam bench-certificates bench-tracking bench-content bench-questions bench-search bench-pages bench-sqlite bench-multinode clean
