@@ -46,6 +46,25 @@ class AuditAction(models.TextChoices):
     EXPORT_DOWNLOAD = "export.download", _("Personal data exported")
     EXPORT_REQUEST = "export.request", _("Personal data export requested by e-mail")
     AUDIT_EXPORT = "audit.export", _("Audit trail exported")
+    # Identity (issue 16): single sign-on, second factors, SCIM provisioning.
+    SIGN_IN = "auth.sign_in", _("Signed in")
+    SIGN_IN_FAILED = "auth.sign_in_failed", _("Sign-in refused")
+    SIGN_IN_SETTINGS_CHANGE = "auth.settings_change", _("Sign-in settings changed")
+    IDENTITY_PROVIDER_CHANGE = "idp.change", _("Identity provider configured")
+    IDENTITY_PROVIDER_DELETE = "idp.delete", _("Identity provider removed")
+    ACCOUNT_LINK = "idp.account_link", _("Account linked to an identity provider")
+    ACCOUNT_CREATE_JIT = "idp.account_create", _("Account created at first sign-in")
+    MFA_ENROL = "mfa.enrol", _("Second factor enrolled")
+    MFA_REMOVE = "mfa.remove", _("Second factor removed")
+    MFA_RECOVERY_CODES = "mfa.recovery_codes", _("Recovery codes generated")
+    MFA_RECOVERY_USED = "mfa.recovery_used", _("Recovery code used")
+    MFA_LOCKOUT = "mfa.lockout", _("Second factor locked after failed codes")
+    SCIM_TOKEN_CREATE = "scim_token.create", _("SCIM token created")
+    SCIM_TOKEN_REVOKE = "scim_token.revoke", _("SCIM token revoked")
+    SCIM_USER_CREATE = "scim.user_create", _("User provisioned by SCIM")
+    SCIM_USER_UPDATE = "scim.user_update", _("User updated by SCIM")
+    SCIM_USER_DEACTIVATE = "scim.user_deactivate", _("User deactivated by SCIM")
+    SCIM_GROUP_CHANGE = "scim.group_change", _("Unit changed by SCIM")
 
 
 class AuditRecordQuerySet(models.QuerySet["AuditRecord"]):
