@@ -38,6 +38,8 @@ INSTALLED_APPS = [
     # The platform, lowest layer first.
     "lms.accounts",
     "lms.audit",
+    # Single sign-on per administration (OIDC, SAML), above accounts and audit.
+    "lms.sso",
     "lms.home",
     "courses",
     "courses.packages.scorm",
@@ -215,6 +217,8 @@ AUTHENTICATION_BACKENDS = [
     "lms.accounts.lockout.AddressBudgetBackend",
     # django-axes next: it refuses locked-out credentials before any other backend.
     "axes.backends.AxesStandaloneBackend",
+    # Local passwords switched off for an administration (lms/sso/backends.py).
+    "lms.sso.backends.LocalPasswordPolicyBackend",
     "lms.accounts.backends.ModelBackend",
 ]
 PASSWORD_HASHERS = [

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+app_name = "sso"
+
+urlpatterns = [
+    path("accounts/sso/", views.choose, name="choose"),
+    path("sso/<slug:slug>/oidc/start/", views.oidc_start, name="oidc_start"),
+    path("sso/<slug:slug>/oidc/callback/", views.oidc_callback, name="oidc_callback"),
+]

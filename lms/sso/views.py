@@ -1,0 +1,104 @@
+"""Single sign-on pages: the provider chooser, and each protocol's start and callback.
+Thin: parse, call the protocol module and the sign-in service, render."""
+
+from __future__ import annotations
+
+from django.contrib.auth import login
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from lms.accounts.models import User
+
+from . import oidc, selectors
+from .models import IdentityProvider
+from .services import (
+    MFA_SESSION_KEY,
+    PROVIDER_SESSION_KEY,
+    SignInRefused,
+    identity_sign_in,
+    sign_in_refused_record,
+)
+
+PASSWORD_BACKEND = "lms.accounts.backends.ModelBackend"
+
+
+def safe_next(request: HttpRequest, candidate: str | None) -> str:
+    """``candidate`` when it stays on this site, else the home page."""
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return "/"
+
+
+@require_GET
+@never_cache
+def choose(request: HttpRequest) -> HttpResponse:
+    """The providers for an e-mail's domain, or every active provider (the chooser)."""
+    email = request.GET.get("email", "").strip()[:254]
+    matches = selectors.provider_list_for_email(email) if email else []
+    return render(
+        request,
+        "sso/choose.html",
+        {
+            "email": email,
+            "matches": matches,
+            "providers": selectors.provider_list_active(),
+            "next": safe_next(request, request.GET.get("next")),
+        },
+    )
+
+
+def _refused(
+    request: HttpRequest, provider: IdentityProvider | None, error: SignInRefused
+) -> HttpResponse:
+    sign_in_refused_record(provider=provider, reason=error.reason)
+    return render(request, "sso/refused.html", {"message": error.message}, status=400)
+
+
+def _signed_in(
+    request: HttpRequest, provider: IdentityProvider, user: User, mfa: bool, next_url: str
+) -> HttpResponse:
+    login(request, user, backend=PASSWORD_BACKEND)
+    request.session[PROVIDER_SESSION_KEY] = provider.slug
+    if mfa and provider.trust_mfa:
+        request.session[MFA_SESSION_KEY] = True
+    return HttpResponseRedirect(safe_next(request, next_url))
+
+
+def _oidc_redirect_uri(request: HttpRequest, provider: IdentityProvider) -> str:
+    return request.build_absolute_uri(reverse("sso:oidc_callback", args=[provider.slug]))
+
+
+@require_GET
+@never_cache
+def oidc_start(request: HttpRequest, slug: str) -> HttpResponse:
+    provider = selectors.access_provider(slug, IdentityProvider.Kind.OIDC)
+    try:
+        url = oidc.authorization_redirect(
+            request,
+            provider,
+            redirect_uri=_oidc_redirect_uri(request, provider),
+            next_url=safe_next(request, request.GET.get("next")),
+        )
+    except SignInRefused as error:
+        return _refused(request, provider, error)
+    return HttpResponseRedirect(url)
+
+
+@require_GET
+@never_cache
+def oidc_callback(request: HttpRequest, slug: str) -> HttpResponse:
+    provider = selectors.access_provider(slug, IdentityProvider.Kind.OIDC)
+    try:
+        assertion, next_url = oidc.callback_assertion(
+            request, provider, redirect_uri=_oidc_redirect_uri(request, provider)
+        )
+        user = identity_sign_in(provider=provider, assertion=assertion)
+    except SignInRefused as error:
+        return _refused(request, provider, error)
+    return _signed_in(request, provider, user, assertion.mfa, next_url)
