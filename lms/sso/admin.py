@@ -4,6 +4,7 @@ write-only: the form never shows it, a blank field keeps the stored one."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django import forms
@@ -12,7 +13,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from . import services
+from . import saml, services
 from .models import ExternalIdentity, IdentityProvider, SignInSettings
 
 
@@ -38,6 +39,28 @@ class IdentityProviderForm(forms.ModelForm):
         required=False,
         help_text=_("Separated by commas, for example sunat.gob.pe."),
     )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        issuer = data.get("issuer") or ""
+        if data.get("kind") == IdentityProvider.Kind.OIDC and not (
+            issuer.startswith("https://")
+            or re.match(r"^http://(127\.0\.0\.1|localhost)(:\d+)?(/|$)", issuer)
+        ):
+            self.add_error("issuer", _("An OpenID Connect issuer is an https:// URL."))
+        if data.get("kind") == IdentityProvider.Kind.SAML:
+            try:
+                idp = saml.idp_metadata(data.get("saml_idp_metadata") or "")
+            except ValueError as error:
+                self.add_error("saml_idp_metadata", str(error))
+            else:
+                if idp["entityId"] != data.get("issuer"):
+                    self.add_error(
+                        "issuer",
+                        _("The issuer must be the entity id of the IdP metadata: %(id)s.")
+                        % {"id": idp["entityId"]},
+                    )
+        return data
 
     class Meta:
         model = IdentityProvider

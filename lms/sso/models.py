@@ -37,7 +37,7 @@ class IdentityProvider(models.Model):
     name = models.CharField(_("name"), max_length=200, help_text=_("Shown on the sign-in button."))
     kind = models.CharField(_("protocol"), max_length=8, choices=Kind.choices)
     is_active = models.BooleanField(_("active"), default=True)
-    issuer = models.URLField(
+    issuer = models.CharField(
         _("issuer"),
         max_length=500,
         help_text=_(

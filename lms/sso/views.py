@@ -9,11 +9,12 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
 
 from lms.accounts.models import User
 
-from . import oidc, selectors
+from . import oidc, saml, selectors
 from .models import IdentityProvider
 from .services import (
     MFA_SESSION_KEY,
@@ -102,3 +103,43 @@ def oidc_callback(request: HttpRequest, slug: str) -> HttpResponse:
     except SignInRefused as error:
         return _refused(request, provider, error)
     return _signed_in(request, provider, user, assertion.mfa, next_url)
+
+
+@require_GET
+def saml_metadata(request: HttpRequest, slug: str) -> HttpResponse:
+    """The SP metadata the IdP's administrators import."""
+    provider = selectors.access_provider(slug, IdentityProvider.Kind.SAML)
+    return HttpResponse(saml.sp_metadata(request, provider), content_type="application/xml")
+
+
+@require_GET
+@never_cache
+def saml_start(request: HttpRequest, slug: str) -> HttpResponse:
+    provider = selectors.access_provider(slug, IdentityProvider.Kind.SAML)
+    response = HttpResponseRedirect("/")
+    try:
+        response["Location"] = saml.login_redirect(
+            request,
+            provider,
+            next_url=safe_next(request, request.GET.get("next")),
+            response=response,
+        )
+    except SignInRefused as error:
+        return _refused(request, provider, error)
+    return response
+
+
+@csrf_exempt  # the IdP's form posts here; the signed request cookie binds it instead
+@require_POST
+@never_cache
+def saml_acs(request: HttpRequest, slug: str) -> HttpResponse:
+    provider = selectors.access_provider(slug, IdentityProvider.Kind.SAML)
+    try:
+        assertion, next_url = saml.acs_assertion(request, provider)
+        user = identity_sign_in(provider=provider, assertion=assertion)
+    except SignInRefused as error:
+        response = _refused(request, provider, error)
+    else:
+        response = _signed_in(request, provider, user, assertion.mfa, next_url)
+    response.delete_cookie(saml.COOKIE, path=request.path)
+    return response
