@@ -19,13 +19,13 @@ from tests.idp.saml import saml_idp
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture
-def pan_provider(live_server, pan, pan_unit):
+def running_pan_provider(live_server, pan, clock_skew_seconds=0):
     sp = f"{live_server.url}/sso/pan-ana/saml/metadata/"
     acs = f"{live_server.url}/sso/pan-ana/saml/acs/"
     with saml_idp(
         entity_id="urn:pa:ana:idp",
         service_providers={sp: acs},
+        clock_skew_seconds=clock_skew_seconds,
         accounts={
             "pedro": {
                 "nameid": "pan-0001-opaque",
@@ -52,7 +52,18 @@ def pan_provider(live_server, pan, pan_unit):
         )
 
 
-def sso_sign_in(page, at_idp: bool) -> None:
+@pytest.fixture
+def pan_provider(live_server, pan, pan_unit):
+    yield from running_pan_provider(live_server, pan)
+
+
+@pytest.fixture
+def pan_provider_clock_behind(live_server, pan, pan_unit):
+    """PAN's IdP with its clock two hours behind: its assertions arrive expired."""
+    yield from running_pan_provider(live_server, pan, clock_skew_seconds=-2 * 60 * 60)
+
+
+def sso_sign_in(page, at_idp: bool, signed_in: bool = True) -> None:
     page.goto("/accounts/login/")
     page.locator("#id_sso_email").fill("pedro.rios@ana.gob.pa")
     page.get_by_role("button", name="Continue with single sign-on").click()
@@ -60,7 +71,8 @@ def sso_sign_in(page, at_idp: bool) -> None:
     if at_idp:
         page.get_by_label("User").fill("pedro")
         page.get_by_role("button", name="Sign in at the IdP").click()
-    page.wait_for_url(re.compile(r"^http://127\.0\.0\.1:\d+/$"))
+    if signed_in:
+        page.wait_for_url(re.compile(r"^http://127\.0\.0\.1:\d+/$"))
 
 
 def test_pan_officer_signs_in_through_pans_saml_idp(page, home_page, pan_provider, pan_unit):
@@ -79,3 +91,13 @@ def test_pan_officer_signs_in_through_pans_saml_idp(page, home_page, pan_provide
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
     assert User.objects.filter(email="pedro.rios@ana.gob.pa").count() == 1
     assert AuditRecord.objects.filter(action=AuditAction.SIGN_IN, actor=user).count() == 2
+
+
+def test_expired_assertion_is_refused_in_the_browser(page, home_page, pan_provider_clock_behind):
+    sso_sign_in(page, at_idp=True, signed_in=False)
+    expect(page.get_by_test_id("sso-refused")).to_contain_text("Single sign-on did not succeed")
+    expect(page.get_by_role("button", name="Sign out")).to_have_count(0)
+    assert not User.objects.filter(email="pedro.rios@ana.gob.pa").exists()
+    refused = AuditRecord.objects.get(action=AuditAction.SIGN_IN_FAILED)
+    assert refused.administration.code == "PAN"
+    assert "SAML response refused" in refused.after["reason"]
