@@ -16,6 +16,9 @@ BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(ENV.str("LMS_VAR_DIR", str(BASE_DIR / "var")))
 
 SECRET_KEY = ENV.str("DJANGO_SECRET_KEY")
+# Former secret keys, comma-separated, while a rotation settles: sessions and signed
+# values they made stay valid, and identity providers' secrets stay readable (lms/sso).
+SECRET_KEY_FALLBACKS = ENV.list("DJANGO_SECRET_KEY_FALLBACKS")
 DEBUG = False
 # The content origin (lms/content_origin.py): package content (H5P) and the players run in
 # sandboxed frames served from this second host name of the same application, never on

@@ -41,4 +41,9 @@ def secret_decrypt(token: str) -> str:
     return _keys().decrypt(token.encode()).decode() if token else ""
 
 
-__all__ = ["InvalidToken", "secret_decrypt", "secret_encrypt"]
+def secret_rotate(token: str) -> str:
+    """``token`` encrypted again with the current key (a fallback key may have made it)."""
+    return _keys().rotate(token.encode()).decode() if token else ""
+
+
+__all__ = ["InvalidToken", "secret_decrypt", "secret_encrypt", "secret_rotate"]

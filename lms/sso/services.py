@@ -28,7 +28,7 @@ from lms.audit.models import AuditAction
 from lms.audit.services import audit_record
 
 from .models import ExternalIdentity, IdentityProvider, SignInSettings
-from .secrets import secret_encrypt
+from .secrets import secret_encrypt, secret_rotate
 
 MFA_SESSION_KEY = "lms.mfa.idp_asserted"
 PROVIDER_SESSION_KEY = "lms.sso.provider"
@@ -285,6 +285,9 @@ def provider_save(
     )
     if client_secret:
         provider.client_secret_encrypted = secret_encrypt(client_secret)
+    elif provider.client_secret_encrypted:
+        # Saved again after a key rotation: the secret moves to the current key.
+        provider.client_secret_encrypted = secret_rotate(provider.client_secret_encrypted)
     with transaction.atomic():
         provider.save()
         after = provider_snapshot(provider)

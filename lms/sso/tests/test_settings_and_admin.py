@@ -171,6 +171,14 @@ def test_managers_cannot_reach_the_provider_pages(client, per_manager):
     assert "/login/" in response["Location"]
 
 
+def test_saving_a_provider_after_a_key_rotation_moves_its_secret_to_the_new_key(per):
+    provider = _provider(per, "per-sunat", [])
+    with override_settings(SECRET_KEY="new-key", SECRET_KEY_FALLBACKS=["test-only-key"]):
+        provider_save(actor=None, provider=provider, before=None)
+    with override_settings(SECRET_KEY="new-key", SECRET_KEY_FALLBACKS=[]):
+        assert secret_decrypt(provider.client_secret_encrypted) == "s"
+
+
 def test_secrets_survive_a_key_rotation_with_fallback_only():
     token = secret_encrypt("client-secret")
     with override_settings(SECRET_KEY="new-key", SECRET_KEY_FALLBACKS=["test-only-key"]):
