@@ -153,5 +153,12 @@ class ExternalIdentityAdmin(admin.ModelAdmin):
         "last_sign_in_at",
     ]
 
+    # Read-only: links are made by sign-ins and go with their account or provider.
     def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
