@@ -240,3 +240,17 @@ def test_platform_admin_imports_idp_metadata(client, pan, platform_admin, pan_id
     )
     assert response.status_code == 302, response.context["adminform"].form.errors
     assert IdentityProvider.objects.get().saml_idp_metadata == pan_idp.metadata
+
+
+@pytest.mark.parametrize(
+    "garbage",
+    [
+        "%%% not base64",
+        base64.b64encode(b"<not-saml/>").decode(),
+        base64.b64encode(b"\xff").decode(),
+    ],
+)
+def test_malformed_responses_are_refused_not_errors(client, pan_provider, garbage):
+    client.get("/sso/pan-ana/saml/start/")
+    response = client.post("/sso/pan-ana/saml/acs/", {"SAMLResponse": garbage})
+    _refused(response, "SAML response refused")
