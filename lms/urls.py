@@ -32,6 +32,7 @@ urlpatterns = [
     path("", include("lms.tracking.urls")),
     path("", include("lms.api.urls_pages")),
     path("", include("lms.audit.urls")),
+    path("", include("lms.mfa.urls")),
     path("", include("lms.accounts.urls")),
     path("", include("courses.urls")),
     path("", include("assessments.urls")),
