@@ -61,7 +61,7 @@ def _state(state: Any) -> dict[str, str | None]:
 
 def _user_handle(user: User) -> bytes:
     """An opaque, stable handle for the authenticator (never the username)."""
-    return salted_hmac("lms.mfa.passkey.user", str(user.pk)).digest()[:32]
+    return salted_hmac("lms.mfa.passkey.user", str(user.pk), algorithm="sha256").digest()
 
 
 def _credentials(user: User) -> list[AttestedCredentialData]:
