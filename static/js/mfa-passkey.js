@@ -74,7 +74,11 @@
       body: JSON.stringify(body || {})
     }).then(function (answer) {
       return answer.json().then(function (data) {
-        if (!answer.ok) throw new Error(data.detail || answer.statusText);
+        if (!answer.ok) {
+          var refused = new Error(data.detail || answer.statusText);
+          refused.fromServer = true;
+          throw refused;
+        }
         return data;
       });
     });
@@ -91,7 +95,9 @@
       ceremony(form)
         .then(function (data) { window.location.assign(data.redirect); })
         .catch(function (problem) {
-          error.textContent = problem && problem.message ? problem.message : String(problem);
+          // The server's refusals are translated; the browser's own (cancelled, timed out,
+          // no authenticator) are not: the page's message stands for them.
+          error.textContent = problem && problem.fromServer ? problem.message : form.dataset.failedMessage;
           error.hidden = false;
           button.disabled = false;
         });
