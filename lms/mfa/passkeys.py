@@ -9,6 +9,7 @@ The relying party is the site: ``LMS_MFA_RP_ID`` (default: the host name of
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -35,6 +36,16 @@ class PasskeyRefused(Exception):
 
 def rp_id() -> str:
     return settings.LMS_MFA_RP_ID or (urlsplit(settings.LMS_PUBLIC_URL).hostname or "")
+
+
+def available() -> bool:
+    """Whether passkeys can work here: browsers refuse an IP address as relying party
+    (``make run`` serves http://127.0.0.1:8000, where only TOTP apps are offered)."""
+    try:
+        ipaddress.ip_address(rp_id().strip("[]"))
+    except ValueError:
+        return bool(rp_id())
+    return False
 
 
 def allowed_origins() -> frozenset[str]:

@@ -112,6 +112,7 @@ def security(request: HttpRequest) -> HttpResponse:
             "required": is_privileged(user) and settings.LMS_MFA_REQUIRED,
             "next": safe_next(request, request.GET.get("next")),
             "passkey_form": PasskeyNameForm(),
+            "passkeys_available": passkeys.available(),
         },
     )
 
@@ -312,7 +313,7 @@ def verify(request: HttpRequest) -> HttpResponse:
             "totp_form": totp_form,
             "recovery_form": recovery_form,
             "has_totp": bool(services.totp_devices_of(user)),
-            "has_passkey": bool(services.passkeys_of(user)),
+            "has_passkey": bool(services.passkeys_of(user)) and passkeys.available(),
             "has_recovery": services.recovery_codes_left(user) > 0,
             "locked_message": _locked_message(wait) if wait else "",
             "next": next_url,

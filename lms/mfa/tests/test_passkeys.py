@@ -126,3 +126,14 @@ def test_malformed_bodies_are_refused(client, enrolled):
     assert client.post(VERIFY, b"{not json", content_type="application/json").status_code == 400
     post_json(client, VERIFY_OPTIONS)
     assert post_json(client, VERIFY, {"credential": {"id": "x"}}).status_code == 400
+
+
+def test_no_passkeys_offered_where_the_site_is_an_ip_address(client, settings, per_manager):
+    settings.LMS_MFA_RP_ID = ""
+    settings.LMS_PUBLIC_URL = "http://127.0.0.1:8000"
+    client.force_login(per_manager)
+    page = client.get("/accounts/security/").content.decode()
+    assert "data-passkey-register" not in page
+    assert "not at an IP address" in page
+    settings.LMS_PUBLIC_URL = "https://training.customs.example"
+    assert "data-passkey-register" in client.get("/accounts/security/").content.decode()
