@@ -285,6 +285,8 @@ LMS_MFA_ALLOWED_ORIGINS = ENV.list("LMS_MFA_ALLOWED_ORIGINS")
 # django-otp's per-device delays (one count whatever device is tried).
 OTP_TOTP_ISSUER = "Customs Integrity & Enforcement Academy"
 OTP_TOTP_THROTTLE_FACTOR = 0
+# django-otp's pages in the Django admin never show a person's TOTP key or its QR code.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # Abuse limits: per client address, per e-mail address, per request body.
 # Database sessions whose keys must look like Django's own (a NUL in the cookie would be

@@ -216,3 +216,16 @@ def test_an_attacker_with_the_password_cannot_add_a_factor(client, per_manager):
     assert client.post(RECOVERY).status_code == 302
     assert client.post(reverse("mfa:passkey_register_options")).status_code == 403
     assert TOTPDevice.objects.filter(user=per_manager).count() == 1
+
+
+def test_the_django_admin_never_shows_a_totp_key(client, per_manager, platform_admin):
+    key = services.totp_new_key()
+    device = services.totp_enrol(user=per_manager, key_hex=key, code=code_at(key), name="Phone")
+    client.force_login(platform_admin)
+    session = client.session
+    session["lms.mfa.idp_asserted"] = True
+    session.save()
+    change = client.get(f"/django-admin/otp_totp/totpdevice/{device.pk}/change/")
+    assert change.status_code == 200
+    assert key not in change.content.decode()
+    assert client.get(f"/django-admin/otp_totp/totpdevice/{device.pk}/config/").status_code == 403
