@@ -85,7 +85,12 @@ def test_sign_out_and_language_stay_open(client, per_manager):
 
 def test_officers_are_not_forced(client, per_officer):
     client.force_login(per_officer)
-    assert client.get("/accounts/profile/").status_code == 200
+    profile = client.get("/accounts/profile/")
+    assert profile.status_code == 200
+    # Their account page leads to opting in.
+    assert f'href="{SECURITY}"' in profile.content.decode()
+    page = client.get(SECURITY).content.decode()
+    assert "It is optional for you." in page
 
 
 def test_officer_who_opted_in_must_verify_at_the_next_sign_in(client, per_officer):
