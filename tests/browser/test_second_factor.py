@@ -160,3 +160,41 @@ def test_manager_enrols_totp_and_passkey_and_needs_one_to_reach_the_dashboard(
         "totp",
     ]
     assert AuditAction.MFA_RECOVERY_CODES in [action for action, _after in recorded]
+
+
+@pytest.fixture
+def checked_screen(browser, live_server, settings):
+    """The site at 127.0.0.1 with the policy bypassed for the injected checker."""
+    settings.LMS_MFA_REQUIRED = True
+    context = browser.new_context(base_url=live_server.url, locale="en-GB", bypass_csp=True)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+def test_the_second_factor_pages_pass_axe(checked_screen, per, per_manager, password):
+    from lms.mfa import services
+    from tests.browser.test_accessibility import violations
+
+    page = checked_screen
+    key = services.totp_new_key()
+    services.totp_enrol(user=per_manager, key_hex=key, code=code(key), name="Phone")
+    services.recovery_codes_generate(user=per_manager)
+    sign_in(page, "manager.per", password)
+    expect(page.get_by_role("heading", name="Confirm it is you")).to_be_visible()
+    page.get_by_text("Use a recovery code").click()
+    assert violations(page) == []
+    page.get_by_label("Code from your authenticator app").fill("000000")
+    page.get_by_role("button", name="Verify").click()
+    expect(page.get_by_text("That code is not right.")).to_be_visible()
+    assert violations(page) == []
+    page.get_by_label("Code from your authenticator app").fill(code(key, 1))
+    page.get_by_role("button", name="Verify").click()
+    expect(page.get_by_role("heading", name=re.compile("Dashboard"))).to_be_visible()
+    for path in ("/accounts/security/", "/accounts/security/totp/", "/accounts/security/recovery/"):
+        page.goto(path)
+        assert violations(page) == [], path
+    page.get_by_role("button", name="Make ten new recovery codes").click()
+    expect(page.get_by_test_id("recovery-codes").locator("li")).to_have_count(10)
+    assert violations(page) == []
