@@ -305,7 +305,8 @@ def verify(request: HttpRequest) -> HttpResponse:
                         % {"left": left},
                     )
                 return HttpResponseRedirect(next_url)
-    wait = services.lockout_wait(user)
+    # Shown above the forms when the page opens locked (a refused form says it itself).
+    wait = services.lockout_wait(user) if status != 429 else None
     return render(
         request,
         "mfa/verify.html",

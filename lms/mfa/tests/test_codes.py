@@ -95,6 +95,9 @@ def test_five_wrong_codes_lock_code_entry_even_for_the_right_code(client, per_ma
     assert client.get("/accounts/profile/").status_code == 302
     # Recovery codes are locked too (one count per account).
     assert client.post(VERIFY, {"kind": "recovery", "recovery-code": "x"}).status_code == 429
+    # The page says so when opened again, once.
+    opened = client.get(VERIFY).content.decode()
+    assert opened.count("Too many wrong codes") == 1
     assert actions(per_manager).count(AuditAction.MFA_LOCKOUT) == 1
     lockout = AuditRecord.objects.get(action=AuditAction.MFA_LOCKOUT)
     assert lockout.administration_id == per_manager.administration_id
