@@ -232,3 +232,36 @@ def test_the_django_admin_never_shows_a_totp_key(client, per_manager, platform_a
     assert change.status_code == 200
     assert key not in change.content.decode()
     assert client.get(f"/django-admin/otp_totp/totpdevice/{device.pk}/config/").status_code == 403
+
+
+def test_the_administrations_audit_trail_shows_the_second_factor_actions(
+    client, per_manager, pan_manager
+):
+    client.force_login(per_manager)
+    key = enrol_through_the_page(client)
+    codes = re.findall(CODE, client.post(RECOVERY).content.decode())
+    sign_in_again(client, per_manager)
+    client.post(VERIFY, {"kind": "totp", "totp-code": "000000"})
+    client.post(VERIFY, {"kind": "recovery", "recovery-code": codes[0]})
+    trail = client.get("/administrations/PER/audit/")
+    assert trail.status_code == 200
+    page = trail.content.decode()
+    shown = set(re.findall(r'data-action="([a-z_.]+)"', page))
+    assert shown >= {
+        AuditAction.MFA_ENROL,
+        AuditAction.MFA_RECOVERY_CODES,
+        AuditAction.MFA_RECOVERY_USED,
+        AuditAction.SIGN_IN,
+        AuditAction.SIGN_IN_FAILED,
+    }
+    assert '<th scope="row">Second factor enrolled</th>' in page
+    assert key not in page and codes[0] not in page
+    # Another administration's manager does not see them.
+    client.logout()
+    client.force_login(pan_manager)
+    session = client.session
+    session["lms.mfa.idp_asserted"] = True
+    session.save()
+    theirs = client.get("/administrations/PAN/audit/").content.decode()
+    assert not re.findall(r'data-action="mfa\.', theirs)
+    assert client.get("/administrations/PER/audit/").status_code == 404
