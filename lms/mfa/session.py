@@ -24,6 +24,8 @@ VERIFIED_AT_KEY = "lms.mfa.verified_at"
 HAS_FACTOR_KEY = "lms.mfa.has_factor"
 TOTP_PENDING_KEY = "lms.mfa.totp_pending"
 PASSKEY_STATE_KEY = "lms.mfa.passkey_state"
+# The page a person wanted when sent to enrolment: reached once the recovery codes are kept.
+THEN_KEY = "lms.mfa.then"
 
 
 def is_verified(session: SessionBase) -> bool:

@@ -38,6 +38,7 @@ from .models import PasskeyDevice
 from .qr import qr_data_uri
 from .session import (
     PASSKEY_STATE_KEY,
+    THEN_KEY,
     TOTP_PENDING_KEY,
     is_fresh,
     is_verified,
@@ -101,6 +102,9 @@ def security(request: HttpRequest) -> HttpResponse:
     if not _may_manage(request):
         return HttpResponseRedirect(_verify_url(request.get_full_path()))
     user = request.user
+    wanted = safe_next(request, request.GET.get("next"))
+    if wanted != "/":
+        request.session[THEN_KEY] = wanted
     return render(
         request,
         "mfa/security.html",
@@ -110,7 +114,7 @@ def security(request: HttpRequest) -> HttpResponse:
             "recovery_left": services.recovery_codes_left(user),
             "has_factor": services.has_factor(user),
             "required": is_privileged(user) and settings.LMS_MFA_REQUIRED,
-            "next": safe_next(request, request.GET.get("next")),
+            "next": wanted,
             "passkey_form": PasskeyNameForm(),
             "passkeys_available": passkeys.available(),
         },
@@ -175,7 +179,12 @@ def recovery(request: HttpRequest) -> HttpResponse:
         return HttpResponseRedirect(reverse("mfa:security"))
     if request.method == "POST":
         codes = services.recovery_codes_generate(user=request.user)
-        return render(request, "mfa/recovery_codes.html", {"codes": codes})
+        then = request.session.pop(THEN_KEY, None)
+        return render(
+            request,
+            "mfa/recovery_codes.html",
+            {"codes": codes, "then": safe_next(request, then) if then else reverse("mfa:security")},
+        )
     return render(
         request,
         "mfa/recovery.html",

@@ -112,6 +112,10 @@ def test_manager_enrols_totp_and_passkey_and_needs_one_to_reach_the_dashboard(
     page.get_by_role("button", name="Make ten new recovery codes").click()
     expect(page.get_by_test_id("recovery-codes").locator("li")).to_have_count(10)
     page.get_by_role("link", name="I have kept them").click()
+    # The page the manager asked for at sign-in, now open.
+    expect(page.get_by_role("heading", name=re.compile("Dashboard"))).to_be_visible()
+    page.goto("/accounts/profile/")
+    page.get_by_role("link", name="Sign-in security (second factor)").click()
 
     # A passkey, made by the virtual authenticator.
     page.get_by_label("Name of this passkey").fill("Laptop")
