@@ -33,6 +33,7 @@ urlpatterns = [
     path("", include("lms.api.urls_pages")),
     path("", include("lms.audit.urls")),
     path("", include("lms.sso.urls")),
+    path("", include("lms.mfa.urls")),
     path("", include("lms.accounts.urls")),
     path("", include("courses.urls")),
     path("", include("assessments.urls")),

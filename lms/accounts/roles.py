@@ -145,3 +145,23 @@ def roles_of(user: User | AnonymousUser) -> frozenset[Role]:
 
 def has_role(user: User | AnonymousUser, role: Role) -> bool:
     return role in roles_of(user)
+
+
+# Roles whose holders see or change other people's data or the platform itself: they must
+# prove a second factor (lms/mfa). Officers see their own learning only and may opt in.
+PRIVILEGED_ROLES = frozenset(
+    {
+        Role.TRAINING_MANAGER,
+        Role.ADMINISTRATION_MANAGER,
+        Role.REGIONAL_COORDINATOR,
+        Role.PLATFORM_ADMIN,
+    }
+)
+
+
+def is_privileged(user: User | AnonymousUser) -> bool:
+    """Whether ``user`` holds a privileged role, or is staff or a superuser (the Django
+    admin's flags, which open the admins whatever the groups say)."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return bool(user.is_staff or user.is_superuser or roles_of(user) & PRIVILEGED_ROLES)

@@ -43,6 +43,8 @@ INSTALLED_APPS = [
     "lms.audit",
     # Single sign-on per administration (OIDC, SAML), above accounts and audit.
     "lms.sso",
+    # A second factor (TOTP, passkeys, recovery codes) for privileged roles (issue 16).
+    "lms.mfa",
     "lms.home",
     "courses",
     "courses.packages.scorm",
@@ -72,6 +74,8 @@ INSTALLED_APPS = [
     "taggit",
     # Third-party.
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI's files, served from our own static files
@@ -118,6 +122,8 @@ MIDDLEWARE = [
     # Before any view or form reads the body: size limits per address, hostile URLs.
     "lms.middleware.RequestLimitsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Privileged roles (and officers who opted in) prove a second factor (lms/mfa).
+    "lms.mfa.middleware.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     # Last, so that it sees the outcome of authentication (django-axes).
@@ -267,6 +273,27 @@ AXES_LOCKOUT_CALLABLE = "lms.accounts.lockout.lockout_response"
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLE_ACCESS_FAILURE_LOG = False
 AXES_VERBOSE = False
+
+# Second factor (lms/mfa): required of training managers, administration managers,
+# regional coordinators, platform admins, staff and superusers on the site and in the
+# admins (officers may opt in). Off only in the test settings; the deploy check refuses it
+# off (mfa.E001).
+LMS_MFA_REQUIRED = ENV.bool("LMS_MFA_REQUIRED", True)
+# Wrong codes (TOTP or recovery) per account before code entry is locked, and how long.
+LMS_MFA_FAILURE_RATE = ENV.rate("LMS_MFA_FAILURE_RATE", "5/15m")
+LMS_MFA_LOCKOUT_SECONDS = ENV.int("LMS_MFA_LOCKOUT_MINUTES", 15) * 60
+# Removing a factor needs a proof this recent.
+LMS_MFA_FRESH_SECONDS = ENV.int("LMS_MFA_FRESH_SECONDS", 10 * 60)
+# Passkeys: the relying party id (a host name) and the origins the browser may sign for;
+# empty: LMS_PUBLIC_URL's host name and origin (lms/mfa/passkeys.py).
+LMS_MFA_RP_ID = ENV.str("LMS_MFA_RP_ID")
+LMS_MFA_ALLOWED_ORIGINS = ENV.list("LMS_MFA_ALLOWED_ORIGINS")
+# TOTP apps show this name beside the account; the account budget above replaces
+# django-otp's per-device delays (one count whatever device is tried).
+OTP_TOTP_ISSUER = "Customs Integrity & Enforcement Academy"
+OTP_TOTP_THROTTLE_FACTOR = 0
+# django-otp's pages in the Django admin never show a person's TOTP key or its QR code.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # Abuse limits: per client address, per e-mail address, per request body.
 # Database sessions whose keys must look like Django's own (a NUL in the cookie would be

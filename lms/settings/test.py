@@ -25,3 +25,6 @@ WHITENOISE_USE_FINDERS = True
 MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 # Argon2 stays on, as in production; factories reuse one pre-computed hash for speed.
+# The second factor is off for the suite (it signs people in with force_login); the tests
+# of lms/mfa turn it on, and tests/test_deploy.py checks that production keeps it.
+LMS_MFA_REQUIRED = False
