@@ -133,7 +133,7 @@ def module_detail(request: HttpRequest, module: ModulePage) -> HttpResponse:
 def lesson_detail(request: HttpRequest, lesson: LessonPage) -> HttpResponse:
     if redirect := _require_login(request):
         return redirect
-    course, enrolment = selectors.course_for_page(request.user, lesson)
+    course, enrolment, slots = selectors.lesson_for_officer(request.user, lesson)
     if enrolment is None:
         messages.info(request, _("Enrol in the course to open its lessons."))
         return HttpResponseRedirect(course.url)
@@ -145,7 +145,6 @@ def lesson_detail(request: HttpRequest, lesson: LessonPage) -> HttpResponse:
         )
         target = outline.next_lesson()
         return HttpResponseRedirect(target.lesson.url if target else course.url)
-    slots = selectors.lesson_slots(request.user, lesson)
     scorm = scorm_player.lesson_blocks(request, lesson)
     status = services.lesson_visit(
         actor=request.user,
