@@ -12,6 +12,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
+from django.contrib.messages import get_messages
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
@@ -40,7 +41,7 @@ from lms import page_cache
 from lms.content_origin import content_origin_for
 from lms.public_url import public_url
 
-from . import search, selectors, services
+from . import lesson_shell, search, selectors, services
 from .forms import CatalogueFilterForm, SearchForm
 from .models import (
     CourseIndexPage,
@@ -156,27 +157,28 @@ def lesson_detail(request: HttpRequest, lesson: LessonPage) -> HttpResponse:
     if current is not None:
         current.status = status
     previous, following, number = outline.position(lesson)
-    response = render(
-        request,
-        lesson.template,
-        {
-            "page": lesson,
-            "self": lesson,
-            "course": course,
-            "enrolment": enrolment,
-            "lesson_status": status,
-            "outline": outline,
-            "previous": previous,
-            "following": following,
-            "number": number,
-            "total": len(outline.lessons),
-            "body_html": _lesson_body_html(request, lesson, slots, scorm),
-            "outline_html": _outline_html(request, course, lesson, outline, enrolment),
-            "h5p_settings": _player_settings(request, lesson, slots) if slots else None,
-            "h5p_messages_url": player_messages_url() if slots else None,
-            "scorm_settings": scorm_player.page_settings(request, scorm) if scorm else None,
-        },
-    )
+    context = {
+        "page": lesson,
+        "self": lesson,
+        "course": course,
+        "enrolment": enrolment,
+        "lesson_status": status,
+        "outline": outline,
+        "previous": previous,
+        "following": following,
+        "number": number,
+        "total": len(outline.lessons),
+        "body_html": _lesson_body_html(request, lesson, slots, scorm),
+        "outline_html": _outline_html(request, course, lesson, outline, enrolment),
+        "h5p_settings": _player_settings(request, lesson, slots) if slots else None,
+        "h5p_messages_url": player_messages_url() if slots else None,
+        "scorm_settings": scorm_player.page_settings(request, scorm) if scorm else None,
+    }
+    if scorm or len(get_messages(request)):
+        # SCORM settings are each officer's own; messages show once: rendered in full.
+        response = render(request, lesson.template, context)
+    else:
+        response = HttpResponse(lesson_shell.render_lesson(request, lesson, context))
     if slots or scorm:
         # The site's strict policy, which may frame the content origin where H5P plays.
         response._csp_config = h5p_player_module.page_policy(request)
