@@ -56,6 +56,7 @@ CSRF, FULL_PATH, NAME, SETTINGS, BODY, OUTLINE = (
     _MARK.format(name) for name in ("csrf", "path", "name", "settings", "body", "outline")
 )
 _SETTINGS_ID = "h5p-settings"
+_INDENTATION = re.compile(r"\n\s+")
 
 
 class _Viewer:
@@ -119,7 +120,10 @@ def _render_shell(
         },
     )
     # The settings marker went through json_script: its whole element becomes the hole.
-    return str(html).replace(json_script(SETTINGS, _SETTINGS_ID), SETTINGS)
+    html = str(html).replace(json_script(SETTINGS, _SETTINGS_ID), SETTINGS)
+    # Indentation and blank lines cost bytes on every view and mean nothing here (the
+    # shell has no <pre> or <textarea>; the body, which may, is a hole filled later).
+    return _INDENTATION.sub("\n", html)
 
 
 def render_lesson(request: HttpRequest, lesson: LessonPage, context: dict[str, Any]) -> str:
@@ -160,7 +164,8 @@ def render_lesson(request: HttpRequest, lesson: LessonPage, context: dict[str, A
         SHELL_SECONDS,
     )
     holes = {
-        "csrf": get_token(request),
+        # One token for the page's forms and its player (the same value compresses).
+        "csrf": (context["h5p_settings"] or {}).get("csrfToken") or get_token(request),
         "path": escape(request.get_full_path()),
         "name": escape(user.get_full_name()),
         "body": context["body_html"],

@@ -40,6 +40,7 @@ from wagtail.models import Locale
 from lms import page_cache
 from lms.content_origin import content_origin_for
 from lms.public_url import public_url
+from lms.reversing import cached_reverse
 
 from . import lesson_shell, search, selectors, services
 from .forms import CatalogueFilterForm, SearchForm
@@ -345,8 +346,8 @@ def _player_settings(
     return {
         "csrfToken": get_token(request),
         "contentOrigin": content_origin_for(request) or "",
-        "xapiUrl": reverse("courses:h5p_xapi", args=[0]).replace("/0/", "/{id}/"),
-        "stateUrl": reverse("courses:h5p_state", args=[0, "t", "s"]).replace(
+        "xapiUrl": cached_reverse("courses:h5p_xapi", 0).replace("/0/", "/{id}/"),
+        "stateUrl": cached_reverse("courses:h5p_state", 0, "t", "s").replace(
             "/0/t/s/", "/{id}/{dataType}/{subContentId}/"
         ),
         "readyTimeout": settings.LMS_H5P_READY_TIMEOUT_SECONDS,
@@ -410,8 +411,8 @@ def player_messages_url() -> str:
     """The address of :func:`player_messages` in the active language, named by a hash of
     its text: a new translation is a new address, so the browser may keep it for a year."""
     language = translation.get_language()
-    return reverse(
-        "courses:h5p_player_messages", args=[language, _player_messages_version(language)]
+    return cached_reverse(
+        "courses:h5p_player_messages", language, _player_messages_version(language)
     )
 
 
