@@ -101,6 +101,13 @@ class PreparedQuery[M: Model]:
         ready.as_sql = lambda *args, **kwargs: (sql, tuple(params))
         return list(ModelIterable(_Stand(template, ready)))
 
+    def prepared_shapes(self) -> set[Hashable]:
+        """The shapes prepared on this thread's connection to the model's database (not
+        those refused): what a test checks so that a query does not fall back unseen."""
+        connection = connections[router.db_for_read(self.model)]
+        found = self._prepared.get(connection, {})
+        return {shape for shape, prepared in found.items() if prepared is not _UNPREPARABLE}
+
     def _compile(self, using: str, values: Sequence[Any]) -> tuple[QuerySet, Any, str, tuple]:
         queryset = self.build(*values).using(using)
         compiler = queryset.query.get_compiler(using=using)

@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 
 from courses import selectors, services
 from courses.models import Enrolment, LessonActivity
-from lms.accounts.backends import ModelBackend, user_with_roles
+from lms.accounts.backends import ModelBackend, _user_with_roles, user_with_roles
 from lms.accounts.roles import ROLE_NAME_SEPARATOR, Role, roles_of
 from lms.accounts.tests.factories import UserFactory
 from lms.prepared import PreparedQuery
@@ -50,6 +50,7 @@ def test_the_user_with_roles_matches_its_queryset_for_every_user(per, pan):
         assert _row(loaded) == _row(plain)
         assert administration == plain.administration
         assert roles == roles_of(plain)
+    assert _user_with_roles.prepared_shapes() == {1}  # prepared, not fallen back
     # A role granted or taken away shows on the next load (nothing is kept but the SQL).
     officer = users[0]
     officer.groups.add(Group.objects.get(name=Role.ADMINISTRATION_MANAGER.value))
@@ -79,6 +80,7 @@ def test_the_officers_lesson_state_is_their_own(course_tree, per_officer, pan_of
         _course, enrolment, slots = selectors.lesson_for_officer(pan_officer, lesson)
         assert enrolment == Enrolment.objects.get(user=pan_officer)
         assert slots[course_tree.block_id].saved_state is None
+    assert selectors._prepared_officer_state.prepared_shapes() == {3}  # 1 activity
     # A lesson without activities (another shape) and an officer not enrolled.
     _course, enrolment, slots = selectors.lesson_for_officer(per_officer, course_tree.lesson1)
     assert enrolment.user_id == per_officer.pk and slots == {}
@@ -124,6 +126,7 @@ def test_a_shape_that_cannot_be_prepared_runs_its_queryset(per):
     assert [found.pk for found in by_email("CARLOS@example.org")] == [user.pk]
     assert [found.pk for found in by_email("carlos@EXAMPLE.org")] == [user.pk]
     assert by_email("nobody@example.org") == []
+    assert by_email.prepared_shapes() == set()
     # The uuid form the probes learnt is used for real values (hex on SQLite).
     enrolments = PreparedQuery(
         Enrolment,
@@ -131,3 +134,4 @@ def test_a_shape_that_cannot_be_prepared_runs_its_queryset(per):
         lambda shape: ((uuid.UUID(int=1),), (uuid.UUID(int=2),)),
     )
     assert enrolments(uuid.uuid4()) == []
+    assert enrolments.prepared_shapes() == {1}
