@@ -5,7 +5,12 @@ Run with ``make bench`` (after ``make setup``; it seeds the demo if needed). Pri
   measured in-process through Django's full middleware stack on the demo database, wall
   clock and this process's CPU time (steadier on a shared machine), beside the same for a
   bare view (answers "ok", reads nothing) requested with the same session through the
-  same middleware, and their ratio;
+  same middleware, and their ratio. The first twenty requests of each fill the page cache
+  (``lms/page_cache.py``: site, route, course, outline, slots, body and the page's shell,
+  ``courses/lesson_shell.py``) and each connection's prepared queries (``lms/prepared.py``),
+  as a running server's first visitors do; the bare view reads the session and never loads
+  the user (nothing asks for it), the lesson page also loads the user with its roles and
+  the officer's enrolment with saved H5P states;
 - the query count of one request;
 - bytes a first visit transfers (HTML, CSS, JS; H5P content and libraries excluded) and a
   repeat visit (static files are fingerprinted and cached for a year, so only the HTML),

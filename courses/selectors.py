@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -18,6 +19,7 @@ from django.db.models import (
     Prefetch,
     Q,
     QuerySet,
+    Subquery,
     TextField,
     Value,
     When,
@@ -36,6 +38,7 @@ from lms.accounts.selectors import (
     can_edit_authored,
     is_regional_author,
 )
+from lms.prepared import PreparedQuery
 
 from .models import (
     AdministrationCollection,
@@ -161,10 +164,9 @@ ENROLMENT_FIELDS = (
 )
 
 
-def course_for_page(actor: User, page: Page) -> tuple[CoursePage, Enrolment | None]:
-    """The course a module or lesson belongs to (from the page cache: it changes only
-    when pages do), with the actor's enrolment in one small query; 404 when the actor may
-    not see the course."""
+def _course_of(actor: User, page: Page) -> CoursePage:
+    """The course a module or lesson belongs to, from the page cache (it changes only when
+    pages do); 404 when the actor may not see it (checked on every call)."""
     course_depth = page.depth - (1 if isinstance(page, ModulePage) else 2)
     path = page.path[: course_depth * Page.steplen]
     course = page_cache.remember(
@@ -173,17 +175,91 @@ def course_for_page(actor: User, page: Page) -> tuple[CoursePage, Enrolment | No
     )
     if not course:
         raise Http404
-    access_course(actor, course)
+    return access_course(actor, course)
+
+
+def _own_enrolment(actor: User, course: CoursePage) -> QuerySet[Enrolment]:
+    return Enrolment.objects.filter(user_id=actor.pk, course_key=course.translation_key).only(
+        *ENROLMENT_FIELDS
+    )
+
+
+def course_for_page(actor: User, page: Page) -> tuple[CoursePage, Enrolment | None]:
+    """The course a module or lesson belongs to (from the page cache: it changes only
+    when pages do), with the actor's enrolment in one small query; 404 when the actor may
+    not see the course."""
+    course = _course_of(actor, page)
     enrolment = None
     if actor.is_authenticated:
-        enrolment = (
-            Enrolment.objects.filter(user_id=actor.pk, course_key=course.translation_key)
-            .only(*ENROLMENT_FIELDS)
-            .first()
-        )
+        enrolment = _own_enrolment(actor, course).first()
     if enrolment is not None:
         enrolment.lesson_status = enrolment.lesson_status or {}
     return course, enrolment
+
+
+def _officer_state(user_id: int, course_key: uuid.UUID, *activity_ids: int) -> QuerySet[Enrolment]:
+    """The officer's enrolment in a course with, as ``state_0``, ``state_1``..., their
+    saved H5P state of each activity (one sub-select each)."""
+    return (
+        Enrolment.objects.filter(user_id=user_id, course_key=course_key)
+        .only(*ENROLMENT_FIELDS)
+        .annotate(
+            **{
+                f"state_{number}": Subquery(
+                    H5PUserData.objects.filter(
+                        user_id=OuterRef("user_id"),
+                        activity_id=activity_id,
+                        data_type="state",
+                        sub_content_id="",
+                    ).values("data")[:1]
+                )
+                for number, activity_id in enumerate(activity_ids)
+            }
+        )
+        .order_by("pk")[:1]
+    )
+
+
+def _officer_state_probes(shape: int) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+    activities = shape - 2
+    return (
+        (1, uuid.UUID(int=1), *range(1001, 1001 + activities)),
+        (2, uuid.UUID(int=2), *range(2001, 2001 + activities)),
+    )
+
+
+#: Every lesson view runs it: compiled once per connection (lms/prepared.py).
+_prepared_officer_state = PreparedQuery(Enrolment, _officer_state, _officer_state_probes)
+
+
+def lesson_for_officer(
+    actor: User, lesson: LessonPage
+) -> tuple[CoursePage, Enrolment | None, dict[str, LessonActivity]]:
+    """What the lesson page needs: its course (404 when the actor may not see it), the
+    actor's enrolment and the lesson's H5P slots (each with its activity) with the actor's
+    saved state. The course and the slots come from the page cache; everything of the
+    officer (enrolment, progress, saved states) comes in one small query, the states as
+    one sub-select per activity of the lesson. Without an enrolment the slots carry no
+    state (the page is refused)."""
+    course = _course_of(actor, lesson)
+    slots = _cached_slots(lesson)
+    enrolment = None
+    if actor.is_authenticated:
+        activity_ids = sorted({slot.activity_id for slot in slots})
+        found = _prepared_officer_state(actor.pk, course.translation_key, *activity_ids)
+        if found:
+            enrolment = found[0]
+            enrolment.lesson_status = enrolment.lesson_status or {}
+            states = {
+                activity_id: getattr(enrolment, f"state_{number}")
+                for number, activity_id in enumerate(activity_ids)
+            }
+            for slot in slots:
+                slot.saved_state = states[slot.activity_id]
+    for slot in slots:
+        if not hasattr(slot, "saved_state"):
+            slot.saved_state = None
+    return course, enrolment, {slot.block_id: slot for slot in slots}
 
 
 @dataclass
@@ -291,11 +367,10 @@ def course_outlines(
     }
 
 
-def lesson_slots(actor: User, lesson: LessonPage) -> dict[str, LessonActivity]:
-    """The lesson's H5P slots with their activity (from the page cache: publishing the
-    lesson or saving an activity starts a new generation) and the actor's saved state
-    (``saved_state``), read in one small query when the lesson has activities."""
-    slots = page_cache.remember(
+def _cached_slots(lesson: LessonPage) -> list[LessonActivity]:
+    """The lesson's H5P slots with their activity, from the page cache (publishing the
+    lesson or saving an activity starts a new generation)."""
+    return page_cache.remember(
         page_cache.key("lesson-slots", lesson.pk),
         lambda: list(
             LessonActivity.objects.filter(lesson=lesson)
@@ -303,19 +378,6 @@ def lesson_slots(actor: User, lesson: LessonPage) -> dict[str, LessonActivity]:
             .order_by("position")
         ),
     )
-    saved: dict[int, Any] = {}
-    if slots and actor.is_authenticated:
-        saved = dict(
-            H5PUserData.objects.filter(
-                user_id=actor.pk,
-                activity_id__in={slot.activity_id for slot in slots},
-                data_type="state",
-                sub_content_id="",
-            ).values_list("activity_id", "data")
-        )
-    for slot in slots:
-        slot.saved_state = saved.get(slot.activity_id)
-    return {slot.block_id: slot for slot in slots}
 
 
 def can_see_activity(actor: User, activity: H5PActivity) -> bool:

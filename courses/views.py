@@ -12,6 +12,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
+from django.contrib.messages import get_messages
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
@@ -39,8 +40,9 @@ from wagtail.models import Locale
 from lms import page_cache
 from lms.content_origin import content_origin_for
 from lms.public_url import public_url
+from lms.reversing import cached_reverse
 
-from . import search, selectors, services
+from . import lesson_shell, search, selectors, services
 from .forms import CatalogueFilterForm, SearchForm
 from .models import (
     CourseIndexPage,
@@ -133,7 +135,7 @@ def module_detail(request: HttpRequest, module: ModulePage) -> HttpResponse:
 def lesson_detail(request: HttpRequest, lesson: LessonPage) -> HttpResponse:
     if redirect := _require_login(request):
         return redirect
-    course, enrolment = selectors.course_for_page(request.user, lesson)
+    course, enrolment, slots = selectors.lesson_for_officer(request.user, lesson)
     if enrolment is None:
         messages.info(request, _("Enrol in the course to open its lessons."))
         return HttpResponseRedirect(course.url)
@@ -145,7 +147,6 @@ def lesson_detail(request: HttpRequest, lesson: LessonPage) -> HttpResponse:
         )
         target = outline.next_lesson()
         return HttpResponseRedirect(target.lesson.url if target else course.url)
-    slots = selectors.lesson_slots(request.user, lesson)
     scorm = scorm_player.lesson_blocks(request, lesson)
     status = services.lesson_visit(
         actor=request.user,
@@ -157,27 +158,28 @@ def lesson_detail(request: HttpRequest, lesson: LessonPage) -> HttpResponse:
     if current is not None:
         current.status = status
     previous, following, number = outline.position(lesson)
-    response = render(
-        request,
-        lesson.template,
-        {
-            "page": lesson,
-            "self": lesson,
-            "course": course,
-            "enrolment": enrolment,
-            "lesson_status": status,
-            "outline": outline,
-            "previous": previous,
-            "following": following,
-            "number": number,
-            "total": len(outline.lessons),
-            "body_html": _lesson_body_html(request, lesson, slots, scorm),
-            "outline_html": _outline_html(request, course, lesson, outline, enrolment),
-            "h5p_settings": _player_settings(request, lesson, slots) if slots else None,
-            "h5p_messages_url": player_messages_url() if slots else None,
-            "scorm_settings": scorm_player.page_settings(request, scorm) if scorm else None,
-        },
-    )
+    context = {
+        "page": lesson,
+        "self": lesson,
+        "course": course,
+        "enrolment": enrolment,
+        "lesson_status": status,
+        "outline": outline,
+        "previous": previous,
+        "following": following,
+        "number": number,
+        "total": len(outline.lessons),
+        "body_html": _lesson_body_html(request, lesson, slots, scorm),
+        "outline_html": _outline_html(request, course, lesson, outline, enrolment),
+        "h5p_settings": _player_settings(request, lesson, slots) if slots else None,
+        "h5p_messages_url": player_messages_url() if slots else None,
+        "scorm_settings": scorm_player.page_settings(request, scorm) if scorm else None,
+    }
+    if scorm or len(get_messages(request)):
+        # SCORM settings are each officer's own; messages show once: rendered in full.
+        response = render(request, lesson.template, context)
+    else:
+        response = HttpResponse(lesson_shell.render_lesson(request, lesson, context))
     if slots or scorm:
         # The site's strict policy, which may frame the content origin where H5P plays.
         response._csp_config = h5p_player_module.page_policy(request)
@@ -344,8 +346,8 @@ def _player_settings(
     return {
         "csrfToken": get_token(request),
         "contentOrigin": content_origin_for(request) or "",
-        "xapiUrl": reverse("courses:h5p_xapi", args=[0]).replace("/0/", "/{id}/"),
-        "stateUrl": reverse("courses:h5p_state", args=[0, "t", "s"]).replace(
+        "xapiUrl": cached_reverse("courses:h5p_xapi", 0).replace("/0/", "/{id}/"),
+        "stateUrl": cached_reverse("courses:h5p_state", 0, "t", "s").replace(
             "/0/t/s/", "/{id}/{dataType}/{subContentId}/"
         ),
         "readyTimeout": settings.LMS_H5P_READY_TIMEOUT_SECONDS,
@@ -409,8 +411,8 @@ def player_messages_url() -> str:
     """The address of :func:`player_messages` in the active language, named by a hash of
     its text: a new translation is a new address, so the browser may keep it for a year."""
     language = translation.get_language()
-    return reverse(
-        "courses:h5p_player_messages", args=[language, _player_messages_version(language)]
+    return cached_reverse(
+        "courses:h5p_player_messages", language, _player_messages_version(language)
     )
 
 

@@ -48,13 +48,20 @@ class ViewRestrictionsInOneQuery:
         any restriction or page starts a new generation), so serving a page reads none;
         a derived queryset (``order_by``, ``filter``) queries as usual."""
         paths = [self.path[:end] for end in range(Page.steplen, len(self.path) + 1, Page.steplen)]
-        restrictions = PageViewRestriction.objects.filter(
-            models.Q(page__path__in=paths) | models.Q(page__aliases__path__in=paths)
-        ).distinct()
-        restrictions._result_cache = page_cache.remember(
-            page_cache.key("view-restrictions", self.path), lambda: list(restrictions.all())
+
+        def restrictions() -> models.QuerySet[PageViewRestriction]:
+            return PageViewRestriction.objects.filter(
+                models.Q(page__path__in=paths) | models.Q(page__aliases__path__in=paths)
+            ).distinct()
+
+        found = page_cache.remember(
+            page_cache.key("view-restrictions", self.path), lambda: list(restrictions())
         )
-        return restrictions
+        # Most pages have none: then no queryset need be built (a derived one is empty
+        # too, as it is for this generation of the tree).
+        queryset = restrictions() if found else PageViewRestriction.objects.none()
+        queryset._result_cache = found
+        return queryset
 
 
 class CourseIndexPage(ViewRestrictionsInOneQuery, Page):

@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.http import HttpRequest
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+
+from lms.reversing import cached_reverse
 
 from .forms import LanguageForm
 from .roles import Role, roles_of
@@ -26,35 +27,41 @@ def navigation_for(user: Any) -> list[NavItem]:
     if not roles:
         return items
     if user.administration_id or roles & {Role.TRAINING_MANAGER, Role.PLATFORM_ADMIN}:
-        items.append(NavItem("catalogue", _("Courses"), reverse("courses:catalogue")))
+        items.append(NavItem("catalogue", _("Courses"), cached_reverse("courses:catalogue")))
     if user.administration_id:
-        items.append(NavItem("learning", _("My learning"), reverse("courses:my_learning")))
-        items.append(NavItem("certificates", _("My certificates"), reverse("certificates:mine")))
-        items.append(NavItem("assigned", _("Assigned to me"), reverse("tracking:my_assignments")))
+        items.append(NavItem("learning", _("My learning"), cached_reverse("courses:my_learning")))
+        items.append(
+            NavItem("certificates", _("My certificates"), cached_reverse("certificates:mine"))
+        )
+        items.append(
+            NavItem("assigned", _("Assigned to me"), cached_reverse("tracking:my_assignments"))
+        )
     if Role.ADMINISTRATION_MANAGER in roles and user.administration_id:
         items.append(
             NavItem(
                 "administration",
                 _("My administration"),
-                reverse("tracking:dashboard", args=[user.administration.code]),
+                cached_reverse("tracking:dashboard", user.administration.code),
             )
         )
     if (Role.ADMINISTRATION_MANAGER in roles and user.administration_id) or (
         Role.PLATFORM_ADMIN in roles
     ):
         items.append(
-            NavItem("certificates_manage", _("Certificates"), reverse("certificates:manage"))
+            NavItem("certificates_manage", _("Certificates"), cached_reverse("certificates:manage"))
         )
     if roles & {Role.REGIONAL_COORDINATOR, Role.PLATFORM_ADMIN}:
         items.append(
-            NavItem("administrations", _("Administrations"), reverse("accounts:administrations"))
+            NavItem(
+                "administrations", _("Administrations"), cached_reverse("accounts:administrations")
+            )
         )
-        items.append(NavItem("regional", _("Regional view"), reverse("tracking:regional")))
+        items.append(NavItem("regional", _("Regional view"), cached_reverse("tracking:regional")))
     if roles & {Role.TRAINING_MANAGER, Role.PLATFORM_ADMIN}:
-        items.append(NavItem("cms", _("Authoring"), reverse("wagtailadmin_home")))
+        items.append(NavItem("cms", _("Authoring"), cached_reverse("wagtailadmin_home")))
     if Role.PLATFORM_ADMIN in roles and user.is_staff:
-        items.append(NavItem("platform", _("Platform admin"), reverse("admin:index")))
-    items.append(NavItem("profile", _("My account"), reverse("accounts:profile")))
+        items.append(NavItem("platform", _("Platform admin"), cached_reverse("admin:index")))
+    items.append(NavItem("profile", _("My account"), cached_reverse("accounts:profile")))
     return items
 
 

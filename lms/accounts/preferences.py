@@ -49,7 +49,19 @@ def _user_key(user_id: Any) -> str:
 
 def for_request(request: HttpRequest) -> Preferences | None:
     """The preferences of the session's signed-in user; None for anonymous visitors.
-    Loads the user (one query) only when the cache does not know them."""
+    Loads the user (one query) only when the cache does not know them. Read once per
+    request (the language and the zone middleware both ask)."""
+    known = getattr(request, "_lms_preferences", _UNKNOWN)
+    if known is not _UNKNOWN:
+        return known
+    request._lms_preferences = found = _for_request(request)  # type: ignore[attr-defined]
+    return found
+
+
+_UNKNOWN = object()
+
+
+def _for_request(request: HttpRequest) -> Preferences | None:
     session = getattr(request, "session", None)
     user_id = session.get(SESSION_KEY) if session is not None else None
     if user_id is None:
