@@ -38,6 +38,8 @@ urlpatterns = [
     path("", include("certificates.urls")),
     path("", include("lms.home.urls")),
     path("api/v1/", include("lms.api.urls")),
+    # SCIM 2.0 provisioning, bearer tokens bound to one administration (lms/scim/).
+    path("scim/v2/", include("lms.scim.urls")),
 ]
 
 # Public images only, from storage (lms/media.py): documents and other media are served by

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "certificates",
     "lms.tracking",
     "lms.api",
+    "lms.scim",
     "lms.ops",
     # Wagtail.
     "wagtail.contrib.settings",
