@@ -48,7 +48,7 @@ USER_FIELDS: dict[str, Field] = {
     "username": Field("username"),
     "name": Field("full_name"),
     "name.formatted": Field("full_name"),
-    "displayname": Field("full_name"),
+    "displayname": Field("scim__display_name", nullable=True),
     "name.givenname": Field("scim__given_name", nullable=True),
     "name.familyname": Field("scim__family_name", nullable=True),
     "emails": Field("email"),

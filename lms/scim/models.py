@@ -9,8 +9,8 @@ secret is handled exactly as the API's: shown once, stored as its SHA-256 digest
 eight-character prefix to recognise it, an expiry, and revocation.
 
 :class:`ScimUser` and :class:`ScimGroup` hold the SCIM-only facts of a user or a unit: the
-client's ``externalId`` (unique per administration), the given and family names as the
-client sent them (the platform keeps one full name), when SCIM last changed the row, and,
+client's ``externalId`` (unique per administration), the given, family and display names
+as the client sent them (the platform keeps one full name), when SCIM last changed the row, and,
 for users, that SCIM deleted them (the account is only deactivated: officers' training
 records stay, and SCIM answers 404 for it from then on, as RFC 7644 §3.6 requires).
 """
@@ -89,6 +89,7 @@ class ScimUser(models.Model):
     external_id = models.CharField(max_length=255, blank=True)
     given_name = models.CharField(max_length=200, blank=True)
     family_name = models.CharField(max_length=200, blank=True)
+    display_name = models.CharField(max_length=200, blank=True)
     updated_at = models.DateTimeField(default=timezone.now)
     deleted_at = models.DateTimeField(null=True, blank=True)
 
@@ -113,6 +114,7 @@ class ScimGroup(models.Model):
     )
     administration = models.ForeignKey(Administration, on_delete=models.PROTECT, related_name="+")
     external_id = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -13,7 +13,8 @@ Mapping decisions (RFC 7643 attributes → platform):
   administration answers 409 ``uniqueness`` without saying where).
 - ``name.formatted`` → ``full_name``; without it, ``givenName familyName``. Given and
   family names are kept as sent (``ScimUser``) and returned as sent; ``formatted`` is
-  returned only when the full name is not simply the two joined.
+  returned only when the full name is not simply the two joined. ``displayName`` is
+  kept as sent, and names the person when no ``name`` is given.
 - ``emails``: the primary (else the first) value → ``email``; returned as one ``work``
   address.
 - ``preferredLanguage`` → ``preferred_language``: en, es, pt-BR, fr (a region variant
@@ -82,6 +83,7 @@ MAX_CANONICAL_UNITS = 500
 # Attributes published (and honoured); sub-attributes per complex attribute.
 USER_ATTRIBUTES = {
     "userName": None,
+    "displayName": None,
     "name": {"formatted", "givenName", "familyName"},
     "preferredLanguage": None,
     "active": None,
@@ -131,11 +133,12 @@ def user_resource(person: Person, base_url: str) -> Any:
     link = getattr(person, "scim", None) if hasattr(person, "scim") else None
     given = link.given_name if link else ""
     family = link.family_name if link else ""
+    display = link.display_name if link else ""
     name = None
-    # ``formatted`` only when it says more than the given and family names (else a PATCH
-    # of one part would leave a stale full name behind).
+    # ``formatted`` only when it says more than the given and family names or the display
+    # name it was made of (else a PATCH of one part would leave a stale full name behind).
     composed = " ".join(part for part in (given, family) if part)
-    formatted = person.full_name if person.full_name != composed else ""
+    formatted = person.full_name if person.full_name not in (composed, display) else ""
     if formatted or given or family:
         name = Name(
             formatted=formatted or None,
@@ -153,6 +156,7 @@ def user_resource(person: Person, base_url: str) -> Any:
         external_id=(link.external_id if link and link.external_id else None),
         user_name=person.username,
         name=name,
+        display_name=display or None,
         preferred_language=scim_language(person.preferred_language),
         active=person.is_active,
         emails=[Email(value=person.email, type="work", primary=True)] if person.email else None,
@@ -188,6 +192,7 @@ class UserFields:
     full_name: str
     given_name: str
     family_name: str
+    display_name: str
     email: str
     preferred_language: str
     is_active: bool
@@ -213,9 +218,9 @@ def user_fields(resource: Any, administration: Administration) -> UserFields:
     family = ((name.family_name if name else None) or "").strip()
     formatted = ((name.formatted if name else None) or "").strip()
     full_name = formatted or " ".join(part for part in (given, family) if part)
-    if not full_name and resource.display_name:
-        full_name = resource.display_name.strip()
-    if len(full_name) > 200 or len(given) > 200 or len(family) > 200:
+    display = (resource.display_name or "").strip()
+    full_name = full_name or display
+    if max(len(full_name), len(given), len(family), len(display)) > 200:
         raise errors.invalid_value(_("The name is too long (at most 200 characters)."))
     email = ""
     if resource.emails:
@@ -263,6 +268,7 @@ def user_fields(resource: Any, administration: Administration) -> UserFields:
         full_name=full_name,
         given_name=given,
         family_name=family,
+        display_name=display,
         email=email,
         preferred_language=language,
         is_active=True if resource.active is None else bool(resource.active),
@@ -293,6 +299,7 @@ def group_resource(unit: Unit, members: list[Person], base_url: str) -> Any:
     )
     resource.meta = Meta(
         resource_type="Group",
+        created=link.created_at if link else None,
         last_modified=link.updated_at if link else None,
         location=location(base_url, "Groups", unit.pk),
     )

@@ -222,6 +222,7 @@ def _link(token: ScimToken, user: User, fields: UserFields) -> None:
             "external_id": fields.external_id,
             "given_name": fields.given_name,
             "family_name": fields.family_name,
+            "display_name": fields.display_name,
             "updated_at": timezone.now(),
             "deleted_at": None,
         },
