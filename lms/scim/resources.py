@@ -28,6 +28,10 @@ Mapping decisions (RFC 7643 attributes → platform):
   an unknown one is refused. Groups are the same units; being a member of a group *is*
   having that unit, so a user is in at most one group.
 
+Roles, entitlements, certificates and passwords are refused (400 invalidValue): SCIM
+creates officers and never grants a role. Other standard profile attributes an HR system
+may send (title, phone numbers, addresses) are accepted and not kept.
+
 Only these attributes are published in /Schemas (with the languages, the administration's
 code and its unit codes as ``canonicalValues``); any other attribute in a request is
 refused by the models (400 invalidSyntax / invalidValue).
@@ -208,6 +212,17 @@ def _unit_by_code_or_name(administration: Administration, value: str) -> Unit | 
 
 def user_fields(resource: Any, administration: Administration) -> UserFields:
     """Validate a parsed SCIM User against the platform's rules; raises ScimError."""
+    if resource.roles or resource.entitlements or resource.x509_certificates:
+        raise errors.invalid_value(
+            _(
+                "SCIM provisions officers only: roles, entitlements and certificates are "
+                "not accepted."
+            )
+        )
+    if resource.password:
+        raise errors.invalid_value(
+            _("Passwords are not provisioned: officers sign in through their administration.")
+        )
     username = (resource.user_name or "").strip()
     if not username:
         raise errors.invalid_value(_("userName is required."))

@@ -104,7 +104,7 @@ def _validation_error(exc: ValidationError) -> ScimError:
     detail = f"{where}: {message}" if where else message
     if ctx.get("scim_type"):
         return ScimError(int(ctx.get("status") or 400), detail, ctx["scim_type"])
-    if first.get("type") in ("extra_forbidden", "missing", "model_type", "dict_type"):
+    if first.get("type") in ("extra_forbidden", "missing", "model_type", "dict_type", "list_type"):
         return errors.invalid_syntax(detail)
     return errors.invalid_value(detail)
 
