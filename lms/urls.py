@@ -31,6 +31,7 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("", include("lms.tracking.urls")),
     path("", include("lms.api.urls_pages")),
+    path("", include("lms.scim.urls_pages")),
     path("", include("lms.audit.urls")),
     path("", include("lms.accounts.urls")),
     path("", include("courses.urls")),
