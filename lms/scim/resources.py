@@ -210,8 +210,15 @@ def _unit_by_code_or_name(administration: Administration, value: str) -> Unit | 
     return units.filter(code=value).first() or units.filter(name__iexact=value).first()
 
 
-def user_fields(resource: Any, administration: Administration) -> UserFields:
-    """Validate a parsed SCIM User against the platform's rules; raises ScimError."""
+def user_fields(
+    resource: Any, administration: Administration, *, keep_from: Person | None = None
+) -> UserFields:
+    """Validate a parsed SCIM User against the platform's rules; raises ScimError.
+
+    ``keep_from`` (a PUT's current user): what the request leaves out and the platform
+    cannot leave unset keeps its value: ``active``, ``preferredLanguage``, and, when the
+    enterprise extension is absent, the employee number and the unit (a PUT from a
+    system that manages units through /Groups does not take people out of them)."""
     if resource.roles or resource.entitlements or resource.x509_certificates:
         raise errors.invalid_value(
             _(
@@ -243,7 +250,7 @@ def user_fields(resource: Any, administration: Administration) -> UserFields:
         email = (chosen.value or "").strip()
     if len(email) > 254:
         raise errors.invalid_value(_("The e-mail address is too long."))
-    language = administration.primary_language
+    language = keep_from.preferred_language if keep_from else administration.primary_language
     if resource.preferred_language:
         language = platform_language(resource.preferred_language) or ""
         if not language:
@@ -253,6 +260,8 @@ def user_fields(resource: Any, administration: Administration) -> UserFields:
             )
     enterprise = resource[EnterpriseUser]
     employee_number, unit = "", None
+    if enterprise is None and keep_from is not None:
+        employee_number, unit = keep_from.employee_number, keep_from.unit
     if enterprise is not None:
         employee_number = (enterprise.employee_number or "").strip()
         if len(employee_number) > 64:
@@ -286,7 +295,11 @@ def user_fields(resource: Any, administration: Administration) -> UserFields:
         display_name=display,
         email=email,
         preferred_language=language,
-        is_active=True if resource.active is None else bool(resource.active),
+        is_active=(
+            (keep_from.is_active if keep_from else True)
+            if resource.active is None
+            else bool(resource.active)
+        ),
         employee_number=employee_number,
         unit=unit,
         external_id=external_id,

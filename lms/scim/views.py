@@ -281,11 +281,12 @@ def user(request: HttpRequest, token: ScimToken, pk: str) -> HttpResponse:
             return HttpResponse(status=204)
         if request.method == "PUT":
             wanted = _parse(ScimUserResource, data, Context.RESOURCE_REPLACEMENT_REQUEST)
+            fields = resources.user_fields(wanted, administration, keep_from=person)
         else:
             patch = _parse(PatchOp[ScimUserResource], data, Context.RESOURCE_PATCH_REQUEST)
             wanted = current.model_copy(deep=True)
             patch.patch(wanted)
-        fields = resources.user_fields(wanted, administration)
+            fields = resources.user_fields(wanted, administration)
         services.scim_user_update(token=token, user=person, fields=fields)
     person = selectors.access_scim_user(administration, pk)
     return _one(request, resources.user_resource(person, base), ScimUserResource)

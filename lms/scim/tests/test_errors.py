@@ -270,3 +270,40 @@ def test_unknown_endpoints_and_methods(per_scim):
     error_of(per_scim("GET", "/Bulk"), 404)
     error_of(per_scim("DELETE", "/Users"), 405)
     error_of(per_scim("POST", "/.search", {}), 501)
+
+
+def test_a_put_that_leaves_out_active_language_and_extension_keeps_them(
+    per_scim, per_officer, per_unit
+):
+    per_officer.is_active = False
+    per_officer.preferred_language = "fr"
+    per_officer.save()
+    replaced = per_scim(
+        "PUT",
+        f"/Users/{per_officer.pk}",
+        {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "officer.per"},
+    )
+    assert replaced.status_code == 200, replaced.content
+    per_officer.refresh_from_db()
+    assert (per_officer.is_active, per_officer.preferred_language) == (False, "fr")
+    assert (per_officer.unit, per_officer.employee_number) == (per_unit, "PER-1")
+
+
+def test_list_queries_do_not_grow_with_rows(per_scim, per, per_unit):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from lms.accounts.tests.factories import UserFactory
+
+    def count(path):
+        per_scim("GET", path)  # warm: the token's last use is written once a minute
+        with CaptureQueriesContext(connection) as queries:
+            assert per_scim("GET", path).status_code == 200
+        return len(queries)
+
+    for index in range(3):
+        UserFactory(username=f"o{index}", administration=per, unit=per_unit, roles={Role.OFFICER})
+    small = (count("/Users"), count("/Groups"))
+    for index in range(3, 9):
+        UserFactory(username=f"o{index}", administration=per, unit=per_unit, roles={Role.OFFICER})
+    assert (count("/Users"), count("/Groups")) == small
