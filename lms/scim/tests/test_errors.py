@@ -122,7 +122,7 @@ def test_repeated_bad_tokens_are_throttled(settings, db):
 # --- malformed requests -------------------------------------------------------------------
 
 
-def test_malformed_json_content_type_and_unknown_attributes(per_scim, snapshot):
+def test_malformed_json_content_type_and_unknown_attributes(per_scim, per_officer, snapshot):
     before = snapshot()
     error_of(per_scim("POST", "/Users", '{"userName": "x",'), 400, "invalidSyntax")
     error_of(per_scim("POST", "/Users", "[1, 2]"), 400, "invalidSyntax")
@@ -136,7 +136,9 @@ def test_malformed_json_content_type_and_unknown_attributes(per_scim, snapshot):
         "invalidValue",
     )
     error_of(
-        per_scim("PATCH", "/Users/1", {"schemas": ["x"], "Operations": "no"}), 400, "invalidSyntax"
+        per_scim("PATCH", f"/Users/{per_officer.pk}", {"schemas": ["x"], "Operations": "no"}),
+        400,
+        "invalidSyntax",
     )
     assert snapshot() == before
 
