@@ -78,6 +78,11 @@ class ScimToken(models.Model):
             return "revoked"
         return "expired" if self.is_expired() else "active"
 
+    @property
+    def shown_prefix(self) -> str:
+        """How the token begins, as listed to managers."""
+        return f"scim_{self.prefix}…"
+
 
 class ScimUser(models.Model):
     """The SCIM side of one user (created at the first SCIM write that concerns them)."""
