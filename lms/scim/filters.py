@@ -53,6 +53,9 @@ USER_FIELDS: dict[str, Field] = {
     "name.familyname": Field("scim__family_name", nullable=True),
     "emails": Field("email"),
     "emails.value": Field("email"),
+    # The one address is returned as the primary work address.
+    "emails.type": Field("email", "email_type"),
+    "emails.primary": Field("email", "email_primary"),
     "preferredlanguage": Field("preferred_language"),
     "active": Field("is_active", "bool"),
     "meta.created": Field("date_joined", "date"),
@@ -136,6 +139,14 @@ class QueryBuilder(FilterVisitor[Q]):
             if op == CompareOperator.ne:
                 return self.visit_present(Present(node.attr_path))
             raise errors.invalid_filter(_("Only eq and ne compare with null."))
+        if field.kind in ("email_type", "email_primary"):
+            wanted = "work" if field.kind == "email_type" else True
+            if op not in (CompareOperator.eq, CompareOperator.ne):
+                raise errors.invalid_filter(_("This attribute compares with eq or ne."))
+            same = value.lower() == wanted if isinstance(value, str) else value is wanted
+            has_email = Q(email__isnull=False) & ~Q(email="")
+            match = has_email if same else NOTHING
+            return match if op == CompareOperator.eq else ~match
         if field.kind == "bool":
             if not isinstance(value, bool) or op not in (CompareOperator.eq, CompareOperator.ne):
                 raise errors.invalid_filter(_("A boolean attribute compares with eq or ne."))

@@ -309,3 +309,15 @@ def test_list_queries_do_not_grow_with_rows(per_scim, per, per_unit):
     for index in range(3, 9):
         UserFactory(username=f"o{index}", administration=per, unit=per_unit, roles={Role.OFFICER})
     assert (count("/Users"), count("/Groups")) == small
+
+
+def test_filters_on_the_work_address(per_scim, per_officer, per_manager):
+    def total(text):
+        response = per_scim("GET", f"/Users?filter={text}")
+        assert response.status_code == 200, response.content
+        return response.json()["totalResults"]
+
+    assert total('emails[type eq "work" and value eq "officer.per@example.org"]') == 1
+    assert total('emails[type eq "home"]') == 0
+    assert total("emails[primary eq true]") == 2
+    assert total('emails.type ne "work"') == 0
