@@ -103,3 +103,22 @@ def test_command_creates_and_revokes(per, per_manager, pan_manager):
         call_command("scim_token", "revoke", "PER", token.prefix, "--by", "manager.pan")
     call_command("scim_token", "revoke", "PER", token.prefix, "--by", "manager.per", stdout=out)
     assert scim_get(secret).status_code == 401
+
+
+def test_the_managers_trail_shows_scim_actions(per, per_manager, pan_manager, per_unit):
+    _token, secret = scim_token_create(
+        actor=per_manager, administration=per, name="HR", expires_in_days=30
+    )
+    created = Client().post(
+        "/scim/v2/Users",
+        data='{"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "n.new"}',
+        content_type="application/scim+json",
+        headers={"Authorization": f"Bearer {secret}"},
+    )
+    assert created.status_code == 201
+    trail = signed_in(per_manager).get(reverse("audit:trail", args=["PER"]))
+    assert trail.status_code == 200
+    assert b"User provisioned by SCIM" in trail.content
+    assert b"SCIM token created" in trail.content
+    assert b"n.new" in trail.content
+    assert signed_in(pan_manager).get(reverse("audit:trail", args=["PER"])).status_code == 404
