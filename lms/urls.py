@@ -31,6 +31,7 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("", include("lms.tracking.urls")),
     path("", include("lms.api.urls_pages")),
+    path("", include("lms.scim.urls_pages")),
     path("", include("lms.audit.urls")),
     path("", include("lms.sso.urls")),
     path("", include("lms.mfa.urls")),
@@ -40,6 +41,8 @@ urlpatterns = [
     path("", include("certificates.urls")),
     path("", include("lms.home.urls")),
     path("api/v1/", include("lms.api.urls")),
+    # SCIM 2.0 provisioning, bearer tokens bound to one administration (lms/scim/).
+    path("scim/v2/", include("lms.scim.urls")),
 ]
 
 # Public images only, from storage (lms/media.py): documents and other media are served by

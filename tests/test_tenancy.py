@@ -21,6 +21,7 @@ def per_urls(per, per_officer, per_manager):
         reverse("audit:trail", args=["PER"]),
         reverse("audit:trail", args=["PER"]) + "?action=api_token.create",
         reverse("audit:trail_export", args=["PER"]),
+        reverse("scim_pages:tokens", args=["PER"]),
     ]
 
 

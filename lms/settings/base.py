@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "certificates",
     "lms.tracking",
     "lms.api",
+    "lms.scim",
     "lms.ops",
     # Wagtail.
     "wagtail.contrib.settings",

@@ -1,0 +1,135 @@
+"""SCIM 2.0 provisioning (issue 16): the tokens an administration's HR system or identity
+provider uses, and what SCIM keeps about the users and units it provisions.
+
+Why not :class:`lms.api.models.ApiToken`: an API token opens the REST API (read or
+read-write scopes over officers, assignments, certificates); a SCIM token opens only
+``/scim/v2/``. Keeping them apart means a leaked SCIM token cannot read certificates and a
+leaked API token cannot create accounts, and each list shows managers what it is for. The
+secret is handled exactly as the API's: shown once, stored as its SHA-256 digest with an
+eight-character prefix to recognise it, an expiry, and revocation.
+
+:class:`ScimUser` and :class:`ScimGroup` hold the SCIM-only facts of a user or a unit: the
+client's ``externalId`` (unique per administration), the given, family and display names
+as the client sent them (the platform keeps one full name), when SCIM last changed the row, and,
+for users, that SCIM deleted them (the account is only deactivated: officers' training
+records stay, and SCIM answers 404 for it from then on, as RFC 7644 §3.6 requires).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from lms.accounts.models import Administration, Unit
+
+
+class ScimToken(models.Model):
+    name = models.CharField(
+        _("name"), max_length=100, help_text=_("What the token is for, e.g. the HR system.")
+    )
+    administration = models.ForeignKey(
+        Administration,
+        on_delete=models.PROTECT,
+        related_name="scim_tokens",
+        verbose_name=_("administration"),
+    )
+    prefix = models.CharField(_("prefix"), max_length=8)
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires"))
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("revoked by"),
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("SCIM token")
+        verbose_name_plural = _("SCIM tokens")
+        indexes = [models.Index(fields=["administration", "created_at"], name="scimtoken_admin")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    def is_expired(self, now=None) -> bool:
+        return self.expires_at <= (now or timezone.now())
+
+    @property
+    def state(self) -> str:
+        """``revoked``, ``expired`` or ``active``."""
+        if self.revoked_at is not None:
+            return "revoked"
+        return "expired" if self.is_expired() else "active"
+
+    @property
+    def shown_prefix(self) -> str:
+        """How the token begins, as listed to managers."""
+        return f"scim_{self.prefix}…"
+
+
+class ScimUser(models.Model):
+    """The SCIM side of one user (created at the first SCIM write that concerns them)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="scim", primary_key=True
+    )
+    administration = models.ForeignKey(Administration, on_delete=models.PROTECT, related_name="+")
+    external_id = models.CharField(max_length=255, blank=True)
+    given_name = models.CharField(max_length=200, blank=True)
+    family_name = models.CharField(max_length=200, blank=True)
+    display_name = models.CharField(max_length=200, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["administration", "external_id"],
+                condition=~Q(external_id=""),
+                name="scimuser_external_id_unique",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"SCIM {self.user_id}"
+
+
+class ScimGroup(models.Model):
+    """The SCIM side of one unit."""
+
+    unit = models.OneToOneField(
+        Unit, on_delete=models.CASCADE, related_name="scim", primary_key=True
+    )
+    administration = models.ForeignKey(Administration, on_delete=models.PROTECT, related_name="+")
+    external_id = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["administration", "external_id"],
+                condition=~Q(external_id=""),
+                name="scimgroup_external_id_unique",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"SCIM unit {self.unit_id}"
