@@ -95,4 +95,4 @@ def sign_in(page, username: str, password: str) -> None:
     page.goto("/accounts/login/")
     page.locator("#id_username").fill(username)
     page.locator("#id_password").fill(password)
-    page.locator("main form button[type=submit]").click()
+    page.locator("main form:has(#id_password) button[type=submit]").click()

@@ -66,7 +66,7 @@ def sign_in(page, username: str, password: str, next_url: str = DASHBOARD) -> No
     page.goto(f"/accounts/login/?next={next_url}")
     page.locator("#id_username").fill(username)
     page.locator("#id_password").fill(password)
-    page.locator("main form button[type=submit]").click()
+    page.locator("main form:has(#id_password) button[type=submit]").click()
 
 
 def sign_out(page) -> None:

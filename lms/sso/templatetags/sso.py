@@ -7,9 +7,10 @@ register = template.Library()
 
 
 @register.inclusion_tag("sso/login_options.html")
-def sso_sign_in_options(next_url: str = "") -> dict[str, str]:
-    """The sign-in page's single sign-on part: an e-mail field and the chooser's link."""
-    return {"next": next_url}
+def sso_sign_in_options(next_url: str = "") -> dict[str, object]:
+    """The sign-in page's single sign-on part: an e-mail field and the chooser's link,
+    shown only once some administration has an active provider."""
+    return {"next": next_url, "offered": IdentityProvider.objects.filter(is_active=True).exists()}
 
 
 @register.simple_tag

@@ -80,10 +80,16 @@ def test_chooser_offers_the_provider_of_the_email_domain(client, per, pan):
     assert "oidc/start/?next=%2F%2Fevil" not in evil.content.decode()
 
 
-def test_sign_in_page_offers_single_sign_on(client):
+def test_sign_in_page_offers_single_sign_on_once_a_provider_is_active(client, per):
+    content = client.get("/accounts/login/?next=/courses/").content.decode()
+    assert 'action="/accounts/sso/"' not in content  # no provider anywhere: no offer
+    provider = _provider(per, "per-sunat", ["sunat.gob.pe"])
     content = client.get("/accounts/login/?next=/courses/").content.decode()
     assert 'action="/accounts/sso/"' in content
     assert "Continue with single sign-on" in content
+    provider.is_active = False
+    provider.save()
+    assert 'action="/accounts/sso/"' not in client.get("/accounts/login/").content.decode()
 
 
 def test_platform_admin_configures_a_provider_audited_secret_never_shown(
