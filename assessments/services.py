@@ -279,11 +279,13 @@ def _prepared_stale() -> Q:
     )
 
 
-def _prepared_take(attempt: Attempt, assessment: AssessmentPage) -> bool:
+def _prepared_take(attempt: Attempt, assessment: AssessmentPage, now: datetime) -> bool:
     """Give ``attempt`` the officer's prepared draw (:mod:`assessments.models.prepared`):
-    its responses are copied in one statement and the draw is deleted. A draw made under
-    other draw rules, or holding a version that is no longer current, is deleted unused.
-    False when there was none to use: the caller draws. Called with the user row locked."""
+    its responses are copied, the versions it holds marked used (a version counts as used
+    from the first attempt that really starts) and the draw deleted; on PostgreSQL in one
+    statement. A draw made under other draw rules, or holding a version that is no longer
+    current, is deleted unused. False when there was none to use: the caller draws.
+    Called with the user row locked."""
     found = (
         PreparedAttempt.objects.filter(
             user_id=attempt.user_id, assessment_key=attempt.assessment_key
@@ -302,23 +304,45 @@ def _prepared_take(attempt: Attempt, assessment: AssessmentPage) -> bool:
         return False
     prepared_id, rules, stale = found
     usable = not stale and rules == draw_fingerprint(assessment)
-    source = connection.ops.quote_name(PreparedResponse._meta.db_table)
+    quote = connection.ops.quote_name
+    source = quote(PreparedResponse._meta.db_table)
+    drawn = quote(PreparedAttempt._meta.db_table)
+    table = quote(Response._meta.db_table)
+    versions = quote(QuestionVersion._meta.db_table)
+    copy = (
+        f"INSERT INTO {table} (attempt_id, position, version_id, section, option_order, "  # noqa: S608
+        "answer, seq, saved_at, fraction, points, max_points, needs_grading) "
+        "SELECT %s, position, version_id, section, option_order, NULL, 0, NULL, NULL, NULL, "
+        "max_points, %s FROM "
+    )
+    mark = f"UPDATE {versions} SET used_at = %s WHERE used_at IS NULL AND id IN "  # noqa: S608
+    if connection.vendor == "postgresql":
+        if usable:
+            bulk_sql.execute(
+                f"WITH moved AS (DELETE FROM {source} WHERE prepared_id = %s "  # noqa: S608
+                "RETURNING position, version_id, section, option_order, max_points), "
+                f"gone AS (DELETE FROM {drawn} WHERE id = %s), "
+                f"used AS ({mark}(SELECT version_id FROM moved)) {copy}moved",
+                [prepared_id, prepared_id, now, attempt.pk, False],
+            )
+        else:
+            bulk_sql.execute(
+                f"WITH gone AS (DELETE FROM {source} WHERE prepared_id = %s) "  # noqa: S608
+                f"DELETE FROM {drawn} WHERE id = %s",
+                [prepared_id, prepared_id],
+            )
+        return usable
     if usable:
-        table = connection.ops.quote_name(Response._meta.db_table)
         bulk_sql.execute(
-            f"INSERT INTO {table} (attempt_id, position, version_id, section, "  # noqa: S608
-            "option_order, answer, seq, saved_at, fraction, points, max_points, needs_grading) "
-            f"SELECT %s, position, version_id, section, option_order, NULL, 0, NULL, NULL, "
-            f"NULL, max_points, %s FROM {source} WHERE prepared_id = %s",
+            f"{copy}{source} WHERE prepared_id = %s",
             [attempt.pk, False, prepared_id],
         )
-    # Used or not, the draw goes (two plain deletes: the ORM's would read it first).
+        bulk_sql.execute(
+            f"{mark}(SELECT version_id FROM {source} WHERE prepared_id = %s)",  # noqa: S608
+            [now, prepared_id],
+        )
     bulk_sql.execute(f"DELETE FROM {source} WHERE prepared_id = %s", [prepared_id])  # noqa: S608
-    bulk_sql.execute(
-        f"DELETE FROM {connection.ops.quote_name(PreparedAttempt._meta.db_table)} "  # noqa: S608
-        "WHERE id = %s",
-        [prepared_id],
-    )
+    bulk_sql.execute(f"DELETE FROM {drawn} WHERE id = %s", [prepared_id])  # noqa: S608
     return usable
 
 
@@ -385,13 +409,7 @@ def attempt_start(*, actor: User, assessment: AssessmentPage, language: str = "e
                 deadline=deadline,
                 pass_mark=rules.pass_mark,
             )
-            if _prepared_take(attempt, assessment):
-                # A version counts as used from the first attempt that really starts.
-                QuestionVersion.objects.filter(
-                    used_at__isnull=True,
-                    pk__in=Response.objects.filter(attempt_id=attempt.pk).values("version_id"),
-                ).update(used_at=now)
-            else:
+            if not _prepared_take(attempt, assessment, now):
                 _draw_into(attempt, assessment, now)
             AttemptEvent.objects.create(
                 attempt=attempt, kind=AttemptEvent.Kind.STARTED, actor=actor
