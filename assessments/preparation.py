@@ -225,13 +225,4 @@ def attempts_prepare_due(*, now: datetime | None = None, limit: int = RUN_LIMIT)
     return made
 
 
-def prepared_summary(assessment: AssessmentPage) -> dict[str, int]:
-    """How many officers have a draw prepared for ``assessment`` (for the command)."""
-    return {
-        "prepared": PreparedAttempt.objects.filter(
-            assessment_key=assessment.translation_key
-        ).count()
-    }
-
-
-__all__ = ["attempts_prepare", "attempts_prepare_due", "prepared_summary"]
+__all__ = ["attempts_prepare", "attempts_prepare_due"]
