@@ -7,6 +7,7 @@ and submission lock the attempt row; a stale or replayed autosave changes nothin
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Exists, F, OuterRef, Q
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -42,6 +44,8 @@ from .models import (
     Attempt,
     AttemptEvent,
     EssayFile,
+    PreparedAttempt,
+    PreparedResponse,
     Question,
     QuestionBank,
     QuestionVersion,
@@ -109,6 +113,10 @@ def question_version_save(
         if current is not None and current.used_at is None:
             current.type, current.data, current.texts, current.points = qtype, data, texts, points
             current.save(update_fields=["type", "data", "texts", "points"])
+            # A draw prepared from it holds option orders and tokens of the old content.
+            PreparedAttempt.objects.filter(
+                pk__in=PreparedResponse.objects.filter(version=current).values("prepared_id")
+            ).delete()
             return current
         number = (current.number + 1) if current else 1
         version = QuestionVersion.objects.create(
@@ -250,6 +258,94 @@ def _option_order(qtype: str, data: dict[str, Any], shuffle: bool, rng: random.R
     return order
 
 
+def draw_fingerprint(assessment: AssessmentPage) -> str:
+    """What a draw of ``assessment`` depends on besides the questions: its draw rules (in
+    order, with the bank titles that name untitled sections) and its shuffles. A prepared
+    draw is used only under the same fingerprint. One query."""
+    rules = list(
+        assessment.draw_rules.order_by("sort_order").values_list(
+            "bank_id", "bank__title", "tag", "count", "section"
+        )
+    )
+    text = json.dumps([rules, assessment.shuffle_questions, assessment.shuffle_options])
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def _prepared_stale() -> Q:
+    """A prepared response whose version is no longer its question's current one, or
+    whose question was archived."""
+    return Q(version__question__archived=True) | ~Q(
+        version__question__current_version_id=F("version_id")
+    )
+
+
+def _prepared_take(attempt: Attempt, assessment: AssessmentPage, now: datetime) -> bool:
+    """Give ``attempt`` the officer's prepared draw (:mod:`assessments.models.prepared`):
+    its responses are copied, the versions it holds marked used (a version counts as used
+    from the first attempt that really starts) and the draw deleted; on PostgreSQL in one
+    statement. A draw made under other draw rules, or holding a version that is no longer
+    current, is deleted unused. False when there was none to use: the caller draws.
+    Called with the user row locked."""
+    found = (
+        PreparedAttempt.objects.filter(
+            user_id=attempt.user_id, assessment_key=attempt.assessment_key
+        )
+        .annotate(
+            stale=Exists(
+                PreparedResponse.objects.filter(prepared_id=OuterRef("pk")).filter(
+                    _prepared_stale()
+                )
+            )
+        )
+        .values_list("pk", "rules", "stale")
+        .first()
+    )
+    if found is None:
+        return False
+    prepared_id, rules, stale = found
+    usable = not stale and rules == draw_fingerprint(assessment)
+    quote = connection.ops.quote_name
+    source = quote(PreparedResponse._meta.db_table)
+    drawn = quote(PreparedAttempt._meta.db_table)
+    table = quote(Response._meta.db_table)
+    versions = quote(QuestionVersion._meta.db_table)
+    copy = (
+        f"INSERT INTO {table} (attempt_id, position, version_id, section, option_order, "  # noqa: S608
+        "answer, seq, saved_at, fraction, points, max_points, needs_grading) "
+        "SELECT %s, position, version_id, section, option_order, NULL, 0, NULL, NULL, NULL, "
+        "max_points, %s FROM "
+    )
+    mark = f"UPDATE {versions} SET used_at = %s WHERE used_at IS NULL AND id IN "  # noqa: S608
+    if connection.vendor == "postgresql":
+        if usable:
+            bulk_sql.execute(
+                f"WITH moved AS (DELETE FROM {source} WHERE prepared_id = %s "  # noqa: S608
+                "RETURNING position, version_id, section, option_order, max_points), "
+                f"gone AS (DELETE FROM {drawn} WHERE id = %s), "
+                f"used AS ({mark}(SELECT version_id FROM moved)) {copy}moved",
+                [prepared_id, prepared_id, now, attempt.pk, False],
+            )
+        else:
+            bulk_sql.execute(
+                f"WITH gone AS (DELETE FROM {source} WHERE prepared_id = %s) "  # noqa: S608
+                f"DELETE FROM {drawn} WHERE id = %s",
+                [prepared_id, prepared_id],
+            )
+        return usable
+    if usable:
+        bulk_sql.execute(
+            f"{copy}{source} WHERE prepared_id = %s",
+            [attempt.pk, False, prepared_id],
+        )
+        bulk_sql.execute(
+            f"{mark}(SELECT version_id FROM {source} WHERE prepared_id = %s)",  # noqa: S608
+            [now, prepared_id],
+        )
+    bulk_sql.execute(f"DELETE FROM {source} WHERE prepared_id = %s", [prepared_id])  # noqa: S608
+    bulk_sql.execute(f"DELETE FROM {drawn} WHERE id = %s", [prepared_id])  # noqa: S608
+    return usable
+
+
 def attempts_allowed(
     assessment: AssessmentPage,
     previous: Sequence[Attempt],
@@ -298,8 +394,6 @@ def attempt_start(*, actor: User, assessment: AssessmentPage, language: str = "e
             allowed, reason = attempts_allowed(assessment, previous, now, rules)
             if not allowed:
                 raise AttemptRefused(reason, "not_allowed")
-            rng = random.Random()  # noqa: S311 - shuffling, not security
-            drawn = _draw(assessment, rng)
             deadline = None
             if rules.time_limit_minutes:
                 deadline = now + timedelta(minutes=rules.time_limit_minutes)
@@ -315,26 +409,8 @@ def attempt_start(*, actor: User, assessment: AssessmentPage, language: str = "e
                 deadline=deadline,
                 pass_mark=rules.pass_mark,
             )
-            _responses_insert(
-                attempt.pk,
-                [
-                    (
-                        position,
-                        item.version_id,
-                        item.section,
-                        json.dumps(
-                            _option_order(item.type, item.data, assessment.shuffle_options, rng)
-                        ),
-                        question_points(item.type, item.points),
-                    )
-                    for position, item in enumerate(drawn, start=1)
-                ],
-            )
-            unused = {item.version_id for item in drawn if not item.used}
-            if unused:  # a version is marked once, by the first attempt that draws it
-                QuestionVersion.objects.filter(pk__in=unused, used_at__isnull=True).update(
-                    used_at=now
-                )
+            if not _prepared_take(attempt, assessment, now):
+                _draw_into(attempt, assessment, now)
             AttemptEvent.objects.create(
                 attempt=attempt, kind=AttemptEvent.Kind.STARTED, actor=actor
             )
@@ -347,6 +423,32 @@ def attempt_start(*, actor: User, assessment: AssessmentPage, language: str = "e
         if attempt is None:
             raise
         return attempt
+
+
+def _draw_into(attempt: Attempt, assessment: AssessmentPage, now: datetime) -> None:
+    """Draw ``attempt``'s questions now and store them, marking the drawn versions used."""
+    rng = random.Random()  # noqa: S311 - shuffling, not security
+    drawn = _draw(assessment, rng)
+    _responses_insert(attempt.pk, _drawn_rows(drawn, assessment.shuffle_options, rng))
+    unused = {item.version_id for item in drawn if not item.used}
+    if unused:  # a version is marked once, by the first attempt that draws it
+        QuestionVersion.objects.filter(pk__in=unused, used_at__isnull=True).update(used_at=now)
+
+
+def _drawn_rows(
+    drawn: list[_Drawn], shuffle_options: bool, rng: random.Random
+) -> list[tuple[int, int, str, str, float]]:
+    """The rows of a draw as :func:`_responses_insert` takes them."""
+    return [
+        (
+            position,
+            item.version_id,
+            item.section,
+            json.dumps(_option_order(item.type, item.data, shuffle_options, rng)),
+            question_points(item.type, item.points),
+        )
+        for position, item in enumerate(drawn, start=1)
+    ]
 
 
 def _locked_attempt(actor: User, attempt_id: int) -> Attempt:

@@ -17,3 +17,11 @@ def run_question_import(import_id: int) -> str:
     from .imports import question_import_run
 
     return question_import_run(import_id)
+
+
+@retrying_task()
+def prepare_attempts() -> int:
+    """Draw ahead the attempts of the assessments about to open (assessments/preparation)."""
+    from .preparation import attempts_prepare_due
+
+    return attempts_prepare_due()

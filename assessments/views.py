@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
+from django.template.defaultfilters import floatformat
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -75,9 +76,13 @@ def start(request: HttpRequest, page_id: int) -> HttpResponse:
 
 
 def _questions(attempt: Attempt) -> list[dict[str, Any]]:
-    """What the attempt page shows: texts and ids only (see content.public_view)."""
+    """What the attempt page shows: texts and ids only (see content.public_view). Each
+    question's legend ("Question 3 · points: 2") is made here, once per page for the same
+    points, rather than by two translation tags per question in the template: a forty-
+    question page is read by a whole class in the same second (issue 15)."""
     items = []
     number = 0
+    points_labels: dict[float, str] = {}
     for response in attempt.responses.select_related("version").order_by("position"):
         version = response.version
         kind = question_types.get(version.type)
@@ -90,13 +95,19 @@ def _questions(attempt: Attempt) -> list[dict[str, Any]]:
         # A text block that is never scored (a description) has no number, no points and
         # no answer: questions are numbered without it.
         number += 1 if kind.scored else 0
+        points = float(version.points)
+        if points not in points_labels:
+            points_labels[points] = _("points: %(points)s") % {"points": floatformat(points, "-2")}
         items.append(
             {
                 "position": response.position,
                 "number": number if kind.scored else None,
+                "legend": f"{_('Question %(n)s') % {'n': number}} · {points_labels[points]}"
+                if kind.scored
+                else "",
                 "scored": kind.scored,
                 "type": version.type,
-                "points": float(version.points),
+                "points": points,
                 "section": response.section,
                 "view": view,
                 "answer": answer,

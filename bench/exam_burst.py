@@ -16,6 +16,10 @@ Two load models:
 - flat out (BENCH_THINK_MAX=0): BENCH_CLIENTS threads (default 100) run the officers back
   to back with no think time at all; a saturation test of the machine.
 
+Before the burst, the attempts are drawn ahead (assessments/preparation.py), as the
+scheduled ``prepare_attempts`` does for an assessment about to open, so Start only copies
+a prepared draw; BENCH_PREPARE=0 leaves that out (every Start draws, as before).
+
 Options: BENCH_OFFICERS (default 300), BENCH_QUESTIONS (40), BENCH_WORKERS (3),
 BENCH_THREADS (4), BENCH_CLIENTS, BENCH_THINK_MIN, BENCH_THINK_MAX, BENCH_DB (the throw-away
 database's name, default customs_lms_bench), BENCH_PORT (8765).
@@ -42,6 +46,7 @@ HOST, PORT = "127.0.0.1", int(os.environ.get("BENCH_PORT", "8765"))
 OFFICERS = int(os.environ.get("BENCH_OFFICERS", "300"))
 QUESTIONS = int(os.environ.get("BENCH_QUESTIONS", "40"))
 WARMUP = 12  # officers who take the exam before the burst, unmeasured: warms every worker
+PREPARE = os.environ.get("BENCH_PREPARE", "1") != "0"
 THINK_MIN = float(os.environ.get("BENCH_THINK_MIN", "2"))
 THINK_MAX = float(os.environ.get("BENCH_THINK_MAX", "6"))
 PACED = THINK_MAX > 0
@@ -90,6 +95,14 @@ def main() -> None:
             for session in sessions[OFFICERS:]:
                 pool.submit(officer_run, target, Load(), page_id, session, questions=QUESTIONS)
         sessions = sessions[:OFFICERS]
+        prepared, prepare_seconds = 0, 0.0
+        if PREPARE:
+            from assessments.models import AssessmentPage
+            from assessments.preparation import attempts_prepare
+
+            began = time.perf_counter()
+            prepared = attempts_prepare(assessment=AssessmentPage.objects.get(pk=page_id))
+            prepare_seconds = time.perf_counter() - began
         warm_attempts = set(Attempt.objects.values_list("pk", flat=True))
         load = Load()
         # Paced: every officer presses "Start" at the same moment.
@@ -126,6 +139,11 @@ def main() -> None:
     print(
         f"officers {OFFICERS}, questions {QUESTIONS}, {model}, client threads {CLIENTS}, "
         f"gunicorn {workers} workers x {threads} threads, PostgreSQL"
+    )
+    print(
+        f"attempts drawn ahead: {prepared} in {prepare_seconds:.1f} s"
+        if PREPARE
+        else "attempts drawn at Start (BENCH_PREPARE=0)"
     )
     print(
         f"requests {total} in {elapsed:.1f} s: {total / elapsed:.0f} requests/s "

@@ -52,7 +52,7 @@ class Exam:
 
 def prepare_exam(officers: int, questions: int) -> Exam:
     """A course whose assessment a programme requires, and ``officers`` enrolled officers
-    signed in, in the caller's database."""
+    signed in, their attempts drawn ahead, in the caller's database."""
     from certificates.models import Programme, ProgrammeRequirement, ProgrammeText
     from courses.services import enrolment_create
     from lms.accounts.models import Administration, User
@@ -83,6 +83,10 @@ def prepare_exam(officers: int, questions: int) -> Exam:
         enrolment_create(actor=user, course=course)
         sessions.append(signed_in(user))
         ids.append(user.pk)
+    # As the scheduled prepare_attempts does before an exam opens: Start opens a drawn one.
+    from assessments.preparation import attempts_prepare
+
+    attempts_prepare(assessment=page)
     return Exam(page.pk, sessions, ids)
 
 

@@ -41,6 +41,7 @@ SERVICES = ("lms-app.service", "lms-worker.service", "lms-job@.service")
 TIMERS = {
     "lms-daily-jobs.timer": "run_daily_jobs",
     "lms-overdue-attempts.timer": "close_overdue_attempts",
+    "lms-prepare-attempts.timer": "prepare_attempts",
 }
 HARDENING = {
     "NoNewPrivileges": "yes",
@@ -157,9 +158,10 @@ def test_the_compose_file_runs_the_units_commands_with_its_services():
     for service, timer in (
         ("daily-jobs", "lms-daily-jobs.timer"),
         ("overdue-attempts", "lms-overdue-attempts.timer"),
+        ("prepare-attempts", "lms-prepare-attempts.timer"),
     ):
         assert f"python manage.py {TIMERS[timer]};" in command(service)
-    for name in ("app", "worker", "daily-jobs", "overdue-attempts", "migrate"):
+    for name in ("app", "worker", "daily-jobs", "overdue-attempts", "prepare-attempts", "migrate"):
         service = services[name]
         assert service["build"] == {"context": "..", "dockerfile": "deploy/Containerfile"}
         assert service["env_file"] == "lms.env"

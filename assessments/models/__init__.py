@@ -6,6 +6,7 @@ from .images import QuestionImage
 from .imports import QuestionImport
 from .manual import EssayFile, ManualGrade
 from .pages import AssessmentPage, DrawRule, ReviewPolicy
+from .prepared import PreparedAttempt, PreparedResponse
 
 __all__ = [
     "AssessmentPage",
@@ -14,6 +15,8 @@ __all__ = [
     "DrawRule",
     "EssayFile",
     "ManualGrade",
+    "PreparedAttempt",
+    "PreparedResponse",
     "Question",
     "QuestionBank",
     "QuestionImage",

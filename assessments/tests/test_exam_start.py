@@ -47,17 +47,18 @@ def _statements(context: CaptureQueriesContext) -> list[str]:
 def test_starting_uses_the_same_queries_whatever_the_questions_and_the_pool(
     course_tree, per_officer, questions, pool
 ):
-    """Lock the officer, their attempts, the rules (translations), the draw rules, the
-    pool's ids, the drawn versions, the attempt, its responses (one statement), the
-    versions' first use, the event: ten; a later officer's start draws versions already
-    used and skips that update: nine."""
+    """Lock the officer, their attempts, the rules (translations), the attempt, the look
+    for a prepared draw (none here: assessments/preparation.py), the draw rules, the
+    pool's ids, the drawn versions, its responses (one statement), the versions' first
+    use, the event: eleven; a later officer's start draws versions already used and skips
+    that update: ten."""
     from lms.accounts.tests.factories import officer as make_officer
 
     page = _exam(course_tree, questions, pool)
     course_services.enrolment_create(actor=per_officer, course=course_tree.course)
     with CaptureQueriesContext(connection) as first:
         attempt = services.attempt_start(actor=per_officer, assessment=page)
-    assert len(_statements(first)) == 10, _statements(first)
+    assert len(_statements(first)) == 11, _statements(first)
     assert attempt.responses.count() == questions
     # Every version in the bank drawn once, so the next officer's draw is all used ones.
     used = Response.objects.values_list("version_id", flat=True)
@@ -68,19 +69,19 @@ def test_starting_uses_the_same_queries_whatever_the_questions_and_the_pool(
     course_services.enrolment_create(actor=colleague, course=course_tree.course)
     with CaptureQueriesContext(connection) as later:
         services.attempt_start(actor=colleague, assessment=page)
-    assert len(_statements(later)) == 9, _statements(later)
+    assert len(_statements(later)) == 10, _statements(later)
 
 
 def test_pressing_start_over_http_has_a_pinned_query_count(
     client, course_tree, per_officer, django_assert_num_queries
 ):
     """The whole request: session, user, the page, the course (read once, then kept in
-    the page cache: cold here) and the enrolment, then the service's ten (and the savepoint
-    pair of the transaction inside the test's)."""
+    the page cache: cold here) and the enrolment, then the service's eleven (and the
+    savepoint pair of the transaction inside the test's)."""
     page = _exam(course_tree, 40, 40)
     course_services.enrolment_create(actor=per_officer, course=course_tree.course)
     client.force_login(per_officer)
-    with django_assert_num_queries(17):
+    with django_assert_num_queries(18):
         response = client.post(f"/assessments/{page.pk}/start/")
     attempt = Attempt.objects.get(user=per_officer)
     assert response.status_code == 302 and response["Location"] == f"/attempts/{attempt.pk}/"
