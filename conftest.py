@@ -11,6 +11,7 @@ from lms.accounts.tests.factories import (
     UnitFactory,
     UserFactory,
 )
+from tests.replay import _fixed_sequences, replayed  # noqa: F401 (an autouse fixture)
 
 DATABASE_FIXTURES = frozenset({"db", "transactional_db", "django_db_reset_sequences"})
 
@@ -184,6 +185,7 @@ def platform_admin(db):
 
 
 @pytest.fixture
+@replayed
 def home_page(db):
     """The demo home page in English and Spanish, as the default site's root."""
     import io

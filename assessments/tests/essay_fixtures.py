@@ -12,6 +12,7 @@ from assessments.models import AssessmentPage, DrawRule, QuestionVersion
 from assessments.tests.fixtures import browser_answer, make_bank
 from courses import services as course_services
 from courses.tests.fixtures import add
+from tests.replay import replayed
 
 RUBRIC = {
     "criteria": [
@@ -82,6 +83,7 @@ def essay_page(
 
 
 @pytest.fixture
+@replayed
 def essay_assessment(course_tree):
     bank = make_bank("Essays", questions=ESSAY_QUESTIONS)
     # The essay is worth 2 points, the single choice 1.

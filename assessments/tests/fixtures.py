@@ -10,6 +10,7 @@ from assessments.models import AssessmentPage, DrawRule, Question, QuestionBank
 from assessments.services import question_version_save
 from assessments.tokens import answer_for_browser
 from courses.tests.fixtures import add
+from tests.replay import replayed
 
 QUESTIONS = {
     "sc": (
@@ -114,11 +115,13 @@ def make_bank(title: str = "Bank", administration=None, questions=QUESTIONS) -> 
 
 
 @pytest.fixture
+@replayed
 def bank(db):
     return make_bank()
 
 
 @pytest.fixture
+@replayed
 def assessment(course_tree, bank):
     page = AssessmentPage(
         title="Final assessment",
@@ -134,6 +137,7 @@ def assessment(course_tree, bank):
 
 
 @pytest.fixture
+@replayed
 def graded(course_tree, per, pan):
     """An assessment with four graded attempts: two strong (PER), two weak (PAN); the
     third question discriminates negatively."""

@@ -14,6 +14,7 @@ from courses.models import CourseIndexPage, CoursePage, LessonPage, ModulePage
 from courses.packages.h5p.build import build_package
 from courses.packages.h5p.services import h5p_package_import
 from tests.quiet_indexing import quiet_indexing
+from tests.replay import replayed
 
 QUESTION = {
     "en": {
@@ -74,6 +75,7 @@ def text(html):
 
 
 @pytest.fixture
+@replayed
 def course_tree(home_page, activities, per):
     spanish = Locale.objects.get(language_code="es")
     index = add(home_page, CourseIndexPage(title="Courses", slug="courses"))
