@@ -4,8 +4,8 @@ second-factor pages, sign-out and the language switch while its person is privil
 
 Everything else, the site, the Wagtail admin (``/cms/``), Django's admin, the API token
 pages, is redirected to verification (a factor exists) or enrolment (none yet), with the
-page asked for kept in ``next``; the API's session requests get a JSON 403. Requests with
-an ``Authorization: Bearer`` header are API token requests, not sessions: left alone.
+page asked for kept in ``next``; the API's session requests get a JSON 403. API requests
+with an ``Authorization: Bearer`` header are token requests, not sessions: left alone.
 Health probes and static files are answered before this middleware.
 
 Off while ``LMS_MFA_REQUIRED`` is off (the test settings; the deploy check refuses it).
@@ -53,7 +53,11 @@ class SecondFactorMiddleware:
         session = getattr(request, "session", None)
         if session is None or session.get(SESSION_KEY) is None or is_verified(session):
             return None
-        if request.headers.get("Authorization", "").lower().startswith("bearer "):
+        bearer = request.headers.get("Authorization", "").lower().startswith("bearer ")
+        if bearer and request.path.startswith(API_PREFIX):
+            # The API authenticates the token itself (401 for a bad one) and ignores the
+            # session. Anywhere else the header means nothing: a session with a forged
+            # one is still a session.
             return None
         if request.path.startswith(self.exempt_prefixes):
             return None

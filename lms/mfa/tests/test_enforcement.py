@@ -179,3 +179,15 @@ def test_a_superuser_is_privileged_whatever_the_groups(client, db):
     root = UserFactory(username="root", is_superuser=True, roles={Role.OFFICER})
     client.force_login(root)
     assert client.get("/accounts/profile/")["Location"].startswith(SECURITY)
+
+
+@pytest.mark.parametrize("path", ["/administrations/PER/", "/cms/", "/accounts/profile/"])
+def test_a_forged_bearer_header_does_not_skip_the_second_factor_outside_the_api(
+    client, per_manager, path
+):
+    """Only the API reads bearer tokens: elsewhere a password-only session that adds the
+    header is still sent to the second factor."""
+    client.force_login(per_manager)
+    response = client.get(path, headers={"Authorization": "Bearer lms_not-a-token"})
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("mfa:security"))
