@@ -263,8 +263,8 @@ def xlsx_stream(
     * Every cell goes through :func:`safe_cell`; text cells are stored with the
       string data type, so no cell is ever a formula (or an error value).
     * Control characters XLSX cannot contain are dropped from text, and text is
-      clipped to Excel's 32,767-character cell limit.  (XML parsers read a
-      carriage return back as a line feed, so ``"\r"`` does not survive.)
+      clipped to Excel's 32,767-character cell limit.  (A carriage return is
+      written as a character reference, so ``"\r"`` survives.)
     * The header row is bold and frozen; column widths are estimated from the
       header and the first 100 rows (between 8 and 60 characters).
     * ``sheet_title`` is cleaned of characters Excel forbids and cut to 31

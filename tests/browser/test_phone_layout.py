@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import uuid
+from binascii import unhexlify
 from types import SimpleNamespace
 
 import pytest
@@ -25,12 +26,15 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from django_otp.oath import hotp
 from playwright.sync_api import expect
 
 from assessments import services as assessment_services
 from certificates.tests.fixtures import make_programme
 from courses.models import Enrolment
 from lms.api.services import api_token_create
+from lms.mfa import services as mfa_services
+from lms.scim.services import scim_token_create
 from lms.tracking.assignments import assignment_create
 from lms.tracking.models import Assignment, OfficerImport
 from lms.tracking.tests.conftest import world  # noqa: F401  (the fixture)
@@ -83,6 +87,12 @@ SWEPT = {
     "certificates:manage": "manager",
     "certificates:manage_detail": "manager",
     "tracking:regional": "coordinator",
+    "sso:choose": "anonymous",
+    "mfa:security": "manager",
+    "mfa:totp_add": "manager",
+    "mfa:verify": "training manager",
+    "scim_pages:tokens": "manager",
+    "scim_pages:token_revoke": "manager",
 }
 #: URL names that are no page to look at, and why.
 NOT_PAGES = {
@@ -124,9 +134,21 @@ NOT_PAGES = {
     "ops:healthz": "plain text, for load balancers",
     "ops:readyz": "JSON, for load balancers",
     "ops:metrics": "Prometheus text, for the operator's scraper",
+    "mfa:recovery": "shown only to a session proven by its second factor "
+    "(tests/browser/test_second_factor.py checks it with axe)",
+    "mfa:device_remove": "POST only",
+    "mfa:passkey_register": "JSON, from the passkey script",
+    "mfa:passkey_register_options": "JSON, from the passkey script",
+    "mfa:passkey_verify": "JSON, from the passkey script",
+    "mfa:passkey_verify_options": "JSON, from the passkey script",
+    "sso:oidc_start": "a redirect to the identity provider",
+    "sso:oidc_callback": "the identity provider's answer (a redirect)",
+    "sso:saml_start": "a redirect to the identity provider",
+    "sso:saml_acs": "the identity provider's POST (a redirect)",
+    "sso:saml_metadata": "an XML document",
 }
 #: Prefixes of what is not the site's own pages.
-OUTSIDE = ("cms/", "django-admin/", "documents/", "api/v1/")
+OUTSIDE = ("cms/", "django-admin/", "documents/", "api/v1/", "scim/v2/")
 
 
 def site_url_names() -> set[str]:
@@ -194,6 +216,18 @@ def site(
         scopes="read",
         expires_in_days=90,
     )
+    scim_token, _scim_secret = scim_token_create(
+        actor=per_manager, administration=world.per, name="HR directory", expires_in_days=90
+    )
+    # A training manager with an authenticator app: the sign-in's verification step.
+    key = mfa_services.totp_new_key()
+    step = int(timezone.now().timestamp()) // 30
+    mfa_services.totp_enrol(
+        user=regional_author,
+        key_hex=key,
+        code=f"{hotp(unhexlify(key), step, digits=6):06d}",
+        name="Phone",
+    )
     upload = tmp_path / "officers.csv"
     upload.write_text(
         "employee_number,full_name,email,unit\n"
@@ -229,6 +263,7 @@ def site(
                 "/accounts/reset/complete/",
                 "/verify/",
                 f"/verify/{certificate.code}/",
+                "/accounts/sso/",
             ],
             "officer": [
                 "/",
@@ -269,9 +304,17 @@ def site(
                 "/certificates/manage/",
                 f"/certificates/manage/{certificate.pk}/",
                 "/api/v1/docs/",
+                "/accounts/security/",
+                "/accounts/security/totp/",
+                "/administrations/PER/scim-tokens/",
+                f"/administrations/PER/scim-tokens/{scim_token.pk}/revoke/",
             ],
             "coordinator": ["/regional/", "/accounts/profile/"],
-            "training manager": ["/learning/", "/accounts/profile/"],
+            "training manager": [
+                "/learning/",
+                "/accounts/profile/",
+                "/accounts/security/verify/",
+            ],
             "platform admin": ["/audit/"],
         },
     )
