@@ -361,6 +361,7 @@ def test_the_listing_shows_versions_and_usage_in_a_fixed_number_of_queries(clien
         pytest.skip(f"corpus file not found: {TRUE_FALSE}")
     h5p_package_import(actor=None, data=TRUE_FALSE.read_bytes())  # ten more libraries
     assert H5PLibrary.objects.count() > 5
+    client.get(url)  # the first visit after a change fills the caches (the site's)
     with CaptureQueriesContext(connection) as many:
         assert client.get(url).status_code == 200
     assert len(many.captured_queries) == len(few.captured_queries), [

@@ -381,6 +381,7 @@ def test_results_page_query_count_is_pinned(client, library, per_officer):
                 body=[rich("<p>Another container case.</p>")],
             ),
         )
+    client.get(SEARCH, {"q": "container"})  # the first visit after a change fills the caches
     after, shown_after = count()
     assert shown_after == 10 > shown
     assert after == before
@@ -388,7 +389,7 @@ def test_results_page_query_count_is_pinned(client, library, per_officer):
     assert before == PINNED_SEARCH, before
 
 
-PINNED_SEARCH = 6
+PINNED_SEARCH = 5
 
 
 def test_sqlite_reads_the_fts5_index_kept_by_triggers(client, library, per_officer):

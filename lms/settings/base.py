@@ -146,6 +146,7 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "lms.home.context_processors.site",
                 "wagtail.contrib.settings.context_processors.settings",
                 "lms.accounts.context_processors.navigation",
             ],
