@@ -29,26 +29,39 @@ edited in place while it is being drawn (an edit after the draw deletes the draw
 
 from __future__ import annotations
 
+import json
 import random
+from collections import defaultdict
 from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from courses.models import CoursePage, Enrolment
 from lms import bulk_sql
 from lms.accounts.models import User
 
-from .models import AssessmentPage, Attempt, PreparedAttempt, PreparedResponse, Question
+from . import sheet
+from .models import (
+    AssessmentPage,
+    Attempt,
+    AttemptSheet,
+    PreparedAttempt,
+    PreparedResponse,
+    Question,
+    QuestionVersion,
+)
 from .rules import assessment_rules
 from .services import (
     AttemptRefused,
+    DrawRuleRow,
     _draw,
     _drawn_rows,
     _prepared_stale,
     draw_fingerprint,
+    draw_rule_rows,
 )
 
 LOOKAHEAD = timedelta(hours=24)
@@ -57,11 +70,22 @@ BATCH = 100
 RUN_LIMIT = 5000
 
 
-def _stale_discard(assessment: AssessmentPage, fingerprint: str) -> int:
-    """Delete the assessment's prepared draws made under other draw rules or holding a
-    version that is no longer current; how many."""
+def _stale_discard(assessment: AssessmentPage, fingerprint: str, rules: list[DrawRuleRow]) -> int:
+    """Delete the assessment's prepared draws made under other draw rules, holding a
+    version that is no longer current, or a question its rules would no longer draw (moved
+    to another bank, a tag removed); how many."""
     stale = PreparedAttempt.objects.filter(assessment_key=assessment.translation_key).filter(
-        (Q(assessment_id=assessment.pk) & ~Q(rules=fingerprint))
+        (
+            Q(assessment_id=assessment.pk)
+            & (
+                ~Q(rules=fingerprint)
+                | Q(
+                    pk__in=PreparedResponse.objects.filter(_prepared_stale(rules)).values(
+                        "prepared_id"
+                    )
+                )
+            )
+        )
         | Q(pk__in=PreparedResponse.objects.filter(_prepared_stale()).values("prepared_id"))
     )
     count, _ = PreparedAttempt.objects.filter(
@@ -156,7 +180,43 @@ def _prepare_batch(assessment: AssessmentPage, fingerprint: str, user_ids: list[
             for drawn_row in _drawn_rows(drawn, assessment.shuffle_options, rng)
         ]
         _prepared_insert(rows)
-        return len(prepared)
+    # After the locks: rendering a hundred sheets takes a second, and nobody waits for it.
+    _sheets_render(rows)
+    return len(prepared)
+
+
+def _sheets_render(rows: list[tuple[int, int, int, str, str, float]]) -> None:
+    """Render the question sheet of each prepared draw in ``rows`` in its officer's
+    language (:mod:`assessments.sheet`). An officer without a language of their own gets
+    none: the page they see then depends on their browser, and renders. A draw started
+    meanwhile is simply not updated."""
+    by_draw: dict[int, list[sheet.PreparedRow]] = defaultdict(list)
+    versions = QuestionVersion.objects.in_bulk({row[2] for row in rows})
+    for prepared_id, position, version_id, section, order, _points in rows:
+        by_draw[prepared_id].append(
+            sheet.PreparedRow(position, versions[version_id], section, json.loads(order))
+        )
+    languages = dict(
+        PreparedAttempt.objects.filter(pk__in=by_draw).values_list("pk", "user__preferred_language")
+    )
+    digest = sheet.digest()
+    rendered = []
+    for prepared_id, language in languages.items():
+        if not language or not translation.check_for_language(language):
+            continue
+        made = sheet.render_ahead(by_draw[prepared_id], language)
+        rendered.append(
+            PreparedAttempt(
+                pk=prepared_id,
+                sheet_html=made.html,
+                sheet_language=language,
+                sheet_digest=digest,
+                sheet_meta=made.meta,
+            )
+        )
+    PreparedAttempt.objects.bulk_update(
+        rendered, ["sheet_html", "sheet_language", "sheet_digest", "sheet_meta"], batch_size=100
+    )
 
 
 def _prepared_insert(rows: list[tuple[int, int, int, str, str, float]]) -> None:
@@ -191,12 +251,21 @@ def _prepared_insert(rows: list[tuple[int, int, int, str, str, float]]) -> None:
         )
 
 
+def sheets_forget() -> int:
+    """Delete the question sheets of attempts no longer open; how many."""
+    count, _ = AttemptSheet.objects.exclude(
+        attempt__in=Attempt.objects.filter(status=Attempt.Status.OPEN)
+    ).delete()
+    return count
+
+
 def attempts_prepare(*, assessment: AssessmentPage, limit: int = RUN_LIMIT) -> int:
     """Draw ahead for the officers who may start ``assessment`` (see the module's text):
     stale draws are re-drawn; at most ``limit`` officers; how many draws were made.
     Nothing when the assessment cannot be drawn (a bank too small): starting says why."""
-    fingerprint = draw_fingerprint(assessment)
-    _stale_discard(assessment, fingerprint)
+    rules = draw_rule_rows(assessment)
+    fingerprint = draw_fingerprint(assessment, rules)
+    _stale_discard(assessment, fingerprint, rules)
     made = 0
     while made < limit:
         user_ids = _candidates(assessment, min(BATCH, limit - made))
@@ -219,6 +288,7 @@ def attempts_prepare_due(*, now: datetime | None = None, limit: int = RUN_LIMIT)
     due = AssessmentPage.objects.live().filter(
         available_from__gt=now - LATE, available_from__lte=now + LOOKAHEAD
     )
+    sheets_forget()
     made = 0
     for assessment in due.order_by("available_from", "pk"):
         made += attempts_prepare(assessment=assessment, limit=limit)

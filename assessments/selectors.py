@@ -8,15 +8,20 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Exists, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
 from courses.selectors import course_for_page
+from lms import page_cache
 from lms.accounts import selectors as account_selectors
 from lms.accounts.roles import Role, roles_of
 
-from .models import AssessmentPage, Attempt, Question, QuestionBank
+from .models import AssessmentPage, Attempt, AttemptSheet, Question, QuestionBank, Response
+from .rules import Rules, assessment_rules
+from .sheet import digest
+
+NOT_FOUND = 0
 
 if TYPE_CHECKING:
     from courses.models import CoursePage, Enrolment
@@ -44,6 +49,38 @@ def access_attempt(actor: User, attempt_id: int) -> Attempt:
     if attempt is None:
         raise Http404
     return attempt
+
+
+def live_assessment(page_id: int) -> tuple[AssessmentPage, Rules]:
+    """The live assessment page ``page_id`` with its rules, kept in the page cache (only
+    pages change them: :mod:`lms.page_cache`); 404 when there is none. What Start reads
+    when a whole class presses it in the same second."""
+
+    def build() -> tuple[AssessmentPage, Rules] | int:
+        page = AssessmentPage.objects.live().filter(pk=page_id).first()
+        return (page, assessment_rules(page)) if page is not None else NOT_FOUND
+
+    found = page_cache.remember(page_cache.key("assessment", page_id), build)
+    if found == NOT_FOUND:
+        raise Http404
+    return found
+
+
+def attempt_sheet(attempt: Attempt, language: str) -> AttemptSheet | None:
+    """The question sheet rendered ahead for ``attempt`` (:mod:`assessments.sheet`), if it
+    is still what the page would render: in ``language``, the attempt's, under the current
+    templates, and with no answer saved. One query."""
+    if language != attempt.language:
+        return None
+    answered = Response.objects.filter(attempt_id=attempt.pk).filter(
+        Q(seq__gt=0) | Q(answer__isnull=False)
+    )
+    return (
+        AttemptSheet.objects.filter(attempt_id=attempt.pk, language=language, digest=digest())
+        .exclude(Exists(answered))
+        .only("html", "meta")
+        .first()
+    )
 
 
 def attempts_visible_to(actor: User) -> QuerySet[Attempt]:

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import operator
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from functools import reduce
 from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, connection, transaction
@@ -43,6 +45,7 @@ from .models import (
     AssessmentPage,
     Attempt,
     AttemptEvent,
+    AttemptSheet,
     EssayFile,
     PreparedAttempt,
     PreparedResponse,
@@ -258,25 +261,46 @@ def _option_order(qtype: str, data: dict[str, Any], shuffle: bool, rng: random.R
     return order
 
 
-def draw_fingerprint(assessment: AssessmentPage) -> str:
-    """What a draw of ``assessment`` depends on besides the questions: its draw rules (in
-    order, with the bank titles that name untitled sections) and its shuffles. A prepared
-    draw is used only under the same fingerprint. One query."""
-    rules = list(
+DrawRuleRow = tuple[int, str, str, int, str]
+"""A draw rule as a draw reads it: bank id, bank title, tag, count, section."""
+
+
+def draw_rule_rows(assessment: AssessmentPage) -> list[DrawRuleRow]:
+    """The draw rules of ``assessment`` in order. One query."""
+    return list(
         assessment.draw_rules.order_by("sort_order").values_list(
             "bank_id", "bank__title", "tag", "count", "section"
         )
     )
+
+
+def draw_fingerprint(assessment: AssessmentPage, rules: list[DrawRuleRow] | None = None) -> str:
+    """What a draw of ``assessment`` depends on besides the questions: its draw rules (in
+    order, with the bank titles that name untitled sections) and its shuffles. A prepared
+    draw is used only under the same fingerprint. One query, none when ``rules`` (from
+    :func:`draw_rule_rows`) are given."""
+    rules = draw_rule_rows(assessment) if rules is None else rules
     text = json.dumps([rules, assessment.shuffle_questions, assessment.shuffle_options])
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
-def _prepared_stale() -> Q:
+def _prepared_stale(rules: list[DrawRuleRow] | None = None) -> Q:
     """A prepared response whose version is no longer its question's current one, or
-    whose question was archived."""
-    return Q(version__question__archived=True) | ~Q(
+    whose question was archived; with ``rules``, also one whose question the rules would
+    no longer draw (moved to another bank, or without the rule's tag any more)."""
+    stale = Q(version__question__archived=True) | ~Q(
         version__question__current_version_id=F("version_id")
     )
+    if rules is None:
+        return stale
+    drawable = [
+        Q(version__question__bank_id=bank_id)
+        & (Q(version__question__tags__name=tag) if tag else Q())
+        for bank_id, _title, tag, _count, _section in rules
+    ]
+    if not drawable:
+        return Q(pk__isnull=False)  # no rule draws anything: every row is stale
+    return stale | ~reduce(operator.or_, drawable)
 
 
 def _prepared_take(attempt: Attempt, assessment: AssessmentPage, now: datetime) -> bool:
@@ -286,6 +310,7 @@ def _prepared_take(attempt: Attempt, assessment: AssessmentPage, now: datetime) 
     statement. A draw made under other draw rules, or holding a version that is no longer
     current, is deleted unused. False when there was none to use: the caller draws.
     Called with the user row locked."""
+    rules = draw_rule_rows(assessment)
     found = (
         PreparedAttempt.objects.filter(
             user_id=attempt.user_id, assessment_key=attempt.assessment_key
@@ -293,7 +318,7 @@ def _prepared_take(attempt: Attempt, assessment: AssessmentPage, now: datetime) 
         .annotate(
             stale=Exists(
                 PreparedResponse.objects.filter(prepared_id=OuterRef("pk")).filter(
-                    _prepared_stale()
+                    _prepared_stale(rules)
                 )
             )
         )
@@ -302,8 +327,8 @@ def _prepared_take(attempt: Attempt, assessment: AssessmentPage, now: datetime) 
     )
     if found is None:
         return False
-    prepared_id, rules, stale = found
-    usable = not stale and rules == draw_fingerprint(assessment)
+    prepared_id, fingerprint, stale = found
+    usable = not stale and fingerprint == draw_fingerprint(assessment, rules)
     quote = connection.ops.quote_name
     source = quote(PreparedResponse._meta.db_table)
     drawn = quote(PreparedAttempt._meta.db_table)
@@ -316,14 +341,22 @@ def _prepared_take(attempt: Attempt, assessment: AssessmentPage, now: datetime) 
         "max_points, %s FROM "
     )
     mark = f"UPDATE {versions} SET used_at = %s WHERE used_at IS NULL AND id IN "  # noqa: S608
+    # Its question sheet, rendered ahead (assessments/sheet.py), goes with it.
+    sheet = (
+        f"INSERT INTO {quote(AttemptSheet._meta.db_table)} "  # noqa: S608
+        "(attempt_id, language, digest, html, meta) "
+        f"SELECT %s, sheet_language, sheet_digest, sheet_html, sheet_meta FROM {drawn} "
+        "WHERE id = %s AND sheet_html <> ''"
+    )
     if connection.vendor == "postgresql":
         if usable:
             bulk_sql.execute(
                 f"WITH moved AS (DELETE FROM {source} WHERE prepared_id = %s "  # noqa: S608
                 "RETURNING position, version_id, section, option_order, max_points), "
+                f"sheet AS ({sheet}), "
                 f"gone AS (DELETE FROM {drawn} WHERE id = %s), "
                 f"used AS ({mark}(SELECT version_id FROM moved)) {copy}moved",
-                [prepared_id, prepared_id, now, attempt.pk, False],
+                [prepared_id, attempt.pk, prepared_id, prepared_id, now, attempt.pk, False],
             )
         else:
             bulk_sql.execute(
@@ -341,6 +374,7 @@ def _prepared_take(attempt: Attempt, assessment: AssessmentPage, now: datetime) 
             f"{mark}(SELECT version_id FROM {source} WHERE prepared_id = %s)",  # noqa: S608
             [now, prepared_id],
         )
+        bulk_sql.execute(sheet, [attempt.pk, prepared_id])
     bulk_sql.execute(f"DELETE FROM {source} WHERE prepared_id = %s", [prepared_id])  # noqa: S608
     bulk_sql.execute(f"DELETE FROM {drawn} WHERE id = %s", [prepared_id])  # noqa: S608
     return usable
@@ -377,8 +411,12 @@ def attempts_allowed(
     return True, ""
 
 
-def attempt_start(*, actor: User, assessment: AssessmentPage, language: str = "en") -> Attempt:
-    """Start an attempt, or return the open one. Never more than the allowed number."""
+def attempt_start(
+    *, actor: User, assessment: AssessmentPage, language: str = "en", rules: Rules | None = None
+) -> Attempt:
+    """Start an attempt, or return the open one. Never more than the allowed number.
+    ``rules``: the assessment's (:func:`assessments.rules.assessment_rules`), when the
+    caller has them already."""
     if not actor.is_authenticated or actor.administration_id is None:
         raise AttemptRefused(_("Only officers of an administration can sit assessments."), "role")
     key = assessment.translation_key
@@ -390,7 +428,7 @@ def attempt_start(*, actor: User, assessment: AssessmentPage, language: str = "e
             for attempt in previous:
                 if attempt.status == Attempt.Status.OPEN:
                     return attempt
-            rules = assessment_rules(assessment)
+            rules = rules or assessment_rules(assessment)
             allowed, reason = attempts_allowed(assessment, previous, now, rules)
             if not allowed:
                 raise AttemptRefused(reason, "not_allowed")

@@ -3,28 +3,26 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
-from django.shortcuts import get_object_or_404, render
-from django.template.defaultfilters import floatformat
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST
 
-from . import next_steps, selectors, services
+from . import next_steps, selectors, services, sheet
 from . import types as question_types
-from .content import merged, public_view, stem_html
+from .content import merged, stem_html
 from .grading import RESPONSE_ERROR_MESSAGES, ResponseError
 from .models import AssessmentPage, Attempt
 from .review import Situation, review_visibility
 from .rules import assessment_rules, questions_kept_back
-from .tokens import answer_for_browser
 
 MAX_ANSWER_BYTES = 96 * 1024
 """An essay of 20,000 characters (types/essay.MAX_TEXT_CHARS) in UTF-8 JSON fits."""
@@ -60,14 +58,17 @@ def assessment_detail(request: HttpRequest, assessment: AssessmentPage) -> HttpR
 @login_required
 @require_POST
 def start(request: HttpRequest, page_id: int) -> HttpResponse:
-    assessment = get_object_or_404(AssessmentPage.objects.live(), pk=page_id)
+    assessment, rules = selectors.live_assessment(page_id)
     course, enrolment = selectors.assessment_context(request.user, assessment)
     if enrolment is None:
         messages.info(request, _("Enrol in the course to sit its assessments."))
         return HttpResponseRedirect(course.url)
     try:
         attempt = services.attempt_start(
-            actor=request.user, assessment=assessment, language=translation.get_language()
+            actor=request.user,
+            assessment=assessment,
+            language=translation.get_language(),
+            rules=rules,
         )
     except services.AttemptRefused as refusal:
         messages.error(request, refusal.message)
@@ -75,56 +76,22 @@ def start(request: HttpRequest, page_id: int) -> HttpResponse:
     return HttpResponseRedirect(reverse("assessments:attempt", args=[attempt.pk]))
 
 
-def _questions(attempt: Attempt) -> list[dict[str, Any]]:
-    """What the attempt page shows: texts and ids only (see content.public_view). Each
-    question's legend ("Question 3 · points: 2") is made here, once per page for the same
-    points, rather than by two translation tags per question in the template: a forty-
-    question page is read by a whole class in the same second (issue 15)."""
-    items = []
-    number = 0
-    points_labels: dict[float, str] = {}
-    for response in attempt.responses.select_related("version").order_by("position"):
-        version = response.version
-        kind = question_types.get(version.type)
-        texts = version.text_for(attempt.language)
-        order = response.option_order or {}
-        view = public_view(version.type, version.data, texts, order)
-        answer = answer_for_browser(version.type, response.answer, order.get("tokens") or {})
-        if answer:
-            kind.arrange_view(view, answer)
-        # A text block that is never scored (a description) has no number, no points and
-        # no answer: questions are numbered without it.
-        number += 1 if kind.scored else 0
-        points = float(version.points)
-        if points not in points_labels:
-            points_labels[points] = _("points: %(points)s") % {"points": floatformat(points, "-2")}
-        items.append(
-            {
-                "position": response.position,
-                "number": number if kind.scored else None,
-                "legend": f"{_('Question %(n)s') % {'n': number}} · {points_labels[points]}"
-                if kind.scored
-                else "",
-                "scored": kind.scored,
-                "type": version.type,
-                "points": points,
-                "section": response.section,
-                "view": view,
-                "answer": answer,
-                # The saved clicks, for the hotspot to show them again after a reload.
-                "clicks_json": json.dumps((answer or {}).get("clicks") or []),
-                "seq": response.seq,
-            }
-        )
-    return items
-
-
 @login_required
 def attempt_page(request: HttpRequest, attempt_id: int) -> HttpResponse:
     attempt = selectors.access_attempt(request.user, attempt_id)
     if attempt.status != Attempt.Status.OPEN:
         return HttpResponseRedirect(reverse("assessments:result", args=[attempt.pk]))
-    questions = _questions(attempt)
+    # Rendered ahead while nothing is answered (assessments/sheet.py), else rendered here.
+    ready = selectors.attempt_sheet(attempt, translation.get_language())
+    if ready is not None:
+        questions, types, positions = [], ready.meta["types"], ready.meta["positions"]
+        seq = dict.fromkeys(positions, 0)
+    else:
+        questions = sheet.question_items(
+            attempt.responses.select_related("version"), attempt.language
+        )
+        types = [q["type"] for q in questions]
+        seq = {q["position"]: q["seq"] for q in questions}
     return render(
         request,
         "assessments/attempt.html",
@@ -132,13 +99,14 @@ def attempt_page(request: HttpRequest, attempt_id: int) -> HttpResponse:
             "attempt": attempt,
             "assessment": attempt.assessment,
             "questions": questions,
-            "type_scripts": question_types.scripts_for(q["type"] for q in questions),
+            "sheet": mark_safe(ready.html) if ready is not None else None,  # noqa: S308 - ours
+            "type_scripts": question_types.scripts_for(types),
             "attempt_settings": {
                 "answerUrl": reverse("assessments:answer", args=[attempt.pk]),
                 "deadline": attempt.deadline.isoformat() if attempt.deadline else None,
                 "serverNow": timezone.now().isoformat(),
                 "storageKey": f"lms-attempt-{attempt.pk}",
-                "seq": {q["position"]: q["seq"] for q in questions},
+                "seq": seq,
                 "messages": {
                     "saved": _("Saved"),
                     "saving": _("Saving…"),

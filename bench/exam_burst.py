@@ -22,7 +22,11 @@ a prepared draw; BENCH_PREPARE=0 leaves that out (every Start draws, as before).
 
 Options: BENCH_OFFICERS (default 300), BENCH_QUESTIONS (40), BENCH_WORKERS (3),
 BENCH_THREADS (4), BENCH_CLIENTS, BENCH_THINK_MIN, BENCH_THINK_MAX, BENCH_DB (the throw-away
-database's name, default customs_lms_bench), BENCH_PORT (8765).
+database's name, default customs_lms_bench), BENCH_PORT (8765), BENCH_REDIS_URL (the shared
+cache, default redis://127.0.0.1:6379/9; empty for none).
+
+Besides each request kind, "opened" is what an officer waits from pressing Start to having
+the attempt page: the Start request and the page's.
 """
 
 from __future__ import annotations
@@ -52,6 +56,10 @@ THINK_MAX = float(os.environ.get("BENCH_THINK_MAX", "6"))
 PACED = THINK_MAX > 0
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", str(OFFICERS if PACED else 100)))
 ENV = production_env(DB_URL, HOST, "bench-static")
+# Several workers share one cache, as production requires (check --deploy, lms.E201): the
+# page cache, sessions' preferences, throttles. BENCH_REDIS_URL= (empty) leaves it out.
+if redis_url := os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/9"):
+    ENV["REDIS_URL"] = redis_url
 
 
 def prepare() -> tuple[int, list[tuple[str, str]]]:

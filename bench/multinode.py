@@ -40,7 +40,7 @@ from pathlib import Path
 
 from common import ROOT, fresh_django, production_env
 
-from tests.exam_load import KINDS, percentile
+from tests.exam_load import REQUEST_KINDS, percentile
 from tests.multinode_run import (
     THINK_SECONDS,
     VERIFY_RATE,
@@ -170,7 +170,7 @@ def main() -> None:
         print(line)
     (_, cpu_0, _, db_0), (burst_at, cpu_1, _, db_1), (steady_at, cpu_2, steady_load, db_2) = samples
 
-    def finished(since: float, until: float, kinds=KINDS) -> int:
+    def finished(since: float, until: float, kinds=REQUEST_KINDS) -> int:
         return sum(1 for kind in kinds for at, _ in load.timings[kind] if since <= at < until)
 
     quiet = steady_at - run.started

@@ -24,7 +24,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-KINDS = ("start", "page", "autosave", "submit")
+KINDS = ("start", "page", "opened", "autosave", "submit")
+#: Not a request: from pressing Start to having the attempt page, what the officer waits.
+OPENED = "opened"
+REQUEST_KINDS = tuple(kind for kind in KINDS if kind != OPENED)
 OPTION = re.compile(r'name="q(\d+)" value="([^"]+)"[^>]*>\s*([^<]*?)\s*<')
 
 
@@ -62,7 +65,7 @@ class Load:
 
     @property
     def requests(self) -> int:
-        return sum(len(values) for values in self.timings.values())
+        return sum(len(values) for kind, values in self.timings.items() if kind != OPENED)
 
     @property
     def error_count(self) -> int:
@@ -182,6 +185,7 @@ def officer_run(
 
     if starting_gun is not None:
         starting_gun.wait()
+    pressed = time.perf_counter()
     _, location, _ = again(
         "start",
         "POST",
@@ -194,7 +198,10 @@ def officer_run(
     with load.lock:
         load.attempts[attempt_id] = number
     # The page names each option by the attempt's opaque token: read them as the page does.
-    _, _, page = again("page", "GET", f"/attempts/{attempt_id}/")
+    status, _, page = again("page", "GET", f"/attempts/{attempt_id}/")
+    if status == 200:
+        with load.lock:
+            load.timings[OPENED].append((time.monotonic(), (time.perf_counter() - pressed) * 1000))
     choices: dict[int, str] = {}
     others: dict[int, list[str]] = defaultdict(list)
     for position, token, text in OPTION.findall(page.decode(errors="replace")):

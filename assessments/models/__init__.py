@@ -6,12 +6,13 @@ from .images import QuestionImage
 from .imports import QuestionImport
 from .manual import EssayFile, ManualGrade
 from .pages import AssessmentPage, DrawRule, ReviewPolicy
-from .prepared import PreparedAttempt, PreparedResponse
+from .prepared import AttemptSheet, PreparedAttempt, PreparedResponse
 
 __all__ = [
     "AssessmentPage",
     "Attempt",
     "AttemptEvent",
+    "AttemptSheet",
     "DrawRule",
     "EssayFile",
     "ManualGrade",

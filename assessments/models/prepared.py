@@ -40,6 +40,12 @@ class PreparedAttempt(models.Model):
     """The fingerprint of the draw rules and shuffles it was drawn under
     (:func:`assessments.services.draw_fingerprint`)."""
     created_at = models.DateTimeField(auto_now_add=True)
+    sheet_html = models.TextField(blank=True)
+    """The draw's question sheet, rendered ahead (:mod:`assessments.sheet`); empty when
+    not rendered (the officer has no language of their own yet)."""
+    sheet_language = models.CharField(max_length=8, blank=True)
+    sheet_digest = models.CharField(max_length=64, blank=True)
+    sheet_meta = models.JSONField(default=dict, blank=True)
 
     class Meta:
         constraints = [
@@ -68,3 +74,20 @@ class PreparedResponse(models.Model):
 
     def __str__(self) -> str:
         return f"prepared {self.prepared_id}:{self.position}"
+
+
+class AttemptSheet(models.Model):
+    """The question sheet of a started attempt, moved from its prepared draw: the attempt
+    page serves it until the first answer is saved (:mod:`assessments.sheet`). Sheets of
+    attempts no longer open are deleted by the next preparation run."""
+
+    attempt = models.OneToOneField(
+        "assessments.Attempt", on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    language = models.CharField(max_length=8)
+    digest = models.CharField(max_length=64)
+    html = models.TextField()
+    meta = models.JSONField(default=dict)
+
+    def __str__(self) -> str:
+        return f"sheet of attempt {self.attempt_id}"

@@ -24,6 +24,7 @@ from assessments.models import (
     PreparedAttempt,
     PreparedResponse,
     Question,
+    QuestionBank,
     QuestionVersion,
     Response,
 )
@@ -59,8 +60,9 @@ def _prepared_rows(officer, assessment) -> list[tuple]:
 
 def test_start_copies_the_prepared_draw_in_a_pinned_number_of_statements(assessment, officer):
     """Lock, attempts, rules, the attempt, the prepared draw (with its staleness), the draw
-    rules' fingerprint, then the copy, the versions' first use and the two deletes (one
-    statement on PostgreSQL), the event: eleven (eight on PostgreSQL), whatever the
+    rules' fingerprint, then the copy, the versions' first use, the question sheet rendered
+    ahead and the two deletes (one statement on PostgreSQL), the event: twelve (eight on
+    PostgreSQL), whatever the
     number of questions. The attempt holds exactly the prepared draw: versions, order,
     tokens, points."""
     assert preparation.attempts_prepare(assessment=assessment.page) == 1
@@ -70,7 +72,7 @@ def test_start_copies_the_prepared_draw_in_a_pinned_number_of_statements(assessm
     with CaptureQueriesContext(connection) as context:
         attempt = services.attempt_start(actor=officer, assessment=assessment.page, language="es")
     statements = _statements(context)
-    assert len(statements) == (8 if connection.vendor == "postgresql" else 11), statements
+    assert len(statements) == (8 if connection.vendor == "postgresql" else 12), statements
     assert not any('FROM "assessments_question"' in sql for sql in statements)  # no pool read
     started = list(
         Response.objects.filter(attempt=attempt)
@@ -159,6 +161,34 @@ def test_changed_draw_rules_discard_the_prepared_draw(assessment, officer):
     assert attempt.responses.count() == 3
     assert set(attempt.responses.values_list("section", flat=True)) == {"Three"}
     assert not PreparedAttempt.objects.exists()
+
+
+@pytest.mark.parametrize("change", ["moved to another bank", "its tag removed"])
+def test_a_question_the_rules_no_longer_draw_is_never_served(assessment, officer, per, change):
+    """The rule draws tagged questions of the bank; after the draws were prepared, one
+    drawn question leaves the pool (moved to another bank, or untagged). Starting draws
+    afresh without it, and the next preparation run re-draws a colleague's draw holding it."""
+    DrawRule.objects.filter(page=assessment.page).update(count=len(QUESTIONS) - 1, tag="core")
+    for question in Question.objects.filter(bank=assessment.bank):
+        question.tags.add("core")
+    colleague = make_officer(per)
+    course_services.enrolment_create(actor=colleague, course=assessment.tree.course)
+    assert preparation.attempts_prepare(assessment=assessment.page) == 2
+    drawn = {v for _p, v, *_ in _prepared_rows(officer, assessment)}
+    theirs = {v for _p, v, *_ in _prepared_rows(colleague, assessment)}
+    gone = Question.objects.get(current_version_id=sorted(drawn & theirs)[0])
+    if change == "moved to another bank":
+        Question.objects.filter(pk=gone.pk).update(
+            bank=QuestionBank.objects.create(title="Elsewhere")
+        )
+    else:
+        gone.tags.remove("core")
+    attempt = services.attempt_start(actor=officer, assessment=assessment.page)
+    versions = set(attempt.responses.values_list("version_id", flat=True))
+    assert gone.current_version_id not in versions
+    assert len(versions) == len(QUESTIONS) - 1
+    assert preparation.attempts_prepare(assessment=assessment.page) == 1  # re-drawn
+    assert gone.current_version_id not in {v for _p, v, *_ in _prepared_rows(colleague, assessment)}
 
 
 def test_a_prepared_draw_is_never_an_attempt(client, assessment, officer, per):
