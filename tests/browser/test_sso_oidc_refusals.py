@@ -356,8 +356,10 @@ def test_callback_replayed_in_the_same_and_in_another_browser_is_refused(
     assert list(User.objects.all()) == [user]
     assert ExternalIdentity.objects.count() == 1
     assert AuditRecord.objects.filter(action=AuditAction.SIGN_IN).count() == 1
-    reasons = AuditRecord.objects.filter(action=AuditAction.SIGN_IN_FAILED).values_list(
-        "after__reason", flat=True
+    reasons = (
+        AuditRecord.objects.filter(action=AuditAction.SIGN_IN_FAILED)
+        .order_by("id")
+        .values_list("after__reason", flat=True)
     )
     assert list(reasons) == ["unknown or reused state"] * 2
 
