@@ -231,11 +231,11 @@ def signed_with_client_secret(token: str) -> str:
 @pytest.mark.parametrize(
     ("tamper", "reason"),
     [
-        (flip_signature_byte, "ID token refused"),
-        (rewrite_claims, "ID token refused"),
-        (sign_with_another_key, "ID token refused"),
-        (unsigned, "ID token refused"),
-        (signed_with_client_secret, "ID token refused"),
+        (flip_signature_byte, "ID token refused: bad_signature"),
+        (rewrite_claims, "ID token refused: bad_signature"),
+        (sign_with_another_key, "ID token refused: bad_signature"),
+        (unsigned, "ID token refused: unsupported_algorithm"),
+        (signed_with_client_secret, "ID token refused: unsupported_algorithm"),
     ],
     ids=["signature-byte", "claims-rewritten", "another-key", "alg-none", "hs256-secret"],
 )
