@@ -32,7 +32,8 @@ def _module_found() -> bool:
 def oidc_provider(
     *, clients: list[dict[str, Any]], accounts: dict[str, dict[str, Any]], **extra: Any
 ) -> Iterator[str]:
-    """Run the provider; yields its issuer URL (http://127.0.0.1:<port>)."""
+    """Run the provider; yields the URL it listens at (http://127.0.0.1:<port>), which is
+    its issuer unless ``issuer=`` names another (a proxy in front of it)."""
     node = shutil.which("node")
     if node is None or not _module_found():
         pytest.fail(

@@ -31,6 +31,12 @@ if (!Provider) {
 }
 
 const accounts = config.accounts || {};
+// A provider whose clock runs late by clock_offset seconds (refusal tests: its ID tokens
+// expired before they arrive).
+if (config.clock_offset) {
+  const realNow = Date.now;
+  Date.now = () => realNow() + config.clock_offset * 1000;
+}
 const provider = new Provider(config.issuer, {
   clients: config.clients.map((client) => ({
     grant_types: ["authorization_code"],
@@ -48,6 +54,7 @@ const provider = new Provider(config.issuer, {
   features: { devInteractions: { enabled: true } },
   cookies: { keys: ["test-cookie-key-for-the-sso-tests"] },
   ttl: { IdToken: config.id_token_ttl || 3600 },
+  ...(config.jwks && { jwks: config.jwks }), // signing keys given (two issuers, one key)
   async findAccount(ctx, id) {
     if (!Object.hasOwn(accounts, id)) return undefined;
     return {
