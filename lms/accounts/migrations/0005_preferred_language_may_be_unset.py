@@ -4,15 +4,26 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0004_budgetcount'),
+        ("accounts", "0004_budgetcount"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='user',
-            name='preferred_language',
-            field=models.CharField(blank=True, choices=[('en', 'English'), ('es', 'Español'), ('pt-br', 'Português (Brasil)'), ('fr', 'Français')], default='en', help_text="Leave empty to use your administration's language.", max_length=8, verbose_name='preferred language'),
+            model_name="user",
+            name="preferred_language",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("en", "English"),
+                    ("es", "Español"),
+                    ("pt-br", "Português (Brasil)"),
+                    ("fr", "Français"),
+                ],
+                default="en",
+                help_text="Leave empty to use your administration's language.",
+                max_length=8,
+                verbose_name="preferred language",
+            ),
         ),
     ]

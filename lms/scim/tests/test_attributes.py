@@ -350,3 +350,19 @@ def test_a_taken_username_answers_the_same_wherever_it_is_taken(per_scim, per_of
         "officer.pan", "<name>"
     )
     assert "PAN" not in other["detail"] and "Panamá" not in other["detail"]
+
+
+def test_an_address_used_in_another_administration_is_no_conflict_and_says_nothing(
+    per_scim, pan_officer
+):
+    """No e-mail address is unique on the platform (not on the profile page, the API or
+    imports either), so SCIM answers an address a PAN officer has like any other: no
+    conflict that would tell a PER client the address exists elsewhere."""
+    assert pan_officer.email
+    emails = [{"value": pan_officer.email, "type": "work", "primary": True}]
+    created = ok(per_scim("POST", "/Users", {**user_payload(name="shared"), "emails": emails}), 201)
+    assert created["emails"] == emails
+    assert "PAN" not in str(created)
+    assert total(per_scim, f'emails.value eq "{pan_officer.email}"') == 1  # PER's only
+    pan_officer.refresh_from_db()
+    assert pan_officer.administration.code == "PAN"
