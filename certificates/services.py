@@ -110,7 +110,7 @@ def certificate_issue(
             cycle=(last_cycle or 0) + 1,
             number=f"pending-{secrets.token_hex(8)}",
             code=codes.new_code(),
-            language=holder.preferred_language or settings.LANGUAGE_CODE,
+            language=holder.interface_language(),
             issued_at=issued_at,
             expires_at=expires_at,
             previous=previous,
@@ -474,7 +474,7 @@ def expiry_reminders_send(*, now: datetime | None = None) -> int:
         ).exclude(email="")
         for manager in managers.select_related("administration"):
             with (
-                translation.override(manager.preferred_language or settings.LANGUAGE_CODE),
+                translation.override(manager.interface_language()),
                 timezone.override(zone_for(manager)),
             ):
                 _send(

@@ -255,3 +255,14 @@ def test_months_are_added_to_the_calendar():
     moment = datetime(2024, 1, 31, 12, tzinfo=UTC)
     assert services.add_months(moment, 1) == datetime(2024, 2, 29, 12, tzinfo=UTC)
     assert services.add_months(moment, 24) == datetime(2026, 1, 31, 12, tzinfo=UTC)
+
+
+def test_a_holder_without_a_chosen_language_gets_the_administrations(programme, per, per_officer):
+    """An unset preferred language (SCIM removes it so) is not English by default: the
+    certificate is issued in the holder's administration's language."""
+    per_officer.preferred_language = ""
+    per_officer.save()
+    per.official_languages = ["fr"]
+    per.save()
+    certificate = issue(per_officer, programme)
+    assert certificate.language == "fr"

@@ -93,6 +93,13 @@ class ProfileForm(forms.ModelForm):
         user = self.instance
         administration = user.administration if user.administration_id else None
         inherited = (administration.time_zone if administration else "") or settings.TIME_ZONE
+        # Empty (for instance removed by SCIM) means "not chosen": the administration's.
+        language = administration.primary_language if administration else settings.LANGUAGE_CODE
+        language_name = dict(settings.LANGUAGES).get(language, language)
+        self.fields["preferred_language"].choices = [
+            ("", gettext("Same as my administration (%(language)s)") % {"language": language_name}),
+            *settings.LANGUAGES,
+        ]
         self.fields["time_zone"] = TimeZoneField(
             required=False,
             blank_label=gettext("Same as my administration (%(zone)s)") % {"zone": inherited},

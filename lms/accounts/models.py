@@ -153,6 +153,8 @@ class User(AbstractUser):
         max_length=8,
         choices=settings.LANGUAGES,
         default="en",
+        blank=True,
+        help_text=_("Leave empty to use your administration's language."),
     )
     time_zone = models.CharField(
         _("time zone"),
@@ -202,6 +204,17 @@ class User(AbstractUser):
 
     def get_full_name(self) -> str:
         return self.full_name or self.username
+
+    def interface_language(self, administration: Administration | None = None) -> str:
+        """The language the person reads the platform in: their own choice, else their
+        administration's language, else ``settings.LANGUAGE_CODE``. An empty
+        ``preferred_language`` means "not chosen" (SCIM removes it so). Pass the
+        person's ``administration`` when it is at hand but not loaded (saves a query)."""
+        if self.preferred_language:
+            return self.preferred_language
+        if administration is None and self.administration_id:
+            administration = self.administration
+        return administration.primary_language if administration else settings.LANGUAGE_CODE
 
     def get_short_name(self) -> str:
         return (self.full_name.split() or [self.username])[0]

@@ -75,7 +75,7 @@ def _for_request(request: HttpRequest) -> Preferences | None:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return None
-    preferences = Preferences(user.preferred_language or "", zone_name_for(user))
+    preferences = Preferences(user.interface_language(), zone_name_for(user))
     if generation is None:
         generation = time.time_ns()
         cache.add(GENERATION_KEY, generation, None)

@@ -3,7 +3,6 @@ and turns off its address. Thin: parse, call a selector or a service, render."""
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -27,7 +26,7 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     officer = calendar.calendar_feed_owner(token)
     if officer is None:
         raise Http404
-    language = officer.preferred_language or settings.LANGUAGE_CODE
+    language = officer.interface_language()
     with translation.override(language):
         events = selectors.feed_events(officer, language=language)
         body = ical.render_calendar(

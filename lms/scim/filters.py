@@ -57,11 +57,12 @@ USER_FIELDS: dict[str, Field] = {
     "emails.type": Field("email", "email_type"),
     "emails.primary": Field("email", "email_primary"),
     "preferredlanguage": Field("preferred_language"),
-    "active": Field("is_active", "bool"),
+    # An unassigned ``active`` (removed) is absent: neither true nor false.
+    "active": Field("is_active", "active"),
     "meta.created": Field("date_joined", "date"),
     "meta.lastmodified": Field("scim__updated_at", "date", nullable=True),
     "employeenumber": Field("employee_number"),
-    "organization": Field("administration__code"),
+    "organization": Field("scim__organization", nullable=True),
     "department": Field("unit__code", nullable=True),
     "groups": Field("unit_id", "int", nullable=True),
     "groups.value": Field("unit_id", "int", nullable=True),
@@ -125,6 +126,8 @@ class QueryBuilder(FilterVisitor[Q]):
 
     def visit_present(self, node: Present) -> Q:
         field = self._field(node.attr_path)
+        if field.kind == "active":
+            return ~(Q(is_active=False) & Q(scim__active_unassigned=True))
         if field.kind in ("text", "exact"):
             present = Q(**{f"{field.lookup}__isnull": False}) & ~Q(**{field.lookup: ""})
             return present
@@ -147,10 +150,12 @@ class QueryBuilder(FilterVisitor[Q]):
             has_email = Q(email__isnull=False) & ~Q(email="")
             match = has_email if same else NOTHING
             return match if op == CompareOperator.eq else ~match
-        if field.kind == "bool":
+        if field.kind in ("bool", "active"):
             if not isinstance(value, bool) or op not in (CompareOperator.eq, CompareOperator.ne):
                 raise errors.invalid_filter(_("A boolean attribute compares with eq or ne."))
             match = Q(**{field.lookup: value})
+            if field.kind == "active" and value is False:
+                match &= self.visit_present(Present(node.attr_path))
             return match if op == CompareOperator.eq else ~match
         if field.kind == "int":
             try:

@@ -10,7 +10,9 @@ eight-character prefix to recognise it, an expiry, and revocation.
 
 :class:`ScimUser` and :class:`ScimGroup` hold the SCIM-only facts of a user or a unit: the
 client's ``externalId`` (unique per administration), the given, family and display names
-as the client sent them (the platform keeps one full name), when SCIM last changed the row, and,
+as the client sent them (the platform keeps one full name), every e-mail address the
+client sent (the platform writes to the primary one), the enterprise ``organization`` as
+asserted, whether ``active`` was removed, when SCIM last changed the row, and,
 for users, that SCIM deleted them (the account is only deactivated: officers' training
 records stay, and SCIM answers 404 for it from then on, as RFC 7644 §3.6 requires).
 """
@@ -95,6 +97,16 @@ class ScimUser(models.Model):
     given_name = models.CharField(max_length=200, blank=True)
     family_name = models.CharField(max_length=200, blank=True)
     display_name = models.CharField(max_length=200, blank=True)
+    # The e-mail addresses as the client sent them ({"value", "type", "primary"} each);
+    # the primary (else the first) one is also ``User.email``, the address the platform
+    # writes to. Empty for a user SCIM never sent addresses for.
+    emails = models.JSONField(default=list, blank=True)
+    # The enterprise ``organization`` as the client sent it (it can only name the
+    # token's administration); empty when the client did not assert one.
+    organization = models.CharField(max_length=200, blank=True)
+    # ``active`` removed (unassigned, RFC 7644 §3.5.2.2): the account is inactive and
+    # SCIM returns no ``active`` until a client asserts one again.
+    active_unassigned = models.BooleanField(default=False)
     updated_at = models.DateTimeField(default=timezone.now)
     deleted_at = models.DateTimeField(null=True, blank=True)
 

@@ -15,15 +15,23 @@ Mapping decisions (RFC 7643 attributes → platform):
   family names are kept as sent (``ScimUser``) and returned as sent; ``formatted`` is
   returned only when the full name is not simply the two joined. ``displayName`` is
   kept as sent, and names the person when no ``name`` is given.
-- ``emails``: the primary (else the first) value → ``email``; returned as one ``work``
-  address.
+- ``emails``: every address is kept as sent (value, type, primary; at most
+  ten, at most one primary, RFC 7643 §2.4); the primary (else the first) value →
+  ``email``, the address the platform writes to. Filters on ``emails`` match that
+  address (the one the platform holds in a column).
 - ``preferredLanguage`` → ``preferred_language``: en, es, pt-BR, fr (a region variant
   such as es-PE is read as its language); anything else is refused (400 invalidValue).
+  Not sent on creation, or removed: unset, returned as absent; the person then reads
+  the platform in the administration's language (``User.interface_language``).
 - ``active`` → ``is_active``. Deactivation ends the user's sessions and API tokens.
+  Removing ``active`` (PATCH remove) leaves it unassigned: the account is inactive
+  (with the same effects) and ``active`` is returned as absent until a client sets it.
 - enterprise ``employeeNumber`` → ``employee_number`` (unique per administration).
-- enterprise ``organization``: the token's administration, by code or name; another
-  value is refused (400 invalidValue): a provisioning system that thinks a person
-  belongs elsewhere is misconfigured, and silently moving them is what tenants fear.
+- enterprise ``organization``: may only name the token's administration (by code or
+  name); another value is refused (400 invalidValue): a provisioning system that thinks
+  a person belongs elsewhere is misconfigured, and silently moving them is what tenants
+  fear. The value is kept as asserted and returned only when asserted (the token fixes
+  the administration either way).
 - enterprise ``department`` → ``unit``: a unit of the administration by code (or name);
   an unknown one is refused. Groups are the same units; being a member of a group *is*
   having that unit, so a user is in at most one group.
@@ -62,7 +70,6 @@ from scim2_models import (
     GroupMember,
     GroupMembership,
     Meta,
-    Mutability,
     Name,
     Patch,
     ResourceType,
@@ -132,8 +139,40 @@ def etag_of(resource: Any) -> str:
     return f'W/"{digest[:16]}"'
 
 
+MAX_EMAILS = 10
+
+
+def _email_of(entry: dict[str, Any]) -> Email:
+    return Email(value=entry.get("value"), type=entry.get("type"), primary=entry.get("primary"))
+
+
+def chosen_email(entries: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The address the platform writes to: the primary one, else the first."""
+    return next((e for e in entries if e.get("primary")), entries[0] if entries else None)
+
+
+def _emails(person: Person, link: Any) -> list[Email] | None:
+    """The addresses as the client sent them, as long as the one the platform writes to
+    is still ``person.email``; an address changed on the platform (profile page, import)
+    takes the place of the client's chosen one."""
+    stored = list(link.emails) if link and link.emails else []
+    chosen = chosen_email(stored)
+    if chosen is not None and (chosen.get("value") or "").casefold() == person.email.casefold():
+        return [_email_of(entry) for entry in stored]
+    others = [entry for entry in stored if entry is not chosen]
+    if person.email:
+        kept = chosen or {"type": "work", "primary": True}
+        others.insert(0, {**kept, "value": person.email})
+    return [_email_of(entry) for entry in others] or None
+
+
 def user_resource(person: Person, base_url: str) -> Any:
-    """The SCIM User of ``person`` (``scim`` and ``unit`` loaded or loadable)."""
+    """The SCIM User of ``person`` (``scim`` and ``unit`` loaded or loadable).
+
+    Only what is assigned is returned (RFC 7643 §2.5: an unassigned attribute is left
+    out): no ``preferredLanguage`` while the person follows the administration's
+    language, no ``active`` once a client removed it, no enterprise extension when none
+    of its attributes has a value, ``organization`` only as a client asserted it."""
     link = getattr(person, "scim", None) if hasattr(person, "scim") else None
     given = link.given_name if link else ""
     family = link.family_name if link else ""
@@ -150,20 +189,26 @@ def user_resource(person: Person, base_url: str) -> Any:
             family_name=family or None,
         )
     unit = person.unit
-    enterprise = EnterpriseUser(
-        employee_number=person.employee_number or None,
-        organization=person.administration.code if person.administration_id else None,
-        department=unit.code if unit else None,
-    )
+    organization = link.organization if link else ""
+    enterprise = None
+    if person.employee_number or organization or unit:
+        enterprise = EnterpriseUser(
+            employee_number=person.employee_number or None,
+            organization=organization or None,
+            department=unit.code if unit else None,
+        )
+    unassigned = bool(link and link.active_unassigned and not person.is_active)
     resource = ScimUserResource(
         id=str(person.pk),
         external_id=(link.external_id if link and link.external_id else None),
         user_name=person.username,
         name=name,
         display_name=display or None,
-        preferred_language=scim_language(person.preferred_language),
-        active=person.is_active,
-        emails=[Email(value=person.email, type="work", primary=True)] if person.email else None,
+        preferred_language=(
+            scim_language(person.preferred_language) if person.preferred_language else None
+        ),
+        active=None if unassigned else person.is_active,
+        emails=_emails(person, link),
         groups=(
             [
                 GroupMembership(
@@ -177,7 +222,8 @@ def user_resource(person: Person, base_url: str) -> Any:
             else None
         ),
     )
-    resource[EnterpriseUser] = enterprise
+    if enterprise is not None:
+        resource[EnterpriseUser] = enterprise
     resource.meta = Meta(
         resource_type="User",
         created=person.date_joined,
@@ -190,7 +236,11 @@ def user_resource(person: Person, base_url: str) -> Any:
 
 @dataclass
 class UserFields:
-    """What a SCIM User asks the platform to hold (validated, not yet written)."""
+    """What a SCIM User asks the platform to hold (validated, not yet written).
+
+    ``is_active`` None: ``active`` is unassigned (removed by PATCH), which the platform
+    holds as an inactive account. ``preferred_language`` "": not chosen (the person
+    reads the platform in the administration's language)."""
 
     username: str
     full_name: str
@@ -198,9 +248,11 @@ class UserFields:
     family_name: str
     display_name: str
     email: str
+    emails: list[dict[str, Any]]
     preferred_language: str
-    is_active: bool
+    is_active: bool | None
     employee_number: str
+    organization: str
     unit: Unit | None
     external_id: str
 
@@ -210,15 +262,62 @@ def _unit_by_code_or_name(administration: Administration, value: str) -> Unit | 
     return units.filter(code=value).first() or units.filter(name__iexact=value).first()
 
 
+def _email_entries(resource: Any) -> list[dict[str, Any]]:
+    entries: list[dict[str, Any]] = []
+    for email in resource.emails or []:
+        value = (email.value or "").strip()
+        if not value:
+            raise errors.invalid_value(_("Every e-mail address needs a value."))
+        if len(value) > 254:
+            raise errors.invalid_value(_("The e-mail address is too long."))
+        kind = (email.type or "").strip()
+        if len(kind) > 32:
+            raise errors.invalid_value(_("An e-mail type is at most 32 characters."))
+        entries.append({"value": value, "type": kind or None, "primary": email.primary})
+    if len(entries) > MAX_EMAILS:
+        raise errors.invalid_value(
+            _("At most %(max)d e-mail addresses are kept.") % {"max": MAX_EMAILS}
+        )
+    if sum(1 for entry in entries if entry["primary"]) > 1:
+        # RFC 7643 §2.4: the primary value "true" MUST appear no more than once.
+        raise errors.invalid_value(_("Only one e-mail address can be primary."))
+    return entries
+
+
+def _active(resource: Any, keep_from: Person | None, patch: bool) -> bool | None:
+    """``active`` as sent. Left out: a POST creates an active account (the platform's
+    default, returned as ``true``); a PUT keeps what the account has (RFC 7644 §3.5.1
+    lets the service provider keep or clear what a replacement omits, and clearing the
+    status of everyone an HR system PUTs without it would lock them out); a PATCH that
+    removed it leaves it unassigned (RFC 7644 §3.5.2.2), held as an inactive account:
+    nobody signs in on an administrative status no client asserts."""
+    if resource.active is not None:
+        return bool(resource.active)
+    if patch:
+        return None
+    if keep_from is None:
+        return True
+    link = getattr(keep_from, "scim", None) if hasattr(keep_from, "scim") else None
+    if link is not None and link.active_unassigned and not keep_from.is_active:
+        return None
+    return keep_from.is_active
+
+
 def user_fields(
-    resource: Any, administration: Administration, *, keep_from: Person | None = None
+    resource: Any,
+    administration: Administration,
+    *,
+    keep_from: Person | None = None,
+    patch: bool = False,
 ) -> UserFields:
     """Validate a parsed SCIM User against the platform's rules; raises ScimError.
 
     ``keep_from`` (a PUT's current user): what the request leaves out and the platform
     cannot leave unset keeps its value: ``active``, ``preferredLanguage``, and, when the
-    enterprise extension is absent, the employee number and the unit (a PUT from a
-    system that manages units through /Groups does not take people out of them)."""
+    enterprise extension is absent, the employee number, the organization and the unit
+    (a PUT from a system that manages units through /Groups does not take people out of
+    them). ``patch``: ``resource`` is the current user with the operations applied, so
+    what is absent from it was removed (unassigned)."""
     if resource.roles or resource.entitlements or resource.x509_certificates:
         raise errors.invalid_value(
             _(
@@ -244,13 +343,11 @@ def user_fields(
     full_name = full_name or display
     if max(len(full_name), len(given), len(family), len(display)) > 200:
         raise errors.invalid_value(_("The name is too long (at most 200 characters)."))
-    email = ""
-    if resource.emails:
-        chosen = next((e for e in resource.emails if e.primary), resource.emails[0])
-        email = (chosen.value or "").strip()
-    if len(email) > 254:
-        raise errors.invalid_value(_("The e-mail address is too long."))
-    language = keep_from.preferred_language if keep_from else administration.primary_language
+    emails = _email_entries(resource)
+    chosen = chosen_email(emails)
+    email = chosen["value"] if chosen else ""
+    # Not sent: unset (the administration's language applies), except that a PUT keeps it.
+    language = keep_from.preferred_language if keep_from else ""
     if resource.preferred_language:
         language = platform_language(resource.preferred_language) or ""
         if not language:
@@ -259,9 +356,11 @@ def user_fields(
                 % {"codes": ", ".join(scim_language(c) for c, _n in settings.LANGUAGES)}
             )
     enterprise = resource[EnterpriseUser]
-    employee_number, unit = "", None
+    employee_number, organization, unit = "", "", None
     if enterprise is None and keep_from is not None:
         employee_number, unit = keep_from.employee_number, keep_from.unit
+        link = getattr(keep_from, "scim", None) if hasattr(keep_from, "scim") else None
+        organization = link.organization if link else ""
     if enterprise is not None:
         employee_number = (enterprise.employee_number or "").strip()
         if len(employee_number) > 64:
@@ -294,13 +393,11 @@ def user_fields(
         family_name=family,
         display_name=display,
         email=email,
+        emails=emails,
         preferred_language=language,
-        is_active=(
-            (keep_from.is_active if keep_from else True)
-            if resource.active is None
-            else bool(resource.active)
-        ),
+        is_active=_active(resource, keep_from, patch),
         employee_number=employee_number,
+        organization=organization,
         unit=unit,
         external_id=external_id,
     )
@@ -430,7 +527,8 @@ def schemas(base_url: str, administration: Administration) -> list[Schema]:
     _attribute(user, "preferredLanguage").canonical_values = [
         scim_language(code) for code, _name in settings.LANGUAGES
     ]
-    _attribute(user, "emails", "type").canonical_values = ["work"]
+    # RFC 7643 §4.1.2's canonical types; another type is kept as sent.
+    _attribute(user, "emails", "type").canonical_values = ["work", "home", "other"]
     enterprise = _published(EnterpriseUser.to_schema(), ENTERPRISE_ATTRIBUTES)
     _attribute(enterprise, "organization").canonical_values = [administration.code]
     unit_codes = list(
@@ -441,8 +539,6 @@ def schemas(base_url: str, administration: Administration) -> list[Schema]:
     _attribute(enterprise, "department").canonical_values = unit_codes or None
     group = _published(Group.to_schema(), GROUP_ATTRIBUTES)
     _attribute(group, "members", "type").canonical_values = ["User"]
-    # The token's administration: set by the token, not by the client.
-    _attribute(enterprise, "organization").mutability = Mutability.read_only
     result = []
     for schema in (user, enterprise, group):
         schema.meta = Meta(resource_type="Schema", location=f"{base_url}/Schemas/{schema.id}")

@@ -4,7 +4,7 @@ Every write runs in one transaction with its audit record (actor: the manager wh
 the token; ``after`` names the token's prefix), so a refused request changes nothing.
 SCIM provisions officers only: a new user joins the Officers group and nothing else, and
 a user who is staff, a superuser or holds any other role is never changed by SCIM (403).
-Deactivation (``active`` false, or DELETE) ends the user's sessions and revokes the API
+Deactivation (``active`` false or removed, or DELETE) ends the user's sessions and revokes the API
 tokens they created; DELETE deactivates rather than destroys, so an officer's training
 records and certificates stay, and SCIM answers 404 for them afterwards.
 """
@@ -141,9 +141,12 @@ def _user_state(user: User) -> dict[str, Any]:
         "userName": user.username,
         "full_name": user.full_name,
         "email": user.email,
+        "emails": [entry.get("value") for entry in link.emails] if link else [],
         "preferred_language": user.preferred_language,
         "active": user.is_active,
+        "active_unassigned": bool(link and link.active_unassigned),
         "employee_number": user.employee_number,
+        "organization": link.organization if link else "",
         "unit": user.unit.code if user.unit_id else None,
         "external_id": link.external_id if link else "",
         "scim_deleted": bool(link and link.deleted_at),
@@ -209,7 +212,7 @@ def _apply(user: User, fields: UserFields) -> None:
     user.full_name = fields.full_name
     user.email = fields.email
     user.preferred_language = fields.preferred_language
-    user.is_active = fields.is_active
+    user.is_active = bool(fields.is_active)
     user.employee_number = fields.employee_number
     user.unit = fields.unit
 
@@ -223,6 +226,9 @@ def _link(token: ScimToken, user: User, fields: UserFields) -> None:
             "given_name": fields.given_name,
             "family_name": fields.family_name,
             "display_name": fields.display_name,
+            "emails": fields.emails,
+            "organization": fields.organization,
+            "active_unassigned": fields.is_active is None,
             "updated_at": timezone.now(),
             "deleted_at": None,
         },

@@ -286,7 +286,7 @@ def user(request: HttpRequest, token: ScimToken, pk: str) -> HttpResponse:
             patch = _parse(PatchOp[ScimUserResource], data, Context.RESOURCE_PATCH_REQUEST)
             wanted = current.model_copy(deep=True)
             patch.patch(wanted)
-            fields = resources.user_fields(wanted, administration)
+            fields = resources.user_fields(wanted, administration, patch=True)
         services.scim_user_update(token=token, user=person, fields=fields)
     person = selectors.access_scim_user(administration, pk)
     return _one(request, resources.user_resource(person, base), ScimUserResource)

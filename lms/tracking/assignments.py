@@ -849,7 +849,7 @@ def assignment_reminders_send(*, now: dt.datetime | None = None) -> int:
         reminded: list[int] = []
         for officer_records in by_officer.values():
             officer = officer_records[0].officer
-            language = officer.preferred_language or settings.LANGUAGE_CODE
+            language = officer.interface_language()
             with translation.override(language), timezone.override(zone_for(officer)):
                 items = []
                 for record in officer_records:

@@ -708,7 +708,7 @@ def officer_invitations_send(*, officer_ids: Sequence[int]) -> int:
     for user in users:
         if user.has_usable_password():
             continue
-        language = user.preferred_language or settings.LANGUAGE_CODE
+        language = user.interface_language()
         with translation.override(language):
             context = {
                 "user": user,

@@ -89,3 +89,46 @@ def test_django_and_wagtail_speak_brazilian_portuguese(client, db):
     page = client.get("/cms/login/").content.decode().lower()
     assert "esqueceu a senha?" in page  # Wagtail's "Forgotten password?", in Brazil
     assert "palavra-passe" not in page
+
+
+def test_no_preference_follows_the_administrations_language(client, per, per_officer):
+    """An empty preferred language (SCIM removes it so) is "not chosen": the person reads
+    the platform in their administration's language, not the browser's or the cookie's,
+    and follows it when the administration changes it."""
+    per_officer.preferred_language = ""
+    per_officer.save()
+    client.force_login(per_officer)
+    client.cookies["lms_language"] = "en"
+    page = client.get(reverse("accounts:profile"), HTTP_ACCEPT_LANGUAGE="pt")
+    assert page["Content-Language"] == "es"  # PER speaks Spanish
+    # The empty choice names the administration's language (its wording is translated
+    # once i18n/h-scim.json is merged into the catalogues).
+    assert "(Español)</option>" in page.content.decode()
+    per.official_languages = ["fr"]
+    per.save()
+    page = client.get(reverse("accounts:profile"), HTTP_ACCEPT_LANGUAGE="pt")
+    assert page["Content-Language"] == "fr"
+    per_officer.refresh_from_db()
+    assert per_officer.interface_language() == "fr"
+
+
+def test_the_profile_can_go_back_to_the_administrations_language(client, per_officer):
+    client.force_login(per_officer)
+    response = client.post(
+        reverse("accounts:profile"),
+        {"full_name": per_officer.full_name, "email": "c@example.org", "preferred_language": ""},
+    )
+    assert response.status_code == 302
+    per_officer.refresh_from_db()
+    assert per_officer.preferred_language == ""
+
+
+def test_interface_language_without_administration_is_the_sites(db):
+    from django.conf import settings
+
+    from lms.accounts.tests.factories import UserFactory
+
+    person = UserFactory(administration=None, preferred_language="")
+    assert person.interface_language() == settings.LANGUAGE_CODE
+    person.preferred_language = "pt-br"
+    assert person.interface_language() == "pt-br"
