@@ -186,19 +186,22 @@ def _prepare_batch(assessment: AssessmentPage, fingerprint: str, user_ids: list[
 
 
 def _sheets_render(rows: list[tuple[int, int, int, str, str, float]]) -> None:
-    """Render the question sheet of each prepared draw in ``rows`` in its officer's
-    language (:mod:`assessments.sheet`). An officer without a language of their own gets
-    none: the page they see then depends on their browser, and renders. A draw started
-    meanwhile is simply not updated."""
+    """Render the question sheet of each prepared draw in ``rows`` in the language its
+    officer reads the platform in (:meth:`~lms.accounts.models.User.interface_language`,
+    as their pages are: :mod:`assessments.sheet`). A draw started meanwhile is simply not
+    updated."""
     by_draw: dict[int, list[sheet.PreparedRow]] = defaultdict(list)
     versions = QuestionVersion.objects.in_bulk({row[2] for row in rows})
     for prepared_id, position, version_id, section, order, _points in rows:
         by_draw[prepared_id].append(
             sheet.PreparedRow(position, versions[version_id], section, json.loads(order))
         )
-    languages = dict(
-        PreparedAttempt.objects.filter(pk__in=by_draw).values_list("pk", "user__preferred_language")
-    )
+    languages = {
+        prepared.pk: prepared.user.interface_language(prepared.user.administration)
+        for prepared in PreparedAttempt.objects.filter(pk__in=by_draw).select_related(
+            "user__administration"
+        )
+    }
     digest = sheet.digest()
     rendered = []
     for prepared_id, language in languages.items():

@@ -119,14 +119,19 @@ def test_another_language_or_other_templates_render(client, assessment, officer)
     assert "stale" not in _page(client, attempt)
 
 
-def test_an_officer_without_a_language_of_their_own_gets_no_sheet(assessment, per):
+def test_an_officer_without_a_language_of_their_own_gets_their_administrations(
+    client, assessment, per
+):
+    """With no language chosen, an officer reads the platform in their administration's
+    language: the sheet is rendered in it, and served."""
     newcomer = make_officer(per, preferred_language="")
     course_services.enrolment_create(actor=newcomer, course=assessment.tree.course)
     assert preparation.attempts_prepare(assessment=assessment.page) == 1
     prepared = PreparedAttempt.objects.get(user=newcomer)
-    assert prepared.sheet_html == "" and prepared.sheet_language == ""
-    attempt = services.attempt_start(actor=newcomer, assessment=assessment.page, language="en")
-    assert not AttemptSheet.objects.filter(attempt=attempt).exists()
+    assert prepared.sheet_language == per.primary_language and prepared.sheet_html
+    attempt = _started(client, newcomer, assessment)
+    assert attempt.language == per.primary_language
+    assert selectors.attempt_sheet(attempt, per.primary_language) is not None
 
 
 def test_a_stale_draw_leaves_its_sheet_behind(assessment, officer):
