@@ -45,7 +45,12 @@ const provider = new Provider(config.issuer, {
     email: ["email", "email_verified"],
     profile: ["name", "preferred_username", "locale", "unit"],
   },
-  features: { devInteractions: { enabled: true } },
+  features: {
+    devInteractions: { enabled: true },
+    // Single logout: RP-initiated (with the package's confirmation form) and back-channel.
+    rpInitiatedLogout: { enabled: true },
+    backchannelLogout: { enabled: true },
+  },
   cookies: { keys: ["test-cookie-key-for-the-sso-tests"] },
   ttl: { IdToken: config.id_token_ttl || 3600 },
   async findAccount(ctx, id) {
