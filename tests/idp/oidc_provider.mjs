@@ -31,6 +31,12 @@ if (!Provider) {
 }
 
 const accounts = config.accounts || {};
+// Back-channel logout posts to the site under test, which listens on loopback: the
+// package's SSRF guard refuses special-use addresses, so requests to the clients' own
+// back-channel logout origins (and only those) go without it.
+const backchannelOrigins = new Set(
+  config.clients.flatMap((c) => (c.backchannel_logout_uri ? [new URL(c.backchannel_logout_uri).origin] : [])),
+);
 const provider = new Provider(config.issuer, {
   clients: config.clients.map((client) => ({
     grant_types: ["authorization_code"],
@@ -52,6 +58,10 @@ const provider = new Provider(config.issuer, {
     backchannelLogout: { enabled: true },
   },
   cookies: { keys: ["test-cookie-key-for-the-sso-tests"] },
+  fetch(url, options) {
+    if (backchannelOrigins.has(new URL(url).origin)) delete options.dispatcher;
+    return globalThis.fetch(url, options);
+  },
   ttl: { IdToken: config.id_token_ttl || 3600 },
   async findAccount(ctx, id) {
     if (!Object.hasOwn(accounts, id)) return undefined;
@@ -76,5 +86,6 @@ const provider = new Provider(config.issuer, {
     return grant;
   },
 });
+provider.on("backchannel.error", (ctx, error) => console.error("backchannel.error", error));
 provider.on("server_error", (ctx, error) => console.error("server_error", error));
 provider.listen(config.port, "127.0.0.1", () => console.log("ready"));
