@@ -126,7 +126,9 @@ def _sign_out_refused(
     request: HttpRequest, provider: IdentityProvider, error: SignInRefused
 ) -> HttpResponse:
     sign_out_refused_record(provider=provider, reason=error.reason)
-    return render(request, "sso/refused.html", {"message": error.message}, status=400)
+    return render(
+        request, "sso/refused.html", {"message": error.message, "sign_out": True}, status=400
+    )
 
 
 @require_GET
