@@ -35,7 +35,9 @@ const accounts = config.accounts || {};
 // package's SSRF guard refuses special-use addresses, so requests to the clients' own
 // back-channel logout origins (and only those) go without it.
 const backchannelOrigins = new Set(
-  config.clients.flatMap((c) => (c.backchannel_logout_uri ? [new URL(c.backchannel_logout_uri).origin] : [])),
+  config.clients
+    .filter((client) => client.backchannel_logout_uri)
+    .map((client) => new URL(client.backchannel_logout_uri).origin),
 );
 const provider = new Provider(config.issuer, {
   clients: config.clients.map((client) => ({
