@@ -8,6 +8,7 @@ Django's own alphabet and length is simply no session, as a wrong one is.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.contrib.sessions.backends.base import VALID_KEY_CHARS
@@ -24,25 +25,37 @@ class SessionStore(DatabaseSessionStore):
         )
 
 
-def sessions_end_for_user(user_id: int) -> int:
-    """Delete every live session of the user (signed out everywhere at once); returns how
-    many. Database sessions keep the user's id inside their encoded data, so the live
-    ones are read and decoded: a scan of the unexpired sessions, fine for an occasional
-    deactivation. (A deactivated user is refused by the authentication backend anyway;
-    this removes the sessions themselves.)"""
+def sessions_end_for_user(
+    user_id: int | None, *, matching: Mapping[str, Any] | None = None
+) -> list[int]:
+    """Delete every live session of the user (signed out everywhere at once); returns the
+    ids of the users whose sessions ended (one entry per session). ``matching`` narrows
+    the sessions to those whose data holds each of its keys with that value (single
+    logout: only the sessions opened through one identity provider, or one provider
+    session id); with ``matching``, ``user_id`` may be None (any user's matching
+    session). Database sessions keep the user's id inside their encoded data, so the
+    live ones are read and decoded: a scan of the unexpired sessions, fine for an
+    occasional deactivation or logout. (A deactivated user is refused by the
+    authentication backend anyway; this removes the sessions themselves.)"""
     from django.contrib.auth import SESSION_KEY
     from django.contrib.sessions.models import Session
     from django.utils import timezone
 
+    if user_id is None and not matching:
+        raise ValueError("ending everyone's sessions is not what this is for")
+    wanted = dict(matching or {})
     store = SessionStore()
-    doomed = []
+    doomed: dict[str, int] = {}
     live = Session.objects.filter(expire_date__gt=timezone.now()).only(
         "session_key", "session_data"
     )
     for session in live.iterator(chunk_size=2000):
         data = store.decode(session.session_data)
-        if str(data.get(SESSION_KEY, "")) == str(user_id):
-            doomed.append(session.session_key)
+        owner = data.get(SESSION_KEY)
+        if owner is None or (user_id is not None and str(owner) != str(user_id)):
+            continue
+        if all(data.get(key) == value for key, value in wanted.items()):
+            doomed[session.session_key] = int(owner)
     if doomed:
-        Session.objects.filter(session_key__in=doomed).delete()
-    return len(doomed)
+        Session.objects.filter(session_key__in=list(doomed)).delete()
+    return list(doomed.values())

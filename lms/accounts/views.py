@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -22,7 +23,7 @@ from django.views.decorators.http import require_POST
 from django.views.generic.edit import FormView
 from wagtail.admin.views import account as wagtail_account
 
-from . import password_reset, selectors
+from . import events, password_reset, selectors
 from .forms import LanguageForm, LoginForm, ProfileForm
 from .roles import Role, roles_of
 from .throttles import client_address
@@ -35,7 +36,23 @@ class LoginView(auth_views.LoginView):
 
 
 class LogoutView(auth_views.LogoutView):
+    """Ends the local session; an app above may continue the sign-out elsewhere (see
+    :mod:`lms.accounts.events`). Without such a continuation: the signed-out page."""
+
     template_name = "accounts/logged_out.html"
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        continuations = [
+            answer
+            for _receiver, answer in events.signing_out.send(sender=type(self), request=request)
+            if callable(answer)
+        ]
+        response = super().post(request, *args, **kwargs)
+        for continue_ in continuations:
+            onward = continue_(request)
+            if onward is not None:
+                return onward
+        return response
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):

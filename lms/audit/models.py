@@ -49,6 +49,8 @@ class AuditAction(models.TextChoices):
     # Identity (issue 16): single sign-on, second factors, SCIM provisioning.
     SIGN_IN = "auth.sign_in", _("Signed in")
     SIGN_IN_FAILED = "auth.sign_in_failed", _("Sign-in refused")
+    SIGN_OUT = "auth.sign_out", _("Signed out through the identity provider")
+    SIGN_OUT_REFUSED = "auth.sign_out_refused", _("Single logout refused")
     SIGN_IN_SETTINGS_CHANGE = "auth.settings_change", _("Sign-in settings changed")
     IDENTITY_PROVIDER_CHANGE = "idp.change", _("Identity provider configured")
     IDENTITY_PROVIDER_DELETE = "idp.delete", _("Identity provider removed")

@@ -543,6 +543,11 @@ LMS_CREDENTIAL_KEY = ENV.str("LMS_CREDENTIAL_KEY", "")
 LMS_CREDENTIAL_KEY_FILE = Path(
     ENV.str("LMS_CREDENTIAL_KEY_FILE", str(VAR_DIR / "credential-key.pem"))
 )
+# SAML single logout (lms/sso/saml.py): the platform's SP signing certificate and its RSA
+# key, PEM text. Both set: LogoutRequests and LogoutResponses are signed and the SP
+# metadata publishes the single logout service; unset: a SAML sign-out stays local.
+LMS_SAML_SP_CERT = ENV.str("LMS_SAML_SP_CERT", "")
+LMS_SAML_SP_KEY = ENV.str("LMS_SAML_SP_KEY", "")
 # Officer imports: the largest file and number of officers accepted, and the size above
 # which applying runs as a background task.
 LMS_IMPORT_MAX_BYTES = ENV.int("LMS_IMPORT_MAX_BYTES", 10 * 1024 * 1024)

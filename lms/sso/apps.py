@@ -7,3 +7,10 @@ class SsoConfig(AppConfig):
     label = "sso"
     verbose_name = _("Single sign-on")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from lms.accounts.events import signing_out
+
+        from .signout import signing_out as continue_at_provider
+
+        signing_out.connect(continue_at_provider, dispatch_uid="lms.sso.signing_out")

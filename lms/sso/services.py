@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 
 from lms.accounts.models import Administration, Unit, User
 from lms.accounts.roles import Role
+from lms.accounts.sessions import sessions_end_for_user
 from lms.audit.models import AuditAction
 from lms.audit.services import audit_record
 
@@ -32,6 +33,13 @@ from .secrets import secret_encrypt, secret_rotate
 
 MFA_SESSION_KEY = "lms.mfa.idp_asserted"
 PROVIDER_SESSION_KEY = "lms.sso.provider"
+# Kept in the session at sign-in for single logout (see views._signed_in): the provider's
+# id, the subject, the provider's session id (OIDC ``sid``) and what the protocol module
+# needs to ask the provider to end its own session (ID token, NameID, SessionIndex).
+PROVIDER_ID_SESSION_KEY = "lms.sso.provider_id"
+SUBJECT_SESSION_KEY = "lms.sso.subject"
+PROVIDER_SID_SESSION_KEY = "lms.sso.sid"
+LOGOUT_SESSION_KEY = "lms.sso.logout"
 
 
 class SignInRefused(Exception):
@@ -47,14 +55,34 @@ class SignInRefused(Exception):
         )
 
 
+class SignOutRefused(SignInRefused):
+    """A single logout message (logout token, LogoutRequest, LogoutResponse, the
+    return from the provider) that ends nothing."""
+
+    def __init__(self, reason: str, message: Any = None) -> None:
+        super().__init__(
+            reason,
+            message
+            or _(
+                "The identity provider's sign-out could not be confirmed. You are signed "
+                "out of this site; close the browser to end the provider's session too."
+            ),
+        )
+
+
 @dataclass(frozen=True)
 class Assertion:
-    """What a provider vouched for, once its protocol module has verified it."""
+    """What a provider vouched for, once its protocol module has verified it.
+    ``session_id`` is the provider's own session (OIDC ``sid``, SAML SessionIndex);
+    ``logout`` is what its protocol module needs later to ask the provider for single
+    logout (kept in the platform session)."""
 
     issuer: str
     subject: str
     attributes: Mapping[str, Any] = field(default_factory=dict)
     mfa: bool = False
+    session_id: str = ""
+    logout: Mapping[str, Any] = field(default_factory=dict)
 
 
 def _claim(assertion: Assertion, name: str) -> str:
@@ -239,6 +267,71 @@ def sign_in_refused_record(
         target=provider,
         after={"provider": provider.slug if provider else None, "reason": reason[:200]},
     )
+
+
+def sign_out_record(*, provider: IdentityProvider, user: User, via: str) -> None:
+    """The trail's record of a sign-out through ``provider``: ``via`` is ``rp`` (the
+    person signed out here and was sent to the provider), ``backchannel`` (OIDC
+    logout token) or ``idp`` (SAML LogoutRequest from the IdP)."""
+    audit_record(
+        actor=user,
+        action=AuditAction.SIGN_OUT,
+        administration=provider.administration_id,
+        target=user,
+        after={"provider": provider.slug, "via": via},
+    )
+
+
+def sign_out_refused_record(*, provider: IdentityProvider, reason: str) -> None:
+    audit_record(
+        actor=None,
+        action=AuditAction.SIGN_OUT_REFUSED,
+        administration=provider.administration_id,
+        target=provider,
+        after={"provider": provider.slug, "reason": reason[:200]},
+    )
+
+
+def provider_sessions_end(
+    *, provider: IdentityProvider, issuer: str, subject: str, session_id: str, via: str
+) -> int:
+    """End the platform sessions the provider opened for ``subject`` (and only its
+    session ``session_id`` when given; with no subject, that provider session's
+    platform sessions, whoever they are). Only sessions opened through this provider
+    are touched, and a subject is looked up among this provider's identities of its
+    own administration: a provider cannot end another administration's sessions.
+    Returns how many sessions ended; each person signed out is audited."""
+    if not provider.is_active or not provider.administration.is_active:
+        raise SignOutRefused("provider inactive")
+    if not subject and not session_id:
+        raise SignOutRefused("neither subject nor session id")
+    matching: dict[str, Any] = {PROVIDER_ID_SESSION_KEY: provider.pk}
+    if session_id:
+        matching[PROVIDER_SID_SESSION_KEY] = session_id
+    user_id: int | None = None
+    if subject:
+        identity = (
+            ExternalIdentity.objects.select_related("user")
+            .filter(
+                provider=provider,
+                issuer=issuer,
+                subject=subject,
+                administration_id=provider.administration_id,
+                user__administration_id=provider.administration_id,
+            )
+            .first()
+        )
+        if identity is None:
+            return 0
+        user_id = identity.user_id
+        matching[SUBJECT_SESSION_KEY] = subject
+    ended = sessions_end_for_user(user_id, matching=matching)
+    users = User.objects.filter(
+        pk__in=set(ended), administration_id=provider.administration_id
+    ).order_by("pk")
+    for user in users:
+        sign_out_record(provider=provider, user=user, via=via)
+    return len(ended)
 
 
 PROVIDER_AUDITED_FIELDS = [

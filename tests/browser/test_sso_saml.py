@@ -1,7 +1,9 @@
 """Single sign-on through a real SAML IdP (npm samlp, started by the test on loopback) in
 Chromium (issue 16): a PAN officer finds PAN's IdP by the domain of their e-mail, is
 created at first sign-in with the unit and language of the attributes, signs out, and
-signs in again into the same account (persistent NameID)."""
+signs in again into the same account (persistent NameID). Single logout: signing out
+here ends the IdP's session too (our signed LogoutRequest, its signed LogoutResponse,
+through the site's real CSP), and an IdP-initiated logout ends the site's session."""
 
 from __future__ import annotations
 
@@ -14,17 +16,25 @@ from lms.accounts.models import User
 from lms.audit.models import AuditAction, AuditRecord
 from lms.sso.models import ExternalIdentity, IdentityProvider
 from lms.sso.services import provider_save
-from tests.idp.saml import saml_idp
+from tests.idp.saml import saml_idp, signing_pair
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def running_pan_provider(live_server, pan, clock_skew_seconds=0):
+def running_pan_provider(live_server, pan, settings, clock_skew_seconds=0):
     sp = f"{live_server.url}/sso/pan-ana/saml/metadata/"
     acs = f"{live_server.url}/sso/pan-ana/saml/acs/"
+    # The platform's SP signing pair: single logout messages are signed both ways.
+    settings.LMS_SAML_SP_CERT, settings.LMS_SAML_SP_KEY = signing_pair("LMS SP")
     with saml_idp(
         entity_id="urn:pa:ana:idp",
         service_providers={sp: acs},
+        single_logout={
+            sp: {
+                "url": f"{live_server.url}/sso/pan-ana/saml/sls/",
+                "cert": settings.LMS_SAML_SP_CERT,
+            }
+        },
         clock_skew_seconds=clock_skew_seconds,
         accounts={
             "pedro": {
@@ -36,7 +46,7 @@ def running_pan_provider(live_server, pan, clock_skew_seconds=0):
             }
         },
     ) as idp:
-        yield provider_save(
+        provider = provider_save(
             actor=None,
             provider=IdentityProvider(
                 administration=pan,
@@ -50,17 +60,19 @@ def running_pan_provider(live_server, pan, clock_skew_seconds=0):
             ),
             before=None,
         )
+        provider.test_idp_url = idp.url
+        yield provider
 
 
 @pytest.fixture
-def pan_provider(live_server, pan, pan_unit):
-    yield from running_pan_provider(live_server, pan)
+def pan_provider(live_server, pan, pan_unit, settings):
+    yield from running_pan_provider(live_server, pan, settings)
 
 
 @pytest.fixture
-def pan_provider_clock_behind(live_server, pan, pan_unit):
+def pan_provider_clock_behind(live_server, pan, pan_unit, settings):
     """PAN's IdP with its clock two hours behind: its assertions arrive expired."""
-    yield from running_pan_provider(live_server, pan, clock_skew_seconds=-2 * 60 * 60)
+    yield from running_pan_provider(live_server, pan, settings, clock_skew_seconds=-2 * 60 * 60)
 
 
 def sso_sign_in(page, at_idp: bool, signed_in: bool = True) -> None:
@@ -83,14 +95,73 @@ def test_pan_officer_signs_in_through_pans_saml_idp(page, home_page, pan_provide
     assert ExternalIdentity.objects.get(user=user).subject == "pan-0001-opaque"
     assert AuditRecord.objects.filter(action=AuditAction.ACCOUNT_CREATE_JIT, actor=user).exists()
 
-    page.get_by_role("button", name="Sign out").click()
-    expect(page.get_by_role("button", name="Sign out")).to_have_count(0)
+    sign_out_through_the_idp(page)
+    record = AuditRecord.objects.get(action=AuditAction.SIGN_OUT)
+    assert (record.actor_id, record.administration.code, record.after) == (
+        user.pk,
+        "PAN",
+        {"provider": "pan-ana", "via": "rp"},
+    )
 
-    # The IdP remembers the person: straight back, into the same account.
-    sso_sign_in(page, at_idp=False)
+    # The IdP's session ended too: it asks who you are, then the same account.
+    sso_sign_in(page, at_idp=True)
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
     assert User.objects.filter(email="pedro.rios@ana.gob.pa").count() == 1
     assert AuditRecord.objects.filter(action=AuditAction.SIGN_IN, actor=user).count() == 2
+
+
+def sign_out_through_the_idp(page) -> str:
+    """Sign out on the site: our page (the site's CSP, form-action 'self') sends the
+    signed LogoutRequest on to the IdP, whose signed LogoutResponse lands on our SLS."""
+    violations: list[str] = []
+    page.on(
+        "console",
+        lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None,
+    )
+    with page.expect_response(
+        lambda r: r.url.endswith("/accounts/logout/") and r.request.method == "POST"
+    ) as posted:
+        page.get_by_role("button", name="Sign out").click()
+    answer = posted.value
+    assert answer.status == 200
+    csp = answer.header_value("content-security-policy") or ""
+    assert "form-action 'self'" in csp
+    assert "http://127.0.0.1" not in csp
+    page.wait_for_url(re.compile(r"/sso/pan-ana/saml/sls/\?SAMLResponse="))
+    returned = page.url
+    assert violations == []
+    expect(page.get_by_role("heading", level=1)).to_have_text("You have signed out")
+    page.goto("/accounts/profile/")
+    expect(page).to_have_url(re.compile(r"/accounts/login/"))
+    return returned
+
+
+def test_logout_response_is_single_use(page, home_page, pan_provider):
+    sso_sign_in(page, at_idp=True)
+    returned = sign_out_through_the_idp(page)
+    page.goto(returned)
+    expect(page.get_by_test_id("sso-refused")).to_be_visible()
+    refused = AuditRecord.objects.get(action=AuditAction.SIGN_OUT_REFUSED)
+    assert "no request of this browser" in refused.after["reason"]
+
+
+def test_idp_initiated_logout_ends_the_site_session(page, home_page, pan_provider):
+    sso_sign_in(page, at_idp=True)
+    user = User.objects.get(email="pedro.rios@ana.gob.pa")
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+
+    # Out at the IdP: its signed LogoutRequest goes through our SLS, which answers.
+    with page.expect_response(lambda r: "/slo?SAMLResponse=" in r.url) as answered:
+        page.goto(f"{pan_provider.test_idp_url}/slo")
+    assert answered.value.status == 200
+
+    page.goto("/accounts/profile/")
+    expect(page).to_have_url(re.compile(r"/accounts/login/"))
+    record = AuditRecord.objects.get(action=AuditAction.SIGN_OUT)
+    assert (record.actor_id, record.after) == (user.pk, {"provider": "pan-ana", "via": "idp"})
+    # And the IdP's own session is over: it asks who you are again.
+    page.goto("/sso/pan-ana/saml/start/")
+    expect(page.get_by_label("User")).to_be_visible()
 
 
 def test_expired_assertion_is_refused_in_the_browser(page, home_page, pan_provider_clock_behind):

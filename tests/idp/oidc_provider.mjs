@@ -37,6 +37,14 @@ if (config.clock_offset) {
   const realNow = Date.now;
   Date.now = () => realNow() + config.clock_offset * 1000;
 }
+// Back-channel logout posts to the site under test, which listens on loopback: the
+// package's SSRF guard refuses special-use addresses, so requests to the clients' own
+// back-channel logout origins (and only those) go without it.
+const backchannelOrigins = new Set(
+  config.clients
+    .filter((client) => client.backchannel_logout_uri)
+    .map((client) => new URL(client.backchannel_logout_uri).origin),
+);
 const provider = new Provider(config.issuer, {
   clients: config.clients.map((client) => ({
     grant_types: ["authorization_code"],
@@ -51,8 +59,17 @@ const provider = new Provider(config.issuer, {
     email: ["email", "email_verified"],
     profile: ["name", "preferred_username", "locale", "unit"],
   },
-  features: { devInteractions: { enabled: true } },
+  features: {
+    devInteractions: { enabled: true },
+    // Single logout: RP-initiated (with the package's confirmation form) and back-channel.
+    rpInitiatedLogout: { enabled: true },
+    backchannelLogout: { enabled: true },
+  },
   cookies: { keys: ["test-cookie-key-for-the-sso-tests"] },
+  fetch(url, options) {
+    if (backchannelOrigins.has(new URL(url).origin)) delete options.dispatcher;
+    return globalThis.fetch(url, options);
+  },
   ttl: { IdToken: config.id_token_ttl || 3600 },
   ...(config.jwks && { jwks: config.jwks }), // signing keys given (two issuers, one key)
   async findAccount(ctx, id) {
@@ -78,5 +95,6 @@ const provider = new Provider(config.issuer, {
     return grant;
   },
 });
+provider.on("backchannel.error", (ctx, error) => console.error("backchannel.error", error));
 provider.on("server_error", (ctx, error) => console.error("server_error", error));
 provider.listen(config.port, "127.0.0.1", () => console.log("ready"));

@@ -74,7 +74,10 @@ def saml_idp(
     service_providers: dict[str, str],
     accounts: dict[str, dict[str, Any]],
     clock_skew_seconds: int = 0,
+    single_logout: dict[str, dict[str, str]] | None = None,
 ) -> Iterator[RunningIdP]:
+    """``single_logout``: per SP entity id, its single logout service ``url`` and the
+    ``cert`` (PEM) that signs its LogoutRequests and LogoutResponses."""
     node = shutil.which("node")
     if node is None or not _module_found():
         pytest.fail(
@@ -91,6 +94,7 @@ def saml_idp(
         "service_providers": service_providers,
         "accounts": accounts,
         "clock_skew_seconds": clock_skew_seconds,
+        "single_logout": single_logout or {},
     }
     errors = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 (closed in finally)
     process = subprocess.Popen(

@@ -5,11 +5,15 @@
 //    "service_providers": {"<SP entity id>": "<ACS URL>"},
 //    "accounts": {"pedro": {"nameid": "...", "email": ..., "name": ..., "unit": ...,
 //                            "locale": ..., "authn_context": "..."}},
-//    "clock_skew_seconds": 0}
+//    "clock_skew_seconds": 0,
+//    "single_logout": {"<SP entity id>": {"url": "<SLS URL>", "cert": "PEM"}}}
 // GET /metadata: the IdP metadata. GET /sso: the single sign-on service (HTTP-Redirect
-// binding). A negative clock skew makes an IdP whose clock is behind (its assertions
+// binding). GET /slo: single logout (samlp.logout, HTTP-Redirect, signed both ways):
+// the SP's LogoutRequest (checked against the SP's certificate) ends the IdP session;
+// without a SAML message, an IdP-initiated logout of every SP the browser signed in to. A negative clock skew makes an IdP whose clock is behind (its assertions
 // arrive expired). Prints "ready" once it listens.
 import { createRequire } from "node:module";
+import crypto from "node:crypto";
 import http from "node:http";
 import path from "node:path";
 
@@ -17,9 +21,11 @@ const config = JSON.parse(process.argv[2]);
 const roots = [path.resolve(import.meta.dirname, "../../node_modules")];
 if (process.env.SAMLP_NODE_PATH) roots.push(process.env.SAMLP_NODE_PATH);
 let samlp;
+let require;
 for (const root of roots) {
   try {
-    samlp = createRequire(path.join(root, "noop.js"))("samlp");
+    require = createRequire(path.join(root, "noop.js"));
+    samlp = require("samlp");
     break;
   } catch (error) {
     if (error.code !== "MODULE_NOT_FOUND") throw error;
@@ -45,7 +51,12 @@ if (skew) {
 }
 
 const PERSISTENT = "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent";
+const REDIRECT = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect";
 const accounts = config.accounts || {};
+const SessionParticipants = require("samlp/lib/sessionParticipants");
+// The IdP's sessions, by the browser's idp_session cookie: who signed in, the service
+// providers they signed in to (samlp's session participants) and samlp's logout state.
+const sessions = new Map();
 
 function ProfileMapper(account) {
   this.account = account;
@@ -72,6 +83,11 @@ function shim(req, res, url) {
   req.originalUrl = url.pathname;
   req.protocol = "http";
   res.set = (name, value) => res.setHeader(name, value);
+  res.redirect = (location) => {
+    res.statusCode = 302;
+    res.setHeader("Location", location);
+    res.end();
+  };
   res.send = (status, body) => {
     if (typeof status === "number") {
       res.statusCode = status;
@@ -85,6 +101,7 @@ const metadata = samlp.metadata({
   cert: config.cert,
   redirectEndpointPath: "/sso",
   postEndpointPath: "/sso",
+  logoutEndpointPaths: { redirect: "/slo" },
 });
 
 function loginPage(res, query) {
@@ -110,8 +127,13 @@ const server = http.createServer(async (req, res) => {
     const form = new URLSearchParams(body);
     const username = form.get("username") || "";
     if (!Object.hasOwn(accounts, username)) return loginPage(res, form.get("query") || "");
+    const sessionId = crypto.randomUUID();
+    sessions.set(sessionId, { username, participants: [] });
     res.statusCode = 302;
-    res.setHeader("Set-Cookie", `idp_user=${encodeURIComponent(username)}; Path=/; HttpOnly`);
+    res.setHeader("Set-Cookie", [
+      `idp_user=${encodeURIComponent(username)}; Path=/; HttpOnly`,
+      `idp_session=${sessionId}; Path=/; HttpOnly`,
+    ]);
     res.setHeader("Location", `/sso?${form.get("query") || ""}`);
     return res.end();
   }
@@ -123,12 +145,27 @@ const server = http.createServer(async (req, res) => {
     const username = cookies(req).idp_user;
     if (!username || !Object.hasOwn(accounts, username)) return loginPage(res, url.search.slice(1));
     const account = accounts[username];
+    const session = sessions.get(cookies(req).idp_session);
     return samlp.parseRequest(req, (error, request) => {
       if (error || !request) return fail(error || "no SAMLRequest");
       // The ACS comes from the IdP's own list of service providers, never from the request.
       const acs = (config.service_providers || {})[request.issuer];
       if (!acs) return fail(`unknown service provider ${request.issuer}`);
+      const sessionIndex = `_${crypto.randomUUID()}`;
+      const slo = (config.single_logout || {})[request.issuer];
+      if (session && slo) {
+        session.participants.push({
+          serviceProviderId: request.issuer,
+          nameId: account.nameid,
+          nameIdFormat: PERSISTENT,
+          sessionIndex,
+          serviceProviderLogoutURL: slo.url,
+          cert: slo.cert,
+          binding: REDIRECT,
+        });
+      }
       samlp.auth({
+        sessionIndex,
         issuer: config.issuer,
         cert: config.cert,
         key: config.key,
@@ -144,6 +181,30 @@ const server = http.createServer(async (req, res) => {
         getPostURL: (audience, dom, incoming, callback) => callback(null, acs),
       })(req, res, fail);
     });
+  }
+  if (req.method === "GET" && url.pathname === "/slo") {
+    const sessionId = cookies(req).idp_session;
+    const session = sessions.get(sessionId) || { participants: [] };
+    req.session = session; // samlp keeps its logout state here (flowstate)
+    req.body = {};
+    return samlp.logout({
+      issuer: config.issuer,
+      cert: config.cert,
+      key: config.key,
+      deflate: true,
+      protocolBinding: REDIRECT,
+      signatureAlgorithm: "rsa-sha256",
+      digestAlgorithm: "sha256",
+      sessionParticipants: new SessionParticipants(session.participants),
+      clearIdPSession(done) {
+        sessions.delete(sessionId);
+        res.setHeader("Set-Cookie", [
+          "idp_user=; Path=/; Max-Age=0",
+          "idp_session=; Path=/; Max-Age=0",
+        ]);
+        done();
+      },
+    })(req, res, fail);
   }
   res.statusCode = 404;
   res.end("not found");

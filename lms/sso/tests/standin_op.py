@@ -53,6 +53,26 @@ class StandInProvider:
     def sign(self, claims: dict[str, Any], key: Any = None, alg: str = "ES256") -> str:
         return jwt.encode({"alg": alg, "kid": "k1"}, claims, key or self.key)
 
+    def logout_token(self, **overrides: Any) -> dict[str, Any]:
+        """Back-Channel Logout claims (None removes a claim)."""
+        now = int(time.time())
+        claims = {
+            "iss": self.issuer,
+            "aud": self.client_id,
+            "iat": now,
+            "exp": now + 120,
+            "jti": base64.urlsafe_b64encode(hashlib.sha256(str(time.time_ns()).encode()).digest())
+            .decode()
+            .rstrip("="),
+            "sub": "subject-1",
+            "events": {"http://schemas.openid.net/event/backchannel-logout": {}},
+        }
+        claims.update(overrides)
+        return {k: v for k, v in claims.items() if v is not None}
+
+    def sign_logout(self, claims: dict[str, Any], key: Any = None, alg: str = "ES256") -> str:
+        return jwt.encode({"alg": alg, "kid": "k1", "typ": "logout+jwt"}, claims, key or self.key)
+
     def authorize(self, url: str) -> dict[str, str]:
         """Read the authorization request the platform redirected to."""
         query = {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
@@ -90,6 +110,7 @@ def standin_provider(client_id: str) -> Iterator[StandInProvider]:
                         "authorization_endpoint": f"{op.issuer}/auth",
                         "token_endpoint": f"{op.issuer}/token",
                         "jwks_uri": f"{op.issuer}/jwks",
+                        "end_session_endpoint": f"{op.issuer}/session/end",
                     },
                 )
             elif self.path == "/jwks":
