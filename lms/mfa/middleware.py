@@ -13,6 +13,7 @@ Off while ``LMS_MFA_REQUIRED`` is off (the test settings; the deploy check refus
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from functools import cached_property
 from urllib.parse import urlencode
@@ -29,6 +30,9 @@ from . import services
 from .session import HAS_FACTOR_KEY, is_verified
 
 API_PREFIX = "/api/"
+#: Single logout's ends on the site (lms/sso/urls.py): the identity provider's logout
+#: request, or the answer to ours. Signing out is never held back for a second factor.
+SIGN_OUT_AT_PROVIDER = re.compile(r"^/sso/[-\w]+/(saml/sls|oidc/logged-out)/$")
 
 
 class SecondFactorMiddleware:
@@ -59,7 +63,9 @@ class SecondFactorMiddleware:
             # session. Anywhere else the header means nothing: a session with a forged
             # one is still a session.
             return None
-        if request.path.startswith(self.exempt_prefixes):
+        if request.path.startswith(self.exempt_prefixes) or SIGN_OUT_AT_PROVIDER.match(
+            request.path
+        ):
             return None
         user = request.user
         if not user.is_authenticated:

@@ -191,3 +191,18 @@ def test_a_forged_bearer_header_does_not_skip_the_second_factor_outside_the_api(
     response = client.get(path, headers={"Authorization": "Bearer lms_not-a-token"})
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("mfa:security"))
+
+
+@pytest.mark.parametrize(
+    "path", ["/sso/per-idp/saml/sls/?SAMLRequest=x", "/sso/per-idp/oidc/logged-out/?state=x"]
+)
+def test_single_logout_reaches_the_site_before_the_second_factor(client, per_manager, path):
+    """The identity provider's logout request (or the answer to ours) ends a session that
+    still owes its second factor: it reaches single logout's views, which judge it."""
+    client.force_login(per_manager)
+    answer = client.get(path)
+    assert not (answer.status_code == 302 and "/accounts/security" in answer["Location"])
+    assert answer.status_code in (400, 403, 404)  # refused by single logout, not by MFA
+    # Anywhere else under /sso/ the factor is still owed.
+    held = client.get("/sso/per-idp/saml/slsx/")
+    assert held.status_code == 302
