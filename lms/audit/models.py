@@ -49,6 +49,8 @@ class AuditAction(models.TextChoices):
     # Identity (issue 16): single sign-on, second factors, SCIM provisioning.
     SIGN_IN = "auth.sign_in", _("Signed in")
     SIGN_IN_FAILED = "auth.sign_in_failed", _("Sign-in refused")
+    SIGN_IN_LOCKOUT = "auth.lockout", _("Sign-in locked after failed passwords")
+    SIGN_IN_PASSWORD = "auth.password_accepted", _("Password accepted, second factor asked")
     SIGN_IN_SETTINGS_CHANGE = "auth.settings_change", _("Sign-in settings changed")
     IDENTITY_PROVIDER_CHANGE = "idp.change", _("Identity provider configured")
     IDENTITY_PROVIDER_DELETE = "idp.delete", _("Identity provider removed")
@@ -57,6 +59,7 @@ class AuditAction(models.TextChoices):
     MFA_ENROL = "mfa.enrol", _("Second factor enrolled")
     MFA_REMOVE = "mfa.remove", _("Second factor removed")
     MFA_RECOVERY_CODES = "mfa.recovery_codes", _("Recovery codes generated")
+    MFA_RECOVERY_CODES_REMOVE = "mfa.recovery_codes_remove", _("Recovery codes removed")
     MFA_RECOVERY_USED = "mfa.recovery_used", _("Recovery code used")
     MFA_LOCKOUT = "mfa.lockout", _("Second factor locked after failed codes")
     SCIM_TOKEN_CREATE = "scim_token.create", _("SCIM token created")

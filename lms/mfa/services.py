@@ -1,5 +1,6 @@
 """Second factors: enrolment, verification with an account-wide lockout, recovery codes,
-removal; each writes its audit record (lms/audit).
+removal; each writes its audit record (lms/audit): here, or, for devices created and
+deleted, in lms/mfa/signals.py, which every path goes through (the Django admin too).
 
 Failed codes (TOTP or recovery) count per account in a :class:`Budget`
 (``LMS_MFA_FAILURE_RATE``, 5 per 15 minutes by default); reaching it locks the account's
@@ -158,10 +159,10 @@ def totp_enrol(*, user: User, key_hex: str, code: str, name: str) -> TOTPDevice:
         raise CodeRefused(locked_for=_count_failure(user, "totp"))
     with transaction.atomic():
         # last_t: the code just typed cannot be replayed to sign in.
+        # The trail's MFA_ENROL record: lms/mfa/signals.py (every path that creates one).
         device = TOTPDevice.objects.create(
             user=user, name=name, key=key_hex, confirmed=True, last_t=step
         )
-        _audit(user, AuditAction.MFA_ENROL, device, kind="totp")
     return device
 
 
@@ -236,8 +237,7 @@ def passkey_enrol(
             credential_id=credential_id,
             credential_data=credential_data,
             sign_count=sign_count,
-        )
-        _audit(user, AuditAction.MFA_ENROL, device, kind="passkey")
+        )  # its MFA_ENROL record: lms/mfa/signals.py
     return device
 
 
@@ -271,15 +271,7 @@ def device_remove(*, user: User, device: TOTPDevice | PasskeyDevice, privileged:
         if others < 1 and privileged:
             raise LastFactor()
         removed = Removed(kind=kind, name=device.name)
-        audit_record(
-            actor=user,
-            action=AuditAction.MFA_REMOVE,
-            administration=user.administration_id,
-            target=device,
-            target_repr=device.name,
-            before={"kind": kind, "name": device.name},
-        )
-        device.delete()
+        device.delete()  # the MFA_REMOVE record (and recovery codes'): lms/mfa/signals.py
         if others < 1:
             RecoveryCodeDevice.objects.filter(user=user).delete()
     return removed
