@@ -60,6 +60,7 @@ class AuditAction(models.TextChoices):
     MFA_REMOVE = "mfa.remove", _("Second factor removed")
     MFA_RECOVERY_CODES = "mfa.recovery_codes", _("Recovery codes generated")
     MFA_RECOVERY_CODES_REMOVE = "mfa.recovery_codes_remove", _("Recovery codes removed")
+    MFA_ENROLMENT_WINDOW = "mfa.enrolment_window", _("Second-factor enrolment window opened")
     MFA_RECOVERY_USED = "mfa.recovery_used", _("Recovery code used")
     MFA_LOCKOUT = "mfa.lockout", _("Second factor locked after failed codes")
     SCIM_TOKEN_CREATE = "scim_token.create", _("SCIM token created")
