@@ -67,7 +67,6 @@ class ApiTokenAuthentication(BaseAuthentication):
             token = token_check(kind=API_TOKENS, raw=raw)
         except TokenInvalid as refused:
             raise AuthenticationFailed(refused.message) from refused
-        assert isinstance(token, ApiToken)
         return token.created_by, token
 
     def authenticate_header(self, request: Any) -> str:

@@ -42,5 +42,4 @@ def _authenticate(request: HttpRequest) -> ScimToken:
         token = token_check(kind=SCIM_TOKENS, raw=parts[1])
     except TokenInvalid as refused:
         raise ScimError(401, refused.message) from refused
-    assert isinstance(token, ScimToken)
     return token

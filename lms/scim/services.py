@@ -46,22 +46,18 @@ def scim_token_create(
 ) -> tuple[ScimToken, str]:
     """Create a SCIM token for ``administration``; returns it with its secret (shown once,
     never stored)."""
-    token, secret = tokens.token_issue(
+    return tokens.token_issue(
         kind=SCIM_TOKENS,
         actor=actor,
         administration=administration,
         name=name,
         expires_in_days=expires_in_days,
     )
-    assert isinstance(token, ScimToken)
-    return token, secret
 
 
 def scim_token_revoke(*, actor: User, token: ScimToken) -> ScimToken:
     """Revoke the token (it stops working at once); revoking twice changes nothing."""
-    revoked = tokens.token_revoke(kind=SCIM_TOKENS, actor=actor, token=token)
-    assert isinstance(revoked, ScimToken)
-    return revoked
+    return tokens.token_revoke(kind=SCIM_TOKENS, actor=actor, token=token)
 
 
 # --- users -----------------------------------------------------------------------------

@@ -50,8 +50,8 @@ class Column:
 
 
 @dataclass(frozen=True)
-class TokenKind:
-    model: type[BearerToken]
+class TokenKind[T: BearerToken]:
+    model: type[T]
     create_action: AuditAction
     revoke_action: AuditAction
     form: type[TokenForm]

@@ -22,9 +22,9 @@ if TYPE_CHECKING:
 SECRET_MAX_LENGTH = 200
 
 
-def token_list_for_user(
-    kind: TokenKind, actor: Actor, administration: Administration
-) -> QuerySet[BearerToken]:
+def token_list_for_user[T: BearerToken](
+    kind: TokenKind[T], actor: Actor, administration: Administration
+) -> QuerySet[T]:
     """The administration's tokens of ``kind``, newest first, for its managers and
     platform admins (nothing for anyone else)."""
     tokens = kind.model._default_manager.all()
@@ -33,9 +33,9 @@ def token_list_for_user(
     return tokens.filter(administration=administration).select_related("created_by", "revoked_by")
 
 
-def access_token(
-    kind: TokenKind, actor: Actor, administration: Administration, pk: object
-) -> BearerToken:
+def access_token[T: BearerToken](
+    kind: TokenKind[T], actor: Actor, administration: Administration, pk: object
+) -> T:
     """One of the administration's tokens; 404 for a missing one or another's."""
     try:
         return token_list_for_user(kind, actor, administration).get(pk=pk)
@@ -43,7 +43,7 @@ def access_token(
         raise Http404 from exc
 
 
-def token_by_key(kind: TokenKind, raw: str) -> BearerToken | None:
+def token_by_key[T: BearerToken](kind: TokenKind[T], raw: str) -> T | None:
     """The token whose secret is ``raw`` (found by its digest: the comparison happens on
     the digest in the database index, never on the secret itself)."""
     if not raw or len(raw) > SECRET_MAX_LENGTH:

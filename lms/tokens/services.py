@@ -51,7 +51,7 @@ class TokenInvalid(Exception):
         self.message = message
 
 
-def _state(kind: TokenKind, token: BearerToken) -> dict[str, Any]:
+def _state(kind: TokenKind[Any], token: BearerToken) -> dict[str, Any]:
     """What the trail keeps of a token (never its secret or digest)."""
     return {name: getattr(token, name) for name in kind.audited_fields}
 
@@ -60,15 +60,15 @@ def _label(token: BearerToken) -> str:
     return f"{token.name} ({token.prefix})"
 
 
-def token_issue(
+def token_issue[T: BearerToken](
     *,
-    kind: TokenKind,
+    kind: TokenKind[T],
     actor: User,
     administration: Administration,
     name: str,
     expires_in_days: int,
     extra: Mapping[str, Any] | None = None,
-) -> tuple[BearerToken, str]:
+) -> tuple[T, str]:
     """Create a token of ``kind`` for ``administration``; returns it with its secret,
     which is shown once and never stored. ``extra``: the kind's further fields."""
     if not can_see_people_of(actor, administration):
@@ -109,7 +109,7 @@ def token_issue(
     return token, secret
 
 
-def token_revoke(*, kind: TokenKind, actor: User, token: BearerToken) -> BearerToken:
+def token_revoke[T: BearerToken](*, kind: TokenKind[T], actor: User, token: T) -> T:
     """Revoke the token (it stops working at once). Revoking twice changes nothing."""
     if not isinstance(token, kind.model) or not can_see_people_of(actor, token.administration):
         raise PermissionDenied
@@ -142,14 +142,16 @@ def token_touch(*, token: BearerToken, now: dt.datetime | None = None) -> None:
     token.last_used_at = now
 
 
-def token_failure_budget(kind: TokenKind) -> Budget:
+def token_failure_budget(kind: TokenKind[Any]) -> Budget:
     """Failed authentications allowed per client address for ``kind``
     (``LMS_API_AUTH_FAILURE_RATE``, counted apart for each kind)."""
     rate = Rate.parse(settings.LMS_API_AUTH_FAILURE_RATE, setting="LMS_API_AUTH_FAILURE_RATE")
     return Budget(kind.failure_scope, rate)
 
 
-def token_check(*, kind: TokenKind, raw: str, now: dt.datetime | None = None) -> BearerToken:
+def token_check[T: BearerToken](
+    *, kind: TokenKind[T], raw: str, now: dt.datetime | None = None
+) -> T:
     """The usable token whose secret is ``raw`` (its use recorded), or
     :class:`TokenInvalid` saying why: unknown, revoked, expired, or its creator can no
     longer manage its administration."""

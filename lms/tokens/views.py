@@ -4,6 +4,8 @@ For the administration's managers and platform admins; 404 for anyone else."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -24,7 +26,7 @@ from .models import BearerToken
 
 def _render(
     request: HttpRequest,
-    kind: TokenKind,
+    kind: TokenKind[Any],
     administration: Administration,
     form: TokenForm,
     *,
@@ -58,7 +60,7 @@ def _render(
 @login_required
 @never_cache
 @require_http_methods(["GET", "POST"])
-def tokens(request: HttpRequest, code: str, kind: TokenKind) -> HttpResponse:
+def tokens(request: HttpRequest, code: str, kind: TokenKind[Any]) -> HttpResponse:
     administration = access_tracked_administration(request.user, code)
     if request.method != "POST":
         return _render(request, kind, administration, kind.form())
@@ -84,7 +86,7 @@ def tokens(request: HttpRequest, code: str, kind: TokenKind) -> HttpResponse:
 @login_required
 @never_cache
 @require_http_methods(["GET", "POST"])
-def token_revoke(request: HttpRequest, code: str, pk: int, kind: TokenKind) -> HttpResponse:
+def token_revoke(request: HttpRequest, code: str, pk: int, kind: TokenKind[Any]) -> HttpResponse:
     administration = access_tracked_administration(request.user, code)
     token = selectors.access_token(kind, request.user, administration, pk)
     if request.method == "POST":
