@@ -4,15 +4,55 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('audit', '0003_identity_actions'),
+        ("audit", "0003_identity_actions"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='auditrecord',
-            name='action',
-            field=models.CharField(choices=[('user.roles_change', 'Roles changed'), ('officer_import.apply', 'Officer import applied'), ('assignment.create', 'Assignment created'), ('assignment.withdraw', 'Assignment withdrawn'), ('certificate.revoke', 'Certificate revoked'), ('certificate.reissue', 'Certificate reissued'), ('grade.manual', 'Response graded by hand'), ('question.version', 'Question edited (new version)'), ('bank.owner_change', 'Question bank ownership changed'), ('api_token.create', 'API token created'), ('api_token.revoke', 'API token revoked'), ('export.download', 'Personal data exported'), ('export.request', 'Personal data export requested by e-mail'), ('audit.export', 'Audit trail exported'), ('auth.sign_in', 'Signed in'), ('auth.sign_in_failed', 'Sign-in refused'), ('auth.lockout', 'Sign-in locked after failed passwords'), ('auth.password_accepted', 'Password accepted, second factor asked'), ('auth.settings_change', 'Sign-in settings changed'), ('idp.change', 'Identity provider configured'), ('idp.delete', 'Identity provider removed'), ('idp.account_link', 'Account linked to an identity provider'), ('idp.account_create', 'Account created at first sign-in'), ('mfa.enrol', 'Second factor enrolled'), ('mfa.remove', 'Second factor removed'), ('mfa.recovery_codes', 'Recovery codes generated'), ('mfa.recovery_codes_remove', 'Recovery codes removed'), ('mfa.enrolment_window', 'Second-factor enrolment window opened'), ('mfa.recovery_used', 'Recovery code used'), ('mfa.lockout', 'Second factor locked after failed codes'), ('scim_token.create', 'SCIM token created'), ('scim_token.revoke', 'SCIM token revoked'), ('scim.user_create', 'User provisioned by SCIM'), ('scim.user_update', 'User updated by SCIM'), ('scim.user_deactivate', 'User deactivated by SCIM'), ('scim.group_change', 'Unit changed by SCIM')], max_length=64, verbose_name='action'),
+            model_name="auditrecord",
+            name="action",
+            field=models.CharField(
+                choices=[
+                    ("user.roles_change", "Roles changed"),
+                    ("officer_import.apply", "Officer import applied"),
+                    ("assignment.create", "Assignment created"),
+                    ("assignment.withdraw", "Assignment withdrawn"),
+                    ("certificate.revoke", "Certificate revoked"),
+                    ("certificate.reissue", "Certificate reissued"),
+                    ("grade.manual", "Response graded by hand"),
+                    ("question.version", "Question edited (new version)"),
+                    ("bank.owner_change", "Question bank ownership changed"),
+                    ("api_token.create", "API token created"),
+                    ("api_token.revoke", "API token revoked"),
+                    ("export.download", "Personal data exported"),
+                    ("export.request", "Personal data export requested by e-mail"),
+                    ("audit.export", "Audit trail exported"),
+                    ("auth.sign_in", "Signed in"),
+                    ("auth.sign_in_failed", "Sign-in refused"),
+                    ("auth.lockout", "Sign-in locked after failed passwords"),
+                    ("auth.password_accepted", "Password accepted, second factor asked"),
+                    ("auth.settings_change", "Sign-in settings changed"),
+                    ("idp.change", "Identity provider configured"),
+                    ("idp.delete", "Identity provider removed"),
+                    ("idp.account_link", "Account linked to an identity provider"),
+                    ("idp.account_create", "Account created at first sign-in"),
+                    ("mfa.enrol", "Second factor enrolled"),
+                    ("mfa.remove", "Second factor removed"),
+                    ("mfa.recovery_codes", "Recovery codes generated"),
+                    ("mfa.recovery_codes_remove", "Recovery codes removed"),
+                    ("mfa.enrolment_window", "Second-factor enrolment window opened"),
+                    ("mfa.recovery_used", "Recovery code used"),
+                    ("mfa.lockout", "Second factor locked after failed codes"),
+                    ("scim_token.create", "SCIM token created"),
+                    ("scim_token.revoke", "SCIM token revoked"),
+                    ("scim.user_create", "User provisioned by SCIM"),
+                    ("scim.user_update", "User updated by SCIM"),
+                    ("scim.user_deactivate", "User deactivated by SCIM"),
+                    ("scim.group_change", "Unit changed by SCIM"),
+                ],
+                max_length=64,
+                verbose_name="action",
+            ),
         ),
     ]
