@@ -14,7 +14,7 @@ What a token is, decided here:
   the authority of the person who issued it. Managers who take over make new tokens.
 - Expired, revoked and unknown tokens get 401 with a message saying which, and the
   ``WWW-Authenticate: Bearer`` header. Each such failure counts against the client's
-  address (:func:`lms.api.throttling.auth_failure_budget`); past the budget, the client's
+  address (:func:`lms.tokens.services.token_failure_budget`); past the budget, the client's
   token requests get 429 with ``Retry-After`` before any token is looked up.
 
 Signed-in people use the session (``SessionAuthentication``, which enforces CSRF on
@@ -25,16 +25,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.exceptions import AuthenticationFailed, Throttled
 
 from lms.accounts.throttles import client_address
+from lms.tokens.services import TokenInvalid, token_check, token_failure_budget
 
-from . import selectors, services
 from .models import ApiToken
-from .throttling import auth_failure_budget
+from .tokens import API_TOKENS
 
 KEYWORDS = ("bearer", "token")
 
@@ -46,12 +45,9 @@ class ApiTokenAuthentication(BaseAuthentication):
         parts = get_authorization_header(request).split()
         if not parts or parts[0].lower().decode("latin-1") not in KEYWORDS:
             return None  # not ours: the session (or nobody) may authenticate
-        budget, client = auth_failure_budget(), client_address(request)
+        budget, client = token_failure_budget(API_TOKENS), client_address(request)
         if (wait := budget.spent(client)) is not None:
-            raise Throttled(
-                wait=wait,
-                detail=_("Too many requests with an invalid API token came from this address."),
-            )
+            raise Throttled(wait=wait, detail=str(API_TOKENS.texts.too_many))
         try:
             return self._authenticate(parts)
         except AuthenticationFailed:
@@ -66,26 +62,11 @@ class ApiTokenAuthentication(BaseAuthentication):
         try:
             raw = parts[1].decode("ascii")
         except UnicodeDecodeError as exc:
-            raise AuthenticationFailed(_("This API token is not valid.")) from exc
-        token = selectors.api_token_by_key(raw)
-        if token is None:
-            raise AuthenticationFailed(_("This API token is not valid."))
-        now = timezone.now()
-        if token.revoked_at is not None:
-            raise AuthenticationFailed(_("This API token has been revoked."))
-        if token.is_expired(now):
-            raise AuthenticationFailed(
-                _("This API token expired on %(date)s.")
-                % {"date": formats.date_format(token.expires_at, "DATE_FORMAT")}
-            )
-        if not selectors.token_owner_may_use(token):
-            raise AuthenticationFailed(
-                _(
-                    "The person who created this API token can no longer manage its "
-                    "administration. Ask a manager for a new token."
-                )
-            )
-        services.api_token_touch(token=token, now=now)
+            raise AuthenticationFailed(str(API_TOKENS.texts.invalid)) from exc
+        try:
+            token = token_check(kind=API_TOKENS, raw=raw)
+        except TokenInvalid as refused:
+            raise AuthenticationFailed(refused.message) from refused
         return token.created_by, token
 
     def authenticate_header(self, request: Any) -> str:

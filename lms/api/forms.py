@@ -1,26 +1,17 @@
-"""The API token form of the token management page."""
+"""The API token form of the token management page: the shared name and expiry, and the
+token's access."""
 
 from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from lms.tokens.forms import TokenForm
+
 from .models import ApiToken
-from .services import NAME_MAX_LENGTH
-
-EXPIRY_CHOICES = [
-    (30, _("30 days")),
-    (90, _("90 days")),
-    (365, _("1 year")),
-]
 
 
-class ApiTokenForm(forms.Form):
-    name = forms.CharField(
-        label=_("Name"),
-        max_length=NAME_MAX_LENGTH,
-        help_text=_("What the token is for, for example “HR system” or “Ministry dashboard”."),
-    )
+class ApiTokenForm(TokenForm):
     scopes = forms.ChoiceField(
         label=_("Access"),
         choices=ApiToken.Scopes.choices,
@@ -28,9 +19,10 @@ class ApiTokenForm(forms.Form):
         widget=forms.RadioSelect,
         help_text=_("Read and write also allows creating officers and assignments."),
     )
-    expires_in_days = forms.TypedChoiceField(
-        label=_("Expires after"),
-        choices=EXPIRY_CHOICES,
-        coerce=int,
-        initial=90,
-    )
+    field_order = ["name", "scopes", "expires_in_days"]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["name"].help_text = _(
+            "What the token is for, for example “HR system” or “Ministry dashboard”."
+        )

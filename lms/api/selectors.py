@@ -1,4 +1,5 @@
-"""Reads of the API app: tokens, and what an API client may list.
+"""Reads of the API app: what an API client may list (its tokens are read by
+:mod:`lms.tokens.selectors`).
 
 Who an API request acts for is an :class:`ApiScope`:
 
@@ -18,7 +19,6 @@ answers the same 404 as a missing one.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
@@ -30,7 +30,6 @@ from lms.accounts.models import Administration, Unit, User
 from lms.accounts.roles import Role, roles_of
 from lms.accounts.selectors import (
     access_administration,
-    can_see_people_of,
     officer_list_for_user,
     unit_list_for_user,
 )
@@ -38,53 +37,6 @@ from lms.accounts.timezones import past_due_q
 from lms.tracking.models import Assignment
 
 from .models import ApiToken
-from .services import token_digest
-
-if TYPE_CHECKING:
-    from lms.accounts.selectors import Actor
-
-
-# --- tokens --------------------------------------------------------------------------
-
-
-def api_token_list_for_user(actor: Actor, administration: Administration) -> QuerySet[ApiToken]:
-    """The administration's tokens, newest first, for its managers and platform admins."""
-    if not can_see_people_of(actor, administration):
-        return ApiToken.objects.none()
-    return ApiToken.objects.filter(administration=administration).select_related(
-        "created_by", "revoked_by"
-    )
-
-
-def access_api_token(actor: Actor, administration: Administration, pk: int) -> ApiToken:
-    """One of the administration's tokens; 404 for a missing one or another's."""
-    try:
-        return api_token_list_for_user(actor, administration).get(pk=pk)
-    except (ApiToken.DoesNotExist, ValueError, TypeError) as exc:
-        raise Http404 from exc
-
-
-def api_token_by_key(raw: str) -> ApiToken | None:
-    """The token whose secret is ``raw`` (found by its digest: the comparison happens on
-    the digest in the database index, never on the secret itself)."""
-    if not raw or len(raw) > 200:
-        return None
-    return (
-        ApiToken.objects.select_related("administration", "created_by")
-        .filter(key_hash=token_digest(raw))
-        .first()
-    )
-
-
-def token_owner_may_use(token: ApiToken) -> bool:
-    """A token works only while the person who created it may still manage its
-    administration (an active manager of it, or a platform admin): when a manager leaves
-    or loses the role, the tokens they made stop working with them."""
-    owner = token.created_by
-    if owner is None or not owner.is_active:
-        return False
-    return can_see_people_of(owner, token.administration)
-
 
 # --- who an API request acts for ---------------------------------------------------------
 

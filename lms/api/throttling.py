@@ -3,8 +3,9 @@
 - Per token, or per signed-in person: ``REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["api"]``
   (environment variable ``LMS_API_RATE``, default ``1000/hour``), read on every request
   so that tests can override it. Over budget: 429 with ``Retry-After``.
-- Failed token authentications, per client address (:func:`auth_failure_budget`,
-  ``LMS_API_AUTH_FAILURE_RATE``, default ``20/min``): once a client has sent that many
+- Failed token authentications, per client address
+  (:func:`lms.tokens.services.token_failure_budget`, ``LMS_API_AUTH_FAILURE_RATE``,
+  default ``20/min``): once a client has sent that many
   invalid, expired or revoked tokens, every token it sends gets 429 with ``Retry-After``
   until the window ends (a token guessed right in the meantime would be refused too, so
   guessing gains nothing). Other clients are not affected; the count lives in the cache,
@@ -16,10 +17,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from django.conf import settings
 from rest_framework.settings import api_settings
 
-from lms.accounts.throttles import Budget, BudgetThrottle, Rate
+from lms.accounts.throttles import BudgetThrottle
 
 from .models import ApiToken
 
@@ -54,12 +54,3 @@ class ApiRateThrottle(BudgetThrottle):
     def wait(self) -> float | None:
         wait = super().wait()
         return None if wait is None else max(1, math.ceil(wait))
-
-
-AUTH_FAILURE_SCOPE = "api-auth-failure"
-
-
-def auth_failure_budget() -> Budget:
-    """Failed token authentications allowed per client address (read on every request)."""
-    rate = Rate.parse(settings.LMS_API_AUTH_FAILURE_RATE, setting="LMS_API_AUTH_FAILURE_RATE")
-    return Budget(AUTH_FAILURE_SCOPE, rate)

@@ -1,16 +1,21 @@
-"""Pages of the API app (token management), outside /api/v1/."""
+"""Pages of the API app (token management, the shared pages of lms/tokens), outside /api/v1/."""
 
 from django.urls import path
 
-from . import views_pages
+from lms.tokens import views
+
+from .tokens import API_TOKENS
 
 app_name = "api_pages"
 
 urlpatterns = [
-    path("administrations/<str:code>/api-tokens/", views_pages.tokens, name="tokens"),
+    path(
+        "administrations/<str:code>/api-tokens/", views.tokens, {"kind": API_TOKENS}, name="tokens"
+    ),
     path(
         "administrations/<str:code>/api-tokens/<int:pk>/revoke/",
-        views_pages.token_revoke,
+        views.token_revoke,
+        {"kind": API_TOKENS},
         name="token_revoke",
     ),
 ]

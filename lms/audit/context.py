@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.signals import request_finished
 from django.dispatch import receiver
@@ -39,6 +40,15 @@ def current_origin() -> Origin:
     """The origin of the request being served; empty outside a request."""
     request = _current_request.get()
     return NO_ORIGIN if request is None else origin_of(request)
+
+
+def current_user() -> Any | None:
+    """The signed-in person of the request being served (None outside a request, or when
+    nobody is signed in): the actor of records written where no caller names one (model
+    signals, such as a second factor deleted in ``/django-admin/``)."""
+    request = _current_request.get()
+    user = getattr(request, "user", None) if request is not None else None
+    return user if user is not None and user.is_authenticated else None
 
 
 def origin_of(request: HttpRequest) -> Origin:

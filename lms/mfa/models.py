@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_otp.models import Device, ThrottlingMixin, TimestampMixin
@@ -74,3 +75,26 @@ class PasskeyDevice(TimestampMixin, Device):
 
     def verify_token(self, token: str) -> bool:
         return False  # verified by a signed challenge, never by a typed code
+
+
+class EnrolmentWindow(models.Model):
+    """Time within which a privileged person may enrol their first second factor, opened
+    by a platform admin (``LMS_MFA_ENROLMENT_WINDOW``); used by that enrolment, once."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    opened_at = models.DateTimeField(auto_now_add=True)
+    closes_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "closes_at"], name="mfa_window_user")]
+
+    def __str__(self) -> str:
+        return f"enrolment window {self.pk}"

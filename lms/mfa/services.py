@@ -1,5 +1,6 @@
 """Second factors: enrolment, verification with an account-wide lockout, recovery codes,
-removal; each writes its audit record (lms/audit).
+removal; each writes its audit record (lms/audit): here, or, for devices created and
+deleted, in lms/mfa/signals.py, which every path goes through (the Django admin too).
 
 Failed codes (TOTP or recovery) count per account in a :class:`Budget`
 (``LMS_MFA_FAILURE_RATE``, 5 per 15 minutes by default); reaching it locks the account's
@@ -11,6 +12,7 @@ alternating between a TOTP app and recovery codes gains nothing.
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 import time
 from base64 import b32encode
@@ -19,18 +21,27 @@ from dataclasses import dataclass
 from typing import Literal
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.utils import timezone
 from django_otp.models import Device
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp.util import random_hex
 
 from lms.accounts.models import User
+from lms.accounts.roles import Role, is_privileged, roles_of
 from lms.accounts.throttles import Budget, Rate
 from lms.audit.models import AuditAction
 from lms.audit.services import audit_record
 
-from .models import PasskeyDevice, RecoveryCode, RecoveryCodeDevice, recovery_code_digest
+from .models import (
+    EnrolmentWindow,
+    PasskeyDevice,
+    RecoveryCode,
+    RecoveryCodeDevice,
+    recovery_code_digest,
+)
 
 RECOVERY_CODE_COUNT = 10
 CodeKind = Literal["totp", "recovery"]
@@ -46,6 +57,11 @@ class CodeRefused(Exception):
 
 class LastFactor(Exception):
     """A privileged person may not remove their only second factor."""
+
+
+class EnrolmentClosed(Exception):
+    """A privileged person's first factor needs an open enrolment window
+    (``LMS_MFA_ENROLMENT_WINDOW``) and has none."""
 
 
 # --- what a person has -----------------------------------------------------------------
@@ -120,6 +136,71 @@ def _count_failure(user: User, kind: str) -> int | None:
     return lockout_wait(user)
 
 
+# --- first enrolment of a privileged person ----------------------------------------------
+#
+# Without a window, whoever holds a privileged account's password could enrol their own
+# authenticator as its first factor, and the second factor would protect the account for
+# them. With ``LMS_MFA_ENROLMENT_WINDOW`` on, that first enrolment needs a window a
+# platform admin opened for this person (after checking who they are, out of band), for
+# ``LMS_MFA_ENROLMENT_WINDOW_HOURS`` hours; the enrolment uses it up. Officers (who opt in)
+# and later factors (which need the first one proven) are not concerned.
+
+
+def enrolment_needs_window(user: User) -> bool:
+    """Whether ``user``'s next enrolment needs an open window (a privileged person with
+    no factor yet, while the setting is on)."""
+    return bool(settings.LMS_MFA_ENROLMENT_WINDOW) and is_privileged(user) and not has_factor(user)
+
+
+def enrolment_window_of(user: User) -> EnrolmentWindow | None:
+    """``user``'s open, unused window, if any."""
+    return (
+        EnrolmentWindow.objects.filter(
+            user=user, used_at__isnull=True, closes_at__gt=timezone.now()
+        )
+        .order_by("-closes_at")
+        .first()
+    )
+
+
+def enrolment_window_open(*, actor: User, user: User, hours: int | None = None) -> EnrolmentWindow:
+    """Let ``user`` enrol their first factor within ``hours`` (default
+    ``LMS_MFA_ENROLMENT_WINDOW_HOURS``). Platform admins only, never for themselves."""
+    if Role.PLATFORM_ADMIN not in roles_of(actor) or actor.pk == user.pk or not actor.is_active:
+        raise PermissionDenied
+    hours = settings.LMS_MFA_ENROLMENT_WINDOW_HOURS if hours is None else hours
+    if not isinstance(hours, int) or not 1 <= hours <= 24 * 7:
+        raise ValueError("an enrolment window lasts 1 hour to 7 days")
+    with transaction.atomic():
+        window = EnrolmentWindow.objects.create(
+            user=user, opened_by=actor, closes_at=timezone.now() + dt.timedelta(hours=hours)
+        )
+        audit_record(
+            actor=actor,
+            action=AuditAction.MFA_ENROLMENT_WINDOW,
+            administration=user.administration_id,
+            target=user,
+            after={"user": user.get_username(), "hours": hours, "closes_at": window.closes_at},
+        )
+    return window
+
+
+def _claim_enrolment(user: User) -> None:
+    """Inside an enrolment's transaction: use the window up, or :class:`EnrolmentClosed`."""
+    if not enrolment_needs_window(user):
+        return
+    window = (
+        EnrolmentWindow.objects.select_for_update()
+        .filter(user=user, used_at__isnull=True, closes_at__gt=timezone.now())
+        .order_by("-closes_at")
+        .first()
+    )
+    if window is None:
+        raise EnrolmentClosed()
+    window.used_at = timezone.now()
+    window.save(update_fields=["used_at"])
+
+
 # --- TOTP ------------------------------------------------------------------------------
 
 
@@ -150,18 +231,22 @@ def _totp_match(key_hex: str, code: str) -> int | None:
 
 
 def totp_enrol(*, user: User, key_hex: str, code: str, name: str) -> TOTPDevice:
-    """Save a TOTP app once ``code`` proves it was set up with ``key_hex``."""
+    """Save a TOTP app once ``code`` proves it was set up with ``key_hex`` (a privileged
+    person's first one within an enrolment window, see above: :class:`EnrolmentClosed`)."""
+    if enrolment_needs_window(user) and enrolment_window_of(user) is None:
+        raise EnrolmentClosed()
     if wait := lockout_wait(user):
         raise CodeRefused(locked_for=wait)
     step = _totp_match(key_hex, code)
     if step is None:
         raise CodeRefused(locked_for=_count_failure(user, "totp"))
     with transaction.atomic():
+        _claim_enrolment(user)
         # last_t: the code just typed cannot be replayed to sign in.
+        # The trail's MFA_ENROL record: lms/mfa/signals.py (every path that creates one).
         device = TOTPDevice.objects.create(
             user=user, name=name, key=key_hex, confirmed=True, last_t=step
         )
-        _audit(user, AuditAction.MFA_ENROL, device, kind="totp")
     return device
 
 
@@ -230,14 +315,14 @@ def passkey_enrol(
     *, user: User, name: str, credential_id: str, credential_data: bytes, sign_count: int
 ) -> PasskeyDevice:
     with transaction.atomic():
+        _claim_enrolment(user)
         device = PasskeyDevice.objects.create(
             user=user,
             name=name,
             credential_id=credential_id,
             credential_data=credential_data,
             sign_count=sign_count,
-        )
-        _audit(user, AuditAction.MFA_ENROL, device, kind="passkey")
+        )  # its MFA_ENROL record: lms/mfa/signals.py
     return device
 
 
@@ -271,15 +356,7 @@ def device_remove(*, user: User, device: TOTPDevice | PasskeyDevice, privileged:
         if others < 1 and privileged:
             raise LastFactor()
         removed = Removed(kind=kind, name=device.name)
-        audit_record(
-            actor=user,
-            action=AuditAction.MFA_REMOVE,
-            administration=user.administration_id,
-            target=device,
-            target_repr=device.name,
-            before={"kind": kind, "name": device.name},
-        )
-        device.delete()
+        device.delete()  # the MFA_REMOVE record (and recovery codes'): lms/mfa/signals.py
         if others < 1:
             RecoveryCodeDevice.objects.filter(user=user).delete()
     return removed

@@ -65,6 +65,18 @@ def _may_manage(request: HttpRequest) -> bool:
     return is_verified(request.session) or not services.has_factor(request.user)
 
 
+def _enrolment_closed(user: Any) -> bool:
+    """A privileged person's first factor needs a window and none is open."""
+    return services.enrolment_needs_window(user) and services.enrolment_window_of(user) is None
+
+
+def _enrolment_closed_answer() -> JsonResponse:
+    return JsonResponse(
+        {"detail": _("Ask a platform administrator to open an enrolment window for you.")},
+        status=403,
+    )
+
+
 def _locked_message(seconds: int) -> str:
     minutes = max(1, math.ceil(seconds / 60))
     return ngettext(
@@ -114,6 +126,7 @@ def security(request: HttpRequest) -> HttpResponse:
             "recovery_left": services.recovery_codes_left(user),
             "has_factor": services.has_factor(user),
             "required": is_privileged(user) and settings.LMS_MFA_REQUIRED,
+            "enrolment_closed": _enrolment_closed(user),
             "next": wanted,
             "passkey_form": PasskeyNameForm(),
             "passkeys_available": passkeys.available(),
@@ -128,6 +141,8 @@ def security(request: HttpRequest) -> HttpResponse:
 def totp_add(request: HttpRequest) -> HttpResponse:
     if not _may_manage(request):
         return HttpResponseRedirect(_verify_url(request.get_full_path()))
+    if _enrolment_closed(request.user):
+        return HttpResponseRedirect(reverse("mfa:security"))
     key = request.session.get(TOTP_PENDING_KEY)
     if not isinstance(key, str) or (request.method == "GET" and "new" in request.GET):
         key = request.session[TOTP_PENDING_KEY] = services.totp_new_key()
@@ -142,6 +157,8 @@ def totp_add(request: HttpRequest) -> HttpResponse:
                     code=form.cleaned_data["code"],
                     name=form.cleaned_data["name"],
                 )
+            except services.EnrolmentClosed:
+                return HttpResponseRedirect(reverse("mfa:security"))
             except services.CodeRefused as refused:
                 if refused.locked_for:
                     form.add_error(None, _locked_message(refused.locked_for))
@@ -200,6 +217,8 @@ def recovery(request: HttpRequest) -> HttpResponse:
 def passkey_register_options(request: HttpRequest) -> HttpResponse:
     if not _may_manage(request):
         return JsonResponse({"detail": _("Prove your second factor first.")}, status=403)
+    if _enrolment_closed(request.user):
+        return _enrolment_closed_answer()
     options, state = passkeys.registration_options(request.user)
     request.session[PASSKEY_STATE_KEY] = {"purpose": "register", **state}
     return JsonResponse(options)
@@ -224,13 +243,16 @@ def passkey_register(request: HttpRequest) -> HttpResponse:
         return JsonResponse({"detail": _("This passkey could not be saved.")}, status=400)
     if PasskeyDevice.objects.filter(credential_id=credential_id).exists():
         return JsonResponse({"detail": _("This passkey is already saved.")}, status=400)
-    device = services.passkey_enrol(
-        user=request.user,
-        name=name,
-        credential_id=credential_id,
-        credential_data=credential_data,
-        sign_count=count,
-    )
+    try:
+        device = services.passkey_enrol(
+            user=request.user,
+            name=name,
+            credential_id=credential_id,
+            credential_data=credential_data,
+            sign_count=count,
+        )
+    except services.EnrolmentClosed:
+        return _enrolment_closed_answer()
     messages.success(request, _("Your passkey is saved."))
     return JsonResponse({"redirect": _after_enrolment(request, device)})
 
@@ -294,6 +316,8 @@ def verify(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             try:
                 device = services.code_verify(user=user, code=form.cleaned_data["code"], kind=kind)
+            except services.EnrolmentClosed:
+                return HttpResponseRedirect(reverse("mfa:security"))
             except services.CodeRefused as refused:
                 if refused.locked_for:
                     form.add_error(None, _locked_message(refused.locked_for))

@@ -4,9 +4,10 @@ provider uses, and what SCIM keeps about the users and units it provisions.
 Why not :class:`lms.api.models.ApiToken`: an API token opens the REST API (read or
 read-write scopes over officers, assignments, certificates); a SCIM token opens only
 ``/scim/v2/``. Keeping them apart means a leaked SCIM token cannot read certificates and a
-leaked API token cannot create accounts, and each list shows managers what it is for. The
-secret is handled exactly as the API's: shown once, stored as its SHA-256 digest with an
-eight-character prefix to recognise it, an expiry, and revocation.
+leaked API token cannot create accounts, and each list shows managers what it is for. Both
+are kinds of one :class:`lms.tokens.models.BearerToken`: the secret shown once, stored as
+its SHA-256 digest with an eight-character prefix to recognise it, an expiry, and
+revocation.
 
 :class:`ScimUser` and :class:`ScimGroup` hold the SCIM-only facts of a user or a unit: the
 client's ``externalId`` (unique per administration), the given, family and display names
@@ -26,64 +27,17 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from lms.accounts.models import Administration, Unit
+from lms.tokens.models import BearerToken
 
 
-class ScimToken(models.Model):
-    name = models.CharField(
-        _("name"), max_length=100, help_text=_("What the token is for, e.g. the HR system.")
-    )
-    administration = models.ForeignKey(
-        Administration,
-        on_delete=models.PROTECT,
-        related_name="scim_tokens",
-        verbose_name=_("administration"),
-    )
-    prefix = models.CharField(_("prefix"), max_length=8)
-    key_hash = models.CharField(max_length=64, unique=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("created by"),
-    )
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    expires_at = models.DateTimeField(_("expires"))
-    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
-    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
-    revoked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("revoked by"),
-    )
+class ScimToken(BearerToken):
+    """A SCIM token: the shared parts only (:class:`lms.tokens.models.BearerToken`)."""
 
-    class Meta:
-        ordering = ["-created_at", "-pk"]
+    SECRET_PREFIX = "scim_"
+
+    class Meta(BearerToken.Meta):
         verbose_name = _("SCIM token")
         verbose_name_plural = _("SCIM tokens")
-        indexes = [models.Index(fields=["administration", "created_at"], name="scimtoken_admin")]
-
-    def __str__(self) -> str:
-        return f"{self.name} ({self.prefix}…)"
-
-    def is_expired(self, now=None) -> bool:
-        return self.expires_at <= (now or timezone.now())
-
-    @property
-    def state(self) -> str:
-        """``revoked``, ``expired`` or ``active``."""
-        if self.revoked_at is not None:
-            return "revoked"
-        return "expired" if self.is_expired() else "active"
-
-    @property
-    def shown_prefix(self) -> str:
-        """How the token begins, as listed to managers."""
-        return f"scim_{self.prefix}…"
 
 
 class ScimUser(models.Model):

@@ -1,4 +1,5 @@
-"""Reads of SCIM: tokens, and the users and units a token may see.
+"""Reads of SCIM: the users and units a token may see (the tokens themselves are read by
+:mod:`lms.tokens.selectors`).
 
 A SCIM token acts for its administration only: every list below starts from
 ``administration=token.administration``, so no filter, id or member reference can reach
@@ -11,60 +12,17 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.db.models import Prefetch, QuerySet
-from django.http import Http404
 from django.utils.translation import gettext as _
 
 from lms.accounts.models import Administration, Unit, User
 from lms.accounts.roles import Role
-from lms.accounts.selectors import can_see_people_of
 
 from . import errors
-from .models import ScimToken
-from .tokens import token_digest
 
 if TYPE_CHECKING:
-    from lms.accounts.selectors import Actor
+    pass
 
 PRIVILEGED_ROLES = [role.value for role in Role if role is not Role.OFFICER]
-
-
-# --- tokens ----------------------------------------------------------------------------
-
-
-def scim_token_list_for_user(actor: Actor, administration: Administration) -> QuerySet[ScimToken]:
-    """The administration's SCIM tokens, newest first, for its managers and platform admins."""
-    if not can_see_people_of(actor, administration):
-        return ScimToken.objects.none()
-    return ScimToken.objects.filter(administration=administration).select_related(
-        "created_by", "revoked_by"
-    )
-
-
-def access_scim_token(actor: Actor, administration: Administration, pk: int) -> ScimToken:
-    try:
-        return scim_token_list_for_user(actor, administration).get(pk=pk)
-    except (ScimToken.DoesNotExist, ValueError, TypeError) as exc:
-        raise Http404 from exc
-
-
-def scim_token_by_key(raw: str) -> ScimToken | None:
-    """The token whose secret is ``raw``, found by its digest."""
-    if not raw or len(raw) > 200:
-        return None
-    return (
-        ScimToken.objects.select_related("administration", "created_by")
-        .filter(key_hash=token_digest(raw))
-        .first()
-    )
-
-
-def scim_token_owner_may_use(token: ScimToken) -> bool:
-    """As API tokens: a token works only while its creator may still manage its
-    administration."""
-    owner = token.created_by
-    if owner is None or not owner.is_active:
-        return False
-    return can_see_people_of(owner, token.administration)
 
 
 # --- users -----------------------------------------------------------------------------

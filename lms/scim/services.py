@@ -11,11 +11,9 @@ records and certificates stay, and SCIM answers 404 for them afterwards.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.contrib.auth.models import Group as RoleGroup
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -29,35 +27,18 @@ from lms.api.models import ApiToken
 from lms.api.services import api_token_revoke
 from lms.audit.models import AuditAction
 from lms.audit.services import audit_record
+from lms.tokens import services as tokens
 
 from . import errors
 from .models import ScimGroup, ScimToken, ScimUser
 from .resources import GroupFields, UserFields
 from .selectors import is_privileged, privileged_ids
-from .tokens import new_secret, token_digest
+from .tokens import SCIM_TOKENS
 
-MAX_EXPIRY_DAYS = 365
-NAME_MAX_LENGTH = 100
-LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
+ScimTokenRefused = tokens.TokenRefused
 
 
-class ScimTokenRefused(Exception):
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
-
-
-# --- tokens ----------------------------------------------------------------------------
-
-
-def _token_state(token: ScimToken) -> dict[str, Any]:
-    return {
-        "name": token.name,
-        "prefix": token.prefix,
-        "expires_at": token.expires_at,
-        "revoked_at": token.revoked_at,
-    }
+# --- tokens (SCIM's kind of lms.tokens) -------------------------------------------------
 
 
 def scim_token_create(
@@ -65,71 +46,18 @@ def scim_token_create(
 ) -> tuple[ScimToken, str]:
     """Create a SCIM token for ``administration``; returns it with its secret (shown once,
     never stored)."""
-    if not can_see_people_of(actor, administration):
-        raise PermissionDenied
-    name = (name or "").strip()
-    if not name:
-        raise ScimTokenRefused(_("Give the token a name."), "name")
-    if len(name) > NAME_MAX_LENGTH:
-        raise ScimTokenRefused(
-            _("The name is too long (at most %(max)d characters).") % {"max": NAME_MAX_LENGTH},
-            "name",
-        )
-    if not isinstance(expires_in_days, int) or not 1 <= expires_in_days <= MAX_EXPIRY_DAYS:
-        raise ScimTokenRefused(
-            _("A token expires within %(max)d days.") % {"max": MAX_EXPIRY_DAYS},
-            "expires_in_days",
-        )
-    prefix, secret = new_secret()
-    with transaction.atomic():
-        token = ScimToken.objects.create(
-            name=name,
-            administration=administration,
-            prefix=prefix,
-            key_hash=token_digest(secret),
-            created_by=actor,
-            expires_at=timezone.now() + dt.timedelta(days=expires_in_days),
-        )
-        audit_record(
-            actor=actor,
-            action=AuditAction.SCIM_TOKEN_CREATE,
-            administration=administration,
-            target=token,
-            target_repr=f"{token.name} ({token.prefix})",
-            after=_token_state(token),
-        )
-    return token, secret
+    return tokens.token_issue(
+        kind=SCIM_TOKENS,
+        actor=actor,
+        administration=administration,
+        name=name,
+        expires_in_days=expires_in_days,
+    )
 
 
 def scim_token_revoke(*, actor: User, token: ScimToken) -> ScimToken:
     """Revoke the token (it stops working at once); revoking twice changes nothing."""
-    if not can_see_people_of(actor, token.administration):
-        raise PermissionDenied
-    with transaction.atomic():
-        locked = ScimToken.objects.select_for_update().get(pk=token.pk)
-        if locked.revoked_at is None:
-            before = _token_state(locked)
-            locked.revoked_at = timezone.now()
-            locked.revoked_by = actor
-            locked.save(update_fields=["revoked_at", "revoked_by"])
-            audit_record(
-                actor=actor,
-                action=AuditAction.SCIM_TOKEN_REVOKE,
-                administration=locked.administration_id,
-                target=locked,
-                target_repr=f"{locked.name} ({locked.prefix})",
-                before=before,
-                after=_token_state(locked),
-            )
-    return locked
-
-
-def scim_token_touch(*, token: ScimToken, now: dt.datetime | None = None) -> None:
-    now = now or timezone.now()
-    if token.last_used_at is not None and now - token.last_used_at < LAST_USED_RESOLUTION:
-        return
-    ScimToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    token.last_used_at = now
+    return tokens.token_revoke(kind=SCIM_TOKENS, actor=actor, token=token)
 
 
 # --- users -----------------------------------------------------------------------------

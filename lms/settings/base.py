@@ -284,6 +284,12 @@ LMS_MFA_REQUIRED = ENV.bool("LMS_MFA_REQUIRED", True)
 # Wrong codes (TOTP or recovery) per account before code entry is locked, and how long.
 LMS_MFA_FAILURE_RATE = ENV.rate("LMS_MFA_FAILURE_RATE", "5/15m")
 LMS_MFA_LOCKOUT_SECONDS = ENV.int("LMS_MFA_LOCKOUT_MINUTES", 15) * 60
+# A privileged person's FIRST factor: with LMS_MFA_ENROLMENT_WINDOW on, it may be enrolled
+# only within an enrolment window a platform admin opened for them (lms/mfa/services.py:
+# the password alone does not let someone else claim the account's second factor); the
+# window lasts this many hours unless the admin says otherwise, and serves once.
+LMS_MFA_ENROLMENT_WINDOW = ENV.bool("LMS_MFA_ENROLMENT_WINDOW", False)
+LMS_MFA_ENROLMENT_WINDOW_HOURS = ENV.int("LMS_MFA_ENROLMENT_WINDOW_HOURS", 24)
 # Removing a factor needs a proof this recent.
 LMS_MFA_FRESH_SECONDS = ENV.int("LMS_MFA_FRESH_SECONDS", 10 * 60)
 # Passkeys: the relying party id (a host name) and the origins the browser may sign for;

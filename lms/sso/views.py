@@ -13,6 +13,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from lms.accounts.models import User
+from lms.audit.sign_ins import mark_sign_in_audited
 
 from . import oidc, saml, selectors
 from .models import IdentityProvider
@@ -76,6 +77,7 @@ def _signed_in(
     assertion: Assertion,
     next_url: str,
 ) -> HttpResponse:
+    mark_sign_in_audited(request)  # identity_sign_in recorded it, with the provider
     login(request, user, backend=PASSWORD_BACKEND)
     request.session[PROVIDER_SESSION_KEY] = provider.slug
     # For single logout (signout.py, and provider_sessions_end).
