@@ -11,6 +11,7 @@ from wagtail.admin.auth import require_admin_access
 
 from courses.admin_views import TenantBrowseView, TenantPageTypesUsageView
 from courses.translation_admin import translations_report
+from lms.accounts.views import LogoutView
 from lms.admin_tags import (
     TenantDocumentsIndexView,
     TenantImagesIndexView,
@@ -25,6 +26,9 @@ def _admin(view):
 
 
 urlpatterns = [
+    # Signing out of the admin is signing out of the site: a session opened through an
+    # identity provider goes on to the provider's logout (lms/accounts/events.py).
+    path("logout/", LogoutView.as_view()),
     path("choose-page/", _admin(TenantBrowseView.as_view())),
     path("reports/site-history/", _admin(TenantLogEntriesView.as_view())),
     path(

@@ -259,3 +259,17 @@ def test_per_provider_cannot_end_a_pan_officers_session(op, per_idp, pan, pan_of
         assert still_signed_in(pan_browser)
         assert Session.objects.count() == sessions
         assert not AuditRecord.objects.filter(action=AuditAction.SIGN_OUT).exists()
+
+
+def test_signing_out_of_the_wagtail_admin_is_single_logout_too(op, per_idp):
+    """The admin's own sign-out (/cms/logout/, Wagtail's menu) ends the session through
+    the same view: on to the provider's end-session endpoint."""
+    from django.urls import reverse
+
+    assert reverse("wagtailadmin_logout") == "/cms/logout/"
+    browser = signed_in(op)
+    response = browser.post("/cms/logout/")
+    assert response.status_code == 200
+    assert onward_url(response).startswith(f"{op.issuer}/session/end?")
+    assert not still_signed_in(browser)
+    assert AuditRecord.objects.get(action=AuditAction.SIGN_OUT).after["via"] == "rp"
