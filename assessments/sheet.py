@@ -106,9 +106,7 @@ def question_items(rows: Iterable[SheetRow], language: str) -> list[dict[str, An
             {
                 "position": row.position,
                 "number": number if kind.scored else None,
-                "legend": f"{_('Question %(n)s') % {'n': number}} · {points_labels[points]}"
-                if kind.scored
-                else "",
+                "legend": _legend(number, points_labels[points]) if kind.scored else "",
                 "scored": kind.scored,
                 "type": version.type,
                 "points": points,
@@ -121,6 +119,11 @@ def question_items(rows: Iterable[SheetRow], language: str) -> list[dict[str, An
             }
         )
     return items
+
+
+def _legend(number: int, points: str) -> str:
+    question = _("Question %(n)s") % {"n": number}  # out of an f-string, for makemessages
+    return f"{question} · {points}"
 
 
 def render_ahead(rows: Iterable[SheetRow], language: str) -> Sheet:
