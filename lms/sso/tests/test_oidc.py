@@ -18,34 +18,12 @@ from lms.audit.models import AuditAction, AuditRecord
 from lms.sso.models import ExternalIdentity, IdentityProvider
 from lms.sso.services import MFA_SESSION_KEY, provider_save
 
-from .standin_op import standin_provider
-
-CLIENT_ID = "lms-per"
-
-
-@pytest.fixture
-def op():
-    with standin_provider(CLIENT_ID) as provider:
-        yield provider
+from .providers import CLIENT_ID, oidc_provider
 
 
 @pytest.fixture
 def per_idp(op, per, per_unit):
-    return provider_save(
-        actor=None,
-        provider=IdentityProvider(
-            administration=per,
-            slug="per-test",
-            name="SUNAT",
-            kind=IdentityProvider.Kind.OIDC,
-            issuer=op.issuer,
-            client_id=CLIENT_ID,
-            create_accounts=True,
-            trust_mfa=True,
-        ),
-        before=None,
-        client_secret="per-secret-per-secret-per-secret",
-    )
+    return oidc_provider(per, op, trust_mfa=True)
 
 
 def start(client, slug="per-test", next_url="/courses/"):

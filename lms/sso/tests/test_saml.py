@@ -15,8 +15,10 @@ import requests
 from lms.accounts.models import User
 from lms.audit.models import AuditAction, AuditRecord
 from lms.sso.models import ExternalIdentity, IdentityProvider
-from lms.sso.services import MFA_SESSION_KEY, provider_save
+from lms.sso.services import MFA_SESSION_KEY
 from tests.idp.saml import saml_idp
+
+from .providers import saml_provider
 
 SP = "http://testserver/sso/{slug}/saml/metadata/"
 ACS = "http://testserver/sso/{slug}/saml/acs/"
@@ -39,21 +41,7 @@ ACCOUNTS = {
 
 
 def _saml_provider(administration, slug, idp):
-    return provider_save(
-        actor=None,
-        provider=IdentityProvider(
-            administration=administration,
-            slug=slug,
-            name=f"IdP {slug}",
-            kind=IdentityProvider.Kind.SAML,
-            issuer=idp.entity_id,
-            saml_idp_metadata=idp.metadata,
-            create_accounts=True,
-            trust_mfa=True,
-            mfa_values=[MFA_CLASS],
-        ),
-        before=None,
-    )
+    return saml_provider(administration, slug, idp, trust_mfa=True, mfa_values=[MFA_CLASS])
 
 
 @pytest.fixture

@@ -23,34 +23,16 @@ from lms.audit.models import AuditAction, AuditRecord
 from lms.sso.models import ExternalIdentity, IdentityProvider
 from lms.sso.services import provider_save
 
+from .providers import CLIENT_ID, oidc_provider
 from .standin_op import standin_provider
-from .test_oidc import CLIENT_ID, sign_in_with
+from .test_oidc import sign_in_with
 
 BACKCHANNEL = "/sso/per-test/oidc/backchannel-logout/"
 
 
 @pytest.fixture
-def op():
-    with standin_provider(CLIENT_ID) as provider:
-        yield provider
-
-
-@pytest.fixture
 def per_idp(op, per, per_unit):
-    return provider_save(
-        actor=None,
-        provider=IdentityProvider(
-            administration=per,
-            slug="per-test",
-            name="SUNAT",
-            kind=IdentityProvider.Kind.OIDC,
-            issuer=op.issuer,
-            client_id=CLIENT_ID,
-            create_accounts=True,
-        ),
-        before=None,
-        client_secret="per-secret-per-secret-per-secret",
-    )
+    return oidc_provider(per, op)
 
 
 def signed_in(op, sid="op-session-1", sub="subject-1"):

@@ -18,10 +18,9 @@ from django.test import Client
 
 from lms.accounts.models import User
 from lms.audit.models import AuditAction, AuditRecord
-from lms.sso.models import IdentityProvider
-from lms.sso.services import provider_save
 from tests.idp.saml import saml_idp, signing_pair
 
+from .providers import saml_provider
 from .test_saml import ACCOUNTS, ACS, SP
 
 SLS = "http://testserver/sso/{slug}/saml/sls/"
@@ -46,22 +45,6 @@ def running_idp(entity_id, slug, sp_cert, accounts=ACCOUNTS):
 def pan_idp(db, sp_pair):
     with running_idp("urn:pa:ana:idp", "pan-ana", sp_pair) as idp:
         yield idp
-
-
-def saml_provider(administration, slug, idp):
-    return provider_save(
-        actor=None,
-        provider=IdentityProvider(
-            administration=administration,
-            slug=slug,
-            name=f"IdP {slug}",
-            kind=IdentityProvider.Kind.SAML,
-            issuer=idp.entity_id,
-            saml_idp_metadata=idp.metadata,
-            create_accounts=True,
-        ),
-        before=None,
-    )
 
 
 @pytest.fixture
