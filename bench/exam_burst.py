@@ -21,9 +21,11 @@ scheduled ``prepare_attempts`` does for an assessment about to open, so Start on
 a prepared draw; BENCH_PREPARE=0 leaves that out (every Start draws, as before).
 
 Options: BENCH_OFFICERS (default 300), BENCH_QUESTIONS (40), BENCH_WORKERS (3),
-BENCH_THREADS (4), BENCH_CLIENTS, BENCH_THINK_MIN, BENCH_THINK_MAX, BENCH_DB (the throw-away
-database's name, default customs_lms_bench), BENCH_PORT (8765), BENCH_REDIS_URL (the shared
-cache, default redis://127.0.0.1:6379/9; empty for none).
+BENCH_THREADS (4), BENCH_START_SPREAD (0: every officer presses Start at the same instant;
+1: each at a random moment of the same second), BENCH_CLIENTS, BENCH_THINK_MIN,
+BENCH_THINK_MAX, BENCH_DB (the throw-away database's name, default customs_lms_bench),
+BENCH_PORT (8765), BENCH_REDIS_URL (the shared cache, default redis://127.0.0.1:6379/9;
+empty for none).
 
 Besides each request kind, "opened" is what an officer waits from pressing Start to having
 the attempt page: the Start request and the page's.
@@ -51,6 +53,7 @@ OFFICERS = int(os.environ.get("BENCH_OFFICERS", "300"))
 QUESTIONS = int(os.environ.get("BENCH_QUESTIONS", "40"))
 WARMUP = 12  # officers who take the exam before the burst, unmeasured: warms every worker
 PREPARE = os.environ.get("BENCH_PREPARE", "1") != "0"
+SPREAD = float(os.environ.get("BENCH_START_SPREAD", "0"))
 THINK_MIN = float(os.environ.get("BENCH_THINK_MIN", "2"))
 THINK_MAX = float(os.environ.get("BENCH_THINK_MAX", "6"))
 PACED = THINK_MAX > 0
@@ -83,6 +86,14 @@ def prepare() -> tuple[int, list[tuple[str, str]]]:
         enrolment_create(actor=user, course=course)
         sessions.append(signed_in(user))
     return page.pk, sessions
+
+
+def press_start() -> None:
+    """With BENCH_START_SPREAD, each officer presses Start at a moment of their own within
+    that many seconds after the starting gun (the same second: 1), rather than all at
+    the very same instant."""
+    if SPREAD:
+        time.sleep(random.uniform(0, SPREAD))  # noqa: S311
 
 
 def think() -> None:
@@ -128,6 +139,7 @@ def main() -> None:
                     questions=QUESTIONS,
                     think=think,
                     starting_gun=starting_gun,
+                    before_start=press_start,
                 )
         elapsed = time.perf_counter() - started
         cpu_after = resource.getrusage(resource.RUSAGE_SELF)
@@ -140,7 +152,8 @@ def main() -> None:
 
     total = load.requests
     model = (
-        f"paced, think time {THINK_MIN:g}-{THINK_MAX:g} s per question"
+        f"paced, Start pressed within {SPREAD:g} s, think time {THINK_MIN:g}-{THINK_MAX:g} s "
+        "per question"
         if PACED
         else "flat out, no think time"
     )

@@ -159,6 +159,7 @@ def officer_run(
     questions: int,
     think: Callable[[], None] = lambda: None,
     starting_gun: threading.Barrier | None = None,
+    before_start: Callable[[], None] = lambda: None,
     choose: str | None = None,
     tries: int = 1,
     number: int = 0,
@@ -185,6 +186,7 @@ def officer_run(
 
     if starting_gun is not None:
         starting_gun.wait()
+    before_start()  # the officer's own moment after the gun, if any
     pressed = time.perf_counter()
     _, location, _ = again(
         "start",
