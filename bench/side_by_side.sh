@@ -54,7 +54,10 @@ peer_cookie="sessionid=$SESSIONID; csrftoken=$CSRFTOKEN"
 work=$(mktemp -d "${TMPDIR:-/tmp}/lms-bench-side-XXXXXX")
 ours_pid=
 peer_started=
+rounds_pid=
 cleanup() {
+  # The rounds run in their own process group (setsid): stop it whole (wrk included).
+  [ -z "$rounds_pid" ] || kill -TERM -- "-$rounds_pid" 2>/dev/null || true
   if [ -n "$ours_pid" ]; then
     kill -TERM "$ours_pid" 2>/dev/null && wait "$ours_pid" 2>/dev/null || true
     echo "stopped our gunicorn ($ours_pid)"
@@ -106,10 +109,15 @@ SBS="$PEER_HOME/results/sbs-$(date +%Y%m%d-%H%M%S)"
 echo "== side_by_side.sh: TESTS=\"$TESTS\" ROUNDS=$ROUNDS CONNS=\"$CONNS\" DUR=$DUR WARM=$WARM -> $SBS"
 export OURS_BASE_URL OURS_COURSE_PATH OURS_LESSON_PATH OURS_XAPI_PATH OURS_XAPI_BODY \
        OURS_XAPI_EXPECT OURS_COOKIE OURS_CSRFTOKEN SBS
-if ! PORT=$PEER_PORT "$PEER_DIR/side_by_side.sh"; then
+# In the background, waited for: a signal stops the run at once, not after the round.
+PORT=$PEER_PORT setsid "$PEER_DIR/side_by_side.sh" &
+rounds_pid=$!
+if ! wait "$rounds_pid"; then
+  rounds_pid=
   for log in "$SBS".*.log; do echo "--- $log"; tail -5 "$log"; done
   exit 1
 fi
+rounds_pid=
 echo
 echo "## ours / peer (req/s medians over $ROUNDS rounds)"
 "$py" "$helper" report "$SBS"
