@@ -5,7 +5,8 @@ dev database is touched) seeded with the peer's shape: one course, three lessons
 with rich text around one H5P activity (the project's own knowledge check, one package
 per lesson), one officer enrolled and signed in. Writes into WORK_DIR:
 ``server.env`` (production settings on that database, DEBUG off, plain HTTP on
-127.0.0.1:PORT, the content origin at localhost:PORT; only for our gunicorn) and
+127.0.0.1:PORT, the content origin at localhost:PORT, persistent database connections as
+production's default unless OURS_CONN_MAX_AGE says otherwise; only for our gunicorn) and
 ``ours.env`` (the ``OURS_*`` variables of the peer's side_by_side.sh: paths, the officer's
 session and CSRF cookies under production's names, an xAPI statement for our endpoint; as
 our course pages need sign-in, the anonymous page is the public home page).
@@ -195,6 +196,11 @@ def prepare(work_dir: Path, port: int) -> None:
     env["DJANGO_SECRET_KEY"] = os.environ["DJANGO_SECRET_KEY"]
     env["LMS_PUBLIC_URL"] = f"http://{HOST}:{port}"
     env["LMS_CONTENT_ORIGIN"] = f"http://localhost:{port}"
+    # Production's persistent connections unless OURS_CONN_MAX_AGE says otherwise: the
+    # peer's settings keep Django's default, 0, a new connection per request.
+    env["DATABASE_CONN_MAX_AGE"] = (
+        os.environ.get("OURS_CONN_MAX_AGE") or env["DATABASE_CONN_MAX_AGE"]
+    )
     subprocess.run(
         [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
         cwd=ROOT,
@@ -220,7 +226,10 @@ def prepare(work_dir: Path, port: int) -> None:
         "OURS_CSRFTOKEN": csrf,
     }
     (work_dir / "ours.env").write_text(shell_lines(ours))
-    print(f"ours: {LESSONS} lessons under {urlsplit(course.url).path} in {work} (database, media)")
+    print(
+        f"ours: {LESSONS} lessons under {urlsplit(course.url).path} in {work} (database, "
+        f"media); DATABASE_CONN_MAX_AGE={env['DATABASE_CONN_MAX_AGE']}"
+    )
 
 
 def get(url: str, cookie: str | None) -> tuple[int, str, str]:

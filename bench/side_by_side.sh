@@ -17,7 +17,8 @@
 #        PEER_DIR (the peer bench, default /work/shared/peer-wagtail-lms), PEER_HOME (its
 #        working area, default as its README: ${XDG_CACHE_HOME:-$HOME/.cache}/peer-wagtail-lms),
 #        PEER_FRESH=1 (re-run the peer's setup.sh: a fresh peer database),
-#        PEER_PORT, OURS_PORT (default: free loopback ports), KEEP=1 (keep our throw-away data).
+#        PEER_PORT, OURS_PORT (default: free loopback ports), KEEP=1 (keep our throw-away data),
+#        OURS_CONN_MAX_AGE (default production's 60; 0 = a new connection per request, as the peer).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 py="$root/.venv/bin/python"
