@@ -26,7 +26,7 @@ PG_PYTEST_ARGS ?= -m "not browser" --database-tests-only
 PG_LEG_ARGS ?= -n 3 --durations=25
 
 .PHONY: help setup run test lint format check-deploy test-sqlite test-postgres browser-deps lock \
-        postgres messages bench bench-exam bench-certificates bench-tracking bench-content bench-questions bench-search bench-pages bench-sqlite bench-multinode clean
+        postgres messages bench bench-exam bench-certificates bench-tracking bench-content bench-questions bench-search bench-pages bench-sqlite bench-multinode bench-side clean
 
 help:
 	@echo "make run      install what is needed, migrate, seed the demo, serve on http://$(HOST):$(PORT)"
@@ -43,6 +43,8 @@ help:
 	@echo "make bench-sqlite  concurrent xAPI posts and exam autosaves on SQLite (make run's server)"
 	@echo "make bench-multinode  an exam through nginx and several app instances (PostgreSQL): an instance"
 	@echo "                   killed, Redis restarted, scale out and upgrade mid-run; figures and checks"
+	@echo "make bench-side  the signed-in lesson page under wrk beside the closest Wagtail peer"
+	@echo "                   (wagtail-lms, installed once): req/s medians and the ratio"
 	@echo "make clean    remove the virtualenv, node_modules and the local database"
 
 # --- installation (each step is skipped when already done) -------------------------------
@@ -182,6 +184,14 @@ bench-sqlite: setup
 bench-multinode: setup browser-deps
 	@scripts/ensure-postgres.sh
 	$(PY) bench/multinode.py
+
+# The signed-in lesson page beside the closest Wagtail peer's (wagtail-lms 0.11.1) under the
+# same wrk load, both under gunicorn with 2 sync workers (bench/side_by_side.sh): the peer is
+# installed and seeded once in PEER_HOME (its install.sh may apt-get wrk), ours runs on a
+# throw-away SQLite database (the dev database is not touched, so no migrate here).
+# TESTS, ROUNDS, CONNS, DUR, WARM as the peer's side_by_side.sh.
+bench-side: $(STAMP_PY) $(STAMP_NODE)
+	bench/side_by_side.sh
 
 # Pin what installs: resolve pyproject.toml (with the dev extra) in a fresh virtualenv and
 # write every version to requirements.lock, which 'make setup' installs as constraints.

@@ -244,11 +244,10 @@ def officer_run(
             load.submitted.add(attempt_id)
 
 
-def exam_course(questions: int, **assessment_options: Any) -> tuple[Any, Any]:
-    """A published course with one module holding an assessment that draws ``questions``
-    single-choice questions (the right option is always "b"). Returns (course, page)."""
-    from assessments.models import AssessmentPage, DrawRule, Question, QuestionBank
-    from assessments.services import question_version_save
+def course_module(title: str = "Bench", slug: str = "bench") -> tuple[Any, Any, Any]:
+    """The home page, a regional catalogue ``/courses/``, a course ``title`` at
+    ``/courses/<slug>/`` and its module ``/courses/<slug>/m/``, none of them published yet.
+    Returns (catalogue, course, module)."""
     from courses.models import CourseIndexPage, CoursePage, ModulePage
     from lms.home.models import HomePage
     from lms.home.seed import seed_demo as seed_home
@@ -258,10 +257,20 @@ def exam_course(questions: int, **assessment_options: Any) -> tuple[Any, Any]:
     home = HomePage.objects.get(locale__language_code="en")
     index = CourseIndexPage(title="Courses", slug="courses")
     home.add_child(instance=index)
-    course = CoursePage(title="Bench", slug="bench", summary="x", track="illicit_trade")
+    course = CoursePage(title=title, slug=slug, summary="x", track="illicit_trade")
     index.add_child(instance=course)
     module = ModulePage(title="M", slug="m")
     course.add_child(instance=module)
+    return index, course, module
+
+
+def exam_course(questions: int, **assessment_options: Any) -> tuple[Any, Any]:
+    """A published course with one module holding an assessment that draws ``questions``
+    single-choice questions (the right option is always "b"). Returns (course, page)."""
+    from assessments.models import AssessmentPage, DrawRule, Question, QuestionBank
+    from assessments.services import question_version_save
+
+    index, course, module = course_module()
     bank = QuestionBank.objects.create(title="Bench bank")
     for number in range(questions):
         question = Question.objects.create(bank=bank, uid=f"q{number}")
