@@ -11,10 +11,11 @@ eight-character prefix to recognise it, an expiry, and revocation.
 :class:`ScimUser` and :class:`ScimGroup` hold the SCIM-only facts of a user or a unit: the
 client's ``externalId`` (unique per administration), the given, family and display names
 as the client sent them (the platform keeps one full name), every e-mail address the
-client sent (the platform writes to the primary one), the enterprise ``organization`` as
-asserted, whether ``active`` was removed, when SCIM last changed the row, and,
-for users, that SCIM deleted them (the account is only deactivated: officers' training
-records stay, and SCIM answers 404 for it from then on, as RFC 7644 §3.6 requires).
+client sent (:class:`ScimEmail` rows; the platform writes to the primary one), the
+enterprise ``organization`` as asserted, whether ``active`` was removed, when SCIM last
+changed the row, and, for users, that SCIM deleted them (the account is only
+deactivated: officers' training records stay, and SCIM answers 404 for it from then on,
+as RFC 7644 §3.6 requires).
 """
 
 from __future__ import annotations

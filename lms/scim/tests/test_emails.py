@@ -128,6 +128,10 @@ def test_addresses_are_rows_of_the_administration_replaced_on_update(people, per
         },
     )
     assert response.status_code == 200, response.content
+    assert [e["value"] for e in response.json()["emails"]] == [
+        "Ana.Rios@sunat.gob.pe",
+        "arios@per.gob.pe",
+    ]
     assert names(per_scim, 'emails eq "ana.home@mail.example"') == []
     assert names(per_scim, 'emails eq "arios@per.gob.pe"') == ["ana"]
     assert ScimEmail.objects.filter(owner__user__username="ana").count() == 2
