@@ -226,7 +226,7 @@ class QueryBuilder(FilterVisitor[Q]):
 # expressions (its value, type and primary), built once and applied to each place an
 # address lives (see :func:`any_address`). Values and types compare case-insensitively
 # (``caseExact`` false in RFC 7643 §8.7.1) as ``LOWER(x) op lower(value)``, which the
-# ``scimemail_admin_value`` index serves for ``eq``; an absent type is "" and an absent
+# ``scimemail_value_lower`` index serves for ``eq``; an absent type is "" and an absent
 # primary is false.
 
 EMAIL_PARTS = ("value", "type", "primary")
@@ -246,7 +246,9 @@ STRING_LOOKUPS = {
 
 
 def _text(expression: Any) -> Any:
-    return Lower(Coalesce(expression, Value(""), output_field=CharField()))
+    # Values and types are never NULL (an absent type is ""): no COALESCE, which would
+    # keep PostgreSQL and SQLite from using the index on LOWER(value).
+    return Lower(expression, output_field=CharField())
 
 
 def _flag(expression: Any) -> Any:

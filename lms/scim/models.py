@@ -24,7 +24,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -164,7 +164,9 @@ class ScimEmail(models.Model):
             ),
         ]
         indexes = [
-            models.Index(F("administration"), Lower("value"), name="scimemail_admin_value"),
+            # Filters (``emails eq "x"``) compare LOWER(value); tenancy comes from the
+            # user the row belongs to (the filter's users are the token's administration's).
+            models.Index(Lower("value"), name="scimemail_value_lower"),
         ]
 
     def __str__(self) -> str:

@@ -86,9 +86,7 @@ class Migration(migrations.Migration):
                 "ordering": ["owner", "position"],
                 "indexes": [
                     models.Index(
-                        models.F("administration"),
-                        django.db.models.functions.text.Lower("value"),
-                        name="scimemail_admin_value",
+                        django.db.models.functions.text.Lower("value"), name="scimemail_value_lower"
                     )
                 ],
                 "constraints": [
