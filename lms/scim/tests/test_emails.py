@@ -76,6 +76,25 @@ def test_type_and_primary_belong_to_each_address(people):
     assert names(per, 'emails.type ne "work"') == ["ana", "beto"]
     assert names(per, "emails.type pr") == ["ana", "beto", "manager.per", "officer.per"]
     assert names(per, 'not (emails.type eq "home")') == ["manager.per", "officer.per"]
+    # beto's one address asserts no primary; the others' addresses all do.
+    assert names(per, "emails.primary pr") == ["ana", "manager.per", "officer.per"]
+    # ne, like every operator on a multi-valued attribute, asks for ANY address: beto's
+    # only address is the one excluded, ana has others.
+    assert names(per, 'emails.value ne "beto@mail.example"') == [
+        "ana",
+        "manager.per",
+        "officer.per",
+    ]
+    assert names(per, 'not (emails.value eq "beto@mail.example")') == [
+        "ana",
+        "manager.per",
+        "officer.per",
+    ]
+    assert names(per, 'not (emails.value eq "ana.home@mail.example")') == [
+        "beto",
+        "manager.per",
+        "officer.per",
+    ]
 
 
 def test_a_value_path_needs_one_address_to_match_it_all(people):
