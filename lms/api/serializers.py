@@ -26,10 +26,29 @@ def _language() -> str:
 # --- officers and units ------------------------------------------------------------------
 
 
+class UnsetAsNullChoiceField(serializers.ChoiceField):
+    """A choice the model holds as "" when none was made, returned as null."""
+
+    def to_representation(self, value: Any) -> Any:
+        return super().to_representation(value) if value else None
+
+
 class OfficerSerializer(serializers.ModelSerializer):
     administration = serializers.CharField(source="administration.code", read_only=True)
     unit = serializers.CharField(
         source="unit.code", read_only=True, allow_null=True, help_text="The unit's code."
+    )
+    # Unset ("not chosen", e.g. removed by SCIM) is null rather than "": "" is not one of
+    # the enum's values, and a typed client reads null as "absent" without a special
+    # case. The officer then reads the platform in the administration's language.
+    preferred_language = UnsetAsNullChoiceField(
+        choices=settings.LANGUAGES,
+        read_only=True,
+        allow_null=True,
+        help_text=(
+            "The language the officer chose; null when they chose none, in which case they "
+            "read the platform in their administration's language."
+        ),
     )
 
     class Meta:

@@ -5,16 +5,31 @@
 each attribute the platform honours to a model field. An attribute it does not map is
 refused (400 invalidFilter) rather than silently matching nothing. Every operator is
 supported (eq ne co sw ew gt ge lt le pr, and, or, not, ``emails[...]`` value paths);
+``emails`` is multi-valued and matches when any of the user's addresses matches (see
+:func:`any_address`);
 string comparisons follow each attribute's ``caseExact`` (userName, emails, names: case
 insensitive; externalId, id: exact).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import BooleanField, CharField, Exists, F, OuterRef, Q, Value
+from django.db.models.functions import Coalesce, Lower
+from django.db.models.lookups import (
+    Contains,
+    EndsWith,
+    Exact,
+    GreaterThan,
+    GreaterThanOrEqual,
+    IsNull,
+    LessThan,
+    LessThanOrEqual,
+    StartsWith,
+)
 from django.utils.translation import gettext as _
 from scim2_models import Group, InvalidFilterException, ScimFilter
 from scim2_models.path.expressions import (
@@ -30,6 +45,7 @@ from scim2_models.path.expressions import (
 from scim2_models.path.visitor import FilterVisitor
 
 from . import errors
+from .models import ScimEmail
 from .resources import ENTERPRISE_SCHEMA, GROUP_SCHEMA, USER_SCHEMA, ScimUserResource
 
 NOTHING = Q(pk__in=[])
@@ -51,11 +67,6 @@ USER_FIELDS: dict[str, Field] = {
     "displayname": Field("scim__display_name", nullable=True),
     "name.givenname": Field("scim__given_name", nullable=True),
     "name.familyname": Field("scim__family_name", nullable=True),
-    "emails": Field("email"),
-    "emails.value": Field("email"),
-    # The one address is returned as the primary work address.
-    "emails.type": Field("email", "email_type"),
-    "emails.primary": Field("email", "email_primary"),
     "preferredlanguage": Field("preferred_language"),
     # An unassigned ``active`` (removed) is absent: neither true nor false.
     "active": Field("is_active", "active"),
@@ -124,7 +135,23 @@ class QueryBuilder(FilterVisitor[Q]):
             )
         return field
 
+    def _email_part(self, attr_path: AttrPath) -> str | None:
+        """``value``, ``type`` or ``primary`` when ``attr_path`` names (a sub-attribute
+        of) a user's ``emails``, else None."""
+        if self.kind != "user" or self.prefix or attr_path.attr.lower() != "emails":
+            return None
+        if attr_path.uri and attr_path.uri.lower() != USER_SCHEMA.lower():
+            return None
+        part = (attr_path.sub_attr or "value").lower()
+        if part not in EMAIL_PARTS:
+            raise errors.invalid_filter(
+                _("Filtering on “%(attribute)s” is not supported.") % {"attribute": attr_path}
+            )
+        return part
+
     def visit_present(self, node: Present) -> Q:
+        if part := self._email_part(node.attr_path):
+            return any_address(email_present(part))
         field = self._field(node.attr_path)
         if field.kind == "active":
             return ~(Q(is_active=False) & Q(scim__active_unassigned=True))
@@ -134,6 +161,8 @@ class QueryBuilder(FilterVisitor[Q]):
         return Q(**{f"{field.lookup}__isnull": False})
 
     def visit_comparison(self, node: Comparison) -> Q:
+        if part := self._email_part(node.attr_path):
+            return any_address(email_compare(part, node.op, node.value))
         field = self._field(node.attr_path)
         op, value = node.op, node.value
         if value is None:
@@ -142,14 +171,6 @@ class QueryBuilder(FilterVisitor[Q]):
             if op == CompareOperator.ne:
                 return self.visit_present(Present(node.attr_path))
             raise errors.invalid_filter(_("Only eq and ne compare with null."))
-        if field.kind in ("email_type", "email_primary"):
-            wanted = "work" if field.kind == "email_type" else True
-            if op not in (CompareOperator.eq, CompareOperator.ne):
-                raise errors.invalid_filter(_("This attribute compares with eq or ne."))
-            same = value.lower() == wanted if isinstance(value, str) else value is wanted
-            has_email = Q(email__isnull=False) & ~Q(email="")
-            match = has_email if same else NOTHING
-            return match if op == CompareOperator.eq else ~match
         if field.kind in ("bool", "active"):
             if not isinstance(value, bool) or op not in (CompareOperator.eq, CompareOperator.ne):
                 raise errors.invalid_filter(_("A boolean attribute compares with eq or ne."))
@@ -191,8 +212,133 @@ class QueryBuilder(FilterVisitor[Q]):
         if self.prefix:
             raise errors.invalid_filter(_("Value filters do not nest."))
         attr = node.attr_path.attr.lower()
+        if self._email_part(node.attr_path) is not None:
+            return any_address(EmailFilter().visit(node.val_filter))
         inner = QueryBuilder(self.kind, prefix=attr)
         return inner.visit(node.val_filter)
+
+
+# --- e-mail addresses -------------------------------------------------------------------
+#
+# ``emails`` is multi-valued: a user matches when ANY of their addresses matches
+# (RFC 7644 §3.4.2.2), and in ``emails[...]`` one and the same address must satisfy the
+# whole inner filter. An address is therefore described by a predicate over three SQL
+# expressions (its value, type and primary), built once and applied to each place an
+# address lives (see :func:`any_address`). Values and types compare case-insensitively
+# (``caseExact`` false in RFC 7643 §8.7.1) as ``LOWER(x) op lower(value)``, which the
+# ``scimemail_value_lower`` index serves for ``eq``; an absent type is "" and an absent
+# primary is false.
+
+EMAIL_PARTS = ("value", "type", "primary")
+Address = dict[str, Any]
+Predicate = Callable[[Address], Q]
+STRING_LOOKUPS = {
+    CompareOperator.eq: Exact,
+    CompareOperator.ne: Exact,
+    CompareOperator.co: Contains,
+    CompareOperator.sw: StartsWith,
+    CompareOperator.ew: EndsWith,
+    CompareOperator.gt: GreaterThan,
+    CompareOperator.ge: GreaterThanOrEqual,
+    CompareOperator.lt: LessThan,
+    CompareOperator.le: LessThanOrEqual,
+}
+
+
+def _text(expression: Any) -> Any:
+    # Values and types are never NULL (an absent type is ""): no COALESCE, which would
+    # keep PostgreSQL and SQLite from using the index on LOWER(value).
+    return Lower(expression, output_field=CharField())
+
+
+def _flag(expression: Any) -> Any:
+    return Coalesce(expression, Value(False), output_field=BooleanField())
+
+
+def email_present(part: str) -> Predicate:
+    if part == "primary":
+        # A boolean is present when it is asserted; an absent one reads as false.
+        return lambda address: Q(IsNull(address["primary"], False))
+    return lambda address: ~Q(Exact(_text(address[part]), ""))
+
+
+def email_compare(part: str, op: CompareOperator, value: Any) -> Predicate:
+    if value is None:
+        if op not in (CompareOperator.eq, CompareOperator.ne):
+            raise errors.invalid_filter(_("Only eq and ne compare with null."))
+        present = email_present(part)
+        return present if op == CompareOperator.ne else (lambda address: ~present(address))
+    if part == "primary":
+        if not isinstance(value, bool) or op not in (CompareOperator.eq, CompareOperator.ne):
+            raise errors.invalid_filter(_("A boolean attribute compares with eq or ne."))
+        if op == CompareOperator.eq:
+            return lambda address: Q(Exact(_flag(address["primary"]), value))
+        return lambda address: ~Q(Exact(_flag(address["primary"]), value))
+    if not isinstance(value, str):
+        raise errors.invalid_filter(_("This attribute compares with a string."))
+    lookup, wanted = STRING_LOOKUPS[op], value.lower()
+    if op == CompareOperator.ne:
+        return lambda address: ~Q(lookup(_text(address[part]), wanted))
+    return lambda address: Q(lookup(_text(address[part]), wanted))
+
+
+class EmailFilter(FilterVisitor[Predicate]):
+    """The filter inside ``emails[...]``, as a predicate on one address."""
+
+    def _part(self, attr_path: AttrPath) -> str:
+        part = attr_path.attr.lower()
+        if attr_path.uri or attr_path.sub_attr or part not in EMAIL_PARTS:
+            raise errors.invalid_filter(
+                _("Filtering on “%(attribute)s” is not supported.") % {"attribute": attr_path}
+            )
+        return part
+
+    def visit_present(self, node: Present) -> Predicate:
+        return email_present(self._part(node.attr_path))
+
+    def visit_comparison(self, node: Comparison) -> Predicate:
+        return email_compare(self._part(node.attr_path), node.op, node.value)
+
+    def visit_not(self, node: Not) -> Predicate:
+        inner = self.visit(node.expr)
+        return lambda address: ~inner(address)
+
+    def visit_logical_expr(self, node: LogicalExpr) -> Predicate:
+        terms = [self.visit(term) for term in node.terms]
+        both = node.op == LogicalOperator.and_
+
+        def combined(address: Address) -> Q:
+            result = terms[0](address)
+            for term in terms[1:]:
+                result = result & term(address) if both else result | term(address)
+            return result
+
+        return combined
+
+    def visit_value_path(self, node: ValuePath) -> Predicate:
+        raise errors.invalid_filter(_("Value filters do not nest."))
+
+
+def any_address(predicate: Predicate) -> Q:
+    """Users (of the queryset the Q is applied to) with an address satisfying
+    ``predicate``. The address the platform writes to is ``User.email`` (it may have been
+    changed on the platform since the client sent it), with the type and primary of the
+    client's chosen address, or work and primary when SCIM never sent one; the client's
+    other addresses are their ``ScimEmail`` rows. This is exactly what a GET returns
+    (:func:`lms.scim.resources.user_resource`)."""
+    rows = ScimEmail.objects.filter(owner_id=OuterRef("pk"))
+    others = rows.filter(chosen=False).filter(
+        predicate({"value": F("value"), "type": F("type"), "primary": F("primary")})
+    )
+    chosen = rows.filter(chosen=True)
+    held_as_chosen = chosen.filter(
+        predicate({"value": OuterRef("email"), "type": F("type"), "primary": F("primary")})
+    )
+    held_as_default = ~Q(Exists(chosen)) & predicate(
+        {"value": F("email"), "type": Value("work"), "primary": Value(True)}
+    )
+    holds_email = ~Q(email="")
+    return Q(Exists(others)) | (holds_email & (Q(Exists(held_as_chosen)) | held_as_default))
 
 
 def filter_query(kind: str, text: str | None) -> Q:

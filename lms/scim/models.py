@@ -12,17 +12,21 @@ revocation.
 :class:`ScimUser` and :class:`ScimGroup` hold the SCIM-only facts of a user or a unit: the
 client's ``externalId`` (unique per administration), the given, family and display names
 as the client sent them (the platform keeps one full name), every e-mail address the
-client sent (the platform writes to the primary one), the enterprise ``organization`` as
-asserted, whether ``active`` was removed, when SCIM last changed the row, and,
-for users, that SCIM deleted them (the account is only deactivated: officers' training
-records stay, and SCIM answers 404 for it from then on, as RFC 7644 §3.6 requires).
+client sent (:class:`ScimEmail` rows; the platform writes to the primary one), the
+enterprise ``organization`` as asserted, whether ``active`` was removed, when SCIM last
+changed the row, and, for users, that SCIM deleted them (the account is only
+deactivated: officers' training records stay, and SCIM answers 404 for it from then on,
+as RFC 7644 §3.6 requires).
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -51,10 +55,6 @@ class ScimUser(models.Model):
     given_name = models.CharField(max_length=200, blank=True)
     family_name = models.CharField(max_length=200, blank=True)
     display_name = models.CharField(max_length=200, blank=True)
-    # The e-mail addresses as the client sent them ({"value", "type", "primary"} each);
-    # the primary (else the first) one is also ``User.email``, the address the platform
-    # writes to. Empty for a user SCIM never sent addresses for.
-    emails = models.JSONField(default=list, blank=True)
     # The enterprise ``organization`` as the client sent it (it can only name the
     # token's administration); empty when the client did not assert one.
     organization = models.CharField(max_length=200, blank=True)
@@ -75,6 +75,56 @@ class ScimUser(models.Model):
 
     def __str__(self) -> str:
         return f"SCIM {self.user_id}"
+
+    @property
+    def emails(self) -> list[dict[str, Any]]:
+        """The addresses as the client sent them, in its order (``{"value", "type",
+        "primary"}`` each); uses a ``prefetch_related("addresses")`` cache when present."""
+        rows = sorted(self.addresses.all(), key=lambda row: row.position)
+        return [
+            {"value": row.value, "type": row.type or None, "primary": row.primary} for row in rows
+        ]
+
+
+class ScimEmail(models.Model):
+    """One e-mail address a SCIM client sent for a user, as sent (RFC 7643 §4.1.2).
+
+    A row per address rather than a JSON list, so that filters on the multi-valued
+    ``emails`` (RFC 7644 §3.4.2.2: a user matches when *any* address matches, and
+    ``emails[type eq "work" and value co "@x"]`` when one address matches both) are plain
+    indexed SQL on SQLite and PostgreSQL alike: JSON array lookups differ between the
+    two (``json_each`` against ``jsonb`` operators) and neither indexes a case-insensitive
+    match inside an array.
+
+    ``chosen`` marks the address the platform writes to (the primary one, else the
+    first), which is also ``User.email``: filters read that address from ``User.email``
+    (it may since have been changed on the platform) with this row's type and primary.
+    """
+
+    owner = models.ForeignKey(ScimUser, on_delete=models.CASCADE, related_name="addresses")
+    administration = models.ForeignKey(Administration, on_delete=models.PROTECT, related_name="+")
+    position = models.PositiveSmallIntegerField()
+    value = models.CharField(max_length=254)
+    type = models.CharField(max_length=32, blank=True)  # "": none sent
+    primary = models.BooleanField(null=True, blank=True)
+    chosen = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["owner", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "position"], name="scimemail_position"),
+            models.UniqueConstraint(
+                fields=["owner"], condition=Q(chosen=True), name="scimemail_one_chosen"
+            ),
+        ]
+        indexes = [
+            # Filters (``emails eq "x"``) compare LOWER(value); tenancy comes from the
+            # user the row belongs to (the filter's users are the token's administration's).
+            models.Index(Lower("value"), name="scimemail_value_lower"),
+        ]
+
+    def __str__(self) -> str:
+        return self.value
 
 
 class ScimGroup(models.Model):

@@ -17,8 +17,9 @@ Mapping decisions (RFC 7643 attributes → platform):
   kept as sent, and names the person when no ``name`` is given.
 - ``emails``: every address is kept as sent (value, type, primary; at most
   ten, at most one primary, RFC 7643 §2.4); the primary (else the first) value →
-  ``email``, the address the platform writes to. Filters on ``emails`` match that
-  address (the one the platform holds in a column).
+  ``email``, the address the platform writes to. The addresses are ``ScimEmail`` rows;
+  a filter on ``emails`` matches when any address the user is returned with matches,
+  each with its own type and primary (``filters.any_address``).
 - ``preferredLanguage`` → ``preferred_language``: en, es, pt-BR, fr (a region variant
   such as es-PE is read as its language); anything else is refused (400 invalidValue).
   Not sent on creation, or removed: unset, returned as absent; the person then reads

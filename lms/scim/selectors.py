@@ -33,6 +33,7 @@ def scim_user_list(administration: Administration) -> QuerySet[User]:
         User.objects.filter(administration=administration)
         .exclude(scim__deleted_at__isnull=False)
         .select_related("scim", "unit", "administration")
+        .prefetch_related("scim__addresses")
         .order_by("pk")
     )
 

@@ -30,8 +30,8 @@ from lms.audit.services import audit_record
 from lms.tokens import services as tokens
 
 from . import errors
-from .models import ScimGroup, ScimToken, ScimUser
-from .resources import GroupFields, UserFields
+from .models import ScimEmail, ScimGroup, ScimToken, ScimUser
+from .resources import GroupFields, UserFields, chosen_email
 from .selectors import is_privileged, privileged_ids
 from .tokens import SCIM_TOKENS
 
@@ -146,7 +146,7 @@ def _apply(user: User, fields: UserFields) -> None:
 
 
 def _link(token: ScimToken, user: User, fields: UserFields) -> None:
-    ScimUser.objects.update_or_create(
+    link, _created = ScimUser.objects.update_or_create(
         user=user,
         defaults={
             "administration": token.administration,
@@ -154,12 +154,33 @@ def _link(token: ScimToken, user: User, fields: UserFields) -> None:
             "given_name": fields.given_name,
             "family_name": fields.family_name,
             "display_name": fields.display_name,
-            "emails": fields.emails,
             "organization": fields.organization,
             "active_unassigned": fields.is_active is None,
             "updated_at": timezone.now(),
             "deleted_at": None,
         },
+    )
+    _emails_replace(link, fields.emails)
+
+
+def _emails_replace(link: ScimUser, entries: list[dict[str, Any]]) -> None:
+    """The user's addresses become ``entries`` (in order); the chosen one is marked."""
+    current = [(e["value"], e["type"], e["primary"]) for e in link.emails]
+    if current == [(e["value"], e["type"], e["primary"]) for e in entries]:
+        return
+    link.addresses.all().delete()
+    chosen = chosen_email(entries)
+    ScimEmail.objects.bulk_create(
+        ScimEmail(
+            owner=link,
+            administration_id=link.administration_id,
+            position=position,
+            value=entry["value"],
+            type=entry["type"] or "",
+            primary=entry["primary"],
+            chosen=entry is chosen,
+        )
+        for position, entry in enumerate(entries)
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -11,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from certificates.models import Certificate
-from lms.accounts.models import Unit
+from lms.accounts.models import Administration, Unit, User
 from lms.accounts.selectors import access_officer
 from lms.accounts.timezones import local_date_for
 
@@ -72,6 +73,16 @@ def matrix(request: HttpRequest, code: str) -> HttpResponse:
     )
 
 
+def _language_shown(person: User, administration: Administration) -> str:
+    """The officer's language as the page names it; an unset one ("not chosen", e.g.
+    removed by SCIM) is the administration's, and says so."""
+    if person.preferred_language:
+        return person.get_preferred_language_display()
+    language = person.interface_language(administration)
+    name = dict(settings.LANGUAGES).get(language, language)
+    return _("Same as the administration (%(language)s)") % {"language": name}
+
+
 @login_required
 def officer(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     administration = selectors.access_tracked_administration(request.user, code)
@@ -92,6 +103,7 @@ def officer(request: HttpRequest, code: str, pk: int) -> HttpResponse:
             # Due dates end at midnight in the officer's zone.
             "today": local_date_for(overview.officer, administration=administration),
             "can_invite": _can_invite(overview.officer),
+            "language_shown": _language_shown(overview.officer, administration),
         },
     )
 

@@ -69,3 +69,33 @@ def test_the_docs_page_loads_everything_from_this_site():
         assert body
     script = client.get("/api/v1/docs/?script=").content.decode()
     assert "/api/v1/schema/" in script
+
+
+def test_an_unset_language_is_null_and_the_schema_says_so(tmp_path, per_manager, per_officer):
+    import jsonschema
+
+    from lms.api.tests.helpers import make_token, token_client
+
+    target = tmp_path / "schema.yaml"
+    call_command("spectacular", "--file", str(target))
+    schema = yaml.safe_load(target.read_text())
+    officer_schema = {"$ref": "#/components/schemas/Officer", "components": schema["components"]}
+    _token, secret = make_token(per_manager)
+    client = token_client(secret)
+
+    def officer_body() -> dict:
+        response = client.get(f"/api/v1/officers/{per_officer.pk}/")
+        assert response.status_code == 200, response.content
+        body = response.json()
+        jsonschema.validate(body, officer_schema)
+        return body
+
+    per_officer.preferred_language = ""
+    per_officer.save(update_fields=["preferred_language"])
+    assert officer_body()["preferred_language"] is None
+    per_officer.preferred_language = "pt-br"
+    per_officer.save(update_fields=["preferred_language"])
+    assert officer_body()["preferred_language"] == "pt-br"
+    # "" is what the API returned before: it is not a value the schema allows.
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({**officer_body(), "preferred_language": ""}, officer_schema)

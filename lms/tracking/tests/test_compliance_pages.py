@@ -186,3 +186,19 @@ def test_programme_titles_follow_the_readers_language(client, world, per_manager
     html = client.get(matrix_url()).content.decode()
     assert "Analista certificado en comercio ilícito" in html
     assert "Certified illicit trade analyst" not in html
+
+
+def test_officer_page_names_an_unset_language_as_the_administrations(
+    client, per, per_unit, per_manager
+):
+    client.force_login(per_manager)
+    unset = officer(per, per_unit, "Ana Ríos", "PER-90", preferred_language="")
+    chosen = officer(per, per_unit, "Luis Paz", "PER-91", preferred_language="fr")
+
+    def language_of(person) -> str:
+        html = client.get(reverse("tracking:officer", args=["PER", person.pk])).content.decode()
+        return re.search(r'<dd data-field="language">([^<]*)</dd>', html).group(1)
+
+    # PER's official language is Spanish: the officer who chose none reads in it.
+    assert language_of(unset) == "Same as the administration (Español)"
+    assert language_of(chosen) == "Français"
