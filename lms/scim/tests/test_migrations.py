@@ -8,8 +8,8 @@ from django.db.migrations.executor import MigrationExecutor
 
 from lms.accounts.tests.factories import AdministrationFactory, UserFactory
 
-BEFORE = [("scim", "0002_scim_user_emails_organization_active")]
-AFTER = [("scim", "0003_scim_email_rows")]
+BEFORE = [("scim", "0003_shared_token_base")]
+AFTER = [("scim", "0004_scim_email_rows")]
 SENT = [
     {"value": "ana@sunat.gob.pe", "type": "work", "primary": False},
     {"value": "ana.home@mail.example", "type": "home", "primary": True},

@@ -47,7 +47,7 @@ def rows_to_emails(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("accounts", "0005_preferred_language_may_be_unset"),
-        ("scim", "0002_scim_user_emails_organization_active"),
+        ("scim", "0003_shared_token_base"),
     ]
 
     operations = [
