@@ -83,8 +83,15 @@ class OfficerWriteSerializer(serializers.Serializer):
         max_length=8,
         required=False,
         allow_blank=True,
-        help_text="en, es, pt or fr; default: the administration's language.",
+        allow_null=True,
+        help_text=(
+            "en, es, pt or fr; default: the administration's language. null (as an officer "
+            "without a choice is read) or \"\" leaves the choice to the administration's."
+        ),
     )
+
+    def validate_preferred_language(self, value: str | None) -> str:
+        return value or ""
     username = serializers.CharField(
         max_length=150,
         required=False,

@@ -152,6 +152,13 @@ def test_creating_an_officer_follows_the_import_rules(world, per_unit):
     assert again.status_code == 200
     officer.refresh_from_db()
     assert officer.full_name == "Ana Pérez"
+    # What a client reads back for an officer without a choice (null) it may send again.
+    echoed = client.post(
+        API + "officers/",
+        {**body, "unit": "CALLAO", "preferred_language": None},
+        content_type=JSON,
+    )
+    assert echoed.status_code == 200, echoed.content
 
 
 def test_an_invalid_officer_gets_400_per_field_and_nothing_is_written(world):
