@@ -86,12 +86,9 @@ class OfficerWriteSerializer(serializers.Serializer):
         allow_null=True,
         help_text=(
             "en, es, pt or fr; default: the administration's language. null (as an officer "
-            "without a choice is read) or \"\" leaves the choice to the administration's."
+            'without a choice is read) or "" leaves the choice to the administration\'s.'
         ),
     )
-
-    def validate_preferred_language(self, value: str | None) -> str:
-        return value or ""
     username = serializers.CharField(
         max_length=150,
         required=False,
@@ -101,6 +98,9 @@ class OfficerWriteSerializer(serializers.Serializer):
             "an administration creates ends with its code in lowercase: ana becomes ana.per."
         ),
     )
+
+    def validate_preferred_language(self, value: str | None) -> str:
+        return value or ""
 
 
 class UnitSerializer(serializers.ModelSerializer):
