@@ -126,7 +126,9 @@ def _candidates(assessment: AssessmentPage, limit: int) -> list[int]:
     return list(people.order_by("pk").values_list("pk", flat=True)[:limit])
 
 
-def _prepare_batch(assessment: AssessmentPage, fingerprint: str, user_ids: list[int]) -> int:
+def _prepare_batch(
+    assessment: AssessmentPage, fingerprint: str, rules: list[DrawRuleRow], user_ids: list[int]
+) -> int:
     """Draw for ``user_ids`` in one transaction; how many draws were made."""
     key = assessment.translation_key
     with transaction.atomic():
@@ -161,7 +163,7 @@ def _prepare_batch(assessment: AssessmentPage, fingerprint: str, user_ids: list[
         if not people:
             return 0
         rng = random.Random()  # noqa: S311 - shuffling, not security
-        draws = [_draw(assessment, rng) for _ in people]
+        draws = [_draw(assessment, rng, rules) for _ in people]
         prepared = PreparedAttempt.objects.bulk_create(
             [
                 PreparedAttempt(
@@ -275,7 +277,7 @@ def attempts_prepare(*, assessment: AssessmentPage, limit: int = RUN_LIMIT) -> i
         if not user_ids:
             break
         try:
-            batch = _prepare_batch(assessment, fingerprint, user_ids)
+            batch = _prepare_batch(assessment, fingerprint, rules, user_ids)
         except AttemptRefused:
             break
         if batch == 0:

@@ -207,16 +207,17 @@ class _Drawn:
     used: bool
 
 
-def _draw(assessment: AssessmentPage, rng: random.Random) -> list[_Drawn]:
+def _draw(
+    assessment: AssessmentPage, rng: random.Random, rules: list[DrawRuleRow] | None = None
+) -> list[_Drawn]:
     """The attempt's questions: for each draw rule in order, ``count`` questions of its
     bank (and tag) not drawn by an earlier rule, at random; then shuffled if the page says
     so. Only ids are read for the pools, whatever their size, and only the drawn versions'
-    type, data and points (never their texts): a query per rule, and two more."""
+    type, data and points (never their texts): a query per rule, and two more (one
+    fewer when the caller read the ``rules`` already: :func:`draw_rule_rows`)."""
     picked: list[tuple[str, int]] = []
     seen: set[int] = set()
-    rules = assessment.draw_rules.order_by("sort_order").values_list(
-        "bank_id", "bank__title", "tag", "count", "section"
-    )
+    rules = draw_rule_rows(assessment) if rules is None else rules
     for bank_id, bank_title, tag, count, section in rules:
         questions = Question.objects.filter(
             bank_id=bank_id, archived=False, current_version__isnull=False
@@ -343,14 +344,16 @@ def _prepared_found(
     return None if row is None else (row[0], row[1], bool(row[2]))
 
 
-def _prepared_take(attempt: Attempt, assessment: AssessmentPage, now: datetime) -> bool:
+def _prepared_take(
+    attempt: Attempt, assessment: AssessmentPage, now: datetime, rules: list[DrawRuleRow]
+) -> bool:
     """Give ``attempt`` the officer's prepared draw (:mod:`assessments.models.prepared`):
     its responses are copied, the versions it holds marked used (a version counts as used
     from the first attempt that really starts) and the draw deleted; on PostgreSQL in one
     statement. A draw made under other draw rules, or holding a version that is no longer
     current, is deleted unused. False when there was none to use: the caller draws.
-    Called with the user row locked."""
-    rules = draw_rule_rows(assessment)
+    Called with the user row locked; ``rules`` are the assessment's draw rules
+    (:func:`draw_rule_rows`)."""
     found = _prepared_found(attempt.user_id, attempt.assessment_key, rules)
     if found is None:
         return False
@@ -474,8 +477,9 @@ def attempt_start(
                 deadline=deadline,
                 pass_mark=rules.pass_mark,
             )
-            if not _prepared_take(attempt, assessment, now):
-                _draw_into(attempt, assessment, now)
+            draws = draw_rule_rows(assessment)  # read once, for the prepared draw or a new one
+            if not _prepared_take(attempt, assessment, now, draws):
+                _draw_into(attempt, assessment, now, draws)
             AttemptEvent.objects.create(
                 attempt=attempt, kind=AttemptEvent.Kind.STARTED, actor=actor
             )
@@ -490,10 +494,15 @@ def attempt_start(
         return attempt
 
 
-def _draw_into(attempt: Attempt, assessment: AssessmentPage, now: datetime) -> None:
+def _draw_into(
+    attempt: Attempt,
+    assessment: AssessmentPage,
+    now: datetime,
+    rules: list[DrawRuleRow] | None = None,
+) -> None:
     """Draw ``attempt``'s questions now and store them, marking the drawn versions used."""
     rng = random.Random()  # noqa: S311 - shuffling, not security
-    drawn = _draw(assessment, rng)
+    drawn = _draw(assessment, rng, rules)
     _responses_insert(attempt.pk, _drawn_rows(drawn, assessment.shuffle_options, rng))
     unused = {item.version_id for item in drawn if not item.used}
     if unused:  # a version is marked once, by the first attempt that draws it
