@@ -58,13 +58,24 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None):
     through the one path the append-only triggers allow (lms/audit/retention.py), since
     SQLite empties tables with DELETE (PostgreSQL's TRUNCATE fires no row trigger)."""
     if _run_order(item)[0] == 2:
-        from django.db import transaction
+        import time
+
+        from django.db import OperationalError, transaction
         from pytest_django.plugin import blocking_manager_key
 
         from lms.audit.retention import delete_older_than
 
-        with item.config.stash[blocking_manager_key].unblock(), transaction.atomic():
-            delete_older_than(-36500)
+        # A browser's last request may still be in the live server's thread, holding
+        # SQLite's shared in-memory tables ("database table is locked"): wait for it.
+        for attempt in range(50):
+            try:
+                with item.config.stash[blocking_manager_key].unblock(), transaction.atomic():
+                    delete_older_than(-36500)
+                break
+            except OperationalError as error:
+                if "locked" not in str(error) or attempt == 49:
+                    raise
+                time.sleep(0.1)
     yield
 
 

@@ -146,6 +146,11 @@ NOT_PAGES = {
     "sso:saml_start": "a redirect to the identity provider",
     "sso:saml_acs": "the identity provider's POST (a redirect)",
     "sso:saml_metadata": "an XML document",
+    "sso:oidc_backchannel_logout": "the identity provider's server-to-server POST",
+    "sso:oidc_logged_out": "the provider's return after sign-out, with a one-time state: "
+    "the signed-out page (accounts/logged_out.html) or the refusal page",
+    "sso:saml_sls": "the identity provider's logout request or answer: a redirect, the "
+    "signed-out page (accounts/logged_out.html) or the refusal page",
 }
 #: Prefixes of what is not the site's own pages.
 OUTSIDE = ("cms/", "django-admin/", "documents/", "api/v1/", "scim/v2/")
