@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 
@@ -82,13 +84,23 @@ def browser(_chromium):
     return _chromium()
 
 
-@pytest.fixture
-def page(browser, live_server):
-    context = browser.new_context(base_url=live_server.url, locale="en-GB")
+@contextmanager
+def browser_page(browser, base_url: str, locale: str = "en-GB") -> Iterator:
+    """A page in a browser context of its own (its own cookies: another browser session),
+    asking for ``locale``; the context is closed afterwards."""
+    context = browser.new_context(base_url=base_url, locale=locale)
     page = context.new_page()
     page.set_default_timeout(15_000)
-    yield page
-    context.close()
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    with browser_page(browser, live_server.url) as page:
+        yield page
 
 
 def sign_in(page, username: str, password: str) -> None:

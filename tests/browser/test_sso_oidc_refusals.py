@@ -32,6 +32,7 @@ from lms.audit.models import AuditAction, AuditRecord
 from lms.sso.models import ExternalIdentity, IdentityProvider
 from lms.sso.oidc import LEEWAY
 from lms.sso.services import provider_save
+from tests.browser.conftest import browser_page
 from tests.browser.test_sso_oidc import ACCOUNTS, CLIENT_ID, CLIENT_SECRET
 from tests.idp.oidc import oidc_provider
 from tests.idp.tamper import (
@@ -122,21 +123,15 @@ def idp(live_server, per, per_unit, signing_key) -> Iterator[Idp]:
 @pytest.fixture
 def page_es(browser, live_server):
     """A browser that asks for Spanish (Accept-Language), signed in nowhere."""
-    context = browser.new_context(base_url=live_server.url, locale="es-PE")
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    yield page
-    context.close()
+    with browser_page(browser, live_server.url, "es-PE") as page:
+        yield page
 
 
 @pytest.fixture
 def other_page(browser, live_server):
     """Another browser session (an attacker's, or the same person's other browser)."""
-    context = browser.new_context(base_url=live_server.url, locale="en-GB")
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    yield page
-    context.close()
+    with browser_page(browser, live_server.url) as page:
+        yield page
 
 
 def provider_login(page, login: str = "ana.quispe") -> None:

@@ -30,6 +30,7 @@ from lms.accounts.models import User
 from lms.audit.models import AuditAction, AuditRecord
 from lms.sso.models import ExternalIdentity, IdentityProvider
 from lms.sso.services import provider_save
+from tests.browser.conftest import browser_page
 from tests.idp.saml import saml_idp
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -112,21 +113,15 @@ def victim(pan_officer, pan_idp) -> User:
 
 @pytest.fixture
 def page_es(browser, live_server):
-    context = browser.new_context(base_url=live_server.url, locale="es-PA")
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    yield page
-    context.close()
+    with browser_page(browser, live_server.url, "es-PA") as page:
+        yield page
 
 
 @pytest.fixture
 def other_page(browser, live_server):
     """Another browser session (an attacker's)."""
-    context = browser.new_context(base_url=live_server.url, locale="en-GB")
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    yield page
-    context.close()
+    with browser_page(browser, live_server.url) as page:
+        yield page
 
 
 # --- The man in the middle -------------------------------------------------------------
