@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.db.models import Exists, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils.translation import gettext as _
 
@@ -16,9 +16,11 @@ from courses.selectors import course_for_page
 from lms import page_cache
 from lms.accounts import selectors as account_selectors
 from lms.accounts.roles import Role, roles_of
+from lms.prepared import PreparedQuery
 
 from .models import AssessmentPage, Attempt, AttemptSheet, Question, QuestionBank, Response
 from .rules import Rules, assessment_rules
+from .services import DrawRuleRow, draw_rule_rows
 from .sheet import digest
 
 NOT_FOUND = 0
@@ -51,14 +53,17 @@ def access_attempt(actor: User, attempt_id: int) -> Attempt:
     return attempt
 
 
-def live_assessment(page_id: int) -> tuple[AssessmentPage, Rules]:
-    """The live assessment page ``page_id`` with its rules, kept in the page cache (only
-    pages change them: :mod:`lms.page_cache`); 404 when there is none. What Start reads
-    when a whole class presses it in the same second."""
+def live_assessment(page_id: int) -> tuple[AssessmentPage, Rules, list[DrawRuleRow]]:
+    """The live assessment page ``page_id`` with its rules and its draw rules, kept in the
+    page cache (pages change them, and the draw rules and banks start a new generation
+    too: :mod:`assessments.apps`); 404 when there is none. What Start reads when a whole
+    class presses it in the same second."""
 
-    def build() -> tuple[AssessmentPage, Rules] | int:
+    def build() -> tuple[AssessmentPage, Rules, list[DrawRuleRow]] | int:
         page = AssessmentPage.objects.live().filter(pk=page_id).first()
-        return (page, assessment_rules(page)) if page is not None else NOT_FOUND
+        if page is None:
+            return NOT_FOUND
+        return page, assessment_rules(page), draw_rule_rows(page)
 
     found = page_cache.remember(page_cache.key("assessment", page_id), build)
     if found == NOT_FOUND:
@@ -66,21 +71,66 @@ def live_assessment(page_id: int) -> tuple[AssessmentPage, Rules]:
     return found
 
 
-def attempt_sheet(attempt: Attempt, language: str) -> AttemptSheet | None:
-    """The question sheet rendered ahead for ``attempt`` (:mod:`assessments.sheet`), if it
-    is still what the page would render: in ``language``, the attempt's, under the current
-    templates, and with no answer saved. One query."""
-    if language != attempt.language:
-        return None
-    answered = Response.objects.filter(attempt_id=attempt.pk).filter(
+def _attempt_for_page(
+    attempt_id: int, user_id: int, language: str, sheet_digest: str
+) -> QuerySet[Attempt]:
+    """The attempt (with its assessment) and, annotated, whether anything is answered and
+    its sheet rendered ahead in ``language`` under the templates of ``sheet_digest``."""
+    answered = Response.objects.filter(attempt_id=OuterRef("pk")).filter(
         Q(seq__gt=0) | Q(answer__isnull=False)
     )
-    return (
-        AttemptSheet.objects.filter(attempt_id=attempt.pk, language=language, digest=digest())
-        .exclude(Exists(answered))
-        .only("html", "meta")
-        .first()
+    sheet = AttemptSheet.objects.filter(
+        attempt_id=OuterRef("pk"), language=language, digest=sheet_digest
     )
+    return (
+        Attempt.objects.filter(pk=attempt_id, user_id=user_id)
+        .select_related("assessment")
+        .annotate(
+            sheet_answered=Exists(answered),
+            sheet_html=Subquery(sheet.values("html")[:1]),
+            sheet_meta=Subquery(sheet.values("meta")[:1]),
+        )
+    )
+
+
+#: The attempt page's one query, compiled once per connection (lms/prepared.py).
+_prepared_attempt_for_page = PreparedQuery(
+    Attempt,
+    _attempt_for_page,
+    lambda shape: ((1, 2, "en", "a" * 32), (3, 4, "fr", "b" * 32)),
+)
+
+
+def attempt_with_sheet(
+    actor: User, attempt_id: int, language: str
+) -> tuple[Attempt, AttemptSheet | None]:
+    """The actor's own attempt (404 for anyone else's and for a missing one) and the
+    question sheet rendered ahead for it (:mod:`assessments.sheet`), if it is still what
+    the page would render: in ``language``, the attempt's, under the current templates,
+    and with no answer saved. One query."""
+    found = _prepared_attempt_for_page(attempt_id, actor.pk, language, digest())
+    if not found:
+        raise Http404
+    attempt = found[0]
+    sheet = None
+    if (
+        attempt.sheet_html is not None
+        and not attempt.sheet_answered
+        and language == attempt.language
+    ):
+        sheet = AttemptSheet(
+            attempt=attempt,
+            language=language,
+            digest=digest(),
+            html=attempt.sheet_html,
+            meta=attempt.sheet_meta,
+        )
+    return attempt, sheet
+
+
+def attempt_sheet(attempt: Attempt, language: str) -> AttemptSheet | None:
+    """The sheet :func:`attempt_with_sheet` would serve for ``attempt`` in ``language``."""
+    return attempt_with_sheet(attempt.user, attempt.pk, language)[1]
 
 
 def attempts_visible_to(actor: User) -> QuerySet[Attempt]:

@@ -58,7 +58,7 @@ def assessment_detail(request: HttpRequest, assessment: AssessmentPage) -> HttpR
 @login_required
 @require_POST
 def start(request: HttpRequest, page_id: int) -> HttpResponse:
-    assessment, rules = selectors.live_assessment(page_id)
+    assessment, rules, draws = selectors.live_assessment(page_id)
     course, enrolment = selectors.assessment_context(request.user, assessment)
     if enrolment is None:
         messages.info(request, _("Enrol in the course to sit its assessments."))
@@ -69,6 +69,7 @@ def start(request: HttpRequest, page_id: int) -> HttpResponse:
             assessment=assessment,
             language=translation.get_language(),
             rules=rules,
+            draws=draws,
         )
     except services.AttemptRefused as refusal:
         messages.error(request, refusal.message)
@@ -78,11 +79,12 @@ def start(request: HttpRequest, page_id: int) -> HttpResponse:
 
 @login_required
 def attempt_page(request: HttpRequest, attempt_id: int) -> HttpResponse:
-    attempt = selectors.access_attempt(request.user, attempt_id)
+    # Rendered ahead while nothing is answered (assessments/sheet.py), else rendered here.
+    attempt, ready = selectors.attempt_with_sheet(
+        request.user, attempt_id, translation.get_language()
+    )
     if attempt.status != Attempt.Status.OPEN:
         return HttpResponseRedirect(reverse("assessments:result", args=[attempt.pk]))
-    # Rendered ahead while nothing is answered (assessments/sheet.py), else rendered here.
-    ready = selectors.attempt_sheet(attempt, translation.get_language())
     if ready is not None:
         questions, types, positions = [], ready.meta["types"], ready.meta["positions"]
         seq = dict.fromkeys(positions, 0)

@@ -71,23 +71,26 @@ def fresh_django(db_name: str, env: dict[str, str]) -> None:
 
 
 def start_gunicorn(
-    host: str, port: int, env: dict[str, str], workers: str, threads: str
+    host: str, port: int, env: dict[str, str], workers: str, threads: str | None
 ) -> subprocess.Popen:
-    """The app under gunicorn (gthread workers) on host:port, answering once this returns."""
+    """The app under gunicorn on host:port, answering once this returns: gthread workers
+    with ``threads`` threads each, or with ``threads`` None the shipped configuration
+    (deploy/gunicorn.conf.py: sync workers, as lms-app.service runs it)."""
+    if threads is None:
+        kind = ["--config", str(ROOT / "deploy" / "gunicorn.conf.py")]
+    else:
+        kind = ["--worker-class", "gthread", "--threads", threads]
     server = subprocess.Popen(  # noqa: S603 - our own command line
         [
             sys.executable,
             "-m",
             "gunicorn",
             "lms.wsgi",
+            *kind,
             "--bind",
             f"{host}:{port}",
             "--workers",
             workers,
-            "--worker-class",
-            "gthread",
-            "--threads",
-            threads,
             "--log-level",
             "warning",
         ],

@@ -20,9 +20,17 @@ Before the burst, the attempts are drawn ahead (assessments/preparation.py), as 
 scheduled ``prepare_attempts`` does for an assessment about to open, so Start only copies
 a prepared draw; BENCH_PREPARE=0 leaves that out (every Start draws, as before).
 
-Options: BENCH_OFFICERS (default 300), BENCH_QUESTIONS (40), BENCH_WORKERS (3),
-BENCH_THREADS (4), BENCH_START_SPREAD (0: every officer presses Start at the same instant;
-1: each at a random moment of the same second), BENCH_CLIENTS, BENCH_THINK_MIN,
+Before the gun, each officer has the assessment's page open (where the Start button is),
+as officers waiting for an exam to open do: their session, preferences and the pages'
+cache are warm, as they are in a real exam room. BENCH_VISIT=0 leaves that out (every
+officer's first request is Start).
+
+The app runs as shipped: gunicorn with deploy/gunicorn.conf.py (sync workers, two here:
+one per core). BENCH_THREADS=N runs gthread workers with N threads each instead.
+
+Options: BENCH_OFFICERS (default 300), BENCH_QUESTIONS (40), BENCH_WORKERS (2),
+BENCH_THREADS (none), BENCH_VISIT (1), BENCH_START_SPREAD (0: every officer presses Start
+at the same instant; 1: each at a random moment of the same second), BENCH_CLIENTS, BENCH_THINK_MIN,
 BENCH_THINK_MAX, BENCH_DB (the throw-away database's name, default customs_lms_bench),
 BENCH_PORT (8765), BENCH_REDIS_URL (the shared cache, default redis://127.0.0.1:6379/9;
 empty for none).
@@ -43,7 +51,7 @@ from pathlib import Path
 
 from common import fresh_django, production_env, start_gunicorn
 
-from tests.exam_load import Load, Target, exam_course, officer_run, signed_in
+from tests.exam_load import Load, Target, exam_course, officer_run, send, signed_in
 
 ROOT = Path(__file__).resolve().parent.parent
 DB_NAME = os.environ.get("BENCH_DB", "customs_lms_bench")
@@ -54,6 +62,7 @@ QUESTIONS = int(os.environ.get("BENCH_QUESTIONS", "40"))
 WARMUP = 12  # officers who take the exam before the burst, unmeasured: warms every worker
 PREPARE = os.environ.get("BENCH_PREPARE", "1") != "0"
 SPREAD = float(os.environ.get("BENCH_START_SPREAD", "0"))
+VISIT = os.environ.get("BENCH_VISIT", "1") != "0"
 THINK_MIN = float(os.environ.get("BENCH_THINK_MIN", "2"))
 THINK_MAX = float(os.environ.get("BENCH_THINK_MAX", "6"))
 PACED = THINK_MAX > 0
@@ -105,8 +114,8 @@ def main() -> None:
     page_id, sessions = prepare()
     from assessments.models import Attempt, Response
 
-    workers = os.environ.get("BENCH_WORKERS", "3")
-    threads = os.environ.get("BENCH_THREADS", "4")
+    workers = os.environ.get("BENCH_WORKERS", "2")
+    threads = os.environ.get("BENCH_THREADS") or None
     server = start_gunicorn(HOST, PORT, ENV, workers, threads)
     try:
         target = Target(PORT, HOST, HOST)
@@ -123,6 +132,13 @@ def main() -> None:
             prepared = attempts_prepare(assessment=AssessmentPage.objects.get(pk=page_id))
             prepare_seconds = time.perf_counter() - began
         warm_attempts = set(Attempt.objects.values_list("pk", flat=True))
+        if VISIT:  # the officers have the assessment's page open, waiting for the gun
+            from assessments.models import AssessmentPage
+
+            url = AssessmentPage.objects.get(pk=page_id).url
+            with ThreadPoolExecutor(max_workers=8) as pool:
+                for session in sessions:
+                    pool.submit(send, target, Load(), "visit", "GET", url, session)
         load = Load()
         # Paced: every officer presses "Start" at the same moment.
         starting_gun = threading.Barrier(len(sessions)) if len(sessions) <= CLIENTS else None
@@ -159,7 +175,9 @@ def main() -> None:
     )
     print(
         f"officers {OFFICERS}, questions {QUESTIONS}, {model}, client threads {CLIENTS}, "
-        f"gunicorn {workers} workers x {threads} threads, PostgreSQL"
+        f"gunicorn {workers} "
+        + (f"gthread workers x {threads} threads" if threads else "sync workers (deploy/)")
+        + f", PostgreSQL; assessment page open before the gun: {'yes' if VISIT else 'no'}"
     )
     print(
         f"attempts drawn ahead: {prepared} in {prepare_seconds:.1f} s"

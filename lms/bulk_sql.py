@@ -39,3 +39,18 @@ def rows_cte(
 def execute(sql: str, params: Sequence[Any]) -> None:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
+
+
+def row_values(instance: Any, *, leave_out: Sequence[str] = ()) -> tuple[list[str], list[Any]]:
+    """The quoted column names and database values of an unsaved model ``instance``, as
+    ``Model.save()`` would insert them (defaults and ``auto_now_add`` filled in on the
+    instance), for an ``INSERT ... SELECT`` written out by the caller. The primary key and
+    the fields named in ``leave_out`` (the caller supplies them) are not included."""
+    quote = connection.ops.quote_name
+    columns, values = [], []
+    for field in instance._meta.concrete_fields:
+        if field.primary_key or field.name in leave_out or field.generated:
+            continue
+        columns.append(quote(field.column))
+        values.append(field.get_db_prep_save(field.pre_save(instance, True), connection))
+    return columns, values

@@ -39,7 +39,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from django.core.checks import Error, Tags, register
 
 try:
@@ -90,6 +90,27 @@ def _breaker_for(location: str) -> _Breaker:
         return _BREAKERS.setdefault(location, _Breaker())
 
 
+class ReusedClients(RedisCacheClient):
+    """Django's Redis client layer, keeping one redis-py client per connection pool.
+
+    Django builds a new ``redis.Redis`` object for every cache call, and each one copies
+    redis-py's table of some eighty response callbacks: 0.13 ms of CPU per call, more than
+    the call itself (a page makes four to six). The client holds no connection of its
+    own (the pool does, and reconnects after an outage) and is safe to share, so one per
+    pool is kept. Django makes a cache object per thread; so is this."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._clients: dict[int, Any] = {}
+
+    def get_client(self, key: str | None = None, *, write: bool = False) -> Any:
+        pool = self._get_connection_pool(write)
+        client = self._clients.get(id(pool))
+        if client is None:
+            client = self._clients[id(pool)] = self._client(connection_pool=pool)
+        return client
+
+
 class FailSafeRedisCache(RedisCache):
     """Django's ``RedisCache`` that degrades on connection and timeout errors (module
     docstring). ``OPTIONS`` takes ``pause_after_error`` (seconds) besides redis-py's
@@ -101,6 +122,7 @@ class FailSafeRedisCache(RedisCache):
         if Retry is not None:
             options.setdefault("retry", Retry(NoBackoff(), 1))
         super().__init__(server, {**params, "OPTIONS": options})
+        self._class = ReusedClients
         self._breaker = _breaker_for(server if isinstance(server, str) else ",".join(server))
         self.strict = StrictCache(self)
 

@@ -138,3 +138,89 @@ def test_a_shape_that_cannot_be_prepared_runs_its_queryset(per):
     )
     assert enrolments(uuid.uuid4()) == []
     assert enrolments.prepared_shapes() == {1}
+
+
+# --- the exam start's and the attempt page's queries (issue 15) ----------------------------
+
+
+def test_the_session_lookup_is_its_queryset_and_prepared_on_postgresql(per):
+    """The session every signed-in request reads: the live one by its key, never an
+    expired one or another's. On SQLite a date is sent as text, which the probes refuse:
+    there it runs its queryset, with the same answers."""
+    from datetime import timedelta
+
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    from lms.accounts import sessions
+
+    now = timezone.now()
+    live = Session.objects.create(
+        session_key="k" * 32, session_data="x", expire_date=now + timedelta(hours=1)
+    )
+    Session.objects.create(session_key="e" * 32, session_data="y", expire_date=now)
+    for _ in range(2):
+        assert sessions._live_session("k" * 32, now) == [live]
+        assert sessions._live_session("e" * 32, now) == []
+        assert sessions._live_session("n" * 32, now) == []
+    for key in ("k" * 32, "e" * 32):
+        plain = list(sessions.live_session(key, now))
+        assert sessions._live_session(key, now) == plain
+    expected = {2} if connection.vendor == "postgresql" else set()
+    assert sessions._live_session.prepared_shapes() == expected
+    store = sessions.SessionStore("e" * 32)
+    assert store.load() == {} and store.session_key is None  # expired: no session
+
+
+def test_the_own_enrolment_is_the_officers_and_prepared(course_tree, per_officer, pan_officer):
+    from courses.selectors import _prepared_own_enrolment, course_for_page
+
+    services.enrolment_create(actor=per_officer, course=course_tree.course)
+    for _ in range(2):
+        _course, enrolment = course_for_page(per_officer, course_tree.module1)
+        assert enrolment == Enrolment.objects.get(user=per_officer)
+        assert course_for_page(pan_officer, course_tree.module1)[1] is None
+    assert _prepared_own_enrolment.prepared_shapes() == {2}
+
+
+def test_the_attempt_page_query_is_the_officers_own_and_prepared(assessment, per, pan):
+    """The attempt with its sheet in one query (assessments.selectors.attempt_with_sheet):
+    another officer's attempt is a 404 whatever the language, and the prepared statement
+    answers what its queryset answers."""
+    from django.http import Http404
+
+    from assessments import preparation, selectors
+    from assessments import services as assessment_services
+    from assessments.models import AttemptSheet
+    from assessments.sheet import digest
+
+    officer = UserFactory(administration=per, roles={Role.OFFICER}, preferred_language="es")
+    other = UserFactory(administration=pan, roles={Role.OFFICER})
+    for person in (officer, other):
+        services.enrolment_create(actor=person, course=assessment.tree.course)
+    preparation.attempts_prepare(assessment=assessment.page)
+    attempt = assessment_services.attempt_start(
+        actor=officer, assessment=assessment.page, language="es"
+    )
+    assert AttemptSheet.objects.filter(attempt=attempt).exists()
+    for _ in range(2):
+        found, sheet = selectors.attempt_with_sheet(officer, attempt.pk, "es")
+        assert found == attempt and found.assessment.pk == assessment.page.pk
+        assert sheet.html == AttemptSheet.objects.get(attempt=attempt).html
+        assert selectors.attempt_with_sheet(officer, attempt.pk, "en")[1] is None
+        for language in ("es", "en"):
+            with pytest.raises(Http404):
+                selectors.attempt_with_sheet(other, attempt.pk, language)
+    plain = selectors._attempt_for_page(attempt.pk, officer.pk, "es", digest()).get()
+    prepared = selectors._prepared_attempt_for_page(attempt.pk, officer.pk, "es", digest())[0]
+    assert (prepared.sheet_html, prepared.sheet_meta, prepared.sheet_answered) == (
+        plain.sheet_html,
+        plain.sheet_meta,
+        plain.sheet_answered,
+    )
+    assert selectors._prepared_attempt_for_page.prepared_shapes() == {4}
+    prepared_attempts = assessment_services._prepared_attempts_of
+    if connection.vendor == "postgresql":  # Start's first read there
+        assert prepared_attempts.prepared_shapes() == {2}
+    assert prepared_attempts(officer.pk, attempt.assessment_key) == [attempt]
+    assert prepared_attempts(other.pk, attempt.assessment_key) == []

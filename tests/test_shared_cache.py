@@ -189,6 +189,35 @@ def test_the_backend_degrades_on_a_closed_port_but_counters_do_not(tmp_path):
         server.stop()
 
 
+def test_cache_calls_reuse_one_client_and_it_reconnects_after_a_restart(shared_cache, monkeypatch):
+    """Django would build a redis-py client per call (lms.cache.ReusedClients): a page's
+    cache calls build one per thread, and that one still works once Redis is back."""
+    built = []
+    original = redis.Redis.__init__
+
+    def counting(self, *args, **kwargs):
+        built.append(self)
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(redis.Redis, "__init__", counting)
+    backend = FailSafeRedisCache(shared_cache.url, {"OPTIONS": {"pause_after_error": 0.1}})
+    for number in range(20):
+        backend.set(f"key{number}", number)
+        assert backend.get(f"key{number}") == number
+    assert backend.get_many(["key1", "key2"]) == {"key1": 1, "key2": 2}
+    assert len(built) == 1
+    shared_cache.stop()
+    try:
+        assert backend.get("key1", "down") == "down"
+    finally:
+        shared_cache.start()
+    time.sleep(0.2)
+    backend.set("after", "restart")
+    assert backend.get("after") == "restart"
+    pools = list(backend._cache._pools.values())
+    assert len([client for client in built if client.connection_pool in pools]) == 1
+
+
 # --- the deploy check -------------------------------------------------------------------
 
 

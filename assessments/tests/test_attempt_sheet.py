@@ -71,9 +71,10 @@ def test_the_prepared_sheet_is_served_and_is_the_page_rendered_now(client, asses
 
 
 def test_the_sheet_is_one_query_and_spares_the_rows(client, assessment, officer):
-    """Served from the sheet, the page reads no response or question version: four
-    queries (session, user, attempt, its sheet; the site comes from the cache); rendered,
-    the rows with their versions come on top of the sheet's query that found nothing."""
+    """Served from the sheet, the page reads no response or question version: three
+    queries (session, user, the attempt with its sheet; the site comes from the cache);
+    rendered, the rows with their versions come on top of the attempt's query, whose
+    sheet was gone."""
     preparation.attempts_prepare(assessment=assessment.page)
     attempt = _started(client, officer, assessment)
     url = reverse("assessments:attempt", args=[attempt.pk])
@@ -86,8 +87,8 @@ def test_the_sheet_is_one_query_and_spares_the_rows(client, assessment, officer)
     tables = " ".join(q["sql"] for q in served.captured_queries)
     assert "assessments_questionversion" not in tables
     assert "assessments_attemptsheet" in tables
-    assert len(served) == 4, [q["sql"] for q in served.captured_queries]
-    assert len(rendered) == 5
+    assert len(served) == 3, [q["sql"] for q in served.captured_queries]
+    assert len(rendered) == 4
 
 
 def test_a_saved_answer_is_shown_so_the_page_renders(client, assessment, officer):

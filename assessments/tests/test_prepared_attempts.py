@@ -61,10 +61,10 @@ def _prepared_rows(officer, assessment) -> list[tuple]:
 def test_start_copies_the_prepared_draw_in_a_pinned_number_of_statements(assessment, officer):
     """Lock, attempts, rules, the attempt, the prepared draw (with its staleness), the draw
     rules' fingerprint, then the copy, the versions' first use, the question sheet rendered
-    ahead and the two deletes (one statement on PostgreSQL), the event: twelve (eight on
-    PostgreSQL), whatever the
-    number of questions. The attempt holds exactly the prepared draw: versions, order,
-    tokens, points."""
+    ahead, the two deletes and the event: twelve. On PostgreSQL: the attempts, the rules,
+    the draw rules, then one statement for all the rest (services._start_prepared): four.
+    Whatever the number of questions. The attempt holds exactly the prepared draw:
+    versions, order, tokens, points."""
     assert preparation.attempts_prepare(assessment=assessment.page) == 1
     prepared = _prepared_rows(officer, assessment)
     assert len(prepared) == len(QUESTIONS)
@@ -72,7 +72,7 @@ def test_start_copies_the_prepared_draw_in_a_pinned_number_of_statements(assessm
     with CaptureQueriesContext(connection) as context:
         attempt = services.attempt_start(actor=officer, assessment=assessment.page, language="es")
     statements = _statements(context)
-    assert len(statements) == (8 if connection.vendor == "postgresql" else 12), statements
+    assert len(statements) == (4 if connection.vendor == "postgresql" else 12), statements
     assert not any('FROM "assessments_question"' in sql for sql in statements)  # no pool read
     started = list(
         Response.objects.filter(attempt=attempt)
@@ -293,3 +293,26 @@ def test_the_command_prepares_one_assessment_or_those_due(assessment, officer):
     call_command("prepare_attempts", stdout=out)  # nothing opens within a day
     assert out.getvalue().endswith("Prepared 0 attempt draw(s).\n")
     assert PreparedAttempt.objects.get().user_id == officer.pk
+
+
+def test_the_draw_rules_start_reads_from_the_page_cache_follow_their_changes(assessment):
+    """Start takes the draw rules (with the bank titles that name untitled sections) from
+    the page cache: a rule or a bank saved is seen at the next Start, never an old copy,
+    whatever the order in which a published revision writes the page and its rules."""
+    from assessments.models import DrawRule
+    from assessments.selectors import live_assessment
+
+    page = assessment.page
+    rule = DrawRule.objects.get(page=page)
+    assert live_assessment(page.pk)[2] == [(assessment.bank.pk, "Bank", "", rule.count, "All")]
+    with CaptureQueriesContext(connection) as cached:
+        live_assessment(page.pk)
+    assert len(cached) == 0
+    assessment.bank.title = "Integrity bank"
+    assessment.bank.save()
+    assert live_assessment(page.pk)[2][0][1] == "Integrity bank"
+    DrawRule.objects.filter(pk=rule.pk).update(count=1)  # no signal: still the cached copy
+    assert live_assessment(page.pk)[2][0][3] == rule.count
+    rule.count, rule.section = 2, ""
+    rule.save()
+    assert live_assessment(page.pk)[2] == [(assessment.bank.pk, "Integrity bank", "", 2, "")]

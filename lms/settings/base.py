@@ -200,9 +200,13 @@ def sqlite_is_in_memory(name: str) -> bool:
 
 def database_from_url(url: str, **options: Any) -> dict[str, Any]:
     """The ``DATABASES`` entry of ``url`` (``dj_database_url.parse`` with ``options``), with
-    the concurrency options above when it is SQLite. PostgreSQL's entry is left as parsed;
-    options given in the URL's query string win."""
+    the concurrency options above when it is SQLite. PostgreSQL's entry is left as parsed
+    but for its engine (:mod:`lms.db.postgresql`); options given in the URL's query string
+    win."""
     config: dict[str, Any] = dict(dj_database_url.parse(url, **options))
+    if config["ENGINE"] == "django.db.backends.postgresql":
+        # Django's, with a health check that costs no round trip (lms/db/postgresql).
+        config["ENGINE"] = "lms.db.postgresql"
     if config["ENGINE"] != SQLITE_ENGINE:
         return config
     sqlite = config.setdefault("OPTIONS", {})

@@ -14,6 +14,9 @@ DATABASES = {
         ENV.str("DATABASE_URL", "sqlite:///:memory:"),
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Production's backend and connection check (lms/db/postgresql, tests/test_database_*).
+    DATABASES["default"].update(ENGINE="lms.db.postgresql", CONN_HEALTH_CHECKS=True)
 MEDIA_ROOT = tempfile.mkdtemp(prefix="lms-test-media-")
 LMS_CREDENTIAL_KEY_FILE = Path(tempfile.mkdtemp(prefix="lms-test-keys-")) / "credential-key.pem"
 STORAGES = {
