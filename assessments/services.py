@@ -478,14 +478,10 @@ def attempt_start(
     rules = rules or assessment_rules(assessment)
     if connection.vendor == "postgresql":
         previous = _prepared_attempts_of(actor.pk, key)
-        for attempt in previous:
-            if attempt.status == Attempt.Status.OPEN:
-                return attempt
-        allowed, reason = attempts_allowed(assessment, previous, now, rules)
-        if not allowed:
-            raise AttemptRefused(reason, "not_allowed")
+        attempt, is_open = _open_or_next(actor, assessment, language, rules, previous, now)
+        if is_open:
+            return attempt
         draws = draw_rule_rows(assessment) if draws is None else draws
-        attempt = _new_attempt(actor, assessment, language, rules, len(previous) + 1, now)
         started = _start_prepared(attempt, assessment, draws, now)
         if started is not None:
             return started
@@ -493,13 +489,9 @@ def attempt_start(
         with transaction.atomic():
             User.objects.select_for_update().only("pk").get(pk=actor.pk)  # one start at a time
             previous = list(Attempt.objects.filter(user=actor, assessment_key=key))
-            for attempt in previous:
-                if attempt.status == Attempt.Status.OPEN:
-                    return attempt
-            allowed, reason = attempts_allowed(assessment, previous, now, rules)
-            if not allowed:
-                raise AttemptRefused(reason, "not_allowed")
-            attempt = _new_attempt(actor, assessment, language, rules, len(previous) + 1, now)
+            attempt, is_open = _open_or_next(actor, assessment, language, rules, previous, now)
+            if is_open:
+                return attempt
             attempt.save(force_insert=True)
             # Read once, for the prepared draw or a new one.
             draws = draw_rule_rows(assessment) if draws is None else draws
@@ -530,31 +522,39 @@ _prepared_attempts_of = PreparedQuery(
 )
 
 
-def _new_attempt(
+def _open_or_next(
     actor: User,
     assessment: AssessmentPage,
     language: str,
     rules: Rules,
-    number: int,
+    previous: Sequence[Attempt],
     now: datetime,
-) -> Attempt:
-    """The officer's next attempt, unsaved: its deadline the time limit or the closing
-    moment, whichever comes first."""
+) -> tuple[Attempt, bool]:
+    """Of the officer's ``previous`` attempts, the open one (and True); else their next
+    attempt, unsaved (and False), its deadline the time limit or the closing moment,
+    whichever comes first. AttemptRefused when no attempt may start now."""
+    for attempt in previous:
+        if attempt.status == Attempt.Status.OPEN:
+            return attempt, True
+    allowed, reason = attempts_allowed(assessment, previous, now, rules)
+    if not allowed:
+        raise AttemptRefused(reason, "not_allowed")
     deadline = None
     if rules.time_limit_minutes:
         deadline = now + timedelta(minutes=rules.time_limit_minutes)
     if rules.available_until:
         deadline = min(deadline or rules.available_until, rules.available_until)
-    return Attempt(
+    attempt = Attempt(
         user=actor,
         administration_id=actor.administration_id,
         assessment=assessment,
         assessment_key=assessment.translation_key,
-        number=number,
+        number=len(previous) + 1,
         language=language,
         deadline=deadline,
         pass_mark=rules.pass_mark,
     )
+    return attempt, False
 
 
 def _start_prepared(
