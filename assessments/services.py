@@ -363,9 +363,11 @@ def _prepared_take(
 ) -> bool:
     """Give ``attempt`` the officer's prepared draw (:mod:`assessments.models.prepared`):
     its responses are copied, the versions it holds marked used (a version counts as used
-    from the first attempt that really starts) and the draw deleted; on PostgreSQL in one
-    statement. A draw made under other draw rules, or holding a version that is no longer
-    current, is deleted unused. False when there was none to use: the caller draws.
+    from the first attempt that really starts) and the draw deleted. A draw made under
+    other draw rules, or holding a version that is no longer current, is deleted unused.
+    False when there was none to use: the caller draws. (On PostgreSQL, Start takes a
+    usable draw in one statement first, :func:`_start_prepared`: here it meets one only
+    when a draw was prepared between the two.)
     Called with the user row locked; ``rules`` are the assessment's draw rules
     (:func:`draw_rule_rows`)."""
     found = _prepared_found(attempt.user_id, attempt.assessment_key, rules)
@@ -392,23 +394,6 @@ def _prepared_take(
         f"SELECT %s, sheet_language, sheet_digest, sheet_html, sheet_meta FROM {drawn} "
         "WHERE id = %s AND sheet_html <> ''"
     )
-    if connection.vendor == "postgresql":
-        if usable:
-            bulk_sql.execute(
-                f"WITH moved AS (DELETE FROM {source} WHERE prepared_id = %s "  # noqa: S608
-                "RETURNING position, version_id, section, option_order, max_points), "
-                f"sheet AS ({sheet}), "
-                f"gone AS (DELETE FROM {drawn} WHERE id = %s), "
-                f"used AS ({mark}(SELECT version_id FROM moved)) {copy}moved",
-                [prepared_id, attempt.pk, prepared_id, prepared_id, now, attempt.pk, False],
-            )
-        else:
-            bulk_sql.execute(
-                f"WITH gone AS (DELETE FROM {source} WHERE prepared_id = %s) "  # noqa: S608
-                f"DELETE FROM {drawn} WHERE id = %s",
-                [prepared_id, prepared_id],
-            )
-        return usable
     if usable:
         bulk_sql.execute(
             f"{copy}{source} WHERE prepared_id = %s",
