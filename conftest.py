@@ -102,6 +102,31 @@ pytest_plugins = [
 
 
 @pytest.fixture
+def server_prepares_at_once(db):
+    """On PostgreSQL, the statements of ``preparing_cursor`` (lms/db/postgresql) are
+    prepared on the server from their first run rather than their fifth, so that a test
+    checks the answers of the prepared statements themselves. Gives a function listing
+    the statements prepared on the connection's session (None on SQLite, which prepares
+    nothing)."""
+    from django.db import connection
+
+    def prepared() -> list[str]:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT statement FROM pg_prepared_statements")
+            return [row[0] for row in cursor.fetchall()]
+
+    if connection.vendor != "postgresql":
+        yield lambda: None
+        return
+    connection.ensure_connection()
+    raw = connection.connection
+    before = raw.prepare_threshold
+    raw.prepare_threshold = 0
+    yield prepared
+    raw.prepare_threshold = before
+
+
+@pytest.fixture
 def password() -> str:
     return PASSWORD
 

@@ -559,23 +559,22 @@ def _start_prepared(
     start from: the caller then takes the locked path, which also discards a stale draw."""
     actor, key = attempt.user, attempt.assessment_key
     event = AttemptEvent(kind=AttemptEvent.Kind.STARTED, actor=actor)
-    attempt_columns, attempt_values = bulk_sql.row_values(attempt)
-    event_columns, event_values = bulk_sql.row_values(event, leave_out=["attempt"])
+    attempt_columns, attempt_places, attempt_values = bulk_sql.row_values(attempt)
+    event_columns, event_places, event_values = bulk_sql.row_values(event, leave_out=["attempt"])
     stale, stale_params = _stale_sql(draws)
     quote = connection.ops.quote_name
     drawn = quote(PreparedAttempt._meta.db_table)
     source = quote(PreparedResponse._meta.db_table)
-    one = ", ".join(["%s"] * len(attempt_values))
     # Table and column names and placeholders only: every value is a parameter.
     sql = (
         f"WITH p AS (SELECT p.id FROM {drawn} p "  # noqa: S608
         "WHERE p.user_id = %s AND p.assessment_key = %s AND p.rules = %s "
         f"AND NOT EXISTS ({stale}) ORDER BY p.id LIMIT 1 FOR UPDATE OF p), "
         f"a AS (INSERT INTO {quote(Attempt._meta.db_table)} ({', '.join(attempt_columns)}) "
-        f"SELECT {one} FROM p RETURNING id), "
+        f"SELECT {', '.join(attempt_places)} FROM p RETURNING id), "
         f"e AS (INSERT INTO {quote(AttemptEvent._meta.db_table)} "
         f"(attempt_id, {', '.join(event_columns)}) "
-        f"SELECT a.id, {', '.join(['%s'] * len(event_values))} FROM a), "
+        f"SELECT a.id, {', '.join(event_places)} FROM a), "
         f"moved AS (DELETE FROM {source} r USING p WHERE r.prepared_id = p.id "
         "RETURNING r.position, r.version_id, r.section, r.option_order, r.max_points), "
         f"sheet AS (INSERT INTO {quote(AttemptSheet._meta.db_table)} "
@@ -588,7 +587,8 @@ def _start_prepared(
         f"copied AS (INSERT INTO {quote(Response._meta.db_table)} (attempt_id, position, "
         "version_id, section, option_order, answer, seq, saved_at, fraction, points, "
         "max_points, needs_grading) SELECT a.id, position, version_id, section, "
-        "option_order, NULL, 0, NULL, NULL, NULL, max_points, %s FROM moved CROSS JOIN a) "
+        "option_order, NULL, 0, NULL, NULL, NULL, max_points, %s::boolean "
+        "FROM moved CROSS JOIN a) "
         "SELECT id FROM a"
     )
     key_value = PreparedAttempt._meta.get_field("assessment_key").get_db_prep_value(key, connection)
@@ -603,10 +603,11 @@ def _start_prepared(
         False,
     ]
     # One statement is atomic by itself; inside a caller's transaction, a savepoint keeps
-    # a refused insert from spoiling it.
+    # a refused insert from spoiling it. The server prepares it once per connection and
+    # assessment (its plan cost more than its run: lms/db/postgresql).
     guard = transaction.atomic() if connection.in_atomic_block else nullcontext()
     try:
-        with guard, connection.cursor() as cursor:
+        with guard, connection.preparing_cursor() as cursor:
             cursor.execute(sql, params)
             row = cursor.fetchone()
     except IntegrityError:

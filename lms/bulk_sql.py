@@ -41,16 +41,23 @@ def execute(sql: str, params: Sequence[Any]) -> None:
         cursor.execute(sql, params)
 
 
-def row_values(instance: Any, *, leave_out: Sequence[str] = ()) -> tuple[list[str], list[Any]]:
-    """The quoted column names and database values of an unsaved model ``instance``, as
-    ``Model.save()`` would insert them (defaults and ``auto_now_add`` filled in on the
-    instance), for an ``INSERT ... SELECT`` written out by the caller. The primary key and
-    the fields named in ``leave_out`` (the caller supplies them) are not included."""
+def row_values(
+    instance: Any, *, leave_out: Sequence[str] = ()
+) -> tuple[list[str], list[str], list[Any]]:
+    """The quoted column names, placeholders and database values of an unsaved model
+    ``instance``, as ``Model.save()`` would insert them (defaults and ``auto_now_add``
+    filled in on the instance), for an ``INSERT ... SELECT`` written out by the caller. The
+    primary key and the fields named in ``leave_out`` (the caller supplies them) are not
+    included. On PostgreSQL each placeholder carries its column's type (``%s::integer``):
+    a statement whose parameters the server binds (``preparing_cursor``) cannot otherwise
+    type a value in a ``SELECT`` list (a NULL would be text)."""
     quote = connection.ops.quote_name
-    columns, values = [], []
+    typed = connection.vendor == "postgresql"
+    columns, placeholders, values = [], [], []
     for field in instance._meta.concrete_fields:
         if field.primary_key or field.name in leave_out or field.generated:
             continue
         columns.append(quote(field.column))
+        placeholders.append(f"%s::{field.cast_db_type(connection)}" if typed else "%s")
         values.append(field.get_db_prep_save(field.pre_save(instance, True), connection))
-    return columns, values
+    return columns, placeholders, values

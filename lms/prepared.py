@@ -12,6 +12,10 @@ values into those places and run the stored SQL through the compiler Django made
 rows become model instances exactly as the queryset would make them (select_related,
 annotations, database converters).
 
+On PostgreSQL (:mod:`lms.db.postgresql`) the stored SQL runs through a cursor that binds
+its parameters on the server, so that the server too parses and plans it once per
+connection rather than on every request (it prepares a statement after a few runs).
+
 It refuses to guess: when the probes do not show one clear place for each value, or a
 value's database form is not the value itself (or a UUID's hex on databases without a
 UUID type), the shape is marked unpreparable and every call builds the queryset as usual.
@@ -33,6 +37,8 @@ from typing import Any
 from django.db import connections, router
 from django.db.models import Model, QuerySet
 from django.db.models.query import ModelIterable
+from django.db.models.sql.compiler import cursor_iter
+from django.db.models.sql.constants import GET_ITERATOR_CHUNK_SIZE, MULTI
 
 _UNPREPARABLE = object()
 
@@ -58,6 +64,38 @@ class _Stand:
 
     def get_compiler(self, *args: Any, **kwargs: Any) -> Any:
         return self._compiler
+
+
+class _ExecutePrepared:
+    """``compiler.execute_sql`` for the rows of a model query (what ``ModelIterable``
+    asks), through the connection's :meth:`preparing_cursor`."""
+
+    def __init__(self, connection: Any, compiler: Any, sql: str, params: tuple) -> None:
+        self.connection, self.compiler, self.sql, self.params = connection, compiler, sql, params
+
+    def __call__(
+        self,
+        result_type: str = MULTI,
+        chunked_fetch: bool = False,
+        chunk_size: int = GET_ITERATOR_CHUNK_SIZE,
+    ) -> list[Any]:
+        if result_type != MULTI:  # pragma: no cover - ModelIterable asks for rows only
+            raise ValueError(result_type)
+        cursor = self.connection.preparing_cursor()
+        try:
+            cursor.execute(self.sql, self.params)
+        except Exception:
+            cursor.close()
+            raise
+        compiler = self.compiler
+        return list(
+            cursor_iter(
+                cursor,
+                self.connection.features.empty_fetchmany_value,
+                compiler.col_count if compiler.has_extra_select else None,
+                chunk_size,
+            )
+        )
 
 
 class PreparedQuery[M: Model]:
@@ -99,6 +137,8 @@ class PreparedQuery[M: Model]:
             params[position] = convert(values[index])
         ready = copy.copy(compiler)
         ready.as_sql = lambda *args, **kwargs: (sql, tuple(params))
+        if hasattr(connection, "preparing_cursor"):
+            ready.execute_sql = _ExecutePrepared(connection, ready, sql, tuple(params))
         return list(ModelIterable(_Stand(template, ready)))
 
     def prepared_shapes(self) -> set[Hashable]:

@@ -1,5 +1,7 @@
 """Queries compiled once per connection (lms/prepared.py) return what their plain querysets
-return, for every value, and fall back to the plain queryset when they cannot be prepared."""
+return, for every value, and fall back to the plain queryset when they cannot be prepared.
+On PostgreSQL every test here runs them as statements prepared on the server from their
+first run (the ``server_prepares_at_once`` fixture), as production does from their fifth."""
 
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ from lms.accounts.roles import ROLE_NAME_SEPARATOR, Role, roles_of
 from lms.accounts.tests.factories import UserFactory
 from lms.prepared import PreparedQuery
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("server_prepares_at_once")]
 
 
 def _row(user):

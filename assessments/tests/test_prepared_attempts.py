@@ -316,3 +316,44 @@ def test_the_draw_rules_start_reads_from_the_page_cache_follow_their_changes(ass
     rule.count, rule.section = 2, ""
     rule.save()
     assert live_assessment(page.pk)[2] == [(assessment.bank.pk, "Integrity bank", "", 2, "")]
+
+
+@pytest.mark.parametrize("time_limit", [None, 30], ids=["no-time-limit", "timed"])
+def test_start_run_as_a_statement_prepared_on_the_server_copies_the_draw(
+    assessment, officer, per, server_prepares_at_once, time_limit
+):
+    """PostgreSQL prepares the Start statement once per connection (lms/db/postgresql):
+    its parameters are then typed by the server, a NULL deadline and a real one alike.
+    Two officers start through the prepared statement; each attempt is that officer's
+    own draw, deadline and event."""
+    from dataclasses import replace
+
+    second = make_officer(per)
+    course_services.enrolment_create(actor=second, course=assessment.tree.course)
+    assert preparation.attempts_prepare(assessment=assessment.page) == 2
+    rules = replace(selectors.assessment_rules(assessment.page), time_limit_minutes=time_limit)
+    for person in (officer, second):
+        prepared = _prepared_rows(person, assessment)
+        before = timezone.now()
+        attempt = services.attempt_start(
+            actor=person, assessment=assessment.page, language="es", rules=rules
+        )
+        attempt.refresh_from_db()
+        assert attempt.user == person and attempt.status == Attempt.Status.OPEN
+        started = list(
+            Response.objects.filter(attempt=attempt)
+            .order_by("position")
+            .values_list("position", "version_id", "section", "option_order", "max_points")
+        )
+        assert started == prepared
+        if time_limit is None:
+            assert attempt.deadline is None
+        else:
+            expected = before + timedelta(minutes=time_limit)
+            assert expected <= attempt.deadline <= expected + timedelta(seconds=5)
+        event = AttemptEvent.objects.get(attempt=attempt)
+        assert event.kind == "started" and event.actor == person
+    statements = server_prepares_at_once()
+    if statements is not None:  # PostgreSQL: it ran as a prepared statement
+        assert any(sql.startswith("WITH p AS") for sql in statements), statements
+    assert not PreparedAttempt.objects.exists()
