@@ -30,6 +30,8 @@ from django.core.cache import cache
 from django.db.models.signals import post_delete, post_save
 from django.http import HttpRequest
 
+from lms import page_cache
+
 from .timezones import zone_name_for
 
 PREFIX = "lms:prefs:"
@@ -67,7 +69,10 @@ def _for_request(request: HttpRequest) -> Preferences | None:
     if user_id is None:
         return None
     user_key = _user_key(user_id)
-    found = cache.get_many([user_key, GENERATION_KEY])
+    # With the page cache's generation, which nearly every signed-in page reads next: one
+    # round trip to the shared cache for both.
+    found = cache.get_many([user_key, GENERATION_KEY, page_cache.GENERATION_KEY])
+    page_cache.generation_read(found.get(page_cache.GENERATION_KEY))
     generation = found.get(GENERATION_KEY)
     entry = found.get(user_key)
     if generation is not None and entry is not None and entry[0] == generation:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import models
 from django.db.models.signals import post_delete, post_save
 from django.http import HttpRequest
@@ -15,6 +14,7 @@ from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.fields import RichTextField
 from wagtail.models import Page, Site
 
+from lms import page_cache
 from lms.accounts.models import Administration
 from lms.authoring import AuthoringPageForm
 
@@ -97,20 +97,17 @@ class SiteSettings(BaseSiteSetting):
 
     @classmethod
     def for_site(cls, site: Site) -> SiteSettings:
-        """Read through the shared cache: every page shows these settings."""
-        key = f"{SITE_SETTINGS_CACHE_PREFIX}{site.pk}"
-        found = cache.get(key)
-        if found is None:
-            found = super().for_site(site)
-            cache.set(key, found, 600)
-        return found
-
-
-SITE_SETTINGS_CACHE_PREFIX = "lms:site-settings:"
+        """Read through the page cache (lms/page_cache.py): every page shows these
+        settings. Saving them starts a new generation, so every process shows the new
+        ones from its next request."""
+        read = super().for_site
+        return page_cache.remember(page_cache.key("site-settings", site.pk), lambda: read(site))
 
 
 def forget_site_settings(sender: type, instance: SiteSettings, **kwargs: object) -> None:
-    cache.delete(f"{SITE_SETTINGS_CACHE_PREFIX}{instance.site_id}")
+    # Made on their first read (``for_site``), they were not cached anywhere before.
+    if not kwargs.get("created"):
+        page_cache.bump()
 
 
 post_save.connect(forget_site_settings, sender=SiteSettings)
