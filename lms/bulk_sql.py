@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 
 
 def rows_cte(
@@ -51,13 +51,31 @@ def row_values(
     included. On PostgreSQL each placeholder carries its column's type (``%s::integer``):
     a statement whose parameters the server binds (``preparing_cursor``) cannot otherwise
     type a value in a ``SELECT`` list (a NULL would be text)."""
-    quote = connection.ops.quote_name
-    typed = connection.vendor == "postgresql"
-    columns, placeholders, values = [], [], []
-    for field in instance._meta.concrete_fields:
-        if field.primary_key or field.name in leave_out or field.generated:
-            continue
-        columns.append(quote(field.column))
-        placeholders.append(f"%s::{field.cast_db_type(connection)}" if typed else "%s")
-        values.append(field.get_db_prep_save(field.pre_save(instance, True), connection))
-    return columns, placeholders, values
+    database = connections[DEFAULT_DB_ALIAS]
+    fields, columns, placeholders = _insert_shape(type(instance), tuple(leave_out), database)
+    values = [field.get_db_prep_save(field.pre_save(instance, True), database) for field in fields]
+    return list(columns), list(placeholders), values
+
+
+_shapes: dict[tuple[type, tuple[str, ...], str], tuple[tuple, tuple, tuple]] = {}
+
+
+def _insert_shape(model: type, leave_out: tuple[str, ...], database: Any) -> tuple:
+    """The fields :func:`row_values` inserts, their quoted columns and placeholders: the
+    same for every row of a model (worked out once per process: a Start runs this twice)."""
+    key = (model, leave_out, database.vendor)
+    found = _shapes.get(key)
+    if found is None:
+        quote = database.ops.quote_name
+        typed = database.vendor == "postgresql"
+        fields = tuple(
+            field
+            for field in model._meta.concrete_fields
+            if not (field.primary_key or field.name in leave_out or field.generated)
+        )
+        found = _shapes[key] = (
+            fields,
+            tuple(quote(field.column) for field in fields),
+            tuple(f"%s::{field.cast_db_type(database)}" if typed else "%s" for field in fields),
+        )
+    return found
