@@ -38,6 +38,7 @@ from typing import Any
 
 from django.core.cache import cache
 from django.core.signals import request_finished, request_started
+from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
 GENERATION_KEY = "lms:pages:generation"
@@ -144,7 +145,16 @@ def bump(*args: Any, **kwargs: Any) -> None:
     """Start a new generation: everything cached here before is no longer read.
 
     A signal receiver (any arguments). The new value comes from the clock so that it is
-    never one an earlier cache restart already used."""
+    never one an earlier cache restart already used. Inside a transaction (a page saved,
+    a revision published) the generation changes again when it commits: in between,
+    another process may read the new generation and build an entry from the rows as they
+    were before the commit, which would otherwise be kept until the next change."""
+    _new_generation()
+    if transaction.get_connection().in_atomic_block:
+        transaction.on_commit(_new_generation, robust=True)
+
+
+def _new_generation() -> None:
     new = max(time.time_ns(), int(cache.get(GENERATION_KEY) or 0) + 1)
     cache.set(GENERATION_KEY, new, None)
     _local.seen(new)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
 
 from lms import page_cache
 
@@ -115,3 +116,44 @@ def test_a_signed_in_request_reads_the_generation_with_the_viewers_preferences(
     site_settings.footer_text = "Aviso renovado"
     site_settings.save()
     assert "Aviso renovado" in client.get("/").content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(
+    "connection.vendor != 'postgresql'",
+    reason="a reader beside an open write transaction needs PostgreSQL (the CI leg runs it)",
+)
+def test_an_entry_built_before_the_change_commits_is_not_kept(per):
+    """A page saved bumps the generation inside its transaction; another process that
+    reads the new generation before the commit builds its entry from the old rows. The
+    generation changes again at the commit, so that entry is not read afterwards."""
+    import threading
+
+    from django.db import transaction
+
+    from lms.accounts.models import Administration
+
+    def read_elsewhere() -> str:
+        """What another process (a thread with its own connection) reads and keeps."""
+        found: dict[str, str] = {}
+
+        def run() -> None:
+            try:
+                found["name"] = page_cache.remember(
+                    page_cache.key("probe", per.pk),
+                    lambda: Administration.objects.get(pk=per.pk).name,
+                )
+            finally:
+                connection.close()
+
+        thread = threading.Thread(target=run)
+        thread.start()
+        thread.join()
+        return found["name"]
+
+    before = read_elsewhere()
+    with transaction.atomic():
+        Administration.objects.filter(pk=per.pk).update(name="Renamed administration")
+        page_cache.bump()  # as a page's post_save does, inside the saving transaction
+        assert read_elsewhere() == before  # not committed: the old name, kept under the key
+    assert read_elsewhere() == "Renamed administration"
