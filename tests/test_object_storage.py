@@ -226,18 +226,21 @@ def test_a_signed_address_opens_a_private_object_until_it_expires(earned_in_buck
     certificate.refresh_from_db()
     # Private objects are addressed only by signed URLs, LMS_SIGNED_URL_SECONDS long.
     assert "X-Amz-Expires=300" in default_storage.url(certificate.pdf.name)
+    # Five seconds: long enough for the first read on a busy machine (one second was not,
+    # once), short enough to wait out.
+    signed_at = time.monotonic()
     url = default_storage.url(
         certificate.pdf.name,
         parameters={"ResponseContentDisposition": 'attachment; filename="certificate.pdf"'},
-        expire=1,
+        expire=5,
     )
-    assert "X-Amz-Signature=" in url and "X-Amz-Expires=1" in url
+    assert "X-Amz-Signature=" in url and "X-Amz-Expires=5" in url
     status, answer = object_storage.get(url)
     assert status == 200 and answer.startswith(b"%PDF")
     # Tampered: refused at once.
     status, _ = object_storage.get(url.replace("certificate.pdf", "other.pdf"))
     assert status == 403
-    time.sleep(2.1)
+    time.sleep(max(0.0, signed_at + 6.1 - time.monotonic()))
     status, answer = object_storage.get(url)
     assert status == 403 and b"expired" in answer.lower()
 
