@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import psycopg
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, transaction
 from django.db.backends.postgresql.base import ServerBindingCursor
 from django.test.utils import CaptureQueriesContext
@@ -27,6 +28,12 @@ USER_QUERY = 'SELECT "accounts_user"."id"'
 )
 def test_the_threshold_option_reads_as_psycopg_takes_it(given, expected):
     assert prepare_threshold(given) == expected
+
+
+@pytest.mark.parametrize("given", ["five", "-1", "2.5"])
+def test_a_threshold_that_is_not_a_number_is_refused_by_name(given):
+    with pytest.raises(ImproperlyConfigured, match="prepare_threshold"):
+        prepare_threshold(given)
 
 
 postgresql_only = pytest.mark.skipif(

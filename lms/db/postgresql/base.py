@@ -32,6 +32,7 @@ from __future__ import annotations
 import select
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db.backends.postgresql import base
 from psycopg import pq
 
@@ -47,6 +48,10 @@ def prepare_threshold(option: Any) -> int | None:
     text = str(option).strip().lower()
     if text in ("", "none", "off", "false"):
         return None
+    if not text.isdigit():
+        raise ImproperlyConfigured(
+            f"DATABASE_URL's prepare_threshold must be a whole number or none, not {option!r}."
+        )
     return int(text)
 
 
